@@ -1,0 +1,19 @@
+#pragma once
+// Each gpusim subcommand registers itself on the CLI11 app and returns the exit code through
+// the callback: 0 success, 1 expectations failed, 2 bad input.
+#include <CLI/CLI.hpp>
+
+namespace gpusim::cli {
+
+// Thrown by commands to leave with a specific exit code after printing their own message.
+struct ExitCode {
+  int code;
+};
+
+void add_run_command(CLI::App& app);
+void add_validate_command(CLI::App& app);
+
+// Shared helpers.
+int report_error(const std::exception& e);  // prints and maps an exception to an exit code
+
+}  // namespace gpusim::cli

@@ -1,0 +1,26 @@
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "core/diagnostics.hpp"
+
+namespace gpusim::cli {
+
+int report_error(const std::exception& e) {
+  if (const auto* ie = dynamic_cast<const InputError*>(&e)) {
+    std::size_t errors = 0;
+    for (const auto& d : ie->diagnostics()) {
+      std::cerr << d.str() << "\n";
+      errors += d.severity == Severity::kError ? 1 : 0;
+    }
+    std::cerr << errors << " error(s); nothing was run\n";
+    return 2;
+  }
+  if (dynamic_cast<const std::invalid_argument*>(&e) != nullptr) {
+    std::cerr << "gpusim: error: " << e.what() << "\n";
+    return 2;
+  }
+  std::cerr << "gpusim: error: " << e.what() << "\n";
+  return 3;
+}
+
+}  // namespace gpusim::cli

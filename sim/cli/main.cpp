@@ -1,0 +1,23 @@
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"gpusim: what-if simulation of Kubernetes clusters running ML workloads on GPUs",
+               "gpusim"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "gpusim 0.1.0");
+  gpusim::cli::add_run_command(app);
+  gpusim::cli::add_validate_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  } catch (const gpusim::cli::ExitCode& e) {
+    return e.code;
+  } catch (const std::exception& e) {
+    return gpusim::cli::report_error(e);
+  }
+  return 0;
+}

@@ -1,0 +1,38 @@
+#pragma once
+// Results are complete or absent: every file is written to a temporary name and renamed into
+// place, and a run's output directory is built beside its final name and renamed at the end.
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace gpusim {
+
+// Writes `content` to `path` through a temporary file in the same directory (fsync + rename).
+// Throws std::runtime_error naming the path on failure.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+std::string read_file(const std::filesystem::path& path);
+
+// A directory whose contents appear at `final_path` only when commit() is called. Until then
+// files go to a hidden staging directory next to it; the destructor removes an uncommitted one.
+class StagedDirectory {
+ public:
+  explicit StagedDirectory(std::filesystem::path final_path);
+  ~StagedDirectory();
+  StagedDirectory(const StagedDirectory&) = delete;
+  StagedDirectory& operator=(const StagedDirectory&) = delete;
+
+  const std::filesystem::path& staging_path() const { return staging_; }
+  const std::filesystem::path& final_path() const { return final_; }
+  std::filesystem::path file(std::string_view name) const { return staging_ / name; }
+  void write(std::string_view name, std::string_view content) const;
+  // Replaces any previous directory at final_path.
+  void commit();
+
+ private:
+  std::filesystem::path final_;
+  std::filesystem::path staging_;
+  bool committed_ = false;
+};
+
+}  // namespace gpusim

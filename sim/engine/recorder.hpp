@@ -1,0 +1,82 @@
+#pragma once
+// Records what happened during a run for the output files: the Kubernetes events
+// (events.jsonl), periodic cluster samples (timeseries.csv) and the counters and time integrals
+// behind summary.json.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/event_loop.hpp"
+#include "model/cluster.hpp"
+
+namespace gpusim::engine {
+
+struct ResourceTotals {
+  std::int64_t cpu_milli = 0;
+  std::int64_t memory_bytes = 0;
+  std::int64_t gpu_milli = 0;
+};
+
+struct PodCounters {
+  std::uint64_t created = 0;
+  std::uint64_t scheduled = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t preempted = 0;
+  std::uint64_t evicted = 0;
+  std::uint64_t rejected = 0;  // creates refused by admission (quota, priority)
+};
+
+class Recorder : public ClusterObserver {
+ public:
+  Recorder(Cluster& cluster, EventLoop& loop, TimeMs sample_interval_ms);
+
+  // Starts periodic sampling at t=0 (call once the cluster is populated).
+  void start();
+  // Takes the final sample and closes the integrals at the current time.
+  void finish();
+
+  const std::string& events_jsonl() const { return events_; }
+  std::string timeseries_csv() const;
+  const PodCounters& pods() const { return pods_; }
+  const ResourceTotals& capacity() const { return capacity_; }
+  const ResourceTotals& allocated() const { return allocated_; }
+  // Time-weighted means over [0, now].
+  ResourceTotals allocated_mean() const;
+  std::uint64_t event_count() const { return event_count_; }
+
+  void on_pod_added(PodId id) override;
+  void on_pod_bound(PodId id) override;
+  void on_pod_updated(PodId id) override;
+  void on_pod_released(PodId id, NodeId node) override;
+  void on_node_added(NodeId id) override;
+  void on_node_removed(NodeId id) override;
+  void on_event(const ClusterEvent& e) override;
+
+ private:
+  struct Sample {
+    TimeMs t_ms;
+    std::int64_t nodes, nodes_ready, pods_pending, pods_running, pods_succeeded, pods_failed;
+    ResourceTotals allocated, capacity;
+  };
+  void integrate();
+  void sample();  // takes a sample and schedules the next
+  void take_sample();
+  static ResourceTotals totals_of(const Pod& p);
+  static ResourceTotals capacity_of(const Node& n);
+
+  Cluster& cluster_;
+  EventLoop& loop_;
+  TimeMs interval_ms_;
+  std::string events_;
+  std::uint64_t event_count_ = 0;
+  PodCounters pods_;
+  ResourceTotals capacity_, allocated_;
+  // Integrals of allocation over time (unit x ms), as 128-bit to never overflow.
+  __int128 cpu_area_ = 0, memory_area_ = 0, gpu_area_ = 0;
+  TimeMs last_change_ms_ = 0;
+  std::vector<PodPhase> phase_;  // last seen phase per pod slot
+  std::vector<Sample> samples_;
+};
+
+}  // namespace gpusim::engine

@@ -1,0 +1,195 @@
+#include "engine/simulation.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "controllers/deployment_controller.hpp"
+#include "controllers/job_controller.hpp"
+#include "controllers/kubelet.hpp"
+#include "controllers/priority_admission.hpp"
+#include "controllers/replica_set_controller.hpp"
+#include "core/duration.hpp"
+#include "engine/explain_writer.hpp"
+
+namespace gpusim::engine {
+
+Simulation::Simulation(const Scenario& scenario, RunOptions options)
+    : scenario_(scenario), options_(std::move(options)) {
+  const SimulationSpec& spec = scenario_.simulation;
+  seed_ = options_.seed.value_or(spec.seed);
+  if (options_.until) {
+    until_ms_ = *options_.until;
+    stop_when_idle_ = false;
+  } else if (spec.duration_ms) {
+    until_ms_ = *spec.duration_ms;
+    stop_when_idle_ = false;
+  } else {
+    until_ms_ = spec.max_time_ms;
+    stop_when_idle_ = true;
+  }
+  loop_.set_stop_when_idle(stop_when_idle_);
+  loop_.set_event_cap(spec.max_events);
+  cluster_ = std::make_unique<Cluster>(loop_, seed_);
+
+  admission_.push_back(std::make_unique<ctrl::PriorityAdmission>(*cluster_));
+  for (auto& a : admission_) cluster_->add_admission(a.get());
+
+  sched::SchedulerConfig sc = scenario_.scheduler;
+  const std::string policy = !options_.policy.empty() ? options_.policy : spec.policy;
+  if (!policy.empty()) sc = sched::with_policy(sc, policy);
+  scheduler_ = std::make_unique<sched::Scheduler>(*cluster_, loop_, sc, seed_);
+  if (options_.explain) {
+    explain_ = std::make_unique<ExplainWriter>();
+    scheduler_->set_explain(explain_.get());
+  }
+  scheduler_->set_evictor([this](PodId victim, PodId) { cluster_->request_deletion(victim); });
+
+  ctrl::TimingDefaults td;
+  td.pod_startup_ms = spec.defaults.pod_startup_ms;
+  td.image_pull_ms = spec.defaults.image_pull_ms;
+  td.init_container_ms = spec.defaults.init_container_ms;
+  if (spec.defaults.job_pod_duration_ms) td.job_pod_duration_ms = *spec.defaults.job_pod_duration_ms;
+  td.pod_duration_ms = spec.defaults.pod_duration_ms;
+  controllers_.push_back(std::make_unique<ctrl::Kubelet>(*cluster_, loop_, td));
+  controllers_.push_back(std::make_unique<ctrl::ReplicaSetController>(*cluster_, loop_));
+  controllers_.push_back(std::make_unique<ctrl::DeploymentController>(*cluster_, loop_));
+  controllers_.push_back(std::make_unique<ctrl::JobController>(*cluster_, loop_));
+  for (auto& c : controllers_) cluster_->add_observer(c.get());
+
+  recorder_ = std::make_unique<Recorder>(*cluster_, loop_, spec.sample_interval_ms);
+  cluster_->add_observer(recorder_.get());
+
+  build_cluster();
+}
+
+Simulation::~Simulation() = default;
+
+std::string Simulation::gpu_model_of(const Node& n) const {
+  const std::string& key = scenario_.simulation.gpu_model_label;
+  if (auto it = n.meta.labels.find(key); it != n.meta.labels.end()) return it->second;
+  return {};
+}
+
+void Simulation::add_node_from_pool(const NodePoolSpec& pool, std::int32_t index) {
+  Node n = pool.node_template;
+  n.meta.name = pool.name + "-" + std::to_string(index);
+  n.meta.labels["kubernetes.io/hostname"] = n.meta.name;
+  n.meta.labels["gpusim.io/pool"] = pool.name;
+  if (!pool.gpu_model.empty()) n.meta.labels[scenario_.simulation.gpu_model_label] = pool.gpu_model;
+  n.pool = pool.name;
+  n.gpu_model = gpu_model_of(n);
+  cluster_->add_node(std::move(n));
+}
+
+void Simulation::build_cluster() {
+  Cluster& c = *cluster_;
+  // API objects exist before anything runs; controllers then sync them at t=0.
+  for (const auto& ns : scenario_.namespaces) c.namespaces[ns.meta.name] = ns;
+  for (const auto& pc : scenario_.priority_classes) c.priority_classes[pc.meta.name] = pc;
+  for (const auto& q : scenario_.quotas) c.quotas[q.meta.key()] = q;
+  for (const auto& pdb : scenario_.pdbs) c.pdbs[pdb.meta.key()] = pdb;
+  for (Node n : scenario_.nodes) {
+    if (n.gpu_model.empty()) n.gpu_model = gpu_model_of(n);
+    if (!n.meta.labels.count("kubernetes.io/hostname")) n.meta.labels["kubernetes.io/hostname"] = n.meta.name;
+    c.add_node(std::move(n));
+  }
+  for (const auto& pool : scenario_.simulation.node_pools) {
+    for (std::int32_t i = 0; i < pool.count; ++i) add_node_from_pool(pool, i);
+  }
+  auto with_uid = [&](auto obj) {
+    obj.meta.uid = c.next_uid();
+    obj.meta.creation_ms = 0;
+    return obj;
+  };
+  for (const auto& h : scenario_.hpas) c.hpas[h.meta.key()] = with_uid(h);
+  for (const auto& rs : scenario_.replica_sets) {
+    c.replica_sets[rs.meta.key()] = with_uid(rs);
+    c.object_changed("ReplicaSet", rs.meta.key());
+  }
+  for (const auto& d : scenario_.deployments) {
+    c.deployments[d.meta.key()] = with_uid(d);
+    c.object_changed("Deployment", d.meta.key());
+  }
+  for (const auto& j : scenario_.jobs) {
+    c.jobs[j.meta.key()] = with_uid(j);
+    c.object_changed("Job", j.meta.key());
+  }
+  for (const auto& cj : scenario_.cron_jobs) {
+    c.cron_jobs[cj.meta.key()] = with_uid(cj);
+    c.object_changed("CronJob", cj.meta.key());
+  }
+  for (const auto& pj : scenario_.pytorch_jobs) {
+    c.pytorch_jobs[pj.meta.key()] = with_uid(pj);
+    c.object_changed("PyTorchJob", pj.meta.key());
+  }
+  for (const auto& p : scenario_.pods) {
+    CreateResult r = c.create_pod(p);
+    if (!r.ok()) {
+      c.emit(ClusterEvent{0, "FailedCreate", "Pod", p.key(), {}, "Error creating: " + r.error, true});
+    }
+  }
+}
+
+void Simulation::run() {
+  const auto t0 = std::chrono::steady_clock::now();
+  recorder_->start();
+  loop_.run(until_ms_);
+  if (loop_.hit_event_cap()) {
+    hit_limit_ = true;
+    limit_message_ = "stopped after " + std::to_string(loop_.events_processed()) +
+                     " events (the cap set by spec.maxEvents); results cover simulated time up to " +
+                     format_duration(loop_.now());
+  }
+  recorder_->finish();
+  wall_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+nlohmann::ordered_json Simulation::summary() const {
+  nlohmann::ordered_json s;
+  s["scenario"] = scenario_.simulation.name;
+  s["seed"] = seed_;
+  s["sim_time_ms"] = loop_.now();
+  s["events_processed"] = loop_.events_processed();
+  s["wall_ms"] = options_.reproducible ? 0 : static_cast<std::int64_t>(wall_ms_);
+  if (hit_limit_) s["limit"] = limit_message_;
+
+  std::int64_t pending = 0, running = 0;
+  cluster_->for_each_pod([&](PodId, const Pod& p) {
+    if (p.status.phase == PodPhase::kPending) ++pending;
+    if (p.status.phase == PodPhase::kRunning) ++running;
+  });
+  const PodCounters& pc = recorder_->pods();
+  s["pods"] = {{"created", pc.created},     {"scheduled", pc.scheduled}, {"pending", pending},
+               {"running", running},        {"succeeded", pc.succeeded}, {"failed", pc.failed},
+               {"preempted", pc.preempted}, {"evicted", pc.evicted},     {"rejected", pc.rejected}};
+  const ResourceTotals cap = recorder_->capacity();
+  const ResourceTotals fin = recorder_->allocated();
+  const ResourceTotals mean = recorder_->allocated_mean();
+  nlohmann::ordered_json res;
+  res["cpu"] = {{"unit", "milli"}, {"capacity", cap.cpu_milli}, {"allocated_final", fin.cpu_milli},
+                {"allocated_mean", mean.cpu_milli}};
+  res["memory"] = {{"unit", "bytes"}, {"capacity", cap.memory_bytes}, {"allocated_final", fin.memory_bytes},
+                   {"allocated_mean", mean.memory_bytes}};
+  res["nvidia.com/gpu"] = {{"unit", "milli"}, {"capacity", cap.gpu_milli}, {"allocated_final", fin.gpu_milli},
+                           {"allocated_mean", mean.gpu_milli}};
+  s["resources"] = res;
+  const auto& st = scheduler_->stats();
+  s["scheduler"] = {{"attempts", st.attempts},
+                    {"scheduled", st.scheduled},
+                    {"unschedulable_attempts", st.unschedulable},
+                    {"preemptions", st.preemptions}};
+  s["nodes"] = cluster_->node_count();
+  for (const auto& c : contributors_) c->add_summary(s);
+  return s;
+}
+
+void Simulation::write_outputs(const StagedDirectory& dir) const {
+  dir.write("summary.json", summary().dump(2) + "\n");
+  dir.write("events.jsonl", recorder_->events_jsonl());
+  dir.write("timeseries.csv", recorder_->timeseries_csv());
+  if (explain_) static_cast<const ExplainWriter&>(*explain_).write(dir);
+  for (const auto& c : contributors_) c->write(dir);
+}
+
+}  // namespace gpusim::engine

@@ -1,0 +1,87 @@
+#pragma once
+// One simulation run: builds the cluster from a Scenario, wires the scheduler and the
+// controllers as actors on the event loop, runs it, and writes the run directory.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
+#include "core/event_loop.hpp"
+#include "engine/recorder.hpp"
+#include "engine/scenario.hpp"
+#include "model/cluster.hpp"
+#include "scheduler/scheduler.hpp"
+
+namespace gpusim::engine {
+
+struct RunOptions {
+  std::optional<std::uint64_t> seed;
+  std::optional<TimeMs> until;
+  std::string policy;         // GPU policy shortcut (--policy); overrides the Simulation's
+  bool explain = false;       // record every scheduling attempt (explain.jsonl)
+  bool reproducible = false;  // write wall-clock figures as 0 so outputs are byte-identical
+};
+
+// Components that add files to the run directory and sections to summary.json (trace replay,
+// explain, quota, HPA, ...). Simulation owns them and asks each in registration order.
+class OutputContributor {
+ public:
+  virtual ~OutputContributor() = default;
+  virtual void add_summary(nlohmann::ordered_json& summary) const {}
+  virtual void write(const StagedDirectory& dir) const {}
+};
+
+class Simulation {
+ public:
+  Simulation(const Scenario& scenario, RunOptions options);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  void run();
+  nlohmann::ordered_json summary() const;
+  // Writes every output file into the staging directory (the caller commits it).
+  void write_outputs(const StagedDirectory& dir) const;
+
+  std::uint64_t seed() const { return seed_; }
+  EventLoop& loop() { return loop_; }
+  Cluster& cluster() { return *cluster_; }
+  const Cluster& cluster() const { return *cluster_; }
+  sched::Scheduler& scheduler() { return *scheduler_; }
+  const Scenario& scenario() const { return scenario_; }
+  const Recorder& recorder() const { return *recorder_; }
+  // Registers an output contributor / an observer-style component owned by the simulation.
+  void add_contributor(std::unique_ptr<OutputContributor> c) { contributors_.push_back(std::move(c)); }
+  bool hit_limit() const { return hit_limit_; }
+  const std::string& limit_message() const { return limit_message_; }
+
+ private:
+  void build_cluster();
+  void add_node_from_pool(const NodePoolSpec& pool, std::int32_t index);
+  std::string gpu_model_of(const Node& n) const;
+
+  const Scenario& scenario_;
+  RunOptions options_;
+  std::uint64_t seed_;
+  EventLoop loop_;
+  std::unique_ptr<Cluster> cluster_;
+  std::vector<std::unique_ptr<AdmissionPlugin>> admission_;
+  std::unique_ptr<sched::Scheduler> scheduler_;
+  std::vector<std::unique_ptr<ClusterObserver>> controllers_;
+  std::unique_ptr<Recorder> recorder_;
+  std::vector<std::unique_ptr<OutputContributor>> contributors_;
+  std::unique_ptr<sched::ExplainSink> explain_;
+  TimeMs until_ms_ = kForever;
+  bool stop_when_idle_ = true;
+  double wall_ms_ = 0;
+  bool hit_limit_ = false;
+  std::string limit_message_;
+};
+
+}  // namespace gpusim::engine

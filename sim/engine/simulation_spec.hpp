@@ -1,0 +1,116 @@
+#pragma once
+// The `kind: Simulation` document (apiVersion gpusim.io/v1alpha1): everything a run needs that
+// Kubernetes manifests do not say. Every field is documented in docs/scenario.md.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/diagnostics.hpp"
+#include "core/event_loop.hpp"
+#include "model/node.hpp"
+#include "model/workloads.hpp"
+
+namespace gpusim::engine {
+
+// A group of identical nodes built from a Node template: names are <pool>-<index>.
+struct NodePoolSpec {
+  std::string name;
+  std::int32_t count = 0;
+  Node node_template;  // labels, taints, capacity/allocatable; name ignored
+  std::string gpu_model;  // sets the GPU model label when non-empty
+  // Autoscaling (cluster-autoscaler per pool); absent = fixed size.
+  struct Autoscaling {
+    std::int32_t min_size = 0;
+    std::int32_t max_size = 0;
+    TimeMs provisioning_delay_ms = 0;
+    double scale_down_utilization_threshold = 0.5;
+    TimeMs scale_down_unneeded_ms = 10 * 60 * 1000;
+  };
+  std::optional<Autoscaling> autoscaling;
+  std::int64_t cost_per_hour_micros = 0;  // cost per node-hour in millionths of the currency unit
+  SourceLocation source;
+};
+
+// How long things take when annotations do not say (gpusim.io/* annotations win).
+struct Defaults {
+  TimeMs pod_startup_ms = 0;        // bind -> containers running (besides image pulls and init)
+  TimeMs image_pull_ms = 0;         // per image, per node, first pull only
+  TimeMs init_container_ms = 0;     // per init container
+  std::optional<TimeMs> job_pod_duration_ms;  // how long a Job pod runs; unset: 10m
+  std::optional<TimeMs> pod_duration_ms;      // bare/ReplicaSet pods: unset = run until deleted
+};
+
+enum class ArrivalProcess { kPoisson, kInterval, kTrace };
+
+// A generator of objects over time: copies of a template object (a Job, a Pod, a PyTorchJob...)
+// named <name>-<n>, created by a Poisson process, at fixed intervals, or from a CSV trace.
+struct ArrivalSpec {
+  std::string name;
+  ArrivalProcess process = ArrivalProcess::kInterval;
+  double rate_per_hour = 0;      // Poisson
+  TimeMs interval_ms = 0;        // fixed interval
+  TimeMs start_ms = 0;
+  std::optional<TimeMs> stop_ms;
+  std::optional<std::int64_t> count;  // at most this many objects
+  std::string trace_file;             // CSV: arrival time, namespace, requests, duration
+  // The template: one Kubernetes object as YAML text, parsed by the scenario loader into the
+  // objects below (exactly one is set).
+  std::shared_ptr<const Job> job;
+  std::shared_ptr<const Pod> pod;
+  std::shared_ptr<const PyTorchJob> pytorch_job;
+  SourceLocation source;
+};
+
+// openb / FGD trace replay (scenarios/openb/*.yaml).
+struct TraceReplaySpec {
+  std::string format = "openb";
+  std::string node_file;
+  std::string pod_file;
+  std::string mode = "packing";  // packing: the paper's protocol; timed: creation/deletion times
+  double inflate = 1.3;          // target requested GPU / cluster GPU capacity
+  bool shuffle = true;
+  SourceLocation source;
+};
+
+// One action at a simulated time (a rollout, a drain, a failure...). The action-specific
+// payload is kept as key/value strings plus an optional object patch; the timeline controller
+// interprets it. Later issues add actions; unknown actions are load errors.
+struct TimelineEvent {
+  TimeMs at_ms = 0;
+  std::string action;  // setImage, patch, scale, cordon, uncordon, drain, fail, recover, remove, ...
+  std::string target;  // kind/namespace/name or node name / pool name
+  std::map<std::string, std::string> params;
+  std::string patch_yaml;  // for `patch`: a strategic-merge-style fragment of the target
+  SourceLocation source;
+};
+
+struct ExpectationSpec {
+  std::string name;
+  std::string expr;  // the assertion, see docs/scenario.md "Expectations"
+  SourceLocation source;
+};
+
+struct SimulationSpec {
+  std::string name = "simulation";
+  std::uint64_t seed = 1;
+  bool seed_set = false;
+  std::optional<TimeMs> duration_ms;  // unset: until nothing more happens (capped by max_time)
+  TimeMs sample_interval_ms = 60'000;
+  std::string gpu_model_label = kGpuProductLabel;
+  std::string policy;  // GPU policy shortcut (--policy); empty = profiles as configured
+  std::vector<NodePoolSpec> node_pools;
+  Defaults defaults;
+  std::vector<ArrivalSpec> arrivals;
+  std::optional<TraceReplaySpec> trace;
+  std::vector<TimelineEvent> timeline;
+  std::vector<ExpectationSpec> expectations;
+  // Safety caps (bad input must not run forever).
+  std::uint64_t max_events = 500'000'000;
+  TimeMs max_time_ms = 365LL * 24 * 3600 * 1000;
+  SourceLocation source;
+};
+
+}  // namespace gpusim::engine

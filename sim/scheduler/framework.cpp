@@ -1,0 +1,500 @@
+#include "scheduler/framework.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+namespace gpusim::sched {
+namespace {
+
+// Upstream plugins that act on things gpusim does not model (volumes, DRA) or that are not
+// Filter/Score plugins here (queue sort and binding are the scheduler's own). Profiles may name
+// them; they are accepted and have no effect.
+const std::set<std::string>& unmodeled_plugins() {
+  static const std::set<std::string> names{
+      "PrioritySort",     "DefaultBinder",   "SchedulingGates", "VolumeRestrictions",
+      "NodeVolumeLimits", "VolumeBinding",   "VolumeZone",      "EBSLimits",
+      "GCEPDLimits",      "AzureDiskLimits", "CinderLimits",    "DynamicResources"};
+  return names;
+}
+
+bool listed(const std::vector<std::string>& v, const std::string& name) {
+  return std::find(v.begin(), v.end(), name) != v.end() ||
+         std::find(v.begin(), v.end(), "*") != v.end();
+}
+
+}  // namespace
+
+std::vector<PluginEntry> default_multipoint_plugins() {
+  // kube-scheduler v1 defaults (pkg/scheduler/apis/config/v1/default_plugins.go), plus
+  // GpuDeviceFit: the device plugin's admission check, which a real kubelet enforces and which
+  // fractional GPU sharing needs at scheduling time.
+  return {{"SchedulingGates", std::nullopt},
+          {"PrioritySort", std::nullopt},
+          {"NodeUnschedulable", std::nullopt},
+          {"NodeName", std::nullopt},
+          {"TaintToleration", 3},
+          {"NodeAffinity", 2},
+          {"NodePorts", std::nullopt},
+          {"NodeResourcesFit", 1},
+          {"GpuDeviceFit", std::nullopt},
+          {"VolumeRestrictions", std::nullopt},
+          {"NodeVolumeLimits", std::nullopt},
+          {"VolumeBinding", std::nullopt},
+          {"VolumeZone", std::nullopt},
+          {"PodTopologySpread", 2},
+          {"InterPodAffinity", 2},
+          {"DefaultPreemption", std::nullopt},
+          {"NodeResourcesBalancedAllocation", 1},
+          {"ImageLocality", 1},
+          {"DefaultBinder", std::nullopt}};
+}
+
+SchedulerConfig with_policy(const SchedulerConfig& base, const std::string& policy) {
+  const PluginRegistry& registry = PluginRegistry::builtin();
+  const std::string name = registry.canonical(policy);
+  if (name.empty()) {
+    std::string known;
+    for (const auto& n : registry.names()) known += (known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown policy \"" + policy + "\" (known: " + known + ")");
+  }
+  SchedulerConfig out = base;
+  for (auto& profile : out.profiles) {
+    PluginSetSpec& score = profile.plugins["score"];
+    score.disabled = {"*"};
+    score.enabled = {PluginEntry{name, 1000}};
+    profile.percentage_of_nodes_to_score = 100;
+  }
+  return out;
+}
+
+Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
+                     FrameworkHandle& handle, const PluginRegistry& registry)
+    : name_(spec.scheduler_name), handle_(handle), tie_break_(config.tie_break) {
+  percentage_ = spec.percentage_of_nodes_to_score.value_or(config.percentage_of_nodes_to_score);
+  auto point = [&](const char* p) -> const PluginSetSpec* {
+    auto it = spec.plugins.find(p);
+    return it == spec.plugins.end() ? nullptr : &it->second;
+  };
+  static const PluginSetSpec kEmpty;
+  const PluginSetSpec& multi = point("multiPoint") ? *point("multiPoint") : kEmpty;
+
+  // 1. The multiPoint list: defaults minus disabled, then the user's multiPoint plugins.
+  std::vector<PluginEntry> multi_list;
+  for (const auto& e : default_multipoint_plugins()) {
+    if (!listed(multi.disabled, e.name)) multi_list.push_back(e);
+  }
+  for (const auto& e : multi.enabled) {
+    auto it = std::find_if(multi_list.begin(), multi_list.end(),
+                           [&](const PluginEntry& x) { return x.name == e.name; });
+    if (it != multi_list.end()) {
+      if (e.weight) it->weight = e.weight;
+    } else {
+      multi_list.push_back(e);
+    }
+  }
+
+  // 2. Instantiate each plugin once.
+  std::map<std::string, Plugin*> by_name;
+  auto instance = [&](const std::string& name) -> Plugin* {
+    if (auto it = by_name.find(name); it != by_name.end()) return it->second;
+    if (!registry.has(name)) {
+      if (unmodeled_plugins().count(name)) return nullptr;
+      throw std::invalid_argument("profile \"" + name_ + "\": unknown plugin \"" + name + "\"");
+    }
+    auto cfg = spec.plugin_config.find(name);
+    auto p = registry.create(name, cfg == spec.plugin_config.end() ? nlohmann::json::object() : cfg->second,
+                             handle_);
+    p->set_slot(owned_.size());
+    Plugin* raw = p.get();
+    owned_.push_back(std::move(p));
+    by_name[name] = raw;
+    return raw;
+  };
+
+  // 3. Place plugins at each point: multiPoint entries where they implement the point unless
+  //    disabled there, then the point's own enabled entries (which override weights).
+  auto place = [&](const char* point_name, auto add) {
+    const PluginSetSpec* ps = point(point_name);
+    std::vector<std::string> seen;
+    for (const auto& e : multi_list) {
+      if (ps && listed(ps->disabled, e.name)) continue;
+      if (Plugin* p = instance(e.name)) {
+        if (add(p, e, /*explicit_point=*/false)) seen.push_back(e.name);
+      }
+    }
+    if (!ps) return;
+    for (const auto& e : ps->enabled) {
+      Plugin* p = instance(e.name);
+      if (!p) continue;
+      if (std::find(seen.begin(), seen.end(), e.name) != seen.end()) {
+        add(p, e, /*explicit_point=*/true);  // weight override of a multiPoint entry
+        continue;
+      }
+      if (!add(p, e, true)) {
+        throw std::invalid_argument("profile \"" + name_ + "\": plugin \"" + e.name +
+                                    "\" does not implement the " + point_name + " extension point");
+      }
+    }
+  };
+  place("preFilter", [&](Plugin* p, const PluginEntry&, bool) {
+    auto* x = dynamic_cast<PreFilterPlugin*>(p);
+    if (x && std::find(pre_filter_.begin(), pre_filter_.end(), x) == pre_filter_.end()) pre_filter_.push_back(x);
+    return x != nullptr;
+  });
+  place("filter", [&](Plugin* p, const PluginEntry&, bool) {
+    auto* x = dynamic_cast<FilterPlugin*>(p);
+    if (x && std::find(filter_.begin(), filter_.end(), x) == filter_.end()) filter_.push_back(x);
+    return x != nullptr;
+  });
+  place("postFilter", [&](Plugin* p, const PluginEntry&, bool) {
+    auto* x = dynamic_cast<PostFilterPlugin*>(p);
+    if (x && std::find(post_filter_.begin(), post_filter_.end(), x) == post_filter_.end()) post_filter_.push_back(x);
+    return x != nullptr;
+  });
+  place("permit", [&](Plugin* p, const PluginEntry&, bool) {
+    auto* x = dynamic_cast<PermitPlugin*>(p);
+    if (x && std::find(permit_.begin(), permit_.end(), x) == permit_.end()) permit_.push_back(x);
+    return x != nullptr;
+  });
+  place("score", [&](Plugin* p, const PluginEntry& e, bool) {
+    auto* x = dynamic_cast<ScorePlugin*>(p);
+    if (!x) return false;
+    const std::int32_t w = e.weight.value_or(1);
+    if (w <= 0) {
+      throw std::invalid_argument("profile \"" + name_ + "\": score plugin \"" + e.name +
+                                  "\" needs a positive weight");
+    }
+    auto it = std::find_if(score_.begin(), score_.end(), [&](const ScoreEntry& s) { return s.plugin == x; });
+    if (it == score_.end()) {
+      score_.push_back({x, w});
+    } else if (e.weight) {
+      it->weight = w;
+    }
+    return true;
+  });
+  // The GPU device choice belongs to the highest-weighted GPU policy among the score plugins.
+  std::int32_t best_w = 0;
+  for (const auto& s : score_) {
+    if (auto* g = dynamic_cast<GpuSelectPlugin*>(s.plugin); g && s.weight > best_w) {
+      gpu_select_ = g;
+      best_w = s.weight;
+    }
+  }
+  state_.reset(owned_.size());
+  prefilter_skip_.assign(owned_.size(), 0);
+}
+
+Framework::~Framework() = default;
+
+std::vector<std::string> Framework::filter_names() const {
+  std::vector<std::string> out;
+  for (auto* f : filter_) out.emplace_back(f->name());
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int32_t>> Framework::score_names() const {
+  std::vector<std::pair<std::string, std::int32_t>> out;
+  for (const auto& s : score_) out.emplace_back(std::string(s.plugin->name()), s.weight);
+  return out;
+}
+
+PodInfo Framework::pod_info(PodId id) const {
+  const Cluster& c = handle_.cluster();
+  const NodeTable& t = handle_.nodes();
+  PodInfo info;
+  info.id = id;
+  info.pod = &c.pod(id);
+  info.res = &info.pod->resources();
+  info.priority = info.pod->status.priority;
+  for (const auto& [name, units] : info.res->requests.entries()) {
+    if (units == 0) continue;
+    const int d = t.dim(name);
+    if (d < 0) {
+      info.unknown_resource = true;
+      continue;
+    }
+    info.requests.emplace_back(d, units);
+  }
+  return info;
+}
+
+std::int32_t Framework::nodes_to_find(std::size_t all) const {
+  // numFeasibleNodesToFind (k8s-semantics.md 3.8).
+  const auto n = static_cast<std::int64_t>(all);
+  if (n < 100 || percentage_ >= 100) return static_cast<std::int32_t>(n);
+  std::int64_t pct = percentage_;
+  if (pct <= 0) {
+    pct = 50 - n / 125;
+    if (pct < 5) pct = 5;
+  }
+  std::int64_t k = n * pct / 100;
+  if (k < 100) k = 100;
+  return static_cast<std::int32_t>(k);
+}
+
+void Framework::run_filters(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
+                            Rejections& rejections) {
+  for (std::size_t i = 0; i < filter_.size() && !nodes.empty(); ++i) {
+    FilterPlugin* f = filter_[i];
+    if (prefilter_skip_[f->slot()]) continue;
+    rejections.set_plugin(static_cast<std::uint16_t>(i));
+    f->filter(state, pod, nodes, rejections);
+  }
+}
+
+std::vector<NodeIndex> Framework::feasible_nodes(const PodInfo& pod,
+                                                 std::vector<NodeIndex> candidates) {
+  CycleState state(owned_.size());
+  std::fill(prefilter_skip_.begin(), prefilter_skip_.end(), 0);
+  for (auto* p : pre_filter_) {
+    Status s = p->pre_filter(state, pod);
+    if (s.code == Code::kSkip) {
+      prefilter_skip_[p->slot()] = 1;
+    } else if (!s.success()) {
+      return {};
+    }
+  }
+  Rejections scratch;
+  run_filters(state, pod, candidates, scratch);
+  return candidates;
+}
+
+std::string Framework::fit_error(std::size_t total_nodes, const Rejections& rejections,
+                                 const std::string& prefilter_msg) const {
+  std::map<std::string, std::int64_t> counts;
+  if (!prefilter_msg.empty()) {
+    counts[prefilter_msg] = static_cast<std::int64_t>(total_nodes);
+  } else {
+    for (const auto& r : rejections.items()) ++counts[handle_.reasons().text(r.reason)];
+  }
+  std::vector<std::string> parts;
+  for (const auto& [reason, n] : counts) parts.push_back(std::to_string(n) + " " + reason);
+  // Upstream sorts the "<count> <reason>" strings as plain strings.
+  std::sort(parts.begin(), parts.end());
+  std::string msg = "0/" + std::to_string(total_nodes) + " nodes are available";
+  for (std::size_t i = 0; i < parts.size(); ++i) msg += (i == 0 ? ": " : ", ") + parts[i];
+  return msg + ".";
+}
+
+ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
+  const NodeTable& table = handle_.nodes();
+  ScheduleResult result;
+  state_.reset(owned_.size());
+  std::fill(prefilter_skip_.begin(), prefilter_skip_.end(), 0);
+  rejections_.clear();
+
+  std::size_t live = 0;
+  for (NodeIndex n = 0; n < table.size(); ++n) live += table.live(n) ? 1 : 0;
+
+  // PreFilter.
+  std::string prefilter_msg;
+  for (auto* p : pre_filter_) {
+    Status s = p->pre_filter(state_, pod);
+    if (s.code == Code::kSkip) {
+      prefilter_skip_[p->slot()] = 1;
+    } else if (!s.success()) {
+      prefilter_msg = s.message;
+      break;
+    }
+  }
+  if (pod.unknown_resource && prefilter_msg.empty()) {
+    // A resource no node offers: every node fails Fit for it.
+    for (const auto& [name, units] : pod.res->requests.entries()) {
+      if (units > 0 && table.dim(name) < 0) {
+        prefilter_msg = "Insufficient " + name;
+        break;
+      }
+    }
+  }
+
+  // Filter, in chunks, from the round-robin start, until enough feasible nodes are found.
+  feasible_.clear();
+  const std::size_t slots = table.size();
+  std::vector<char> examined;
+  if (explain) examined.assign(slots, 0);
+  if (prefilter_msg.empty() && slots > 0) {
+    const std::int32_t want = nodes_to_find(live);
+    const std::uint32_t start = slots ? next_start_ % static_cast<std::uint32_t>(slots) : 0;
+    std::size_t processed = 0;
+    constexpr std::size_t kChunk = 256;
+    std::size_t pos = 0;
+    while (pos < slots && static_cast<std::int32_t>(feasible_.size()) < want) {
+      candidates_.clear();
+      const std::size_t end = std::min(slots, pos + kChunk);
+      for (std::size_t i = pos; i < end; ++i) {
+        const auto n = static_cast<NodeIndex>((start + i) % slots);
+        if (table.live(n)) candidates_.push_back(n);
+      }
+      chunk_ = candidates_;
+      const std::size_t before = rejections_.items().size();
+      run_filters(state_, pod, candidates_, rejections_);
+      const std::size_t need = static_cast<std::size_t>(want) - feasible_.size();
+      if (candidates_.size() > need) {
+        // Stop at the want-th feasible node: nodes after it in this chunk were not examined.
+        const NodeIndex last = candidates_[need - 1];
+        candidates_.resize(need);
+        const auto cut = static_cast<std::size_t>(
+            std::find(chunk_.begin(), chunk_.end(), last) - chunk_.begin());
+        std::vector<NodeIndex> beyond(chunk_.begin() + static_cast<std::ptrdiff_t>(cut) + 1, chunk_.end());
+        std::sort(beyond.begin(), beyond.end());
+        rejections_.erase_since(before, [&](const Rejection& r) {
+          return std::binary_search(beyond.begin(), beyond.end(), r.node);
+        });
+        // Upstream's parallel search counts processed nodes approximately in the same way.
+        processed = pos + cut + 1;
+        if (explain) {
+          for (std::size_t i = 0; i <= cut; ++i) examined[chunk_[i]] = 1;
+        }
+        feasible_.insert(feasible_.end(), candidates_.begin(), candidates_.end());
+        pos = end;
+        break;
+      }
+      if (explain) {
+        for (auto n : chunk_) examined[n] = 1;
+      }
+      feasible_.insert(feasible_.end(), candidates_.begin(), candidates_.end());
+      pos = end;
+      processed = pos;
+    }
+    next_start_ = static_cast<std::uint32_t>((start + processed) % slots);
+    result.evaluated = static_cast<std::int32_t>(processed);
+  }
+  result.feasible = static_cast<std::int32_t>(feasible_.size());
+
+  auto fill_filter_verdicts = [&] {
+    if (!explain) return;
+    const auto fnames = filter_names();
+    std::map<NodeIndex, std::size_t> at;
+    explain->nodes.clear();
+    for (NodeIndex n = 0; n < slots; ++n) {
+      if (!table.live(n)) continue;
+      NodeVerdict v;
+      v.node = handle_.cluster().node(n).name();
+      v.evaluated = prefilter_msg.empty() ? examined[n] != 0 : true;
+      if (!prefilter_msg.empty()) {
+        v.failed_plugin = "PreFilter";
+        v.reasons.push_back(prefilter_msg);
+      }
+      at[n] = explain->nodes.size();
+      explain->nodes.push_back(std::move(v));
+    }
+    for (const auto& r : rejections_.items()) {
+      auto& v = explain->nodes[at[r.node]];
+      v.failed_plugin = fnames[r.plugin];
+      v.reasons.push_back(handle_.reasons().text(r.reason));
+    }
+    for (auto n : feasible_) explain->nodes[at[n]].feasible = true;
+  };
+
+  if (feasible_.empty()) {
+    result.status = Status{Code::kUnschedulable, {}};
+    result.message = fit_error(live, rejections_, prefilter_msg);
+    fill_filter_verdicts();
+    for (auto* pf : post_filter_) {
+      result.preemption = pf->post_filter(state_, pod, rejections_.items());
+      if (result.preemption.nominated) break;
+    }
+    return result;
+  }
+
+  // Score.
+  const std::size_t k = feasible_.size();
+  totals_.assign(k, 0);
+  fill_filter_verdicts();
+  std::map<NodeIndex, std::size_t> verdict_at;
+  if (explain) {
+    for (std::size_t i = 0; i < explain->nodes.size(); ++i) {
+      verdict_at[handle_.cluster().find_node(explain->nodes[i].node)] = i;
+    }
+  }
+  if (k > 1) {
+    std::vector<std::int64_t> raw;
+    for (const auto& s : score_) {
+      column_.assign(k, 0);
+      Status st = s.plugin->pre_score(state_, pod, feasible_);
+      if (st.code != Code::kSkip) {
+        s.plugin->score(state_, pod, feasible_, column_);
+        if (explain) raw = column_;
+        if (s.plugin->has_normalize()) s.plugin->normalize(state_, pod, column_);
+      } else if (explain) {
+        raw.assign(k, 0);
+      }
+      for (std::size_t i = 0; i < k; ++i) totals_[i] += column_[i] * s.weight;
+      if (explain) {
+        for (std::size_t i = 0; i < k; ++i) {
+          explain->nodes[verdict_at[feasible_[i]]].scores.push_back(
+              PluginScore{std::string(s.plugin->name()), raw[i], column_[i], column_[i] * s.weight});
+        }
+      }
+    }
+  }
+  // Select: highest total; ties at random (seeded) as upstream, or the first.
+  std::size_t best = 0;
+  std::int64_t ties = 1;
+  for (std::size_t i = 1; i < k; ++i) {
+    if (totals_[i] > totals_[best]) {
+      best = i;
+      ties = 1;
+    } else if (totals_[i] == totals_[best] && tie_break_ == "random") {
+      ++ties;
+      if (handle_.rng().uniform(static_cast<std::uint64_t>(ties)) == 0) best = i;
+    }
+  }
+  if (explain) {
+    for (std::size_t i = 0; i < k; ++i) explain->nodes[verdict_at[feasible_[i]]].total = totals_[i];
+  }
+  const NodeIndex chosen = feasible_[best];
+
+  // GPU devices inside the node.
+  if (pod.res->gpu.count > 0) {
+    result.gpu_devices.clear();
+    const bool ok = gpu_select_
+                        ? gpu_select_->select_gpus(pod, chosen, result.gpu_devices)
+                        : default_select_gpus(pod.res->gpu, table.gpu_free(chosen),
+                                              table.gpu_count(chosen), result.gpu_devices);
+    if (!ok) {
+      result.status = Status{Code::kError, "no GPU device on the chosen node fits"};
+      result.message = "GPU device selection failed on node " + handle_.cluster().node(chosen).name();
+      return result;
+    }
+  }
+  for (auto* p : permit_) {
+    const PermitDecision d = p->permit(state_, pod, chosen);
+    if (d == PermitDecision::kReject) {
+      result.status = Status{Code::kUnschedulable, "rejected by permit plugin " + std::string(p->name())};
+      result.message = result.status.message;
+      return result;
+    }
+    if (d == PermitDecision::kWait) {
+      result.status = Status{Code::kWait, std::string(p->name())};
+      result.node = chosen;
+      return result;
+    }
+  }
+  result.status = Status::ok();
+  result.node = chosen;
+  return result;
+}
+
+bool default_select_gpus(const GpuRequest& gpu, const std::int32_t* free_milli, std::int32_t count,
+                         std::vector<std::int32_t>& devices) {
+  devices.clear();
+  if (gpu.count <= 0) return true;
+  if (gpu.shared()) {
+    std::int32_t best = -1;
+    for (std::int32_t i = 0; i < count; ++i) {
+      if (free_milli[i] >= gpu.milli_per_gpu && (best < 0 || free_milli[i] < free_milli[best])) best = i;
+    }
+    if (best < 0) return false;
+    devices.push_back(best);
+    return true;
+  }
+  for (std::int32_t i = 0; i < count && static_cast<std::int32_t>(devices.size()) < gpu.count; ++i) {
+    if (free_milli[i] == 1000) devices.push_back(i);
+  }
+  return static_cast<std::int32_t>(devices.size()) == gpu.count;
+}
+
+}  // namespace gpusim::sched

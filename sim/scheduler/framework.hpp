@@ -1,0 +1,85 @@
+#pragma once
+// One scheduler profile: its plugins at each extension point and the scheduling cycle
+// (PreFilter, Filter, PostFilter, PreScore, Score, NormalizeScore, weights, selection, GPU device
+// selection). Semantics follow kube-scheduler; see k8s-semantics.md section 3.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scheduler/config.hpp"
+#include "scheduler/explain.hpp"
+#include "scheduler/plugin.hpp"
+#include "scheduler/plugin_registry.hpp"
+
+namespace gpusim::sched {
+
+struct ScheduleResult {
+  Status status;  // kSuccess, kUnschedulable (FitError), kWait (permit), kError
+  NodeIndex node = 0;
+  std::vector<std::int32_t> gpu_devices;
+  std::string message;  // "0/5 nodes are available: 3 Insufficient cpu, 2 ..."
+  std::int32_t feasible = 0;
+  std::int32_t evaluated = 0;
+  PostFilterResult preemption;
+};
+
+class Framework {
+ public:
+  Framework(const ProfileSpec& spec, const SchedulerConfig& config, FrameworkHandle& handle,
+            const PluginRegistry& registry = PluginRegistry::builtin());
+  ~Framework();
+  Framework(const Framework&) = delete;
+  Framework& operator=(const Framework&) = delete;
+
+  const std::string& scheduler_name() const { return name_; }
+  ScheduleResult schedule(const PodInfo& pod, AttemptRecord* explain);
+  // Filter only, every node, no cut-off: used by preemption dry runs and the cluster autoscaler.
+  std::vector<NodeIndex> feasible_nodes(const PodInfo& pod, std::vector<NodeIndex> candidates);
+  // Names of the plugins at each point, for explain and docs.
+  std::vector<std::string> filter_names() const;
+  std::vector<std::pair<std::string, std::int32_t>> score_names() const;
+
+  // Maps a pod's requests onto node-table dimensions.
+  PodInfo pod_info(PodId id) const;
+
+ private:
+  struct ScoreEntry {
+    ScorePlugin* plugin;
+    std::int32_t weight;
+  };
+  std::int32_t nodes_to_find(std::size_t all) const;
+  void run_filters(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
+                   Rejections& rejections);
+  std::string fit_error(std::size_t total_nodes, const Rejections& rejections,
+                        const std::string& prefilter_msg) const;
+
+  std::string name_;
+  FrameworkHandle& handle_;
+  std::int32_t percentage_ = 0;
+  std::string tie_break_;
+  std::vector<std::unique_ptr<Plugin>> owned_;
+  std::vector<PreFilterPlugin*> pre_filter_;
+  std::vector<FilterPlugin*> filter_;
+  std::vector<PostFilterPlugin*> post_filter_;
+  std::vector<ScoreEntry> score_;
+  std::vector<PermitPlugin*> permit_;
+  GpuSelectPlugin* gpu_select_ = nullptr;
+  std::uint32_t next_start_ = 0;  // round-robin start of the node search
+
+  // Scratch, reused across cycles so the hot path does not allocate.
+  CycleState state_;
+  std::vector<NodeIndex> candidates_, chunk_, feasible_;
+  std::vector<std::int64_t> totals_, column_;
+  Rejections rejections_;
+  std::vector<char> prefilter_skip_;
+};
+
+// Default GPU device choice when no policy plugin selects: whole-GPU pods take fully free
+// devices, lowest index first; a sharing pod takes the device with the least free milli that
+// still fits (lowest index on ties). False when the devices cannot host the pod.
+bool default_select_gpus(const GpuRequest& gpu, const std::int32_t* free_milli, std::int32_t count,
+                         std::vector<std::int32_t>& devices);
+
+}  // namespace gpusim::sched

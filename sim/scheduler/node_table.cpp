@@ -1,0 +1,113 @@
+#include "scheduler/node_table.hpp"
+
+#include <algorithm>
+
+namespace gpusim::sched {
+
+NodeTable::NodeTable(Cluster& cluster) : cluster_(cluster) {
+  // The fixed dimensions, in Dim order.
+  for (std::string_view name : {gpusim::kCpu, gpusim::kMemory, gpusim::kEphemeralStorage,
+                                gpusim::kPods, gpusim::kNvidiaGpu}) {
+    intern(name);
+  }
+  for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
+    if (cluster_.node_exists(id)) on_node_added(id);
+  }
+}
+
+int NodeTable::dim(std::string_view resource) const {
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == resource) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int NodeTable::intern(std::string_view resource) {
+  const int d = dim(resource);
+  if (d >= 0) return d;
+  names_.emplace_back(resource);
+  alloc_.emplace_back(live_.size(), 0);
+  requested_.emplace_back(live_.size(), 0);
+  return static_cast<int>(names_.size() - 1);
+}
+
+std::uint32_t NodeTable::gpu_model_id(std::string_view model) const {
+  for (std::size_t i = 1; i < gpu_models_.size(); ++i) {
+    if (gpu_models_[i] == model) return static_cast<std::uint32_t>(i);
+  }
+  return 0;
+}
+
+std::uint32_t NodeTable::intern_taints(const std::vector<Taint>& taints) {
+  for (std::size_t i = 0; i < taint_sets_.size(); ++i) {
+    if (taint_sets_[i] == taints) return static_cast<std::uint32_t>(i);
+  }
+  taint_sets_.push_back(taints);
+  return static_cast<std::uint32_t>(taint_sets_.size() - 1);
+}
+
+void NodeTable::on_node_added(NodeId id) {
+  if (id >= live_.size()) {
+    const std::size_t n = id + 1;
+    for (auto& c : alloc_) c.resize(n, 0);
+    for (auto& c : requested_) c.resize(n, 0);
+    nonzero_cpu_.resize(n, 0);
+    nonzero_mem_.resize(n, 0);
+    live_.resize(n, 0);
+    unschedulable_.resize(n, 0);
+    taint_set_.resize(n, 0);
+    gpu_count_.resize(n, 0);
+    gpu_offset_.resize(n, 0);
+    gpu_model_.resize(n, 0);
+    version_.resize(n, 0);
+  }
+  const Node& node = cluster_.node(id);
+  for (const auto& [name, units] : node.allocatable_units.entries()) intern(name);
+  gpu_count_[id] = static_cast<std::int32_t>(node.gpus.size());
+  gpu_offset_[id] = static_cast<std::uint32_t>(gpu_free_.size());
+  gpu_free_.resize(gpu_free_.size() + node.gpus.size(), 1000);
+  if (!node.gpu_model.empty()) {
+    std::uint32_t m = gpu_model_id(node.gpu_model);
+    if (m == 0) {
+      gpu_models_.push_back(node.gpu_model);
+      m = static_cast<std::uint32_t>(gpu_models_.size() - 1);
+    }
+    gpu_model_[id] = m;
+  }
+  live_[id] = 1;
+  refresh(id);
+}
+
+void NodeTable::on_node_updated(NodeId id) { refresh(id); }
+
+void NodeTable::on_node_removed(NodeId id) {
+  live_[id] = 0;
+  ++version_[id];
+  ++generation_;
+}
+
+void NodeTable::on_pod_bound(PodId id) { refresh(cluster_.pod(id).status.node); }
+
+void NodeTable::on_pod_released(PodId, NodeId node) { refresh(node); }
+
+void NodeTable::refresh(NodeIndex n) {
+  const Node& node = cluster_.node(n);
+  for (std::size_t d = 0; d < names_.size(); ++d) {
+    alloc_[d][n] = node.allocatable_units.get(names_[d]);
+    requested_[d][n] = node.requested.get(names_[d]);
+  }
+  // The pods column counts bound pods (upstream's len(nodeInfo.Pods)).
+  requested_[kPods][n] = static_cast<std::int64_t>(node.pods.size());
+  requested_[kGpu][n] = node.requested.get(kNvidiaGpu);
+  nonzero_cpu_[n] = node.nonzero_cpu_milli;
+  nonzero_mem_[n] = node.nonzero_memory_bytes;
+  unschedulable_[n] = node.unschedulable ? 1 : 0;
+  taint_set_[n] = intern_taints(node.taints);
+  for (std::size_t g = 0; g < node.gpus.size(); ++g) {
+    gpu_free_[gpu_offset_[n] + g] = node.gpus[g].free_milli();
+  }
+  ++version_[n];
+  ++generation_;
+}
+
+}  // namespace gpusim::sched

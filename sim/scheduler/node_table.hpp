@@ -1,0 +1,82 @@
+#pragma once
+// The scheduler's cache of node state as structure-of-arrays (one column per resource), kept up
+// to date incrementally from cluster notifications. Plugins filter and score whole columns of
+// candidate nodes at a time; the GPU scorer uploads the same columns.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/cluster.hpp"
+
+namespace gpusim::sched {
+
+using NodeIndex = std::uint32_t;  // == cluster NodeId
+
+class NodeTable : public ClusterObserver {
+ public:
+  // Fixed resource dimensions; extended resources get dimensions as they are first seen.
+  enum Dim : int { kCpu = 0, kMemory = 1, kEphemeral = 2, kPods = 3, kGpu = 4, kFirstExtended = 5 };
+
+  explicit NodeTable(Cluster& cluster);
+
+  std::size_t size() const { return live_.size(); }
+  int dims() const { return static_cast<int>(names_.size()); }
+  // Dimension of a resource name, or -1 if no node has it (allocatable is then 0 everywhere).
+  int dim(std::string_view resource) const;
+  int intern(std::string_view resource);
+  const std::string& dim_name(int d) const { return names_[static_cast<std::size_t>(d)]; }
+
+  // Columns, indexed by node.
+  const std::int64_t* alloc(int d) const { return alloc_[static_cast<std::size_t>(d)].data(); }
+  const std::int64_t* requested(int d) const {
+    return requested_[static_cast<std::size_t>(d)].data();
+  }
+  const std::int64_t* nonzero_cpu() const { return nonzero_cpu_.data(); }
+  const std::int64_t* nonzero_mem() const { return nonzero_mem_.data(); }
+  bool live(NodeIndex n) const { return live_[n] != 0; }
+  bool unschedulable(NodeIndex n) const { return unschedulable_[n] != 0; }
+  // Nodes share taint lists (a pool has one); plugins cache verdicts per taint-set id.
+  std::uint32_t taint_set(NodeIndex n) const { return taint_set_[n]; }
+  const std::vector<Taint>& taints_of_set(std::uint32_t id) const { return taint_sets_[id]; }
+  std::size_t taint_set_count() const { return taint_sets_.size(); }
+  // GPU devices: free milli per device, contiguous per node.
+  std::int32_t gpu_count(NodeIndex n) const { return gpu_count_[n]; }
+  const std::int32_t* gpu_free(NodeIndex n) const { return gpu_free_.data() + gpu_offset_[n]; }
+  std::uint32_t gpu_model(NodeIndex n) const { return gpu_model_[n]; }  // interned, 0 = none
+  std::uint32_t gpu_model_id(std::string_view model) const;               // 0 when unknown
+  const std::string& gpu_model_name(std::uint32_t id) const { return gpu_models_[id]; }
+  // Version counter per node; bumps on every change (score caches key on it).
+  std::uint64_t version(NodeIndex n) const { return version_[n]; }
+  std::uint64_t generation() const { return generation_; }
+
+  const Cluster& cluster() const { return cluster_; }
+
+  // ClusterObserver
+  void on_node_added(NodeId id) override;
+  void on_node_updated(NodeId id) override;
+  void on_node_removed(NodeId id) override;
+  void on_pod_bound(PodId id) override;
+  void on_pod_released(PodId id, NodeId node) override;
+
+ private:
+  void refresh(NodeIndex n);  // copies one node's state from the cluster
+  std::uint32_t intern_taints(const std::vector<Taint>& taints);
+
+  Cluster& cluster_;
+  std::vector<std::string> names_;
+  std::vector<std::vector<std::int64_t>> alloc_, requested_;
+  std::vector<std::int64_t> nonzero_cpu_, nonzero_mem_;
+  std::vector<char> live_, unschedulable_;
+  std::vector<std::uint32_t> taint_set_;
+  std::vector<std::vector<Taint>> taint_sets_;
+  std::vector<std::int32_t> gpu_count_;
+  std::vector<std::uint32_t> gpu_offset_;
+  std::vector<std::int32_t> gpu_free_;
+  std::vector<std::uint32_t> gpu_model_;
+  std::vector<std::string> gpu_models_{""};
+  std::vector<std::uint64_t> version_;
+  std::uint64_t generation_ = 0;
+};
+
+}  // namespace gpusim::sched

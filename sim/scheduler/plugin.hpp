@@ -1,0 +1,179 @@
+#pragma once
+// The kube-scheduler framework's extension points, column-wise: a plugin filters or scores a whole
+// span of candidate nodes per call (one virtual call per plugin per pod, tight loops over the
+// node table's columns), which is what makes thousands of nodes cheap.
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "scheduler/node_table.hpp"
+
+namespace gpusim::sched {
+
+enum class Code { kSuccess, kUnschedulable, kUnschedulableAndUnresolvable, kSkip, kWait, kError };
+
+struct Status {
+  Code code = Code::kSuccess;
+  std::string message;
+  static Status ok() { return {}; }
+  static Status skip() { return {Code::kSkip, {}}; }
+  bool success() const { return code == Code::kSuccess; }
+};
+
+// Per scheduling attempt: the pod and its requests mapped onto node-table dimensions.
+struct PodInfo {
+  PodId id = kNoPod;
+  const Pod* pod = nullptr;
+  const PodResources* res = nullptr;
+  std::vector<std::pair<int, std::int64_t>> requests;  // (dim, units), non-zero entries only
+  bool unknown_resource = false;  // requests a resource no node has
+  std::int32_t priority = 0;
+};
+
+// Plugin-private data for one cycle (upstream's CycleState), one slot per plugin.
+struct PluginState {
+  virtual ~PluginState() = default;
+};
+class CycleState {
+ public:
+  explicit CycleState(std::size_t plugins = 0) : slots_(plugins) {}
+  void reset(std::size_t plugins) {
+    slots_.clear();
+    slots_.resize(plugins);
+  }
+  template <typename T>
+  T* get(std::size_t slot) const {
+    return static_cast<T*>(slots_[slot].get());
+  }
+  void put(std::size_t slot, std::unique_ptr<PluginState> s) { slots_[slot] = std::move(s); }
+
+ private:
+  std::vector<std::unique_ptr<PluginState>> slots_;
+};
+
+// Interned filter-failure reasons ("Insufficient cpu", "node(s) had untolerated taint(s)").
+using ReasonId = std::uint32_t;
+class ReasonTable {
+ public:
+  ReasonId intern(std::string_view text, bool unresolvable);
+  const std::string& text(ReasonId id) const { return texts_[id]; }
+  bool unresolvable(ReasonId id) const { return unresolvable_[id] != 0; }
+
+ private:
+  std::vector<std::string> texts_;
+  std::vector<char> unresolvable_;
+};
+
+struct Rejection {
+  NodeIndex node;
+  std::uint16_t plugin;  // index in the profile's filter list
+  ReasonId reason;
+};
+
+// Collects rejections during Filter; the framework turns them into the FitError message and,
+// when explaining, into per-node verdicts.
+class Rejections {
+ public:
+  void add(NodeIndex node, ReasonId reason) { items_.push_back({node, plugin_, reason}); }
+  void set_plugin(std::uint16_t p) { plugin_ = p; }
+  const std::vector<Rejection>& items() const { return items_; }
+  void clear() { items_.clear(); }
+  // Drops the rejections recorded since `from` for which `pred` holds.
+  template <typename Pred>
+  void erase_since(std::size_t from, Pred pred) {
+    items_.erase(std::remove_if(items_.begin() + static_cast<std::ptrdiff_t>(from), items_.end(), pred),
+                 items_.end());
+  }
+
+ private:
+  std::vector<Rejection> items_;
+  std::uint16_t plugin_ = 0;
+};
+
+class FrameworkHandle;
+
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual std::string_view name() const = 0;
+  void set_slot(std::size_t slot) { slot_ = slot; }
+  std::size_t slot() const { return slot_; }
+
+ private:
+  std::size_t slot_ = 0;
+};
+
+class PreFilterPlugin : public virtual Plugin {
+ public:
+  // kSkip: this plugin's Filter is not run for the pod. Unschedulable*: the pod fails at once.
+  virtual Status pre_filter(CycleState& state, const PodInfo& pod) = 0;
+};
+
+class FilterPlugin : public virtual Plugin {
+ public:
+  // Removes from `nodes` (stable order) every node the pod cannot use, reporting each removal
+  // through `out`. Called with chunks of candidates; must not assume it sees all nodes.
+  virtual void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
+                      Rejections& out) = 0;
+};
+
+// Victims and the node the preemptor is nominated to.
+struct PostFilterResult {
+  Status status;
+  std::optional<NodeIndex> nominated;
+  std::vector<PodId> victims;
+};
+
+class PostFilterPlugin : public virtual Plugin {
+ public:
+  virtual PostFilterResult post_filter(CycleState& state, const PodInfo& pod,
+                                       const std::vector<Rejection>& rejections) = 0;
+};
+
+class ScorePlugin : public virtual Plugin {
+ public:
+  // kSkip: contributes 0 on every node.
+  virtual Status pre_score(CycleState& state, const PodInfo& pod,
+                           std::span<const NodeIndex> nodes) {
+    return Status::ok();
+  }
+  // Raw scores (0..100 unless normalize() maps them there), one per node.
+  virtual void score(CycleState& state, const PodInfo& pod, std::span<const NodeIndex> nodes,
+                     std::span<std::int64_t> out) = 0;
+  virtual bool has_normalize() const { return false; }
+  virtual void normalize(CycleState& state, const PodInfo& pod, std::span<std::int64_t> scores) {}
+};
+
+// GPU policies pick the devices inside the chosen node (their "GPU selection rule").
+class GpuSelectPlugin : public virtual Plugin {
+ public:
+  // Fills `devices` with gpu.count device indexes; false if the node cannot host the pod.
+  virtual bool select_gpus(const PodInfo& pod, NodeIndex node, std::vector<std::int32_t>& devices) = 0;
+};
+
+// Permit: gang scheduling holds pods until their group can be placed together.
+enum class PermitDecision { kAllow, kWait, kReject };
+class PermitPlugin : public virtual Plugin {
+ public:
+  virtual PermitDecision permit(CycleState& state, const PodInfo& pod, NodeIndex node) = 0;
+};
+
+// What plugins may look at besides the node table.
+class FrameworkHandle {
+ public:
+  virtual ~FrameworkHandle() = default;
+  virtual const NodeTable& nodes() const = 0;
+  virtual const Cluster& cluster() const = 0;
+  virtual ReasonTable& reasons() = 0;
+  virtual Rng& rng() = 0;  // the scheduler's seeded stream (Random policy, tie-breaks)
+  virtual std::uint64_t seed() const = 0;
+};
+
+}  // namespace gpusim::sched

@@ -1,0 +1,87 @@
+#pragma once
+// The scheduler actor: watches the cluster, queues pending pods, and runs scheduling cycles on the
+// event loop (all active pods of an instant in one event, after the instant's API writes).
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/event_loop.hpp"
+#include "core/rng.hpp"
+#include "model/cluster.hpp"
+#include "scheduler/config.hpp"
+#include "scheduler/explain.hpp"
+#include "scheduler/framework.hpp"
+#include "scheduler/node_table.hpp"
+#include "scheduler/scheduling_queue.hpp"
+
+namespace gpusim::sched {
+
+struct SchedulerStats {
+  std::uint64_t attempts = 0;
+  std::uint64_t scheduled = 0;
+  std::uint64_t unschedulable = 0;
+  std::uint64_t preemptions = 0;
+};
+
+class Scheduler : public ClusterObserver, public FrameworkHandle {
+ public:
+  // Evicts a preemption victim gracefully (the kubelet's job); set by the engine.
+  using Evictor = std::function<void(PodId victim, PodId preemptor)>;
+
+  Scheduler(Cluster& cluster, EventLoop& loop, SchedulerConfig config, std::uint64_t seed,
+            const PluginRegistry& registry = PluginRegistry::builtin());
+  ~Scheduler() override;
+
+  void set_explain(ExplainSink* sink) { explain_ = sink; }
+  void set_evictor(Evictor e) { evictor_ = std::move(e); }
+  // The profile serving a schedulerName, or nullptr.
+  Framework* profile(const std::string& scheduler_name);
+  const SchedulerStats& stats() const { return stats_; }
+  std::size_t pending() const { return queue_.pending_size(); }
+  const SchedulerConfig& config() const { return config_; }
+
+  // FrameworkHandle
+  const NodeTable& nodes() const override { return table_; }
+  const Cluster& cluster() const override { return cluster_; }
+  ReasonTable& reasons() override { return reasons_; }
+  Rng& rng() override { return rng_; }
+  std::uint64_t seed() const override { return seed_; }
+
+  // ClusterObserver
+  void on_pod_added(PodId id) override;
+  void on_pod_updated(PodId id) override;
+  void on_pod_deleted(PodId id) override;
+  void on_pod_released(PodId id, NodeId node) override;
+  void on_node_added(NodeId id) override;
+  void on_node_updated(NodeId id) override;
+
+ private:
+  void enqueue(PodId id);
+  void cluster_event();
+  void wake(TimeMs at, bool background = false);
+  void wake_for_queue();
+  void run();
+  void schedule_one(PodId id);
+  void bind_directly(PodId id);  // spec.nodeName set: the kubelet admits it without scheduling
+
+  Cluster& cluster_;
+  EventLoop& loop_;
+  SchedulerConfig config_;
+  std::uint64_t seed_;
+  Rng rng_;
+  NodeTable table_;
+  ReasonTable reasons_;
+  std::map<std::string, std::unique_ptr<Framework>> profiles_;
+  SchedulingQueue queue_;
+  ExplainSink* explain_ = nullptr;
+  Evictor evictor_;
+  SchedulerStats stats_;
+  EventLoop::EventId run_event_{};
+  TimeMs run_at_ = kForever;
+  bool run_background_ = false;
+  bool in_cycle_ = false;
+};
+
+}  // namespace gpusim::sched
