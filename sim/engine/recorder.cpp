@@ -1,5 +1,7 @@
 #include "engine/recorder.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace gpusim::engine {
@@ -63,14 +65,90 @@ void Recorder::on_pod_released(PodId id, NodeId) {
   allocated_.gpu_milli -= t.gpu_milli;
 }
 
+namespace {
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+std::string opt_ms(const std::optional<TimeMs>& t) { return t ? std::to_string(*t) : std::string(); }
+}  // namespace
+
+Recorder::PodRow Recorder::pod_row(const Pod& p, bool deleted) const {
+  const auto& r = p.resources();
+  std::string devices;
+  for (auto d : p.status.gpu_devices) devices += (devices.empty() ? "" : ";") + std::to_string(d);
+  std::string line = csv_field(p.key()) + "," + csv_field(p.namespace_) + "," +
+                     (p.owner ? p.owner->kind : std::string()) + "," +
+                     csv_field(p.owner ? p.owner->name : std::string()) + "," +
+                     std::to_string(p.status.priority) + "," + std::to_string(p.creation_ms) + "," +
+                     opt_ms(p.status.scheduled_ms) + "," + opt_ms(p.status.started_ms) + "," +
+                     opt_ms(p.status.finished_ms) + "," +
+                     (deleted ? std::to_string(loop_.now()) : std::string()) + "," +
+                     (p.bound() ? csv_field(cluster_.node(p.status.node).name()) : std::string()) + "," +
+                     to_string(p.status.phase) + "," + csv_field(p.status.reason) + "," +
+                     std::to_string(r.requests.get("cpu")) + "," + std::to_string(r.requests.get("memory")) +
+                     "," + std::to_string(r.gpu.total_milli()) + "," + std::to_string(r.gpu.count) + "," +
+                     devices + "," + std::to_string(p.status.restarts) + "," +
+                     std::to_string(p.status.scheduling_attempts) + "\n";
+  return PodRow{p.uid, std::move(line)};
+}
+
+void Recorder::on_pod_deleted(PodId id) { finished_rows_.push_back(pod_row(cluster_.pod(id), true)); }
+
+std::string Recorder::pods_csv() const {
+  std::vector<const PodRow*> rows;
+  rows.reserve(finished_rows_.size() + final_rows_.size());
+  for (const auto& r : finished_rows_) rows.push_back(&r);
+  for (const auto& r : final_rows_) rows.push_back(&r);
+  std::sort(rows.begin(), rows.end(), [](const PodRow* a, const PodRow* b) { return a->uid < b->uid; });
+  std::string out =
+      "pod,namespace,owner_kind,owner_name,priority,created_ms,scheduled_ms,started_ms,finished_ms,"
+      "deleted_ms,node,phase,reason,cpu_milli,memory_bytes,gpu_milli,gpu_count,gpu_devices,restarts,"
+      "scheduling_attempts\n";
+  for (const auto* r : rows) out += r->line;
+  return out;
+}
+
+std::string Recorder::nodes_csv() const {
+  std::string out =
+      "node,pool,gpu_model,added_ms,removed_ms,cpu_milli,memory_bytes,pods,gpus,labels,taints\n";
+  for (std::size_t i = 0; i < node_rows_.size(); ++i) {
+    out += node_rows_[i];
+    out += node_removed_ms_[i] == kForever ? std::string() : std::to_string(node_removed_ms_[i]);
+    out += node_rows_tail_[i];
+  }
+  return out;
+}
+
 void Recorder::on_node_added(NodeId id) {
-  const ResourceTotals c = capacity_of(cluster_.node(id));
+  const Node& n = cluster_.node(id);
+  if (node_rows_.size() <= id) {
+    node_rows_.resize(id + 1);
+    node_rows_tail_.resize(id + 1);
+    node_removed_ms_.resize(id + 1, kForever);
+  }
+  std::string labels, taints;
+  for (const auto& [k, v] : n.meta.labels) labels += (labels.empty() ? "" : ";") + k + "=" + v;
+  for (const auto& t : n.taints) taints += (taints.empty() ? "" : ";") + t.str();
+  node_rows_[id] = csv_field(n.name()) + "," + csv_field(n.pool) + "," + csv_field(n.gpu_model) + "," +
+                   std::to_string(loop_.now()) + ",";
+  node_rows_tail_[id] = "," + std::to_string(n.allocatable_units.get("cpu")) + "," +
+                        std::to_string(n.allocatable_units.get("memory")) + "," +
+                        std::to_string(n.allocatable_units.get("pods")) + "," + std::to_string(n.gpus.size()) +
+                        "," + csv_field(labels) + "," + csv_field(taints) + "\n";
+  const ResourceTotals c = capacity_of(n);
   capacity_.cpu_milli += c.cpu_milli;
   capacity_.memory_bytes += c.memory_bytes;
   capacity_.gpu_milli += c.gpu_milli;
 }
 
 void Recorder::on_node_removed(NodeId id) {
+  node_removed_ms_[id] = loop_.now();
   const ResourceTotals c = capacity_of(cluster_.node(id));
   capacity_.cpu_milli -= c.cpu_milli;
   capacity_.memory_bytes -= c.memory_bytes;
@@ -132,6 +210,8 @@ void Recorder::take_sample() {
 
 void Recorder::finish() {
   integrate();
+  final_rows_.clear();
+  cluster_.for_each_pod([&](PodId, const Pod& p) { final_rows_.push_back(pod_row(p, false)); });
   take_sample();  // the closing sample replaces one taken at this same instant
 }
 

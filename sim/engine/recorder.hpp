@@ -38,6 +38,10 @@ class Recorder : public ClusterObserver {
 
   const std::string& events_jsonl() const { return events_; }
   std::string timeseries_csv() const;
+  // One row per pod that existed during the run (creation order): times, node, requests, outcome.
+  std::string pods_csv() const;
+  // The nodes that existed during the run: pool, GPU model, allocatable, labels, taints.
+  std::string nodes_csv() const;
   const PodCounters& pods() const { return pods_; }
   const ResourceTotals& capacity() const { return capacity_; }
   const ResourceTotals& allocated() const { return allocated_; }
@@ -49,6 +53,7 @@ class Recorder : public ClusterObserver {
   void on_pod_bound(PodId id) override;
   void on_pod_updated(PodId id) override;
   void on_pod_released(PodId id, NodeId node) override;
+  void on_pod_deleted(PodId id) override;
   void on_node_added(NodeId id) override;
   void on_node_removed(NodeId id) override;
   void on_event(const ClusterEvent& e) override;
@@ -59,7 +64,12 @@ class Recorder : public ClusterObserver {
     std::int64_t nodes, nodes_ready, pods_pending, pods_running, pods_succeeded, pods_failed;
     ResourceTotals allocated, capacity;
   };
+  struct PodRow {
+    std::uint64_t uid;
+    std::string line;
+  };
   void integrate();
+  PodRow pod_row(const Pod& p, bool deleted) const;
   void sample();  // takes a sample and schedules the next
   void take_sample();
   static ResourceTotals totals_of(const Pod& p);
@@ -77,6 +87,10 @@ class Recorder : public ClusterObserver {
   TimeMs last_change_ms_ = 0;
   std::vector<PodPhase> phase_;  // last seen phase per pod slot
   std::vector<Sample> samples_;
+  std::vector<PodRow> finished_rows_;  // pods deleted during the run
+  std::vector<PodRow> final_rows_;     // pods still present at the end (filled by finish())
+  std::vector<std::string> node_rows_, node_rows_tail_;  // split around removed_ms
+  std::vector<TimeMs> node_removed_ms_;
 };
 
 }  // namespace gpusim::engine

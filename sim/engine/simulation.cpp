@@ -188,6 +188,8 @@ void Simulation::write_outputs(const StagedDirectory& dir) const {
   dir.write("summary.json", summary().dump(2) + "\n");
   dir.write("events.jsonl", recorder_->events_jsonl());
   dir.write("timeseries.csv", recorder_->timeseries_csv());
+  dir.write("pods.csv", recorder_->pods_csv());
+  dir.write("nodes.csv", recorder_->nodes_csv());
   if (explain_) static_cast<const ExplainWriter&>(*explain_).write(dir);
   for (const auto& c : contributors_) c->write(dir);
 }
