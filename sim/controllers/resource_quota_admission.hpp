@@ -1,0 +1,56 @@
+#pragma once
+// The ResourceQuota admission plugin: runs last in the chain on every pod CREATE and rejects a
+// pod that would take any quota of its namespace over its hard limit, with upstream's Forbidden
+// messages (k8s-semantics.md 5.3). An admitted pod's usage is charged to status.used at once, as
+// the API server does; the quota controller (resource_quota_controller.hpp) gives it back when
+// the pod terminates or is deleted.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "model/cluster.hpp"
+
+namespace gpusim::ctrl {
+
+// The spec the quota system sees for a pod. Priority admission fills an empty
+// priorityClassName with the globalDefault class, which the PriorityClass scope then matches;
+// pod specs are shared and immutable here, so the defaulted copy is made once per template.
+class QuotaSpecs {
+ public:
+  explicit QuotaSpecs(const Cluster& cluster) : cluster_(cluster) {}
+  const PodSpec& of(const Pod& pod);
+
+ private:
+  const Cluster& cluster_;
+  std::unordered_map<const PodTemplate*,
+                     std::pair<std::shared_ptr<const PodTemplate>, std::unique_ptr<PodSpec>>>
+      defaulted_;
+};
+
+// Quotas of one namespace, in name order (the order upstream checks them in).
+std::vector<ResourceQuota*> quotas_in_namespace(Cluster& cluster, const std::string& ns);
+
+class ResourceQuotaAdmission : public AdmissionPlugin {
+ public:
+  explicit ResourceQuotaAdmission(Cluster& cluster) : cluster_(cluster), specs_(cluster) {}
+
+  std::optional<std::string> admit(const Pod& pod, PodStatus& status) override;
+  void admitted(PodId id) override;
+
+  // Pods rejected per quota ("namespace/name"), for the run summary.
+  const std::map<std::string, std::uint64_t>& rejections() const { return rejections_; }
+
+ private:
+  Cluster& cluster_;
+  QuotaSpecs specs_;
+  std::map<std::string, std::uint64_t> rejections_;
+  // Charges decided by the last admit(), applied when the pod is actually created.
+  std::vector<std::pair<std::string, ResourceQuantities>> pending_;
+};
+
+}  // namespace gpusim::ctrl
