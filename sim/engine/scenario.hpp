@@ -14,7 +14,7 @@
 namespace gpusim::engine {
 
 struct Scenario {
-  std::vector<std::string> files;  // inputs, in the order given
+  std::vector<std::string> files;  // files read, in order (directories expanded, "<stdin>")
   std::vector<Namespace> namespaces;
   std::vector<PriorityClass> priority_classes;
   std::vector<ResourceQuota> quotas;

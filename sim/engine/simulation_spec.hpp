@@ -19,7 +19,7 @@ namespace gpusim::engine {
 struct NodePoolSpec {
   std::string name;
   std::int32_t count = 0;
-  Node node_template;  // labels, taints, capacity/allocatable; name ignored
+  Node node_template;     // labels, taints, capacity/allocatable; name ignored
   std::string gpu_model;  // sets the GPU model label when non-empty
   // Autoscaling (cluster-autoscaler per pool); absent = fixed size.
   struct Autoscaling {
@@ -36,9 +36,9 @@ struct NodePoolSpec {
 
 // How long things take when annotations do not say (gpusim.io/* annotations win).
 struct Defaults {
-  TimeMs pod_startup_ms = 0;        // bind -> containers running (besides image pulls and init)
-  TimeMs image_pull_ms = 0;         // per image, per node, first pull only
-  TimeMs init_container_ms = 0;     // per init container
+  TimeMs pod_startup_ms = 0;     // bind -> containers running (besides image pulls and init)
+  TimeMs image_pull_ms = 0;      // per image, per node, first pull only
+  TimeMs init_container_ms = 0;  // per init container
   std::optional<TimeMs> job_pod_duration_ms;  // how long a Job pod runs; unset: 10m
   std::optional<TimeMs> pod_duration_ms;      // bare/ReplicaSet pods: unset = run until deleted
 };
@@ -50,14 +50,14 @@ enum class ArrivalProcess { kPoisson, kInterval, kTrace };
 struct ArrivalSpec {
   std::string name;
   ArrivalProcess process = ArrivalProcess::kInterval;
-  double rate_per_hour = 0;      // Poisson
-  TimeMs interval_ms = 0;        // fixed interval
+  double rate_per_hour = 0;  // Poisson
+  TimeMs interval_ms = 0;    // fixed interval
   TimeMs start_ms = 0;
   std::optional<TimeMs> stop_ms;
   std::optional<std::int64_t> count;  // at most this many objects
-  std::string trace_file;             // CSV: arrival time, namespace, requests, duration
-  // The template: one Kubernetes object as YAML text, parsed by the scenario loader into the
-  // objects below (exactly one is set).
+  std::string trace_file;  // CSV: arrival time, namespace, requests, duration (path resolved)
+  // The template: one inline Kubernetes object, parsed by the scenario loader into the objects
+  // below (exactly one is set; none for a trace without a template). Its name is unused.
   std::shared_ptr<const Job> job;
   std::shared_ptr<const Pod> pod;
   std::shared_ptr<const PyTorchJob> pytorch_job;
@@ -80,7 +80,9 @@ struct TraceReplaySpec {
 // interprets it. Later issues add actions; unknown actions are load errors.
 struct TimelineEvent {
   TimeMs at_ms = 0;
-  std::string action;  // setImage, patch, scale, cordon, uncordon, drain, fail, recover, remove, ...
+  // setImage, patch, scale, cordon, uncordon, drain, fail, recover, remove, ... (the loader's
+  // known_timeline_actions() lists those accepted)
+  std::string action;
   std::string target;  // kind/namespace/name or node name / pool name
   std::map<std::string, std::string> params;
   std::string patch_yaml;  // for `patch`: a strategic-merge-style fragment of the target
@@ -107,6 +109,9 @@ struct SimulationSpec {
   std::optional<TraceReplaySpec> trace;
   std::vector<TimelineEvent> timeline;
   std::vector<ExpectationSpec> expectations;
+  // Kubernetes feature gates (spec.featureGates), e.g. HPAScaleToZero. Only gates gpusim knows
+  // are accepted; absent gates take upstream's default.
+  std::map<std::string, bool> feature_gates;
   // Safety caps (bad input must not run forever).
   std::uint64_t max_events = 500'000'000;
   TimeMs max_time_ms = 365LL * 24 * 3600 * 1000;

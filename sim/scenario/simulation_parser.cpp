@@ -1,0 +1,546 @@
+#include "scenario/simulation_parser.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "scenario/fields.hpp"
+#include "scenario/names.hpp"
+#include "scheduler/plugin_registry.hpp"
+
+namespace gpusim::scenario {
+namespace {
+
+using engine::ArrivalProcess;
+using engine::ArrivalSpec;
+using engine::ExpectationSpec;
+using engine::NodePoolSpec;
+using engine::SimulationSpec;
+using engine::TimelineEvent;
+using engine::TraceReplaySpec;
+
+constexpr std::int32_t kMaxPoolNodes = 1'000'000;
+constexpr std::size_t kMaxPatchNodes = 100'000;
+
+std::optional<TimeMs> positive_duration(const Value& v) {
+  auto ms = v.duration();
+  if (ms && *ms == 0) {
+    v.error("must be greater than 0");
+    return std::nullopt;
+  }
+  return ms;
+}
+
+// "3.67" or 3.67 -> 3670000 micros; exact decimal arithmetic, at most 6 decimal places.
+std::optional<std::int64_t> parse_micros(const Value& v) {
+  auto text = v.scalar_text();
+  if (!text) return std::nullopt;
+  const ScalarKind kind = scalar_kind(v.node());
+  const std::string& s = *text;
+  bool ok =
+      (kind == ScalarKind::kString || kind == ScalarKind::kInt || kind == ScalarKind::kFloat) &&
+      !s.empty();
+  std::size_t i = 0;
+  if (ok && s[0] == '-') {
+    v.error("must not be negative");
+    return std::nullopt;
+  }
+  if (ok && s[0] == '+') i = 1;
+  std::int64_t whole = 0;
+  std::size_t digits = 0;
+  for (; ok && i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, ++digits) {
+    if (whole > 1'000'000'000'000LL) {
+      v.error("cost is too large");
+      return std::nullopt;
+    }
+    whole = whole * 10 + (s[i] - '0');
+  }
+  std::int64_t frac = 0;
+  int frac_digits = 0;
+  if (ok && i < s.size() && s[i] == '.') {
+    ++i;
+    for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
+      if (++frac_digits > 6) {
+        v.error("at most 6 decimal places (micro-units) are kept, got \"" + s + "\"");
+        return std::nullopt;
+      }
+      frac = frac * 10 + (s[i] - '0');
+      ++digits;
+    }
+  }
+  if (!ok || digits == 0 || i != s.size()) {
+    v.error("expected a decimal amount such as \"3.67\", got " + describe(v.node()));
+    return std::nullopt;
+  }
+  while (frac_digits < 6) {
+    frac *= 10;
+    ++frac_digits;
+  }
+  return whole * 1'000'000 + frac;
+}
+
+// "4/h", "10/m", "0.5/s", "2/d", or a number meaning per hour.
+std::optional<double> parse_rate_per_hour(const Value& v) {
+  if (!v.present()) return std::nullopt;
+  const ScalarKind kind = v.node().IsScalar() ? scalar_kind(v.node()) : ScalarKind::kNull;
+  std::optional<double> per_hour;
+  if (kind == ScalarKind::kInt || kind == ScalarKind::kFloat) {
+    per_hour = v.number();
+    if (!per_hour) return std::nullopt;
+  } else if (kind == ScalarKind::kString) {
+    const std::string& s = v.node().Scalar();
+    const auto slash = s.find('/');
+    double scale = 0;
+    if (slash != std::string::npos) {
+      const std::string unit = s.substr(slash + 1);
+      if (unit == "s") scale = 3600;
+      if (unit == "m") scale = 60;
+      if (unit == "h") scale = 1;
+      if (unit == "d") scale = 1.0 / 24;
+    }
+    double count = 0;
+    bool ok = scale > 0 && slash > 0;
+    if (ok) {
+      try {
+        std::size_t used = 0;
+        count = std::stod(s.substr(0, slash), &used);
+        ok = used == slash && std::isfinite(count);
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      v.error("invalid rate \"" + s + "\"",
+              "a count per unit: \"4/h\", \"10/m\", \"0.5/s\", \"2/d\", or a number per hour");
+      return std::nullopt;
+    }
+    per_hour = count * scale;
+  } else {
+    v.error("expected a rate such as \"4/h\" or a number per hour, got " + describe(v.node()));
+    return std::nullopt;
+  }
+  if (!(*per_hour > 0)) {
+    v.error("rate must be greater than 0");
+    return std::nullopt;
+  }
+  return per_hour;
+}
+
+std::string existing_file(const Value& v) {
+  auto s = v.str();
+  if (!s) return {};
+  if (s->empty()) {
+    v.error("must not be empty");
+    return {};
+  }
+  const std::filesystem::path p = v.doc().resolve(*s).lexically_normal();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) {
+    v.error("file not found: " + p.string(),
+            "relative paths are resolved against the directory of " + v.doc().file());
+  }
+  return p.string();
+}
+
+std::size_t count_nodes(const YAML::Node& n, std::size_t budget) {
+  std::size_t count = 1;
+  if (n.IsMap()) {
+    for (auto it = n.begin(); it != n.end() && count <= budget; ++it) {
+      count += count_nodes(it->first, budget - count) + count_nodes(it->second, budget - count);
+    }
+  } else if (n.IsSequence()) {
+    for (auto it = n.begin(); it != n.end() && count <= budget; ++it) {
+      count += count_nodes(*it, budget - count);
+    }
+  }
+  return count;
+}
+
+NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string& gpu_label) {
+  NodePoolSpec pool;
+  pool.source = v.location();
+  Fields f(v);
+  if (!f.ok()) return pool;
+  const Value name = f.required("name");
+  if (auto s = name.str()) {
+    pool.name = *s;
+    if (auto why = check_dns_label(*s); !why.empty()) name.error("invalid pool name: " + why);
+  }
+  const Value gpu_model = f.get("gpuModel");
+  if (auto s = gpu_model.str()) {
+    pool.gpu_model = *s;
+    if (auto why = check_label_value(*s); !why.empty())
+      gpu_model.error("invalid GPU model: " + why);
+  }
+  const Value tmpl =
+      f.required("template", "a Node: metadata.labels, spec.taints, status.capacity");
+  if (tmpl.present()) {
+    pool.node_template = objects.node(tmpl, ObjectMode::kTemplate);
+    pool.node_template.meta.name.clear();
+    pool.node_template.pool = pool.name;
+    if (!pool.gpu_model.empty()) {
+      auto& labels = pool.node_template.meta.labels;
+      auto it = labels.find(gpu_label);
+      if (it != labels.end() && it->second != pool.gpu_model) {
+        gpu_model.warning("gpuModel \"" + pool.gpu_model + "\" replaces the template's label " +
+                          gpu_label + "=" + it->second);
+      }
+      labels[gpu_label] = pool.gpu_model;
+      pool.node_template.gpu_model = pool.gpu_model;
+      if (pool.node_template.capacity.count(kNvidiaGpu) == 0) {
+        gpu_model.warning("the pool's nodes have no nvidia.com/gpu capacity",
+                          "add status.capacity[nvidia.com/gpu] to the template");
+      }
+    }
+  }
+  const Value autoscaling = f.get("autoscaling");
+  if (autoscaling.present()) {
+    Fields af(autoscaling);
+    NodePoolSpec::Autoscaling a;
+    const Value min = af.get("minSize");
+    const Value max = af.required("maxSize");
+    if (auto n = min.i32()) {
+      if (*n < 0) min.error("must be greater than or equal to 0");
+      a.min_size = *n;
+    }
+    if (auto n = max.i32()) {
+      a.max_size = *n;
+      if (*n < a.min_size) max.error("must be greater than or equal to minSize");
+      if (*n > kMaxPoolNodes) max.error("must be at most 1000000 nodes");
+    }
+    if (auto ms = af.get("provisioningDelay").duration()) a.provisioning_delay_ms = *ms;
+    const Value threshold = af.get("scaleDownUtilizationThreshold");
+    if (auto d = threshold.number()) {
+      if (*d < 0 || *d > 1) threshold.error("must be between 0 and 1");
+      a.scale_down_utilization_threshold = *d;
+    }
+    if (auto ms = af.get("scaleDownUnneededTime").duration()) a.scale_down_unneeded_ms = *ms;
+    pool.autoscaling = a;
+  }
+  const Value count = pool.autoscaling ? f.get("count") : f.required("count");
+  if (auto n = count.i32()) {
+    pool.count = *n;
+    if (*n < 0) {
+      count.error("must be greater than or equal to 0");
+    } else if (*n > kMaxPoolNodes) {
+      count.error("must be at most 1000000 nodes");
+    } else if (pool.autoscaling &&
+               (*n < pool.autoscaling->min_size || *n > pool.autoscaling->max_size)) {
+      count.error("must be between autoscaling.minSize and autoscaling.maxSize");
+    }
+  } else if (pool.autoscaling && !count.present()) {
+    pool.count = pool.autoscaling->min_size;
+  }
+  if (auto micros = parse_micros(f.get("costPerHour"))) pool.cost_per_hour_micros = *micros;
+  return pool;
+}
+
+ArrivalSpec arrival(const Value& v, ObjectParser& objects) {
+  ArrivalSpec a;
+  a.source = v.location();
+  Fields f(v);
+  if (!f.ok()) return a;
+  const Value name = f.required("name");
+  if (auto s = name.str()) {
+    a.name = *s;
+    if (auto why = check_dns_label(*s); !why.empty()) name.error("invalid arrival name: " + why);
+  }
+  const Value process = f.get("process");
+  const Value rate = f.get("rate");
+  const Value interval = f.get("interval");
+  const Value trace_file = f.get("traceFile");
+  if (process.present()) {
+    if (auto p = process.one_of<ArrivalProcess>({{"poisson", ArrivalProcess::kPoisson},
+                                                 {"interval", ArrivalProcess::kInterval},
+                                                 {"trace", ArrivalProcess::kTrace}})) {
+      a.process = *p;
+    }
+  } else if (rate.present() + interval.present() + trace_file.present() == 1) {
+    a.process = rate.present()       ? ArrivalProcess::kPoisson
+                : interval.present() ? ArrivalProcess::kInterval
+                                     : ArrivalProcess::kTrace;
+  } else {
+    process.error("required value is missing: poisson, interval or trace",
+                  "poisson needs rate, interval needs interval, trace needs traceFile");
+  }
+  auto misplaced = [](const Value& x, const char* process_name) {
+    if (x.present()) {
+      x.error(std::string("applies only to process: ") + process_name);
+    }
+  };
+  switch (a.process) {
+    case ArrivalProcess::kPoisson:
+      if (!rate.present() && process.present()) rate.error("required value is missing for poisson");
+      if (auto r = parse_rate_per_hour(rate)) a.rate_per_hour = *r;
+      misplaced(interval, "interval");
+      misplaced(trace_file, "trace");
+      break;
+    case ArrivalProcess::kInterval:
+      if (!interval.present() && process.present()) {
+        interval.error("required value is missing for process: interval");
+      }
+      if (auto ms = positive_duration(interval)) a.interval_ms = *ms;
+      misplaced(rate, "poisson");
+      misplaced(trace_file, "trace");
+      break;
+    case ArrivalProcess::kTrace:
+      if (!trace_file.present() && process.present()) {
+        trace_file.error("required value is missing for process: trace");
+      }
+      a.trace_file = existing_file(trace_file);
+      misplaced(rate, "poisson");
+      misplaced(interval, "interval");
+      break;
+  }
+  if (auto ms = f.get("start").duration()) a.start_ms = *ms;
+  const Value stop = f.get("stop");
+  if (auto ms = stop.duration()) {
+    a.stop_ms = *ms;
+    if (*ms <= a.start_ms) stop.error("must be after start");
+  }
+  const Value count = f.get("count");
+  if (auto n = count.i64()) {
+    if (*n < 1) count.error("must be greater than 0");
+    a.count = *n;
+  }
+  const Value tmpl = a.process == ArrivalProcess::kTrace
+                         ? f.get("template")
+                         : f.required("template", "one Job, Pod or PyTorchJob object");
+  if (tmpl.present() && !tmpl.is_map()) {
+    tmpl.error("expected a Kubernetes object (a mapping with apiVersion and kind), got " +
+               describe(tmpl.node()));
+  } else if (tmpl.present()) {
+    // Only peek at kind and apiVersion: the object parser reads (and checks) every field.
+    const Value kind = entry(tmpl, "kind");
+    const Value api = entry(tmpl, "apiVersion");
+    if (!kind.present()) kind.error("required value is missing", "Job, Pod or PyTorchJob");
+    if (!api.present()) api.error("required value is missing");
+    {
+      const auto k = kind.str();
+      const auto av = api.str();
+      auto version_ok = [&](const char* want) {
+        if (av && *av != want) {
+          api.error("unsupported apiVersion \"" + *av + "\" for " + *k, std::string("use ") + want);
+          return false;
+        }
+        return true;
+      };
+      if (k && *k == "Job") {
+        if (version_ok("batch/v1")) {
+          a.job = std::make_shared<const Job>(objects.job(tmpl, ObjectMode::kTemplate));
+        }
+      } else if (k && *k == "Pod") {
+        if (version_ok("v1")) {
+          a.pod = std::make_shared<const Pod>(objects.pod(tmpl, ObjectMode::kTemplate));
+        }
+      } else if (k && *k == "PyTorchJob") {
+        if (version_ok("kubeflow.org/v1")) {
+          a.pytorch_job =
+              std::make_shared<const PyTorchJob>(objects.pytorch_job(tmpl, ObjectMode::kTemplate));
+        }
+      } else if (k) {
+        kind.unsupported(*k, {"Job", "Pod", "PyTorchJob"});
+      }
+    }
+  }
+  return a;
+}
+
+TraceReplaySpec trace(const Value& v) {
+  TraceReplaySpec t;
+  t.source = v.location();
+  Fields f(v);
+  if (!f.ok()) return t;
+  if (auto s = f.get("format").one_of<std::string>({{"openb", "openb"}})) t.format = *s;
+  t.node_file =
+      existing_file(f.required("nodes", "the node CSV, e.g. data/openb_node_list_gpu_node.csv"));
+  t.pod_file =
+      existing_file(f.required("pods", "the pod CSV, e.g. data/openb_pod_list_default.csv"));
+  if (auto s = f.get("mode").one_of<std::string>({{"packing", "packing"}, {"timed", "timed"}})) {
+    t.mode = *s;
+  }
+  const Value inflate = f.get("inflate");
+  if (auto d = inflate.number()) {
+    if (*d <= 0 || *d > 100) inflate.error("must be greater than 0 (1.3 adds copies up to 130%)");
+    t.inflate = *d;
+  }
+  if (auto b = f.get("shuffle").boolean()) t.shuffle = *b;
+  return t;
+}
+
+TimelineEvent timeline_event(const Value& v) {
+  TimelineEvent e;
+  e.source = v.location();
+  Fields f(v);
+  if (!f.ok()) return e;
+  if (auto ms = f.required("at", "when, from the start: 30m, 2h").duration()) e.at_ms = *ms;
+  const Value action = f.required("action");
+  if (auto s = action.str()) {
+    e.action = *s;
+    const auto& known = known_timeline_actions();
+    if (std::find(known.begin(), known.end(), *s) == known.end()) action.unsupported(*s, known);
+  }
+  if (auto s = f.get("target").str()) e.target = *s;
+  const Value params = f.get("params");
+  if (params.present()) {
+    Fields pf(params);
+    pf.accept_all();
+    if (pf.ok()) {
+      for (auto it = params.node().begin(); it != params.node().end(); ++it) {
+        const std::string key = it->first.Scalar();
+        if (auto text = entry(params, key).scalar_text()) e.params[key] = *text;
+      }
+    }
+  }
+  const Value patch = f.get("patch");
+  if (patch.is_map()) {
+    if (count_nodes(patch.node(), kMaxPatchNodes) > kMaxPatchNodes) {
+      patch.error("patch is too large (more than 100000 YAML nodes, after aliases)");
+    } else {
+      YAML::Emitter out;
+      out << patch.node();
+      e.patch_yaml = out.c_str();
+    }
+  } else if (patch.present()) {
+    if (auto s = patch.str()) e.patch_yaml = *s;
+  }
+  return e;
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_timeline_actions() {
+  // Add an action here when the timeline controller implements it.
+  static const std::vector<std::string> actions{
+      "setImage", "patch", "scale", "cordon", "uncordon", "drain", "fail", "recover", "remove"};
+  return actions;
+}
+
+const std::vector<std::string>& known_feature_gates() {
+  static const std::vector<std::string> gates{"HPAScaleToZero", "HPAConfigurableTolerance"};
+  return gates;
+}
+
+ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
+  ParsedSimulation out;
+  SimulationSpec& s = out.spec;
+  s.source = object.location();
+  Fields f(object);
+  if (!f.ok()) return out;
+  f.ignore({"apiVersion", "kind"});
+  {
+    Fields meta(f.get("metadata"));
+    const Value name = meta.get("name");
+    if (auto n = name.str()) {
+      s.name = *n;
+      if (auto why = check_dns_subdomain(*n); !why.empty()) name.error("invalid name: " + why);
+    }
+    meta.ignore({"labels", "annotations"});
+  }
+  Fields spec(f.required("spec"));
+  if (!spec.ok()) return out;
+  const Value seed = spec.get("seed");
+  if (auto n = seed.i64()) {
+    if (*n < 0) {
+      seed.error("must be greater than or equal to 0");
+    } else {
+      s.seed = static_cast<std::uint64_t>(*n);
+      s.seed_set = true;
+    }
+  }
+  s.duration_ms = positive_duration(spec.get("duration"));
+  if (auto ms = positive_duration(spec.get("sampleInterval"))) s.sample_interval_ms = *ms;
+  const Value label = spec.get("gpuModelLabel");
+  if (auto l = label.str()) {
+    if (auto why = check_label_key(*l); !why.empty()) {
+      label.error("invalid label key: " + why);
+    } else {
+      s.gpu_model_label = *l;
+    }
+  }
+  const Value policy = spec.get("policy");
+  if (auto p = policy.str(); p && !p->empty()) {
+    s.policy = *p;
+    const auto& registry = sched::PluginRegistry::builtin();
+    if (registry.canonical(*p).empty()) policy.unsupported(*p, registry.names());
+  }
+  out.tie_break =
+      spec.get("tieBreak").one_of<std::string>({{"random", "random"}, {"first", "first"}});
+  const Value gates = spec.get("featureGates");
+  if (gates.present()) {
+    Fields gf(gates);
+    gf.accept_all();
+    if (gf.ok()) {
+      for (auto it = gates.node().begin(); it != gates.node().end(); ++it) {
+        const std::string key = it->first.Scalar();
+        const Value gv = entry(gates, key);
+        const auto& known = known_feature_gates();
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+          Value(&gates.doc(), it->first, gv.path(), it->first.Mark()).unsupported(key, known);
+          continue;
+        }
+        if (auto b = gv.boolean()) s.feature_gates[key] = *b;
+      }
+    }
+  }
+  const Value max_events = spec.get("maxEvents");
+  if (auto n = max_events.i64()) {
+    if (*n <= 0) max_events.error("must be greater than 0");
+    s.max_events = static_cast<std::uint64_t>(std::max<std::int64_t>(*n, 1));
+  }
+  if (auto ms = positive_duration(spec.get("maxTime"))) s.max_time_ms = *ms;
+
+  for (const Value& item : spec.get("nodePools").items()) {
+    NodePoolSpec pool = node_pool(item, objects, s.gpu_model_label);
+    for (const auto& prev : s.node_pools) {
+      if (!pool.name.empty() && prev.name == pool.name) {
+        entry(item, "name")
+            .error("duplicate node pool \"" + pool.name + "\" (first at line " +
+                   std::to_string(prev.source.line) + ")");
+      }
+    }
+    s.node_pools.push_back(std::move(pool));
+  }
+  {
+    Fields d(spec.get("defaults"));
+    if (auto ms = d.get("podStartup").duration()) s.defaults.pod_startup_ms = *ms;
+    if (auto ms = d.get("imagePull").duration()) s.defaults.image_pull_ms = *ms;
+    if (auto ms = d.get("initContainer").duration()) s.defaults.init_container_ms = *ms;
+    s.defaults.job_pod_duration_ms = d.get("jobPodDuration").duration();
+    s.defaults.pod_duration_ms = d.get("podDuration").duration();
+  }
+  for (const Value& item : spec.get("arrivals").items()) {
+    ArrivalSpec a = arrival(item, objects);
+    for (const auto& prev : s.arrivals) {
+      if (!a.name.empty() && prev.name == a.name) {
+        entry(item, "name").error("duplicate arrival \"" + a.name + "\"");
+      }
+    }
+    if (!a.stop_ms && !a.count && !s.duration_ms && a.process != ArrivalProcess::kTrace) {
+      item.warning("arrival \"" + a.name + "\" never stops",
+                   "set stop, count or spec.duration (the run is capped by spec.maxTime)");
+    }
+    s.arrivals.push_back(std::move(a));
+  }
+  if (const Value t = spec.get("trace"); t.present()) s.trace = trace(t);
+  for (const Value& item : spec.get("timeline").items())
+    s.timeline.push_back(timeline_event(item));
+  for (const Value& item : spec.get("expectations").items()) {
+    Fields ef(item);
+    if (!ef.ok()) continue;
+    ExpectationSpec e;
+    e.source = item.location();
+    const Value name = ef.required("name");
+    if (auto n = name.str()) e.name = *n;
+    if (auto x = ef.required("expr").str()) e.expr = *x;
+    for (const auto& prev : s.expectations) {
+      if (!e.name.empty() && prev.name == e.name)
+        name.error("duplicate expectation \"" + e.name + "\"");
+    }
+    s.expectations.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace gpusim::scenario
