@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 
 namespace gpusim {
 
@@ -28,7 +29,12 @@ std::optional<TimeMs> parse_duration_ms(std::string_view text) {
     if (i == start) return std::nullopt;
     const std::string number(text.substr(start, i - start));
     if (number == "." || number.find('.') != number.rfind('.')) return std::nullopt;
-    const long double value = std::stold(number);
+    long double value = 0;
+    try {
+      value = std::stold(number);
+    } catch (const std::out_of_range&) {
+      return std::nullopt;  // thousands of digits: beyond long double, not a duration
+    }
     const std::size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     const std::string_view unit = text.substr(unit_start, i - unit_start);
@@ -50,29 +56,31 @@ std::optional<TimeMs> parse_duration_ms(std::string_view text) {
 std::string format_duration(TimeMs ms) {
   if (ms == 0) return "0s";
   std::string out;
+  // The magnitude in unsigned arithmetic: -ms overflows for the most negative TimeMs.
+  std::uint64_t rest = static_cast<std::uint64_t>(ms);
   if (ms < 0) {
     out = "-";
-    ms = -ms;
+    rest = 0 - rest;
   }
-  const TimeMs days = ms / 86'400'000;
-  ms %= 86'400'000;
-  const TimeMs hours = ms / 3'600'000;
-  ms %= 3'600'000;
-  const TimeMs minutes = ms / 60'000;
-  ms %= 60'000;
+  const std::uint64_t days = rest / 86'400'000;
+  rest %= 86'400'000;
+  const std::uint64_t hours = rest / 3'600'000;
+  rest %= 3'600'000;
+  const std::uint64_t minutes = rest / 60'000;
+  rest %= 60'000;
   if (days) out += std::to_string(days) + "d";
   if (hours) out += std::to_string(hours) + "h";
   if (minutes) out += std::to_string(minutes) + "m";
-  if (ms) {
-    if (ms % 1000 == 0) {
-      out += std::to_string(ms / 1000) + "s";
-    } else if (ms < 1000 && out.empty()) {
-      out += std::to_string(ms) + "ms";
+  if (rest) {
+    if (rest % 1000 == 0) {
+      out += std::to_string(rest / 1000) + "s";
+    } else if (rest < 1000 && out.size() == (ms < 0 ? 1U : 0U)) {  // nothing but the sign yet
+      out += std::to_string(rest) + "ms";
     } else {
-      std::string frac = std::to_string(ms % 1000);
+      std::string frac = std::to_string(rest % 1000);
       frac.insert(0, 3 - frac.size(), '0');
       while (frac.back() == '0') frac.pop_back();
-      out += std::to_string(ms / 1000) + "." + frac + "s";
+      out += std::to_string(rest / 1000) + "." + frac + "s";
     }
   }
   return out;

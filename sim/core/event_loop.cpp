@@ -58,6 +58,14 @@ void EventLoop::release(std::uint32_t slot) {
 bool EventLoop::run(TimeMs until_ms) {
   stop_requested_ = false;
   while (!heap_.empty() && heap_.front().t_ms <= until_ms && !stop_requested_) {
+    // Cancelled entries are dropped before the cap check: reaching the cap with only cancelled
+    // events left is not hitting it.
+    if (!slots_[heap_.front().slot].live) {
+      std::pop_heap(heap_.begin(), heap_.end(), later);
+      release(heap_.back().slot);
+      heap_.pop_back();
+      continue;
+    }
     if (stop_when_idle_ && foreground_ == 0) break;
     if (processed_ >= event_cap_) {
       hit_cap_ = true;
@@ -67,10 +75,6 @@ bool EventLoop::run(TimeMs until_ms) {
     const Key key = heap_.back();
     heap_.pop_back();
     Slot& s = slots_[key.slot];
-    if (!s.live) {
-      release(key.slot);
-      continue;
-    }
     now_ms_ = key.t_ms;
     if (!s.background) --foreground_;
     Handler handler = std::move(s.handler);

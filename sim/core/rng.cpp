@@ -1,6 +1,7 @@
 #include "core/rng.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace gpusim {
 namespace {
@@ -13,6 +14,9 @@ std::uint64_t splitmix64(std::uint64_t& x) {
 }
 
 std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+// GCC and Clang provide a 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
+__extension__ typedef unsigned __int128 U128;
 
 }  // namespace
 
@@ -52,12 +56,12 @@ std::uint64_t Rng::next_u64() {
 std::uint64_t Rng::uniform(std::uint64_t bound) {
   if (bound == 0) return 0;
   // Lemire's nearly divisionless method.
-  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * bound;
+  U128 m = static_cast<U128>(next_u64()) * bound;
   auto low = static_cast<std::uint64_t>(m);
   if (low < bound) {
     const std::uint64_t threshold = -bound % bound;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(next_u64()) * bound;
+      m = static_cast<U128>(next_u64()) * bound;
       low = static_cast<std::uint64_t>(m);
     }
   }
@@ -66,8 +70,14 @@ std::uint64_t Rng::uniform(std::uint64_t bound) {
 
 std::int64_t Rng::uniform_int(std::int64_t lo, std::int64_t hi_inclusive) {
   if (hi_inclusive <= lo) return lo;
-  const auto span = static_cast<std::uint64_t>(hi_inclusive - lo) + 1;
-  return lo + static_cast<std::int64_t>(uniform(span));
+  // In unsigned arithmetic: hi - lo overflows int64 for wide ranges, and the span of the whole
+  // int64 range (2^64) does not fit in uint64.
+  const std::uint64_t span_minus_1 =
+      static_cast<std::uint64_t>(hi_inclusive) - static_cast<std::uint64_t>(lo);
+  const std::uint64_t offset = span_minus_1 == std::numeric_limits<std::uint64_t>::max()
+                                   ? next_u64()
+                                   : uniform(span_minus_1 + 1);
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + offset);
 }
 
 double Rng::uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
