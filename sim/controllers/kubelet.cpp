@@ -5,13 +5,17 @@
 namespace gpusim::ctrl {
 
 Kubelet::Kubelet(Cluster& cluster, EventLoop& loop, TimingDefaults defaults)
-    : cluster_(cluster), loop_(loop), defaults_(defaults) {}
+    : cluster_(cluster),
+      loop_(loop),
+      defaults_(defaults),
+      durations_(Rng::stream(defaults.seed, "pod-durations")) {}
 
 const PodTimings& Kubelet::timings(const Pod& pod) {
   auto it = timing_cache_.find(pod.tmpl.get());
   if (it != timing_cache_.end()) return it->second;
   const bool job_owned = pod.owner && (pod.owner->kind == "Job" || pod.owner->kind == "PyTorchJob");
-  return timing_cache_.emplace(pod.tmpl.get(), pod_timings(*pod.tmpl, job_owned, defaults_)).first->second;
+  return timing_cache_.emplace(pod.tmpl.get(), pod_timings(*pod.tmpl, job_owned, defaults_))
+      .first->second;
 }
 
 void Kubelet::on_pod_bound(PodId id) {
@@ -25,8 +29,10 @@ void Kubelet::on_pod_bound(PodId id) {
     node.images.push_back(c.image);
     delay += defaults_.image_pull_ms;
   };
-  for (const auto& c : pod.spec().init_containers) pull(c);
-  for (const auto& c : pod.spec().containers) pull(c);
+  for (const auto& c : pod.spec().init_containers)
+    pull(c);
+  for (const auto& c : pod.spec().containers)
+    pull(c);
   // Init containers run one after another before the app containers.
   delay += defaults_.init_container_ms * static_cast<TimeMs>(pod.spec().init_containers.size());
   delay += timings(pod).startup_ms;
@@ -43,7 +49,8 @@ void Kubelet::start_containers(PodRef ref) {
   pod->status.started_ms = loop_.now();
   const Node& node = cluster_.node(pod->status.node);
   std::string names;
-  for (const auto& c : pod->spec().containers) names += (names.empty() ? "" : ",") + c.name;
+  for (const auto& c : pod->spec().containers)
+    names += (names.empty() ? "" : ",") + c.name;
   cluster_.emit(ClusterEvent{0, "Started", "Pod", pod->key(), node.name(),
                              "Started container(s) " + names, false});
   // Ready after the readiness probe's first success (at initialDelaySeconds), at once without one.
@@ -60,8 +67,9 @@ void Kubelet::start_containers(PodRef ref) {
     loop_.after(ready_delay, EventPriority::kApi, [this, ref] { become_ready(ref); });
   }
   const PodTimings& t = timings(*pod);
-  if (t.run_ms && pod->spec().restart_policy != RestartPolicy::kAlways) {
-    loop_.after(*t.run_ms, EventPriority::kApi, [this, ref] { exit_containers(ref, true); });
+  if (t.run && pod->spec().restart_policy != RestartPolicy::kAlways) {
+    loop_.after(t.run->sample(durations_), EventPriority::kApi,
+                [this, ref] { exit_containers(ref, true); });
   }
 }
 
@@ -93,7 +101,8 @@ void Kubelet::exit_containers(PodRef ref, bool succeeded) {
 
 void Kubelet::on_pod_updated(PodId id) {
   Pod& pod = cluster_.pod(id);
-  if (pod.deletion_ms && pod.bound() && pod.status.stage != PodStage::kTerminating && !pod.terminal()) {
+  if (pod.deletion_ms && pod.bound() && pod.status.stage != PodStage::kTerminating &&
+      !pod.terminal()) {
     terminate(id);
   }
 }
@@ -104,9 +113,12 @@ void Kubelet::terminate(PodId id) {
   pod.status.ready = false;
   const std::string node = cluster_.node(pod.status.node).name();
   std::string names;
-  for (const auto& c : pod.spec().containers) names += (names.empty() ? "" : ",") + c.name;
-  cluster_.emit(ClusterEvent{0, "Killing", "Pod", pod.key(), node, "Stopping container(s) " + names, false});
-  const TimeMs grace = pod.status.deletion_grace_s.value_or(pod.spec().termination_grace_period_s) * 1000;
+  for (const auto& c : pod.spec().containers)
+    names += (names.empty() ? "" : ",") + c.name;
+  cluster_.emit(
+      ClusterEvent{0, "Killing", "Pod", pod.key(), node, "Stopping container(s) " + names, false});
+  const TimeMs grace =
+      pod.status.deletion_grace_s.value_or(pod.spec().termination_grace_period_s) * 1000;
   const PodRef ref = cluster_.ref(id);
   cluster_.pod_changed(id);
   loop_.after(grace, EventPriority::kApi, [this, ref] { finish_termination(ref); });

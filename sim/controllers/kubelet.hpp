@@ -29,6 +29,7 @@ class Kubelet : public ClusterObserver {
   Cluster& cluster_;
   EventLoop& loop_;
   TimingDefaults defaults_;
+  Rng durations_;
   std::unordered_map<const PodTemplate*, PodTimings> timing_cache_;
 };
 

@@ -11,11 +11,16 @@ PodTimings pod_timings(const PodTemplate& t, bool job_owned, const TimingDefault
     if (auto v = parse_duration_ms(it->second)) out.startup_ms = *v;
   }
   if (auto it = t.annotations.find(kAnnotationDuration); it != t.annotations.end()) {
-    if (auto v = parse_duration_ms(it->second)) out.run_ms = *v;
-  } else if (job_owned) {
-    out.run_ms = d.job_pod_duration_ms;
+    // The loader rejects bad text; a template built at run time falls back to the default.
+    if (auto v = DurationDistribution::parse(it->second)) {
+      out.run = *v;
+      return out;
+    }
+  }
+  if (job_owned) {
+    out.run = d.job_pod_duration;
   } else {
-    out.run_ms = d.pod_duration_ms;
+    out.run = d.pod_duration;
   }
   return out;
 }

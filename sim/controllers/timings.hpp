@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "core/distribution.hpp"
 #include "core/event_loop.hpp"
 #include "model/pod.hpp"
 
@@ -16,13 +17,15 @@ struct TimingDefaults {
   TimeMs pod_startup_ms = 0;
   TimeMs image_pull_ms = 0;
   TimeMs init_container_ms = 0;
-  TimeMs job_pod_duration_ms = 10 * 60 * 1000;
-  std::optional<TimeMs> pod_duration_ms;
+  DurationDistribution job_pod_duration = DurationDistribution::fixed(10 * 60 * 1000);
+  std::optional<DurationDistribution> pod_duration;
+  std::uint64_t seed = 0;  // run durations are drawn from Rng::stream(seed, "pod-durations")
 };
 
 struct PodTimings {
   TimeMs startup_ms = 0;
-  std::optional<TimeMs> run_ms;  // how long containers run before exiting 0; nullopt: forever
+  // How long containers run before exiting 0 (drawn per pod); nullopt: until deleted.
+  std::optional<DurationDistribution> run;
 };
 
 // Reads the gpusim.io timing annotations of a template; job_owned picks the Job default.

@@ -49,8 +49,13 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   td.pod_startup_ms = spec.defaults.pod_startup_ms;
   td.image_pull_ms = spec.defaults.image_pull_ms;
   td.init_container_ms = spec.defaults.init_container_ms;
-  if (spec.defaults.job_pod_duration_ms) td.job_pod_duration_ms = *spec.defaults.job_pod_duration_ms;
-  td.pod_duration_ms = spec.defaults.pod_duration_ms;
+  if (spec.defaults.job_pod_duration_ms) {
+    td.job_pod_duration = DurationDistribution::fixed(*spec.defaults.job_pod_duration_ms);
+  }
+  if (spec.defaults.pod_duration_ms) {
+    td.pod_duration = DurationDistribution::fixed(*spec.defaults.pod_duration_ms);
+  }
+  td.seed = seed_;
   controllers_.push_back(std::make_unique<ctrl::Kubelet>(*cluster_, loop_, td));
   controllers_.push_back(std::make_unique<ctrl::ReplicaSetController>(*cluster_, loop_));
   controllers_.push_back(std::make_unique<ctrl::DeploymentController>(*cluster_, loop_));
