@@ -1,0 +1,138 @@
+#include "scheduler/plugins/image_locality.hpp"
+
+#include <algorithm>
+
+#include "core/quantity.hpp"
+#include "scheduler/plugins/filter_helpers.hpp"
+#include "scheduler/plugins/plugin_args.hpp"
+
+namespace gpusim::sched {
+namespace {
+
+constexpr std::int64_t kMiB = 1024 * 1024;
+constexpr std::int64_t kMinThreshold = 23 * kMiB;
+constexpr std::int64_t kMaxContainerThreshold = 1000 * kMiB;
+
+struct Image {
+  std::string name;  // normalized
+  std::int64_t size = 0;
+};
+
+struct State : PluginState {
+  std::vector<Image> images;  // one per container (init and app), known size only
+  std::int64_t containers = 0;
+  std::int64_t total_nodes = 0;
+  std::vector<std::int64_t> spread_score;  // per entry of images: size * nodesWith / total
+};
+
+std::int64_t read_size(const ArgsReader& a, const std::string& field, const nlohmann::json& v) {
+  if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return v.get<std::int64_t>();
+  if (v.is_string()) {
+    if (auto q = Quantity::parse(v.get<std::string>()); q && q->sign() >= 0) return q->value();
+  }
+  a.fail(field, "must be a non-negative byte count or quantity (\"500Mi\")");
+}
+
+bool node_has(const Node& node, const std::string& normalized) {
+  return std::any_of(node.images.begin(), node.images.end(), [&](const std::string& i) {
+    return ImageLocalityPlugin::normalized_image_name(i) == normalized;
+  });
+}
+
+}  // namespace
+
+std::string ImageLocalityPlugin::normalized_image_name(std::string_view image) {
+  const auto colon = image.rfind(':');
+  const auto slash = image.rfind('/');
+  // No tag when there is no ':' after the last '/' (a ':' before it is a registry port).
+  if (colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash)) {
+    return std::string(image) + ":latest";
+  }
+  return std::string(image);
+}
+
+std::int64_t ImageLocalityPlugin::calculate_priority(std::int64_t sum_scores,
+                                                     std::int64_t containers) {
+  const std::int64_t max_threshold = kMaxContainerThreshold * containers;
+  if (sum_scores < kMinThreshold) {
+    sum_scores = kMinThreshold;
+  } else if (sum_scores > max_threshold) {
+    sum_scores = max_threshold;
+  }
+  if (max_threshold <= kMinThreshold) return 0;
+  return 100 * (sum_scores - kMinThreshold) / (max_threshold - kMinThreshold);
+}
+
+ImageLocalityPlugin::ImageLocalityPlugin(const nlohmann::json& args, FrameworkHandle& handle)
+    : handle_(handle) {
+  ArgsReader a(kName, args);
+  a.only({"imageSizes", "defaultImageSize"});
+  if (auto sizes = a.object("imageSizes")) {
+    for (const auto& [image, v] : sizes->json().items()) {
+      sizes_[normalized_image_name(image)] = read_size(*sizes, image, v);
+    }
+  }
+  if (a.has("defaultImageSize")) {
+    default_size_ = read_size(a, "defaultImageSize", a.json().at("defaultImageSize"));
+  }
+}
+
+std::int64_t ImageLocalityPlugin::size_of(const std::string& normalized) const {
+  auto it = sizes_.find(normalized);
+  return it == sizes_.end() ? default_size_ : it->second;
+}
+
+Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
+                                      std::span<const NodeIndex>) {
+  if (sizes_.empty() && default_size_ == 0) return Status::skip();
+  State& s = cycle_slot<State>(state, *this);
+  s.images.clear();
+  const PodSpec& spec = pod.pod->spec();
+  s.containers = static_cast<std::int64_t>(spec.init_containers.size() + spec.containers.size());
+  auto add = [&](const Container& c) {
+    if (c.image.empty()) return;
+    Image img{normalized_image_name(c.image), 0};
+    img.size = size_of(img.name);
+    if (img.size > 0) s.images.push_back(std::move(img));
+  };
+  for (const auto& c : spec.init_containers)
+    add(c);
+  for (const auto& c : spec.containers)
+    add(c);
+  if (s.images.empty()) return Status::skip();
+  // The spread factor counts every node of the cluster, not only the feasible ones.
+  const NodeTable& t = handle_.nodes();
+  const Cluster& c = handle_.cluster();
+  s.total_nodes = 0;
+  std::vector<std::int64_t> holders(s.images.size(), 0);
+  for (NodeIndex n = 0; n < t.size(); ++n) {
+    if (!t.live(n)) continue;
+    ++s.total_nodes;
+    const Node& node = c.node(n);
+    if (node.images.empty()) continue;
+    for (std::size_t i = 0; i < s.images.size(); ++i)
+      holders[i] += node_has(node, s.images[i].name);
+  }
+  s.spread_score.assign(s.images.size(), 0);
+  for (std::size_t i = 0; i < s.images.size(); ++i) {
+    const double spread = static_cast<double>(holders[i]) / static_cast<double>(s.total_nodes);
+    s.spread_score[i] = static_cast<std::int64_t>(static_cast<double>(s.images[i].size) * spread);
+  }
+  return Status::ok();
+}
+
+void ImageLocalityPlugin::score(CycleState& state, const PodInfo&, std::span<const NodeIndex> nodes,
+                                std::span<std::int64_t> out) {
+  const State& s = cycle_slot<State>(state, *this);
+  const Cluster& c = handle_.cluster();
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const Node& node = c.node(nodes[i]);
+    std::int64_t sum = 0;
+    for (std::size_t k = 0; k < s.images.size(); ++k) {
+      if (node_has(node, s.images[k].name)) sum += s.spread_score[k];
+    }
+    out[i] = calculate_priority(sum, s.containers);
+  }
+}
+
+}  // namespace gpusim::sched

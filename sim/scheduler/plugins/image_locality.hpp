@@ -1,0 +1,43 @@
+#pragma once
+// ImageLocality: prefers nodes that already hold the pod's images, weighted by image size and
+// by how widely the image is spread (upstream's formula: sum over the pod's containers of
+// size * nodesWithImage / allNodes, clamped to [23Mi, 1000Mi * containers] and scaled to 0..100).
+// gpusim's nodes record which images they pulled (Node::images) but not their sizes, so sizes
+// come from this plugin's args (a gpusim extension); images of unknown size count 0. With no
+// sizes configured the plugin skips in PreScore and contributes nothing.
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "scheduler/plugin.hpp"
+
+namespace gpusim::sched {
+
+class ImageLocalityPlugin : public ScorePlugin {
+ public:
+  static constexpr std::string_view kName = "ImageLocality";
+  // args: {imageSizes: {"<image>": <bytes or quantity string>}, defaultImageSize: <same>}
+  ImageLocalityPlugin(const nlohmann::json& args, FrameworkHandle& handle);
+  std::string_view name() const override { return kName; }
+
+  Status pre_score(CycleState& state, const PodInfo& pod,
+                   std::span<const NodeIndex> nodes) override;
+  void score(CycleState& state, const PodInfo& pod, std::span<const NodeIndex> nodes,
+             std::span<std::int64_t> out) override;
+
+  // "name" -> "name:latest" when no tag is given (upstream's normalizedImageName).
+  static std::string normalized_image_name(std::string_view image);
+  // calculatePriority: sum of scaled image scores -> 0..100.
+  static std::int64_t calculate_priority(std::int64_t sum_scores, std::int64_t containers);
+
+ private:
+  std::int64_t size_of(const std::string& normalized) const;
+
+  FrameworkHandle& handle_;
+  std::map<std::string, std::int64_t, std::less<>> sizes_;  // by normalized name
+  std::int64_t default_size_ = 0;
+};
+
+}  // namespace gpusim::sched

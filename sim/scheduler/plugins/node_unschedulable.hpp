@@ -1,0 +1,21 @@
+#pragma once
+// NodeUnschedulable: cordoned nodes (spec.unschedulable) take only pods that tolerate the
+// node.kubernetes.io/unschedulable:NoSchedule taint.
+#include "scheduler/plugin.hpp"
+
+namespace gpusim::sched {
+
+class NodeUnschedulablePlugin : public FilterPlugin {
+ public:
+  static constexpr std::string_view kName = "NodeUnschedulable";
+  explicit NodeUnschedulablePlugin(FrameworkHandle& handle);
+  std::string_view name() const override { return kName; }
+  void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
+              Rejections& out) override;
+
+ private:
+  FrameworkHandle& handle_;
+  ReasonId reason_;
+};
+
+}  // namespace gpusim::sched

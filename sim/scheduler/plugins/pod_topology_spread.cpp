@@ -1,0 +1,409 @@
+#include "scheduler/plugins/pod_topology_spread.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "scheduler/plugins/filter_helpers.hpp"
+#include "scheduler/plugins/node_affinity.hpp"
+#include "scheduler/plugins/plugin_args.hpp"
+#include "scheduler/plugins/score_helpers.hpp"
+
+namespace gpusim::sched {
+namespace {
+
+constexpr const char* kHostnameKey = "kubernetes.io/hostname";
+constexpr const char* kZoneKey = "topology.kubernetes.io/zone";
+constexpr std::size_t kCacheEntries = 64;
+constexpr std::uint64_t kStale = std::numeric_limits<std::uint64_t>::max();
+
+std::vector<TopologySpreadConstraint> system_default_constraints() {
+  TopologySpreadConstraint host;
+  host.max_skew = 3;
+  host.topology_key = kHostnameKey;
+  host.when_unsatisfiable = UnsatisfiableConstraintAction::kScheduleAnyway;
+  TopologySpreadConstraint zone = host;
+  zone.max_skew = 5;
+  zone.topology_key = kZoneKey;
+  return {host, zone};
+}
+
+}  // namespace
+
+struct PodTopologySpreadPlugin::Constraint {
+  std::int32_t max_skew = 1;
+  std::size_t key = 0;  // index in the plugin's TopologyKeys
+  bool hostname = false;
+  bool hard = false;
+  std::optional<std::int32_t> min_domains;
+  bool honor_affinity = true;
+  bool honor_taints = false;
+  PodTopologySpreadPlugin::MatchCounts* counts = nullptr;
+  std::int64_t self_match = 0;
+  // Filter: matching pods per domain over eligible nodes, -1 where no eligible node is.
+  // Score: the same per domain slot (domain + 1; slot 0 = nodes without the label), -1 where
+  // no scored node is.
+  std::vector<std::int64_t> domain_counts;
+  std::int64_t min_match = 0;
+  double weight = 0;
+};
+
+struct PodTopologySpreadPlugin::MatchCounts {
+  const void* owner = nullptr;  // the pod template (spec constraints) or nullptr (defaults)
+  std::uint64_t owner_uid = 0;  // the ReplicaSet's uid (defaults)
+  int index = -1;               // constraint index (spec constraints)
+  std::shared_ptr<const PodTemplate> keep_alive;  // so `owner` is never a reused address
+  std::string ns;
+  std::optional<LabelSelector> selector;  // nullopt matches nothing
+  std::vector<std::uint64_t> version;
+  std::vector<std::int32_t> count;
+  std::uint64_t last_use = 0;
+};
+
+struct PodTopologySpreadPlugin::State : PluginState {
+  bool built = false;
+  bool from_spec = false;
+  std::vector<Constraint> constraints;
+  std::vector<std::size_t> hard, soft;
+  std::vector<std::int8_t> affinity_ok;  // per node: -1 unknown
+  std::vector<std::int8_t> taints_ok;    // per taint set: -1 unknown
+  std::vector<char> ignored;             // per scored node
+};
+
+PodTopologySpreadPlugin::PodTopologySpreadPlugin(const nlohmann::json& args,
+                                                 FrameworkHandle& handle)
+    : handle_(handle),
+      reason_skew_(handle.reasons().intern("node(s) didn't match pod topology spread constraints",
+                                           /*unresolvable=*/false)),
+      reason_label_(handle.reasons().intern(
+          "node(s) didn't match pod topology spread constraints (missing required label)",
+          /*unresolvable=*/true)) {
+  ArgsReader a(kName, args);
+  a.only({"defaultingType", "defaultConstraints"});
+  const std::string type = a.string("defaultingType", "System");
+  if (type != "System" && type != "List") a.fail("defaultingType", "must be System or List");
+  system_defaulted_ = type == "System";
+  for (const ArgsReader& c : a.objects("defaultConstraints")) {
+    if (system_defaulted_)
+      a.fail("defaultConstraints", "must be empty when defaultingType is System");
+    c.only({"maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector"});
+    if (c.has("labelSelector")) c.fail("labelSelector", "not allowed in default constraints");
+    TopologySpreadConstraint tsc;
+    if (!c.has("maxSkew")) c.fail("maxSkew", "required");
+    tsc.max_skew = static_cast<std::int32_t>(c.integer("maxSkew", 1, 1, 1 << 30));
+    tsc.topology_key = c.string("topologyKey", "");
+    if (tsc.topology_key.empty()) c.fail("topologyKey", "required");
+    const std::string when = c.string("whenUnsatisfiable", "");
+    if (when == "DoNotSchedule") {
+      tsc.when_unsatisfiable = UnsatisfiableConstraintAction::kDoNotSchedule;
+    } else if (when == "ScheduleAnyway") {
+      tsc.when_unsatisfiable = UnsatisfiableConstraintAction::kScheduleAnyway;
+    } else {
+      c.fail("whenUnsatisfiable", "must be DoNotSchedule or ScheduleAnyway");
+    }
+    default_constraints_.push_back(std::move(tsc));
+  }
+  if (system_defaulted_) default_constraints_ = system_default_constraints();
+}
+
+PodTopologySpreadPlugin::~PodTopologySpreadPlugin() = default;
+
+PodTopologySpreadPlugin::MatchCounts& PodTopologySpreadPlugin::counts_for(
+    const void* owner, std::uint64_t owner_uid, int index,
+    const std::shared_ptr<const PodTemplate>& keep_alive, const std::string& ns,
+    const std::optional<LabelSelector>& selector) {
+  ++tick_;
+  for (auto& m : cache_) {
+    if (m->owner == owner && m->owner_uid == owner_uid && m->index == index && m->ns == ns) {
+      m->last_use = tick_;
+      return *m;
+    }
+  }
+  MatchCounts* m = nullptr;
+  if (cache_.size() < kCacheEntries) {
+    m = cache_.emplace_back(std::make_unique<MatchCounts>()).get();
+  } else {
+    m = std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
+          return a->last_use < b->last_use;
+        })->get();
+  }
+  m->owner = owner;
+  m->owner_uid = owner_uid;
+  m->index = index;
+  m->keep_alive = keep_alive;
+  m->ns = ns;
+  m->selector = selector;
+  m->last_use = tick_;
+  std::fill(m->version.begin(), m->version.end(), kStale);
+  return *m;
+}
+
+std::int32_t PodTopologySpreadPlugin::count_on(MatchCounts& m, NodeIndex n) {
+  const NodeTable& t = handle_.nodes();
+  if (m.version.size() < t.size()) {
+    m.version.resize(t.size(), kStale);
+    m.count.resize(t.size(), 0);
+  }
+  if (m.version[n] != t.version(n)) {
+    std::int32_t c = 0;
+    if (m.selector) {
+      const Cluster& cluster = handle_.cluster();
+      for (PodId id : cluster.node(n).pods) {
+        const Pod& p = cluster.pod(id);
+        if (p.namespace_ == m.ns && m.selector->matches(p.labels())) ++c;
+      }
+    }
+    m.count[n] = c;
+    m.version[n] = t.version(n);
+  }
+  return m.count[n];
+}
+
+PodTopologySpreadPlugin::State& PodTopologySpreadPlugin::build(CycleState& cycle,
+                                                               const PodInfo& pod) {
+  State& s = cycle_slot<State>(cycle, *this);
+  if (s.built) return s;
+  s.built = true;
+  const Pod& p = *pod.pod;
+  const PodSpec& spec = p.spec();
+  auto add = [&](const TopologySpreadConstraint& c, MatchCounts& counts) {
+    Constraint k;
+    k.max_skew = c.max_skew;
+    k.key = keys_.index(c.topology_key);
+    k.hostname = c.topology_key == kHostnameKey;
+    k.hard = c.when_unsatisfiable == UnsatisfiableConstraintAction::kDoNotSchedule;
+    k.min_domains = c.min_domains;
+    k.honor_affinity = c.honor_node_affinity;
+    k.honor_taints = c.honor_node_taints;
+    k.counts = &counts;
+    k.self_match = counts.selector && counts.selector->matches(p.labels()) ? 1 : 0;
+    (k.hard ? s.hard : s.soft).push_back(s.constraints.size());
+    s.constraints.push_back(std::move(k));
+  };
+  if (!spec.topology_spread_constraints.empty()) {
+    s.from_spec = true;
+    for (std::size_t i = 0; i < spec.topology_spread_constraints.size(); ++i) {
+      const auto& c = spec.topology_spread_constraints[i];
+      std::optional<LabelSelector> selector = c.label_selector;
+      // matchLabelKeys: the pod's own values for those keys join the selector.
+      if (selector) {
+        for (const auto& key : c.match_label_keys) {
+          auto it = p.labels().find(key);
+          if (it == p.labels().end()) continue;
+          selector->match_expressions.push_back(
+              SelectorRequirement{key, SelectorOperator::kIn, {it->second}});
+        }
+      }
+      add(c, counts_for(p.tmpl.get(), 0, static_cast<int>(i), p.tmpl, p.namespace_, selector));
+    }
+    return s;
+  }
+  // Default constraints take the selector of the pod's controller (a ReplicaSet here).
+  if (default_constraints_.empty() || !p.owner || p.owner->kind != "ReplicaSet") return s;
+  const auto& sets = handle_.cluster().replica_sets;
+  auto it = sets.find(p.namespace_ + "/" + p.owner->name);
+  if (it == sets.end() || it->second.selector.empty()) return s;
+  MatchCounts& counts =
+      counts_for(nullptr, it->second.meta.uid, -1, nullptr, p.namespace_, it->second.selector);
+  for (const auto& c : default_constraints_)
+    add(c, counts);
+  return s;
+}
+
+bool PodTopologySpreadPlugin::eligible(State& s, const PodInfo& pod, std::size_t ci, NodeIndex n) {
+  const Constraint& c = s.constraints[ci];
+  const PodSpec& spec = pod.pod->spec();
+  const NodeTable& t = handle_.nodes();
+  if (c.honor_affinity && NodeAffinityPlugin::pod_requires_node(spec)) {
+    if (s.affinity_ok.size() < t.size()) s.affinity_ok.resize(t.size(), -1);
+    if (s.affinity_ok[n] < 0) {
+      s.affinity_ok[n] =
+          NodeAffinityPlugin::pod_matches_node(spec, handle_.cluster().node(n)) ? 1 : 0;
+    }
+    if (s.affinity_ok[n] == 0) return false;
+  }
+  if (c.honor_taints) {
+    const std::uint32_t set = t.taint_set(n);
+    if (s.taints_ok.size() <= set) s.taints_ok.resize(set + 1, -1);
+    if (s.taints_ok[set] < 0) {
+      bool ok = true;
+      for (const Taint& taint : t.taints_of_set(set)) {
+        if ((taint.effect == TaintEffect::kNoSchedule || taint.effect == TaintEffect::kNoExecute) &&
+            !tolerates_any(spec.tolerations, taint)) {
+          ok = false;
+          break;
+        }
+      }
+      s.taints_ok[set] = ok ? 1 : 0;
+    }
+    if (s.taints_ok[set] == 0) return false;
+  }
+  return true;
+}
+
+Status PodTopologySpreadPlugin::pre_filter(CycleState& cycle, const PodInfo& pod) {
+  State& s = build(cycle, pod);
+  if (s.hard.empty()) return Status::skip();
+  const NodeTable& t = handle_.nodes();
+  for (std::size_t h : s.hard)
+    s.constraints[h].domain_counts.assign(keys_[s.constraints[h].key].domain_count(), -1);
+  for (NodeIndex n = 0; n < t.size(); ++n) {
+    if (!t.live(n)) continue;
+    // Only nodes carrying every hard constraint's key take part.
+    bool all = true;
+    for (std::size_t h : s.hard) {
+      if (keys_[s.constraints[h].key].domain(t, n) < 0) {
+        all = false;
+        break;
+      }
+    }
+    if (!all) continue;
+    for (std::size_t h : s.hard) {
+      if (!eligible(s, pod, h, n)) continue;
+      Constraint& c = s.constraints[h];
+      const auto d = static_cast<std::size_t>(keys_[c.key].domain(t, n));
+      if (c.domain_counts.size() <= d) c.domain_counts.resize(d + 1, -1);
+      if (c.domain_counts[d] < 0) c.domain_counts[d] = 0;
+      c.domain_counts[d] += count_on(*c.counts, n);
+    }
+  }
+  for (std::size_t h : s.hard) {
+    Constraint& c = s.constraints[h];
+    std::int64_t domains = 0;
+    std::int64_t min = std::numeric_limits<std::int32_t>::max();
+    for (auto v : c.domain_counts) {
+      if (v < 0) continue;
+      ++domains;
+      min = std::min(min, v);
+    }
+    // Fewer eligible domains than minDomains: the global minimum counts as 0.
+    if (c.min_domains && domains < *c.min_domains) min = 0;
+    c.min_match = min;
+  }
+  return Status::ok();
+}
+
+void PodTopologySpreadPlugin::filter(CycleState& cycle, const PodInfo& pod,
+                                     std::vector<NodeIndex>& nodes, Rejections& out) {
+  State& s = build(cycle, pod);
+  const NodeTable& t = handle_.nodes();
+  filter_nodes(nodes, out, [&](NodeIndex n) {
+    for (std::size_t h : s.hard) {
+      const Constraint& c = s.constraints[h];
+      const std::int32_t d = keys_[c.key].domain(t, n);
+      if (d < 0) return reason_label_;
+      const auto du = static_cast<std::size_t>(d);
+      const std::int64_t match =
+          du < c.domain_counts.size() && c.domain_counts[du] > 0 ? c.domain_counts[du] : 0;
+      if (match + c.self_match - c.min_match > c.max_skew) return reason_skew_;
+    }
+    return kFits;
+  });
+}
+
+Status PodTopologySpreadPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
+                                          std::span<const NodeIndex> nodes) {
+  State& s = build(cycle, pod);
+  if (s.soft.empty()) return Status::skip();
+  const NodeTable& t = handle_.nodes();
+  // Upstream's own defaults do not require every key, so nodes without a zone label still
+  // spread by hostname; user-given constraints do.
+  const bool require_all = s.from_spec || !system_defaulted_;
+  auto has_all_keys = [&](NodeIndex n) {
+    for (std::size_t k : s.soft) {
+      if (keys_[s.constraints[k].key].domain(t, n) < 0) return false;
+    }
+    return true;
+  };
+  std::vector<std::int64_t> sizes(s.constraints.size(), 0);
+  for (std::size_t k : s.soft)
+    s.constraints[k].domain_counts.assign(keys_[s.constraints[k].key].domain_count() + 1, -1);
+  s.ignored.assign(nodes.size(), 0);
+  std::int64_t ignored = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (require_all && !has_all_keys(nodes[i])) {
+      s.ignored[i] = 1;
+      ++ignored;
+      continue;
+    }
+    for (std::size_t k : s.soft) {
+      Constraint& c = s.constraints[k];
+      if (c.hostname) continue;
+      const auto slot = static_cast<std::size_t>(keys_[c.key].domain(t, nodes[i]) + 1);
+      if (c.domain_counts.size() <= slot) c.domain_counts.resize(slot + 1, -1);
+      if (c.domain_counts[slot] < 0) {
+        c.domain_counts[slot] = 0;
+        ++sizes[k];
+      }
+    }
+  }
+  for (std::size_t k : s.soft) {
+    Constraint& c = s.constraints[k];
+    const std::int64_t size =
+        c.hostname ? static_cast<std::int64_t>(nodes.size()) - ignored : sizes[k];
+    c.weight = std::log(static_cast<double>(size + 2));
+  }
+  for (NodeIndex n = 0; n < t.size(); ++n) {
+    if (!t.live(n)) continue;
+    if (require_all && !has_all_keys(n)) continue;
+    for (std::size_t k : s.soft) {
+      Constraint& c = s.constraints[k];
+      if (c.hostname || !eligible(s, pod, k, n)) continue;
+      const auto slot = static_cast<std::size_t>(keys_[c.key].domain(t, n) + 1);
+      if (slot >= c.domain_counts.size() || c.domain_counts[slot] < 0) continue;
+      c.domain_counts[slot] += count_on(*c.counts, n);
+    }
+  }
+  return Status::ok();
+}
+
+void PodTopologySpreadPlugin::score(CycleState& cycle, const PodInfo& pod,
+                                    std::span<const NodeIndex> nodes, std::span<std::int64_t> out) {
+  State& s = build(cycle, pod);
+  const NodeTable& t = handle_.nodes();
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (i < s.ignored.size() && s.ignored[i]) {
+      out[i] = 0;
+      continue;
+    }
+    double total = 0;
+    for (std::size_t k : s.soft) {
+      Constraint& c = s.constraints[k];
+      const std::int32_t d = keys_[c.key].domain(t, nodes[i]);
+      if (d < 0) continue;
+      std::int64_t cnt = 0;
+      if (c.hostname) {
+        cnt = count_on(*c.counts, nodes[i]);
+      } else {
+        const auto slot = static_cast<std::size_t>(d + 1);
+        cnt = slot < c.domain_counts.size() ? std::max<std::int64_t>(0, c.domain_counts[slot]) : 0;
+      }
+      total += static_cast<double>(cnt) * c.weight + static_cast<double>(c.max_skew - 1);
+    }
+    out[i] = static_cast<std::int64_t>(std::round(total));
+  }
+}
+
+void PodTopologySpreadPlugin::normalize(CycleState& cycle, const PodInfo& pod,
+                                        std::span<std::int64_t> scores) {
+  State& s = build(cycle, pod);
+  std::int64_t min = std::numeric_limits<std::int64_t>::max();
+  std::int64_t max = 0;
+  auto ignored = [&](std::size_t i) { return i < s.ignored.size() && s.ignored[i]; };
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (ignored(i)) continue;
+    min = std::min(min, scores[i]);
+    max = std::max(max, scores[i]);
+  }
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (ignored(i)) {
+      scores[i] = 0;
+    } else if (max == 0) {
+      scores[i] = kMaxNodeScore;
+    } else {
+      scores[i] = kMaxNodeScore * (max + min - scores[i]) / max;
+    }
+  }
+}
+
+}  // namespace gpusim::sched

@@ -1,0 +1,69 @@
+#pragma once
+// PodTopologySpread. Filter: hard (DoNotSchedule) constraints by skew arithmetic over eligible
+// domains (minDomains, nodeAffinityPolicy / nodeTaintsPolicy). Score: soft (ScheduleAnyway)
+// constraints as upstream scores them (per-domain matching-pod counts weighted by
+// log(domains + 2), plus maxSkew - 1; normalised so fewer matching pods score higher). Pods
+// without constraints that a ReplicaSet owns get upstream's system default constraints
+// (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway) with the ReplicaSet's selector.
+//
+// Simplifications (gpusim): the default selector comes from the owning ReplicaSet only (gpusim
+// has no Services, ReplicationControllers or StatefulSets); pods being deleted count until they
+// release their node (upstream drops them at the deletion timestamp); preemption does not
+// re-evaluate spreading.
+//
+// Matching-pod counts per node are cached per selector and recomputed only on nodes whose
+// node-table version changed, so a cycle costs a pass over the node columns, not over all pods.
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/affinity.hpp"
+#include "scheduler/plugin.hpp"
+#include "scheduler/plugins/topology_domains.hpp"
+
+namespace gpusim::sched {
+
+class PodTopologySpreadPlugin : public PreFilterPlugin, public FilterPlugin, public ScorePlugin {
+ public:
+  static constexpr std::string_view kName = "PodTopologySpread";
+  // args: {defaultingType: System|List, defaultConstraints: [{maxSkew, topologyKey,
+  //        whenUnsatisfiable}]} (defaultConstraints only with List)
+  PodTopologySpreadPlugin(const nlohmann::json& args, FrameworkHandle& handle);
+  ~PodTopologySpreadPlugin() override;
+  std::string_view name() const override { return kName; }
+
+  Status pre_filter(CycleState& state, const PodInfo& pod) override;
+  void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
+              Rejections& out) override;
+  Status pre_score(CycleState& state, const PodInfo& pod,
+                   std::span<const NodeIndex> nodes) override;
+  void score(CycleState& state, const PodInfo& pod, std::span<const NodeIndex> nodes,
+             std::span<std::int64_t> out) override;
+  bool has_normalize() const override { return true; }
+  void normalize(CycleState& state, const PodInfo& pod, std::span<std::int64_t> scores) override;
+
+  struct MatchCounts;  // per-node matching pods of one selector (cache entry)
+  struct Constraint;
+  struct State;
+
+ private:
+  State& build(CycleState& state, const PodInfo& pod);
+  MatchCounts& counts_for(const void* owner, std::uint64_t owner_uid, int index,
+                          const std::shared_ptr<const PodTemplate>& keep_alive,
+                          const std::string& ns, const std::optional<LabelSelector>& selector);
+  std::int32_t count_on(MatchCounts& m, NodeIndex n);
+  bool eligible(State& s, const PodInfo& pod, std::size_t constraint, NodeIndex n);
+
+  FrameworkHandle& handle_;
+  bool system_defaulted_ = true;
+  std::vector<TopologySpreadConstraint> default_constraints_;
+  TopologyKeys keys_;
+  std::vector<std::unique_ptr<MatchCounts>> cache_;
+  std::uint64_t tick_ = 0;
+  ReasonId reason_skew_, reason_label_;
+};
+
+}  // namespace gpusim::sched

@@ -1,0 +1,49 @@
+#pragma once
+// TaintToleration (k8s-semantics.md 3.6, 4.1). Filter: every NoSchedule/NoExecute taint must be
+// tolerated. Score: the number of PreferNoSchedule taints the pod does not tolerate, normalised
+// in reverse. Nodes share taint lists (the node table interns them), so verdicts are computed
+// once per distinct taint set and pod, not once per node.
+#include <cstdint>
+#include <vector>
+
+#include "scheduler/plugin.hpp"
+
+namespace gpusim::sched {
+
+class TaintTolerationPlugin : public PreFilterPlugin, public FilterPlugin, public ScorePlugin {
+ public:
+  static constexpr std::string_view kName = "TaintToleration";
+  struct Options {
+    // Feature gate TaintTolerationComparisonOperators (alpha, off by default): Gt/Lt
+    // tolerations compare canonical int64 values; with the gate off they never match.
+    bool comparison_operators = false;
+  };
+  TaintTolerationPlugin(FrameworkHandle& handle, Options options);
+  explicit TaintTolerationPlugin(FrameworkHandle& handle)
+      : TaintTolerationPlugin(handle, Options{}) {}
+  std::string_view name() const override { return kName; }
+
+  Status pre_filter(CycleState& state, const PodInfo& pod) override;
+  void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
+              Rejections& out) override;
+  Status pre_score(CycleState& state, const PodInfo& pod,
+                   std::span<const NodeIndex> nodes) override;
+  void score(CycleState& state, const PodInfo& pod, std::span<const NodeIndex> nodes,
+             std::span<std::int64_t> out) override;
+  bool has_normalize() const override { return true; }
+  void normalize(CycleState& state, const PodInfo& pod, std::span<std::int64_t> scores) override;
+
+  // core/v1 Toleration.ToleratesTaint with the comparison-operator gate.
+  static bool tolerates(const Toleration& toleration, const Taint& taint,
+                        bool comparison_operators);
+
+ private:
+  bool untolerated_blocking(const std::vector<Toleration>& tolerations,
+                            const std::vector<Taint>& taints) const;
+
+  FrameworkHandle& handle_;
+  Options options_;
+  ReasonId reason_;
+};
+
+}  // namespace gpusim::sched
