@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/diagnostics.hpp"
+#include "core/distribution.hpp"
 #include "core/event_loop.hpp"
 #include "model/node.hpp"
 #include "model/workloads.hpp"
@@ -41,6 +42,11 @@ struct Defaults {
   TimeMs init_container_ms = 0;  // per init container
   std::optional<TimeMs> job_pod_duration_ms;  // how long a Job pod runs; unset: 10m
   std::optional<TimeMs> pod_duration_ms;      // bare/ReplicaSet pods: unset = run until deleted
+  // The same two as written: a fixed duration or a distribution ("exponential(20m)"), drawn per
+  // pod. The _ms fields above hold the fixed value, or the distribution's mean (median for
+  // lognormal).
+  std::optional<DurationDistribution> job_pod_duration;
+  std::optional<DurationDistribution> pod_duration;
 };
 
 enum class ArrivalProcess { kPoisson, kInterval, kTrace };

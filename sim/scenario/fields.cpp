@@ -9,13 +9,14 @@ Fields::Fields(const Value& object) : self_(object) {
     return;
   }
   ok_ = true;
-  add_entries(object.node(), false);
+  add_entries(object.node(), 0);
 }
 
-void Fields::add_entries(const YAML::Node& map, bool merged) {
+void Fields::add_entries(const YAML::Node& map, int merge_depth) {
+  const bool merged = merge_depth > 0;
   std::vector<YAML::Node> merges;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& k = it->first;
+  for (const auto& kv : map) {
+    const YAML::Node& k = kv.first;
     if (!k.IsScalar()) {
       Value(&self_.doc(), k, self_.path(), k.Mark())
           .error("expected a field name, got " + describe(k));
@@ -23,7 +24,7 @@ void Fields::add_entries(const YAML::Node& map, bool merged) {
     }
     const std::string& key = k.Scalar();
     if (key == "<<" && k.Tag() == "?") {
-      merges.push_back(it->second);
+      merges.push_back(kv.second);
       continue;
     }
     if (Entry* e = find(key)) {
@@ -36,14 +37,18 @@ void Fields::add_entries(const YAML::Node& map, bool merged) {
       }
       continue;
     }
-    entries_.push_back(Entry{key, k, it->second, false});
+    entries_.push_back(Entry{key, k, kv.second, false});
   }
   for (const auto& m : merges) {
-    if (m.IsMap()) {
-      add_entries(m, true);
+    if (merge_depth >= 8) {
+      // Merges of merges this deep come from a cyclic alias.
+      Value(&self_.doc(), m, child_path(self_.path(), "<<"), m.Mark())
+          .error("merge keys (<<) nested more than 8 deep (a cyclic alias?)");
+    } else if (m.IsMap()) {
+      add_entries(m, merge_depth + 1);
     } else if (m.IsSequence()) {
       for (const auto& item : m) {
-        if (item.IsMap()) add_entries(item, true);
+        if (item.IsMap()) add_entries(item, merge_depth + 1);
       }
     } else {
       Value(&self_.doc(), m, child_path(self_.path(), "<<"), m.Mark())

@@ -44,7 +44,7 @@ class Fields {
     bool used = false;
   };
   Entry* find(std::string_view name);
-  void add_entries(const YAML::Node& map, bool merged);
+  void add_entries(const YAML::Node& map, int merge_depth);
 
   Value self_;
   bool ok_ = false;

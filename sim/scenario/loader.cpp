@@ -151,11 +151,51 @@ std::vector<Chunk> split_documents(std::string text) {
     current.text += line;
     current.text += '\n';
     ++line_no;
-    if (end == text.size()) break;
+    if (end == text.size() || end + 1 == text.size()) break;
     pos = end + 1;
   }
   chunks.push_back(std::move(current));
   return chunks;
+}
+
+// yaml-cpp reports an unclosed bracket or quote at the end of the input; the last line that has
+// text is where an editor should jump.
+SourceLocation syntax_error_location(const Document& doc, const Chunk& chunk, YAML::Mark mark) {
+  int lines = 0;
+  int last_content_line = -1;
+  std::size_t last_content_length = 0;
+  std::size_t pos = 0;
+  while (pos < chunk.text.size()) {
+    std::size_t end = chunk.text.find('\n', pos);
+    if (end == std::string::npos) end = chunk.text.size();
+    const std::string_view line(chunk.text.data() + pos, end - pos);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+      last_content_line = lines;
+      last_content_length = line.size();
+    }
+    ++lines;
+    pos = end + 1;
+  }
+  if (last_content_line >= 0 && mark.line > last_content_line) {
+    mark.line = last_content_line;
+    mark.column = static_cast<int>(last_content_length);
+  }
+  return doc.location(mark);
+}
+
+std::string syntax_hint(const std::string& msg) {
+  if (msg.find("flow not found") != std::string::npos) return "a [ or { is not closed";
+  if (msg.find("end of map not found") != std::string::npos ||
+      msg.find("end of sequence not found") != std::string::npos) {
+    return "check the indentation: the keys of one mapping (and the items of one list) must line "
+           "up, with spaces, not tabs";
+  }
+  if (msg.find("illegal map value") != std::string::npos) {
+    return "quote values that contain \": \", or check the indentation";
+  }
+  if (msg.find("EOF in scalar") != std::string::npos) return "a quoted string is not closed";
+  return "check the indentation (spaces, not tabs) and quote values that contain \": \" or start "
+         "with a special character";
 }
 
 struct KindInfo {
@@ -197,10 +237,8 @@ class Loader {
       try {
         root = YAML::Load(chunk.text);
       } catch (const YAML::Exception& e) {
-        std::string msg = e.msg;
-        d_.error(doc.location(e.mark), "", "YAML syntax error: " + msg,
-                 "check the indentation (spaces, not tabs) and quote values that contain \": \" "
-                 "or start with a special character");
+        d_.error(syntax_error_location(doc, chunk, e.mark), "", "YAML syntax error: " + e.msg,
+                 syntax_hint(e.msg));
         continue;
       }
       const Value value(&doc, root, "", root.Mark());
@@ -243,7 +281,7 @@ class Loader {
     return true;
   }
 
-  void dispatch(const Value& object) {
+  void dispatch(const Value& object, int list_depth = 0) {
     if (!object.present()) return;  // an empty document
     if (!object.is_map()) {
       object.error("expected a Kubernetes object (a mapping with apiVersion and kind), got " +
@@ -282,10 +320,14 @@ class Loader {
     }
     const std::string k = *kind;
     if (k == "List") {
+      if (list_depth >= 8) {
+        kind_v.error("a List nested in Lists more than 8 deep (a cyclic alias?)");
+        return;
+      }
       Fields f(object);
       f.ignore({"apiVersion", "kind", "metadata"});
       for (const Value& item : f.required("items").items())
-        dispatch(item);
+        dispatch(item, list_depth + 1);
     } else if (k == "Node") {
       Node n = objects_.node(object);
       remember("Node", n.meta, object);

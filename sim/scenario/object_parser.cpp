@@ -132,7 +132,7 @@ Pod ObjectParser::pod(const Value& object, ObjectMode mode) {
   try {
     p.tmpl = make_template(std::move(t));
   } catch (const std::invalid_argument& e) {
-    entry(f.get("metadata"), "annotations").error(e.what());
+    if (gpusim_annotation_errors_ == 0) entry(f.get("metadata"), "annotations").error(e.what());
   }
   return p;
 }

@@ -95,6 +95,9 @@ class ObjectParser {
   std::optional<ScalingRules> scaling_rules(const Value& v, bool up);
 
   References& refs_;
+  // Bad gpusim.io annotations seen so far: make_template()'s own complaint about them would
+  // repeat the one already reported at the annotation.
+  std::size_t gpusim_annotation_errors_ = 0;
 };
 
 // Finds `key` in a mapping value: the entry's value with its path (absent when missing).

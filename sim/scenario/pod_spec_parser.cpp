@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/distribution.hpp"
 #include "core/duration.hpp"
 #include "model/pod_resources.hpp"
 #include "scenario/names.hpp"
@@ -37,19 +38,34 @@ bool whole(const Quantity& q) {
 }  // namespace
 
 const std::vector<std::string>& known_gpusim_annotations() {
-  static const std::vector<std::string> names{kAnnotationDuration, kAnnotationStartup,
-                                              kAnnotationGpuMilli, kAnnotationGpuCount,
-                                              kAnnotationGpuModel};
+  // The first five are checked here; the others belong to controllers that read (and check)
+  // them at run time. Add an annotation here when a controller starts reading it.
+  static const std::vector<std::string> names{kAnnotationDuration,
+                                              kAnnotationStartup,
+                                              kAnnotationGpuMilli,
+                                              kAnnotationGpuCount,
+                                              kAnnotationGpuModel,
+                                              "gpusim.io/image-pull",
+                                              "gpusim.io/image-size",
+                                              "gpusim.io/init-duration",
+                                              "gpusim.io/warmup",
+                                              "gpusim.io/shutdown",
+                                              "gpusim.io/failure-probability",
+                                              "gpusim.io/hang-probability",
+                                              "gpusim.io/failure-after",
+                                              "gpusim.io/cpu-usage",
+                                              "gpusim.io/memory-usage",
+                                              "gpusim.io/kubelet-down"};
   return names;
 }
 
 Value entry(const Value& map, const std::string& key) {
   if (map.is_map()) {
-    for (auto it = map.node().begin(); it != map.node().end(); ++it) {
-      if (it->first.IsScalar() && it->first.Scalar() == key) {
-        const YAML::Node& v = it->second;
+    for (const auto& kv : map.node()) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == key) {
+        const YAML::Node& v = kv.second;
         return Value(&map.doc(), v, child_path(map.path(), key),
-                     v.IsNull() ? it->first.Mark() : v.Mark());
+                     v.IsNull() ? kv.first.Mark() : v.Mark());
       }
     }
   }
@@ -62,9 +78,9 @@ Value entry(const Value& map, const std::string& key) {
 Labels ObjectParser::labels(const Value& v) {
   auto m = v.string_map();
   if (!m) return {};
-  for (auto it = v.node().begin(); it != v.node().end(); ++it) {
-    const std::string& key = it->first.Scalar();
-    const Value key_value(&v.doc(), it->first, child_path(v.path(), key), it->first.Mark());
+  for (const auto& kv : v.node()) {
+    const std::string& key = kv.first.Scalar();
+    const Value key_value(&v.doc(), kv.first, child_path(v.path(), key), kv.first.Mark());
     if (auto why = check_label_key(key); !why.empty()) {
       key_value.error("invalid label key \"" + key + "\": " + why);
     }
@@ -80,9 +96,9 @@ Labels ObjectParser::labels(const Value& v) {
 Annotations ObjectParser::annotations(const Value& v) {
   auto m = v.string_map();
   if (!m) return {};
-  for (auto it = v.node().begin(); it != v.node().end(); ++it) {
-    const std::string& key = it->first.Scalar();
-    const Value key_value(&v.doc(), it->first, child_path(v.path(), key), it->first.Mark());
+  for (const auto& kv : v.node()) {
+    const std::string& key = kv.first.Scalar();
+    const Value key_value(&v.doc(), kv.first, child_path(v.path(), key), kv.first.Mark());
     if (auto why = check_label_key(key); !why.empty()) {
       key_value.error("invalid annotation key \"" + key + "\": " + why);
       continue;
@@ -100,7 +116,11 @@ Annotations ObjectParser::annotations(const Value& v) {
     if (found == m->end()) continue;
     const std::string& s = found->second;
     const Value at = entry(v, key);
-    if (key == kAnnotationDuration || key == kAnnotationStartup) {
+    const std::size_t errors_before = v.doc().diagnostics().error_count();
+    if (key == kAnnotationDuration) {
+      std::string why;
+      if (!DurationDistribution::parse(s, &why)) at.error(why);
+    } else if (key == kAnnotationStartup) {
       auto ms = parse_duration_ms(s);
       if (!ms || *ms < 0) {
         at.error("invalid duration \"" + s + "\"",
@@ -121,6 +141,7 @@ Annotations ObjectParser::annotations(const Value& v) {
         at.error("expected one or more GPU model names separated by '|', got \"" + s + "\"");
       }
     }
+    if (v.doc().diagnostics().error_count() != errors_before) ++gpusim_annotation_errors_;
   }
   return *m;
 }
@@ -234,15 +255,16 @@ ResourceQuantities ObjectParser::resources(const Value& v, const char* context) 
     return out;
   }
   const std::string ctx(context);
-  for (auto it = v.node().begin(); it != v.node().end(); ++it) {
-    if (!it->first.IsScalar()) {
-      Value(&v.doc(), it->first, v.path(), it->first.Mark()).error("expected a resource name");
+  for (const auto& kv : v.node()) {
+    if (!kv.first.IsScalar()) {
+      Value(&v.doc(), kv.first, v.path(), kv.first.Mark()).error("expected a resource name");
       continue;
     }
-    const std::string name = it->first.Scalar();
+    const std::string name = kv.first.Scalar();
     const Value q = entry(v, name);
+    const Value key(&v.doc(), kv.first, q.path(), kv.first.Mark());
     if (out.count(name)) {
-      q.error("duplicate resource \"" + name + "\"");
+      key.error("duplicate resource \"" + name + "\"");
       continue;
     }
     if (ctx == "container" || ctx == "node") {
@@ -252,10 +274,10 @@ ResourceQuantities ObjectParser::resources(const Value& v, const char* context) 
                     : is_standard_container_resource(name) || (ctx == "node" && name == kPods);
       if (!ok) {
         const std::string near = closest_match(name, standard_names(ctx == "node"));
-        q.error("unknown resource name \"" + name + "\"",
-                near.empty() ? "use cpu, memory, ephemeral-storage, hugepages-<size> or a "
-                               "domain-qualified extended resource such as nvidia.com/gpu"
-                             : "did you mean \"" + near + "\"?");
+        key.error("unknown resource name \"" + name + "\"",
+                  near.empty() ? "use cpu, memory, ephemeral-storage, hugepages-<size> or a "
+                                 "domain-qualified extended resource such as nvidia.com/gpu"
+                               : "did you mean \"" + near + "\"?");
         continue;
       }
     }
@@ -272,7 +294,7 @@ ResourceQuantities ObjectParser::resources(const Value& v, const char* context) 
             "for a share of one GPU keep nvidia.com/gpu: 1 and set the pod annotation "
             "gpusim.io/gpu-milli (e.g. \"500\")";
       }
-      q.error(name + " must be a whole number, got " + it->second.Scalar(), hint);
+      q.error(name + " must be a whole number, got " + kv.second.Scalar(), hint);
       continue;
     }
     out.emplace(name, *parsed);
@@ -854,8 +876,9 @@ ObjectParser::TemplateResult ObjectParser::pod_template(const Value& v, Template
   try {
     out.tmpl = make_template(std::move(t));
   } catch (const std::invalid_argument& e) {
+    // A backstop: annotations() reports bad GPU annotations at the annotation itself.
     const Value at = mv.present() ? entry(mv, "annotations") : v;
-    at.error(e.what());
+    if (gpusim_annotation_errors_ == 0) at.error(e.what());
   }
   return out;
 }

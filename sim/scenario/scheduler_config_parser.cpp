@@ -10,6 +10,8 @@ namespace gpusim::scenario {
 namespace {
 
 constexpr std::size_t kMaxJsonNodes = 100'000;
+// Aliases can make a YAML graph cyclic; real plugin arguments are a few levels deep.
+constexpr int kMaxJsonDepth = 64;
 
 // Upstream plugin names gpusim accepts without simulating them (volumes, cloud disk limits, DRA)
 // besides those in the default plugin set.
@@ -40,8 +42,12 @@ bool check_plugin_name(const Value& v, const std::string& name, bool allow_star)
   return false;
 }
 
-bool json_of(const Value& v, nlohmann::json& out, std::size_t& budget) {
+bool json_of(const Value& v, nlohmann::json& out, std::size_t& budget, int depth) {
   if (budget == 0) return false;
+  if (depth > kMaxJsonDepth) {
+    v.error("nested more than 64 levels deep (a cyclic alias?)");
+    return false;
+  }
   --budget;
   const YAML::Node& n = v.node();
   if (!v.present()) {
@@ -50,16 +56,16 @@ bool json_of(const Value& v, nlohmann::json& out, std::size_t& budget) {
   }
   if (n.IsMap()) {
     out = nlohmann::json::object();
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      if (!it->first.IsScalar()) {
-        Value(&v.doc(), it->first, v.path(), it->first.Mark()).error("expected a string key");
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) {
+        Value(&v.doc(), kv.first, v.path(), kv.first.Mark()).error("expected a string key");
         return false;
       }
-      const std::string key = it->first.Scalar();
+      const std::string key = kv.first.Scalar();
       nlohmann::json child;
-      Value cv(&v.doc(), it->second, child_path(v.path(), key),
-               it->second.IsNull() ? it->first.Mark() : it->second.Mark());
-      if (!json_of(cv, child, budget)) return false;
+      Value cv(&v.doc(), kv.second, child_path(v.path(), key),
+               kv.second.IsNull() ? kv.first.Mark() : kv.second.Mark());
+      if (!json_of(cv, child, budget, depth + 1)) return false;
       out[key] = std::move(child);
     }
     return true;
@@ -68,7 +74,7 @@ bool json_of(const Value& v, nlohmann::json& out, std::size_t& budget) {
     out = nlohmann::json::array();
     for (const Value& item : v.items()) {
       nlohmann::json child;
-      if (!json_of(item, child, budget)) return false;
+      if (!json_of(item, child, budget, depth + 1)) return false;
       out.push_back(std::move(child));
     }
     return true;
@@ -141,7 +147,7 @@ sched::PluginSetSpec plugin_set(const Value& v, bool weights) {
 std::optional<nlohmann::json> to_json(const Value& v) {
   nlohmann::json out;
   std::size_t budget = kMaxJsonNodes;
-  if (!json_of(v, out, budget)) {
+  if (!json_of(v, out, budget, 0)) {
     if (budget == 0) v.error("value is too large (more than 100000 YAML nodes, after aliases)");
     return std::nullopt;
   }

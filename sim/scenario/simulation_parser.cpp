@@ -32,6 +32,20 @@ std::optional<TimeMs> positive_duration(const Value& v) {
   return ms;
 }
 
+// A fixed duration or a distribution such as "exponential(20m)" (core/distribution.hpp).
+std::optional<DurationDistribution> distribution(const Value& v) {
+  auto text = v.scalar_text();
+  if (!text) return std::nullopt;
+  if (scalar_kind(v.node()) == ScalarKind::kBool) {
+    v.error("expected a duration or a distribution, got " + describe(v.node()));
+    return std::nullopt;
+  }
+  std::string why;
+  auto d = DurationDistribution::parse(*text, &why);
+  if (!d) v.error(why);
+  return d;
+}
+
 // "3.67" or 3.67 -> 3670000 micros; exact decimal arithmetic, at most 6 decimal places.
 std::optional<std::int64_t> parse_micros(const Value& v) {
   auto text = v.scalar_text();
@@ -143,16 +157,22 @@ std::string existing_file(const Value& v) {
   return p.string();
 }
 
-std::size_t count_nodes(const YAML::Node& n, std::size_t budget) {
+// Counts nodes as a traversal sees them (aliases expanded), stopping once past `budget`; a graph
+// deeper than 64 levels (a cyclic alias) counts as too large.
+std::size_t count_nodes(const YAML::Node& n, std::size_t budget, int depth = 0) {
+  if (depth > 64) return budget + 1;
   std::size_t count = 1;
+  auto visit = [&](const YAML::Node& child) {
+    if (count <= budget) count += count_nodes(child, budget - count, depth + 1);
+  };
   if (n.IsMap()) {
-    for (auto it = n.begin(); it != n.end() && count <= budget; ++it) {
-      count += count_nodes(it->first, budget - count) + count_nodes(it->second, budget - count);
+    for (const auto& kv : n) {
+      visit(kv.first);
+      visit(kv.second);
     }
   } else if (n.IsSequence()) {
-    for (auto it = n.begin(); it != n.end() && count <= budget; ++it) {
-      count += count_nodes(*it, budget - count);
-    }
+    for (const auto& item : n)
+      visit(item);
   }
   return count;
 }
@@ -387,8 +407,8 @@ TimelineEvent timeline_event(const Value& v) {
     Fields pf(params);
     pf.accept_all();
     if (pf.ok()) {
-      for (auto it = params.node().begin(); it != params.node().end(); ++it) {
-        const std::string key = it->first.Scalar();
+      for (const auto& kv : params.node()) {
+        const std::string key = kv.first.Scalar();
         if (auto text = entry(params, key).scalar_text()) e.params[key] = *text;
       }
     }
@@ -396,7 +416,8 @@ TimelineEvent timeline_event(const Value& v) {
   const Value patch = f.get("patch");
   if (patch.is_map()) {
     if (count_nodes(patch.node(), kMaxPatchNodes) > kMaxPatchNodes) {
-      patch.error("patch is too large (more than 100000 YAML nodes, after aliases)");
+      patch.error(
+          "patch is too large or too deep (over 100000 YAML nodes or 64 levels, after aliases)");
     } else {
       YAML::Emitter out;
       out << patch.node();
@@ -472,12 +493,12 @@ ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
     Fields gf(gates);
     gf.accept_all();
     if (gf.ok()) {
-      for (auto it = gates.node().begin(); it != gates.node().end(); ++it) {
-        const std::string key = it->first.Scalar();
+      for (const auto& kv : gates.node()) {
+        const std::string key = kv.first.Scalar();
         const Value gv = entry(gates, key);
         const auto& known = known_feature_gates();
         if (std::find(known.begin(), known.end(), key) == known.end()) {
-          Value(&gates.doc(), it->first, gv.path(), it->first.Mark()).unsupported(key, known);
+          Value(&gates.doc(), kv.first, gv.path(), kv.first.Mark()).unsupported(key, known);
           continue;
         }
         if (auto b = gv.boolean()) s.feature_gates[key] = *b;
@@ -507,8 +528,12 @@ ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
     if (auto ms = d.get("podStartup").duration()) s.defaults.pod_startup_ms = *ms;
     if (auto ms = d.get("imagePull").duration()) s.defaults.image_pull_ms = *ms;
     if (auto ms = d.get("initContainer").duration()) s.defaults.init_container_ms = *ms;
-    s.defaults.job_pod_duration_ms = d.get("jobPodDuration").duration();
-    s.defaults.pod_duration_ms = d.get("podDuration").duration();
+    s.defaults.job_pod_duration = distribution(d.get("jobPodDuration"));
+    s.defaults.pod_duration = distribution(d.get("podDuration"));
+    if (s.defaults.job_pod_duration) {
+      s.defaults.job_pod_duration_ms = s.defaults.job_pod_duration->a_ms();
+    }
+    if (s.defaults.pod_duration) s.defaults.pod_duration_ms = s.defaults.pod_duration->a_ms();
   }
   for (const Value& item : spec.get("arrivals").items()) {
     ArrivalSpec a = arrival(item, objects);

@@ -403,15 +403,15 @@ std::optional<Labels> Value::string_map() const {
   }
   Labels out;
   bool ok = true;
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& k = it->first;
+  for (const auto& kv : node_) {
+    const YAML::Node& k = kv.first;
     if (!k.IsScalar()) {
       Value(doc_, k, path_, k.Mark()).error("expected a string key, got " + describe(k));
       ok = false;
       continue;
     }
     const std::string& key = k.Scalar();
-    const YAML::Node& v = it->second;
+    const YAML::Node& v = kv.second;
     Value value(doc_, v, child_path(path_, key), v.IsNull() ? k.Mark() : v.Mark());
     if (out.count(key)) {
       Value(doc_, k, child_path(path_, key), k.Mark()).error("duplicate key " + quoted(key));
