@@ -1,0 +1,173 @@
+#pragma once
+// A small cluster with the scheduler actor on an event loop, for end-to-end tests of the
+// framework and the kube-scheduler plugins.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event_loop.hpp"
+#include "core/quantity.hpp"
+#include "model/cluster.hpp"
+#include "model/pod_resources.hpp"
+#include "scheduler/scheduler.hpp"
+
+namespace gpusim::testing_util {
+
+inline Quantity q(const char* text) {
+  auto v = Quantity::parse(text);
+  if (!v) throw std::invalid_argument(std::string("bad quantity ") + text);
+  return *v;
+}
+
+struct NodeSpec {
+  std::string name;
+  std::string cpu = "4";
+  std::string memory = "16Gi";
+  std::string pods = "110";
+  int gpus = 0;
+  std::string gpu_model;
+  Labels labels;
+  std::vector<Taint> taints;
+  bool unschedulable = false;
+};
+
+struct PodSpecBuilder {
+  std::string name;
+  std::string cpu;     // empty: no request
+  std::string memory;  // empty: no request
+  int gpus = 0;
+  std::optional<int> gpu_milli;  // gpusim.io/gpu-milli
+  std::string gpu_model;         // gpusim.io/gpu-model
+  std::int32_t priority = 0;
+  Labels labels;
+  Labels node_selector;
+  std::vector<Toleration> tolerations;
+  Affinity affinity;
+  std::vector<TopologySpreadConstraint> spread;
+  std::vector<std::int32_t> host_ports;
+  std::optional<OwnerReference> owner;
+  std::optional<PreemptionPolicy> preemption_policy;
+  std::string ns = "default";
+};
+
+// Records Kubernetes events (Scheduled, FailedScheduling, Preempted).
+class EventLog : public ClusterObserver {
+ public:
+  void on_event(const ClusterEvent& e) override { events.push_back(e); }
+  std::vector<ClusterEvent> events;
+  // The last FailedScheduling message for `object` ("default/p"), or "" if none.
+  std::string failed(const std::string& object) const {
+    std::string msg;
+    for (const auto& e : events) {
+      if (e.type == "FailedScheduling" && e.object == object) msg = e.message;
+    }
+    return msg;
+  }
+};
+
+class SchedulerFixture : public ::testing::Test {
+ protected:
+  SchedulerFixture() : cluster(loop, 1) {
+    loop.set_stop_when_idle(true);
+    cluster.add_observer(&log);
+  }
+
+  NodeId add_node(const NodeSpec& s) {
+    Node n;
+    n.meta.name = s.name;
+    n.meta.labels = s.labels;
+    n.meta.labels.emplace("kubernetes.io/hostname", s.name);
+    n.capacity["cpu"] = q(s.cpu.c_str());
+    n.capacity["memory"] = q(s.memory.c_str());
+    n.capacity["pods"] = q(s.pods.c_str());
+    if (s.gpus > 0) n.capacity["nvidia.com/gpu"] = Quantity::from_int(s.gpus);
+    n.gpu_model = s.gpu_model;
+    n.taints = s.taints;
+    n.unschedulable = s.unschedulable;
+    return cluster.add_node(std::move(n));
+  }
+
+  static std::shared_ptr<const PodTemplate> make(const PodSpecBuilder& b) {
+    PodTemplate t;
+    t.labels = b.labels;
+    Container c;
+    c.name = "main";
+    c.image = "busybox";
+    if (!b.cpu.empty()) c.resources.requests["cpu"] = q(b.cpu.c_str());
+    if (!b.memory.empty()) c.resources.requests["memory"] = q(b.memory.c_str());
+    if (b.gpus > 0) {
+      c.resources.requests["nvidia.com/gpu"] = Quantity::from_int(b.gpus);
+      c.resources.limits["nvidia.com/gpu"] = Quantity::from_int(b.gpus);
+    }
+    c.host_ports = b.host_ports;
+    t.spec.containers.push_back(std::move(c));
+    if (b.gpu_milli) {
+      t.annotations[kAnnotationGpuMilli] = std::to_string(*b.gpu_milli);
+    }
+    if (!b.gpu_model.empty()) t.annotations[kAnnotationGpuModel] = b.gpu_model;
+    t.spec.node_selector = b.node_selector;
+    t.spec.tolerations = b.tolerations;
+    t.spec.affinity = b.affinity;
+    t.spec.topology_spread_constraints = b.spread;
+    t.spec.preemption_policy = b.preemption_policy;
+    return make_template(std::move(t));
+  }
+
+  PodId add_pod(const PodSpecBuilder& b) { return add_pod(b, make(b)); }
+
+  PodId add_pod(const PodSpecBuilder& b, std::shared_ptr<const PodTemplate> tmpl) {
+    Pod p;
+    p.name = b.name;
+    p.namespace_ = b.ns;
+    p.tmpl = std::move(tmpl);
+    p.owner = b.owner;
+    p.status.priority = b.priority;  // what Priority admission would resolve
+    const CreateResult r = cluster.create_pod(std::move(p));
+    EXPECT_TRUE(r.ok()) << r.error;
+    return r.id;
+  }
+
+  void start(sched::SchedulerConfig config = {}) {
+    // A deterministic choice among equal scores keeps expectations exact.
+    if (config.tie_break == "random") config.tie_break = "first";
+    scheduler = std::make_unique<sched::Scheduler>(cluster, loop, std::move(config), 1);
+  }
+
+  void run() { loop.run(); }
+
+  // Node name of a bound pod, "" while pending.
+  std::string node_of(PodId id) const {
+    const Pod& p = cluster.pod(id);
+    return p.bound() ? cluster.node(p.status.node).name() : std::string();
+  }
+
+  EventLoop loop;
+  Cluster cluster;
+  EventLog log;
+  std::unique_ptr<sched::Scheduler> scheduler;
+};
+
+inline Taint taint(std::string key, std::string value, TaintEffect effect) {
+  return Taint{std::move(key), std::move(value), effect, {}};
+}
+
+inline Toleration toleration(std::string key, std::string value, TaintEffect effect) {
+  Toleration t;
+  t.key = std::move(key);
+  t.op = TolerationOperator::kEqual;
+  t.value = std::move(value);
+  t.effect = effect;
+  return t;
+}
+
+inline LabelSelector selector(Labels match) {
+  LabelSelector s;
+  s.match_labels = std::move(match);
+  return s;
+}
+
+}  // namespace gpusim::testing_util
