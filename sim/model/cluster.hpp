@@ -131,6 +131,7 @@ class Cluster {
   std::map<std::string, Job> jobs;
   std::map<std::string, CronJob> cron_jobs;
   std::map<std::string, PyTorchJob> pytorch_jobs;
+  std::map<std::string, PodGroup> pod_groups;
   std::map<std::string, HorizontalPodAutoscaler> hpas;
   std::map<std::string, ResourceQuota> quotas;
   std::map<std::string, PriorityClass> priority_classes;

@@ -153,6 +153,26 @@ struct PyTorchJob {
   JobStatus status;
 };
 
+// ---- scheduling.x-k8s.io/v1alpha1 PodGroup (scheduler-plugins coscheduling) ----------------
+
+// Pods labelled with a PodGroup's name are a gang: at least minMember of them are bound
+// together or none is (the Coscheduling scheduler plugin). The training-operator creates one per
+// PyTorchJob (minMember = runPolicy.schedulingPolicy.minAvailable or every replica).
+inline constexpr const char* kPodGroupLabel = "scheduling.x-k8s.io/pod-group";
+
+struct PodGroupStatus {
+  std::string phase = "Pending";  // Pending, Scheduling, Running, Finished, Failed
+  std::int32_t scheduled = 0;
+  std::optional<TimeMs> schedule_start_ms;
+};
+
+struct PodGroup {
+  ObjectMeta meta;
+  std::int32_t min_member = 1;
+  std::optional<std::int64_t> schedule_timeout_s;  // how long members wait at Permit
+  PodGroupStatus status;
+};
+
 // ---- autoscaling/v2 ------------------------------------------------------------------------
 
 enum class MetricSourceType { kResource, kContainerResource, kPods, kObject, kExternal };

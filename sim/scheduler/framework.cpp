@@ -29,7 +29,7 @@ bool listed(const std::vector<std::string>& v, const std::string& name) {
 std::vector<PluginEntry> default_multipoint_plugins() {
   // kube-scheduler v1 defaults (pkg/scheduler/apis/config/v1/default_plugins.go), plus
   // GpuDeviceFit: the device plugin's admission check, which a real kubelet enforces and which
-  // fractional GPU sharing needs at scheduling time.
+  // fractional GPU sharing needs at scheduling time, and Coscheduling (below).
   return {{"SchedulingGates", std::nullopt},
           {"PrioritySort", std::nullopt},
           {"NodeUnschedulable", std::nullopt},
@@ -45,6 +45,9 @@ std::vector<PluginEntry> default_multipoint_plugins() {
           {"VolumeZone", std::nullopt},
           {"PodTopologySpread", 2},
           {"InterPodAffinity", 2},
+          // Not upstream's default: gang scheduling for pods in a PodGroup (it skips every
+          // other pod); before DefaultPreemption so a failed gang first releases what it holds.
+          {"Coscheduling", std::nullopt},
           {"DefaultPreemption", std::nullopt},
           {"NodeResourcesBalancedAllocation", 1},
           {"ImageLocality", 1},
@@ -470,12 +473,17 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
     if (d == PermitDecision::kWait) {
       result.status = Status{Code::kWait, std::string(p->name())};
       result.node = chosen;
+      result.wait_timeout_ms = p->wait_timeout_ms(pod);
       return result;
     }
   }
   result.status = Status::ok();
   result.node = chosen;
   return result;
+}
+
+void Framework::unreserve(PodId pod) {
+  for (auto* p : permit_) p->unreserve(pod);
 }
 
 bool default_select_gpus(const GpuRequest& gpu, const std::int32_t* free_milli, std::int32_t count,

@@ -23,6 +23,7 @@ struct ScheduleResult {
   std::int32_t feasible = 0;
   std::int32_t evaluated = 0;
   PostFilterResult preemption;
+  TimeMs wait_timeout_ms = 0;  // kWait: how long the pod may wait at Permit
 };
 
 class Framework {
@@ -37,6 +38,8 @@ class Framework {
   ScheduleResult schedule(const PodInfo& pod, AttemptRecord* explain);
   // Filter only, every node, no cut-off: used by preemption dry runs and the cluster autoscaler.
   std::vector<NodeIndex> feasible_nodes(const PodInfo& pod, std::vector<NodeIndex> candidates);
+  // Runs every Permit plugin's unreserve() for a pod rejected while waiting.
+  void unreserve(PodId pod);
   // Names of the plugins at each point, for explain and docs.
   std::vector<std::string> filter_names() const;
   std::vector<std::pair<std::string, std::int32_t>> score_names() const;

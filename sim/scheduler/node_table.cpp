@@ -49,8 +49,10 @@ std::uint32_t NodeTable::intern_taints(const std::vector<Taint>& taints) {
 void NodeTable::on_node_added(NodeId id) {
   if (id >= live_.size()) {
     const std::size_t n = id + 1;
-    for (auto& c : alloc_) c.resize(n, 0);
-    for (auto& c : requested_) c.resize(n, 0);
+    for (auto& c : alloc_)
+      c.resize(n, 0);
+    for (auto& c : requested_)
+      c.resize(n, 0);
     nonzero_cpu_.resize(n, 0);
     nonzero_mem_.resize(n, 0);
     live_.resize(n, 0);
@@ -60,9 +62,11 @@ void NodeTable::on_node_added(NodeId id) {
     gpu_offset_.resize(n, 0);
     gpu_model_.resize(n, 0);
     version_.resize(n, 0);
+    reserved_on_.resize(n);
   }
   const Node& node = cluster_.node(id);
-  for (const auto& [name, units] : node.allocatable_units.entries()) intern(name);
+  for (const auto& [name, units] : node.allocatable_units.entries())
+    intern(name);
   gpu_count_[id] = static_cast<std::int32_t>(node.gpus.size());
   gpu_offset_[id] = static_cast<std::uint32_t>(gpu_free_.size());
   gpu_free_.resize(gpu_free_.size() + node.gpus.size(), 1000);
@@ -78,7 +82,9 @@ void NodeTable::on_node_added(NodeId id) {
   refresh(id);
 }
 
-void NodeTable::on_node_updated(NodeId id) { refresh(id); }
+void NodeTable::on_node_updated(NodeId id) {
+  refresh(id);
+}
 
 void NodeTable::on_node_removed(NodeId id) {
   live_[id] = 0;
@@ -86,9 +92,13 @@ void NodeTable::on_node_removed(NodeId id) {
   ++generation_;
 }
 
-void NodeTable::on_pod_bound(PodId id) { refresh(cluster_.pod(id).status.node); }
+void NodeTable::on_pod_bound(PodId id) {
+  refresh(cluster_.pod(id).status.node);
+}
 
-void NodeTable::on_pod_released(PodId, NodeId node) { refresh(node); }
+void NodeTable::on_pod_released(PodId, NodeId node) {
+  refresh(node);
+}
 
 void NodeTable::refresh(NodeIndex n) {
   const Node& node = cluster_.node(n);
@@ -106,8 +116,62 @@ void NodeTable::refresh(NodeIndex n) {
   for (std::size_t g = 0; g < node.gpus.size(); ++g) {
     gpu_free_[gpu_offset_[n] + g] = node.gpus[g].free_milli();
   }
+  for (PodId p : reserved_on_[n])
+    apply_reservation(p, n, +1);
   ++version_[n];
   ++generation_;
+}
+
+void NodeTable::apply_reservation(PodId pod, NodeIndex n, int sign) {
+  const Reservation& r = reservations_.at(pod);
+  for (const auto& [d, units] : r.requests)
+    requested_[static_cast<std::size_t>(d)][n] += sign * units;
+  requested_[kPods][n] += sign;
+  nonzero_cpu_[n] += sign * r.nonzero_cpu;
+  nonzero_mem_[n] += sign * r.nonzero_mem;
+  for (auto d : r.gpu_devices) {
+    if (d >= 0 && d < gpu_count_[n]) {
+      gpu_free_[gpu_offset_[n] + static_cast<std::uint32_t>(d)] -= sign * r.gpu_milli;
+    }
+  }
+}
+
+void NodeTable::reserve(PodId pod, NodeIndex node, const std::vector<std::int32_t>& gpu_devices) {
+  unreserve(pod);
+  const PodResources& res = cluster_.pod(pod).resources();
+  Reservation r{node,
+                {},
+                res.nonzero_cpu_milli,
+                res.nonzero_memory_bytes,
+                gpu_devices,
+                res.gpu.milli_per_gpu};
+  for (const auto& [name, units] : res.requests.entries()) {
+    const int d = dim(name);
+    if (d >= 0 && d != kPods && units != 0) r.requests.emplace_back(d, units);
+  }
+  reservations_[pod] = std::move(r);
+  reserved_on_[node].push_back(pod);
+  apply_reservation(pod, node, +1);
+  ++version_[node];
+  ++generation_;
+}
+
+void NodeTable::unreserve(PodId pod) {
+  auto it = reservations_.find(pod);
+  if (it == reservations_.end()) return;
+  const NodeIndex n = it->second.node;
+  if (live_[n]) apply_reservation(pod, n, -1);
+  auto& on = reserved_on_[n];
+  on.erase(std::remove(on.begin(), on.end(), pod), on.end());
+  reservations_.erase(it);
+  ++version_[n];
+  ++generation_;
+}
+
+std::optional<NodeIndex> NodeTable::reservation(PodId pod) const {
+  auto it = reservations_.find(pod);
+  if (it == reservations_.end()) return std::nullopt;
+  return it->second.node;
 }
 
 }  // namespace gpusim::sched

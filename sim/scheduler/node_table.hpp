@@ -3,8 +3,10 @@
 // to date incrementally from cluster notifications. Plugins filter and score whole columns of
 // candidate nodes at a time; the GPU scorer uploads the same columns.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "model/cluster.hpp"
@@ -44,13 +46,22 @@ class NodeTable : public ClusterObserver {
   std::int32_t gpu_count(NodeIndex n) const { return gpu_count_[n]; }
   const std::int32_t* gpu_free(NodeIndex n) const { return gpu_free_.data() + gpu_offset_[n]; }
   std::uint32_t gpu_model(NodeIndex n) const { return gpu_model_[n]; }  // interned, 0 = none
-  std::uint32_t gpu_model_id(std::string_view model) const;               // 0 when unknown
+  std::uint32_t gpu_model_id(std::string_view model) const;             // 0 when unknown
   const std::string& gpu_model_name(std::uint32_t id) const { return gpu_models_[id]; }
   // Version counter per node; bumps on every change (score caches key on it).
   std::uint64_t version(NodeIndex n) const { return version_[n]; }
   std::uint64_t generation() const { return generation_; }
 
   const Cluster& cluster() const { return cluster_; }
+
+  // Reservations: resources the scheduler holds on a node for a pod that is not bound (yet), as
+  // upstream's scheduler cache "assumes" pods: gang members waiting at Permit, and preemptors
+  // nominated to a node. The columns include them; the Cluster's node accounting does not.
+  // Reserving a pod again moves its reservation.
+  void reserve(PodId pod, NodeIndex node, const std::vector<std::int32_t>& gpu_devices);
+  void unreserve(PodId pod);
+  std::optional<NodeIndex> reservation(PodId pod) const;
+  std::size_t reservation_count() const { return reservations_.size(); }
 
   // ClusterObserver
   void on_node_added(NodeId id) override;
@@ -60,7 +71,8 @@ class NodeTable : public ClusterObserver {
   void on_pod_released(PodId id, NodeId node) override;
 
  private:
-  void refresh(NodeIndex n);  // copies one node's state from the cluster
+  void refresh(NodeIndex n);  // copies one node's state from the cluster (plus reservations)
+  void apply_reservation(PodId pod, NodeIndex n, int sign);
   std::uint32_t intern_taints(const std::vector<Taint>& taints);
 
   Cluster& cluster_;
@@ -77,6 +89,15 @@ class NodeTable : public ClusterObserver {
   std::vector<std::string> gpu_models_{""};
   std::vector<std::uint64_t> version_;
   std::uint64_t generation_ = 0;
+  struct Reservation {
+    NodeIndex node;
+    std::vector<std::pair<int, std::int64_t>> requests;  // (dim, units) as reserved
+    std::int64_t nonzero_cpu = 0, nonzero_mem = 0;
+    std::vector<std::int32_t> gpu_devices;
+    std::int32_t gpu_milli = 0;
+  };
+  std::unordered_map<PodId, Reservation> reservations_;
+  std::vector<std::vector<PodId>> reserved_on_;  // per node, in reservation order
 };
 
 }  // namespace gpusim::sched

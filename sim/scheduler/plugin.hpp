@@ -158,11 +158,18 @@ class GpuSelectPlugin : public virtual Plugin {
   virtual bool select_gpus(const PodInfo& pod, NodeIndex node, std::vector<std::int32_t>& devices) = 0;
 };
 
-// Permit: gang scheduling holds pods until their group can be placed together.
+// Permit: gang scheduling holds pods until their group can be placed together. A pod told to
+// wait keeps its node's resources reserved in the NodeTable (it is not bound) until a plugin
+// allows it through FrameworkHandle::allow_waiting_pod, or it is rejected (timeout,
+// reject_waiting_pod), which calls unreserve() on every Permit plugin.
 enum class PermitDecision { kAllow, kWait, kReject };
 class PermitPlugin : public virtual Plugin {
  public:
   virtual PermitDecision permit(CycleState& state, const PodInfo& pod, NodeIndex node) = 0;
+  // How long a pod this plugin told to wait may wait before it is rejected.
+  virtual TimeMs wait_timeout_ms(const PodInfo& pod) const { return 60'000; }
+  // Upstream's Unreserve: the pod lost its reservation after Permit (rejected while waiting).
+  virtual void unreserve(PodId pod) {}
 };
 
 // What plugins may look at besides the node table.
@@ -174,6 +181,12 @@ class FrameworkHandle {
   virtual ReasonTable& reasons() = 0;
   virtual Rng& rng() = 0;  // the scheduler's seeded stream (Random policy, tie-breaks)
   virtual std::uint64_t seed() const = 0;
+  virtual TimeMs now() const { return cluster().now(); }
+  // Pods waiting at Permit (in the order they started waiting), and what a Permit plugin may do
+  // with them: let one be bound (after the pod being scheduled now), or reject it.
+  virtual std::vector<PodId> waiting_pods() const { return {}; }
+  virtual void allow_waiting_pod(PodId pod) {}
+  virtual void reject_waiting_pod(PodId pod, const std::string& plugin, const std::string& message) {}
 };
 
 }  // namespace gpusim::sched

@@ -43,6 +43,7 @@ const PluginRegistry& PluginRegistry::builtin() {
     PluginRegistry r;
     register_kube_plugins(r);
     register_gpu_plugins(r);
+    register_batch_plugins(r);
     return r;
   }();
   return registry;

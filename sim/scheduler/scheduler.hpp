@@ -5,7 +5,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/event_loop.hpp"
 #include "core/rng.hpp"
@@ -23,6 +25,8 @@ struct SchedulerStats {
   std::uint64_t scheduled = 0;
   std::uint64_t unschedulable = 0;
   std::uint64_t preemptions = 0;
+  std::uint64_t permit_waits = 0;       // pods told to wait at Permit (gang members)
+  std::uint64_t permit_rejections = 0;  // waiting pods rejected (timeout, gang failure)
 };
 
 class Scheduler : public ClusterObserver, public FrameworkHandle {
@@ -48,6 +52,14 @@ class Scheduler : public ClusterObserver, public FrameworkHandle {
   ReasonTable& reasons() override { return reasons_; }
   Rng& rng() override { return rng_; }
   std::uint64_t seed() const override { return seed_; }
+  TimeMs now() const override { return loop_.now(); }
+  std::vector<PodId> waiting_pods() const override;
+  void allow_waiting_pod(PodId pod) override;
+  void reject_waiting_pod(PodId pod, const std::string& plugin,
+                          const std::string& message) override;
+  // Pods waiting at Permit and the node each holds (tests, invariants).
+  std::size_t waiting() const { return waiting_.size(); }
+  std::optional<NodeId> waiting_node(PodId pod) const;
 
   // ClusterObserver
   void on_pod_added(PodId id) override;
@@ -56,6 +68,7 @@ class Scheduler : public ClusterObserver, public FrameworkHandle {
   void on_pod_released(PodId id, NodeId node) override;
   void on_node_added(NodeId id) override;
   void on_node_updated(NodeId id) override;
+  void on_node_removed(NodeId id) override;
 
  private:
   void enqueue(PodId id);
@@ -65,6 +78,11 @@ class Scheduler : public ClusterObserver, public FrameworkHandle {
   void run();
   void schedule_one(PodId id);
   void bind_directly(PodId id);  // spec.nodeName set: the kubelet admits it without scheduling
+  void bind_scheduled(PodId id, NodeIndex node, std::vector<std::int32_t> devices);
+  // Drops a waiting pod's reservation; with `requeue` it goes back to the queue as unschedulable.
+  void drop_waiting(PodId id, const std::string& plugin, const std::string& message, bool requeue);
+  void set_nomination(PodId id, NodeIndex node);
+  void clear_nomination(PodId id);
 
   Cluster& cluster_;
   EventLoop& loop_;
@@ -82,6 +100,24 @@ class Scheduler : public ClusterObserver, public FrameworkHandle {
   TimeMs run_at_ = kForever;
   bool run_background_ = false;
   bool in_cycle_ = false;
+
+  // Pods told to wait at Permit: their resources are reserved in the NodeTable until a plugin
+  // allows them (bound after the current attempt) or they are rejected.
+  struct Waiting {
+    std::uint64_t uid = 0;
+    NodeIndex node = 0;
+    std::vector<std::int32_t> devices;
+    EventLoop::EventId timeout{};
+    std::uint64_t seq = 0;
+  };
+  std::map<PodId, Waiting> waiting_;
+  std::uint64_t waiting_seq_ = 0;
+  std::vector<PodId> allowed_;
+  int rejecting_depth_ = 0;
+  std::vector<PodId> rejected_;  // rejected during the current cascade, requeued at its end
+  // Preemptors nominated to a node: their requests are reserved there so that pods of lower
+  // priority do not take the room their victims free (upstream's nominated pods in Filter).
+  std::map<PodId, NodeIndex> nominated_;
 };
 
 }  // namespace gpusim::sched

@@ -1,0 +1,16 @@
+// Plugins for batch and training workloads: gang scheduling (Coscheduling).
+#include <memory>
+
+#include "scheduler/plugin_registry.hpp"
+#include "scheduler/plugins/coscheduling.hpp"
+
+namespace gpusim::sched {
+
+void register_batch_plugins(PluginRegistry& r) {
+  r.add(std::string(CoschedulingPlugin::kName),
+        [](const nlohmann::json& args, FrameworkHandle& h) -> std::unique_ptr<Plugin> {
+          return std::make_unique<CoschedulingPlugin>(args, h);
+        });
+}
+
+}  // namespace gpusim::sched
