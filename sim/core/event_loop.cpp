@@ -81,6 +81,7 @@ bool EventLoop::run(TimeMs until_ms) {
     release(key.slot);
     ++processed_;
     handler();
+    if (after_event_) after_event_();
   }
   const bool ended_idle = stop_when_idle_ && foreground_ == 0;
   if (!stop_requested_ && !ended_idle && until_ms != kForever && now_ms_ < until_ms) now_ms_ = until_ms;

@@ -48,6 +48,8 @@ class EventLoop {
   bool run(TimeMs until_ms = kForever);
   void stop() { stop_requested_ = true; }
   void set_event_cap(std::uint64_t cap) { event_cap_ = cap; }
+  // Runs after every event's handler (invariant checks: engine/invariants.hpp).
+  void set_after_event(Handler hook) { after_event_ = std::move(hook); }
   void set_stop_when_idle(bool v) { stop_when_idle_ = v; }
   bool idle() const { return foreground_ == 0; }
   bool hit_event_cap() const { return hit_cap_; }
@@ -86,6 +88,7 @@ class EventLoop {
   bool hit_cap_ = false;
   bool stop_when_idle_ = false;
   std::uint64_t foreground_ = 0;  // live foreground events in the heap
+  Handler after_event_;
 };
 
 }  // namespace gpusim
