@@ -88,8 +88,7 @@ void NodeTable::on_node_updated(NodeId id) {
 
 void NodeTable::on_node_removed(NodeId id) {
   live_[id] = 0;
-  ++version_[id];
-  ++generation_;
+  changed(id);
 }
 
 void NodeTable::on_pod_bound(PodId id) {
@@ -118,8 +117,18 @@ void NodeTable::refresh(NodeIndex n) {
   }
   for (PodId p : reserved_on_[n])
     apply_reservation(p, n, +1);
+  changed(n);
+}
+
+void NodeTable::changed(NodeIndex n) {
   ++version_[n];
   ++generation_;
+  // Compacted once it outgrows the table several times over; readers that fell behind rescan.
+  if (log_.size() >= std::max<std::size_t>(1024, 4 * live_.size())) {
+    log_base_ += log_.size();
+    log_.clear();
+  }
+  log_.push_back(n);
 }
 
 void NodeTable::apply_reservation(PodId pod, NodeIndex n, int sign) {
@@ -152,8 +161,7 @@ void NodeTable::reserve(PodId pod, NodeIndex node, const std::vector<std::int32_
   reservations_[pod] = std::move(r);
   reserved_on_[node].push_back(pod);
   apply_reservation(pod, node, +1);
-  ++version_[node];
-  ++generation_;
+  changed(node);
 }
 
 void NodeTable::unreserve(PodId pod) {
@@ -164,8 +172,7 @@ void NodeTable::unreserve(PodId pod) {
   auto& on = reserved_on_[n];
   on.erase(std::remove(on.begin(), on.end(), pod), on.end());
   reservations_.erase(it);
-  ++version_[n];
-  ++generation_;
+  changed(n);
 }
 
 std::optional<NodeIndex> NodeTable::reservation(PodId pod) const {

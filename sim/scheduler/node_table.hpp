@@ -51,6 +51,13 @@ class NodeTable : public ClusterObserver {
   // Version counter per node; bumps on every change (score caches key on it).
   std::uint64_t version(NodeIndex n) const { return version_[n]; }
   std::uint64_t generation() const { return generation_; }
+  // Change log: every node whose row changed (refresh, reservation, removal), in order, so plugin
+  // caches can update only those. A reader keeps the sequence number it has read up to and
+  // replays change_log()[seen - log_base() ...]; when seen < log_base() the log was compacted
+  // past it and the reader rescans every node.
+  std::uint64_t change_seq() const { return log_base_ + log_.size(); }
+  std::uint64_t log_base() const { return log_base_; }
+  const std::vector<NodeIndex>& change_log() const { return log_; }
 
   const Cluster& cluster() const { return cluster_; }
 
@@ -73,6 +80,7 @@ class NodeTable : public ClusterObserver {
  private:
   void refresh(NodeIndex n);  // copies one node's state from the cluster (plus reservations)
   void apply_reservation(PodId pod, NodeIndex n, int sign);
+  void changed(NodeIndex n);  // bumps the node's version and logs the change
   std::uint32_t intern_taints(const std::vector<Taint>& taints);
 
   Cluster& cluster_;
@@ -89,6 +97,8 @@ class NodeTable : public ClusterObserver {
   std::vector<std::string> gpu_models_{""};
   std::vector<std::uint64_t> version_;
   std::uint64_t generation_ = 0;
+  std::vector<NodeIndex> log_;
+  std::uint64_t log_base_ = 0;
   struct Reservation {
     NodeIndex node;
     std::vector<std::pair<int, std::int64_t>> requests;  // (dim, units) as reserved

@@ -4,12 +4,11 @@
 #include <limits>
 
 #include "scheduler/plugins/filter_helpers.hpp"
+#include "scheduler/plugins/node_changes.hpp"
 #include "scheduler/plugins/plugin_args.hpp"
 
 namespace gpusim::sched {
 namespace {
-
-constexpr std::uint64_t kStale = std::numeric_limits<std::uint64_t>::max();
 
 bool has_any_affinity(const PodSpec& spec) {
   const auto& a = spec.affinity.pod_affinity;
@@ -124,19 +123,16 @@ bool InterPodAffinityPlugin::matches(const Term& term, const Pod& target) const 
 void InterPodAffinityPlugin::refresh_index() {
   const NodeTable& t = handle_.nodes();
   const Cluster& c = handle_.cluster();
-  if (index_version_.size() < t.size()) {
-    index_version_.resize(t.size(), kStale);
-    with_affinity_.resize(t.size());
-    required_anti_.resize(t.size(), 0);
-  }
-  for (NodeIndex n = 0; n < t.size(); ++n) {
-    if (index_version_[n] == t.version(n)) continue;
-    index_version_[n] = t.version(n);
+  auto update = [&](NodeIndex n) {
+    if (with_affinity_.size() < t.size()) {
+      with_affinity_.resize(t.size());
+      required_anti_.resize(t.size(), 0);
+    }
     total_with_affinity_ -= static_cast<std::int64_t>(with_affinity_[n].size());
     total_required_anti_ -= required_anti_[n];
     with_affinity_[n].clear();
     required_anti_[n] = 0;
-    if (!t.live(n)) continue;
+    if (!t.live(n)) return;
     for (PodId id : c.node(n).pods) {
       const PodSpec& spec = c.pod(id).spec();
       if (!has_any_affinity(spec)) continue;
@@ -145,7 +141,19 @@ void InterPodAffinityPlugin::refresh_index() {
     }
     total_with_affinity_ += static_cast<std::int64_t>(with_affinity_[n].size());
     total_required_anti_ += required_anti_[n];
-  }
+  };
+  replay_node_changes(t, index_seen_, update, [&] {
+    for (NodeIndex n = 0; n < t.size(); ++n)
+      update(n);
+  });
+}
+
+InterPodAffinityPlugin::Term InterPodAffinityPlugin::resolve(const PodAffinityTerm& t,
+                                                             const Pod& owner,
+                                                             std::int32_t weight) {
+  Term out = make_term(t, owner, weight);
+  keys_[out.key].sync(handle_.nodes());  // cheap when nothing changed
+  return out;
 }
 
 Status InterPodAffinityPlugin::pre_filter(CycleState& cycle, const PodInfo& pod) {
@@ -159,11 +167,11 @@ Status InterPodAffinityPlugin::pre_filter(CycleState& cycle, const PodInfo& pod)
   s.anti.clear();
   if (spec.affinity.pod_affinity) {
     for (const auto& term : spec.affinity.pod_affinity->required)
-      s.affinity.push_back(make_term(term, p, 0));
+      s.affinity.push_back(resolve(term, p, 0));
   }
   if (spec.affinity.pod_anti_affinity) {
     for (const auto& term : spec.affinity.pod_anti_affinity->required)
-      s.anti.push_back(make_term(term, p, 0));
+      s.anti.push_back(resolve(term, p, 0));
   }
   // Existing pods whose required anti-affinity the incoming pod matches.
   if (total_required_anti_ > 0) {
@@ -173,9 +181,9 @@ Status InterPodAffinityPlugin::pre_filter(CycleState& cycle, const PodInfo& pod)
         const Pod& e = c.pod(id);
         if (!has_required_anti(e.spec())) continue;
         for (const auto& term : e.spec().affinity.pod_anti_affinity->required) {
-          const Term et = make_term(term, e, 0);
+          const Term et = resolve(term, e, 0);
           if (!matches(et, p)) continue;
-          const std::int32_t d = keys_[et.key].domain(t, n);
+          const std::int32_t d = keys_[et.key].domain(n);
           if (d >= 0) s.existing_anti.add(et.key, d, 1);
         }
       }
@@ -199,7 +207,7 @@ Status InterPodAffinityPlugin::pre_filter(CycleState& cycle, const PodInfo& pod)
           all = all && matches(term, other);
         if (all) {
           for (std::size_t j = 0; j < s.affinity.size(); ++j) {
-            const std::int32_t d = keys_[s.affinity[j].key].domain(t, n);
+            const std::int32_t d = keys_[s.affinity[j].key].domain(n);
             if (d < 0) continue;
             bump(s.affinity_counts[j], d);
             s.any_affinity_match = true;
@@ -207,7 +215,7 @@ Status InterPodAffinityPlugin::pre_filter(CycleState& cycle, const PodInfo& pod)
         }
         for (std::size_t j = 0; j < s.anti.size(); ++j) {
           if (!matches(s.anti[j], other)) continue;
-          const std::int32_t d = keys_[s.anti[j].key].domain(t, n);
+          const std::int32_t d = keys_[s.anti[j].key].domain(n);
           if (d >= 0) bump(s.anti_counts[j], d);
         }
       }
@@ -223,12 +231,11 @@ Status InterPodAffinityPlugin::pre_filter(CycleState& cycle, const PodInfo& pod)
 void InterPodAffinityPlugin::filter(CycleState& cycle, const PodInfo&,
                                     std::vector<NodeIndex>& nodes, Rejections& out) {
   State& s = cycle_slot<State>(cycle, *this);
-  const NodeTable& t = handle_.nodes();
   filter_nodes(nodes, out, [&](NodeIndex n) {
     if (!s.affinity.empty()) {
       bool pods_exist = true;
       for (std::size_t j = 0; j < s.affinity.size(); ++j) {
-        const std::int32_t d = keys_[s.affinity[j].key].domain(t, n);
+        const std::int32_t d = keys_[s.affinity[j].key].domain(n);
         if (d < 0) return reason_affinity_;  // every topology key must be on the node
         const auto& col = s.affinity_counts[j];
         const auto du = static_cast<std::size_t>(d);
@@ -238,14 +245,14 @@ void InterPodAffinityPlugin::filter(CycleState& cycle, const PodInfo&,
       if (!pods_exist && !(!s.any_affinity_match && s.self_matches)) return reason_affinity_;
     }
     for (std::size_t j = 0; j < s.anti.size(); ++j) {
-      const std::int32_t d = keys_[s.anti[j].key].domain(t, n);
+      const std::int32_t d = keys_[s.anti[j].key].domain(n);
       if (d < 0) continue;
       const auto& col = s.anti_counts[j];
       const auto du = static_cast<std::size_t>(d);
       if (du < col.size() && col[du] > 0) return reason_anti_;
     }
     for (std::size_t key : s.existing_anti.keys) {
-      if (s.existing_anti.get(key, keys_[key].domain(t, n)) > 0) return reason_existing_anti_;
+      if (s.existing_anti.get(key, keys_[key].domain(n)) > 0) return reason_existing_anti_;
     }
     return kFits;
   });
@@ -260,11 +267,11 @@ Status InterPodAffinityPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
   std::vector<Term> pref_affinity, pref_anti;
   if (spec.affinity.pod_affinity) {
     for (const auto& w : spec.affinity.pod_affinity->preferred)
-      pref_affinity.push_back(make_term(w.term, p, w.weight));
+      pref_affinity.push_back(resolve(w.term, p, w.weight));
   }
   if (spec.affinity.pod_anti_affinity) {
     for (const auto& w : spec.affinity.pod_anti_affinity->preferred)
-      pref_anti.push_back(make_term(w.term, p, w.weight));
+      pref_anti.push_back(resolve(w.term, p, w.weight));
   }
   const bool has_constraints = !pref_affinity.empty() || !pref_anti.empty();
   if (ignore_existing_preferred_ && !has_constraints) return Status::skip();
@@ -275,7 +282,7 @@ Status InterPodAffinityPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
   s.topology_score = DomainCounts{};
   auto process = [&](const Term& term, const Pod& target, NodeIndex n, std::int64_t value) {
     if (!matches(term, target)) return;
-    const std::int32_t d = keys_[term.key].domain(t, n);
+    const std::int32_t d = keys_[term.key].domain(n);
     if (d >= 0) s.topology_score.add(term.key, d, value);
   };
   for (NodeIndex n = 0; n < t.size(); ++n) {
@@ -294,14 +301,14 @@ Status InterPodAffinityPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
       if (es.affinity.pod_affinity) {
         if (hard_weight_ > 0) {
           for (const auto& term : es.affinity.pod_affinity->required)
-            process(make_term(term, e, 0), p, n, hard_weight_);
+            process(resolve(term, e, 0), p, n, hard_weight_);
         }
         for (const auto& w : es.affinity.pod_affinity->preferred)
-          process(make_term(w.term, e, w.weight), p, n, w.weight);
+          process(resolve(w.term, e, w.weight), p, n, w.weight);
       }
       if (es.affinity.pod_anti_affinity) {
         for (const auto& w : es.affinity.pod_anti_affinity->preferred) {
-          process(make_term(w.term, e, w.weight), p, n, -static_cast<std::int64_t>(w.weight));
+          process(resolve(w.term, e, w.weight), p, n, -static_cast<std::int64_t>(w.weight));
         }
       }
     }
@@ -313,11 +320,10 @@ Status InterPodAffinityPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
 void InterPodAffinityPlugin::score(CycleState& cycle, const PodInfo&,
                                    std::span<const NodeIndex> nodes, std::span<std::int64_t> out) {
   State& s = cycle_slot<State>(cycle, *this);
-  const NodeTable& t = handle_.nodes();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     std::int64_t total = 0;
     for (std::size_t key : s.topology_score.keys) {
-      total += s.topology_score.get(key, keys_[key].domain(t, nodes[i]));
+      total += s.topology_score.get(key, keys_[key].domain(nodes[i]));
     }
     out[i] = total;
   }

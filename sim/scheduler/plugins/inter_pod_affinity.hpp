@@ -8,8 +8,8 @@
 // Simplifications (gpusim): matchLabelKeys / mismatchLabelKeys of affinity terms are not
 // modelled; preemption does not consider anti-affinity (see DefaultPreemption).
 //
-// Which nodes hold pods with affinity terms is indexed per node and refreshed only where the
-// node-table version changed, so pods without terms cost one pass over the version column.
+// Which nodes hold pods with affinity terms is indexed per node and updated from the node
+// table's change log, so pods without terms, in a cluster without such pods, cost nothing.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -43,6 +43,8 @@ class InterPodAffinityPlugin : public PreFilterPlugin, public FilterPlugin, publ
  private:
   void refresh_index();
   Term make_term(const PodAffinityTerm& term, const Pod& owner, std::int32_t weight);
+  // make_term with the term's topology domains brought up to date.
+  Term resolve(const PodAffinityTerm& term, const Pod& owner, std::int32_t weight);
   bool matches(const Term& term, const Pod& target) const;
   const Labels& namespace_labels(const std::string& ns) const;
 
@@ -51,8 +53,8 @@ class InterPodAffinityPlugin : public PreFilterPlugin, public FilterPlugin, publ
   bool ignore_existing_preferred_ = false;
   TopologyKeys keys_;
   // Per node: bound pods with any pod (anti-)affinity term, and how many have required
-  // anti-affinity; valid for index_version_[n].
-  std::vector<std::uint64_t> index_version_;
+  // anti-affinity; current up to the node table's change-log position index_seen_.
+  std::uint64_t index_seen_ = 0;
   std::vector<std::vector<PodId>> with_affinity_;
   std::vector<std::int32_t> required_anti_;
   std::int64_t total_with_affinity_ = 0;

@@ -6,6 +6,7 @@
 
 #include "scheduler/plugins/filter_helpers.hpp"
 #include "scheduler/plugins/node_affinity.hpp"
+#include "scheduler/plugins/node_changes.hpp"
 #include "scheduler/plugins/plugin_args.hpp"
 #include "scheduler/plugins/score_helpers.hpp"
 
@@ -15,7 +16,6 @@ namespace {
 constexpr const char* kHostnameKey = "kubernetes.io/hostname";
 constexpr const char* kZoneKey = "topology.kubernetes.io/zone";
 constexpr std::size_t kCacheEntries = 64;
-constexpr std::uint64_t kStale = std::numeric_limits<std::uint64_t>::max();
 
 std::vector<TopologySpreadConstraint> system_default_constraints() {
   TopologySpreadConstraint host;
@@ -39,6 +39,7 @@ struct PodTopologySpreadPlugin::Constraint {
   bool honor_affinity = true;
   bool honor_taints = false;
   PodTopologySpreadPlugin::MatchCounts* counts = nullptr;
+  std::size_t tracked = 0;  // index of `key` among counts->keys
   std::int64_t self_match = 0;
   // Filter: matching pods per domain over eligible nodes, -1 where no eligible node is.
   // Score: the same per domain slot (domain + 1; slot 0 = nodes without the label), -1 where
@@ -55,8 +56,13 @@ struct PodTopologySpreadPlugin::MatchCounts {
   std::shared_ptr<const PodTemplate> keep_alive;  // so `owner` is never a reused address
   std::string ns;
   std::optional<LabelSelector> selector;  // nullopt matches nothing
-  std::vector<std::uint64_t> version;
-  std::vector<std::int32_t> count;
+  std::uint64_t seen = 0;                 // change-log position the counts reflect
+  bool rescan = true;
+  std::vector<std::int32_t> count;  // per node
+  // Per tracked topology key: totals per domain, and the domain each node's count sits in.
+  std::vector<std::size_t> keys;
+  std::vector<std::vector<std::int64_t>> totals;
+  std::vector<std::vector<std::int32_t>> attributed;
   std::uint64_t last_use = 0;
 };
 
@@ -134,29 +140,67 @@ PodTopologySpreadPlugin::MatchCounts& PodTopologySpreadPlugin::counts_for(
   m->ns = ns;
   m->selector = selector;
   m->last_use = tick_;
-  std::fill(m->version.begin(), m->version.end(), kStale);
+  m->keys.clear();
+  m->totals.clear();
+  m->attributed.clear();
+  m->rescan = true;
   return *m;
 }
 
-std::int32_t PodTopologySpreadPlugin::count_on(MatchCounts& m, NodeIndex n) {
-  const NodeTable& t = handle_.nodes();
-  if (m.version.size() < t.size()) {
-    m.version.resize(t.size(), kStale);
-    m.count.resize(t.size(), 0);
+std::size_t PodTopologySpreadPlugin::track(MatchCounts& m, std::size_t key) {
+  for (std::size_t i = 0; i < m.keys.size(); ++i) {
+    if (m.keys[i] == key) return i;
   }
-  if (m.version[n] != t.version(n)) {
+  m.keys.push_back(key);
+  m.totals.emplace_back();
+  m.attributed.emplace_back();
+  m.rescan = true;  // the new key's totals start from every node
+  return m.keys.size() - 1;
+}
+
+void PodTopologySpreadPlugin::sync(MatchCounts& m) {
+  const NodeTable& t = handle_.nodes();
+  const Cluster& cluster = handle_.cluster();
+  auto recount = [&](NodeIndex n) {
+    if (m.count.size() < t.size()) m.count.resize(t.size(), 0);
     std::int32_t c = 0;
-    if (m.selector) {
-      const Cluster& cluster = handle_.cluster();
+    if (t.live(n) && m.selector) {
       for (PodId id : cluster.node(n).pods) {
         const Pod& p = cluster.pod(id);
         if (p.namespace_ == m.ns && m.selector->matches(p.labels())) ++c;
       }
     }
+    for (std::size_t i = 0; i < m.keys.size(); ++i) {
+      auto& attributed = m.attributed[i];
+      auto& totals = m.totals[i];
+      if (attributed.size() < t.size()) attributed.resize(t.size(), -1);
+      if (attributed[n] >= 0) totals[static_cast<std::size_t>(attributed[n])] -= m.count[n];
+      const std::int32_t d = t.live(n) ? keys_[m.keys[i]].domain(n) : -1;
+      if (d >= 0) {
+        if (totals.size() <= static_cast<std::size_t>(d))
+          totals.resize(static_cast<std::size_t>(d) + 1, 0);
+        totals[static_cast<std::size_t>(d)] += c;
+      }
+      attributed[n] = d;
+    }
     m.count[n] = c;
-    m.version[n] = t.version(n);
+  };
+  auto rescan = [&] {
+    std::fill(m.count.begin(), m.count.end(), 0);
+    for (auto& a : m.attributed)
+      std::fill(a.begin(), a.end(), -1);
+    for (auto& tot : m.totals)
+      std::fill(tot.begin(), tot.end(), 0);
+    for (NodeIndex n = 0; n < t.size(); ++n)
+      recount(n);
+  };
+  if (m.rescan) {
+    rescan();
+    m.rescan = false;
+    m.seen = t.change_seq();
+    return;
   }
-  return m.count[n];
+  replay_node_changes(t, m.seen, recount, rescan);
 }
 
 PodTopologySpreadPlugin::State& PodTopologySpreadPlugin::build(CycleState& cycle,
@@ -176,6 +220,7 @@ PodTopologySpreadPlugin::State& PodTopologySpreadPlugin::build(CycleState& cycle
     k.honor_affinity = c.honor_node_affinity;
     k.honor_taints = c.honor_node_taints;
     k.counts = &counts;
+    k.tracked = track(counts, k.key);
     k.self_match = counts.selector && counts.selector->matches(p.labels()) ? 1 : 0;
     (k.hard ? s.hard : s.soft).push_back(s.constraints.size());
     s.constraints.push_back(std::move(k));
@@ -196,22 +241,29 @@ PodTopologySpreadPlugin::State& PodTopologySpreadPlugin::build(CycleState& cycle
       }
       add(c, counts_for(p.tmpl.get(), 0, static_cast<int>(i), p.tmpl, p.namespace_, selector));
     }
-    return s;
+  } else if (!default_constraints_.empty() && p.owner && p.owner->kind == "ReplicaSet") {
+    // Default constraints take the selector of the pod's controller (a ReplicaSet here).
+    const auto& sets = handle_.cluster().replica_sets;
+    auto it = sets.find(p.namespace_ + "/" + p.owner->name);
+    if (it != sets.end() && !it->second.selector.empty()) {
+      MatchCounts& counts =
+          counts_for(nullptr, it->second.meta.uid, -1, nullptr, p.namespace_, it->second.selector);
+      for (const auto& c : default_constraints_)
+        add(c, counts);
+    }
   }
-  // Default constraints take the selector of the pod's controller (a ReplicaSet here).
-  if (default_constraints_.empty() || !p.owner || p.owner->kind != "ReplicaSet") return s;
-  const auto& sets = handle_.cluster().replica_sets;
-  auto it = sets.find(p.namespace_ + "/" + p.owner->name);
-  if (it == sets.end() || it->second.selector.empty()) return s;
-  MatchCounts& counts =
-      counts_for(nullptr, it->second.meta.uid, -1, nullptr, p.namespace_, it->second.selector);
-  for (const auto& c : default_constraints_)
-    add(c, counts);
+  // Domains first (the counts' totals are attributed by domain), then the counts.
+  const NodeTable& t = handle_.nodes();
+  for (const Constraint& c : s.constraints)
+    keys_[c.key].sync(t);
+  for (const Constraint& c : s.constraints) {
+    if (c.counts->seen != t.change_seq() || c.counts->rescan) sync(*c.counts);
+  }
   return s;
 }
 
-bool PodTopologySpreadPlugin::eligible(State& s, const PodInfo& pod, std::size_t ci, NodeIndex n) {
-  const Constraint& c = s.constraints[ci];
+bool PodTopologySpreadPlugin::eligible(State& s, const PodInfo& pod, const Constraint& c,
+                                       NodeIndex n) {
   const PodSpec& spec = pod.pod->spec();
   const NodeTable& t = handle_.nodes();
   if (c.honor_affinity && NodeAffinityPlugin::pod_requires_node(spec)) {
@@ -241,30 +293,65 @@ bool PodTopologySpreadPlugin::eligible(State& s, const PodInfo& pod, std::size_t
   return true;
 }
 
+bool PodTopologySpreadPlugin::has_keys(const std::vector<std::size_t>& constraints, const State& s,
+                                       NodeIndex n) const {
+  for (std::size_t k : constraints) {
+    if (keys_[s.constraints[k].key].domain(n) < 0) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// Whether every node may count for `c` without looking at it: no inclusion policy applies and
+// no node lacks one of the other keys the node set is restricted by.
+template <typename Keys>
+bool counts_every_node(const PodTopologySpreadPlugin::Constraint& c, bool pod_requires_node,
+                       const std::vector<std::size_t>& others,
+                       const std::vector<PodTopologySpreadPlugin::Constraint>& all,
+                       const Keys& keys) {
+  if (c.honor_taints || (c.honor_affinity && pod_requires_node)) return false;
+  for (std::size_t k : others) {
+    if (all[k].key != c.key && keys[all[k].key].missing() > 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Status PodTopologySpreadPlugin::pre_filter(CycleState& cycle, const PodInfo& pod) {
   State& s = build(cycle, pod);
   if (s.hard.empty()) return Status::skip();
   const NodeTable& t = handle_.nodes();
-  for (std::size_t h : s.hard)
-    s.constraints[h].domain_counts.assign(keys_[s.constraints[h].key].domain_count(), -1);
-  for (NodeIndex n = 0; n < t.size(); ++n) {
-    if (!t.live(n)) continue;
-    // Only nodes carrying every hard constraint's key take part.
-    bool all = true;
-    for (std::size_t h : s.hard) {
-      if (keys_[s.constraints[h].key].domain(t, n) < 0) {
-        all = false;
-        break;
+  const bool requires_node = NodeAffinityPlugin::pod_requires_node(pod.pod->spec());
+  std::vector<std::size_t> slow;
+  for (std::size_t h : s.hard) {
+    Constraint& c = s.constraints[h];
+    const TopologyDomains& domains = keys_[c.key];
+    c.domain_counts.assign(domains.domain_count(), -1);
+    if (!counts_every_node(c, requires_node, s.hard, s.constraints, keys_)) {
+      slow.push_back(h);
+      continue;
+    }
+    // Every labelled node is eligible: the domain totals are the counts.
+    const auto& totals = c.counts->totals[c.tracked];
+    for (std::size_t d = 0; d < c.domain_counts.size(); ++d) {
+      if (domains.nodes_in(static_cast<std::int32_t>(d)) > 0) {
+        c.domain_counts[d] = d < totals.size() ? totals[d] : 0;
       }
     }
-    if (!all) continue;
-    for (std::size_t h : s.hard) {
-      if (!eligible(s, pod, h, n)) continue;
-      Constraint& c = s.constraints[h];
-      const auto d = static_cast<std::size_t>(keys_[c.key].domain(t, n));
-      if (c.domain_counts.size() <= d) c.domain_counts.resize(d + 1, -1);
-      if (c.domain_counts[d] < 0) c.domain_counts[d] = 0;
-      c.domain_counts[d] += count_on(*c.counts, n);
+  }
+  if (!slow.empty()) {
+    for (NodeIndex n = 0; n < t.size(); ++n) {
+      // Only nodes carrying every hard constraint's key take part.
+      if (!t.live(n) || !has_keys(s.hard, s, n)) continue;
+      for (std::size_t h : slow) {
+        Constraint& c = s.constraints[h];
+        if (!eligible(s, pod, c, n)) continue;
+        const auto d = static_cast<std::size_t>(keys_[c.key].domain(n));
+        if (c.domain_counts[d] < 0) c.domain_counts[d] = 0;
+        c.domain_counts[d] += c.counts->count[n];
+      }
     }
   }
   for (std::size_t h : s.hard) {
@@ -286,11 +373,10 @@ Status PodTopologySpreadPlugin::pre_filter(CycleState& cycle, const PodInfo& pod
 void PodTopologySpreadPlugin::filter(CycleState& cycle, const PodInfo& pod,
                                      std::vector<NodeIndex>& nodes, Rejections& out) {
   State& s = build(cycle, pod);
-  const NodeTable& t = handle_.nodes();
   filter_nodes(nodes, out, [&](NodeIndex n) {
     for (std::size_t h : s.hard) {
       const Constraint& c = s.constraints[h];
-      const std::int32_t d = keys_[c.key].domain(t, n);
+      const std::int32_t d = keys_[c.key].domain(n);
       if (d < 0) return reason_label_;
       const auto du = static_cast<std::size_t>(d);
       const std::int64_t match =
@@ -309,19 +395,15 @@ Status PodTopologySpreadPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
   // Upstream's own defaults do not require every key, so nodes without a zone label still
   // spread by hostname; user-given constraints do.
   const bool require_all = s.from_spec || !system_defaulted_;
-  auto has_all_keys = [&](NodeIndex n) {
-    for (std::size_t k : s.soft) {
-      if (keys_[s.constraints[k].key].domain(t, n) < 0) return false;
-    }
-    return true;
-  };
   std::vector<std::int64_t> sizes(s.constraints.size(), 0);
-  for (std::size_t k : s.soft)
-    s.constraints[k].domain_counts.assign(keys_[s.constraints[k].key].domain_count() + 1, -1);
+  for (std::size_t k : s.soft) {
+    Constraint& c = s.constraints[k];
+    c.domain_counts.assign(keys_[c.key].domain_count() + 1, -1);
+  }
   s.ignored.assign(nodes.size(), 0);
   std::int64_t ignored = 0;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (require_all && !has_all_keys(nodes[i])) {
+    if (require_all && !has_keys(s.soft, s, nodes[i])) {
       s.ignored[i] = 1;
       ++ignored;
       continue;
@@ -329,29 +411,42 @@ Status PodTopologySpreadPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
     for (std::size_t k : s.soft) {
       Constraint& c = s.constraints[k];
       if (c.hostname) continue;
-      const auto slot = static_cast<std::size_t>(keys_[c.key].domain(t, nodes[i]) + 1);
-      if (c.domain_counts.size() <= slot) c.domain_counts.resize(slot + 1, -1);
+      const auto slot = static_cast<std::size_t>(keys_[c.key].domain(nodes[i]) + 1);
       if (c.domain_counts[slot] < 0) {
         c.domain_counts[slot] = 0;
         ++sizes[k];
       }
     }
   }
+  const bool requires_node = NodeAffinityPlugin::pod_requires_node(pod.pod->spec());
+  static const std::vector<std::size_t> kNone;
+  std::vector<std::size_t> slow;
   for (std::size_t k : s.soft) {
     Constraint& c = s.constraints[k];
     const std::int64_t size =
         c.hostname ? static_cast<std::int64_t>(nodes.size()) - ignored : sizes[k];
     c.weight = std::log(static_cast<double>(size + 2));
+    if (c.hostname) continue;  // per-node counts, read in Score
+    if (!counts_every_node(c, requires_node, require_all ? s.soft : kNone, s.constraints, keys_)) {
+      slow.push_back(k);
+      continue;
+    }
+    const auto& totals = c.counts->totals[c.tracked];
+    for (std::size_t slot = 1; slot < c.domain_counts.size(); ++slot) {
+      if (c.domain_counts[slot] >= 0 && slot - 1 < totals.size())
+        c.domain_counts[slot] = totals[slot - 1];
+    }
   }
-  for (NodeIndex n = 0; n < t.size(); ++n) {
-    if (!t.live(n)) continue;
-    if (require_all && !has_all_keys(n)) continue;
-    for (std::size_t k : s.soft) {
-      Constraint& c = s.constraints[k];
-      if (c.hostname || !eligible(s, pod, k, n)) continue;
-      const auto slot = static_cast<std::size_t>(keys_[c.key].domain(t, n) + 1);
-      if (slot >= c.domain_counts.size() || c.domain_counts[slot] < 0) continue;
-      c.domain_counts[slot] += count_on(*c.counts, n);
+  if (!slow.empty()) {
+    for (NodeIndex n = 0; n < t.size(); ++n) {
+      if (!t.live(n) || (require_all && !has_keys(s.soft, s, n))) continue;
+      for (std::size_t k : slow) {
+        Constraint& c = s.constraints[k];
+        if (!eligible(s, pod, c, n)) continue;
+        const auto slot = static_cast<std::size_t>(keys_[c.key].domain(n) + 1);
+        if (c.domain_counts[slot] < 0) continue;  // no scored node in that domain
+        c.domain_counts[slot] += c.counts->count[n];
+      }
     }
   }
   return Status::ok();
@@ -360,7 +455,6 @@ Status PodTopologySpreadPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
 void PodTopologySpreadPlugin::score(CycleState& cycle, const PodInfo& pod,
                                     std::span<const NodeIndex> nodes, std::span<std::int64_t> out) {
   State& s = build(cycle, pod);
-  const NodeTable& t = handle_.nodes();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     if (i < s.ignored.size() && s.ignored[i]) {
       out[i] = 0;
@@ -368,15 +462,14 @@ void PodTopologySpreadPlugin::score(CycleState& cycle, const PodInfo& pod,
     }
     double total = 0;
     for (std::size_t k : s.soft) {
-      Constraint& c = s.constraints[k];
-      const std::int32_t d = keys_[c.key].domain(t, nodes[i]);
+      const Constraint& c = s.constraints[k];
+      const std::int32_t d = keys_[c.key].domain(nodes[i]);
       if (d < 0) continue;
       std::int64_t cnt = 0;
       if (c.hostname) {
-        cnt = count_on(*c.counts, nodes[i]);
+        cnt = c.counts->count[nodes[i]];
       } else {
-        const auto slot = static_cast<std::size_t>(d + 1);
-        cnt = slot < c.domain_counts.size() ? std::max<std::int64_t>(0, c.domain_counts[slot]) : 0;
+        cnt = std::max<std::int64_t>(0, c.domain_counts[static_cast<std::size_t>(d) + 1]);
       }
       total += static_cast<double>(cnt) * c.weight + static_cast<double>(c.max_skew - 1);
     }

@@ -11,8 +11,9 @@
 // release their node (upstream drops them at the deletion timestamp); preemption does not
 // re-evaluate spreading.
 //
-// Matching-pod counts per node are cached per selector and recomputed only on nodes whose
-// node-table version changed, so a cycle costs a pass over the node columns, not over all pods.
+// Matching-pod counts per node, and their totals per topology domain, are cached per selector
+// and updated from the node table's change log, so the common cases (no node-inclusion policy
+// to apply) cost per feasible node and per domain, not a pass over every node and pod.
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -54,8 +55,10 @@ class PodTopologySpreadPlugin : public PreFilterPlugin, public FilterPlugin, pub
   MatchCounts& counts_for(const void* owner, std::uint64_t owner_uid, int index,
                           const std::shared_ptr<const PodTemplate>& keep_alive,
                           const std::string& ns, const std::optional<LabelSelector>& selector);
-  std::int32_t count_on(MatchCounts& m, NodeIndex n);
-  bool eligible(State& s, const PodInfo& pod, std::size_t constraint, NodeIndex n);
+  std::size_t track(MatchCounts& m, std::size_t key);
+  void sync(MatchCounts& m);
+  bool eligible(State& s, const PodInfo& pod, const Constraint& c, NodeIndex n);
+  bool has_keys(const std::vector<std::size_t>& constraints, const State& s, NodeIndex n) const;
 
   FrameworkHandle& handle_;
   bool system_defaulted_ = true;

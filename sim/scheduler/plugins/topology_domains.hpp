@@ -1,10 +1,9 @@
 #pragma once
 // Node -> topology domain for one label key (kubernetes.io/hostname, topology.kubernetes.io/zone,
-// ...), as small integers so per-domain counts are plain vectors. Kept per node and recomputed
-// only for nodes whose node-table version changed, so asking for every node each cycle costs a
-// comparison per node, not a label lookup.
+// ...), as small integers so per-domain counts are plain vectors. sync() follows the node
+// table's change log, so keeping it current costs per changed node, and domain() is an array
+// read.
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -17,35 +16,26 @@ class TopologyDomains {
  public:
   explicit TopologyDomains(std::string key) : key_(std::move(key)) {}
   const std::string& key() const { return key_; }
-  // The node's domain, or -1 when the node has no such label.
-  std::int32_t domain(const NodeTable& table, NodeIndex n) {
-    if (n >= version_.size()) {
-      version_.resize(table.size(), kStale);
-      domain_.resize(table.size(), -1);
-    }
-    if (version_[n] != table.version(n)) {
-      domain_[n] = lookup(table.cluster().node(n).meta.labels);
-      version_[n] = table.version(n);
-    }
-    return domain_[n];
-  }
-  // Every domain seen so far (ids are never reused).
+  // Brings every node's domain up to date with the table; call once per cycle before domain().
+  void sync(const NodeTable& table);
+  // The node's domain, or -1 when the node has no such label (or is gone).
+  std::int32_t domain(NodeIndex n) const { return n < domain_.size() ? domain_[n] : -1; }
+  // Every domain seen so far (ids are never reused), live nodes per domain, and live nodes
+  // without the label.
   std::size_t domain_count() const { return values_.size(); }
+  std::int64_t nodes_in(std::int32_t d) const { return nodes_in_[static_cast<std::size_t>(d)]; }
+  std::int64_t missing() const { return missing_; }
   const std::string& value(std::int32_t d) const { return values_[static_cast<std::size_t>(d)]; }
 
  private:
-  static constexpr std::uint64_t kStale = std::numeric_limits<std::uint64_t>::max();
-  std::int32_t lookup(const Labels& labels) {
-    auto it = labels.find(key_);
-    if (it == labels.end()) return -1;
-    auto [pos, inserted] = ids_.try_emplace(it->second, static_cast<std::int32_t>(values_.size()));
-    if (inserted) values_.push_back(it->second);
-    return pos->second;
-  }
+  void update(const NodeTable& table, NodeIndex n);
 
   std::string key_;
-  std::vector<std::uint64_t> version_;
+  std::uint64_t seen_ = 0;
   std::vector<std::int32_t> domain_;
+  std::vector<char> counted_;  // the node is counted in nodes_in_ / missing_
+  std::vector<std::int64_t> nodes_in_;
+  std::int64_t missing_ = 0;
   std::unordered_map<std::string, std::int32_t> ids_;
   std::vector<std::string> values_;
 };
@@ -61,6 +51,7 @@ class TopologyKeys {
     return keys_.size() - 1;
   }
   TopologyDomains& operator[](std::size_t i) { return keys_[i]; }
+  const TopologyDomains& operator[](std::size_t i) const { return keys_[i]; }
   std::size_t size() const { return keys_.size(); }
 
  private:

@@ -1,0 +1,99 @@
+// The CPU backend: plain loops over the host records, the reference the CUDA backend must match.
+#include <stdexcept>
+
+#include "gpusim/gpu/policies.hpp"
+#include "scorer_base.hpp"
+
+namespace gpusim::gpu {
+namespace detail {
+namespace {
+
+class CpuScorer final : public ScorerBase {
+ public:
+  Backend backend() const override { return Backend::kCpu; }
+
+  void score_batch(std::span<const PodReq> pods, std::span<const std::uint64_t> salts,
+                   std::span<std::int64_t> scores, std::span<Placement> best) override {
+    const std::size_t n = nodes_.size();
+    if (salts.size() != pods.size() || best.size() != pods.size() ||
+        (!scores.empty() && scores.size() != pods.size() * n)) {
+      throw std::invalid_argument("score_batch: span sizes do not match");
+    }
+    const ScoreParams sp = host_params();
+    for (std::size_t p = 0; p < pods.size(); ++p) {
+      const PodReq pod = pods[p];
+      const std::uint64_t salt = salts[p];
+      Placement b;
+      std::int64_t* row = scores.empty() ? nullptr : scores.data() + p * n;
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto idx = static_cast<std::int32_t>(i);
+        const std::int64_t s = evaluate(nodes_[i], idx, pod, salt, sp);
+        if (row) row[i] = s;
+        if (s != kInfeasible && s > b.score) b = Placement{idx, s};
+      }
+      best[p] = b;
+    }
+    evaluations_ += pods.size() * n;
+  }
+
+ protected:
+  void upload_params() override {}
+  void upload_nodes() override {}
+  void upload_node(std::int32_t) override {}
+  void ensure_rows(std::size_t count) override {
+    if (score_rows_.size() < count) score_rows_.resize(count);
+  }
+  void drop_rows() override { score_rows_.clear(); }
+
+  void compute_row(std::int32_t shape, std::span<const std::int32_t> nodes, bool all) override {
+    std::vector<std::int64_t>& row = score_rows_[static_cast<std::size_t>(shape)];
+    const ScoreParams sp = host_params();
+    const PodReq pod = this->shape(shape);
+    if (all) {
+      row.resize(nodes_.size());
+      for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        row[i] = evaluate(nodes_[i], static_cast<std::int32_t>(i), pod, 0, sp);
+      }
+      return;
+    }
+    for (auto i : nodes) row[static_cast<std::size_t>(i)] = evaluate(nodes_[static_cast<std::size_t>(i)], i, pod, 0, sp);
+  }
+
+  void compute_rows_all(std::span<const std::int32_t> shapes) override {
+    for (auto s : shapes) compute_row(s, {}, true);
+  }
+
+  Placement argmax_row(std::int32_t shape) override {
+    const std::vector<std::int64_t>& row = score_rows_[static_cast<std::size_t>(shape)];
+    Placement b;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (row[i] != kInfeasible && row[i] > b.score) b = Placement{static_cast<std::int32_t>(i), row[i]};
+    }
+    return b;
+  }
+
+  void gather_row(std::int32_t shape, std::span<const std::int32_t> nodes, std::span<std::int64_t> out) override {
+    const std::vector<std::int64_t>& row = score_rows_[static_cast<std::size_t>(shape)];
+    for (std::size_t i = 0; i < nodes.size(); ++i) out[i] = row[static_cast<std::size_t>(nodes[i])];
+  }
+
+  Placement place_uncached(const PodReq& pod, std::uint64_t salt) override {
+    const ScoreParams sp = host_params();
+    Placement b;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      const std::int64_t s = evaluate(nodes_[i], static_cast<std::int32_t>(i), pod, salt, sp);
+      if (s != kInfeasible && s > b.score) b = Placement{static_cast<std::int32_t>(i), s};
+    }
+    return b;
+  }
+
+ private:
+  std::vector<std::vector<std::int64_t>> score_rows_;
+};
+
+}  // namespace
+}  // namespace detail
+
+std::unique_ptr<Scorer> make_cpu_scorer() { return std::make_unique<detail::CpuScorer>(); }
+
+}  // namespace gpusim::gpu
