@@ -31,7 +31,10 @@ struct Toleration {
   TaintEffect effect = TaintEffect::kNone;  // kNone matches every effect
   std::optional<std::int64_t> toleration_seconds;
 
-  bool tolerates(const Taint& taint) const;
+  bool tolerates(const Taint& taint) const { return tolerates(taint, false); }
+  // With the alpha gate TaintTolerationComparisonOperators on, Gt/Lt compare canonical int64
+  // values (taint > / < toleration); off (the default) they never match.
+  bool tolerates(const Taint& taint, bool comparison_operators) const;
 };
 
 bool tolerates_any(const std::vector<Toleration>& tolerations, const Taint& taint);

@@ -1,0 +1,17 @@
+#pragma once
+// Status conditions as upstream's SetCondition helpers keep them: one entry per type; the
+// transition time changes only when the status does.
+#include <string_view>
+#include <vector>
+
+#include "model/workloads.hpp"
+
+namespace gpusim::ctrl {
+
+void set_condition(std::vector<Condition>& conditions, std::string_view type,
+                   std::string_view status, std::string_view reason, std::string_view message,
+                   TimeMs now);
+// The condition of that type, or nullptr.
+const Condition* find_condition(const std::vector<Condition>& conditions, std::string_view type);
+
+}  // namespace gpusim::ctrl

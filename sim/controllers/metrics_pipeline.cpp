@@ -1,0 +1,260 @@
+#include "controllers/metrics_pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "controllers/kubelet.hpp"
+
+namespace gpusim::ctrl {
+
+MetricsPipeline::MetricsPipeline(Cluster& cluster, EventLoop& loop, MetricsSettings settings,
+                                 std::vector<WorkloadLoadSpec> load, std::uint64_t seed)
+    : cluster_(cluster),
+      loop_(loop),
+      settings_(settings),
+      window_ms_(settings.window_ms > 0 ? settings.window_ms : settings.scrape_interval_ms),
+      specs_(std::move(load)) {
+  if (settings_.scrape_interval_ms <= 0) settings_.scrape_interval_ms = 15'000;
+  if (window_ms_ <= 0) window_ms_ = settings_.scrape_interval_ms;
+  for (const WorkloadLoadSpec& spec : specs_) {
+    auto w = std::make_unique<WorkloadLoadState>();
+    w->spec = &spec;
+    w->rng = Rng::stream(seed, "load/" + spec.kind + "/" + spec.target_key());
+    by_key_[spec.target_key()] = w.get();
+    workloads_.push_back(std::move(w));
+  }
+}
+
+void MetricsPipeline::start() { scrape(); }
+
+const WorkloadLoadState* MetricsPipeline::workload(const std::string& key) const {
+  auto it = by_key_.find(key);
+  return it == by_key_.end() ? nullptr : it->second;
+}
+
+void MetricsPipeline::on_node_updated(NodeId id) {
+  if (node_down_.size() <= id) node_down_.resize(id + 1, 0);
+  node_down_[id] = cluster_.node(id).meta.annotation(kAnnotationKubeletDown) != nullptr;
+}
+
+bool MetricsPipeline::ready_at(const Pod& pod, TimeMs t) {
+  const TimeMs since = pod.status.ready_transition_ms.value_or(0);
+  if (pod.status.ready) return since <= t;
+  // Not ready now: it was ready at t only if it lost readiness after t.
+  return pod.status.ever_ready && since > t;
+}
+
+bool MetricsPipeline::has_sample(const Pod& pod) const {
+  if (last_scrape_ms_ < 0 || !pod.bound() || !pod.status.started_ms) return false;
+  if (pod.status.node < node_down_.size() && node_down_[pod.status.node]) return false;
+  // metrics-server computes a rate between two scrapes: the container needs a full window.
+  return *pod.status.started_ms + window_ms_ <= last_scrape_ms_ &&
+         pod.status.stage != PodStage::kTerminated;
+}
+
+std::pair<std::int64_t, std::int64_t> MetricsPipeline::annotated_usage(const Pod& pod) const {
+  auto it = usage_cache_.find(pod.tmpl.get());
+  if (it != usage_cache_.end()) return it->second;
+  std::pair<std::int64_t, std::int64_t> usage{0, 0};
+  const Annotations& a = pod.tmpl->annotations;
+  if (auto c = a.find(kAnnotationCpuUsage); c != a.end()) {
+    if (auto q = Quantity::parse(c->second)) usage.first = q->milli_value();
+  }
+  if (auto m = a.find(kAnnotationMemoryUsage); m != a.end()) {
+    if (auto q = Quantity::parse(m->second)) usage.second = q->value();
+  }
+  usage_cache_.emplace(pod.tmpl.get(), usage);
+  return usage;
+}
+
+std::optional<ResourceSample> MetricsPipeline::resource_sample(const Pod& pod,
+                                                               const WorkloadLoadState* w) const {
+  if (!has_sample(pod)) return std::nullopt;
+  ResourceSample s;
+  s.t_ms = last_scrape_ms_;
+  s.window_ms = window_ms_;
+  if (w == nullptr) {
+    const auto [cpu, memory] = annotated_usage(pod);
+    s.cpu_milli = cpu;
+    s.memory_bytes = memory;
+    return s;
+  }
+  const bool busy = ready_at(pod, w->t_ms);
+  s.cpu_milli = busy ? w->cpu_ready_milli : w->cpu_idle_milli;
+  s.memory_bytes = busy ? w->memory_ready_bytes : w->memory_idle_bytes;
+  return s;
+}
+
+std::optional<std::int64_t> MetricsPipeline::pods_metric_milli(const Pod& pod,
+                                                               const WorkloadLoadState* w,
+                                                               const std::string& metric) const {
+  if (w == nullptr || w->spec->pods_metric != metric || !has_sample(pod)) return std::nullopt;
+  const double rps = ready_at(pod, w->t_ms) ? w->per_pod_rps : 0.0;
+  return static_cast<std::int64_t>(std::llround(rps * 1000));
+}
+
+std::optional<std::int64_t> MetricsPipeline::external_metric_milli(const std::string& ns,
+                                                                   const std::string& metric) const {
+  bool found = false;
+  double total = 0;
+  for (const auto& w : workloads_) {
+    if (w->spec->namespace_ != ns || w->t_ms < 0) continue;
+    if (w->spec->queue && metric == w->spec->queue_depth_metric) {
+      total += w->queue_depth;
+      found = true;
+    } else if (w->spec->queue && metric == w->spec->queue_age_metric) {
+      total += w->oldest_age_s;
+      found = true;
+    } else if (!w->spec->external_metric.empty() && metric == w->spec->external_metric) {
+      total += w->spec->queue ? w->queue_depth : w->offered_rps;
+      found = true;
+    }
+  }
+  if (!found) return std::nullopt;
+  return static_cast<std::int64_t>(std::llround(total * 1000));
+}
+
+std::optional<std::int64_t> MetricsPipeline::object_metric_milli(const std::string& ns,
+                                                                 const std::string& kind,
+                                                                 const std::string& name,
+                                                                 const std::string& metric) const {
+  for (const auto& w : workloads_) {
+    const auto& o = w->spec->object_metric;
+    if (!o || w->spec->namespace_ != ns || w->t_ms < 0) continue;
+    if (o->kind == kind && o->name == name && o->metric == metric) {
+      return static_cast<std::int64_t>(std::llround(w->offered_rps * 1000));
+    }
+  }
+  return std::nullopt;
+}
+
+void MetricsPipeline::on_object_changed(std::string_view kind, const std::string& key) {
+  // A removed target drops its cached pointer (map nodes are stable until erased).
+  if (kind != "Deployment" && kind != "ReplicaSet") return;
+  auto it = by_key_.find(key);
+  if (it != by_key_.end()) it->second->target_resolved = false;
+}
+
+const PodTemplate* MetricsPipeline::resolve(WorkloadLoadState& w) {
+  if (!w.target_resolved) {
+    w.target_resolved = true;
+    w.deployment = nullptr;
+    w.replica_set = nullptr;
+    if (w.spec->kind == "ReplicaSet") {
+      auto it = cluster_.replica_sets.find(w.spec->target_key());
+      if (it != cluster_.replica_sets.end()) w.replica_set = &it->second;
+    } else {
+      auto it = cluster_.deployments.find(w.spec->target_key());
+      if (it != cluster_.deployments.end()) w.deployment = &it->second;
+    }
+  }
+  if (w.deployment) {
+    w.target_uid = w.deployment->meta.uid;
+    return w.deployment->tmpl.get();
+  }
+  if (w.replica_set) {
+    w.target_uid = w.replica_set->meta.uid;
+    return w.replica_set->tmpl.get();
+  }
+  return nullptr;
+}
+
+std::int32_t MetricsPipeline::ready_pods_of(const WorkloadLoadState& w) const {
+  if (w.deployment) return w.deployment->status.ready_replicas;
+  if (w.replica_set) return w.replica_set->status.ready_replicas;
+  return 0;
+}
+
+std::int64_t MetricsPipeline::cpu_limit_of(WorkloadLoadState& w, const PodTemplate* t) {
+  // The usage of a container cannot exceed its CPU limit (CFS throttling).
+  if (t == nullptr || t == w.limit_template) return w.cpu_limit_milli;
+  w.limit_template = t;
+  w.cpu_limit_milli = 0;
+  for (const Container& c : t->spec.containers) {
+    if (!w.spec->container.empty() && c.name != w.spec->container) continue;
+    if (auto it = c.resources.limits.find("cpu"); it != c.resources.limits.end()) {
+      w.cpu_limit_milli = it->second.milli_value();
+    }
+    break;
+  }
+  return w.cpu_limit_milli;
+}
+
+void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now) {
+  const WorkloadLoadSpec& s = *w.spec;
+  // Totals over the interval since the last scrape use the values of that scrape.
+  if (w.t_ms >= 0 && now > w.t_ms) {
+    const double dt = static_cast<double>(now - w.t_ms) / 1000.0;
+    w.offered_requests += w.offered_rps * dt;
+    w.served_requests += w.served_rps * dt;
+    if (w.latency_known && std::isfinite(w.latency_s)) {
+      w.latency_request_s += w.latency_s * w.served_rps * dt;
+    }
+    if (!s.queue && w.offered_rps > w.served_rps + 1e-9) w.saturated_ms += now - w.t_ms;
+  }
+  const double dt_s = w.t_ms >= 0 ? static_cast<double>(now - w.t_ms) / 1000.0 : 0.0;
+  const double offered = noisy_rate_at(s.rate, now, w.rng);
+  const PodTemplate* tmpl = resolve(w);
+  const std::int32_t ready = ready_pods_of(w);
+  const double capacity = s.service_rate > 0 ? s.service_rate * ready : (ready > 0 ? 1e300 : 0.0);
+  double served = 0;
+  if (s.queue) {
+    // FIFO queue: arrivals over the interval join it, the ready workers drain it.
+    const double arrivals = offered * dt_s;
+    const double can_serve = s.service_rate > 0 ? capacity * dt_s : w.queue_depth + arrivals;
+    const double done = std::min(w.queue_depth + arrivals, can_serve);
+    w.queue_depth = std::max(0.0, w.queue_depth + arrivals - done);
+    w.cum_arrivals += arrivals;
+    w.cum_departures += done;
+    w.arrival_history.emplace_back(now, w.cum_arrivals);
+    // The oldest waiting message arrived when cumulative arrivals passed the departures.
+    while (w.arrival_history.size() > 1 && w.arrival_history[1].second <= w.cum_departures) {
+      w.arrival_history.pop_front();
+    }
+    w.oldest_age_s = 0;
+    if (w.queue_depth > 1e-9 && w.arrival_history.size() > 1) {
+      const auto& a = w.arrival_history[0];
+      const auto& b = w.arrival_history[1];
+      const double f = b.second > a.second ? (w.cum_departures - a.second) / (b.second - a.second) : 0;
+      const double t_arrival = static_cast<double>(a.first) +
+                               std::clamp(f, 0.0, 1.0) * static_cast<double>(b.first - a.first);
+      w.oldest_age_s = (static_cast<double>(now) - t_arrival) / 1000.0;
+    }
+    served = dt_s > 0 ? done / dt_s : 0;
+    w.latency_known = s.service_rate > 0;
+    if (w.latency_known) {
+      w.latency_s = ready > 0 ? w.queue_depth / capacity + 1.0 / s.service_rate
+                              : (w.queue_depth > 0 ? kInfiniteLatency : 1.0 / s.service_rate);
+    }
+  } else {
+    served = std::min(offered, capacity);
+    w.latency_known = s.service_rate > 0;
+    if (w.latency_known) w.latency_s = mmc_response_time_s(offered, s.service_rate, ready);
+  }
+  if (w.latency_known && std::isfinite(w.latency_s)) {
+    w.max_latency_s = std::max(w.max_latency_s, w.latency_s);
+  }
+  w.t_ms = now;
+  w.offered_rps = offered;
+  w.served_rps = served;
+  w.ready_pods = ready;
+  w.per_pod_rps = ready > 0 ? served / ready : 0.0;
+  std::int64_t cpu = s.cpu_idle_milli + std::llround(s.cpu_milli_per_request * w.per_pod_rps);
+  const std::int64_t limit = cpu_limit_of(w, tmpl);
+  if (limit > 0) cpu = std::min(cpu, limit);
+  w.cpu_ready_milli = cpu;
+  w.cpu_idle_milli = s.cpu_idle_milli;
+  w.memory_ready_bytes =
+      s.memory_base_bytes + std::llround(s.memory_bytes_per_request * w.per_pod_rps);
+  w.memory_idle_bytes = s.memory_base_bytes;
+}
+
+void MetricsPipeline::scrape() {
+  const TimeMs now = loop_.now();
+  for (auto& w : workloads_) scrape_workload(*w, now);
+  last_scrape_ms_ = now;
+  loop_.at_background(now + settings_.scrape_interval_ms, EventPriority::kMetrics,
+                      [this] { scrape(); });
+}
+
+}  // namespace gpusim::ctrl

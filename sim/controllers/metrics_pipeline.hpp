@@ -1,0 +1,133 @@
+#pragma once
+// The metrics pipeline: what metrics-server (metrics.k8s.io) and a custom/external metrics
+// adapter would answer. Every scrape interval it evaluates each workload's load model against
+// the pods that are ready at that moment: offered and served requests, an M/M/c latency estimate,
+// per-pod CPU/memory usage, queue depth and the age of the oldest message. The HPA reads the
+// samples of the last scrape, so it sees load with upstream-like delay: a sample exists for a
+// container only once it has run for a full window, and it is as old as the last scrape.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "controllers/load_model.hpp"
+#include "core/event_loop.hpp"
+#include "core/rng.hpp"
+#include "model/cluster.hpp"
+
+namespace gpusim::ctrl {
+
+struct MetricsSettings {
+  TimeMs scrape_interval_ms = 15'000;  // metrics-server --metric-resolution
+  TimeMs window_ms = 0;                // sample window; 0 = the scrape interval
+};
+
+// Pods without a load model report constant usage from these annotations (quantities).
+inline constexpr const char* kAnnotationCpuUsage = "gpusim.io/cpu-usage";
+inline constexpr const char* kAnnotationMemoryUsage = "gpusim.io/memory-usage";
+
+// One workload's load at the last scrape, plus running totals for the summary.
+struct WorkloadLoadState {
+  const WorkloadLoadSpec* spec = nullptr;
+  TimeMs t_ms = -1;  // last scrape; -1 before the first
+  double offered_rps = 0;
+  double served_rps = 0;
+  std::int32_t ready_pods = 0;
+  double per_pod_rps = 0;
+  std::int64_t cpu_ready_milli = 0;    // per ready pod
+  std::int64_t cpu_idle_milli = 0;     // per running pod without traffic
+  std::int64_t memory_ready_bytes = 0;
+  std::int64_t memory_idle_bytes = 0;
+  double latency_s = 0;  // mean response time estimate; infinity when saturated
+  bool latency_known = false;
+  // Queue-driven workloads.
+  double queue_depth = 0;
+  double oldest_age_s = 0;
+  // Totals over the run.
+  double offered_requests = 0;
+  double served_requests = 0;
+  double latency_request_s = 0;  // sum of latency x served requests (finite latencies)
+  TimeMs saturated_ms = 0;       // time with offered load above capacity
+  double max_latency_s = 0;      // largest finite estimate
+
+  // Internal: cached target and queue bookkeeping.
+  std::uint64_t target_uid = 0;
+  bool target_resolved = false;
+  const Deployment* deployment = nullptr;
+  const ReplicaSet* replica_set = nullptr;
+  const PodTemplate* limit_template = nullptr;
+  std::int64_t cpu_limit_milli = 0;  // 0 = no limit
+  double cum_arrivals = 0;
+  double cum_departures = 0;
+  std::deque<std::pair<TimeMs, double>> arrival_history;  // (t, cumulative arrivals)
+  Rng rng;
+};
+
+struct ResourceSample {
+  TimeMs t_ms = 0;
+  TimeMs window_ms = 0;
+  std::int64_t cpu_milli = 0;
+  std::int64_t memory_bytes = 0;
+};
+
+class MetricsPipeline : public ClusterObserver {
+ public:
+  MetricsPipeline(Cluster& cluster, EventLoop& loop, MetricsSettings settings,
+                  std::vector<WorkloadLoadSpec> load, std::uint64_t seed);
+
+  // Schedules the periodic scrapes; the first happens now.
+  void start();
+  const MetricsSettings& settings() const { return settings_; }
+  TimeMs window_ms() const { return window_ms_; }
+
+  // The workload state of a Deployment/ReplicaSet ("namespace/name"), or nullptr.
+  const WorkloadLoadState* workload(const std::string& key) const;
+  const std::vector<std::unique_ptr<WorkloadLoadState>>& workloads() const { return workloads_; }
+
+  // metrics.k8s.io for one pod of `w` (nullptr: the pod has no load model): nullopt while
+  // metrics-server has no sample for it.
+  std::optional<ResourceSample> resource_sample(const Pod& pod, const WorkloadLoadState* w) const;
+  // custom.metrics.k8s.io Pods metric of one pod (milli-units).
+  std::optional<std::int64_t> pods_metric_milli(const Pod& pod, const WorkloadLoadState* w,
+                                                const std::string& metric) const;
+  // external.metrics.k8s.io: the sum of the series named `metric` in the namespace (milli).
+  std::optional<std::int64_t> external_metric_milli(const std::string& ns,
+                                                    const std::string& metric) const;
+  // custom.metrics.k8s.io Object metric (milli).
+  std::optional<std::int64_t> object_metric_milli(const std::string& ns, const std::string& kind,
+                                                  const std::string& name,
+                                                  const std::string& metric) const;
+  // Whether the pod's kubelet answered the last scrape and the pod ran a full window before it.
+  bool has_sample(const Pod& pod) const;
+  // Whether the pod was Ready at the last scrape of `w`.
+  static bool ready_at(const Pod& pod, TimeMs t);
+
+  void on_node_updated(NodeId id) override;
+  void on_node_added(NodeId id) override { on_node_updated(id); }
+  void on_object_changed(std::string_view kind, const std::string& key) override;
+
+ private:
+  void scrape();
+  void scrape_workload(WorkloadLoadState& w, TimeMs now);
+  const PodTemplate* resolve(WorkloadLoadState& w);
+  std::int32_t ready_pods_of(const WorkloadLoadState& w) const;
+  std::int64_t cpu_limit_of(WorkloadLoadState& w, const PodTemplate* t);
+  std::pair<std::int64_t, std::int64_t> annotated_usage(const Pod& pod) const;
+
+  Cluster& cluster_;
+  EventLoop& loop_;
+  MetricsSettings settings_;
+  TimeMs window_ms_;
+  std::vector<WorkloadLoadSpec> specs_;
+  std::vector<std::unique_ptr<WorkloadLoadState>> workloads_;
+  std::map<std::string, WorkloadLoadState*> by_key_;
+  std::vector<char> node_down_;
+  TimeMs last_scrape_ms_ = -1;
+  mutable std::unordered_map<const PodTemplate*, std::pair<std::int64_t, std::int64_t>> usage_cache_;
+};
+
+}  // namespace gpusim::ctrl

@@ -1,0 +1,37 @@
+#include "engine/serving.hpp"
+
+namespace gpusim::engine {
+
+Serving::Serving(Cluster& cluster, EventLoop& loop, const SimulationSpec& spec, std::uint64_t seed,
+                 Timeline::AddPoolNode add_pool_node) {
+  metrics_ = std::make_unique<ctrl::MetricsPipeline>(cluster, loop, spec.metrics, spec.load, seed);
+  hpa_ = std::make_unique<ctrl::HpaController>(cluster, loop, spec.hpa, metrics_.get());
+  taints_ = std::make_unique<ctrl::TaintEvictionController>(cluster, loop);
+  disruption_ = std::make_unique<ctrl::DisruptionController>(cluster, loop);
+  nodes_ = std::make_unique<ctrl::NodeLifecycleController>(cluster, loop, spec.node_lifecycle);
+  drains_ = std::make_unique<ctrl::DrainController>(cluster, loop);
+  timeline_ = std::make_unique<Timeline>(cluster, loop, *nodes_, *drains_, std::move(add_pool_node));
+  outputs_ = std::make_unique<WorkloadOutputs>(cluster, loop, spec.sample_interval_ms, *metrics_,
+                                               *hpa_, *drains_);
+  for (ClusterObserver* o : std::initializer_list<ClusterObserver*>{
+           metrics_.get(), hpa_.get(), taints_.get(), disruption_.get(), nodes_.get(),
+           drains_.get(), outputs_.get()}) {
+    cluster.add_observer(o);
+  }
+  timeline_->schedule(spec.timeline);
+  // After the instant's API writes and controller syncs: scrape, then the HPA's first sync one
+  // period later, and the first output sample.
+  loop.at_background(loop.now(), EventPriority::kMetrics, [this] {
+    metrics_->start();
+    hpa_->start();
+    outputs_->start();
+  });
+}
+
+Serving::~Serving() = default;
+
+void Serving::add_summary(nlohmann::ordered_json& summary) const { outputs_->add_summary(summary); }
+
+void Serving::write(const StagedDirectory& dir) const { outputs_->write(dir); }
+
+}  // namespace gpusim::engine

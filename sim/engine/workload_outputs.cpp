@@ -1,0 +1,264 @@
+#include "engine/workload_outputs.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "controllers/conditions.hpp"
+#include "controllers/deployment_controller.hpp"
+#include "controllers/disruption.hpp"
+#include "controllers/rollout.hpp"
+
+namespace gpusim::engine {
+namespace {
+
+std::string fixed(double v, int digits = 3) {
+  if (!std::isfinite(v)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string condition_text(const std::vector<Condition>& conds, const char* type) {
+  const Condition* c = ctrl::find_condition(conds, type);
+  return c == nullptr ? std::string() : c->status + ":" + c->reason;
+}
+
+}  // namespace
+
+WorkloadOutputs::WorkloadOutputs(Cluster& cluster, EventLoop& loop, TimeMs sample_interval_ms,
+                                 const ctrl::MetricsPipeline& metrics,
+                                 const ctrl::HpaController& hpa, const ctrl::DrainController& drains)
+    : cluster_(cluster),
+      loop_(loop),
+      interval_ms_(sample_interval_ms > 0 ? sample_interval_ms : 60'000),
+      metrics_(metrics),
+      hpa_(hpa),
+      drains_(drains) {
+  workloads_csv_ =
+      "t_ms,deployment,desired,replicas,updated,ready,available,unavailable,offered_rps,"
+      "served_rps,latency_ms,queue_depth,queue_oldest_age_s,cpu_per_ready_pod_milli\n";
+  hpa_csv_ =
+      "t_ms,hpa,target,min_replicas,max_replicas,current_replicas,desired_replicas,metrics,"
+      "able_to_scale,scaling_active,scaling_limited\n";
+}
+
+void WorkloadOutputs::start() { sample(); }
+
+void WorkloadOutputs::on_object_changed(std::string_view kind, const std::string& key) {
+  if (kind == "Deployment") observe(key, true);
+  if (kind == "DeploymentStatus") observe(key, false);
+}
+
+void WorkloadOutputs::observe(const std::string& key, bool spec_changed) {
+  auto it = cluster_.deployments.find(key);
+  if (it == cluster_.deployments.end()) return;
+  const Deployment& d = it->second;
+  Track& t = tracks_[key];
+  const std::int32_t desired = d.spec_replicas();
+  const std::int32_t ready = d.status.ready_replicas;
+  if (t.last_desired < 0) {
+    t.min_desired = t.max_desired = desired;
+    t.min_ready = t.max_ready = ready;
+  }
+  t.min_desired = std::min(t.min_desired, desired);
+  t.max_desired = std::max(t.max_desired, desired);
+  if (!spec_changed) {
+    t.min_ready = std::min(t.min_ready, ready);
+    t.max_ready = std::max(t.max_ready, ready);
+  }
+  if (spec_changed && t.tmpl != nullptr && t.tmpl != d.tmpl.get()) {
+    // A new template: a rollout starts (a second change supersedes a running one).
+    if (!t.rollouts.empty() && !t.rollouts.back().completed_ms) {
+      t.rollouts.back().completed_ms = loop_.now();
+    }
+    Rollout r;
+    r.started_ms = loop_.now();
+    r.desired_at_start = desired;
+    r.min_ready_minus_desired = ready - desired;
+    r.min_available_minus_desired = d.status.available_replicas - desired;
+    r.max_pods = d.status.replicas;
+    t.rollouts.push_back(r);
+  }
+  if (t.tmpl == nullptr || spec_changed) t.tmpl = d.tmpl.get();
+  if (!t.rollouts.empty() && !t.rollouts.back().completed_ms) {
+    Rollout& r = t.rollouts.back();
+    if (t.last_desired >= 0 && desired != t.last_desired) r.desired_changed = true;
+    if (!spec_changed) {
+      // Status changes are where capacity moves; a spec change alone has no new status yet.
+      r.min_ready_minus_desired = std::min(r.min_ready_minus_desired, ready - desired);
+      r.min_available_minus_desired =
+          std::min(r.min_available_minus_desired, d.status.available_replicas - desired);
+      r.max_pods = std::max(r.max_pods, d.status.replicas);
+    }
+    const ctrl::RolloutStatus st{d.status.replicas, d.status.updated_replicas,
+                                 d.status.ready_replicas, d.status.available_replicas,
+                                 d.status.observed_generation};
+    if (!spec_changed && ctrl::deployment_complete(desired, d.meta.generation, st)) {
+      r.completed_ms = loop_.now();
+      if (const std::string* rev = d.meta.annotation(ctrl::kRevisionAnnotation)) r.revision = *rev;
+    }
+  }
+  t.last_desired = desired;
+}
+
+void WorkloadOutputs::sample() {
+  const TimeMs now = loop_.now();
+  if (now != last_sample_ms_) {
+    last_sample_ms_ = now;
+    const std::string t = std::to_string(now);
+    for (const auto& [key, d] : cluster_.deployments) {
+      const ctrl::WorkloadLoadState* w = metrics_.workload(key);
+      workloads_csv_ += t + "," + csv_field(key) + "," + std::to_string(d.spec_replicas()) + "," +
+                        std::to_string(d.status.replicas) + "," +
+                        std::to_string(d.status.updated_replicas) + "," +
+                        std::to_string(d.status.ready_replicas) + "," +
+                        std::to_string(d.status.available_replicas) + "," +
+                        std::to_string(d.status.unavailable_replicas) + ",";
+      if (w != nullptr && w->t_ms >= 0) {
+        workloads_csv_ += fixed(w->offered_rps) + "," + fixed(w->served_rps) + "," +
+                          (w->latency_known ? fixed(w->latency_s * 1000.0) : std::string()) + "," +
+                          (w->spec->queue ? fixed(w->queue_depth) : std::string()) + "," +
+                          (w->spec->queue ? fixed(w->oldest_age_s) : std::string()) + "," +
+                          std::to_string(w->cpu_ready_milli) + "\n";
+      } else {
+        workloads_csv_ += ",,,,,\n";
+      }
+    }
+    for (const auto& [key, h] : cluster_.hpas) {
+      std::string metrics;
+      if (const ctrl::HpaState* st = hpa_.state(key)) {
+        for (const ctrl::MetricValue& m : st->metrics) {
+          metrics += (metrics.empty() ? "" : ";") + m.name + "=" +
+                     (m.ok ? std::to_string(m.current_m) : std::string("?")) + "/" +
+                     std::to_string(m.target_m);
+        }
+      }
+      hpa_csv_ += t + "," + csv_field(key) + "," +
+                  csv_field(h.scale_target_ref.kind + "/" + h.scale_target_ref.name) + "," +
+                  std::to_string(h.min_replicas.value_or(1)) + "," + std::to_string(h.max_replicas) +
+                  "," + std::to_string(h.status.current_replicas) + "," +
+                  std::to_string(h.status.desired_replicas) + "," + csv_field(metrics) + "," +
+                  condition_text(h.status.conditions, "AbleToScale") + "," +
+                  condition_text(h.status.conditions, "ScalingActive") + "," +
+                  condition_text(h.status.conditions, "ScalingLimited") + "\n";
+    }
+  }
+  loop_.at_background(now + interval_ms_, EventPriority::kRecorder, [this] { sample(); });
+}
+
+void WorkloadOutputs::add_summary(nlohmann::ordered_json& summary) const {
+  if (cluster_.deployments.empty() && cluster_.hpas.empty() && drains_.drains().empty()) return;
+  nlohmann::ordered_json s;
+  nlohmann::ordered_json deployments = nlohmann::ordered_json::object();
+  for (const auto& [key, d] : cluster_.deployments) {
+    nlohmann::ordered_json j;
+    auto t = tracks_.find(key);
+    if (t != tracks_.end()) {
+      j["desired_min"] = t->second.min_desired;
+      j["desired_max"] = t->second.max_desired;
+      j["ready_min"] = t->second.min_ready;
+      j["ready_max"] = t->second.max_ready;
+      nlohmann::ordered_json rollouts = nlohmann::ordered_json::array();
+      for (const Rollout& r : t->second.rollouts) {
+        nlohmann::ordered_json rj;
+        rj["started_ms"] = r.started_ms;
+        if (r.completed_ms) {
+          rj["completed_ms"] = *r.completed_ms;
+          rj["duration_ms"] = *r.completed_ms - r.started_ms;
+        } else {
+          rj["completed_ms"] = nullptr;
+        }
+        rj["revision"] = r.revision;
+        rj["desired_at_start"] = r.desired_at_start;
+        rj["desired_changed"] = r.desired_changed;
+        rj["min_ready_minus_desired"] = r.min_ready_minus_desired;
+        rj["min_available_minus_desired"] = r.min_available_minus_desired;
+        rj["max_pods"] = r.max_pods;
+        rollouts.push_back(rj);
+      }
+      j["rollouts"] = rollouts;
+    }
+    j["final"] = {{"desired", d.spec_replicas()},       {"replicas", d.status.replicas},
+                  {"updated", d.status.updated_replicas}, {"ready", d.status.ready_replicas},
+                  {"available", d.status.available_replicas}};
+    if (const ctrl::WorkloadLoadState* w = metrics_.workload(key)) {
+      nlohmann::ordered_json l;
+      l["offered_requests"] = std::llround(w->offered_requests);
+      l["served_requests"] = std::llround(w->served_requests);
+      l["served_fraction"] =
+          w->offered_requests > 0 ? w->served_requests / w->offered_requests : 1.0;
+      if (w->latency_known) {
+        l["mean_latency_ms"] =
+            w->served_requests > 0 ? 1000.0 * w->latency_request_s / w->served_requests : 0.0;
+        l["max_latency_ms"] = 1000.0 * w->max_latency_s;
+      }
+      l["saturated_ms"] = w->saturated_ms;
+      if (w->spec->queue) {
+        l["queue_depth_final"] = w->queue_depth;
+        l["oldest_age_s_final"] = w->oldest_age_s;
+      }
+      j["load"] = l;
+    }
+    deployments[key] = j;
+  }
+  s["deployments"] = deployments;
+  nlohmann::ordered_json hpas = nlohmann::ordered_json::object();
+  for (const auto& [key, h] : cluster_.hpas) {
+    nlohmann::ordered_json j;
+    j["current_replicas"] = h.status.current_replicas;
+    j["desired_replicas"] = h.status.desired_replicas;
+    nlohmann::ordered_json conds = nlohmann::ordered_json::object();
+    for (const Condition& c : h.status.conditions) conds[c.type] = c.status + ":" + c.reason;
+    j["conditions"] = conds;
+    hpas[key] = j;
+  }
+  s["hpas"] = hpas;
+  nlohmann::ordered_json drains = nlohmann::ordered_json::array();
+  for (const ctrl::DrainRecord& r : drains_.drains()) {
+    nlohmann::ordered_json j;
+    j["node"] = r.node;
+    j["reason"] = r.reason;
+    j["started_ms"] = r.started_ms;
+    if (r.finished_ms) {
+      j["finished_ms"] = *r.finished_ms;
+      j["duration_ms"] = *r.finished_ms - r.started_ms;
+    } else {
+      j["finished_ms"] = nullptr;
+    }
+    j["evicted"] = r.evicted;
+    j["blocked_attempts"] = r.blocked_attempts;
+    j["timed_out"] = r.timed_out;
+    j["failed"] = r.failed;
+    if (!r.message.empty()) j["message"] = r.message;
+    drains.push_back(j);
+  }
+  s["drains"] = drains;
+  nlohmann::ordered_json pdbs = nlohmann::ordered_json::object();
+  for (const auto& [key, pdb] : cluster_.pdbs) {
+    const ctrl::PdbStatus st = ctrl::compute_pdb_status(cluster_, pdb);
+    pdbs[key] = {{"expected_pods", st.expected_pods},
+                 {"desired_healthy", st.desired_healthy},
+                 {"current_healthy", st.current_healthy},
+                 {"disruptions_allowed", st.disruptions_allowed}};
+  }
+  s["pdbs"] = pdbs;
+  summary["serving"] = s;
+}
+
+void WorkloadOutputs::write(const StagedDirectory& dir) const {
+  dir.write("workloads.csv", workloads_csv_);
+  dir.write("hpa.csv", hpa_csv_);
+}
+
+}  // namespace gpusim::engine
