@@ -2,7 +2,7 @@
 # Installs the Debian packages gpusim needs, only those missing. Idempotent; prints nothing when
 # everything is already there. Run as root (or with sudo available).
 #   scripts/install-deps.sh            build + test dependencies
-#   scripts/install-deps.sh --browser  also Chromium (HTML report tests)
+#   scripts/install-deps.sh --browser  (kept for old scripts: Chromium is in the default set now)
 #   scripts/install-deps.sh --fuzz     also clang's fuzzing runtime
 set -euo pipefail
 
@@ -11,10 +11,11 @@ packages=(
   libyaml-cpp-dev libboost-graph-dev libeigen3-dev libthrust-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libtbb-dev libsqlite3-dev librapidcheck-dev
+  chromium  # the test suite loads the HTML reports in headless Chromium (tests/report/browser_test.py)
 )
 for arg in "$@"; do
   case "$arg" in
-    --browser) packages+=(chromium) ;;
+    --browser) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac

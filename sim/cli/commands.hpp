@@ -12,6 +12,11 @@ struct ExitCode {
 
 void add_run_command(CLI::App& app);
 void add_validate_command(CLI::App& app);
+void add_report_command(CLI::App& app);
+void add_check_command(CLI::App& app);
+void add_explain_command(CLI::App& app);
+void add_get_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 // Shared helpers.
 int report_error(const std::exception& e);  // prints and maps an exception to an exit code

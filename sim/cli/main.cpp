@@ -9,6 +9,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "gpusim 0.1.0");
   gpusim::cli::add_run_command(app);
   gpusim::cli::add_validate_command(app);
+  gpusim::cli::add_check_command(app);
+  gpusim::cli::add_report_command(app);
+  gpusim::cli::add_explain_command(app);
+  gpusim::cli::add_get_command(app);
+  gpusim::cli::add_compare_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

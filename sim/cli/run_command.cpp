@@ -4,10 +4,14 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/compare.hpp"
+#include "cli/progress.hpp"
+#include "cli/run_outputs.hpp"
 #include "core/atomic_file.hpp"
 #include "core/duration.hpp"
 #include "engine/simulation.hpp"
 #include "scenario/loader.hpp"
+#include "scenario/openb_trace.hpp"
 
 namespace gpusim::cli {
 namespace {
@@ -18,7 +22,10 @@ struct RunArgs {
   std::optional<std::uint64_t> seed;
   std::string until;
   std::string policy;
+  std::string scorer = "auto";
   bool explain = false;
+  bool no_explain = false;
+  bool no_report = false;
   bool quiet = false;
   bool reproducible = false;
 };
@@ -52,12 +59,24 @@ void print_summary(const engine::Simulation& sim, const nlohmann::ordered_json& 
               << percent(gpu["allocated_mean"], gpu["capacity"]) << " on average\n";
   }
   if (sim.hit_limit()) std::cout << "  warning: " << sim.limit_message() << "\n";
-  std::cout << "outputs in " << out.string() << "/ (summary.json, events.jsonl, timeseries.csv)\n";
+  std::cout << "outputs in " << out.string() << "/ (summary.json, events.jsonl, timeseries.csv, report.html, ...)\n";
 }
 
 int run(const RunArgs& a) {
+  if (a.policy.find(',') != std::string::npos) {
+    // Several policies: run each, outputs in <outdir>/<policy>, and print them side by side.
+    CompareOptions c;
+    c.inputs = a.inputs;
+    c.policies = split_policies(a.policy);
+    c.seed = a.seed;
+    c.outdir = a.outdir;
+    c.scorer = a.scorer;
+    c.reproducible = a.reproducible || std::getenv("GPUSIM_REPRODUCIBLE") != nullptr;
+    return run_compare(c);
+  }
   engine::Scenario scenario = scenario::load_scenario(a.inputs);
   for (const auto& w : scenario.warnings.items()) std::cerr << w.str() << "\n";
+  scenario::attach_trace_data(scenario);
   engine::RunOptions opts;
   opts.seed = a.seed;
   if (!a.until.empty()) {
@@ -66,17 +85,26 @@ int run(const RunArgs& a) {
     opts.until = *ms;
   }
   opts.policy = a.policy;
-  opts.explain = a.explain;
+  opts.scorer = a.scorer;
+  opts.explain = a.explain || (!a.no_explain && explain_by_default(scenario));
   opts.reproducible = a.reproducible || std::getenv("GPUSIM_REPRODUCIBLE") != nullptr;
+  validate_expectations(scenario);
   const std::filesystem::path out =
       a.outdir.empty() ? std::filesystem::path("out") / scenario.simulation.name : std::filesystem::path(a.outdir);
+  ProgressMeter meter(ProgressMeter::wanted(a.quiet), planned_end(scenario, opts));
+  opts.progress = [&meter](TimeMs t, std::uint64_t events) { meter.update(t, events); };
   engine::Simulation sim(scenario, opts);
   sim.run();
-  StagedDirectory dir(out);
-  sim.write_outputs(dir);
-  dir.commit();
+  meter.done();
+  RunDirOptions ro;
+  ro.report = !a.no_report;
+  const WrittenRun w = write_run_directory(sim, scenario, out, ro);
   if (!a.quiet) print_summary(sim, sim.summary(), out);
-  return 0;
+  if (!w.expectations.empty() && (!a.quiet || !w.all_passed())) {
+    std::cout << "expectations:\n";
+    print_expectations(std::cout, w.expectations);
+  }
+  return w.all_passed() ? 0 : 1;
 }
 
 }  // namespace
@@ -88,7 +116,9 @@ void add_run_command(CLI::App& app) {
       "Examples:\n"
       "  gpusim run scenarios/demo\n"
       "  gpusim run manifests.yaml simulation.yaml -o out/try1 --seed 7 --until 12h\n"
-      "  gpusim run scenarios/openb/default.yaml --policy FGD --seed 42 -o out/fgd");
+      "  gpusim run scenarios/openb/default.yaml --policy FGD --seed 42 -o out/fgd\n"
+      "The output directory gets report.html and report.md (see `gpusim report`); when the Simulation\n"
+      "has expectations they are evaluated (summary.json `expectations`) and a failing one exits 1.");
   cmd->add_option("inputs", a->inputs, "Scenario files or directories (multi-document YAML); - for stdin")
       ->required();
   cmd->add_option("-f,--filename", a->inputs, "Same as the positional inputs (kubectl style)");
@@ -96,8 +126,15 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Random seed (overrides the Simulation's spec.seed)");
   cmd->add_option("--until", a->until, "Simulated time to stop at, e.g. 12h (overrides spec.duration)");
   cmd->add_option("--policy", a->policy,
-                  "GPU placement policy: Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD");
-  cmd->add_flag("--explain", a->explain, "Record every scheduling attempt for `gpusim explain`");
+                  "GPU placement policy: Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD; "
+                  "several (a,b,c) run one after another and are compared");
+  cmd->add_option("--scorer", a->scorer,
+                  "GPU scorer backend for the GPU policies: auto (CUDA when a device is usable), cpu, cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->add_flag("--explain", a->explain,
+                "Record every scheduling attempt for `gpusim explain` (the default for clusters of up to 64 nodes)");
+  cmd->add_flag("--no-explain", a->no_explain, "Do not record explain.jsonl, even for a small cluster");
+  cmd->add_flag("--no-report", a->no_report, "Do not write report.html and report.md into the output directory");
   cmd->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
   cmd->add_flag("--reproducible", a->reproducible,
                 "Write wall-clock figures as 0 so reruns are byte-identical (also GPUSIM_REPRODUCIBLE=1)");

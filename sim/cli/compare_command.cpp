@@ -1,0 +1,153 @@
+// `gpusim compare`: several GPU policies on one scenario, side by side.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/compare.hpp"
+#include "core/atomic_file.hpp"
+#include "engine/simulation.hpp"
+#include "engine/trace_replay.hpp"
+#include "scenario/loader.hpp"
+#include "scenario/openb_trace.hpp"
+
+namespace gpusim::cli {
+namespace {
+
+const std::vector<std::string> kAllPolicies{"Random", "DotProduct", "GpuClustering", "GpuPacking", "BestFit", "FGD"};
+
+std::int64_t get_int(const nlohmann::ordered_json& j, const char* a, const char* b) {
+  if (!j.contains(a) || !j[a].contains(b) || !j[a][b].is_number()) return 0;
+  return j[a][b].get<std::int64_t>();
+}
+
+}  // namespace
+
+std::vector<std::string> split_policies(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    std::string p = list.substr(start, comma - start);
+    const auto b = p.find_first_not_of(" \t");
+    const auto e = p.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(p.substr(b, e - b + 1));
+    start = comma + 1;
+  }
+  return out;
+}
+
+Comparison run_comparison(const CompareOptions& options) {
+  engine::Scenario scenario = scenario::load_scenario(options.inputs);
+  for (const auto& w : scenario.warnings.items()) std::cerr << w.str() << "\n";
+  scenario::attach_trace_data(scenario);
+  Comparison c;
+  c.scenario = scenario.simulation.name;
+  c.arrival_pcts = engine::kReportedArrivalPcts;
+  const std::vector<std::string>& policies = options.policies.empty() ? kAllPolicies : options.policies;
+  for (const auto& policy : policies) {
+    engine::RunOptions opts;
+    opts.seed = options.seed;
+    opts.policy = policy;
+    opts.scorer = options.scorer;
+    opts.reproducible = options.reproducible;
+    const auto t0 = std::chrono::steady_clock::now();
+    engine::Simulation sim(scenario, opts);
+    sim.run();
+    const auto summary = sim.summary();
+    PolicyResult r;
+    r.policy = summary.contains("trace") ? summary["trace"]["policy"].get<std::string>() : policy;
+    c.seed = sim.seed();
+    if (summary.contains("trace")) {
+      for (const auto& [k, v] : summary["trace"]["unallocated_pct_at_arrival"].items()) {
+        r.unallocated_pct.push_back(v.is_null() ? std::nan("") : v.get<double>());
+      }
+      r.pods = summary["trace"]["pods"].get<std::int64_t>();
+      r.scheduled = summary["trace"]["scheduled"].get<std::int64_t>();
+    } else {
+      throw std::invalid_argument("compare needs a trace replay scenario (a Simulation with a trace: section)");
+    }
+    r.frag_milli_final = get_int(summary, "gpu", "frag_milli_final");
+    r.capacity_milli = get_int(summary, "gpu", "capacity_milli");
+    if (!options.outdir.empty()) {
+      const std::filesystem::path dir = std::filesystem::path(options.outdir) / r.policy;
+      StagedDirectory staged(dir);
+      sim.write_outputs(staged);
+      staged.commit();
+      r.outdir = dir.string();
+    }
+    r.wall_ms = options.reproducible
+                    ? 0
+                    : std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    c.results.push_back(std::move(r));
+  }
+  return c;
+}
+
+std::string format_comparison(const Comparison& c) {
+  std::string out = "unallocated GPU % at arrival (scenario " + c.scenario + ", seed " + std::to_string(c.seed) + ")\n";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%-14s", "policy");
+  out += buf;
+  for (int a : c.arrival_pcts) {
+    std::snprintf(buf, sizeof buf, "%9s", (std::to_string(a) + "%").c_str());
+    out += buf;
+  }
+  out += "   scheduled   frag at end\n";
+  for (const auto& r : c.results) {
+    std::snprintf(buf, sizeof buf, "%-14s", r.policy.c_str());
+    out += buf;
+    for (double v : r.unallocated_pct) {
+      if (std::isnan(v)) {
+        std::snprintf(buf, sizeof buf, "%9s", "-");
+      } else {
+        std::snprintf(buf, sizeof buf, "%9.2f", v);
+      }
+      out += buf;
+    }
+    const double frag_pct = r.capacity_milli > 0 ? 100.0 * static_cast<double>(r.frag_milli_final) /
+                                                       static_cast<double>(r.capacity_milli)
+                                                 : 0.0;
+    std::snprintf(buf, sizeof buf, "   %5lld/%-5lld %10.2f%%\n", static_cast<long long>(r.scheduled),
+                  static_cast<long long>(r.pods), frag_pct);
+    out += buf;
+  }
+  return out;
+}
+
+int run_compare(const CompareOptions& options) {
+  const Comparison c = run_comparison(options);
+  std::cout << format_comparison(c);
+  if (!options.outdir.empty()) std::cout << "outputs in " << options.outdir << "/<policy>/\n";
+  return 0;
+}
+
+void add_compare_command(CLI::App& app) {
+  auto o = std::make_shared<CompareOptions>();
+  auto policies = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("compare", "Run one trace scenario with several GPU policies and compare them");
+  cmd->footer(
+      "Prints unallocated GPU % at arrival 90/100/110/130 % per policy (the FGD paper's metric).\n"
+      "Examples:\n"
+      "  gpusim compare scenarios/openb/default.yaml --seed 42\n"
+      "  gpusim compare scenarios/openb/gpushare40.yaml --policy FGD,BestFit -o out/cmp");
+  cmd->add_option("inputs", o->inputs, "Scenario files or directories")->required();
+  cmd->add_option("--policy", *policies,
+                  "Comma-separated GPU policies (default: Random,DotProduct,GpuClustering,GpuPacking,BestFit,FGD)");
+  cmd->add_option("--seed", o->seed, "Random seed (overrides the Simulation's spec.seed)");
+  cmd->add_option("-o,--output-dir", o->outdir, "Write each run's outputs to DIR/<policy>");
+  cmd->add_option("--scorer", o->scorer, "GPU scorer backend: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->add_flag("--reproducible", o->reproducible, "Write wall-clock figures as 0");
+  cmd->callback([o, policies] {
+    o->policies = split_policies(*policies);
+    const int rc = run_compare(*o);
+    if (rc != 0) throw ExitCode{rc};
+  });
+}
+
+}  // namespace gpusim::cli

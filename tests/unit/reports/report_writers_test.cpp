@@ -1,0 +1,142 @@
+// The HTML and Markdown writers, checked against golden files in tests/unit/reports/golden/
+// (rewritten only with GPUSIM_UPDATE_GOLDEN=1), plus properties every report must have.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "reports/html_report.hpp"
+#include "reports/markdown_report.hpp"
+#include "reports/report_model.hpp"
+#include "sample_run.hpp"
+
+#ifndef GPUSIM_REPORTS_GOLDEN_DIR
+#define GPUSIM_REPORTS_GOLDEN_DIR "tests/unit/reports/golden"
+#endif
+
+namespace gpusim::reports {
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void expect_golden(const std::string& name, const std::string& actual) {
+  const std::filesystem::path p = std::filesystem::path(GPUSIM_REPORTS_GOLDEN_DIR) / name;
+  if (const char* u = std::getenv("GPUSIM_UPDATE_GOLDEN"); u != nullptr && std::string(u) == "1") {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << actual;
+    GTEST_SKIP() << "updated " << p;
+  }
+  ASSERT_TRUE(std::filesystem::exists(p))
+      << p << " is missing: run with GPUSIM_UPDATE_GOLDEN=1 after checking the output";
+  EXPECT_TRUE(slurp(p) == actual) << name << " differs from " << p
+                                  << " (GPUSIM_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+std::size_t count(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1))
+    ++n;
+  return n;
+}
+
+TEST(ReportModel, SummaryFiguresComeFromTheRun) {
+  const RunDir run = testing::sample_run();
+  const ReportModel m = build_report({&run});
+  ASSERT_FALSE(m.sections.empty());
+  const Table& sum = m.sections[0].tables[0];
+  auto row = [&](const std::string& label) -> std::string {
+    for (const auto& r : sum.rows) {
+      if (r.label == label) return r.cells.at(0).text;
+    }
+    return "(missing)";
+  };
+  EXPECT_EQ(row("GPU allocation, time-weighted mean"), "50%");
+  EXPECT_EQ(row("scheduling wait p50"), "10m");
+  EXPECT_EQ(row("scheduling wait max"), "5h30m");
+  EXPECT_EQ(row("GPU-hours allocated"), "17.5");  // team-a 4 GPUs x 2h + 2 x 4h, team-b 0.5 x 3h
+  EXPECT_EQ(row("pods pending at the end"), "1");
+}
+
+TEST(ReportModel, ComparisonMarksTheBestValue) {
+  const RunDir a = testing::sample_run();
+  auto files = testing::sample_files();
+  // Variant b: allocation mean 60 %, so it is the better one on that row.
+  const std::string from = "\"allocated_mean\":4000";
+  files["summary.json"].replace(files["summary.json"].find(from), from.size(),
+                                "\"allocated_mean\":4800");
+  RunDir b = RunDir::from_files(files, "b");
+  b.set_label("b");
+  const ReportModel m = build_report({&a, &b});
+  EXPECT_TRUE(m.comparison);
+  const Table& sum = m.sections[0].tables[0];
+  for (const auto& r : sum.rows) {
+    if (r.label == "GPU allocation, time-weighted mean") {
+      EXPECT_FALSE(r.cells[0].best);
+      EXPECT_TRUE(r.cells[1].best);
+    }
+    if (r.label == "pods failed") {  // equal everywhere: nothing marked
+      EXPECT_FALSE(r.cells[0].best || r.cells[1].best);
+    }
+  }
+  // Charts are overlaid: one GPU allocation chart with both variants' series.
+  for (const auto& s : m.sections) {
+    for (const auto& c : s.charts) {
+      if (c.id == "gpu-allocation") {
+        ASSERT_GE(c.series.size(), 2u);
+        EXPECT_EQ(c.series.front().name.rfind("sample: ", 0), 0u);
+        EXPECT_EQ(c.series.back().name.rfind("b: ", 0), 0u);
+      }
+    }
+  }
+}
+
+TEST(HtmlReport, IsSelfContained) {
+  const RunDir run = testing::sample_run();
+  const std::string html = render_html(build_report({&run}));
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(count(html, "<script"), 0u);
+  EXPECT_EQ(count(html, "http://"),
+            count(html, "http://www.w3.org/2000/svg"));  // only the SVG namespace
+  EXPECT_EQ(count(html, "https://"), 0u);
+  EXPECT_NE(html.find("Content-Security-Policy"), std::string::npos);
+  EXPECT_GE(count(html, "<svg xmlns"),
+            4u);  // GPU allocation, fragmentation, pods, wait, nodes, HPA
+  EXPECT_NE(html.find("quota.csv not in this run"),
+            std::string::npos);  // absent files are said, not hidden
+  EXPECT_EQ(count(html, "<section"), count(html, "</section>"));
+  EXPECT_EQ(count(html, "<table"), count(html, "</table>"));
+}
+
+TEST(HtmlReport, Golden) {
+  const RunDir run = testing::sample_run();
+  expect_golden("sample.html", render_html(build_report({&run})));
+}
+
+TEST(MarkdownReport, Golden) {
+  const RunDir run = testing::sample_run();
+  expect_golden("sample.md", render_markdown(build_report({&run})));
+}
+
+TEST(ReportCsvs, SummaryAndNamespaces) {
+  const RunDir run = testing::sample_run();
+  const auto csvs = report_csvs(build_report({&run}));
+  ASSERT_TRUE(csvs.count("summary.csv"));
+  ASSERT_TRUE(csvs.count("namespaces.csv"));
+  EXPECT_EQ(csvs.at("namespaces.csv").substr(0, csvs.at("namespaces.csv").find('\n')),
+            "namespace,pods,GPU-hours,wait p50,wait p95,wait p99,never bound,quota "
+            "rejections,other rejections,preempted,failed");
+  EXPECT_NE(csvs.at("namespaces.csv").find("\nteam-b,2,1.5,0s,5h30m,5h30m,1,2,0,0,0\n"),
+            std::string::npos)
+      << csvs.at("namespaces.csv");
+}
+
+}  // namespace
+}  // namespace gpusim::reports

@@ -1,0 +1,149 @@
+// kubectl-style views: label selectors, `gpusim get`, `gpusim explain`, YAML output, CSV parsing.
+#include <gtest/gtest.h>
+
+#include "reports/cluster_state.hpp"
+#include "reports/csv_table.hpp"
+#include "reports/explain_view.hpp"
+#include "reports/format.hpp"
+#include "reports/label_query.hpp"
+#include "reports/resource_view.hpp"
+#include "sample_run.hpp"
+
+namespace gpusim::reports {
+namespace {
+
+TEST(CsvTable, QuotedFieldsAndRaggedRows) {
+  const CsvTable t = CsvTable::parse("a,b\n\"x,1\",\"say \"\"hi\"\"\"\n", "t.csv");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t.rows()[0][0], "x,1");
+  EXPECT_EQ(t.rows()[0][1], "say \"hi\"");
+  EXPECT_THROW(CsvTable::parse("a,b\n1\n", "t.csv"), std::runtime_error);
+}
+
+TEST(LabelQuery, KubectlSyntax) {
+  const std::map<std::string, std::string> l{{"app", "web"}, {"tier", "front"}, {"gpu", ""}};
+  EXPECT_TRUE(LabelQuery::parse("app=web").matches(l));
+  EXPECT_TRUE(LabelQuery::parse("app==web,tier!=db").matches(l));
+  EXPECT_TRUE(LabelQuery::parse("tier in (front, back),gpu,!spot").matches(l));
+  EXPECT_FALSE(LabelQuery::parse("tier notin (front)").matches(l));
+  EXPECT_FALSE(LabelQuery::parse("spot").matches(l));
+  EXPECT_TRUE(LabelQuery::parse("").matches(l));
+  EXPECT_THROW(LabelQuery::parse("app in web"), std::invalid_argument);
+  EXPECT_THROW(LabelQuery::parse("a b=c"), std::invalid_argument);
+}
+
+TEST(ClusterState, AllocationAtATime) {
+  const RunDir run = testing::sample_run();
+  const ClusterState at = ClusterState::at(run, 3 * 3'600'000 + 1);
+  const NodeState* a1 = nullptr;
+  for (const auto& n : at.nodes()) {
+    if (n.node->name == "a100-1") a1 = &n;
+  }
+  ASSERT_NE(a1, nullptr);
+  EXPECT_EQ(a1->gpu_milli, 2500);
+  EXPECT_EQ(a1->device_milli, (std::vector<std::int64_t>{1000, 1000, 500, 0}));
+  EXPECT_EQ(a1->gpus_free_whole(), 1);
+  EXPECT_EQ(a1->gpu_free_milli(), 1500);
+}
+
+TEST(Get, NodesWithGpuColumns) {
+  const RunDir run = testing::sample_run();
+  GetRequest q;
+  q.kind = "nodes";
+  q.at_ms = 3 * 3'600'000;
+  q.selector = LabelQuery::parse("accelerator=nvidia-a100");
+  EXPECT_EQ(get_resources(run, q),
+            "NAME     STATUS     AGE   POOL   GPU-MODEL   GPU-ALLOCATABLE   GPU-ALLOCATED   "
+            "GPU-FREE   MILLIGPU-FREE   PODS\n"
+            "a100-0   NotReady   3h    a100   A100        4                 0               4      "
+            "    4000            0/110\n"
+            "a100-1   Ready      3h    a100   A100        4                 2500m           1      "
+            "    1500            2/110\n");
+}
+
+TEST(Get, PodsAtATimeAndAsYaml) {
+  const RunDir run = testing::sample_run();
+  GetRequest q;
+  q.kind = "pods";
+  q.at_ms = 3'600'000;
+  q.namespace_ = "team-a";
+  EXPECT_EQ(get_resources(run, q),
+            "NAME      READY   STATUS    RESTARTS   AGE   NODE     GPU\n"
+            "train-1   1/1     Running   0          1h    a100-0   4\n");
+  q.namespace_.clear();
+  q.selector = LabelQuery::parse("app=big");
+  q.format = OutputFormat::kYaml;
+  const std::string y = get_resources(run, q);
+  EXPECT_NE(y.find("kind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata:\n      "
+                   "name: big-1\n"),
+            std::string::npos)
+      << y;
+  EXPECT_NE(y.find("phase: Pending"), std::string::npos) << y;
+}
+
+TEST(Get, HpaFromItsCsvAndAClearErrorWithoutIt) {
+  const RunDir run = testing::sample_run();
+  GetRequest q;
+  q.kind = "hpa";
+  q.at_ms = 4 * 3'600'000;
+  EXPECT_EQ(
+      get_resources(run, q),
+      "NAMESPACE   NAME    CURRENT-REPLICAS   DESIRED-REPLICAS   MIN-REPLICAS   MAX-REPLICAS\n"
+      "team-b      infer   6                  6                  2              10\n");
+  q.kind = "quota";
+  EXPECT_THROW(get_resources(run, q), std::invalid_argument);
+}
+
+TEST(Explain, AttemptsWithVerdictsAndScores) {
+  const RunDir run = testing::sample_run();
+  const ExplainResult r = explain_pod(run, "team-a/train-1", OutputFormat::kTable);
+  ASSERT_TRUE(r.found);
+  EXPECT_EQ(
+      r.text,
+      "Pod team-a/train-1\n"
+      "  created at 0s, bound at 1h to a100-0 (waited 1h); phase Succeeded; 2 scheduling "
+      "attempt(s)\n"
+      "\n"
+      "Attempt 1 at 1m (profile default-scheduler): Unschedulable\n"
+      "  0/3 nodes are available: 3 Insufficient nvidia.com/gpu.\n"
+      "  filtered out (3):\n"
+      "    NODE     PLUGIN             REASON\n"
+      "    cpu-0    NodeResourcesFit   Insufficient nvidia.com/gpu\n"
+      "    a100-0   TaintToleration    node(s) had untolerated taint {dedicated: training}\n"
+      "    a100-1   NodeResourcesFit   Insufficient nvidia.com/gpu\n"
+      "\n"
+      "Attempt 2 at 1h (profile default-scheduler): Scheduled on a100-0 (GPU devices 0,1,2,3)\n"
+      "  feasible nodes (2), score = normalised x weight = weighted:\n"
+      "    NODE     NodeResourcesFit   GpuPacking   TOTAL\n"
+      "    a100-0   40x1=40            100x2=200    240     <- chosen\n"
+      "    a100-1   50x1=50            0x2=0        50\n"
+      "  filtered out (1):\n"
+      "    NODE    PLUGIN             REASON\n"
+      "    cpu-0   NodeResourcesFit   Insufficient nvidia.com/gpu\n"
+      "\n");
+}
+
+TEST(Explain, QuotaRejectionsOfAPodThatNeverExisted) {
+  const RunDir run = testing::sample_run();
+  const ExplainResult r = explain_pod(run, "team-b/sweep-1", OutputFormat::kTable);
+  ASSERT_TRUE(r.found);
+  EXPECT_NE(r.text.find("never created"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("Rejected at 2h by admission (ResourceQuota gpu-quota, resource "
+                        "requests.nvidia.com/gpu)"),
+            std::string::npos)
+      << r.text;
+  const ExplainResult missing = explain_pod(run, "team-a/train-3", OutputFormat::kTable);
+  EXPECT_FALSE(missing.found);
+  EXPECT_EQ(missing.hint, "did you mean team-a/train-1?");
+}
+
+TEST(Format, YamlOfJson) {
+  nlohmann::ordered_json j = {
+      {"a", 1},
+      {"b", {{"c", "x y"}, {"d", nlohmann::ordered_json::array({1, "true"})}}},
+      {"e", "1.5"}};
+  EXPECT_EQ(to_yaml(j), "a: 1\nb:\n  c: x y\n  d:\n    - 1\n    - \"true\"\ne: \"1.5\"\n");
+}
+
+}  // namespace
+}  // namespace gpusim::reports
