@@ -82,6 +82,9 @@ Recorder::PodRow Recorder::pod_row(const Pod& p, bool deleted) const {
   const auto& r = p.resources();
   std::string devices;
   for (auto d : p.status.gpu_devices) devices += (devices.empty() ? "" : ";") + std::to_string(d);
+  // Labels, for `gpusim get pods -l` (key=value;... as nodes.csv writes them).
+  std::string labels;
+  for (const auto& [k, v] : p.labels()) labels += (labels.empty() ? "" : ";") + k + "=" + v;
   std::string line = csv_field(p.key()) + "," + csv_field(p.namespace_) + "," +
                      (p.owner ? p.owner->kind : std::string()) + "," +
                      csv_field(p.owner ? p.owner->name : std::string()) + "," +
@@ -94,7 +97,7 @@ Recorder::PodRow Recorder::pod_row(const Pod& p, bool deleted) const {
                      std::to_string(r.requests.get("cpu")) + "," + std::to_string(r.requests.get("memory")) +
                      "," + std::to_string(r.gpu.total_milli()) + "," + std::to_string(r.gpu.count) + "," +
                      devices + "," + std::to_string(p.status.restarts) + "," +
-                     std::to_string(p.status.scheduling_attempts) + "\n";
+                     std::to_string(p.status.scheduling_attempts) + "," + csv_field(labels) + "\n";
   return PodRow{p.uid, std::move(line)};
 }
 
@@ -109,7 +112,7 @@ std::string Recorder::pods_csv() const {
   std::string out =
       "pod,namespace,owner_kind,owner_name,priority,created_ms,scheduled_ms,started_ms,finished_ms,"
       "deleted_ms,node,phase,reason,cpu_milli,memory_bytes,gpu_milli,gpu_count,gpu_devices,restarts,"
-      "scheduling_attempts\n";
+      "scheduling_attempts,labels\n";
   for (const auto* r : rows) out += r->line;
   return out;
 }

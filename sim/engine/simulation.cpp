@@ -11,6 +11,8 @@
 #include "controllers/replica_set_controller.hpp"
 #include "core/duration.hpp"
 #include "engine/explain_writer.hpp"
+#include "engine/serving.hpp"
+#include "engine/trace_replay.hpp"
 
 namespace gpusim::engine {
 
@@ -38,6 +40,7 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   sched::SchedulerConfig sc = scenario_.scheduler;
   const std::string policy = !options_.policy.empty() ? options_.policy : spec.policy;
   if (!policy.empty()) sc = sched::with_policy(sc, policy);
+  sc = configure_gpu_scoring(std::move(sc), scenario_, options_.scorer);
   scheduler_ = std::make_unique<sched::Scheduler>(*cluster_, loop_, sc, seed_);
   if (options_.explain) {
     explain_ = std::make_unique<ExplainWriter>();
@@ -56,6 +59,9 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
     td.pod_duration = DurationDistribution::fixed(*spec.defaults.pod_duration_ms);
   }
   td.seed = seed_;
+  td.image_pull_bytes_per_second = spec.defaults.image_pull_bytes_per_second;
+  td.shutdown_ms = spec.defaults.shutdown_ms;
+  td.failure_after_ms = spec.defaults.failure_after_ms;
   controllers_.push_back(std::make_unique<ctrl::Kubelet>(*cluster_, loop_, td));
   controllers_.push_back(std::make_unique<ctrl::ReplicaSetController>(*cluster_, loop_));
   controllers_.push_back(std::make_unique<ctrl::DeploymentController>(*cluster_, loop_));
@@ -64,11 +70,25 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
 
   recorder_ = std::make_unique<Recorder>(*cluster_, loop_, spec.sample_interval_ms);
   cluster_->add_observer(recorder_.get());
+  // Load, metrics, HPA, budgets, node lifecycle, drains, timeline, workloads.csv/hpa.csv.
+  contributors_.push_back(std::make_unique<Serving>(
+      *cluster_, loop_, spec, seed_, [this](const std::string& pool) { add_replacement_node(pool); }));
 
   build_cluster();
+  if (spec.trace) contributors_.push_back(std::make_unique<TraceReplay>(*this));
 }
 
 Simulation::~Simulation() = default;
+
+void Simulation::add_replacement_node(const std::string& pool) {
+  for (const auto& p : scenario_.simulation.node_pools) {
+    if (p.name != pool) continue;
+    std::int32_t i = p.count;
+    while (cluster_->find_node(p.name + "-" + std::to_string(i)) != kNoNode) ++i;
+    add_node_from_pool(p, i);
+    return;
+  }
+}
 
 std::string Simulation::gpu_model_of(const Node& n) const {
   const std::string& key = scenario_.simulation.gpu_model_label;
@@ -139,7 +159,18 @@ void Simulation::build_cluster() {
 void Simulation::run() {
   const auto t0 = std::chrono::steady_clock::now();
   recorder_->start();
-  loop_.run(until_ms_);
+  if (!options_.progress) {
+    loop_.run(until_ms_);
+  } else {
+    // Same events in the same order as one run(until): run() only stops between events.
+    const TimeMs span = stop_when_idle_ ? 3'600'000 : std::max<TimeMs>(1, until_ms_ / 200);
+    while (loop_.now() < until_ms_) {
+      const TimeMs next = until_ms_ - loop_.now() > span ? loop_.now() + span : until_ms_;
+      loop_.run(next);
+      options_.progress(loop_.now(), loop_.events_processed());
+      if (loop_.hit_event_cap() || (stop_when_idle_ && loop_.idle()) || loop_.now() < next) break;
+    }
+  }
   if (loop_.hit_event_cap()) {
     hit_limit_ = true;
     limit_message_ = "stopped after " + std::to_string(loop_.events_processed()) +
@@ -147,6 +178,7 @@ void Simulation::run() {
                      format_duration(loop_.now());
   }
   recorder_->finish();
+  for (auto& c : contributors_) c->finish();
   wall_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 

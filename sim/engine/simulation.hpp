@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,8 +25,12 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;
   std::optional<TimeMs> until;
   std::string policy;         // GPU policy shortcut (--policy); overrides the Simulation's
+  std::string scorer;         // GPU scorer backend for the GPU policies: auto, cpu, cuda (--scorer)
   bool explain = false;       // record every scheduling attempt (explain.jsonl)
   bool reproducible = false;  // write wall-clock figures as 0 so outputs are byte-identical
+  // Called between slices of simulated time (about 1/200 of the run) with the time reached and
+  // the events processed so far; slicing the run changes nothing in its results.
+  std::function<void(TimeMs now_ms, std::uint64_t events)> progress;
 };
 
 // Components that add files to the run directory and sections to summary.json (trace replay,
@@ -33,6 +38,8 @@ struct RunOptions {
 class OutputContributor {
  public:
   virtual ~OutputContributor() = default;
+  // Called once when the run stops, before any summary or file is asked for.
+  virtual void finish() {}
   virtual void add_summary(nlohmann::ordered_json& summary) const {}
   virtual void write(const StagedDirectory& dir) const {}
 };
@@ -55,6 +62,7 @@ class Simulation {
   const Cluster& cluster() const { return *cluster_; }
   sched::Scheduler& scheduler() { return *scheduler_; }
   const Scenario& scenario() const { return scenario_; }
+  const RunOptions& options() const { return options_; }
   const Recorder& recorder() const { return *recorder_; }
   // Registers an output contributor / an observer-style component owned by the simulation.
   void add_contributor(std::unique_ptr<OutputContributor> c) { contributors_.push_back(std::move(c)); }
@@ -64,6 +72,8 @@ class Simulation {
  private:
   void build_cluster();
   void add_node_from_pool(const NodePoolSpec& pool, std::int32_t index);
+  // A new node for a pool, named after the pool's highest index in use (spot replacements).
+  void add_replacement_node(const std::string& pool);
   std::string gpu_model_of(const Node& n) const;
 
   const Scenario& scenario_;

@@ -8,9 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "controllers/hpa_controller.hpp"
+#include "controllers/load_model.hpp"
+#include "controllers/metrics_pipeline.hpp"
+#include "controllers/node_lifecycle.hpp"
 #include "core/diagnostics.hpp"
 #include "core/distribution.hpp"
 #include "core/event_loop.hpp"
+#include "engine/trace_data.hpp"
 #include "model/node.hpp"
 #include "model/workloads.hpp"
 
@@ -47,6 +52,12 @@ struct Defaults {
   // lognormal).
   std::optional<DurationDistribution> job_pod_duration;
   std::optional<DurationDistribution> pod_duration;
+  // Pod lifecycle (docs/scenario.md "Pod lifecycle"): image pull speed for gpusim.io/image-size,
+  // how long containers take to exit after SIGTERM (unset: the whole grace period), and the mean
+  // time to a crash/hang of long-running containers with a failure or hang probability.
+  std::int64_t image_pull_bytes_per_second = 0;
+  std::optional<TimeMs> shutdown_ms;
+  TimeMs failure_after_ms = 60LL * 60 * 1000;
 };
 
 enum class ArrivalProcess { kPoisson, kInterval, kTrace };
@@ -79,6 +90,8 @@ struct TraceReplaySpec {
   double inflate = 1.3;          // target requested GPU / cluster GPU capacity
   bool shuffle = true;
   SourceLocation source;
+  // The files' contents, read by scenario::attach_trace_data (sim/scenario/openb_trace.hpp).
+  std::shared_ptr<const TraceData> data;
 };
 
 // One action at a simulated time (a rollout, a drain, a failure...). The action-specific
@@ -92,6 +105,11 @@ struct TimelineEvent {
   std::string target;  // kind/namespace/name or node name / pool name
   std::map<std::string, std::string> params;
   std::string patch_yaml;  // for `patch`: a strategic-merge-style fragment of the target
+  // setImage/patch/restart of a Deployment: the Deployment as it is after this change (and every
+  // earlier one on the timeline), resolved by the loader; null when not resolved (setImage and
+  // restart then edit the running Deployment's template directly).
+  std::shared_ptr<const Deployment> deployment;
+  std::optional<std::int32_t> replicas;  // the patch sets spec.replicas
   SourceLocation source;
 };
 
@@ -118,6 +136,12 @@ struct SimulationSpec {
   // Kubernetes feature gates (spec.featureGates), e.g. HPAScaleToZero. Only gates gpusim knows
   // are accepted; absent gates take upstream's default.
   std::map<std::string, bool> feature_gates;
+  // Serving (docs/scenario.md "Load", "Autoscaling and metrics", "Node lifecycle"): the load
+  // model per workload, and the HPA, metrics pipeline and node lifecycle controller settings.
+  std::vector<ctrl::WorkloadLoadSpec> load;
+  ctrl::HpaSettings hpa;
+  ctrl::MetricsSettings metrics;
+  ctrl::NodeLifecycleSettings node_lifecycle;
   // Safety caps (bad input must not run forever).
   std::uint64_t max_events = 500'000'000;
   TimeMs max_time_ms = 365LL * 24 * 3600 * 1000;

@@ -148,6 +148,7 @@ struct PyTorchJob {
   std::map<std::string, ReplicaSpec> replica_specs;  // "Master", "Worker"
   std::optional<std::int32_t> min_available;          // runPolicy.schedulingPolicy.minAvailable
   std::string priority_class_name;                    // runPolicy.schedulingPolicy.priorityClass
+  std::optional<std::int64_t> schedule_timeout_s;     // ...schedulingPolicy.scheduleTimeoutSeconds
   std::optional<std::int64_t> active_deadline_s;
   std::int32_t backoff_limit = 6;
   JobStatus status;

@@ -15,6 +15,7 @@
 #include "scenario/object_parser.hpp"
 #include "scenario/scheduler_config_parser.hpp"
 #include "scenario/simulation_parser.hpp"
+#include "scenario/timeline_resolver.hpp"
 
 namespace gpusim::scenario {
 namespace {
@@ -254,6 +255,7 @@ class Loader {
 
   void finish() {
     if (tie_break_) s_.scheduler.tie_break = *tie_break_;
+    resolve_timeline(s_, deployment_sources_, d_);
     check_references(s_, refs_, d_);
   }
 
@@ -350,6 +352,7 @@ class Loader {
     } else if (k == "Deployment") {
       Deployment d = objects_.deployment(object);
       remember("Deployment", d.meta, object);
+      deployment_sources_[d.meta.key()] = DeploymentSource{YAML::Clone(object.node()), object.doc().file()};
       s_.deployments.push_back(std::move(d));
     } else if (k == "ReplicaSet") {
       ReplicaSet rs = objects_.replica_set(object);
@@ -401,6 +404,7 @@ class Loader {
   std::optional<SourceLocation> simulation_at_;
   std::optional<SourceLocation> scheduler_at_;
   std::optional<std::string> tie_break_;
+  std::map<std::string, DeploymentSource> deployment_sources_;  // for the timeline
 };
 
 // Diagnostics in input order: by file (as read), then line and column.

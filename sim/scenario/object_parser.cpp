@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "controllers/cron_schedule.hpp"
 #include "scenario/names.hpp"
 
 namespace gpusim::scenario {
@@ -401,11 +402,25 @@ CronJob ObjectParser::cron_job(const Value& object) {
         .error("must be no more than 52 characters", "the Jobs it creates append 11 characters");
   }
   Fields spec(f.required("spec"));
-  // The schedule's syntax is checked by the CronJob controller's parser; here it must exist.
-  if (auto s = spec.required("schedule", "cron syntax, e.g. \"*/15 * * * *\"").str()) {
+  // The schedule must parse as the API server's cron parser reads it (the CronJob
+  // controller's own parser).
+  const Value schedule = spec.required("schedule", "cron syntax, e.g. \"*/15 * * * *\"");
+  if (auto s = schedule.str()) {
     cj.schedule = *s;
+    std::string why;
+    if (!ctrl::CronSchedule::parse(*s, &why)) {
+      schedule.error("invalid schedule \"" + *s + "\": " + why,
+                     "five fields (minute hour day-of-month month day-of-week), or @hourly, "
+                     "@daily, @weekly, @monthly, @yearly, @every <duration>");
+    }
   }
-  if (auto s = spec.get("timeZone").str()) cj.time_zone = *s;
+  const Value time_zone = spec.get("timeZone");
+  if (auto s = time_zone.str()) {
+    cj.time_zone = *s;
+    if (!s->empty() && *s != "UTC" && *s != "Etc/UTC") {
+      time_zone.warning("time zone \"" + *s + "\" is not simulated: the schedule runs in UTC");
+    }
+  }
   if (auto p = spec.get("concurrencyPolicy")
                    .one_of<ConcurrencyPolicy>({{"Allow", ConcurrencyPolicy::kAllow},
                                                {"Forbid", ConcurrencyPolicy::kForbid},
@@ -510,7 +525,8 @@ PyTorchJob ObjectParser::pytorch_job(const Value& object, ObjectMode mode) {
       pj.priority_class_name = *s;
       refs_.priority_classes.push_back({*s, {}, "PriorityClass", from, pc.location(), pc.path()});
     }
-    sp.ignore({"queue", "minResources", "scheduleTimeoutSeconds"});
+    pj.schedule_timeout_s = non_negative_i64(sp.get("scheduleTimeoutSeconds"));
+    sp.ignore({"queue", "minResources"});
     rp.ignore({"cleanPodPolicy", "ttlSecondsAfterFinished", "managedBy"});
     rp.ignore_with_warning("suspend", "suspending a PyTorchJob");
   }

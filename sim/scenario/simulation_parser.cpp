@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <limits>
 
+#include "engine/timeline.hpp"
 #include "scenario/fields.hpp"
+#include "scenario/serving_parser.hpp"
 #include "scenario/names.hpp"
 #include "scheduler/plugin_registry.hpp"
 
@@ -64,7 +66,7 @@ std::optional<std::int64_t> parse_micros(const Value& v) {
   std::int64_t whole = 0;
   std::size_t digits = 0;
   for (; ok && i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, ++digits) {
-    if (whole > 1'000'000'000'000LL) {
+    if (whole >= 100'000'000'000LL) {  // keeps whole * 10^6 within int64
       v.error("cost is too large");
       return std::nullopt;
     }
@@ -432,10 +434,8 @@ TimelineEvent timeline_event(const Value& v) {
 }  // namespace
 
 const std::vector<std::string>& known_timeline_actions() {
-  // Add an action here when the timeline controller implements it.
-  static const std::vector<std::string> actions{
-      "setImage", "patch", "scale", "cordon", "uncordon", "drain", "fail", "recover", "remove"};
-  return actions;
+  // Exactly the actions the engine's timeline implements.
+  return engine::timeline_actions();
 }
 
 const std::vector<std::string>& known_feature_gates() {
@@ -534,6 +534,7 @@ ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
       s.defaults.job_pod_duration_ms = s.defaults.job_pod_duration->a_ms();
     }
     if (s.defaults.pod_duration) s.defaults.pod_duration_ms = s.defaults.pod_duration->a_ms();
+    parse_lifecycle_defaults(d, s.defaults);
   }
   for (const Value& item : spec.get("arrivals").items()) {
     ArrivalSpec a = arrival(item, objects);
@@ -565,6 +566,7 @@ ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
     }
     s.expectations.push_back(std::move(e));
   }
+  parse_serving(spec, s);
   return out;
 }
 

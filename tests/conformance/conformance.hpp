@@ -40,6 +40,9 @@ void register_all_handlers(HandlerRegistry& registry);
 void register_quantity_handlers(HandlerRegistry& registry);
 void register_scoring_handlers(HandlerRegistry& registry);
 void register_quota_handlers(HandlerRegistry& registry);
+void register_hpa_handlers(HandlerRegistry& registry);
+void register_rolling_handlers(HandlerRegistry& registry);
+void register_toleration_handlers(HandlerRegistry& registry);
 
 // A vector that does not have the shape its kind needs (missing field, wrong type).
 class VectorError : public std::runtime_error {

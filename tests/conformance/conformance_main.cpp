@@ -27,6 +27,9 @@ void register_all_handlers(HandlerRegistry& registry) {
   register_quantity_handlers(registry);
   register_scoring_handlers(registry);
   register_quota_handlers(registry);
+  register_hpa_handlers(registry);
+  register_rolling_handlers(registry);
+  register_toleration_handlers(registry);
 }
 
 void HandlerRegistry::add(std::string kind, Handler handler) {

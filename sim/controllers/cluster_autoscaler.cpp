@@ -1,0 +1,525 @@
+#include "controllers/cluster_autoscaler.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <sstream>
+
+#include "scheduler/framework.hpp"
+
+namespace gpusim::ctrl {
+namespace {
+
+// A what-if copy of (part of) the cluster on which the scheduler's Filter plugins run, as the
+// cluster-autoscaler runs the scheduler framework on a snapshot.
+class WhatIf : public sched::FrameworkHandle {
+ public:
+  WhatIf(const Cluster& real, const sched::Scheduler& scheduler)
+      : real_(real),
+        config_(scheduler.config()),
+        cluster_(loop_, scheduler.seed()),
+        table_(cluster_),
+        rng_(Rng::stream(scheduler.seed(), "autoscaler-whatif")) {
+    cluster_.add_observer(&table_);
+    cluster_.priority_classes = real.priority_classes;
+    cluster_.pod_groups = real.pod_groups;
+    cluster_.namespaces = real.namespaces;
+  }
+
+  const sched::NodeTable& nodes() const override { return table_; }
+  const Cluster& cluster() const override { return cluster_; }
+  sched::ReasonTable& reasons() override { return reasons_; }
+  Rng& rng() override { return rng_; }
+  std::uint64_t seed() const override { return 0; }
+
+  NodeId add_node(Node n) { return cluster_.add_node(std::move(n)); }
+  void remove_node(NodeId n) { cluster_.remove_node(n); }
+
+  // A copy of a real pod (same name, owner, template, priority), not bound.
+  PodId copy_pod(const Pod& p) {
+    Pod c;
+    c.name = p.name;
+    c.namespace_ = p.namespace_;
+    c.owner = p.owner;
+    c.index = p.index;
+    c.tmpl = p.tmpl;
+    c.status.priority = p.status.priority;
+    CreateResult r = cluster_.create_pod(std::move(c));
+    if (!r.ok()) throw std::logic_error("what-if copy of " + p.key() + ": " + r.error);
+    return r.id;
+  }
+
+  // Places a copied pod on the first of `candidates` its Filter plugins accept.
+  bool place(PodId id, const std::vector<NodeId>& candidates) {
+    const Pod& p = cluster_.pod(id);
+    sched::Framework* fw = framework(p.spec().scheduler_name);
+    if (fw == nullptr) return false;
+    std::vector<sched::NodeIndex> cand;
+    for (NodeId n : candidates) {
+      if (cluster_.node_exists(n)) cand.push_back(n);
+    }
+    if (cand.empty()) return false;
+    const std::vector<sched::NodeIndex> feasible = fw->feasible_nodes(fw->pod_info(id), cand);
+    for (sched::NodeIndex n : feasible) {
+      std::vector<std::int32_t> devices;
+      const auto& gpu = p.resources().gpu;
+      if (gpu.count > 0 &&
+          !sched::default_select_gpus(gpu, table_.gpu_free(n), table_.gpu_count(n), devices)) {
+        continue;
+      }
+      cluster_.bind(id, n, std::move(devices));
+      return true;
+    }
+    return false;
+  }
+
+  Cluster& mutable_cluster() { return cluster_; }
+
+ private:
+  sched::Framework* framework(const std::string& scheduler_name) {
+    auto it = frameworks_.find(scheduler_name);
+    if (it != frameworks_.end()) return it->second.get();
+    for (const auto& profile : config_.profiles) {
+      if (profile.scheduler_name == scheduler_name) {
+        auto fw = std::make_unique<sched::Framework>(profile, config_, *this);
+        return frameworks_.emplace(scheduler_name, std::move(fw)).first->second.get();
+      }
+    }
+    return nullptr;
+  }
+
+  const Cluster& real_;
+  const sched::SchedulerConfig& config_;
+  EventLoop loop_;
+  Cluster cluster_;
+  sched::NodeTable table_;
+  sched::ReasonTable reasons_;
+  Rng rng_;
+  std::map<std::string, std::unique_ptr<sched::Framework>> frameworks_;
+};
+
+Node hypothetical(const NodeGroup& g, const std::string& name) {
+  Node n = g.node_template;
+  n.meta.name = name;
+  n.meta.labels["kubernetes.io/hostname"] = name;
+  n.pool = g.name;
+  n.taints.erase(std::remove_if(n.taints.begin(), n.taints.end(),
+                                [](const Taint& t) { return t.key == kToBeDeletedTaint; }),
+                 n.taints.end());
+  return n;
+}
+
+bool is_being_deleted(const Node& n) {
+  return std::any_of(n.taints.begin(), n.taints.end(),
+                     [](const Taint& t) { return t.key == kToBeDeletedTaint; });
+}
+
+std::string percent(double v) {
+  std::ostringstream s;
+  s.precision(2);
+  s << std::fixed << v;
+  return s.str();
+}
+
+}  // namespace
+
+ClusterAutoscaler::ClusterAutoscaler(Cluster& cluster, EventLoop& loop,
+                                     const sched::Scheduler& scheduler,
+                                     std::vector<NodeGroup> groups, NodeFactory add_node,
+                                     AutoscalerOptions options)
+    : cluster_(cluster),
+      loop_(loop),
+      scheduler_(scheduler),
+      groups_(std::move(groups)),
+      add_node_(std::move(add_node)),
+      options_(options) {
+  for (const auto& g : groups_)
+    stats_[g.name];
+}
+
+ClusterAutoscaler::~ClusterAutoscaler() = default;
+
+const NodeGroupStats& ClusterAutoscaler::stats(const std::string& group) const {
+  static const NodeGroupStats kNone;
+  auto it = stats_.find(group);
+  return it == stats_.end() ? kNone : it->second;
+}
+
+std::int32_t ClusterAutoscaler::size(const std::string& group) const {
+  std::int32_t n = 0;
+  for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
+    if (cluster_.node_exists(id) && cluster_.node(id).pool == group) ++n;
+  }
+  return n;
+}
+
+const NodeGroup* ClusterAutoscaler::group_of(const Node& n) const {
+  for (const auto& g : groups_) {
+    if (g.name == n.pool) return &g;
+  }
+  return nullptr;
+}
+
+void ClusterAutoscaler::start() {
+  schedule_scan(false);
+}
+
+void ClusterAutoscaler::schedule_scan(bool prompted) {
+  if (loop_.pending(scan_event_)) {
+    if (!prompted || scan_foreground_) return;
+    loop_.cancel(scan_event_);  // a background scan becomes a foreground one
+  }
+  scan_foreground_ = prompted;
+  const TimeMs at = loop_.now() + options_.scan_interval_ms;
+  auto fn = [this] { scan(); };
+  scan_event_ = prompted ? loop_.at(at, EventPriority::kController, fn)
+                         : loop_.at_background(at, EventPriority::kController, fn);
+}
+
+void ClusterAutoscaler::on_event(const ClusterEvent& e) {
+  if (e.type == "FailedScheduling" && e.kind == "Pod") schedule_scan(true);
+}
+
+void ClusterAutoscaler::on_pod_released(PodId, NodeId node) {
+  if (draining_.count(node)) finish_drains();
+}
+
+void ClusterAutoscaler::on_pod_deleted(PodId id) {
+  const Pod& p = cluster_.pod(id);
+  if (p.bound() && draining_.count(p.status.node)) {
+    // The deleted pod is still listed on the node; finish once the store has dropped it.
+    loop_.at(loop_.now(), EventPriority::kController, [this] { finish_drains(); });
+  }
+}
+
+std::vector<PodId> ClusterAutoscaler::unschedulable_pods() const {
+  std::vector<PodId> out;
+  cluster_.for_each_pod([&](PodId id, const Pod& p) {
+    if (p.bound() || p.terminal() || p.deletion_ms) return;
+    if (p.status.scheduling_attempts == 0 || !p.status.nominated_node.empty()) return;
+    if (scheduler_.waiting_node(id)) return;
+    out.push_back(id);
+  });
+  std::stable_sort(out.begin(), out.end(), [&](PodId a, PodId b) {
+    return cluster_.pod(a).status.priority > cluster_.pod(b).status.priority;
+  });
+  return out;
+}
+
+ClusterAutoscaler::Estimate ClusterAutoscaler::estimate(const NodeGroup& group,
+                                                        const std::vector<PodId>& pending) const {
+  Estimate e;
+  WhatIf w(cluster_, scheduler_);
+  // Every pending pod exists in the copy before any is tried: a gang's PreFilter counts them.
+  std::vector<std::pair<PodId, PodId>> copies;
+  for (PodId p : pending)
+    copies.emplace_back(p, w.copy_pod(cluster_.pod(p)));
+  std::vector<NodeId> nodes;
+  const NodeGroupStats& st = stats(group.name);
+  for (std::int32_t i = 0; i < st.upcoming; ++i) {
+    nodes.push_back(w.add_node(hypothetical(group, group.name + "-upcoming-" + std::to_string(i))));
+  }
+  const std::int32_t room = group.max_size - size(group.name) - st.upcoming;
+  std::set<const PodTemplate*> never_fits;
+  for (const auto& [real, copy] : copies) {
+    const PodTemplate* t = cluster_.pod(real).tmpl.get();
+    if (never_fits.count(t)) continue;
+    if (w.place(copy, nodes)) {
+      e.helped.push_back(real);
+      continue;
+    }
+    if (e.new_nodes >= room) continue;
+    const NodeId n =
+        w.add_node(hypothetical(group, group.name + "-new-" + std::to_string(e.new_nodes)));
+    if (w.place(copy, {n})) {
+      nodes.push_back(n);
+      ++e.new_nodes;
+      e.helped.push_back(real);
+    } else {
+      // Not even an empty node of this group takes it (taints, selectors, size).
+      w.remove_node(n);
+      never_fits.insert(t);
+    }
+  }
+  return e;
+}
+
+void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
+  const NodeGroup* best = nullptr;
+  Estimate best_e;
+  bool any_room = false;
+  for (const auto& g : groups_) {
+    if (size(g.name) + stats(g.name).upcoming >= g.max_size && stats(g.name).upcoming == 0)
+      continue;
+    any_room = true;
+    Estimate e = estimate(g, pending);
+    if (e.helped.empty()) continue;
+    const bool better = best == nullptr || e.helped.size() > best_e.helped.size() ||
+                        (e.helped.size() == best_e.helped.size() &&
+                         g.cost_per_hour_micros < best->cost_per_hour_micros);
+    if (better) {
+      best = &g;
+      best_e = std::move(e);
+    }
+  }
+  std::set<PodId> helped(best_e.helped.begin(), best_e.helped.end());
+  for (PodId p : pending) {
+    if (helped.count(p)) continue;
+    const Pod& pod = cluster_.pod(p);
+    if (!not_triggered_.insert(pod.uid).second) continue;
+    cluster_.emit(ClusterEvent{0,
+                               "NotTriggerScaleUp",
+                               "Pod",
+                               pod.key(),
+                               {},
+                               any_room
+                                   ? "pod didn't trigger scale-up: no node group can fit it"
+                                   : "pod didn't trigger scale-up: max node group size reached",
+                               false});
+  }
+  if (best == nullptr || best_e.new_nodes == 0) return;
+  NodeGroupStats& st = stats_[best->name];
+  const std::int32_t current = size(best->name) + st.upcoming;
+  st.upcoming += best_e.new_nodes;
+  ++st.scale_ups;
+  last_scale_up_ms_ = loop_.now();
+  const std::string change = best->name + " " + std::to_string(current) + "->" +
+                             std::to_string(current + best_e.new_nodes) +
+                             " (max: " + std::to_string(best->max_size) + ")";
+  cluster_.emit(ClusterEvent{0,
+                             "ScaledUpGroup",
+                             "NodePool",
+                             best->name,
+                             {},
+                             "Scale-up: setting group " + change + ", " +
+                                 std::to_string(best_e.helped.size()) + " pod(s) to schedule",
+                             false});
+  for (PodId p : best_e.helped) {
+    cluster_.emit(ClusterEvent{0,
+                               "TriggeredScaleUp",
+                               "Pod",
+                               cluster_.pod(p).key(),
+                               {},
+                               "pod triggered scale-up: [{" + change + "}]",
+                               false});
+  }
+  const std::string name = best->name;
+  for (std::int32_t i = 0; i < best_e.new_nodes; ++i) {
+    loop_.after(best->provisioning_delay_ms, EventPriority::kApi, [this, name] {
+      NodeGroupStats& s = stats_[name];
+      --s.upcoming;
+      ++s.nodes_added;
+      add_node_(name);
+    });
+  }
+}
+
+double ClusterAutoscaler::utilization(const Node& n) const {
+  if (!n.gpus.empty()) {
+    std::int64_t used = 0;
+    for (const auto& d : n.gpus)
+      used += d.used_milli;
+    return static_cast<double>(used) / (1000.0 * static_cast<double>(n.gpus.size()));
+  }
+  double u = 0;
+  for (std::string_view r : {kCpu, kMemory}) {
+    const std::int64_t alloc = n.allocatable_units.get(r);
+    if (alloc > 0)
+      u = std::max(u, static_cast<double>(n.requested.get(r)) / static_cast<double>(alloc));
+  }
+  return u;
+}
+
+bool ClusterAutoscaler::pods_can_move(NodeId node, std::string* why) const {
+  const Node& n = cluster_.node(node);
+  std::map<std::string, std::int64_t> budget;
+  for (const auto& [key, pdb] : cluster_.pdbs)
+    budget[key] = pdb.disruptions_allowed;
+  std::vector<PodId> moving;
+  for (PodId id : n.pods) {
+    const Pod& p = cluster_.pod(id);
+    if (p.terminal() || p.deletion_ms) continue;
+    if (!p.owner) {
+      if (why) *why = "pod " + p.key() + " is not replicated";
+      return false;
+    }
+    if (const std::string* v = p.annotations().count(kSafeToEvictAnnotation)
+                                   ? &p.annotations().find(kSafeToEvictAnnotation)->second
+                                   : nullptr;
+        v && *v == "false") {
+      if (why) *why = "pod " + p.key() + " is annotated safe-to-evict: false";
+      return false;
+    }
+    for (const auto& [key, pdb] : cluster_.pdbs) {
+      if (pdb.meta.namespace_ != p.namespace_ || pdb.selector.empty() ||
+          !pdb.selector.matches(p.labels())) {
+        continue;
+      }
+      if (--budget[key] < 0) {
+        if (why) *why = "not enough pod disruption budget to move " + p.key() + " (" + key + ")";
+        return false;
+      }
+    }
+    moving.push_back(id);
+  }
+  if (moving.empty()) return true;
+  // The pods must fit on the other nodes, as they are now.
+  WhatIf w(cluster_, scheduler_);
+  std::vector<NodeId> targets;
+  for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
+    if (!cluster_.node_exists(id) || id == node) continue;
+    const Node& other = cluster_.node(id);
+    if (draining_.count(id) || is_being_deleted(other) || !other.ready) continue;
+    Node copy = other;
+    const NodeId c = w.add_node(std::move(copy));
+    targets.push_back(c);
+    for (PodId pid : other.pods) {
+      const Pod& p = cluster_.pod(pid);
+      const PodId cp = w.copy_pod(p);
+      w.mutable_cluster().bind(cp, c, p.status.gpu_devices);
+    }
+  }
+  std::vector<PodId> copies;
+  for (PodId id : moving)
+    copies.push_back(w.copy_pod(cluster_.pod(id)));
+  for (std::size_t i = 0; i < copies.size(); ++i) {
+    if (!w.place(copies[i], targets)) {
+      if (why) *why = "pod " + cluster_.pod(moving[i]).key() + " cannot be scheduled elsewhere";
+      return false;
+    }
+  }
+  return true;
+}
+
+void ClusterAutoscaler::start_drain(NodeId id, bool empty) {
+  Node& n = cluster_.node(id);
+  draining_.insert(id);
+  unneeded_since_.erase(id);
+  n.taints.push_back(Taint{kToBeDeletedTaint, std::to_string(loop_.now() / 1000),
+                           TaintEffect::kNoSchedule, loop_.now()});
+  cluster_.node_changed(id);
+  std::string pods;
+  const std::vector<PodId> on_node = n.pods;
+  for (PodId p : on_node) {
+    const Pod& pod = cluster_.pod(p);
+    if (pod.terminal() || pod.deletion_ms) continue;
+    pods += (pods.empty() ? "" : ",") + pod.name;
+  }
+  cluster_.emit(ClusterEvent{0, "ScaleDown", "Node", n.name(), n.name(),
+                             std::string("Scale-down: removing ") + (empty ? "empty " : "") +
+                                 "node " + n.name() + ", utilization " + percent(utilization(n)) +
+                                 (pods.empty() ? "" : ", pods to reschedule: " + pods),
+                             false});
+  for (PodId p : on_node) {
+    if (!cluster_.pod_exists(p)) continue;
+    Pod& pod = cluster_.pod(p);
+    if (pod.terminal() || pod.deletion_ms) continue;
+    cluster_.emit(ClusterEvent{0, "ScaleDown", "Pod", pod.key(), n.name(),
+                               "deleting pod for node scale down", false});
+    cluster_.request_deletion(p);
+  }
+  finish_drains();
+}
+
+void ClusterAutoscaler::finish_drains() {
+  std::vector<NodeId> done;
+  for (NodeId id : draining_) {
+    if (!cluster_.node_exists(id)) {
+      done.push_back(id);
+      continue;
+    }
+    if (cluster_.node(id).pods.empty()) done.push_back(id);
+  }
+  for (NodeId id : done) {
+    draining_.erase(id);
+    if (!cluster_.node_exists(id)) continue;
+    const std::string name = cluster_.node(id).name();
+    const std::string pool = cluster_.node(id).pool;
+    cluster_.remove_node(id);
+    ++stats_[pool].nodes_removed;
+    cluster_.emit(ClusterEvent{0, "ScaleDownDone", "NodePool", pool, name,
+                               "Scale-down: node " + name + " removed", false});
+  }
+}
+
+void ClusterAutoscaler::scale_down() {
+  const TimeMs now = loop_.now();
+  std::map<std::string, std::int32_t> removable;  // per group: how many may still go
+  for (const auto& g : groups_) {
+    std::int32_t live = 0;
+    for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
+      if (cluster_.node_exists(id) && cluster_.node(id).pool == g.name && !draining_.count(id))
+        ++live;
+    }
+    removable[g.name] = std::max(0, live - g.min_size);
+  }
+  struct Candidate {
+    NodeId id;
+    double util;
+    bool empty;
+  };
+  std::vector<Candidate> candidates;
+  for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
+    if (!cluster_.node_exists(id) || draining_.count(id)) {
+      unneeded_since_.erase(id);
+      continue;
+    }
+    const Node& n = cluster_.node(id);
+    const NodeGroup* g = group_of(n);
+    const std::string* disabled = n.meta.annotation(kScaleDownDisabledAnnotation);
+    if (g == nullptr || (disabled && *disabled == "true") || !n.ready) {
+      unneeded_since_.erase(id);
+      continue;
+    }
+    const double u = utilization(n);
+    if (u >= g->scale_down_utilization_threshold) {
+      unneeded_since_.erase(id);
+      continue;
+    }
+    const TimeMs since = unneeded_since_.emplace(id, now).first->second;
+    if (now - since < g->scale_down_unneeded_ms) continue;
+    bool empty = true;
+    for (PodId p : n.pods)
+      empty = empty && (cluster_.pod(p).terminal() || cluster_.pod(p).deletion_ms);
+    candidates.push_back(Candidate{id, u, empty});
+  }
+  if (last_scale_up_ms_ >= 0 && now - last_scale_up_ms_ < options_.scale_down_delay_after_add_ms)
+    return;
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) {
+                     if (a.empty != b.empty) return a.empty;
+                     return a.util < b.util;
+                   });
+  std::int32_t empties = 0;
+  bool moved_one = false;
+  for (const Candidate& c : candidates) {
+    const std::string pool = cluster_.node(c.id).pool;
+    if (removable[pool] <= 0) continue;
+    if (c.empty) {
+      if (empties >= options_.max_empty_bulk_delete) continue;
+      ++empties;
+      --removable[pool];
+      start_drain(c.id, true);
+    } else if (!moved_one) {
+      std::string why;
+      if (!pods_can_move(c.id, &why)) continue;
+      moved_one = true;
+      --removable[pool];
+      start_drain(c.id, false);
+    }
+  }
+}
+
+void ClusterAutoscaler::scan() {
+  finish_drains();
+  const std::vector<PodId> pending = unschedulable_pods();
+  if (!pending.empty()) scale_up(pending);
+  scale_down();
+  // Keep the run alive while nodes are coming or going, or while pods wait for a scale-up that
+  // may still happen; otherwise scan in the background.
+  bool busy = !draining_.empty();
+  for (const auto& [name, s] : stats_)
+    busy = busy || s.upcoming > 0;
+  schedule_scan(busy);
+}
+
+}  // namespace gpusim::ctrl

@@ -1,0 +1,349 @@
+#include "controllers/pytorch_job_controller.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "core/duration.hpp"
+
+namespace gpusim::ctrl {
+namespace {
+
+constexpr const char* kDurationAnnotation = "gpusim.io/duration";
+
+bool has_condition(const JobStatus& s, const char* type) {
+  return std::any_of(s.conditions.begin(), s.conditions.end(),
+                     [&](const Condition& c) { return c.type == type && c.status == "True"; });
+}
+
+void set_condition(JobStatus& s, Condition c) {
+  // The training operator keeps one condition per type; a new Running/Restarting/Succeeded/
+  // Failed condition turns the others' status False.
+  for (auto& existing : s.conditions) {
+    if (existing.type == c.type) {
+      existing = c;
+    } else if (c.status == "True" && existing.type != "Created") {
+      existing.status = "False";
+    }
+  }
+  if (std::none_of(s.conditions.begin(), s.conditions.end(),
+                   [&](const Condition& e) { return e.type == c.type; })) {
+    s.conditions.push_back(std::move(c));
+  }
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+bool pytorch_job_finished(const PyTorchJob& job) {
+  return has_condition(job.status, "Succeeded") || has_condition(job.status, "Failed");
+}
+
+PyTorchJobController::PyTorchJobController(Cluster& cluster, EventLoop& loop, std::uint64_t seed,
+                                           DurationDistribution default_duration)
+    : cluster_(cluster),
+      loop_(loop),
+      durations_(Rng::stream(seed, "pytorchjob-durations")),
+      default_duration_(default_duration),
+      reconciler_(loop, [this](const std::string& k) { sync(k); }) {}
+
+void PyTorchJobController::on_object_changed(std::string_view kind, const std::string& key) {
+  if (kind == "PyTorchJob") reconciler_.enqueue(key);
+}
+
+void PyTorchJobController::on_pod_updated(PodId id) {
+  const Pod& p = cluster_.pod(id);
+  if (p.owner && p.owner->kind == "PyTorchJob") {
+    reconciler_.enqueue(p.namespace_ + "/" + p.owner->name);
+  }
+}
+
+void PyTorchJobController::on_pod_deleted(PodId id) {
+  const Pod& p = cluster_.pod(id);
+  if (!p.owner || p.owner->kind != "PyTorchJob") return;
+  const std::string key = p.namespace_ + "/" + p.owner->name;
+  State& st = state_[key];
+  if (!st.self_deleted.erase(p.uid) && !p.terminal()) {
+    // Evicted, preempted or its node went away: the gang lost a member.
+    ++st.lost;
+    auto it = p.labels().find(kTrainingReplicaTypeLabel);
+    st.lost_type = it == p.labels().end() ? "" : it->second;
+  }
+  reconciler_.enqueue(key);
+}
+
+void PyTorchJobController::wake_at(const std::string& key, State& st, TimeMs at) {
+  if (loop_.pending(st.timer)) {
+    if (st.timer_at <= at) return;
+    loop_.cancel(st.timer);
+  }
+  st.timer_at = at;
+  st.timer = loop_.at_background(at, EventPriority::kController, [this, key] {
+    auto it = state_.find(key);
+    if (it != state_.end()) it->second.timer_at = kForever;
+    reconciler_.enqueue(key);
+  });
+}
+
+void PyTorchJobController::ensure_pod_group(const PyTorchJob& job, const std::string& key) {
+  if (cluster_.pod_groups.count(key)) return;
+  std::int32_t total = 0;
+  for (const auto& [type, spec] : job.replica_specs)
+    total += spec.replicas;
+  PodGroup g;
+  g.meta.name = job.meta.name;
+  g.meta.namespace_ = job.meta.namespace_;
+  g.meta.uid = cluster_.next_uid();
+  g.meta.creation_ms = loop_.now();
+  g.meta.owner = OwnerReference{"PyTorchJob", job.meta.name, job.meta.uid, true};
+  g.min_member = job.min_available.value_or(total);
+  g.schedule_timeout_s = job.schedule_timeout_s;
+  cluster_.pod_groups[key] = std::move(g);
+  cluster_.object_changed("PodGroup", key);
+}
+
+std::shared_ptr<const PodTemplate> PyTorchJobController::template_for(const PyTorchJob& job,
+                                                                      State& st,
+                                                                      const std::string& type) {
+  if (!st.templates_built) {
+    st.templates_built = true;
+    // One run time per attempt, shared by every replica: the gang trains together.
+    std::optional<DurationDistribution> dist;
+    for (const auto& [t, s] : job.replica_specs) {
+      if (!s.tmpl) continue;
+      if (auto a = s.tmpl->annotations.find(kDurationAnnotation); a != s.tmpl->annotations.end()) {
+        dist = DurationDistribution::parse(a->second);
+        if (dist) break;
+      }
+    }
+    const TimeMs run = (dist ? *dist : default_duration_).sample(durations_);
+    for (const auto& [t, s] : job.replica_specs) {
+      if (!s.tmpl) continue;
+      PodTemplate pt = *s.tmpl;
+      pt.labels[kTrainingJobNameLabel] = job.meta.name;
+      pt.labels[kTrainingReplicaTypeLabel] = lower(t);
+      pt.labels[kPodGroupLabel] = job.meta.name;
+      pt.spec.restart_policy = s.restart_policy;
+      if (pt.spec.priority_class_name.empty())
+        pt.spec.priority_class_name = job.priority_class_name;
+      pt.annotations[kDurationAnnotation] = format_duration(run);
+      st.templates[t] = make_template(std::move(pt));
+    }
+  }
+  auto it = st.templates.find(type);
+  return it == st.templates.end() ? nullptr : it->second;
+}
+
+void PyTorchJobController::delete_pods(PyTorchJob& job, State& st) {
+  const std::vector<PodId> pods = cluster_.pods_of(job.meta.uid);
+  for (PodId id : pods) {
+    const Pod& p = cluster_.pod(id);
+    if (p.deletion_ms) continue;
+    st.self_deleted.insert(p.uid);
+    cluster_.request_deletion(id);
+  }
+}
+
+void PyTorchJobController::fail(PyTorchJob& job, State& st, const std::string& key,
+                                const std::string& reason, const std::string& message) {
+  set_condition(job.status, Condition{"Failed", "True", reason, message, loop_.now()});
+  job.status.completion_ms = loop_.now();
+  // Running pods are cleaned up; finished ones stay for inspection.
+  for (PodId id : std::vector<PodId>(cluster_.pods_of(job.meta.uid))) {
+    const Pod& p = cluster_.pod(id);
+    if (p.terminal() || p.deletion_ms) continue;
+    st.self_deleted.insert(p.uid);
+    cluster_.request_deletion(id);
+  }
+  cluster_.emit(ClusterEvent{0, reason, "PyTorchJob", key, {}, message, true});
+  cluster_.object_changed("PyTorchJobStatus", key);
+}
+
+void PyTorchJobController::sync(const std::string& key) {
+  auto it = cluster_.pytorch_jobs.find(key);
+  if (it == cluster_.pytorch_jobs.end()) {
+    state_.erase(key);
+    return;
+  }
+  PyTorchJob& job = it->second;
+  State& st = state_[key];
+  if (pytorch_job_finished(job)) return;
+  const TimeMs now = loop_.now();
+  const std::string who = "PyTorchJob " + job.meta.name;
+  if (!job.status.start_ms) {
+    job.status.start_ms = now;
+    set_condition(job.status,
+                  Condition{"Created", "True", "PyTorchJobCreated", who + " is created.", now});
+  }
+  ensure_pod_group(job, key);
+
+  if (job.active_deadline_s) {
+    const TimeMs deadline = *job.status.start_ms + *job.active_deadline_s * 1000;
+    if (now >= deadline) {
+      fail(job, st, key, "DeadlineExceeded",
+           who + " has failed because it was active longer than specified deadline");
+      return;
+    }
+    if (!loop_.pending(st.timer) || st.timer_at > deadline) {
+      if (loop_.pending(st.timer)) loop_.cancel(st.timer);
+      st.timer_at = deadline;
+      st.timer = loop_.at(deadline, EventPriority::kController, [this, key] {
+        auto s = state_.find(key);
+        if (s != state_.end()) s->second.timer_at = kForever;
+        reconciler_.enqueue(key);
+      });
+    }
+  }
+
+  const std::vector<PodId> pods = cluster_.pods_of(job.meta.uid);
+  if (st.restarting) {
+    // The whole gang restarts: wait until every old pod is gone (the names are reused).
+    if (!pods.empty()) return;
+    st.restarting = false;
+    ++st.attempt;
+    st.templates.clear();
+    st.templates_built = false;
+  }
+
+  std::map<std::string, const Pod*> by_name;
+  std::int32_t failed = st.lost;
+  std::string failed_type = st.lost_type;
+  std::int32_t active = 0, succeeded = 0;
+  for (PodId id : pods) {
+    const Pod& p = cluster_.pod(id);
+    by_name[p.name] = &p;
+    if (p.status.phase == PodPhase::kFailed) {
+      ++failed;
+      auto t = p.labels().find(kTrainingReplicaTypeLabel);
+      if (t != p.labels().end()) failed_type = t->second;
+    } else if (p.status.phase == PodPhase::kSucceeded) {
+      ++succeeded;
+    } else if (!p.deletion_ms) {
+      ++active;
+    }
+  }
+  st.lost = 0;
+  job.status.active = active;
+  job.status.succeeded = succeeded;
+
+  if (failed > 0) {
+    job.status.failed += failed;
+    const std::string why = std::to_string(failed) + " " + failed_type + " replica(s) failed.";
+    if (st.attempt >= job.backoff_limit) {
+      fail(job, st, key, "BackoffLimitExceeded",
+           who + " has failed because it has reached the specified backoff limit (" + why + ")");
+      return;
+    }
+    set_condition(job.status, Condition{"Restarting", "True", "PyTorchJobRestarting",
+                                        who + " is restarting because " + why, now});
+    cluster_.emit(ClusterEvent{0,
+                               "PyTorchJobRestarting",
+                               "PyTorchJob",
+                               key,
+                               {},
+                               who + " is restarting because " + why,
+                               true});
+    delete_pods(job, st);
+    st.restarting = true;
+    cluster_.object_changed("PyTorchJobStatus", key);
+    if (cluster_.pods_of(job.meta.uid).empty()) reconciler_.enqueue(key);
+    return;
+  }
+
+  // Success: the Master finished (or, without a Master, every Worker).
+  const auto master = job.replica_specs.find("Master");
+  bool done = false;
+  if (master != job.replica_specs.end()) {
+    auto m = by_name.find(job.meta.name + "-master-0");
+    done = m != by_name.end() && m->second->status.phase == PodPhase::kSucceeded;
+  } else {
+    std::int32_t want = 0;
+    for (const auto& [type, spec] : job.replica_specs)
+      want += spec.replicas;
+    done = want > 0 && succeeded >= want;
+  }
+  if (done) {
+    set_condition(job.status, Condition{"Succeeded", "True", "PyTorchJobSucceeded",
+                                        who + " is successfully completed.", now});
+    job.status.completion_ms = now;
+    for (PodId id : pods) {
+      const Pod& p = cluster_.pod(id);
+      if (p.terminal() || p.deletion_ms) continue;
+      st.self_deleted.insert(p.uid);
+      cluster_.request_deletion(id);
+    }
+    cluster_.emit(ClusterEvent{
+        0,
+        "PyTorchJobSucceeded",
+        "PyTorchJob",
+        key,
+        {},
+        "PyTorchJob " + job.meta.namespace_ + "/" + job.meta.name + " successfully completed.",
+        false});
+    cluster_.object_changed("PyTorchJobStatus", key);
+    return;
+  }
+
+  // Create the missing replicas, Master first; the first rejected create ends the round.
+  bool created_all = true;
+  for (const auto& [type, spec] : job.replica_specs) {
+    for (std::int32_t i = 0; i < spec.replicas && created_all; ++i) {
+      const std::string name = job.meta.name + "-" + lower(type) + "-" + std::to_string(i);
+      if (by_name.count(name)) continue;
+      Pod pod;
+      pod.name = name;
+      pod.namespace_ = job.meta.namespace_;
+      pod.owner = OwnerReference{"PyTorchJob", job.meta.name, job.meta.uid, true};
+      pod.index = i;
+      pod.tmpl = template_for(job, st, type);
+      if (!pod.tmpl) continue;
+      CreateResult r = cluster_.create_pod(std::move(pod));
+      if (!r.ok()) {
+        created_all = false;
+        cluster_.emit(ClusterEvent{
+            0, "FailedCreatePod", "PyTorchJob", key, {}, "Error creating: " + r.error, true});
+      } else {
+        ++job.status.active;
+        cluster_.emit(ClusterEvent{
+            0, "SuccessfulCreatePod", "PyTorchJob", key, {}, "Created pod: " + name, false});
+      }
+    }
+  }
+  if (!created_all) {
+    // The work queue's rate limiter: 5 ms doubling per failure, at most 1000 s.
+    const int f = st.create_errors++;
+    wake_at(key, st, now + std::min<TimeMs>(1'000'000, TimeMs{5} << std::min(f, 20)));
+  } else {
+    st.create_errors = 0;
+  }
+
+  // Running once every replica runs.
+  std::int32_t want = 0;
+  for (const auto& [type, spec] : job.replica_specs)
+    want += spec.replicas;
+  std::int32_t running = 0;
+  for (PodId id : cluster_.pods_of(job.meta.uid)) {
+    running += cluster_.pod(id).status.phase == PodPhase::kRunning ? 1 : 0;
+  }
+  if (running == want && !has_condition(job.status, "Running")) {
+    set_condition(job.status,
+                  Condition{"Running", "True", "PyTorchJobRunning", who + " is running.", now});
+    cluster_.object_changed("PyTorchJobStatus", key);
+  }
+  if (auto g = cluster_.pod_groups.find(key); g != cluster_.pod_groups.end()) {
+    std::int32_t scheduled = 0;
+    for (PodId id : cluster_.pods_of(job.meta.uid))
+      scheduled += cluster_.pod(id).bound() ? 1 : 0;
+    g->second.status.scheduled = scheduled;
+    g->second.status.phase = running >= g->second.min_member ? "Running"
+                             : scheduled > 0                 ? "Scheduling"
+                                                             : "Pending";
+  }
+}
+
+}  // namespace gpusim::ctrl

@@ -1,0 +1,77 @@
+#pragma once
+// The training-operator's PyTorchJob controller (kubeflow.org/v1), for gang-scheduled
+// distributed training:
+// - creates a PodGroup (minMember = runPolicy.schedulingPolicy.minAvailable, else every replica)
+//   and the pods <job>-master-0, <job>-worker-<i>, labelled into the group so the Coscheduling
+//   plugin binds them all together or not at all;
+// - all pods of one attempt run equally long: a gpusim.io/duration distribution (or the Job
+//   default) is drawn once per attempt from Rng::stream(seed, "pytorchjob-durations");
+// - succeeds when the Master succeeds (all Workers when there is no Master) and then deletes
+//   the pods still running; a failed or lost pod (evicted, preempted, node gone) restarts the
+//   whole gang (distributed training cannot continue without it) until backoffLimit restarts,
+//   then the job fails; activeDeadlineSeconds fails it too;
+// - pod creations the API rejects (quota) are retried with the work queue's back-off (5 ms
+//   doubling to 1000 s), stopping at the first error of a round, as the operator does.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "controllers/reconciler.hpp"
+#include "core/distribution.hpp"
+#include "core/rng.hpp"
+#include "model/cluster.hpp"
+
+namespace gpusim::ctrl {
+
+inline constexpr const char* kTrainingJobNameLabel = "training.kubeflow.org/job-name";
+inline constexpr const char* kTrainingReplicaTypeLabel = "training.kubeflow.org/replica-type";
+
+class PyTorchJobController : public ClusterObserver {
+ public:
+  // `default_duration`: how long training pods run when their template has no
+  // gpusim.io/duration (the Simulation's Job default).
+  PyTorchJobController(Cluster& cluster, EventLoop& loop, std::uint64_t seed,
+                       DurationDistribution default_duration);
+
+  void on_object_changed(std::string_view kind, const std::string& key) override;
+  void on_pod_updated(PodId id) override;
+  void on_pod_deleted(PodId id) override;
+
+ private:
+  struct State {
+    std::int32_t attempt = 0;
+    bool restarting = false;  // old pods are being deleted before the gang is recreated
+    // Per replica type, for the current attempt (labels, restart policy, drawn run time).
+    std::map<std::string, std::shared_ptr<const PodTemplate>> templates;
+    bool templates_built = false;
+    std::set<std::uint64_t> self_deleted;
+    std::int32_t lost = 0;  // pods that vanished before finishing (not deleted by us)
+    std::string lost_type;
+    std::int32_t create_errors = 0;
+    EventLoop::EventId timer{};
+    TimeMs timer_at = kForever;
+  };
+
+  void sync(const std::string& key);
+  void fail(PyTorchJob& job, State& st, const std::string& key, const std::string& reason,
+            const std::string& message);
+  void delete_pods(PyTorchJob& job, State& st);
+  void ensure_pod_group(const PyTorchJob& job, const std::string& key);
+  std::shared_ptr<const PodTemplate> template_for(const PyTorchJob& job, State& st,
+                                                  const std::string& type);
+  void wake_at(const std::string& key, State& st, TimeMs at);
+
+  Cluster& cluster_;
+  EventLoop& loop_;
+  Rng durations_;
+  DurationDistribution default_duration_;
+  Reconciler reconciler_;
+  std::map<std::string, State> state_;
+};
+
+bool pytorch_job_finished(const PyTorchJob& job);
+
+}  // namespace gpusim::ctrl

@@ -1,0 +1,60 @@
+#pragma once
+// Node pools over time and what they cost: pools.csv (per sample and pool: t_ms,pool,nodes,
+// nodes_ready,gpus,gpu_allocated_milli,cost_micros, the cost accrued since t=0 in millionths of
+// the currency unit) and summary.json sections "pools" (node-hours, cost, scale-ups and
+// removals per pool) and "cost" (the total). Cost is node-hours times the pool's costPerHour,
+// integrated over every node's lifetime.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "controllers/cluster_autoscaler.hpp"
+#include "core/event_loop.hpp"
+#include "engine/simulation.hpp"
+#include "engine/simulation_spec.hpp"
+#include "model/cluster.hpp"
+
+namespace gpusim::engine {
+
+class PoolOutput : public OutputContributor, public ClusterObserver {
+ public:
+  // `autoscaler` may be null (no autoscaled pool).
+  PoolOutput(const Cluster& cluster, EventLoop& loop, TimeMs interval_ms,
+             const std::vector<NodePoolSpec>& pools, const ctrl::ClusterAutoscaler* autoscaler);
+  void start();
+  void finish() override;
+  void add_summary(nlohmann::ordered_json& summary) const override;
+  void write(const StagedDirectory& dir) const override;
+
+  void on_node_added(NodeId id) override;
+  void on_node_removed(NodeId id) override;
+
+  // Cost accrued so far by a pool (micros), up to the last integration.
+  std::int64_t cost_micros(const std::string& pool) const;
+
+ private:
+  struct Pool {
+    std::int64_t cost_per_hour_micros = 0;
+    bool autoscaled = false;
+    std::int32_t min_size = 0, max_size = 0;
+    std::int32_t nodes = 0, initial = 0, peak = 0;
+    std::int64_t node_ms = 0;  // integral of the node count over time
+    __int128 cost_area = 0;    // node-ms x micros per hour
+    TimeMs last_ms = 0;
+  };
+  void integrate(Pool& p);
+  void sample();
+
+  const Cluster& cluster_;
+  EventLoop& loop_;
+  TimeMs interval_ms_;
+  const ctrl::ClusterAutoscaler* autoscaler_;
+  std::map<std::string, Pool> pools_;
+  bool started_ = false;
+  std::string csv_;
+  TimeMs last_sample_ms_ = -1;
+  std::string last_sample_rows_;
+};
+
+}  // namespace gpusim::engine

@@ -1,0 +1,188 @@
+// The PyTorchJob controller against a Cluster whose pods the test finishes by hand.
+#include "controllers/pytorch_job_controller.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "controllers/resource_quota_admission.hpp"
+#include "core/duration.hpp"
+#include "controllers/resource_quota_controller.hpp"
+#include "model/cluster.hpp"
+
+namespace gpusim::ctrl {
+namespace {
+
+class PyTorchJobTest : public ::testing::Test, public ClusterObserver {
+ protected:
+  PyTorchJobTest()
+      : cluster(loop, 3),
+        controller(cluster, loop, 3, *DurationDistribution::parse("uniform(10m,20m)")) {
+    cluster.add_observer(&controller);
+    cluster.add_observer(this);
+  }
+  void on_event(const ClusterEvent& e) override { events.push_back(e); }
+
+  static std::shared_ptr<const PodTemplate> tmpl(const char* duration = nullptr) {
+    PodTemplate t;
+    Container c;
+    c.name = "pytorch";
+    c.resources.requests["nvidia.com/gpu"] = Quantity::from_int(8);
+    c.resources.limits["nvidia.com/gpu"] = Quantity::from_int(8);
+    t.spec.containers.push_back(c);
+    if (duration) t.annotations["gpusim.io/duration"] = duration;
+    return make_template(std::move(t));
+  }
+
+  PyTorchJob& add(const std::string& name, int workers, const char* duration = nullptr) {
+    PyTorchJob j;
+    j.meta.name = name;
+    j.meta.namespace_ = "ml";
+    j.meta.uid = cluster.next_uid();
+    j.replica_specs["Master"] = ReplicaSpec{1, RestartPolicy::kNever, tmpl(duration)};
+    j.replica_specs["Worker"] = ReplicaSpec{workers, RestartPolicy::kNever, tmpl(duration)};
+    j.backoff_limit = 1;
+    j.priority_class_name = "training";
+    cluster.pytorch_jobs["ml/" + name] = j;
+    cluster.object_changed("PyTorchJob", "ml/" + name);
+    return cluster.pytorch_jobs["ml/" + name];
+  }
+
+  std::vector<std::string> pod_names() const {
+    std::vector<std::string> out;
+    cluster.for_each_pod([&](PodId, const Pod& p) {
+      if (!p.deletion_ms) out.push_back(p.name);
+    });
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  void set_phase(const std::string& name, PodPhase phase) {
+    const PodId id = cluster.find_pod("ml", name);
+    ASSERT_NE(id, kNoPod) << name;
+    Pod& p = cluster.pod(id);
+    p.status.phase = phase;
+    p.status.stage = phase == PodPhase::kRunning ? PodStage::kRunning : PodStage::kTerminated;
+    cluster.pod_changed(id);
+  }
+
+  bool condition(const std::string& name, const char* type) {
+    for (const auto& c : cluster.pytorch_jobs["ml/" + name].status.conditions) {
+      if (c.type == type && c.status == "True") return true;
+    }
+    return false;
+  }
+
+  int count(const std::string& type) const {
+    int n = 0;
+    for (const auto& e : events) n += e.type == type ? 1 : 0;
+    return n;
+  }
+
+  EventLoop loop;
+  Cluster cluster;
+  PyTorchJobController controller;
+  std::vector<ClusterEvent> events;
+};
+
+TEST_F(PyTorchJobTest, CreatesAPodGroupAndTheReplicas) {
+  add("llm", 3);
+  loop.run(0);
+  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1",
+                                                   "llm-worker-2"}));
+  ASSERT_TRUE(cluster.pod_groups.count("ml/llm"));
+  EXPECT_EQ(cluster.pod_groups["ml/llm"].min_member, 4);
+  std::set<std::string> durations;
+  cluster.for_each_pod([&](PodId, const Pod& p) {
+    EXPECT_EQ(p.labels().at(kPodGroupLabel), "llm");
+    EXPECT_EQ(p.labels().at(kTrainingJobNameLabel), "llm");
+    EXPECT_EQ(p.spec().priority_class_name, "training");
+    EXPECT_EQ(p.spec().restart_policy, RestartPolicy::kNever);
+    durations.insert(p.annotations().at("gpusim.io/duration"));
+  });
+  // One run time for the whole gang, drawn from the default uniform(10m,20m).
+  ASSERT_EQ(durations.size(), 1u);
+  const auto d = parse_duration_ms(*durations.begin());
+  ASSERT_TRUE(d.has_value());
+  EXPECT_GE(*d, 600'000);
+  EXPECT_LE(*d, 1'200'000);
+}
+
+TEST_F(PyTorchJobTest, MinAvailableSetsMinMember) {
+  PyTorchJob& j = add("elastic", 3);
+  j.min_available = 2;
+  cluster.pod_groups.clear();
+  cluster.object_changed("PyTorchJob", "ml/elastic");
+  loop.run(0);
+  EXPECT_EQ(cluster.pod_groups["ml/elastic"].min_member, 2);
+}
+
+TEST_F(PyTorchJobTest, SucceedsWhenTheMasterSucceeds) {
+  add("llm", 2, "1h");
+  loop.run(0);
+  for (const auto& n : pod_names()) set_phase(n, PodPhase::kRunning);
+  loop.run(10);
+  EXPECT_TRUE(condition("llm", "Running"));
+  set_phase("llm-master-0", PodPhase::kSucceeded);
+  loop.run(20);
+  EXPECT_TRUE(condition("llm", "Succeeded"));
+  EXPECT_FALSE(condition("llm", "Running"));
+  EXPECT_TRUE(pytorch_job_finished(cluster.pytorch_jobs["ml/llm"]));
+  // The workers still running are deleted (unbound here, so at once).
+  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0"}));
+}
+
+TEST_F(PyTorchJobTest, AFailedWorkerRestartsTheWholeGangThenTheJobFails) {
+  add("llm", 2, "1h");
+  loop.run(0);
+  set_phase("llm-worker-1", PodPhase::kFailed);
+  loop.run(10);
+  // Attempt 2: every pod recreated (same names), a new run time drawn.
+  EXPECT_EQ(count("PyTorchJobRestarting"), 1);
+  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
+  cluster.for_each_pod([&](PodId, const Pod& p) { EXPECT_NE(p.status.phase, PodPhase::kFailed); });
+  // backoffLimit 1: the next failure fails the job.
+  set_phase("llm-worker-0", PodPhase::kFailed);
+  loop.run(20);
+  EXPECT_TRUE(condition("llm", "Failed"));
+  EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 2);
+}
+
+TEST_F(PyTorchJobTest, ALostPodAlsoRestartsTheGang) {
+  add("llm", 1, "1h");
+  loop.run(0);
+  cluster.request_deletion(cluster.find_pod("ml", "llm-worker-0"));  // e.g. preempted
+  loop.run(10);
+  EXPECT_EQ(count("PyTorchJobRestarting"), 1);
+  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0", "llm-worker-0"}));
+}
+
+TEST_F(PyTorchJobTest, QuotaRejectionStopsTheRoundAndRetries) {
+  ResourceQuotaAdmission admission(cluster);
+  ResourceQuotaController quotas(cluster);
+  cluster.add_admission(&admission);
+  cluster.add_observer(&quotas);
+  ResourceQuota q;
+  q.meta.name = "gpus";
+  q.meta.namespace_ = "ml";
+  q.hard["requests.nvidia.com/gpu"] = Quantity::from_int(16);
+  cluster.quotas["ml/gpus"] = q;
+  cluster.object_changed("ResourceQuota", "ml/gpus");
+  add("llm", 2, "1h");  // 3 x 8 GPUs > 16
+  loop.at(100'000, EventPriority::kTimeline, [] {});
+  loop.run(0);
+  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0", "llm-worker-0"}));
+  EXPECT_EQ(count("FailedCreatePod"), 1);
+  loop.run(1'000);
+  EXPECT_GT(count("FailedCreatePod"), 3);  // 5 ms, 10 ms, 20 ms, ... retries
+  // The quota is raised: the next retry creates the last worker.
+  cluster.quotas["ml/gpus"].hard["requests.nvidia.com/gpu"] = Quantity::from_int(24);
+  cluster.object_changed("ResourceQuota", "ml/gpus");
+  loop.run(10'000);
+  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
+}
+
+}  // namespace
+}  // namespace gpusim::ctrl
