@@ -4,10 +4,13 @@
 Runs `gpusim run SCENARIO --reproducible` twice with the same seed, checks the two run
 directories are byte-identical, then compares them with the expected files in GOLDEN_DIR.
 Expected files are rewritten only with GPUSIM_UPDATE_GOLDEN=1 (scripts/update-golden).
+Files larger than HASH_ABOVE_BYTES are kept as FILE.sha256 (the repository stays small; a
+mismatch then says only that the file changed: rerun the scenario to see how).
 
 usage: run_golden.py GPUSIM SCENARIO GOLDEN_DIR [extra gpusim run args...]
 """
 import difflib
+import hashlib
 import filecmp
 import os
 import pathlib
@@ -16,7 +19,13 @@ import subprocess
 import sys
 import tempfile
 
-COMPARED = ["summary.json", "events.jsonl", "timeseries.csv", "arrival.csv"]
+COMPARED = ["summary.json", "events.jsonl", "timeseries.csv", "arrival.csv", "pods.csv", "nodes.csv",
+            "workloads.csv", "hpa.csv"]
+HASH_ABOVE_BYTES = 128 * 1024
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def run(gpusim, scenario, out, extra):
@@ -44,13 +53,28 @@ def main():
                 return 1
         if os.environ.get("GPUSIM_UPDATE_GOLDEN") == "1":
             golden.mkdir(parents=True, exist_ok=True)
+            for old in golden.iterdir():
+                old.unlink()
             for f in files:
-                shutil.copyfile(a / f, golden / f)
+                if (a / f).stat().st_size > HASH_ABOVE_BYTES:
+                    (golden / (f + ".sha256")).write_text(sha256(a / f) + "\n")
+                else:
+                    shutil.copyfile(a / f, golden / f)
             print(f"updated {golden} ({', '.join(files)})")
             return 0
         failed = False
+        expected_names = {p.name.removesuffix(".sha256") for p in golden.glob("*")} if golden.exists() else set()
+        for f in sorted(expected_names - set(files)):
+            print(f"{f}: expected in the run directory but not written")
+            failed = True
         for f in files:
             expected = golden / f
+            hashed = golden / (f + ".sha256")
+            if hashed.exists():
+                if hashed.read_text().strip() != sha256(a / f):
+                    print(f"{f}: differs from the recorded sha256 ({hashed})")
+                    failed = True
+                continue
             if not expected.exists():
                 print(f"{expected} is missing (run scripts/update-golden after checking the output)")
                 failed = True
