@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""`gpusim run` on every malformed scenario of tests/data/scenarios/bad: exit code 2, the first
+expected diagnostic printed as file:line:col, and nothing left in the output's parent directory
+(no output directory, no staging directory). Warning-only files must run (exit 0). Also a missing
+input file and a directory without YAML.
+
+usage: bad_inputs_cli_test.py GPUSIM"""
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = pathlib.Path(__file__).resolve().parent
+BAD = HERE.parent / "data" / "scenarios" / "bad"
+EXPECT = re.compile(r"^# expect (error|warning) (\d+):(\d+) ")
+
+
+def run(gpusim, inputs, parent):
+    out = parent / "out"
+    p = subprocess.run([gpusim, "run", *inputs, "-o", str(out), "--no-report", "-q"],
+                       capture_output=True, text=True, timeout=120)
+    return p, out
+
+
+def main():
+    gpusim = sys.argv[1]
+    failures = []
+    files = sorted(BAD.glob("*.yaml"))
+    for f in files:
+        expects = [EXPECT.match(l) for l in f.read_text().splitlines()]
+        expects = [m for m in expects if m]
+        errors = [m for m in expects if m.group(1) == "error"]
+        with tempfile.TemporaryDirectory() as tmp:
+            parent = pathlib.Path(tmp)
+            p, out = run(gpusim, [str(f)], parent)
+            left = sorted(x.name for x in parent.iterdir())
+            if errors:
+                where = f"{f}:{errors[0].group(2)}:{errors[0].group(3)}: error: "
+                if p.returncode != 2:
+                    failures.append(f"{f.name}: exit {p.returncode}, want 2\n{p.stderr[-800:]}")
+                elif where not in p.stderr:
+                    failures.append(f"{f.name}: stderr lacks {where!r}:\n{p.stderr[-800:]}")
+                if left:
+                    failures.append(f"{f.name}: left {left} behind")
+            elif p.returncode != 0:
+                failures.append(f"{f.name} (warnings only): exit {p.returncode}\n{p.stderr[-800:]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        parent = pathlib.Path(tmp)
+        missing = parent / "nope.yaml"
+        p, out = run(gpusim, [str(missing)], parent / "o")
+        if p.returncode != 2 or str(missing) not in p.stderr:
+            failures.append(f"missing file: exit {p.returncode}\n{p.stderr[-400:]}")
+        empty_dir = parent / "no-yaml"
+        empty_dir.mkdir()
+        (empty_dir / "README.txt").write_text("no scenario here\n")
+        p, out = run(gpusim, [str(empty_dir)], parent / "o")
+        if p.returncode != 2:
+            failures.append(f"directory without YAML: exit {p.returncode}\n{p.stderr[-400:]}")
+        if (parent / "o").exists() and any((parent / "o").iterdir()):
+            failures.append("an output was left for a missing input")
+    for msg in failures:
+        print("FAIL", msg)
+    print(f"{len(files)} bad inputs, {len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
