@@ -9,6 +9,7 @@
 #include "cli/run_outputs.hpp"
 #include "core/atomic_file.hpp"
 #include "core/duration.hpp"
+#include "engine/invariants.hpp"
 #include "engine/simulation.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/openb_trace.hpp"
@@ -28,6 +29,7 @@ struct RunArgs {
   bool no_report = false;
   bool quiet = false;
   bool reproducible = false;
+  bool check_invariants = false;
 };
 
 std::string percent(std::int64_t part, std::int64_t whole) {
@@ -88,6 +90,7 @@ int run(const RunArgs& a) {
   opts.scorer = a.scorer;
   opts.explain = a.explain || (!a.no_explain && explain_by_default(scenario));
   opts.reproducible = a.reproducible || std::getenv("GPUSIM_REPRODUCIBLE") != nullptr;
+  opts.check_invariants = a.check_invariants;
   validate_expectations(scenario);
   const std::filesystem::path out =
       a.outdir.empty() ? std::filesystem::path("out") / scenario.simulation.name : std::filesystem::path(a.outdir);
@@ -103,6 +106,19 @@ int run(const RunArgs& a) {
   if (!w.expectations.empty() && (!a.quiet || !w.all_passed())) {
     std::cout << "expectations:\n";
     print_expectations(std::cout, w.expectations);
+  }
+  if (const engine::InvariantChecker* inv = sim.invariants(); inv && inv->violation_count() > 0) {
+    std::cerr << "error: " << inv->violation_count() << " invariant violation(s) in "
+              << inv->events_checked() << " checked events; the first:\n";
+    std::size_t shown = 0;
+    for (const auto& v : inv->violations()) {
+      if (++shown > 10) break;
+      std::cerr << "  at " << format_duration(v.t_ms) << " (" << v.t_ms << " ms) " << v.invariant
+                << ": " << v.detail << "\n";
+    }
+    std::cerr << "(all kept violations are in " << (out / "summary.json").string()
+              << " under \"invariants\")\n";
+    return 1;
   }
   return w.all_passed() ? 0 : 1;
 }
@@ -136,6 +152,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--no-explain", a->no_explain, "Do not record explain.jsonl, even for a small cluster");
   cmd->add_flag("--no-report", a->no_report, "Do not write report.html and report.md into the output directory");
   cmd->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
+  cmd->add_flag("--check-invariants", a->check_invariants,
+                "Check node capacity, GPU devices, quotas and gangs after every event; any violation "
+                "fails the run (exit 1) and summary.json gets an \"invariants\" section");
   cmd->add_flag("--reproducible", a->reproducible,
                 "Write wall-clock figures as 0 so reruns are byte-identical (also GPUSIM_REPRODUCIBLE=1)");
   cmd->callback([a] {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <stdexcept>
 
 #include "controllers/deployment_controller.hpp"
@@ -10,7 +11,9 @@
 #include "controllers/priority_admission.hpp"
 #include "controllers/replica_set_controller.hpp"
 #include "core/duration.hpp"
+#include "engine/batch.hpp"
 #include "engine/explain_writer.hpp"
+#include "engine/invariants.hpp"
 #include "engine/serving.hpp"
 #include "engine/trace_replay.hpp"
 
@@ -52,7 +55,9 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   td.pod_startup_ms = spec.defaults.pod_startup_ms;
   td.image_pull_ms = spec.defaults.image_pull_ms;
   td.init_container_ms = spec.defaults.init_container_ms;
-  if (spec.defaults.job_pod_duration_ms) {
+  if (spec.defaults.job_pod_duration) {
+    td.job_pod_duration = *spec.defaults.job_pod_duration;  // drawn per pod when a distribution
+  } else if (spec.defaults.job_pod_duration_ms) {
     td.job_pod_duration = DurationDistribution::fixed(*spec.defaults.job_pod_duration_ms);
   }
   if (spec.defaults.pod_duration_ms) {
@@ -73,9 +78,37 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   // Load, metrics, HPA, budgets, node lifecycle, drains, timeline, workloads.csv/hpa.csv.
   contributors_.push_back(std::make_unique<Serving>(
       *cluster_, loop_, spec, seed_, [this](const std::string& pool) { add_replacement_node(pool); }));
+  // Quota admission (after Priority's), quota, CronJob and PyTorchJob controllers: before any
+  // object is stored.
+  auto batch = std::make_unique<Batch>(*cluster_, loop_, scenario_, seed_);
+  batch_ = batch.get();
+  contributors_.push_back(std::move(batch));
 
   build_cluster();
+  // Autoscaled pools name new nodes after the highest index the pool ever used, so a removed
+  // node's name is never reused (nodes.csv keeps one row per name).
+  batch_->start(*scheduler_, [this, next = std::map<std::string, std::int32_t>()](
+                                 const std::string& pool) mutable -> NodeId {
+    for (const auto& p : scenario_.simulation.node_pools) {
+      if (p.name != pool) continue;
+      std::int32_t& i = next.try_emplace(pool, p.count).first->second;
+      while (cluster_->find_node(p.name + "-" + std::to_string(i)) != kNoNode) ++i;
+      add_node_from_pool(p, i);
+      return cluster_->find_node(p.name + "-" + std::to_string(i++));
+    }
+    return kNoNode;
+  });
   if (spec.trace) contributors_.push_back(std::make_unique<TraceReplay>(*this));
+  if (options_.check_invariants) {
+    auto checker = std::make_unique<InvariantChecker>(*cluster_, loop_, scheduler_.get());
+    ctrl::ResourceQuotaController& qc = batch_->quota_controller();
+    checker->set_quota_recalculation([&qc](const ResourceQuota& q) { return qc.recalculate(q); });
+    cluster_->add_observer(checker.get());
+    checker->check_all();
+    checker->attach();
+    invariants_ = checker.get();
+    contributors_.push_back(std::move(checker));
+  }
 }
 
 Simulation::~Simulation() = default;
@@ -112,7 +145,10 @@ void Simulation::build_cluster() {
   // API objects exist before anything runs; controllers then sync them at t=0.
   for (const auto& ns : scenario_.namespaces) c.namespaces[ns.meta.name] = ns;
   for (const auto& pc : scenario_.priority_classes) c.priority_classes[pc.meta.name] = pc;
-  for (const auto& q : scenario_.quotas) c.quotas[q.meta.key()] = q;
+  for (const auto& q : scenario_.quotas) {
+    c.quotas[q.meta.key()] = q;
+    c.object_changed("ResourceQuota", q.meta.key());  // the quota controller fills status now
+  }
   for (const auto& pdb : scenario_.pdbs) c.pdbs[pdb.meta.key()] = pdb;
   for (Node n : scenario_.nodes) {
     if (n.gpu_model.empty()) n.gpu_model = gpu_model_of(n);

@@ -21,6 +21,9 @@
 
 namespace gpusim::engine {
 
+class Batch;
+class InvariantChecker;
+
 struct RunOptions {
   std::optional<std::uint64_t> seed;
   std::optional<TimeMs> until;
@@ -28,6 +31,8 @@ struct RunOptions {
   std::string scorer;         // GPU scorer backend for the GPU policies: auto, cpu, cuda (--scorer)
   bool explain = false;       // record every scheduling attempt (explain.jsonl)
   bool reproducible = false;  // write wall-clock figures as 0 so outputs are byte-identical
+  // Attach the InvariantChecker (after every event); summary.json gets an "invariants" section.
+  bool check_invariants = false;
   // Called between slices of simulated time (about 1/200 of the run) with the time reached and
   // the events processed so far; slicing the run changes nothing in its results.
   std::function<void(TimeMs now_ms, std::uint64_t events)> progress;
@@ -67,6 +72,10 @@ class Simulation {
   // Registers an output contributor / an observer-style component owned by the simulation.
   void add_contributor(std::unique_ptr<OutputContributor> c) { contributors_.push_back(std::move(c)); }
   bool hit_limit() const { return hit_limit_; }
+  // The batch unit (quota, CronJobs, PyTorchJobs, autoscaler, arrivals) and, with
+  // RunOptions::check_invariants, the invariant checker (null otherwise).
+  Batch& batch() { return *batch_; }
+  const InvariantChecker* invariants() const { return invariants_; }
   const std::string& limit_message() const { return limit_message_; }
 
  private:
@@ -87,6 +96,8 @@ class Simulation {
   std::unique_ptr<Recorder> recorder_;
   std::vector<std::unique_ptr<OutputContributor>> contributors_;
   std::unique_ptr<sched::ExplainSink> explain_;
+  Batch* batch_ = nullptr;                  // owned by contributors_
+  InvariantChecker* invariants_ = nullptr;  // owned by contributors_
   TimeMs until_ms_ = kForever;
   bool stop_when_idle_ = true;
   double wall_ms_ = 0;
