@@ -1,6 +1,8 @@
 #include "engine/recorder.hpp"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -158,10 +160,76 @@ void Recorder::on_node_removed(NodeId id) {
   capacity_.gpu_milli -= c.gpu_milli;
 }
 
+namespace {
+
+// Appends s as a JSON string exactly as nlohmann's dump() writes it (no ensure_ascii): the
+// two-character escapes, \u00xx for the other control characters, everything else verbatim.
+// Returns false, having appended nothing, for text with bytes >= 0x80: those go through
+// nlohmann, which also validates the UTF-8.
+bool append_json_string(std::string& out, std::string_view s) {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+          out += kHex[static_cast<unsigned char>(c) & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return true;
+}
+
+// One events.jsonl line without building a json object: a replay emits tens of thousands of
+// events and the object's allocations dominated the recorder's cost. Byte-identical to the
+// nlohmann path below, which remains for non-ASCII text.
+bool append_event_line(std::string& out, const ClusterEvent& e) {
+  const std::size_t mark = out.size();
+  out += "{\"t_ms\":";
+  out += std::to_string(e.t_ms);
+  bool ok = true;
+  auto field = [&](const char* key, std::string_view value) {
+    if (!ok) return;
+    out += key;
+    ok = append_json_string(out, value);
+  };
+  field(",\"type\":", e.type);
+  field(",\"kind\":", e.kind);
+  field(e.kind == "Pod" ? ",\"pod\":" : ",\"object\":", e.object);
+  if (!e.node.empty()) field(",\"node\":", e.node);
+  field(",\"message\":", e.message);
+  if (!ok) {
+    out.resize(mark);
+    return false;
+  }
+  if (e.warning) out += ",\"warning\":true";
+  out += "}\n";
+  return true;
+}
+
+}  // namespace
+
 void Recorder::on_event(const ClusterEvent& e) {
   if (e.kind == "Pod" && e.type == "Preempted") ++pods_.preempted;
   if (e.kind == "Pod" && e.type == "Evicted") ++pods_.evicted;
   if (e.type == "FailedCreate") ++pods_.rejected;
+  ++event_count_;
+  if (append_event_line(events_, e)) return;
   nlohmann::ordered_json j;
   j["t_ms"] = e.t_ms;
   j["type"] = e.type;
@@ -172,7 +240,6 @@ void Recorder::on_event(const ClusterEvent& e) {
   if (e.warning) j["warning"] = true;
   events_ += j.dump();
   events_ += '\n';
-  ++event_count_;
 }
 
 void Recorder::start() {

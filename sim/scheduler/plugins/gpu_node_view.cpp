@@ -78,6 +78,16 @@ void GpuNodeView::rebuild(NodeIndex n) {
   seen_[n] = table_.version(n);
 }
 
+namespace {
+
+// Fields that enter the max spec (ScoreParams normalisation) or the set of GPU models.
+bool spec_differs(const gpu::NodeRec& a, const gpu::NodeRec& b) {
+  return (a.flags & gpu::kNodeLive) != (b.flags & gpu::kNodeLive) || a.cpu_alloc_milli != b.cpu_alloc_milli ||
+         a.gpu_count != b.gpu_count || a.model != b.model;
+}
+
+}  // namespace
+
 GpuNodeView::SyncResult GpuNodeView::sync(std::vector<std::int32_t>* changed) {
   SyncResult result;
   const bool ext = ext_changed_;
@@ -85,19 +95,45 @@ GpuNodeView::SyncResult GpuNodeView::sync(std::vector<std::int32_t>* changed) {
   if (table_.generation() == generation_ && records_.size() == table_.size() && !ext) return result;
   generation_ = table_.generation();
   const std::size_t size = table_.size();
-  if (records_.size() != size) {
-    result.resized = true;
-    records_.resize(size);
-    seen_.resize(size, ~std::uint64_t{0});
+  const std::uint64_t seq = table_.change_seq();
+  if (records_.size() == size && !ext && log_seq_ >= table_.log_base()) {
+    // Only the nodes in the table's change log since the last sync can differ: O(changes), not
+    // O(nodes), per sync (a packing replay syncs twice per pod). The max spec is recomputed only
+    // when a changed node's spec fields moved.
+    const std::vector<NodeIndex>& log = table_.change_log();
+    bool specs = false;
+    touched_.clear();
+    for (std::size_t i = static_cast<std::size_t>(log_seq_ - table_.log_base()); i < log.size(); ++i) {
+      const NodeIndex n = log[i];
+      if (seen_[n] == table_.version(n)) continue;
+      const gpu::NodeRec before = records_[n];
+      rebuild(n);
+      specs = specs || spec_differs(before, records_[n]);
+      touched_.push_back(static_cast<std::int32_t>(n));
+    }
+    log_seq_ = seq;
+    // Ascending, as the full pass reports them.
+    std::sort(touched_.begin(), touched_.end());
+    if (changed) changed->insert(changed->end(), touched_.begin(), touched_.end());
+    if (!specs) return result;
+  } else {
+    log_seq_ = seq;
+    if (records_.size() != size) {
+      result.resized = true;
+      records_.resize(size);
+      seen_.resize(size, ~std::uint64_t{0});
+    }
+    for (NodeIndex n = 0; n < size; ++n) {
+      if (ext || seen_[n] != table_.version(n)) {
+        rebuild(n);
+        if (changed) changed->push_back(static_cast<std::int32_t>(n));
+      }
+    }
   }
   std::int64_t max_cpu = 1;
   std::int64_t max_gpu = 1;
   std::uint32_t max_model = 0;
   for (NodeIndex n = 0; n < size; ++n) {
-    if (ext || seen_[n] != table_.version(n)) {
-      rebuild(n);
-      if (changed) changed->push_back(static_cast<std::int32_t>(n));
-    }
     if (!table_.live(n)) continue;
     max_cpu = std::max(max_cpu, records_[n].cpu_alloc_milli);
     max_gpu = std::max<std::int64_t>(max_gpu, std::int64_t{records_[n].gpu_count} * gpu::kMilliPerGpu);

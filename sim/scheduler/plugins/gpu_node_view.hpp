@@ -46,6 +46,8 @@ class GpuNodeView {
   const NodeTable& table_;
   std::vector<gpu::NodeRec> records_;
   std::vector<std::uint64_t> seen_;  // table version per node at the last rebuild
+  std::uint64_t log_seq_ = 0;        // the table's change_seq() at the last sync
+  std::vector<std::int32_t> touched_;
   std::uint64_t generation_ = ~std::uint64_t{0};
   std::int64_t max_cpu_ = 1;
   std::int64_t max_gpu_ = 1;

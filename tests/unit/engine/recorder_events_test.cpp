@@ -1,0 +1,54 @@
+// events.jsonl lines are written without building a json object (the recorder's hot path in a
+// trace replay). Each line must be exactly what nlohmann's dump() of the same fields gives:
+// escapes, control characters, DEL, non-ASCII text, optional node and warning fields.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/event_loop.hpp"
+#include "engine/recorder.hpp"
+#include "model/cluster.hpp"
+
+namespace gpusim::engine {
+namespace {
+
+std::string reference_line(const ClusterEvent& e) {
+  nlohmann::ordered_json j;
+  j["t_ms"] = e.t_ms;
+  j["type"] = e.type;
+  j["kind"] = e.kind;
+  j[e.kind == "Pod" ? "pod" : "object"] = e.object;
+  if (!e.node.empty()) j["node"] = e.node;
+  j["message"] = e.message;
+  if (e.warning) j["warning"] = true;
+  return j.dump() + "\n";
+}
+
+TEST(RecorderEvents, LinesMatchNlohmannDump) {
+  EventLoop loop;
+  Cluster cluster(loop, 1);
+  Recorder recorder(cluster, loop, 60'000);
+  std::string control;
+  for (int c = 1; c < 0x20; ++c) control += static_cast<char>(c);
+  const std::vector<ClusterEvent> events{
+      {0, "Scheduled", "Pod", "openb/p-1", "node-1", "Successfully assigned openb/p-1 to node-1", false},
+      {1234567890123, "FailedScheduling", "Pod", "ns/a", "", "0/3 nodes are available: 3 Insufficient cpu.", true},
+      {5, "ScalingReplicaSet", "Deployment", "ns/web", "", "quote \" backslash \\ slash / tab \t", false},
+      {6, "Odd", "Node", "n", "n", control + "\x7f end", true},
+      {7, "Unicode", "Pod", "ns/caf\xc3\xa9", "n\xc3\xb6" "de", "r\xc3\xa9sum\xc3\xa9 \xe2\x9c\x93", false},
+      {-1, "", "", "", "", "", false},
+  };
+  std::string expected;
+  for (const auto& e : events) {
+    recorder.on_event(e);
+    expected += reference_line(e);
+  }
+  EXPECT_EQ(recorder.events_jsonl(), expected);
+  EXPECT_EQ(recorder.event_count(), events.size());
+}
+
+}  // namespace
+}  // namespace gpusim::engine
