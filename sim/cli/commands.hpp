@@ -17,6 +17,8 @@ void add_check_command(CLI::App& app);
 void add_explain_command(CLI::App& app);
 void add_get_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
+void add_merge_command(CLI::App& app);
 
 // Shared helpers.
 int report_error(const std::exception& e);  // prints and maps an exception to an exit code

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   gpusim::cli::add_explain_command(app);
   gpusim::cli::add_get_command(app);
   gpusim::cli::add_compare_command(app);
+  gpusim::cli::add_sweep_command(app);
+  gpusim::cli::add_merge_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
