@@ -1,7 +1,8 @@
 // The event engine alone: simple events per second on one core. A fixed population of timers
 // each reschedules itself (a small, random-looking delay, so the heap keeps reordering) until
 // the run has processed the wanted number of events. The handler captures 16 bytes, as the
-// controllers' typical [this, id] handlers do, so std::function keeps it inline.
+// controllers' typical [this, id] handlers do, so std::function keeps it inline. The rate is per
+// CPU second of this thread (not wall time), so a busy shared machine does not skew it.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
