@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/run_stop.hpp"
 #include "core/diagnostics.hpp"
 
 namespace gpusim::cli {
@@ -14,6 +15,10 @@ int report_error(const std::exception& e) {
     }
     std::cerr << errors << " error(s); nothing was run\n";
     return 2;
+  }
+  if (const auto* stopped = dynamic_cast<const RunStopped*>(&e)) {
+    std::cerr << "gpusim: " << e.what() << "\n";
+    return stopped->exit_code();
   }
   if (dynamic_cast<const std::invalid_argument*>(&e) != nullptr) {
     std::cerr << "gpusim: error: " << e.what() << "\n";

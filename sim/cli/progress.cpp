@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "cli/run_stop.hpp"
 #include "core/duration.hpp"
 
 namespace gpusim::cli {
@@ -35,6 +36,8 @@ bool ProgressMeter::wanted(bool quiet) {
 
 ProgressMeter::ProgressMeter(bool enabled, std::optional<TimeMs> end_ms)
     : enabled_(enabled), end_ms_(end_ms), start_(Clock::now()), last_(start_) {
+  // Every long run reports progress through a meter, so this is where runs become stoppable.
+  install_stop_handlers();
   if (const char* f = std::getenv("GPUSIM_PROGRESS"); f != nullptr && std::string(f) == "1") {
     start_ -= kFirstAfter;  // forced: show from the first update
   }
@@ -45,6 +48,7 @@ ProgressMeter::~ProgressMeter() {
 }
 
 void ProgressMeter::update(TimeMs now_ms, std::uint64_t events) {
+  throw_if_stopped(now_ms);
   if (!enabled_) return;
   const auto now = Clock::now();
   if (now - start_ < kFirstAfter || (shown_ && now - last_ < kEvery)) return;
