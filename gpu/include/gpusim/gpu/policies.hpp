@@ -156,6 +156,10 @@ GPUSIM_HD inline std::int64_t node_fragmentation(const NodeRec& n, const ScorePa
   std::int64_t sum = 0;
   for (std::int32_t s = 0; s < sp.typical_count; ++s) {
     const TypicalShape& m = sp.typical[s];
+    if (m.gpu_count <= 0 || m.gpu_milli <= 0 || !model_allowed(m.model_mask, n.model)) {
+      sum += m.weight * idle;  // frag_of_shape's answer without looking at the devices
+      continue;
+    }
     std::int32_t fit = 0;
     std::int64_t below = 0;
     for (std::int32_t i = 0; i < n.gpu_count; ++i) {
@@ -211,6 +215,13 @@ GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const
   const std::int64_t idle_after = idle - pod_gpu_total(p);
   for (std::int32_t s = 0; s < sp.typical_count; ++s) {
     const TypicalShape& m = sp.typical[s];
+    if (m.gpu_count <= 0 || m.gpu_milli <= 0 || !model_allowed(m.model_mask, n.model)) {
+      // All idle milli is fragment before and after, whatever the devices: frag_of_shape's
+      // answer without the device loops (CPU-only shapes are a seventh of openb's).
+      const std::int64_t d = m.weight * (idle - idle_after);
+      for (std::int32_t c = 0; c < ncand; ++c) delta[c] += d;
+      continue;
+    }
     const std::int32_t r = m.gpu_milli;
     std::int32_t fit = 0;
     std::int64_t below = 0;
