@@ -205,6 +205,35 @@ std::vector<PodId> ClusterAutoscaler::unschedulable_pods() const {
   return out;
 }
 
+std::vector<PodId> ClusterAutoscaler::filter_out_schedulable(
+    const std::vector<PodId>& pending) const {
+  if (pending.empty()) return {};
+  WhatIf w(cluster_, scheduler_);
+  std::vector<NodeId> targets;
+  for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
+    if (!cluster_.node_exists(id)) continue;
+    const Node& n = cluster_.node(id);
+    if (draining_.count(id) || is_being_deleted(n) || !n.ready) continue;
+    Node copy = n;
+    const NodeId c = w.add_node(std::move(copy));
+    targets.push_back(c);
+    for (PodId pid : n.pods) {
+      const Pod& p = cluster_.pod(pid);
+      const PodId cp = w.copy_pod(p);
+      w.mutable_cluster().bind(cp, c, p.status.gpu_devices);
+    }
+  }
+  // Every pending pod exists in the copy before any is tried: a gang's PreFilter counts them.
+  std::vector<std::pair<PodId, PodId>> copies;
+  for (PodId p : pending)
+    copies.emplace_back(p, w.copy_pod(cluster_.pod(p)));
+  std::vector<PodId> out;
+  for (const auto& [real, copy] : copies) {
+    if (!w.place(copy, targets)) out.push_back(real);
+  }
+  return out;
+}
+
 ClusterAutoscaler::Estimate ClusterAutoscaler::estimate(const NodeGroup& group,
                                                         const std::vector<PodId>& pending) const {
   Estimate e;
@@ -511,7 +540,7 @@ void ClusterAutoscaler::scale_down() {
 
 void ClusterAutoscaler::scan() {
   finish_drains();
-  const std::vector<PodId> pending = unschedulable_pods();
+  const std::vector<PodId> pending = filter_out_schedulable(unschedulable_pods());
   if (!pending.empty()) scale_up(pending);
   scale_down();
   // Keep the run alive while nodes are coming or going, or while pods wait for a scale-up that

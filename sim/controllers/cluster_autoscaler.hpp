@@ -96,6 +96,10 @@ class ClusterAutoscaler : public ClusterObserver {
 
  private:
   std::vector<PodId> unschedulable_pods() const;
+  // The pods that still fit nowhere on the nodes that exist (upstream's FilterOutSchedulable):
+  // a pod waiting for a node that has just joined, or for the scheduler's back-off, needs no
+  // new node.
+  std::vector<PodId> filter_out_schedulable(const std::vector<PodId>& pending) const;
   void scale_up(const std::vector<PodId>& pending);
   void scale_down();
   void start_drain(NodeId node, bool empty);

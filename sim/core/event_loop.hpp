@@ -65,7 +65,9 @@ class EventLoop {
   };
   struct Slot {
     Handler handler;
-    std::uint32_t generation = 0;
+    // From 1: a default EventId{} (slot 0, generation 0), which actors keep for "no timer yet",
+    // must never name the first event scheduled, or pending()/cancel() on it would hit that one.
+    std::uint32_t generation = 1;
     bool live = false;
     bool background = false;
   };

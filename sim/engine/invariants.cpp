@@ -220,8 +220,18 @@ void InvariantChecker::check() {
     for (sched::NodeIndex n = 0; n < t.size(); ++n) {
       if (!t.live(n)) continue;
       for (int d = 0; d < t.dims(); ++d) {
-        if (t.requested(d)[n] > t.alloc(d)[n] && t.requested(d)[n] > 0 &&
-            cluster_.node(n).requested.get(t.dim_name(d)) <= t.alloc(d)[n]) {
+        if (t.requested(d)[n] <= t.alloc(d)[n] || t.requested(d)[n] <= 0 ||
+            cluster_.node(n).requested.get(t.dim_name(d)) > t.alloc(d)[n]) {
+          continue;
+        }
+        // A nominated preemptor reserves what its victims will free: while they terminate
+        // (grace period) both are counted, as upstream's scheduler counts them.
+        std::int64_t leaving = 0;
+        for (PodId id : cluster_.node(n).pods) {
+          const Pod& p = cluster_.pod(id);
+          if (p.deletion_ms || p.terminal()) leaving += p.resources().requests.get(t.dim_name(d));
+        }
+        if (t.requested(d)[n] - leaving > t.alloc(d)[n]) {
           report("node-capacity", "node " + cluster_.node(n).name() +
                                       ": scheduler reservations take " + t.dim_name(d) + " to " +
                                       std::to_string(t.requested(d)[n]) + " of " +

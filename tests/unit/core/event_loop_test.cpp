@@ -86,6 +86,21 @@ TEST(EventLoopTest, StaleIdDoesNotCancelTheEventReusingItsSlot) {
   EXPECT_EQ(second, 1);
 }
 
+TEST(EventLoopTest, ADefaultIdNamesNoEvent) {
+  // Actors keep EventId{} for "no timer yet" and call pending()/cancel() on it; that must not
+  // reach the first event ever scheduled (slot 0), e.g. a timeline action set up before them.
+  EventLoop loop;
+  int fired = 0;
+  const auto first = loop.at(5, P::kTimeline, [&] { ++fired; });
+  ASSERT_EQ(first.slot, 0u);
+  const EventLoop::EventId none{};
+  EXPECT_FALSE(loop.pending(none));
+  loop.cancel(none);
+  EXPECT_TRUE(loop.pending(first));
+  loop.run();
+  EXPECT_EQ(fired, 1);
+}
+
 TEST(EventLoopTest, HandlerMayCancelALaterEvent) {
   EventLoop loop;
   int fired = 0;

@@ -1,0 +1,208 @@
+// The bundled batch scenarios (scenarios/quota-ci, training, autoscaling) run end to end with
+// the invariant checker after every event: no violation, and what each scenario exists to show
+// actually happens.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "controllers/cluster_autoscaler.hpp"
+#include "engine/batch.hpp"
+#include "engine/invariants.hpp"
+#include "engine/simulation.hpp"
+#include "scenario/loader.hpp"
+
+namespace gpusim::engine {
+namespace {
+
+class EventLog : public ClusterObserver {
+ public:
+  void on_event(const ClusterEvent& e) override { events.push_back(e); }
+  std::vector<ClusterEvent> events;
+};
+
+struct BundledRun {
+  Scenario scenario;
+  std::unique_ptr<Simulation> sim;
+  EventLog log;
+
+  std::vector<ClusterEvent> events(const std::string& type) const {
+    std::vector<ClusterEvent> out;
+    for (const auto& e : log.events) {
+      if (e.type == type) out.push_back(e);
+    }
+    return out;
+  }
+};
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::unique_ptr<BundledRun> run_bundled(const std::string& name) {
+  auto r = std::make_unique<BundledRun>();
+  r->scenario = scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + "/scenarios/" + name});
+  RunOptions options;
+  options.check_invariants = true;
+  options.reproducible = true;
+  r->sim = std::make_unique<Simulation>(r->scenario, options);
+  r->sim->cluster().add_observer(&r->log);
+  r->sim->run();
+  return r;
+}
+
+void expect_no_violations(const Simulation& sim) {
+  const InvariantChecker* inv = sim.invariants();
+  ASSERT_NE(inv, nullptr);
+  EXPECT_GT(inv->events_checked(), 1000u);
+  std::string first;
+  for (const auto& v : inv->violations()) {
+    if (first.size() < 2000) first += std::to_string(v.t_ms) + " " + v.invariant + ": " + v.detail + "\n";
+  }
+  EXPECT_EQ(inv->violation_count(), 0u) << first;
+}
+
+TEST(BatchScenarios, QuotaCiRejectsOnlyTheTeamOverItsQuotaAndRunsEveryRetraining) {
+  auto r = run_bundled("quota-ci");
+  expect_no_violations(*r->sim);
+
+  // Quota rejections: Forbidden at creation, naming the quota and the resource, only in team-c.
+  std::map<std::string, int> rejected;
+  for (const auto& e : r->events("FailedCreate")) {
+    if (e.message.find("exceeded quota") == std::string::npos) continue;
+    const std::string ns = e.object.substr(0, e.object.find('/'));
+    ++rejected[ns];
+    if (ns == "team-c") {
+      EXPECT_NE(e.message.find("forbidden"), std::string::npos) << e.message;
+      EXPECT_NE(e.message.find("exceeded quota: gpu-quota"), std::string::npos) << e.message;
+      EXPECT_NE(e.message.find("requests.nvidia.com/gpu"), std::string::npos) << e.message;
+    }
+  }
+  EXPECT_GT(rejected["team-c"], 0);
+  EXPECT_EQ(rejected.count("team-a"), 0u);
+  EXPECT_EQ(rejected.count("team-b"), 0u);
+
+  // The rejected Jobs are retried and run once quota frees up: team-c pods do get placed, and
+  // never more than its 8 GPUs (two 4-GPU pods) at once.
+  int team_c_scheduled = 0;
+  for (const auto& e : r->events("Scheduled")) team_c_scheduled += starts_with(e.object, "team-c/");
+  EXPECT_GT(team_c_scheduled, 2);
+  const auto& quotas = r->sim->cluster().quotas;
+  ASSERT_TRUE(quotas.count("team-c/gpu-quota"));
+  EXPECT_EQ(r->sim->batch().quota_admission().rejections().count("team-a/gpu-quota"), 0u);
+  EXPECT_GT(r->sim->batch().quota_admission().rejections().at("team-c/gpu-quota"), 0u);
+
+  // Every scheduled retraining run (06:00, 12:00, 18:00) completes.
+  std::set<std::string> created, completed;
+  for (const auto& e : r->events("SuccessfulCreate")) {
+    if (e.kind == "CronJob" && e.object == "team-a/retrain") created.insert(e.message.substr(12));
+  }
+  for (const auto& e : r->events("Completed")) {
+    if (e.kind == "Job" && starts_with(e.object, "team-a/retrain-")) completed.insert(e.object.substr(7));
+  }
+  EXPECT_EQ(created.size(), 3u);
+  EXPECT_EQ(completed, created);
+
+  // Fairness figures reach the summary: per-namespace waits and GPU-hours.
+  const auto summary = r->sim->summary();
+  ASSERT_TRUE(summary.contains("namespaces"));
+  std::map<std::string, nlohmann::ordered_json> ns;
+  for (const auto& n : summary["namespaces"]) ns[n["namespace"].get<std::string>()] = n;
+  ASSERT_TRUE(ns.count("team-a") && ns.count("team-b") && ns.count("team-c"));
+  // team-a: 3 runs x 2 pods x 4 GPUs x 2 h = 48 GPU-hours of running, plus the GPUs held while
+  // each pod starts (10 s, and a 1 minute image pull on a node's first pod): under 1 GPU-hour.
+  EXPECT_GE(ns["team-a"]["gpu_milli_hours"].get<std::int64_t>(), 48'000);
+  EXPECT_LT(ns["team-a"]["gpu_milli_hours"].get<std::int64_t>(), 49'000);
+  EXPECT_GT(ns["team-c"]["quota_rejections"].get<std::int64_t>(), 0);
+  EXPECT_EQ(ns["team-a"]["quota_rejections"].get<std::int64_t>(), 0);
+  EXPECT_TRUE(summary.contains("quotas"));
+  EXPECT_TRUE(summary.contains("invariants"));
+}
+
+TEST(BatchScenarios, TrainingGangsArePlacedWholeAndYieldToInference) {
+  auto r = run_bundled("training");
+  expect_no_violations(*r->sim);
+
+  // Preemption victims are training pods, never inference ones; llama-finetune (priority
+  // training) yields only to inference, the sweeps (priority sweep) to either.
+  const auto preempted = r->events("Preempted");
+  ASSERT_FALSE(preempted.empty());
+  bool llama_preempted = false;
+  for (const auto& e : preempted) {
+    EXPECT_TRUE(starts_with(e.object, "research/")) << e.object;
+    if (starts_with(e.object, "research/llama-finetune-")) {
+      llama_preempted = true;
+      EXPECT_NE(e.message.find("by pod inference/"), std::string::npos) << e.message;
+    }
+  }
+  EXPECT_TRUE(llama_preempted);
+
+  // All-or-nothing: a gang's members are bound at the same instant, a whole gang at a time.
+  std::map<std::string, std::map<TimeMs, int>> binds;  // gang -> time -> pods bound then
+  for (const auto& e : r->events("Scheduled")) {
+    if (!starts_with(e.object, "research/")) continue;
+    const std::string pod = e.object.substr(9);
+    std::size_t cut = pod.find("-master-");
+    if (cut == std::string::npos) cut = pod.find("-worker-");
+    const std::string gang = pod.substr(0, cut);
+    ++binds[gang][e.t_ms];
+  }
+  ASSERT_TRUE(binds.count("llama-finetune"));
+  for (const auto& [gang, at] : binds) {
+    const int size = gang == "llama-finetune" ? 4 : 2;
+    for (const auto& [t, n] : at) EXPECT_EQ(n % size, 0) << gang << " at " << t << " ms: " << n;
+  }
+  // The preempted gang restarted whole and ran again.
+  bool restarted = false;
+  for (const auto& e : r->events("PyTorchJobRestarting")) restarted |= e.object == "research/llama-finetune";
+  EXPECT_TRUE(restarted);
+  EXPECT_GE(binds["llama-finetune"].size(), 2u);
+
+  // Inference ends where it started: every replica placed.
+  int inference = 0;
+  r->sim->cluster().for_each_pod([&](PodId, const Pod& p) {
+    if (p.namespace_ != "inference" || p.deletion_ms) return;
+    ++inference;
+    EXPECT_TRUE(p.bound()) << p.key();
+  });
+  EXPECT_EQ(inference, 4);
+}
+
+TEST(BatchScenarios, AutoscalingGrowsAndShrinksPoolsAndReportsCost) {
+  auto r = run_bundled("autoscaling");
+  expect_no_violations(*r->sim);
+  const ctrl::ClusterAutoscaler* ca = r->sim->batch().autoscaler();
+  ASSERT_NE(ca, nullptr);
+
+  TimeMs first_up = -1, last_down = -1;
+  for (const auto& e : r->events("ScaledUpGroup")) {
+    if (e.object == "a100" && first_up < 0) first_up = e.t_ms;
+  }
+  for (const auto& e : r->events("ScaleDownDone")) {
+    if (e.object == "a100") last_down = e.t_ms;
+  }
+  ASSERT_GE(first_up, 0);
+  ASSERT_GT(last_down, first_up);
+  EXPECT_GE(ca->stats("a100").nodes_added, 2);
+  EXPECT_EQ(ca->stats("a100").nodes_removed, ca->stats("a100").nodes_added);
+  EXPECT_EQ(ca->size("a100"), 0);
+  EXPECT_GE(ca->stats("l4").nodes_added, 5);
+  EXPECT_GE(ca->stats("l4").nodes_removed, 1);
+
+  const auto summary = r->sim->summary();
+  ASSERT_TRUE(summary.contains("pools"));
+  std::int64_t total = 0;
+  for (const auto& p : summary["pools"]) {
+    EXPECT_LE(p["nodes_peak"].get<std::int32_t>(), p.contains("max_size") ? p["max_size"].get<std::int32_t>() : 1 << 30);
+    total += p["cost_micros"].get<std::int64_t>();
+    if (p["pool"] == "a100") EXPECT_GT(p["cost_micros"].get<std::int64_t>(), 0);
+  }
+  EXPECT_EQ(summary["cost"]["total_micros"].get<std::int64_t>(), total);
+}
+
+}  // namespace
+}  // namespace gpusim::engine
