@@ -61,10 +61,20 @@ sched::SchedulerConfig configure_gpu_scoring(sched::SchedulerConfig config, cons
   return sched::configure_gpu_policies(std::move(config), scorer, nullptr);
 }
 
+// The loader reads a trace's CSVs separately (scenario::attach_trace_data); a Simulation built
+// without them would otherwise dereference null.
+static const TraceData& loaded_data(const TraceReplaySpec& spec) {
+  if (!spec.data) {
+    throw std::logic_error("the trace's CSV files were not read: call scenario::attach_trace_data "
+                           "before constructing the Simulation");
+  }
+  return *spec.data;
+}
+
 TraceReplay::TraceReplay(Simulation& sim)
     : sim_(sim),
       spec_(*sim.scenario().simulation.trace),
-      data_(*spec_.data),
+      data_(loaded_data(spec_)),
       scorer_(sim.options().scorer.empty() ? "auto" : sim.options().scorer),
       typical_(trace_typical_pods(data_)) {
   if (spec_.mode == "packing") {
