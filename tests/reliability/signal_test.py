@@ -20,7 +20,7 @@ def interrupt(gpusim, scenario, sig):
         env = dict(os.environ, GPUSIM_PROGRESS="0")
         p = subprocess.Popen([gpusim, "run", scenario, "-o", str(out), "--no-report", "-q"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        time.sleep(1.0)  # well into the run (it takes several seconds)
+        time.sleep(1.0)  # well into the run (a simulated month: over a minute of CPU)
         if p.poll() is not None:
             return f"{sig.name}: the run ended before the signal (exit {p.returncode})"
         p.send_signal(sig)

@@ -8,10 +8,10 @@
 
 namespace gpusim::scenario::testing {
 
-// tests/data/scenarios, found from this file's path so the tests run from any directory.
+// tests/data/scenarios, from the source directory CMake passes in (not __FILE__, which is
+// relative under ccache's base_dir), so the tests run from any directory.
 inline std::filesystem::path data_dir() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "data" /
-         "scenarios";
+  return std::filesystem::path(GPUSIM_SOURCE_DIR) / "tests" / "data" / "scenarios";
 }
 
 inline std::string data(const std::string& relative) {

@@ -14,18 +14,9 @@
 namespace gpusim::scenario {
 namespace {
 
-// The repository (it holds scenarios/demo), found above this file or the working directory:
-// __FILE__ may be relative to the build directory (ccache's base_dir) and ctest runs elsewhere.
-std::filesystem::path repo_root() {
-  namespace fs = std::filesystem;
-  for (const fs::path& start : {fs::absolute(fs::path(__FILE__)).parent_path(), fs::current_path()}) {
-    for (fs::path p = start.lexically_normal(); !p.empty(); p = p.parent_path()) {
-      if (fs::exists(p / "scenarios" / "demo")) return p;
-      if (p == p.parent_path()) break;
-    }
-  }
-  return {};
-}
+// The repository, from the source directory CMake passes in (__FILE__ is relative under
+// ccache's base_dir, and ctest runs in the build directory).
+std::filesystem::path repo_root() { return GPUSIM_SOURCE_DIR; }
 
 std::string sweep_text(const std::string& axes, const std::string& metrics = "    - {name: scheduled, summary: /pods/scheduled}\n") {
   return "apiVersion: gpusim.io/v1alpha1\nkind: Sweep\nmetadata:\n  name: t\nspec:\n  scenario: base.yaml\n  axes:\n" +
