@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/compare.hpp"
+#include "cli/run_outputs.hpp"
 #include "core/atomic_file.hpp"
 #include "engine/simulation.hpp"
 #include "engine/trace_replay.hpp"
@@ -69,7 +70,10 @@ Comparison run_comparison(const CompareOptions& options) {
       r.pods = summary["trace"]["pods"].get<std::int64_t>();
       r.scheduled = summary["trace"]["scheduled"].get<std::int64_t>();
     } else {
-      throw std::invalid_argument("compare needs a trace replay scenario (a Simulation with a trace: section)");
+      // Not a trace replay: no arrival curve; pods placed out of pods created.
+      r.unallocated_pct.assign(c.arrival_pcts.size(), std::nan(""));
+      r.pods = get_int(summary, "pods", "created");
+      r.scheduled = get_int(summary, "pods", "scheduled");
     }
     r.frag_milli_final = get_int(summary, "gpu", "frag_milli_final");
     r.capacity_milli = get_int(summary, "gpu", "capacity_milli");
@@ -122,14 +126,25 @@ std::string format_comparison(const Comparison& c) {
 int run_compare(const CompareOptions& options) {
   const Comparison c = run_comparison(options);
   std::cout << format_comparison(c);
-  if (!options.outdir.empty()) std::cout << "outputs in " << options.outdir << "/<policy>/\n";
+  if (!options.outdir.empty()) {
+    // One report with the variants side by side, built from the run directories just written.
+    std::vector<std::filesystem::path> dirs;
+    std::vector<std::string> labels;
+    for (const auto& r : c.results) {
+      dirs.emplace_back(r.outdir);
+      labels.push_back(r.policy);
+    }
+    write_report_files(dirs, labels, std::filesystem::path(options.outdir) / "report.html");
+    std::cout << "outputs in " << options.outdir << "/<policy>/, side-by-side report in "
+              << options.outdir << "/report.html\n";
+  }
   return 0;
 }
 
 void add_compare_command(CLI::App& app) {
   auto o = std::make_shared<CompareOptions>();
   auto policies = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("compare", "Run one trace scenario with several GPU policies and compare them");
+  CLI::App* cmd = app.add_subcommand("compare", "Run one scenario with several GPU policies and compare them");
   cmd->footer(
       "Prints unallocated GPU % at arrival 90/100/110/130 % per policy (the FGD paper's metric).\n"
       "Examples:\n"
