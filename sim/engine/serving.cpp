@@ -21,7 +21,13 @@ Serving::Serving(Cluster& cluster, EventLoop& loop, const SimulationSpec& spec, 
   timeline_->schedule(spec.timeline);
   // After the instant's API writes and controller syncs: scrape, then the HPA's first sync one
   // period later, and the first output sample.
-  loop.at_background(loop.now(), EventPriority::kMetrics, [this] {
+  loop.at_background(loop.now(), EventPriority::kMetrics, [this, &cluster, &spec] {
+    // Nothing to scrape, scale or sample (a trace replay): periodic syncs over months of
+    // simulated time would only cost events.
+    if (spec.load.empty() && cluster.hpas.empty() && cluster.deployments.empty() &&
+        cluster.replica_sets.empty()) {
+      return;
+    }
     metrics_->start();
     hpa_->start();
     outputs_->start();
