@@ -19,7 +19,8 @@ struct Ticker {
     if (*left == 0) return;
     --*left;
     // Delays 1..64 ms from a cheap LCG of the remaining count: ties and reorderings both occur.
-    const TimeMs delay = 1 + static_cast<TimeMs>((*left * 6364136223846793005ULL + 1442695040888963407ULL) >> 58);
+    const TimeMs delay =
+        1 + static_cast<TimeMs>((*left * 6364136223846793005ULL + 1442695040888963407ULL) >> 58);
     loop->after(delay, EventPriority::kController, Ticker{loop, left});
   }
 };
@@ -32,13 +33,14 @@ void BM_EventLoopSimpleEvents(benchmark::State& state) {
     state.PauseTiming();
     EventLoop loop;
     std::uint64_t left = events - timers;
-    for (std::uint64_t i = 0; i < timers; ++i) loop.at(static_cast<TimeMs>(i % 64), EventPriority::kController, Ticker{&loop, &left});
+    for (std::uint64_t i = 0; i < timers; ++i)
+      loop.at(static_cast<TimeMs>(i % 64), EventPriority::kController, Ticker{&loop, &left});
     state.ResumeTiming();
     loop.run();
     processed = loop.events_processed();
   }
-  state.counters["events_per_s"] =
-      benchmark::Counter(static_cast<double>(processed), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["events_per_s"] = benchmark::Counter(
+      static_cast<double>(processed), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 BENCHMARK(BM_EventLoopSimpleEvents)->Arg(64)->Arg(4096)->Unit(benchmark::kMillisecond);

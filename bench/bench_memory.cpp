@@ -61,9 +61,11 @@ void BM_Memory100kNodes1MPods(benchmark::State& state) {
     EventLoop loop;
     Cluster cluster(loop, 1);
     sched::Scheduler scheduler(cluster, loop, sched::SchedulerConfig{}, 1);
-    for (int i = 0; i < nodes; ++i) cluster.add_node(make_node(i));
+    for (int i = 0; i < nodes; ++i)
+      cluster.add_node(make_node(i));
     std::vector<std::shared_ptr<const PodTemplate>> templates;
-    for (int i = 0; i < 100; ++i) templates.push_back(pod_template(i));
+    for (int i = 0; i < 100; ++i)
+      templates.push_back(pod_template(i));
     for (int i = 0; i < pods; ++i) {
       Pod p;
       p.name = "app-" + std::to_string(i % 100) + "-" + std::to_string(i);
@@ -83,7 +85,10 @@ void BM_Memory100kNodes1MPods(benchmark::State& state) {
   state.counters["pods"] = static_cast<double>(bound);
 }
 
-BENCHMARK(BM_Memory100kNodes1MPods)->Args({100000, 1000000})->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_Memory100kNodes1MPods)
+    ->Args({100000, 1000000})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace gpusim

@@ -17,7 +17,8 @@ namespace {
 
 const engine::Scenario& openb_default() {
   static const engine::Scenario s = [] {
-    engine::Scenario x = scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + "/scenarios/openb/default.yaml"});
+    engine::Scenario x =
+        scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + "/scenarios/openb/default.yaml"});
     scenario::attach_trace_data(x);
     return x;
   }();
@@ -40,12 +41,24 @@ void replay(benchmark::State& state, const char* policy) {
   state.counters["pods"] = static_cast<double>(pods);
 }
 
-void BM_OpenbDefaultFgd(benchmark::State& s) { replay(s, "FGD"); }
-void BM_OpenbDefaultBestFit(benchmark::State& s) { replay(s, "BestFit"); }
-void BM_OpenbDefaultRandom(benchmark::State& s) { replay(s, "Random"); }
-void BM_OpenbDefaultDotProduct(benchmark::State& s) { replay(s, "DotProduct"); }
-void BM_OpenbDefaultGpuClustering(benchmark::State& s) { replay(s, "GpuClustering"); }
-void BM_OpenbDefaultGpuPacking(benchmark::State& s) { replay(s, "GpuPacking"); }
+void BM_OpenbDefaultFgd(benchmark::State& s) {
+  replay(s, "FGD");
+}
+void BM_OpenbDefaultBestFit(benchmark::State& s) {
+  replay(s, "BestFit");
+}
+void BM_OpenbDefaultRandom(benchmark::State& s) {
+  replay(s, "Random");
+}
+void BM_OpenbDefaultDotProduct(benchmark::State& s) {
+  replay(s, "DotProduct");
+}
+void BM_OpenbDefaultGpuClustering(benchmark::State& s) {
+  replay(s, "GpuClustering");
+}
+void BM_OpenbDefaultGpuPacking(benchmark::State& s) {
+  replay(s, "GpuPacking");
+}
 BENCHMARK(BM_OpenbDefaultFgd)->Unit(benchmark::kMillisecond)->MinTime(3);
 BENCHMARK(BM_OpenbDefaultBestFit)->Unit(benchmark::kMillisecond)->MinTime(3);
 BENCHMARK(BM_OpenbDefaultRandom)->Unit(benchmark::kMillisecond)->MinTime(3);

@@ -82,13 +82,22 @@ void run(benchmark::State& state, Backend backend, Policy policy) {
     benchmark::DoNotOptimize(best.data());
   }
   const double evals = static_cast<double>(nodes.size() * pods.size());
-  state.counters["evals/s"] = benchmark::Counter(evals, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["evals/s"] =
+      benchmark::Counter(evals, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_ScorerCpuBestFit(benchmark::State& s) { run(s, Backend::kCpu, Policy::kBestFit); }
-void BM_ScorerCpuFgd(benchmark::State& s) { run(s, Backend::kCpu, Policy::kFgd); }
-void BM_ScorerCudaBestFit(benchmark::State& s) { run(s, Backend::kCuda, Policy::kBestFit); }
-void BM_ScorerCudaFgd(benchmark::State& s) { run(s, Backend::kCuda, Policy::kFgd); }
+void BM_ScorerCpuBestFit(benchmark::State& s) {
+  run(s, Backend::kCpu, Policy::kBestFit);
+}
+void BM_ScorerCpuFgd(benchmark::State& s) {
+  run(s, Backend::kCpu, Policy::kFgd);
+}
+void BM_ScorerCudaBestFit(benchmark::State& s) {
+  run(s, Backend::kCuda, Policy::kBestFit);
+}
+void BM_ScorerCudaFgd(benchmark::State& s) {
+  run(s, Backend::kCuda, Policy::kFgd);
+}
 
 #define SIZES Args({1000, 64})->Args({10000, 64})->Args({100000, 64})->Unit(benchmark::kMillisecond)
 BENCHMARK(BM_ScorerCpuBestFit)->SIZES;

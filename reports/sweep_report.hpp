@@ -15,8 +15,8 @@ struct SweepResults {
   std::vector<std::vector<std::string>> axis_values;  // per axis, in declared order
   std::vector<std::string> metric_names;
   std::vector<std::string> metric_sources;  // "summary:/pointer" or "arrival:100"
-  std::string x_axis;                        // sweep.json "x"; empty: chosen by the report
-  std::size_t planned = 0;                   // points in the whole plan
+  std::string x_axis;                       // sweep.json "x"; empty: chosen by the report
+  std::size_t planned = 0;                  // points in the whole plan
   struct Row {
     std::vector<std::string> values;  // per axis
     std::vector<std::optional<double>> metrics;

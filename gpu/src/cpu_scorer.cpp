@@ -56,25 +56,31 @@ class CpuScorer final : public ScorerBase {
       }
       return;
     }
-    for (auto i : nodes) row[static_cast<std::size_t>(i)] = evaluate(nodes_[static_cast<std::size_t>(i)], i, pod, 0, sp);
+    for (auto i : nodes)
+      row[static_cast<std::size_t>(i)] =
+          evaluate(nodes_[static_cast<std::size_t>(i)], i, pod, 0, sp);
   }
 
   void compute_rows_all(std::span<const std::int32_t> shapes) override {
-    for (auto s : shapes) compute_row(s, {}, true);
+    for (auto s : shapes)
+      compute_row(s, {}, true);
   }
 
   Placement argmax_row(std::int32_t shape) override {
     const std::vector<std::int64_t>& row = score_rows_[static_cast<std::size_t>(shape)];
     Placement b;
     for (std::size_t i = 0; i < row.size(); ++i) {
-      if (row[i] != kInfeasible && row[i] > b.score) b = Placement{static_cast<std::int32_t>(i), row[i]};
+      if (row[i] != kInfeasible && row[i] > b.score)
+        b = Placement{static_cast<std::int32_t>(i), row[i]};
     }
     return b;
   }
 
-  void gather_row(std::int32_t shape, std::span<const std::int32_t> nodes, std::span<std::int64_t> out) override {
+  void gather_row(std::int32_t shape, std::span<const std::int32_t> nodes,
+                  std::span<std::int64_t> out) override {
     const std::vector<std::int64_t>& row = score_rows_[static_cast<std::size_t>(shape)];
-    for (std::size_t i = 0; i < nodes.size(); ++i) out[i] = row[static_cast<std::size_t>(nodes[i])];
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      out[i] = row[static_cast<std::size_t>(nodes[i])];
   }
 
   Placement place_uncached(const PodReq& pod, std::uint64_t salt) override {
@@ -94,6 +100,8 @@ class CpuScorer final : public ScorerBase {
 }  // namespace
 }  // namespace detail
 
-std::unique_ptr<Scorer> make_cpu_scorer() { return std::make_unique<detail::CpuScorer>(); }
+std::unique_ptr<Scorer> make_cpu_scorer() {
+  return std::make_unique<detail::CpuScorer>();
+}
 
 }  // namespace gpusim::gpu

@@ -23,7 +23,8 @@ namespace gpusim::gpu::detail {
 namespace {
 
 void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA scorer: ") + what + ": " + cudaGetErrorString(e));
+  if (e != cudaSuccess)
+    throw std::runtime_error(std::string("CUDA scorer: ") + what + ": " + cudaGetErrorString(e));
 }
 
 struct BetterOf {
@@ -67,7 +68,8 @@ struct EvalRows {
   __device__ void operator()(std::int64_t i) const {
     const std::int64_t s = i / n_nodes;
     const auto n = static_cast<std::int32_t>(i % n_nodes);
-    rows[static_cast<std::int64_t>(shape_ids[s]) * n_nodes + n] = evaluate(nodes[n], n, pods[s], 0, sp);
+    rows[static_cast<std::int64_t>(shape_ids[s]) * n_nodes + n] =
+        evaluate(nodes[n], n, pods[s], 0, sp);
   }
 };
 
@@ -139,14 +141,16 @@ class CudaScorer final : public ScorerBase {
     }
     if (pods.empty()) return;
     if (n == 0) {
-      for (auto& b : best) b = Placement{};
+      for (auto& b : best)
+        b = Placement{};
       return;
     }
     d_pods_.assign(pods.begin(), pods.end());
     d_salts_.assign(salts.begin(), salts.end());
     d_best_.resize(pods.size());
     const auto total = static_cast<std::int64_t>(pods.size()) * n;
-    EvalBatch eval{thrust::raw_pointer_cast(d_nodes_.data()), thrust::raw_pointer_cast(d_pods_.data()),
+    EvalBatch eval{thrust::raw_pointer_cast(d_nodes_.data()),
+                   thrust::raw_pointer_cast(d_pods_.data()),
                    thrust::raw_pointer_cast(d_salts_.data()), n, device_params()};
     thrust::counting_iterator<std::int64_t> first(0);
     auto keys = thrust::make_transform_iterator(first, DivBy{n});
@@ -155,12 +159,14 @@ class CudaScorer final : public ScorerBase {
       std::int64_t* out = thrust::raw_pointer_cast(d_scores_.data());
       thrust::for_each(thrust::device, first, first + total, StoreBatch{eval, out});
       auto vals = thrust::make_transform_iterator(first, FromScores{out, n});
-      thrust::reduce_by_key(thrust::device, keys, keys + total, vals, thrust::make_discard_iterator(), d_best_.begin(),
+      thrust::reduce_by_key(thrust::device, keys, keys + total, vals,
+                            thrust::make_discard_iterator(), d_best_.begin(),
                             thrust::equal_to<std::int64_t>(), BetterOf{});
       thrust::copy(d_scores_.begin(), d_scores_.end(), scores.begin());
     } else {
       auto vals = thrust::make_transform_iterator(first, eval);
-      thrust::reduce_by_key(thrust::device, keys, keys + total, vals, thrust::make_discard_iterator(), d_best_.begin(),
+      thrust::reduce_by_key(thrust::device, keys, keys + total, vals,
+                            thrust::make_discard_iterator(), d_best_.begin(),
                             thrust::equal_to<std::int64_t>(), BetterOf{});
     }
     thrust::copy(d_best_.begin(), d_best_.end(), best.begin());
@@ -176,8 +182,9 @@ class CudaScorer final : public ScorerBase {
     row_cap_ = 0;
   }
   void upload_node(std::int32_t index) override {
-    check(cudaMemcpy(thrust::raw_pointer_cast(d_nodes_.data()) + index, &nodes_[static_cast<std::size_t>(index)],
-                     sizeof(NodeRec), cudaMemcpyHostToDevice),
+    check(cudaMemcpy(thrust::raw_pointer_cast(d_nodes_.data()) + index,
+                     &nodes_[static_cast<std::size_t>(index)], sizeof(NodeRec),
+                     cudaMemcpyHostToDevice),
           "update_node");
   }
   void ensure_rows(std::size_t count) override {
@@ -199,12 +206,14 @@ class CudaScorer final : public ScorerBase {
     thrust::counting_iterator<std::int64_t> first(0);
     if (all) {
       thrust::for_each(thrust::device, first, first + static_cast<std::int64_t>(nodes_.size()),
-                       EvalInto{thrust::raw_pointer_cast(d_nodes_.data()), nullptr, this->shape(shape), device_params(), row});
+                       EvalInto{thrust::raw_pointer_cast(d_nodes_.data()), nullptr,
+                                this->shape(shape), device_params(), row});
     } else if (!nodes.empty()) {
       d_list_.assign(nodes.begin(), nodes.end());
       thrust::for_each(thrust::device, first, first + static_cast<std::int64_t>(nodes.size()),
-                       EvalInto{thrust::raw_pointer_cast(d_nodes_.data()), thrust::raw_pointer_cast(d_list_.data()),
-                                this->shape(shape), device_params(), row});
+                       EvalInto{thrust::raw_pointer_cast(d_nodes_.data()),
+                                thrust::raw_pointer_cast(d_list_.data()), this->shape(shape),
+                                device_params(), row});
     }
     check(cudaGetLastError(), "compute_row");
   }
@@ -212,38 +221,44 @@ class CudaScorer final : public ScorerBase {
   void compute_rows_all(std::span<const std::int32_t> shapes) override {
     std::vector<PodReq> reqs;
     reqs.reserve(shapes.size());
-    for (auto s : shapes) reqs.push_back(this->shape(s));
+    for (auto s : shapes)
+      reqs.push_back(this->shape(s));
     d_pods_.assign(reqs.begin(), reqs.end());
     d_list_.assign(shapes.begin(), shapes.end());
     const auto n = static_cast<std::int64_t>(nodes_.size());
     thrust::counting_iterator<std::int64_t> first(0);
-    thrust::for_each(thrust::device, first, first + n * static_cast<std::int64_t>(shapes.size()),
-                     EvalRows{thrust::raw_pointer_cast(d_nodes_.data()), thrust::raw_pointer_cast(d_pods_.data()),
-                              thrust::raw_pointer_cast(d_list_.data()), n, device_params(),
-                              thrust::raw_pointer_cast(d_rows_.data())});
+    thrust::for_each(
+        thrust::device, first, first + n * static_cast<std::int64_t>(shapes.size()),
+        EvalRows{thrust::raw_pointer_cast(d_nodes_.data()),
+                 thrust::raw_pointer_cast(d_pods_.data()), thrust::raw_pointer_cast(d_list_.data()),
+                 n, device_params(), thrust::raw_pointer_cast(d_rows_.data())});
     check(cudaGetLastError(), "prime");
   }
 
   Placement argmax_row(std::int32_t shape) override {
     thrust::counting_iterator<std::int64_t> first(0);
-    return thrust::transform_reduce(thrust::device, first, first + static_cast<std::int64_t>(nodes_.size()),
+    return thrust::transform_reduce(thrust::device, first,
+                                    first + static_cast<std::int64_t>(nodes_.size()),
                                     RowPlacement{row_ptr(shape)}, Placement{}, BetterOf{});
   }
 
-  void gather_row(std::int32_t shape, std::span<const std::int32_t> nodes, std::span<std::int64_t> out) override {
+  void gather_row(std::int32_t shape, std::span<const std::int32_t> nodes,
+                  std::span<std::int64_t> out) override {
     if (nodes.empty()) return;
     d_list_.assign(nodes.begin(), nodes.end());
     d_scores_.resize(nodes.size());
     thrust::device_ptr<std::int64_t> row(row_ptr(shape));
     thrust::gather(thrust::device, d_list_.begin(), d_list_.end(), row, d_scores_.begin());
-    thrust::copy(d_scores_.begin(), d_scores_.begin() + static_cast<std::ptrdiff_t>(nodes.size()), out.begin());
+    thrust::copy(d_scores_.begin(), d_scores_.begin() + static_cast<std::ptrdiff_t>(nodes.size()),
+                 out.begin());
   }
 
   Placement place_uncached(const PodReq& pod, std::uint64_t salt) override {
     thrust::counting_iterator<std::int64_t> first(0);
-    return thrust::transform_reduce(thrust::device, first, first + static_cast<std::int64_t>(nodes_.size()),
-                                    EvalOne{thrust::raw_pointer_cast(d_nodes_.data()), pod, salt, device_params()},
-                                    Placement{}, BetterOf{});
+    return thrust::transform_reduce(
+        thrust::device, first, first + static_cast<std::int64_t>(nodes_.size()),
+        EvalOne{thrust::raw_pointer_cast(d_nodes_.data()), pod, salt, device_params()}, Placement{},
+        BetterOf{});
   }
 
  private:
@@ -254,7 +269,8 @@ class CudaScorer final : public ScorerBase {
     return p;
   }
   std::int64_t* row_ptr(std::int32_t shape) {
-    return thrust::raw_pointer_cast(d_rows_.data()) + static_cast<std::size_t>(shape) * nodes_.size();
+    return thrust::raw_pointer_cast(d_rows_.data()) +
+           static_cast<std::size_t>(shape) * nodes_.size();
   }
 
   thrust::device_vector<NodeRec> d_nodes_;
@@ -270,7 +286,9 @@ class CudaScorer final : public ScorerBase {
 
 }  // namespace
 
-std::unique_ptr<Scorer> make_cuda_scorer() { return std::make_unique<CudaScorer>(); }
+std::unique_ptr<Scorer> make_cuda_scorer() {
+  return std::make_unique<CudaScorer>();
+}
 
 int cuda_device_count(std::string* why) {
   int n = 0;

@@ -20,9 +20,12 @@ std::optional<Backend> parse_backend(std::string_view name) {
 
 const char* to_string(Backend b) {
   switch (b) {
-    case Backend::kAuto: return "auto";
-    case Backend::kCpu: return "cpu";
-    case Backend::kCuda: return "cuda";
+    case Backend::kAuto:
+      return "auto";
+    case Backend::kCpu:
+      return "cpu";
+    case Backend::kCuda:
+      return "cuda";
   }
   return "auto";
 }

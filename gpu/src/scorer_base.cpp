@@ -1,9 +1,9 @@
 #include "scorer_base.hpp"
 
-#include "gpusim/gpu/policies.hpp"
-
 #include <algorithm>
 #include <stdexcept>
+
+#include "gpusim/gpu/policies.hpp"
 
 namespace gpusim::gpu::detail {
 namespace {
@@ -35,7 +35,8 @@ ScoreParams ScorerBase::host_params() const {
 }
 
 void ScorerBase::invalidate_rows() {
-  for (auto& r : rows_) r.valid = false;
+  for (auto& r : rows_)
+    r.valid = false;
 }
 
 void ScorerBase::set_params(const ScoreParams& params, std::span<const TypicalShape> typical) {
@@ -111,7 +112,8 @@ void ScorerBase::refresh(std::int32_t shape) {
         pending_.push_back(n);
       }
     }
-    for (auto n : pending_) mark_[static_cast<std::size_t>(n)] = 0;
+    for (auto n : pending_)
+      mark_[static_cast<std::size_t>(n)] = 0;
     compute_row(shape, pending_, false);
     evaluations_ += pending_.size();
   }
@@ -130,14 +132,16 @@ void ScorerBase::prime(std::span<const std::int32_t> shapes) {
   }
   if (stale.empty()) return;
   if (rows_.size() * nodes_.size() > kMaxRowEntries) {
-    for (auto s : stale) refresh(s);  // too many to hold at once: one at a time
+    for (auto s : stale)
+      refresh(s);  // too many to hold at once: one at a time
     return;
   }
   ensure_rows(rows_.size());
   compute_rows_all(stale);
   evaluations_ += stale.size() * nodes_.size();
   const std::uint64_t end = log_base_ + log_.size();
-  for (auto s : stale) rows_[static_cast<std::size_t>(s)] = RowState{true, end};
+  for (auto s : stale)
+    rows_[static_cast<std::size_t>(s)] = RowState{true, end};
 }
 
 Placement ScorerBase::place(std::int32_t shape, std::uint64_t salt) {

@@ -17,7 +17,9 @@ class ScorerBase : public Scorer {
   void set_nodes(std::span<const NodeRec> nodes) override;
   void update_node(std::int32_t index, const NodeRec& node) override;
   std::int32_t size() const override { return static_cast<std::int32_t>(nodes_.size()); }
-  const NodeRec& node(std::int32_t index) const override { return nodes_[static_cast<std::size_t>(index)]; }
+  const NodeRec& node(std::int32_t index) const override {
+    return nodes_[static_cast<std::size_t>(index)];
+  }
   const ScoreParams& params() const override { return params_; }
   std::int32_t intern_shape(const PodReq& pod) override;
   void prime(std::span<const std::int32_t> shapes) override;
@@ -37,7 +39,8 @@ class ScorerBase : public Scorer {
   virtual void compute_row(std::int32_t shape, std::span<const std::int32_t> nodes, bool all) = 0;
   virtual void compute_rows_all(std::span<const std::int32_t> shapes) = 0;
   virtual Placement argmax_row(std::int32_t shape) = 0;
-  virtual void gather_row(std::int32_t shape, std::span<const std::int32_t> nodes, std::span<std::int64_t> out) = 0;
+  virtual void gather_row(std::int32_t shape, std::span<const std::int32_t> nodes,
+                          std::span<std::int64_t> out) = 0;
   // Random: no rows, every call draws anew.
   virtual Placement place_uncached(const PodReq& pod, std::uint64_t salt) = 0;
 
@@ -61,8 +64,8 @@ class ScorerBase : public Scorer {
   std::vector<PodReq> shapes_;
   std::map<std::array<std::int64_t, 11>, std::int32_t> shape_ids_;
   std::vector<RowState> rows_;
-  std::vector<std::int32_t> log_;  // nodes changed, in order
-  std::uint64_t log_base_ = 0;     // absolute position of log_[0]
+  std::vector<std::int32_t> log_;      // nodes changed, in order
+  std::uint64_t log_base_ = 0;         // absolute position of log_[0]
   std::vector<std::int32_t> pending_;  // scratch: nodes to re-score
   std::vector<char> mark_;             // scratch: dedup of pending_
 };

@@ -18,7 +18,8 @@
 namespace gpusim::cli {
 namespace {
 
-const std::vector<std::string> kAllPolicies{"Random", "DotProduct", "GpuClustering", "GpuPacking", "BestFit", "FGD"};
+const std::vector<std::string> kAllPolicies{"Random",     "DotProduct", "GpuClustering",
+                                            "GpuPacking", "BestFit",    "FGD"};
 
 std::int64_t get_int(const nlohmann::ordered_json& j, const char* a, const char* b) {
   if (!j.contains(a) || !j[a].contains(b) || !j[a][b].is_number()) return 0;
@@ -44,12 +45,14 @@ std::vector<std::string> split_policies(const std::string& list) {
 
 Comparison run_comparison(const CompareOptions& options) {
   engine::Scenario scenario = scenario::load_scenario(options.inputs);
-  for (const auto& w : scenario.warnings.items()) std::cerr << w.str() << "\n";
+  for (const auto& w : scenario.warnings.items())
+    std::cerr << w.str() << "\n";
   scenario::attach_trace_data(scenario);
   Comparison c;
   c.scenario = scenario.simulation.name;
   c.arrival_pcts = engine::kReportedArrivalPcts;
-  const std::vector<std::string>& policies = options.policies.empty() ? kAllPolicies : options.policies;
+  const std::vector<std::string>& policies =
+      options.policies.empty() ? kAllPolicies : options.policies;
   for (const auto& policy : policies) {
     engine::RunOptions opts;
     opts.seed = options.seed;
@@ -84,16 +87,18 @@ Comparison run_comparison(const CompareOptions& options) {
       staged.commit();
       r.outdir = dir.string();
     }
-    r.wall_ms = options.reproducible
-                    ? 0
-                    : std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    r.wall_ms = options.reproducible ? 0
+                                     : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - t0)
+                                           .count();
     c.results.push_back(std::move(r));
   }
   return c;
 }
 
 std::string format_comparison(const Comparison& c) {
-  std::string out = "unallocated GPU % at arrival (scenario " + c.scenario + ", seed " + std::to_string(c.seed) + ")\n";
+  std::string out = "unallocated GPU % at arrival (scenario " + c.scenario + ", seed " +
+                    std::to_string(c.seed) + ")\n";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%-14s", "policy");
   out += buf;
@@ -116,8 +121,8 @@ std::string format_comparison(const Comparison& c) {
     const double frag_pct = r.capacity_milli > 0 ? 100.0 * static_cast<double>(r.frag_milli_final) /
                                                        static_cast<double>(r.capacity_milli)
                                                  : 0.0;
-    std::snprintf(buf, sizeof buf, "   %5lld/%-5lld %10.2f%%\n", static_cast<long long>(r.scheduled),
-                  static_cast<long long>(r.pods), frag_pct);
+    std::snprintf(buf, sizeof buf, "   %5lld/%-5lld %10.2f%%\n",
+                  static_cast<long long>(r.scheduled), static_cast<long long>(r.pods), frag_pct);
     out += buf;
   }
   return out;
@@ -144,7 +149,8 @@ int run_compare(const CompareOptions& options) {
 void add_compare_command(CLI::App& app) {
   auto o = std::make_shared<CompareOptions>();
   auto policies = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("compare", "Run one scenario with several GPU policies and compare them");
+  CLI::App* cmd =
+      app.add_subcommand("compare", "Run one scenario with several GPU policies and compare them");
   cmd->footer(
       "Prints unallocated GPU % at arrival 90/100/110/130 % per policy (the FGD paper's metric).\n"
       "Examples:\n"
@@ -152,7 +158,8 @@ void add_compare_command(CLI::App& app) {
       "  gpusim compare scenarios/openb/gpushare40.yaml --policy FGD,BestFit -o out/cmp");
   cmd->add_option("inputs", o->inputs, "Scenario files or directories")->required();
   cmd->add_option("--policy", *policies,
-                  "Comma-separated GPU policies (default: Random,DotProduct,GpuClustering,GpuPacking,BestFit,FGD)");
+                  "Comma-separated GPU policies (default: "
+                  "Random,DotProduct,GpuClustering,GpuPacking,BestFit,FGD)");
   cmd->add_option("--seed", o->seed, "Random seed (overrides the Simulation's spec.seed)");
   cmd->add_option("-o,--output-dir", o->outdir, "Write each run's outputs to DIR/<policy>");
   cmd->add_option("--scorer", o->scorer, "GPU scorer backend: auto, cpu or cuda")

@@ -14,7 +14,8 @@ std::string job_name(const std::string& sweep) {
     n += std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '-';
   }
   if (n.size() > 52) n.resize(52);  // Indexed Job pod names append -<index>-<hash>
-  while (!n.empty() && n.back() == '-') n.pop_back();
+  while (!n.empty() && n.back() == '-')
+    n.pop_back();
   return n;
 }
 
@@ -42,10 +43,12 @@ std::string indexed_job_yaml(const IndexedJobOptions& o) {
   y += "# Runs sweep " + o.sweep_name + " as " + n + " shards, one per completion index.\n";
   y += "# Each pod writes /results/shard-<index>; when the Job completes, combine them with\n";
   y += "#   gpusim merge /results/shard-* -o /results/merged\n";
-  y += "# The image must hold gpusim on its PATH and the sweep with its scenarios under " + o.workdir + ".\n";
+  y += "# The image must hold gpusim on its PATH and the sweep with its scenarios under " +
+       o.workdir + ".\n";
   y += "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: " + name + "\n  labels:\n";
   y += "    app.kubernetes.io/name: gpusim\n    gpusim.io/sweep: " + q(o.sweep_name) + "\n";
-  y += "spec:\n  completionMode: Indexed\n  completions: " + n + "\n  parallelism: " + std::to_string(parallelism) + "\n";
+  y += "spec:\n  completionMode: Indexed\n  completions: " + n +
+       "\n  parallelism: " + std::to_string(parallelism) + "\n";
   // Restarts resume a shard, so a few per shard are cheap.
   y += "  backoffLimit: " + std::to_string(3 * o.shards) + "\n";
   y += "  template:\n    metadata:\n      labels:\n        app.kubernetes.io/name: gpusim\n";
@@ -57,7 +60,8 @@ std::string indexed_job_yaml(const IndexedJobOptions& o) {
   for (const std::string& arg :
        {std::string("gpusim"), std::string("sweep"), o.sweep_path, std::string("-o"),
         std::string("/results/shard-$(JOB_COMPLETION_INDEX)"), std::string("--shard"),
-        "$(JOB_COMPLETION_INDEX)/" + n, std::string("-j"), std::to_string(o.cpus), std::string("-q")}) {
+        "$(JOB_COMPLETION_INDEX)/" + n, std::string("-j"), std::to_string(o.cpus),
+        std::string("-q")}) {
     y += "            - " + q(arg) + "\n";
   }
   y += "          resources:\n";

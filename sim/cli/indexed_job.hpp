@@ -9,13 +9,13 @@
 namespace gpusim::cli {
 
 struct IndexedJobOptions {
-  std::string sweep_name;   // metadata.name of the Sweep (the Job is gpusim-sweep-<name>)
-  std::string sweep_path;   // the Sweep file as the container sees it (relative to workdir)
+  std::string sweep_name;  // metadata.name of the Sweep (the Job is gpusim-sweep-<name>)
+  std::string sweep_path;  // the Sweep file as the container sees it (relative to workdir)
   std::string image;
-  std::size_t shards = 4;       // completions
-  std::size_t parallelism = 0;  // 0: all shards at once
-  unsigned cpus = 2;            // per pod: requests, limits and -j
-  std::string memory;           // per pod; empty: 1Gi per CPU
+  std::size_t shards = 4;                              // completions
+  std::size_t parallelism = 0;                         // 0: all shards at once
+  unsigned cpus = 2;                                   // per pod: requests, limits and -j
+  std::string memory;                                  // per pod; empty: 1Gi per CPU
   std::string results_claim = "gpusim-sweep-results";  // PersistentVolumeClaim for /results
   std::string workdir = "/gpusim";                     // where the image holds the sweep
 };

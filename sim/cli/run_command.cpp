@@ -35,7 +35,8 @@ struct RunArgs {
 std::string percent(std::int64_t part, std::int64_t whole) {
   if (whole <= 0) return "0%";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+  std::snprintf(buf, sizeof buf, "%.1f%%",
+                100.0 * static_cast<double>(part) / static_cast<double>(whole));
   return buf;
 }
 
@@ -44,16 +45,18 @@ void print_summary(const engine::Simulation& sim, const nlohmann::ordered_json& 
   const auto& p = s["pods"];
   const auto& gpu = s["resources"]["nvidia.com/gpu"];
   const auto& cpu = s["resources"]["cpu"];
-  std::cout << "scenario " << s["scenario"].get<std::string>() << ", seed " << s["seed"].get<std::uint64_t>()
-            << ": simulated " << format_duration(s["sim_time_ms"].get<std::int64_t>()) << " ("
+  std::cout << "scenario " << s["scenario"].get<std::string>() << ", seed "
+            << s["seed"].get<std::uint64_t>() << ": simulated "
+            << format_duration(s["sim_time_ms"].get<std::int64_t>()) << " ("
             << s["events_processed"].get<std::uint64_t>() << " events) in "
             << s["wall_ms"].get<std::int64_t>() << " ms\n";
   std::cout << "  nodes  " << s["nodes"].get<std::int64_t>() << "\n";
-  std::cout << "  pods   " << p["created"] << " created, " << p["scheduled"] << " scheduled, " << p["pending"]
-            << " pending, " << p["running"] << " running, " << p["succeeded"] << " succeeded, "
-            << p["failed"] << " failed, " << p["preempted"] << " preempted\n";
-  std::cout << "  cpu    " << percent(cpu["allocated_final"], cpu["capacity"]) << " allocated at the end, "
-            << percent(cpu["allocated_mean"], cpu["capacity"]) << " on average\n";
+  std::cout << "  pods   " << p["created"] << " created, " << p["scheduled"] << " scheduled, "
+            << p["pending"] << " pending, " << p["running"] << " running, " << p["succeeded"]
+            << " succeeded, " << p["failed"] << " failed, " << p["preempted"] << " preempted\n";
+  std::cout << "  cpu    " << percent(cpu["allocated_final"], cpu["capacity"])
+            << " allocated at the end, " << percent(cpu["allocated_mean"], cpu["capacity"])
+            << " on average\n";
   if (gpu["capacity"].get<std::int64_t>() > 0) {
     std::cout << "  gpu    " << gpu["allocated_final"].get<std::int64_t>() / 1000.0 << " of "
               << gpu["capacity"].get<std::int64_t>() / 1000 << " GPUs allocated at the end ("
@@ -61,7 +64,8 @@ void print_summary(const engine::Simulation& sim, const nlohmann::ordered_json& 
               << percent(gpu["allocated_mean"], gpu["capacity"]) << " on average\n";
   }
   if (sim.hit_limit()) std::cout << "  warning: " << sim.limit_message() << "\n";
-  std::cout << "outputs in " << out.string() << "/ (summary.json, events.jsonl, timeseries.csv, report.html, ...)\n";
+  std::cout << "outputs in " << out.string()
+            << "/ (summary.json, events.jsonl, timeseries.csv, report.html, ...)\n";
 }
 
 int run(const RunArgs& a) {
@@ -77,13 +81,15 @@ int run(const RunArgs& a) {
     return run_compare(c);
   }
   engine::Scenario scenario = scenario::load_scenario(a.inputs);
-  for (const auto& w : scenario.warnings.items()) std::cerr << w.str() << "\n";
+  for (const auto& w : scenario.warnings.items())
+    std::cerr << w.str() << "\n";
   scenario::attach_trace_data(scenario);
   engine::RunOptions opts;
   opts.seed = a.seed;
   if (!a.until.empty()) {
     auto ms = parse_duration_ms(a.until);
-    if (!ms || *ms <= 0) throw std::invalid_argument("--until: not a positive duration: \"" + a.until + "\"");
+    if (!ms || *ms <= 0)
+      throw std::invalid_argument("--until: not a positive duration: \"" + a.until + "\"");
     opts.until = *ms;
   }
   opts.policy = a.policy;
@@ -92,8 +98,9 @@ int run(const RunArgs& a) {
   opts.reproducible = a.reproducible || std::getenv("GPUSIM_REPRODUCIBLE") != nullptr;
   opts.check_invariants = a.check_invariants;
   validate_expectations(scenario);
-  const std::filesystem::path out =
-      a.outdir.empty() ? std::filesystem::path("out") / scenario.simulation.name : std::filesystem::path(a.outdir);
+  const std::filesystem::path out = a.outdir.empty()
+                                        ? std::filesystem::path("out") / scenario.simulation.name
+                                        : std::filesystem::path(a.outdir);
   ProgressMeter meter(ProgressMeter::wanted(a.quiet), planned_end(scenario, opts));
   opts.progress = [&meter](TimeMs t, std::uint64_t events) { meter.update(t, events); };
   engine::Simulation sim(scenario, opts);
@@ -133,30 +140,41 @@ void add_run_command(CLI::App& app) {
       "  gpusim run scenarios/demo\n"
       "  gpusim run manifests.yaml simulation.yaml -o out/try1 --seed 7 --until 12h\n"
       "  gpusim run scenarios/openb/default.yaml --policy FGD --seed 42 -o out/fgd\n"
-      "The output directory gets report.html and report.md (see `gpusim report`); when the Simulation\n"
-      "has expectations they are evaluated (summary.json `expectations`) and a failing one exits 1.");
-  cmd->add_option("inputs", a->inputs, "Scenario files or directories (multi-document YAML); - for stdin")
+      "The output directory gets report.html and report.md (see `gpusim report`); when the "
+      "Simulation\n"
+      "has expectations they are evaluated (summary.json `expectations`) and a failing one exits "
+      "1.");
+  cmd->add_option("inputs", a->inputs,
+                  "Scenario files or directories (multi-document YAML); - for stdin")
       ->required();
   cmd->add_option("-f,--filename", a->inputs, "Same as the positional inputs (kubectl style)");
   cmd->add_option("-o,--output-dir", a->outdir, "Output directory (default: out/<scenario name>)");
   cmd->add_option("--seed", a->seed, "Random seed (overrides the Simulation's spec.seed)");
-  cmd->add_option("--until", a->until, "Simulated time to stop at, e.g. 12h (overrides spec.duration)");
-  cmd->add_option("--policy", a->policy,
-                  "GPU placement policy: Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD; "
-                  "several (a,b,c) run one after another and are compared");
-  cmd->add_option("--scorer", a->scorer,
-                  "GPU scorer backend for the GPU policies: auto (CUDA when a device is usable), cpu, cuda")
+  cmd->add_option("--until", a->until,
+                  "Simulated time to stop at, e.g. 12h (overrides spec.duration)");
+  cmd->add_option(
+      "--policy", a->policy,
+      "GPU placement policy: Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD; "
+      "several (a,b,c) run one after another and are compared");
+  cmd->add_option(
+         "--scorer", a->scorer,
+         "GPU scorer backend for the GPU policies: auto (CUDA when a device is usable), cpu, cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->add_flag("--explain", a->explain,
-                "Record every scheduling attempt for `gpusim explain` (the default for clusters of up to 64 nodes)");
-  cmd->add_flag("--no-explain", a->no_explain, "Do not record explain.jsonl, even for a small cluster");
-  cmd->add_flag("--no-report", a->no_report, "Do not write report.html and report.md into the output directory");
+                "Record every scheduling attempt for `gpusim explain` (the default for clusters of "
+                "up to 64 nodes)");
+  cmd->add_flag("--no-explain", a->no_explain,
+                "Do not record explain.jsonl, even for a small cluster");
+  cmd->add_flag("--no-report", a->no_report,
+                "Do not write report.html and report.md into the output directory");
   cmd->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
-  cmd->add_flag("--check-invariants", a->check_invariants,
-                "Check node capacity, GPU devices, quotas and gangs after every event; any violation "
-                "fails the run (exit 1) and summary.json gets an \"invariants\" section");
-  cmd->add_flag("--reproducible", a->reproducible,
-                "Write wall-clock figures as 0 so reruns are byte-identical (also GPUSIM_REPRODUCIBLE=1)");
+  cmd->add_flag(
+      "--check-invariants", a->check_invariants,
+      "Check node capacity, GPU devices, quotas and gangs after every event; any violation "
+      "fails the run (exit 1) and summary.json gets an \"invariants\" section");
+  cmd->add_flag(
+      "--reproducible", a->reproducible,
+      "Write wall-clock figures as 0 so reruns are byte-identical (also GPUSIM_REPRODUCIBLE=1)");
   cmd->callback([a] {
     const int rc = run(*a);
     if (rc != 0) throw ExitCode{rc};

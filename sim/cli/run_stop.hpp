@@ -35,7 +35,8 @@ class RunStopped : public std::runtime_error {
 
 namespace detail {
 inline std::atomic<int> stop_signal{0};
-static_assert(std::atomic<int>::is_always_lock_free, "a signal handler may only touch lock-free atomics");
+static_assert(std::atomic<int>::is_always_lock_free,
+              "a signal handler may only touch lock-free atomics");
 
 extern "C" inline void on_stop_signal(int sig) {
   stop_signal.store(sig, std::memory_order_relaxed);
@@ -76,7 +77,9 @@ inline void install_stop_handlers() {
   (void)installed;
 }
 
-inline int stop_signal() { return detail::stop_signal.load(std::memory_order_relaxed); }
+inline int stop_signal() {
+  return detail::stop_signal.load(std::memory_order_relaxed);
+}
 
 // Throws RunStopped when a stop signal arrived or resident memory is past the cap.
 inline void throw_if_stopped(TimeMs now_ms) {
@@ -88,11 +91,12 @@ inline void throw_if_stopped(TimeMs now_ms) {
   }
   if (const std::int64_t cap = detail::memory_cap_mib(); cap > 0) {
     if (const std::int64_t rss = detail::resident_mib(); rss > cap) {
-      throw RunStopped("memory cap exceeded: " + std::to_string(rss) + " MiB resident > " +
-                           std::to_string(cap) + " MiB (GPUSIM_MAX_MEMORY_MIB) at simulated time " +
-                           format_duration(now_ms) + "; the unfinished run wrote no output "
-                           "(hint: raise the cap, or shorten the run with --until or spec.maxEvents)",
-                       4);
+      throw RunStopped(
+          "memory cap exceeded: " + std::to_string(rss) + " MiB resident > " + std::to_string(cap) +
+              " MiB (GPUSIM_MAX_MEMORY_MIB) at simulated time " + format_duration(now_ms) +
+              "; the unfinished run wrote no output "
+              "(hint: raise the cap, or shorten the run with --until or spec.maxEvents)",
+          4);
     }
   }
 }

@@ -8,10 +8,9 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/diagnostics.hpp"
@@ -36,7 +35,8 @@ ordered_json plan_json(const SweepSpec& spec, const std::vector<scenario::SweepP
   ordered_json j;
   j["name"] = spec.name;
   j["axes"] = ordered_json::array();
-  for (const auto& a : spec.axes) j["axes"].push_back({{"name", a.name}, {"values", a.labels}});
+  for (const auto& a : spec.axes)
+    j["axes"].push_back({{"name", a.name}, {"values", a.labels}});
   j["metrics"] = ordered_json::array();
   for (const auto& m : spec.metrics) {
     j["metrics"].push_back({{"name", m.name},
@@ -48,7 +48,8 @@ ordered_json plan_json(const SweepSpec& spec, const std::vector<scenario::SweepP
   j["points"] = ordered_json::array();
   for (const auto& p : points) {
     ordered_json values = ordered_json::array();
-    for (std::size_t k = 0; k < spec.axes.size(); ++k) values.push_back(spec.axes[k].labels[p.value_index[k]]);
+    for (std::size_t k = 0; k < spec.axes.size(); ++k)
+      values.push_back(spec.axes[k].labels[p.value_index[k]]);
     j["points"].push_back({{"id", p.id}, {"values", values}});
   }
   return j;
@@ -68,8 +69,10 @@ std::string csv_field(const std::string& s) {
 // point.json only, so the same points give the same bytes however they were produced.
 std::string results_csv(const ordered_json& plan, const fs::path& dir) {
   std::string out = "id";
-  for (const auto& a : plan["axes"]) out += "," + csv_field(a["name"].get<std::string>());
-  for (const auto& m : plan["metrics"]) out += "," + csv_field(m["name"].get<std::string>());
+  for (const auto& a : plan["axes"])
+    out += "," + csv_field(a["name"].get<std::string>());
+  for (const auto& m : plan["metrics"])
+    out += "," + csv_field(m["name"].get<std::string>());
   out += "\n";
   for (const auto& p : plan["points"]) {
     const std::string id = p["id"].get<std::string>();
@@ -78,7 +81,8 @@ std::string results_csv(const ordered_json& plan, const fs::path& dir) {
     if (!fs::exists(pj, ec)) continue;
     const ordered_json point = ordered_json::parse(read_file(pj));
     out += id;
-    for (const auto& v : p["values"]) out += "," + csv_field(v.get<std::string>());
+    for (const auto& v : p["values"])
+      out += "," + csv_field(v.get<std::string>());
     for (const auto& m : plan["metrics"]) {
       const auto& v = point["metrics"][m["name"].get<std::string>()];
       out += ",";
@@ -118,7 +122,8 @@ void remove_stale_staging(const fs::path& points_dir, const std::set<std::string
       if (at != std::string::npos && ids.count(name.substr(1, at - 1))) stale.push_back(it->path());
     }
   }
-  for (const auto& p : stale) fs::remove_all(p, ec);
+  for (const auto& p : stale)
+    fs::remove_all(p, ec);
 }
 
 std::optional<double> summary_metric(const ordered_json& summary, const std::string& pointer) {
@@ -133,11 +138,13 @@ std::optional<double> summary_metric(const ordered_json& summary, const std::str
 
 class SweepRun {
  public:
-  SweepRun(SweepSpec spec, const SweepRunOptions& options) : spec_(std::move(spec)), options_(options) {
+  SweepRun(SweepSpec spec, const SweepRunOptions& options)
+      : spec_(std::move(spec)), options_(options) {
     for (const auto& a : spec_.axes) {
       std::string why;
       targets_.push_back(*scenario::parse_axis_name(a.name, &why));
-      if (targets_.back().kind == scenario::AxisKind::kScenario) scenario_axis_ = targets_.size() - 1;
+      if (targets_.back().kind == scenario::AxisKind::kScenario)
+        scenario_axis_ = targets_.size() - 1;
     }
     load_bases();
   }
@@ -145,7 +152,8 @@ class SweepRun {
   SweepRunStats run(const std::vector<scenario::SweepPoint>& points) {
     const fs::path points_dir = fs::path(options_.outdir) / "points";
     std::set<std::string> mine;
-    for (const auto& p : points) mine.insert(p.id);
+    for (const auto& p : points)
+      mine.insert(p.id);
     remove_stale_staging(points_dir, mine);
     SweepRunStats stats;
     stats.planned = points.size();
@@ -158,13 +166,16 @@ class SweepRun {
         todo.push_back(&p);
       }
     }
-    unsigned jobs = options_.jobs ? options_.jobs : std::max(1u, std::thread::hardware_concurrency());
-    jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(1, todo.size())));
+    unsigned jobs =
+        options_.jobs ? options_.jobs : std::max(1u, std::thread::hardware_concurrency());
+    jobs =
+        static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(1, todo.size())));
     if (!options_.quiet) {
       std::cerr << "sweep " << spec_.name << ": " << stats.planned << " points";
-      if (options_.shards > 1) std::cerr << " in shard " << options_.shard << "/" << options_.shards;
-      std::cerr << ", " << stats.skipped << " already done, running " << todo.size() << " on " << jobs
-                << " thread(s)\n";
+      if (options_.shards > 1)
+        std::cerr << " in shard " << options_.shard << "/" << options_.shards;
+      std::cerr << ", " << stats.skipped << " already done, running " << todo.size() << " on "
+                << jobs << " thread(s)\n";
     }
     std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> done{0};
@@ -188,9 +199,11 @@ class SweepRun {
       }
     };
     std::vector<std::thread> threads;
-    for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(worker);
+    for (unsigned t = 1; t < jobs; ++t)
+      threads.emplace_back(worker);
     worker();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+      t.join();
     stats.failed = failed;
     stats.ran = todo.size() - stats.failed;
     return stats;
@@ -200,7 +213,8 @@ class SweepRun {
   void load_bases() {
     std::vector<std::vector<std::string>> inputs;
     if (scenario_axis_) {
-      for (const auto& p : spec_.axes[*scenario_axis_].resolved_paths) inputs.push_back({p});
+      for (const auto& p : spec_.axes[*scenario_axis_].resolved_paths)
+        inputs.push_back({p});
     } else {
       inputs.push_back(spec_.base);
     }
@@ -211,7 +225,8 @@ class SweepRun {
         scenario::attach_trace_data(s);
         bases_.push_back(std::move(s));
       } catch (const InputError& e) {
-        for (const auto& diag : e.diagnostics()) d.add(diag);
+        for (const auto& diag : e.diagnostics())
+          d.add(diag);
         bases_.emplace_back();
       }
     }
@@ -238,7 +253,8 @@ class SweepRun {
     const std::size_t base = scenario_axis_ ? p.value_index[*scenario_axis_] : 0;
     engine::Scenario s = bases_[base];
     for (std::size_t k = 0; k < spec_.axes.size(); ++k) {
-      const std::string err = scenario::apply_override(s, targets_[k], spec_.axes[k].values[p.value_index[k]]);
+      const std::string err =
+          scenario::apply_override(s, targets_[k], spec_.axes[k].values[p.value_index[k]]);
       if (!err.empty()) throw std::runtime_error(err);
     }
     engine::RunOptions opts;
@@ -283,9 +299,11 @@ class SweepRun {
     // Only what the sweep keeps stays: a matrix of a thousand replays would otherwise hold
     // gigabytes of events nobody reads.
     std::error_code ec;
-    for (fs::directory_iterator it(staged.staging_path(), ec), end; !ec && it != end; it.increment(ec)) {
+    for (fs::directory_iterator it(staged.staging_path(), ec), end; !ec && it != end;
+         it.increment(ec)) {
       const std::string name = it->path().filename().string();
-      if (name == "summary.json" || std::find(spec_.keep.begin(), spec_.keep.end(), name) != spec_.keep.end()) {
+      if (name == "summary.json" ||
+          std::find(spec_.keep.begin(), spec_.keep.end(), name) != spec_.keep.end()) {
         continue;
       }
       std::error_code rec;
@@ -319,11 +337,14 @@ SweepRunStats run_sweep(const SweepRunOptions& options) {
   if (fs::exists(dir / "sweep.json", ec)) {
     const ordered_json old = ordered_json::parse(read_file(dir / "sweep.json"), nullptr, false);
     if (old.is_discarded() || comparable(old) != comparable(plan)) {
-      throw std::invalid_argument(dir.string() + " holds the results of a different sweep (its sweep.json differs); "
-                                  "give another -o directory or remove it");
+      throw std::invalid_argument(
+          dir.string() +
+          " holds the results of a different sweep (its sweep.json differs); "
+          "give another -o directory or remove it");
     }
   }
-  if (options.shards > 1) plan["shard"] = std::to_string(options.shard) + "/" + std::to_string(options.shards);
+  if (options.shards > 1)
+    plan["shard"] = std::to_string(options.shard) + "/" + std::to_string(options.shards);
   fs::create_directories(dir / "points", ec);
   // sweep.json first: a killed run leaves a directory that a rerun recognises as its own.
   write_file_atomic(dir / "sweep.json", plan.dump(2) + "\n");
@@ -338,12 +359,14 @@ void merge_sweeps(const std::vector<std::string>& dirs, const std::string& out, 
   for (const auto& d : dirs) {
     const fs::path pj = fs::path(d) / "sweep.json";
     std::error_code ec;
-    if (!fs::exists(pj, ec)) throw std::invalid_argument(d + ": not a sweep directory (no sweep.json)");
+    if (!fs::exists(pj, ec))
+      throw std::invalid_argument(d + ": not a sweep directory (no sweep.json)");
     ordered_json p = comparable(ordered_json::parse(read_file(pj)));
     if (!plan) {
       plan = std::move(p);
     } else if (p != *plan) {
-      throw std::invalid_argument(d + " holds a different sweep than " + dirs.front() + " (sweep.json differs)");
+      throw std::invalid_argument(d + " holds a different sweep than " + dirs.front() +
+                                  " (sweep.json differs)");
     }
   }
   const fs::path outdir(out);
@@ -359,9 +382,11 @@ void merge_sweeps(const std::vector<std::string>& dirs, const std::string& out, 
       if (!fs::exists(src / "point.json", ec)) continue;
       StagedDirectory staged(target);
       std::vector<fs::path> files;
-      for (fs::directory_iterator it(src, ec), end; !ec && it != end; it.increment(ec)) files.push_back(it->path());
+      for (fs::directory_iterator it(src, ec), end; !ec && it != end; it.increment(ec))
+        files.push_back(it->path());
       std::sort(files.begin(), files.end());
-      for (const auto& f : files) staged.write(f.filename().string(), read_file(f));
+      for (const auto& f : files)
+        staged.write(f.filename().string(), read_file(f));
       staged.commit();
       found = true;
       break;
@@ -370,9 +395,11 @@ void merge_sweeps(const std::vector<std::string>& dirs, const std::string& out, 
   }
   if (!missing.empty()) {
     std::string list;
-    for (std::size_t i = 0; i < missing.size() && i < 5; ++i) list += (i ? ", " : "") + missing[i];
-    throw std::runtime_error("merge: " + std::to_string(missing.size()) + " point(s) are in none of the directories (" +
-                             list + (missing.size() > 5 ? ", ..." : "") +
+    for (std::size_t i = 0; i < missing.size() && i < 5; ++i)
+      list += (i ? ", " : "") + missing[i];
+    throw std::runtime_error("merge: " + std::to_string(missing.size()) +
+                             " point(s) are in none of the directories (" + list +
+                             (missing.size() > 5 ? ", ..." : "") +
                              "); run their shards (a rerun resumes) and merge again");
   }
   write_summary_files(*plan, outdir, report);

@@ -49,7 +49,8 @@ bool equal_containers(const std::vector<Container>& a, const std::vector<Contain
     const Container& x = a[i];
     const Container& y = b[i];
     if (x.name != y.name || x.image != y.image || x.restartable != y.restartable ||
-        x.host_ports != y.host_ports || !equal_resources(x.resources.requests, y.resources.requests) ||
+        x.host_ports != y.host_ports ||
+        !equal_resources(x.resources.requests, y.resources.requests) ||
         !equal_resources(x.resources.limits, y.resources.limits) ||
         !equal_probe(x.readiness_probe, y.readiness_probe) ||
         !equal_probe(x.liveness_probe, y.liveness_probe) ||
@@ -75,7 +76,8 @@ bool same_status(const DeploymentStatus& a, const DeploymentStatus& b) {
   if (a.replicas != b.replicas || a.updated_replicas != b.updated_replicas ||
       a.ready_replicas != b.ready_replicas || a.available_replicas != b.available_replicas ||
       a.unavailable_replicas != b.unavailable_replicas ||
-      a.observed_generation != b.observed_generation || a.conditions.size() != b.conditions.size()) {
+      a.observed_generation != b.observed_generation ||
+      a.conditions.size() != b.conditions.size()) {
     return false;
   }
   for (std::size_t i = 0; i < a.conditions.size(); ++i) {
@@ -98,7 +100,8 @@ bool equal_templates(const PodTemplate& a, const PodTemplate& b) {
   lb.erase(kPodTemplateHashLabel);
   const PodSpec& x = a.spec;
   const PodSpec& y = b.spec;
-  return la == lb && a.annotations == b.annotations && equal_containers(x.containers, y.containers) &&
+  return la == lb && a.annotations == b.annotations &&
+         equal_containers(x.containers, y.containers) &&
          equal_containers(x.init_containers, y.init_containers) &&
          equal_resources(x.overhead, y.overhead) && x.node_name == y.node_name &&
          x.scheduler_name == y.scheduler_name && x.priority_class_name == y.priority_class_name &&
@@ -111,7 +114,9 @@ bool equal_templates(const PodTemplate& a, const PodTemplate& b) {
 }
 
 DeploymentController::DeploymentController(Cluster& cluster, EventLoop& loop)
-    : cluster_(cluster), loop_(loop), reconciler_(loop, [this](const std::string& k) { sync(k); }) {}
+    : cluster_(cluster),
+      loop_(loop),
+      reconciler_(loop, [this](const std::string& k) { sync(k); }) {}
 
 void DeploymentController::on_object_changed(std::string_view kind, const std::string& key) {
   if (kind == "Deployment") {
@@ -188,8 +193,9 @@ bool DeploymentController::scale_rs(ReplicaSet& rs, std::int32_t replicas, Deplo
   const std::int32_t want_desired = spec.replicas;
   const std::int32_t want_max = spec.replicas + max_surge(spec);
   const bool size_changes = rs.replicas != replicas;
-  const bool annotations_change = int_annotation(rs.meta, kDesiredReplicasAnnotation) != want_desired ||
-                                  int_annotation(rs.meta, kMaxReplicasAnnotation) != want_max;
+  const bool annotations_change =
+      int_annotation(rs.meta, kDesiredReplicasAnnotation) != want_desired ||
+      int_annotation(rs.meta, kMaxReplicasAnnotation) != want_max;
   if (!size_changes && !annotations_change) return false;
   const std::int32_t from = rs.replicas;
   rs.replicas = replicas;
@@ -197,10 +203,14 @@ bool DeploymentController::scale_rs(ReplicaSet& rs, std::int32_t replicas, Deplo
   rs.meta.annotations[kMaxReplicasAnnotation] = std::to_string(want_max);
   if (size_changes) {
     ++rs.meta.generation;
-    cluster_.emit(ClusterEvent{0, "ScalingReplicaSet", "Deployment", d.meta.key(), {},
+    cluster_.emit(ClusterEvent{0,
+                               "ScalingReplicaSet",
+                               "Deployment",
+                               d.meta.key(),
+                               {},
                                std::string(replicas > from ? "Scaled up" : "Scaled down") +
-                                   " replica set " + rs.meta.name + " from " + std::to_string(from) +
-                                   " to " + std::to_string(replicas),
+                                   " replica set " + rs.meta.name + " from " +
+                                   std::to_string(from) + " to " + std::to_string(replicas),
                                false});
   }
   cluster_.object_changed("ReplicaSet", rs.meta.key());
@@ -254,10 +264,14 @@ ReplicaSet* DeploymentController::create_new(Deployment& d, Tracking& t,
   t.progress_update_ms = loop_.now();
   t.matched_template = d.tmpl.get();
   t.matched = &stored;
-  cluster_.emit(ClusterEvent{0, "ScalingReplicaSet", "Deployment", d.meta.key(), {},
-                             "Scaled up replica set " + stored.meta.name + " from 0 to " +
-                                 std::to_string(replicas),
-                             false});
+  cluster_.emit(ClusterEvent{
+      0,
+      "ScalingReplicaSet",
+      "Deployment",
+      d.meta.key(),
+      {},
+      "Scaled up replica set " + stored.meta.name + " from 0 to " + std::to_string(replicas),
+      false});
   cluster_.object_changed("ReplicaSet", key);
   return &stored;
 }
@@ -266,7 +280,8 @@ void DeploymentController::sync_revision(Deployment& d, Tracking& t, ReplicaSet*
                                          const std::vector<ReplicaSet*>& old_sets) {
   if (new_rs == nullptr) return;
   std::int64_t max_old = 0;
-  for (ReplicaSet* rs : old_sets) max_old = std::max(max_old, revision_of(*rs));
+  for (ReplicaSet* rs : old_sets)
+    max_old = std::max(max_old, revision_of(*rs));
   const std::int64_t revision = max_old + 1;
   bool changed = false;
   // A template seen before (a rollback) takes the next revision.
@@ -299,8 +314,10 @@ void DeploymentController::scale(Deployment& d, ReplicaSet* new_rs,
     new_index = 0;
     sets.push_back(new_rs);
   }
-  for (ReplicaSet* rs : old_sets) sets.push_back(rs);
-  for (ReplicaSet* rs : sets) views.push_back(view(*rs));
+  for (ReplicaSet* rs : old_sets)
+    sets.push_back(rs);
+  for (ReplicaSet* rs : sets)
+    views.push_back(view(*rs));
   const std::vector<std::int32_t> sizes =
       proportional_scale(RolloutSpec::of(d), d.status.replicas, views, new_index);
   for (std::size_t i = 0; i < sets.size(); ++i) {
@@ -325,12 +342,15 @@ void DeploymentController::cleanup(Deployment& d, const std::vector<ReplicaSet*>
   for (std::int32_t i = 0; i < diff; ++i) {
     ReplicaSet* rs = cleanable[static_cast<std::size_t>(i)];
     // Never delete a set that still has (or wants) pods.
-    if (rs->status.replicas != 0 || rs->replicas != 0 ||
-        !cluster_.pods_of(rs->meta.uid).empty()) {
+    if (rs->status.replicas != 0 || rs->replicas != 0 || !cluster_.pods_of(rs->meta.uid).empty()) {
       continue;
     }
     const std::string key = rs->meta.key();
-    cluster_.emit(ClusterEvent{0, "DeletingReplicaSet", "Deployment", d.meta.key(), {},
+    cluster_.emit(ClusterEvent{0,
+                               "DeletingReplicaSet",
+                               "Deployment",
+                               d.meta.key(),
+                               {},
                                "Deleted old replica set " + rs->meta.name +
                                    " (revisionHistoryLimit " +
                                    std::to_string(d.revision_history_limit) + ")",
@@ -345,7 +365,8 @@ void DeploymentController::rollout_rolling(Deployment& d, Tracking& t, ReplicaSe
   if (new_rs == nullptr) new_rs = create_new(d, t, old_sets);
   const RolloutSpec spec = RolloutSpec::of(d);
   std::int32_t all = new_rs->replicas;
-  for (ReplicaSet* rs : old_sets) all += rs->replicas;
+  for (ReplicaSet* rs : old_sets)
+    all += rs->replicas;
 
   if (auto next = reconcile_new_replica_set(spec, all, new_rs->replicas)) {
     if (scale_rs(*new_rs, *next, d)) {
@@ -365,7 +386,8 @@ void DeploymentController::rollout_rolling(Deployment& d, Tracking& t, ReplicaSe
   const OldScaleDown down = reconcile_old_replica_sets(spec, views, &new_view);
   if (down.scaled()) {
     for (std::size_t i = 0; i < active_old.size(); ++i) {
-      if (down.replicas[i] != active_old[i]->replicas) scale_rs(*active_old[i], down.replicas[i], d);
+      if (down.replicas[i] != active_old[i]->replicas)
+        scale_rs(*active_old[i], down.replicas[i], d);
     }
     sync_status(d, t, new_rs, old_sets, true);
     return;
@@ -424,7 +446,8 @@ DeploymentStatus DeploymentController::calculate_status(
     add(*new_rs);
     st.updated_replicas = new_rs->status.replicas;
   }
-  for (const ReplicaSet* rs : old_sets) add(*rs);
+  for (const ReplicaSet* rs : old_sets)
+    add(*rs);
   st.unavailable_replicas = std::max(0, spec_total - st.available_replicas);
   st.conditions = d.status.conditions;
   return st;
@@ -454,35 +477,45 @@ void DeploymentController::sync_status(Deployment& d, Tracking& t, ReplicaSet* n
   const bool complete = deployment_complete(spec.replicas, d.meta.generation, new_rs_status);
   const bool complete_before =
       st.replicas == st.updated_replicas && current && current->reason == "NewReplicaSetAvailable";
-  const std::string rs_name = new_rs ? "ReplicaSet \"" + new_rs->meta.name + "\"" :
-                                       "Deployment \"" + d.meta.name + "\"";
+  const std::string rs_name =
+      new_rs ? "ReplicaSet \"" + new_rs->meta.name + "\"" : "Deployment \"" + d.meta.name + "\"";
   if (rollout && has_deadline && !complete_before) {
     if (complete) {
       bool already = false;
       for (const Condition& c : st.conditions) {
-        already |= c.type == "Progressing" && c.status == "True" && c.reason == "NewReplicaSetAvailable";
+        already |=
+            c.type == "Progressing" && c.status == "True" && c.reason == "NewReplicaSetAvailable";
       }
       if (!already) {
         set_condition(st.conditions, "Progressing", "True", "NewReplicaSetAvailable",
                       rs_name + " has successfully progressed.", now);
         t.progress_update_ms = now;
-        cluster_.emit(ClusterEvent{0, "RolloutComplete", "Deployment", d.meta.key(), {},
-                                   rs_name + " has successfully progressed.", false});
+        cluster_.emit(ClusterEvent{0,
+                                   "RolloutComplete",
+                                   "Deployment",
+                                   d.meta.key(),
+                                   {},
+                                   rs_name + " has successfully progressed.",
+                                   false});
       }
     } else if (deployment_progressing(old_rs, new_rs_status)) {
       set_condition(st.conditions, "Progressing", "True", "ReplicaSetUpdated",
                     rs_name + " is progressing.", now);
       t.progress_update_ms = now;
     } else if (current != nullptr && current->reason != "NewReplicaSetAvailable") {
-      const bool timed_out =
-          current->reason == "ProgressDeadlineExceeded" ||
-          t.progress_update_ms + d.progress_deadline_s * 1000LL < now;
+      const bool timed_out = current->reason == "ProgressDeadlineExceeded" ||
+                             t.progress_update_ms + d.progress_deadline_s * 1000LL < now;
       if (timed_out && current->reason != "ProgressDeadlineExceeded") {
         set_condition(st.conditions, "Progressing", "False", "ProgressDeadlineExceeded",
                       rs_name + " has timed out progressing.", now);
         t.progress_update_ms = now;
-        cluster_.emit(ClusterEvent{0, "ProgressDeadlineExceeded", "Deployment", d.meta.key(), {},
-                                   rs_name + " has timed out progressing.", true});
+        cluster_.emit(ClusterEvent{0,
+                                   "ProgressDeadlineExceeded",
+                                   "Deployment",
+                                   d.meta.key(),
+                                   {},
+                                   rs_name + " has timed out progressing.",
+                                   true});
       }
     }
   }
@@ -501,7 +534,8 @@ void DeploymentController::sync_status(Deployment& d, Tracking& t, ReplicaSet* n
     if (at > now && at != t.requeue_at_ms) {
       t.requeue_at_ms = at;
       const std::string key = d.meta.key();
-      loop_.at_background(at, EventPriority::kController, [this, key] { reconciler_.enqueue(key); });
+      loop_.at_background(at, EventPriority::kController,
+                          [this, key] { reconciler_.enqueue(key); });
     }
   }
 }
@@ -523,7 +557,8 @@ void DeploymentController::sync(const std::string& key) {
   sync_revision(d, t, new_rs, old_sets);
 
   std::vector<RsView> views;
-  for (ReplicaSet* rs : sets) views.push_back(view(*rs));
+  for (ReplicaSet* rs : sets)
+    views.push_back(view(*rs));
   if (d.paused) {
     scale(d, new_rs, old_sets);
     sync_status(d, t, new_rs, old_sets, false);

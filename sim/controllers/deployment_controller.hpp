@@ -17,7 +17,8 @@
 namespace gpusim::ctrl {
 
 inline constexpr const char* kRevisionAnnotation = "deployment.kubernetes.io/revision";
-inline constexpr const char* kDesiredReplicasAnnotation = "deployment.kubernetes.io/desired-replicas";
+inline constexpr const char* kDesiredReplicasAnnotation =
+    "deployment.kubernetes.io/desired-replicas";
 inline constexpr const char* kMaxReplicasAnnotation = "deployment.kubernetes.io/max-replicas";
 inline constexpr const char* kPodTemplateHashLabel = "pod-template-hash";
 

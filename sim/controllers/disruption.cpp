@@ -108,8 +108,9 @@ Eviction evict_pod(Cluster& cluster, PodId id) {
     }
     if (covering.size() > 1) {
       e.result = EvictionResult::kFailed;
-      e.message = "This pod has more than one PodDisruptionBudget, which the eviction subresource "
-                  "does not support.";
+      e.message =
+          "This pod has more than one PodDisruptionBudget, which the eviction subresource "
+          "does not support.";
       return e;
     }
     if (covering.size() == 1) {
@@ -122,8 +123,9 @@ Eviction evict_pod(Cluster& cluster, PodId id) {
       if (!unhealthy_ok && (!st.error.empty() || st.disruptions_allowed <= 0)) {
         e.result = EvictionResult::kTooManyRequests;
         e.message = "Cannot evict pod as it would violate the pod's disruption budget.";
-        if (!st.error.empty()) e.message += " The disruption budget " + pdb.meta.name +
-                                            " does not have a status: " + st.error;
+        if (!st.error.empty())
+          e.message +=
+              " The disruption budget " + pdb.meta.name + " does not have a status: " + st.error;
         return e;
       }
     }

@@ -34,10 +34,10 @@ std::vector<PodId> pdb_pods(const Cluster& cluster, const PodDisruptionBudget& p
 PdbStatus compute_pdb_status(const Cluster& cluster, const PodDisruptionBudget& pdb);
 
 enum class EvictionResult {
-  kEvicted,       // deletion requested (grace period of the pod)
+  kEvicted,          // deletion requested (grace period of the pod)
   kTooManyRequests,  // 429: the budget allows no disruption now; retry later
-  kFailed,        // 500: more than one budget covers the pod
-  kGone,          // the pod does not exist or is already being deleted
+  kFailed,           // 500: more than one budget covers the pod
+  kGone,             // the pod does not exist or is already being deleted
 };
 
 struct Eviction {

@@ -8,7 +8,8 @@
 
 namespace gpusim::ctrl {
 
-DrainController::DrainController(Cluster& cluster, EventLoop& loop) : cluster_(cluster), loop_(loop) {}
+DrainController::DrainController(Cluster& cluster, EventLoop& loop)
+    : cluster_(cluster), loop_(loop) {}
 
 void DrainController::drain(NodeId id, DrainOptions options) {
   if (!cluster_.node_exists(id)) return;
@@ -59,13 +60,12 @@ bool DrainController::check_done(Active& a) {
   if (left) return false;
   a.done = true;
   r.finished_ms = loop_.now();
-  cluster_.emit(ClusterEvent{0, "NodeDrained", "Node", r.node, r.node,
-                             "Node " + r.node + " drained in " +
-                                 format_duration(*r.finished_ms - r.started_ms) + " (" +
-                                 std::to_string(r.evicted) + " pods evicted, " +
-                                 std::to_string(r.blocked_attempts) +
-                                 " evictions refused by a PodDisruptionBudget)",
-                             false});
+  cluster_.emit(ClusterEvent{
+      0, "NodeDrained", "Node", r.node, r.node,
+      "Node " + r.node + " drained in " + format_duration(*r.finished_ms - r.started_ms) + " (" +
+          std::to_string(r.evicted) + " pods evicted, " + std::to_string(r.blocked_attempts) +
+          " evictions refused by a PodDisruptionBudget)",
+      false});
   return true;
 }
 
@@ -98,10 +98,9 @@ void DrainController::pass(std::size_t index) {
     switch (e.result) {
       case EvictionResult::kEvicted:
         ++r.evicted;
-        cluster_.emit(ClusterEvent{0, "Evicted", "Pod", key, r.node,
-                                   "Evicted through the Eviction API (" + r.reason + " of node " +
-                                       r.node + ")",
-                                   false});
+        cluster_.emit(ClusterEvent{
+            0, "Evicted", "Pod", key, r.node,
+            "Evicted through the Eviction API (" + r.reason + " of node " + r.node + ")", false});
         break;
       case EvictionResult::kTooManyRequests:
         ++r.blocked_attempts;
@@ -119,7 +118,8 @@ void DrainController::pass(std::size_t index) {
         r.message = "error when evicting pods/" + key + ": " + e.message;
         cluster_.emit(ClusterEvent{0, "DrainFailed", "Node", r.node, r.node, r.message, true});
         return;
-      case EvictionResult::kGone: break;
+      case EvictionResult::kGone:
+        break;
     }
   }
   if (check_done(a)) return;

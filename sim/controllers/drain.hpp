@@ -53,7 +53,8 @@ class DrainController : public ClusterObserver {
   };
   void pass(std::size_t index);
   bool check_done(Active& a);
-  std::vector<PodId> pods_to_drain(const Active& a, bool& unmanaged, std::string& unmanaged_names) const;
+  std::vector<PodId> pods_to_drain(const Active& a, bool& unmanaged,
+                                   std::string& unmanaged_names) const;
 
   Cluster& cluster_;
   EventLoop& loop_;

@@ -14,7 +14,9 @@ struct MetricOutcome {
   std::string error;
 };
 
-std::int64_t quantity_milli(const std::optional<Quantity>& q) { return q ? q->milli_value() : 0; }
+std::int64_t quantity_milli(const std::optional<Quantity>& q) {
+  return q ? q->milli_value() : 0;
+}
 
 const char* resource_fail_reason(const MetricSpec& m) {
   return m.type == MetricSourceType::kContainerResource ? "FailedGetContainerResourceMetric"
@@ -50,8 +52,9 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
                                   st.scratch, tol, now, cs);
         value.current_m = p.usage_m;
       } else {
-        out.error = "invalid resource metric source: neither a utilization target nor a value "
-                    "target was set";
+        out.error =
+            "invalid resource metric source: neither a utilization target nor a value "
+            "target was set";
         return out;
       }
       break;
@@ -128,8 +131,8 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
   const std::int32_t min_replicas = hpa.min_replicas.value_or(1);
   std::optional<ResolvedBehavior> behavior;
   if (hpa.behavior) {
-    behavior = resolve_behavior(*hpa.behavior,
-                                static_cast<std::int32_t>(settings.downscale_stabilization_ms / 1000));
+    behavior = resolve_behavior(
+        *hpa.behavior, static_cast<std::int32_t>(settings.downscale_stabilization_ms / 1000));
   }
   Tolerances tol{settings.tolerance, settings.tolerance};
   if (behavior && behavior->scale_up.tolerance) tol.scale_up = *behavior->scale_up.tolerance;
@@ -203,8 +206,8 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     if (desired < current) out.reason = "All metrics below target";
 
     if (!behavior) {
-      const std::int32_t stabilized = stabilize_recommendation(
-          state.recommendations, desired, now, settings.downscale_stabilization_ms);
+      const std::int32_t stabilized = stabilize_recommendation(state.recommendations, desired, now,
+                                                               settings.downscale_stabilization_ms);
       if (stabilized != desired) {
         set_condition(conds, "AbleToScale", "True", "ScaleDownStabilized",
                       "recent recommendations were higher than current one, applying the highest "
@@ -239,13 +242,13 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
   }
 
   if (rescale) {
-    set_condition(conds, "AbleToScale", "True", "SucceededRescale",
-                  "the HPA controller was able to update the target scale to " +
-                      std::to_string(desired),
-                  now);
+    set_condition(
+        conds, "AbleToScale", "True", "SucceededRescale",
+        "the HPA controller was able to update the target scale to " + std::to_string(desired),
+        now);
     if (behavior) {
-      store_scale_event(*behavior, state.scale_up_events, state.scale_down_events, current,
-                        desired, now);
+      store_scale_event(*behavior, state.scale_up_events, state.scale_down_events, current, desired,
+                        now);
     }
     hpa.status.last_scale_ms = now;
   } else {
@@ -259,7 +262,6 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
 }
 
 // ---- the actor ------------------------------------------------------------------------------
-
 
 namespace {
 
@@ -282,7 +284,8 @@ RequestInfo request_of(const PodTemplate& t, const std::string& resource, const 
     }
     *r.request_m += it->second.milli_value();
   };
-  for (const Container& c : t.spec.containers) add(c);
+  for (const Container& c : t.spec.containers)
+    add(c);
   for (const Container& c : t.spec.init_containers) {
     if (c.restartable) add(c);
   }
@@ -296,10 +299,11 @@ class ClusterInputs : public HpaInputs {
                 const std::string& ns)
       : cluster_(cluster), metrics_(metrics), sets_(sets), load_(load), ns_(ns) {}
 
-  std::optional<std::string> pod_samples(const MetricSpec& m, std::vector<PodSample>& out) override {
+  std::optional<std::string> pod_samples(const MetricSpec& m,
+                                         std::vector<PodSample>& out) override {
     out.clear();
-    const bool resource = m.type == MetricSourceType::kResource ||
-                          m.type == MetricSourceType::kContainerResource;
+    const bool resource =
+        m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
     const bool cpu = m.resource_name == "cpu";
     const std::string& load_container =
         load_ && !load_->spec->container.empty() ? load_->spec->container : std::string();
@@ -361,8 +365,9 @@ class ClusterInputs : public HpaInputs {
     }
     auto v = metrics_->object_metric_milli(ns_, m.described_object.kind, m.described_object.name,
                                            m.metric_name);
-    if (!v) error = "no metric " + m.metric_name + " for " + m.described_object.kind + " " +
-                    m.described_object.name + " (the load model exposes none)";
+    if (!v)
+      error = "no metric " + m.metric_name + " for " + m.described_object.kind + " " +
+              m.described_object.name + " (the load model exposes none)";
     return v;
   }
 
@@ -462,7 +467,8 @@ void HpaController::rebuild() {
 
 void HpaController::sync_all() {
   if (dirty_) rebuild();
-  for (Entry& e : entries_) sync(e);
+  for (Entry& e : entries_)
+    sync(e);
   loop_.at_background(loop_.now() + settings_.sync_period_ms, EventPriority::kMetrics,
                       [this] { sync_all(); });
 }
@@ -471,14 +477,18 @@ void HpaController::sync(Entry& e) {
   HorizontalPodAutoscaler& hpa = *e.hpa;
   const TimeMs now = loop_.now();
   if (e.deployment == nullptr && e.replica_set == nullptr) {
-    const bool changed = hpa.status.conditions.empty() ||
-                         hpa.status.conditions.front().reason != "FailedGetScale";
+    const bool changed =
+        hpa.status.conditions.empty() || hpa.status.conditions.front().reason != "FailedGetScale";
     set_condition(hpa.status.conditions, "AbleToScale", "False", "FailedGetScale",
                   "the HPA controller was unable to get the target's current scale: " +
                       hpa.scale_target_ref.kind + " " + hpa.scale_target_ref.name + " not found",
                   now);
     if (changed) {
-      cluster_.emit(ClusterEvent{0, "FailedGetScale", "HorizontalPodAutoscaler", e.key, {},
+      cluster_.emit(ClusterEvent{0,
+                                 "FailedGetScale",
+                                 "HorizontalPodAutoscaler",
+                                 e.key,
+                                 {},
                                  hpa.scale_target_ref.kind + " " + hpa.meta.namespace_ + "/" +
                                      hpa.scale_target_ref.name + " not found",
                                  true});
@@ -509,20 +519,29 @@ void HpaController::sync(Entry& e) {
   for (const Condition& c : hpa.status.conditions) {
     if (c.type == "ScalingActive" && c.reason != active_before && c.status == "False") {
       // Upstream repeats these warnings every sync; one per change keeps events.jsonl readable.
-      cluster_.emit(ClusterEvent{0, c.reason, "HorizontalPodAutoscaler", e.key, {}, c.message, true});
+      cluster_.emit(
+          ClusterEvent{0, c.reason, "HorizontalPodAutoscaler", e.key, {}, c.message, true});
     }
   }
   if (!o.rescale) return;
   if (e.deployment != nullptr) {
     e.deployment->replicas = o.desired;
     ++e.deployment->meta.generation;
-    cluster_.emit(ClusterEvent{0, "SuccessfulRescale", "HorizontalPodAutoscaler", e.key, {},
+    cluster_.emit(ClusterEvent{0,
+                               "SuccessfulRescale",
+                               "HorizontalPodAutoscaler",
+                               e.key,
+                               {},
                                "New size: " + std::to_string(o.desired) + "; reason: " + o.reason,
                                false});
     cluster_.object_changed("Deployment", e.deployment->meta.key());
   } else {
     e.replica_set->replicas = o.desired;
-    cluster_.emit(ClusterEvent{0, "SuccessfulRescale", "HorizontalPodAutoscaler", e.key, {},
+    cluster_.emit(ClusterEvent{0,
+                               "SuccessfulRescale",
+                               "HorizontalPodAutoscaler",
+                               e.key,
+                               {},
                                "New size: " + std::to_string(o.desired) + "; reason: " + o.reason,
                                false});
     cluster_.object_changed("ReplicaSet", e.replica_set->meta.key());

@@ -49,7 +49,7 @@ class HpaInputs {
 
 // One metric's outcome, kept for hpa.csv and the summary.
 struct MetricValue {
-  std::string name;       // "cpu", "pods/requests_per_second", "external/queue_depth", ...
+  std::string name;  // "cpu", "pods/requests_per_second", "external/queue_depth", ...
   bool ok = false;
   std::int64_t current_m = 0;  // utilization percent for Utilization targets, else milli-units
   std::int64_t target_m = 0;   // same unit as current_m

@@ -15,7 +15,8 @@ double tolerance_value(const Quantity& q) {
 ResolvedRules resolve(const std::optional<ScalingRules>& given, ResolvedRules defaults) {
   if (!given) return defaults;
   if (given->select_policy) defaults.select = *given->select_policy;
-  if (given->stabilization_window_s) defaults.stabilization_window_s = *given->stabilization_window_s;
+  if (given->stabilization_window_s)
+    defaults.stabilization_window_s = *given->stabilization_window_s;
   if (!given->policies.empty()) defaults.policies = given->policies;
   if (given->tolerance) defaults.tolerance = tolerance_value(*given->tolerance);
   return defaults;
@@ -110,8 +111,8 @@ Limited stabilize_with_behavior(std::vector<TimedRecommendation>& log, std::int3
           "recommendation"};
 }
 
-std::int32_t replicas_change_per_period(std::int32_t period_s, const std::vector<ScaleEvent>& events,
-                                        TimeMs now) {
+std::int32_t replicas_change_per_period(std::int32_t period_s,
+                                        const std::vector<ScaleEvent>& events, TimeMs now) {
   const TimeMs cutoff = now - period_s * 1000LL;
   std::int32_t sum = 0;
   for (const ScaleEvent& e : events) {
@@ -163,13 +164,10 @@ std::int32_t scale_down_limit_with_rules(std::int32_t current, const std::vector
   return result;
 }
 
-Limited convert_desired_replicas_with_behavior_rate(std::int32_t current, std::int32_t desired,
-                                                    std::int32_t min_replicas,
-                                                    std::int32_t max_replicas,
-                                                    const ResolvedBehavior& behavior,
-                                                    const std::vector<ScaleEvent>& up,
-                                                    const std::vector<ScaleEvent>& down,
-                                                    TimeMs now) {
+Limited convert_desired_replicas_with_behavior_rate(
+    std::int32_t current, std::int32_t desired, std::int32_t min_replicas,
+    std::int32_t max_replicas, const ResolvedBehavior& behavior, const std::vector<ScaleEvent>& up,
+    const std::vector<ScaleEvent>& down, TimeMs now) {
   if (desired > current) {
     // Never below current: a full period of recent scale-ups only stops further growth.
     const std::int32_t limit =
@@ -203,7 +201,8 @@ namespace {
 
 std::int32_t longest_period_s(const ResolvedRules& rules) {
   std::int32_t longest = 0;
-  for (const ScalingPolicy& p : rules.policies) longest = std::max(longest, p.period_s);
+  for (const ScalingPolicy& p : rules.policies)
+    longest = std::max(longest, p.period_s);
   return longest;
 }
 

@@ -62,8 +62,8 @@ Limited stabilize_with_behavior(std::vector<TimedRecommendation>& log, std::int3
                                 std::int32_t desired, const ResolvedBehavior& behavior, TimeMs now);
 
 // Sum of the changes of events younger than the period (strict).
-std::int32_t replicas_change_per_period(std::int32_t period_s, const std::vector<ScaleEvent>& events,
-                                        TimeMs now);
+std::int32_t replicas_change_per_period(std::int32_t period_s,
+                                        const std::vector<ScaleEvent>& events, TimeMs now);
 std::int32_t scale_up_limit_with_rules(std::int32_t current, const std::vector<ScaleEvent>& up,
                                        const std::vector<ScaleEvent>& down,
                                        const ResolvedRules& rules, TimeMs now);
@@ -71,13 +71,10 @@ std::int32_t scale_down_limit_with_rules(std::int32_t current, const std::vector
                                          const std::vector<ScaleEvent>& down,
                                          const ResolvedRules& rules, TimeMs now);
 // convertDesiredReplicasWithBehaviorRate.
-Limited convert_desired_replicas_with_behavior_rate(std::int32_t current, std::int32_t desired,
-                                                    std::int32_t min_replicas,
-                                                    std::int32_t max_replicas,
-                                                    const ResolvedBehavior& behavior,
-                                                    const std::vector<ScaleEvent>& up,
-                                                    const std::vector<ScaleEvent>& down,
-                                                    TimeMs now);
+Limited convert_desired_replicas_with_behavior_rate(
+    std::int32_t current, std::int32_t desired, std::int32_t min_replicas,
+    std::int32_t max_replicas, const ResolvedBehavior& behavior, const std::vector<ScaleEvent>& up,
+    const std::vector<ScaleEvent>& down, TimeMs now);
 // storeScaleEvent: records a scale change (only HPAs with behavior keep events), reusing one
 // entry older than the direction's longest policy period.
 void store_scale_event(const ResolvedBehavior& behavior, std::vector<ScaleEvent>& up,

@@ -9,8 +9,8 @@ namespace gpusim::ctrl {
 
 RestartDecision next_restart(const BackOff& backoff, TimeMs finished_ms) {
   RestartDecision d;
-  const bool expired = backoff.duration_ms == 0 ||
-                       finished_ms - backoff.last_update_ms > 2 * kBackOffMaxMs;
+  const bool expired =
+      backoff.duration_ms == 0 || finished_ms - backoff.last_update_ms > 2 * kBackOffMaxMs;
   if (expired) {
     // Not in back-off: restart now, and start the back-off.
     d.delay_ms = 0;
@@ -38,10 +38,11 @@ TimeMs next_probe_ms(const Probe& probe, TimeMs start_ms, TimeMs t) {
                                 start_ms, t);
 }
 
-std::string seconds_text(TimeMs ms) { return format_duration(ms); }
+std::string seconds_text(TimeMs ms) {
+  return format_duration(ms);
+}
 
 }  // namespace
-
 
 Kubelet::Kubelet(Cluster& cluster, EventLoop& loop, TimingDefaults defaults)
     : cluster_(cluster),
@@ -55,7 +56,8 @@ const PodTimings& Kubelet::timings(const Pod& pod) {
   if (it != timing_cache_.end()) return it->second;
   const bool job_owned = pod.owner && (pod.owner->kind == "Job" || pod.owner->kind == "PyTorchJob");
   const PodTimings& t =
-      timing_cache_.emplace(pod.tmpl.get(), pod_timings(*pod.tmpl, job_owned, defaults_)).first->second;
+      timing_cache_.emplace(pod.tmpl.get(), pod_timings(*pod.tmpl, job_owned, defaults_))
+          .first->second;
   if (!t.error.empty()) {
     cluster_.emit(ClusterEvent{0, "InvalidAnnotation", "Pod", pod.key(), {}, t.error, true});
   }
@@ -119,8 +121,10 @@ void Kubelet::pull(PodId id, const Container& c, TimeMs pull_ms, Step then, std:
   PullQueue& q = pulls_[n];
   Node& node = cluster_.node(n);
   auto known = q.ready_at_ms.find(c.image);
-  const bool on_disk = std::find(node.images.begin(), node.images.end(), c.image) != node.images.end();
-  if ((known != q.ready_at_ms.end() && known->second <= now) || (known == q.ready_at_ms.end() && on_disk)) {
+  const bool on_disk =
+      std::find(node.images.begin(), node.images.end(), c.image) != node.images.end();
+  if ((known != q.ready_at_ms.end() && known->second <= now) ||
+      (known == q.ready_at_ms.end() && on_disk)) {
     cluster_.emit(ClusterEvent{0, "Pulled", "Pod", pod.key(), node.name(),
                                "Container image \"" + c.image + "\" already present on machine",
                                false});
@@ -146,8 +150,10 @@ void Kubelet::run_init(PodId id, std::int32_t index) {
   const Container& c = pod.spec().init_containers[static_cast<std::size_t>(index)];
   const ContainerTimings& ct = timings(pod).init[static_cast<std::size_t>(index)];
   const std::string& node = node_of(pod).name();
-  cluster_.emit(ClusterEvent{0, "Created", "Pod", pod.key(), node, "Created container " + c.name, false});
-  cluster_.emit(ClusterEvent{0, "Started", "Pod", pod.key(), node, "Started container " + c.name, false});
+  cluster_.emit(
+      ClusterEvent{0, "Created", "Pod", pod.key(), node, "Created container " + c.name, false});
+  cluster_.emit(
+      ClusterEvent{0, "Started", "Pod", pod.key(), node, "Started container " + c.name, false});
   if (ct.failure_probability > 0 && rng_.bernoulli(ct.failure_probability)) {
     const auto at = static_cast<TimeMs>(rng_.uniform01() * static_cast<double>(ct.run_ms));
     schedule(id, loop_.now() + at, Step::kInitFailed, index);
@@ -182,8 +188,10 @@ void Kubelet::start_app(PodId id) {
   if (!pod.status.started_ms) pod.status.started_ms = now;
   const std::string& node = node_of(pod).name();
   for (const Container& c : pod.spec().containers) {
-    cluster_.emit(ClusterEvent{0, "Created", "Pod", pod.key(), node, "Created container " + c.name, false});
-    cluster_.emit(ClusterEvent{0, "Started", "Pod", pod.key(), node, "Started container " + c.name, false});
+    cluster_.emit(
+        ClusterEvent{0, "Created", "Pod", pod.key(), node, "Created container " + c.name, false});
+    cluster_.emit(
+        ClusterEvent{0, "Started", "Pod", pod.key(), node, "Started container " + c.name, false});
   }
   cluster_.pod_changed(id);
 
@@ -192,7 +200,8 @@ void Kubelet::start_app(PodId id) {
   TimeMs ready_at = now;
   for (const Container& c : pod.spec().containers) {
     TimeMs answers = up;
-    if (c.startup_probe) answers = std::max(answers, first_probe_success_ms(*c.startup_probe, now, up));
+    if (c.startup_probe)
+      answers = std::max(answers, first_probe_success_ms(*c.startup_probe, now, up));
     if (c.readiness_probe) {
       ready_at = std::max(ready_at, first_probe_success_ms(*c.readiness_probe, now, answers));
     } else {
@@ -258,10 +267,11 @@ void Kubelet::container_exited(PodId id, bool success, std::int32_t container, b
                                ? list[static_cast<std::size_t>(container)].name
                                : std::string();
   const std::string node = node_of(pod).name();
-  set_ready(id, false, success ? "Containers exited" : "Container " + name + " exited with an error");
+  set_ready(id, false,
+            success ? "Containers exited" : "Container " + name + " exited with an error");
   const RestartPolicy policy = pod.spec().restart_policy;
-  const bool restart = success ? policy == RestartPolicy::kAlways && !init
-                               : policy != RestartPolicy::kNever;
+  const bool restart =
+      success ? policy == RestartPolicy::kAlways && !init : policy != RestartPolicy::kNever;
   if (!restart) {
     if (success && init) return;  // not reached: successful init containers move on
     pod.status.phase = success ? PodPhase::kSucceeded : PodPhase::kFailed;
@@ -270,10 +280,10 @@ void Kubelet::container_exited(PodId id, bool success, std::int32_t container, b
     pod.status.reason = success ? "Completed" : (init ? "Init:Error" : "Error");
     pod.status.message = success ? std::string() : "container " + name + " exited with code 1";
     cluster_.release(id);
-    cluster_.emit(ClusterEvent{0, success ? "Completed" : "Failed", "Pod", pod.key(), node,
-                               success ? "Containers exited with code 0"
-                                       : "Container " + name + " failed (exit code 1)",
-                               !success});
+    cluster_.emit(ClusterEvent{
+        0, success ? "Completed" : "Failed", "Pod", pod.key(), node,
+        success ? "Containers exited with code 0" : "Container " + name + " failed (exit code 1)",
+        !success});
     cluster_.pod_changed(id);
     return;
   }
@@ -282,8 +292,8 @@ void Kubelet::container_exited(PodId id, bool success, std::int32_t container, b
   if (d.delay_ms > 0) {
     pod.status.reason = "CrashLoopBackOff";
     cluster_.emit(ClusterEvent{0, "BackOff", "Pod", pod.key(), node,
-                               "Back-off " + seconds_text(d.delay_ms) + " restarting failed container " +
-                                   name + " in pod " + pod.name,
+                               "Back-off " + seconds_text(d.delay_ms) +
+                                   " restarting failed container " + name + " in pod " + pod.name,
                                true});
     cluster_.pod_changed(id);
   }
@@ -301,7 +311,8 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
   switch (step) {
     case Step::kPulledInit:
     case Step::kPulledApp: {
-      const auto& list = step == Step::kPulledInit ? pod.spec().init_containers : pod.spec().containers;
+      const auto& list =
+          step == Step::kPulledInit ? pod.spec().init_containers : pod.spec().containers;
       const Container& c = list[static_cast<std::size_t>(index)];
       if (!c.image.empty()) {
         Node& node = cluster_.node(pod.status.node);
@@ -328,13 +339,21 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
       }
       break;
     }
-    case Step::kInitFailed: container_exited(id, false, index, true); break;
-    case Step::kStart: start_app(id); break;
+    case Step::kInitFailed:
+      container_exited(id, false, index, true);
+      break;
+    case Step::kStart:
+      start_app(id);
+      break;
     case Step::kReady:
       if (!r->hung) set_ready(id, true, "Readiness probe succeeded");
       break;
-    case Step::kExit: container_exited(id, true, 0, false); break;
-    case Step::kCrash: container_exited(id, false, index, false); break;
+    case Step::kExit:
+      container_exited(id, true, 0, false);
+      break;
+    case Step::kCrash:
+      container_exited(id, false, index, false);
+      break;
     case Step::kHang: {
       r->hung = true;
       const Container& c = pod.spec().containers[static_cast<std::size_t>(index)];
@@ -357,7 +376,8 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
     case Step::kReadinessFail: {
       const Container& c = pod.spec().containers[static_cast<std::size_t>(index)];
       cluster_.emit(ClusterEvent{0, "Unhealthy", "Pod", pod.key(), node_of(pod).name(),
-                                 "Readiness probe failed: container " + c.name + " timed out", true});
+                                 "Readiness probe failed: container " + c.name + " timed out",
+                                 true});
       set_ready(id, false, "Readiness probe failed");
       break;
     }
@@ -365,10 +385,11 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
       const Container& c = pod.spec().containers[static_cast<std::size_t>(index)];
       const std::string& node = node_of(pod).name();
       cluster_.emit(ClusterEvent{0, "Unhealthy", "Pod", pod.key(), node,
-                                 "Liveness probe failed: container " + c.name + " timed out", true});
-      cluster_.emit(ClusterEvent{0, "Killing", "Pod", pod.key(), node,
-                                 "Container " + c.name + " failed liveness probe, will be restarted",
-                                 false});
+                                 "Liveness probe failed: container " + c.name + " timed out",
+                                 true});
+      cluster_.emit(
+          ClusterEvent{0, "Killing", "Pod", pod.key(), node,
+                       "Container " + c.name + " failed liveness probe, will be restarted", false});
       container_exited(id, false, index, false);
       break;
     }
@@ -379,7 +400,8 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
         start_app(id);
       }
       break;
-    case Step::kTerminated: break;
+    case Step::kTerminated:
+      break;
   }
 }
 
@@ -406,8 +428,10 @@ void Kubelet::terminate(PodId id) {
   if (was_ready) pod.status.ready_transition_ms = loop_.now();
   const std::string node = node_of(pod).name();
   std::string names;
-  for (const auto& c : pod.spec().containers) names += (names.empty() ? "" : ",") + c.name;
-  cluster_.emit(ClusterEvent{0, "Killing", "Pod", pod.key(), node, "Stopping container(s) " + names, false});
+  for (const auto& c : pod.spec().containers)
+    names += (names.empty() ? "" : ",") + c.name;
+  cluster_.emit(
+      ClusterEvent{0, "Killing", "Pod", pod.key(), node, "Stopping container(s) " + names, false});
   cluster_.pod_changed(id);
   if (node_down(pod.status.node)) return;  // the kubelet finishes it when it comes back
   const TimeMs grace =
@@ -474,7 +498,8 @@ void Kubelet::node_came_back(NodeId id) {
     cluster_.emit(ClusterEvent{0, "SandboxChanged", "Pod", pod.key(), cluster_.node(id).name(),
                                "Pod sandbox changed, it will be killed and re-created.", false});
     if (r.app_started) {
-      pod.status.phase = pod.spec().init_containers.empty() ? PodPhase::kRunning : PodPhase::kPending;
+      pod.status.phase =
+          pod.spec().init_containers.empty() ? PodPhase::kRunning : PodPhase::kPending;
     }
     begin(p);
   }

@@ -71,19 +71,19 @@ class Kubelet : public ClusterObserver {
     BackOff backoff;
   };
   enum class Step {
-    kPulledInit,    // image of init container `index` pulled
-    kInitDone,      // init container `index` exited 0
-    kInitFailed,    // init container `index` exited non-zero
-    kPulledApp,     // image of app container `index` pulled
-    kStart,         // app containers created and started
-    kReady,         // readiness probe succeeded
-    kExit,          // app containers exited 0 (run time over)
-    kCrash,         // app container `index` exited non-zero
-    kHang,          // app container `index` stopped answering
-    kReadinessFail, // readiness probe failed failureThreshold times
-    kLivenessKill,  // liveness probe failed failureThreshold times: kill and restart
-    kRestart,       // back-off over: start again (init container `index`, or app if -1)
-    kTerminated,    // grace period (or shutdown) over
+    kPulledInit,     // image of init container `index` pulled
+    kInitDone,       // init container `index` exited 0
+    kInitFailed,     // init container `index` exited non-zero
+    kPulledApp,      // image of app container `index` pulled
+    kStart,          // app containers created and started
+    kReady,          // readiness probe succeeded
+    kExit,           // app containers exited 0 (run time over)
+    kCrash,          // app container `index` exited non-zero
+    kHang,           // app container `index` stopped answering
+    kReadinessFail,  // readiness probe failed failureThreshold times
+    kLivenessKill,   // liveness probe failed failureThreshold times: kill and restart
+    kRestart,        // back-off over: start again (init container `index`, or app if -1)
+    kTerminated,     // grace period (or shutdown) over
   };
 
   Run* run_of(PodRef ref, std::uint32_t epoch);

@@ -9,10 +9,13 @@ namespace gpusim::ctrl {
 double rate_at(const RateSpec& spec, TimeMs t) {
   double r = 0;
   switch (spec.shape) {
-    case RateShape::kConstant: r = spec.base; break;
+    case RateShape::kConstant:
+      r = spec.base;
+      break;
     case RateShape::kDaily: {
       const TimeMs period = spec.period_ms > 0 ? spec.period_ms : 24LL * 3600 * 1000;
-      const double phase = static_cast<double>((t - spec.peak_ms) % period) / static_cast<double>(period);
+      const double phase =
+          static_cast<double>((t - spec.peak_ms) % period) / static_cast<double>(period);
       r = spec.base + spec.amplitude * std::cos(2 * std::numbers::pi * phase);
       break;
     }
@@ -57,7 +60,8 @@ double mmc_response_time_s(double lambda, double mu, std::int64_t c) {
   if (rho >= 1.0) return kInfiniteLatency;
   // Erlang B by the stable recursion, then Erlang C from it.
   double b = 1.0;
-  for (std::int64_t k = 1; k <= c; ++k) b = a * b / (static_cast<double>(k) + a * b);
+  for (std::int64_t k = 1; k <= c; ++k)
+    b = a * b / (static_cast<double>(k) + a * b);
   const double wait_probability = b / (1.0 - rho * (1.0 - b));
   const double wait_s = wait_probability / (static_cast<double>(c) * mu - lambda);
   return wait_s + 1.0 / mu;

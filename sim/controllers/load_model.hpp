@@ -29,8 +29,8 @@ struct RatePoint {
 
 struct RateSpec {
   RateShape shape = RateShape::kConstant;
-  double base = 0;       // constant rate; daily mean
-  double amplitude = 0;  // daily: peak minus mean
+  double base = 0;                      // constant rate; daily mean
+  double amplitude = 0;                 // daily: peak minus mean
   TimeMs peak_ms = 14LL * 3600 * 1000;  // daily: time of the peak within the period
   TimeMs period_ms = 24LL * 3600 * 1000;
   double noise = 0;  // relative standard deviation of a multiplicative noise per sample
@@ -69,8 +69,8 @@ struct WorkloadLoadSpec {
   // Queue-driven workers: requests are messages that wait in a FIFO queue; each ready pod takes
   // `service_rate` messages per second.
   bool queue = false;
-  std::string queue_depth_metric = "queue_depth";                // External: messages waiting
-  std::string queue_age_metric = "queue_oldest_age_seconds";     // External: age of the oldest
+  std::string queue_depth_metric = "queue_depth";             // External: messages waiting
+  std::string queue_age_metric = "queue_oldest_age_seconds";  // External: age of the oldest
   SourceLocation source;
 
   std::string target_key() const { return namespace_ + "/" + name; }

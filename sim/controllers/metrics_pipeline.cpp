@@ -25,7 +25,9 @@ MetricsPipeline::MetricsPipeline(Cluster& cluster, EventLoop& loop, MetricsSetti
   }
 }
 
-void MetricsPipeline::start() { scrape(); }
+void MetricsPipeline::start() {
+  scrape();
+}
 
 const WorkloadLoadState* MetricsPipeline::workload(const std::string& key) const {
   auto it = by_key_.find(key);
@@ -93,8 +95,8 @@ std::optional<std::int64_t> MetricsPipeline::pods_metric_milli(const Pod& pod,
   return static_cast<std::int64_t>(std::llround(rps * 1000));
 }
 
-std::optional<std::int64_t> MetricsPipeline::external_metric_milli(const std::string& ns,
-                                                                   const std::string& metric) const {
+std::optional<std::int64_t> MetricsPipeline::external_metric_milli(
+    const std::string& ns, const std::string& metric) const {
   bool found = false;
   double total = 0;
   for (const auto& w : workloads_) {
@@ -215,7 +217,8 @@ void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now) {
     if (w.queue_depth > 1e-9 && w.arrival_history.size() > 1) {
       const auto& a = w.arrival_history[0];
       const auto& b = w.arrival_history[1];
-      const double f = b.second > a.second ? (w.cum_departures - a.second) / (b.second - a.second) : 0;
+      const double f =
+          b.second > a.second ? (w.cum_departures - a.second) / (b.second - a.second) : 0;
       const double t_arrival = static_cast<double>(a.first) +
                                std::clamp(f, 0.0, 1.0) * static_cast<double>(b.first - a.first);
       w.oldest_age_s = (static_cast<double>(now) - t_arrival) / 1000.0;
@@ -251,7 +254,8 @@ void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now) {
 
 void MetricsPipeline::scrape() {
   const TimeMs now = loop_.now();
-  for (auto& w : workloads_) scrape_workload(*w, now);
+  for (auto& w : workloads_)
+    scrape_workload(*w, now);
   last_scrape_ms_ = now;
   loop_.at_background(now + settings_.scrape_interval_ms, EventPriority::kMetrics,
                       [this] { scrape(); });

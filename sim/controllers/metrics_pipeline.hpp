@@ -38,8 +38,8 @@ struct WorkloadLoadState {
   double served_rps = 0;
   std::int32_t ready_pods = 0;
   double per_pod_rps = 0;
-  std::int64_t cpu_ready_milli = 0;    // per ready pod
-  std::int64_t cpu_idle_milli = 0;     // per running pod without traffic
+  std::int64_t cpu_ready_milli = 0;  // per ready pod
+  std::int64_t cpu_idle_milli = 0;   // per running pod without traffic
   std::int64_t memory_ready_bytes = 0;
   std::int64_t memory_idle_bytes = 0;
   double latency_s = 0;  // mean response time estimate; infinity when saturated
@@ -127,7 +127,8 @@ class MetricsPipeline : public ClusterObserver {
   std::map<std::string, WorkloadLoadState*> by_key_;
   std::vector<char> node_down_;
   TimeMs last_scrape_ms_ = -1;
-  mutable std::unordered_map<const PodTemplate*, std::pair<std::int64_t, std::int64_t>> usage_cache_;
+  mutable std::unordered_map<const PodTemplate*, std::pair<std::int64_t, std::int64_t>>
+      usage_cache_;
 };
 
 }  // namespace gpusim::ctrl

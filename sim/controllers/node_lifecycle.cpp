@@ -20,11 +20,11 @@ bool cordon_node(Cluster& cluster, NodeId id, bool unschedulable) {
   } else if (!unschedulable && tainted) {
     n.taints.erase(it);
   }
-  cluster.emit(ClusterEvent{0, unschedulable ? "NodeNotSchedulable" : "NodeSchedulable", "Node",
-                            n.name(), n.name(),
-                            "Node " + n.name() + " status is now: " +
-                                (unschedulable ? "NodeNotSchedulable" : "NodeSchedulable"),
-                            false});
+  cluster.emit(ClusterEvent{
+      0, unschedulable ? "NodeNotSchedulable" : "NodeSchedulable", "Node", n.name(), n.name(),
+      "Node " + n.name() +
+          " status is now: " + (unschedulable ? "NodeNotSchedulable" : "NodeSchedulable"),
+      false});
   cluster.node_changed(id);
   return true;
 }
@@ -33,7 +33,8 @@ NodeLifecycleController::NodeLifecycleController(Cluster& cluster, EventLoop& lo
                                                  NodeLifecycleSettings settings)
     : cluster_(cluster), loop_(loop), settings_(settings) {}
 
-void NodeLifecycleController::fail(NodeId id, NodeFailureMode mode, std::optional<TimeMs> grace_ms) {
+void NodeLifecycleController::fail(NodeId id, NodeFailureMode mode,
+                                   std::optional<TimeMs> grace_ms) {
   if (!cluster_.node_exists(id)) return;
   Node& n = cluster_.node(id);
   if (n.meta.annotation(kAnnotationKubeletDown) != nullptr) return;  // already down
@@ -47,9 +48,8 @@ void NodeLifecycleController::fail(NodeId id, NodeFailureMode mode, std::optiona
                              true});
   cluster_.node_changed(id);
   const TimeMs grace = grace_ms.value_or(settings_.node_monitor_grace_period_ms);
-  loop_.after(grace, EventPriority::kController, [this, id, failure, mode] {
-    mark_not_ready(id, failure, mode);
-  });
+  loop_.after(grace, EventPriority::kController,
+              [this, id, failure, mode] { mark_not_ready(id, failure, mode); });
 }
 
 void NodeLifecycleController::mark_not_ready(NodeId id, std::uint64_t failure,
@@ -72,7 +72,8 @@ void NodeLifecycleController::mark_not_ready(NodeId id, std::uint64_t failure,
     if (!pod.status.ready) continue;
     pod.status.ready = false;
     pod.status.ready_transition_ms = loop_.now();
-    cluster_.emit(ClusterEvent{0, "NodeNotReady", "Pod", pod.key(), n.name(), "Node is not ready", true});
+    cluster_.emit(
+        ClusterEvent{0, "NodeNotReady", "Pod", pod.key(), n.name(), "Node is not ready", true});
     cluster_.pod_changed(p);
   }
   cluster_.node_changed(id);
@@ -106,11 +107,12 @@ void NodeLifecycleController::remove(NodeId id, const std::string& why) {
     if (pod.status.node == id) pods.push_back(p);
   });
   cluster_.emit(ClusterEvent{0, "RemovingNode", "Node", name, name,
-                             "Removing Node " + name + (why.empty() ? "" : " (" + why + ")"), false});
+                             "Removing Node " + name + (why.empty() ? "" : " (" + why + ")"),
+                             false});
   for (PodId p : pods) {
     const std::string key = cluster_.pod(p).key();
-    cluster_.emit(ClusterEvent{0, "PodGC", "Pod", key, name,
-                               "Deleted pod of removed node " + name, false});
+    cluster_.emit(
+        ClusterEvent{0, "PodGC", "Pod", key, name, "Deleted pod of removed node " + name, false});
     cluster_.delete_pod(p);
   }
   cluster_.remove_node(id);

@@ -48,7 +48,9 @@ Totals totals(std::span<const PodSample> pods, const Classes& classes, Fill miss
     const PodSample& p = pods[i];
     std::int64_t v = 0;
     switch (classes[i]) {
-      case PodClass::kReady: v = p.value_m; break;
+      case PodClass::kReady:
+        v = p.value_m;
+        break;
       case PodClass::kMissing:
         if (missing == Fill::kNone) continue;
         if (missing == Fill::kValue) {
@@ -59,7 +61,8 @@ Totals totals(std::span<const PodSample> pods, const Classes& classes, Fill miss
       case PodClass::kUnready:
         if (unready == Fill::kNone) continue;
         break;
-      case PodClass::kIgnored: continue;
+      case PodClass::kIgnored:
+        continue;
     }
     t.usage_m += v;
     t.request_m += p.request_m.value_or(0);
@@ -88,10 +91,17 @@ Grouped group(std::span<const PodSample> pods, bool cpu, TimeMs now, const Calcu
   for (std::size_t i = 0; i < pods.size(); ++i) {
     classes[i] = classify_pod(pods[i], cpu, now, s);
     switch (classes[i]) {
-      case PodClass::kReady: ++g.ready; break;
-      case PodClass::kUnready: ++g.unready; break;
-      case PodClass::kMissing: ++g.missing; break;
-      case PodClass::kIgnored: break;
+      case PodClass::kReady:
+        ++g.ready;
+        break;
+      case PodClass::kUnready:
+        ++g.unready;
+        break;
+      case PodClass::kMissing:
+        ++g.missing;
+        break;
+      case PodClass::kIgnored:
+        break;
     }
   }
   return g;
@@ -103,7 +113,9 @@ ReplicaProposal fail(std::string error) {
   return p;
 }
 
-std::int32_t ceil_replicas(double x) { return static_cast<std::int32_t>(std::ceil(x)); }
+std::int32_t ceil_replicas(double x) {
+  return static_cast<std::int32_t>(std::ceil(x));
+}
 
 }  // namespace
 
@@ -191,9 +203,10 @@ ReplicaProposal plain_metric_replicas(std::int32_t current, std::int64_t target_
     if (ratio < 1.0) missing = Fill::kValue;
     if (ratio > 1.0) missing = Fill::kZero;
   }
-  const Totals re =
-      totals(pods, classes, missing, target_m, false, scale_up_with_unready ? Fill::kZero : Fill::kNone);
-  const double new_ratio = static_cast<double>(re.usage_m / re.count) / static_cast<double>(target_m);
+  const Totals re = totals(pods, classes, missing, target_m, false,
+                           scale_up_with_unready ? Fill::kZero : Fill::kNone);
+  const double new_ratio =
+      static_cast<double>(re.usage_m / re.count) / static_cast<double>(target_m);
   if (tol.within(new_ratio) || (ratio < 1.0 && new_ratio > 1.0) ||
       (ratio > 1.0 && new_ratio < 1.0)) {
     out.replicas = current;
@@ -225,8 +238,9 @@ ReplicaProposal value_replicas(std::int32_t current, std::int64_t value_m, std::
     return out;
   }
   if (!ready_running) {
-    return fail("unable to calculate ready pods: no pods returned by selector while calculating "
-                "replica count");
+    return fail(
+        "unable to calculate ready pods: no pods returned by selector while calculating "
+        "replica count");
   }
   out.ok = true;
   out.replicas = ceil_replicas(ratio * static_cast<double>(*ready_running));
@@ -238,8 +252,8 @@ ReplicaProposal average_value_replicas(std::int32_t status_replicas, std::int64_
   ReplicaProposal out;
   out.ok = true;
   out.replicas = status_replicas;
-  const double ratio = static_cast<double>(total_m) /
-                       (static_cast<double>(target_average_m) * static_cast<double>(status_replicas));
+  const double ratio = static_cast<double>(total_m) / (static_cast<double>(target_average_m) *
+                                                       static_cast<double>(status_replicas));
   if (!tol.within(ratio)) {
     out.replicas =
         ceil_replicas(static_cast<double>(total_m) / static_cast<double>(target_average_m));

@@ -32,11 +32,11 @@ struct CalculatorSettings {
 struct PodSample {
   std::string_view name;
   PodPhase phase = PodPhase::kRunning;
-  bool deleting = false;             // deletionTimestamp set
-  bool has_ready_condition = true;   // the PodReady condition exists
-  bool ready = true;                 // PodReady status
-  TimeMs ready_transition_ms = 0;    // PodReady lastTransitionTime
-  std::optional<TimeMs> start_ms;    // status.startTime (when the kubelet accepted the pod)
+  bool deleting = false;            // deletionTimestamp set
+  bool has_ready_condition = true;  // the PodReady condition exists
+  bool ready = true;                // PodReady status
+  TimeMs ready_transition_ms = 0;   // PodReady lastTransitionTime
+  std::optional<TimeMs> start_ms;   // status.startTime (when the kubelet accepted the pod)
   // Sum of the container requests for the resource (milli-units); nullopt when a container
   // lacks one (then `missing_request_container` names it).
   std::optional<std::int64_t> request_m;
@@ -57,8 +57,8 @@ struct ReplicaProposal {
   bool ok = false;
   std::string error;
   std::int32_t replicas = 0;
-  std::int32_t utilization = 0;     // Resource Utilization: percent of request
-  std::int64_t usage_m = 0;         // raw average (Resource) or the metric's usage value
+  std::int32_t utilization = 0;  // Resource Utilization: percent of request
+  std::int64_t usage_m = 0;      // raw average (Resource) or the metric's usage value
 };
 
 // GetResourceReplicas (Utilization targets of Resource and ContainerResource metrics).

@@ -81,7 +81,8 @@ OldScaleDown cleanup_unhealthy_replicas(std::span<const RsView> old_sets,
                                         std::int32_t max_cleanup) {
   OldScaleDown out;
   out.replicas.reserve(old_sets.size());
-  for (const RsView& rs : old_sets) out.replicas.push_back(rs.replicas);
+  for (const RsView& rs : old_sets)
+    out.replicas.push_back(rs.replicas);
   for (std::size_t i : oldest_first(old_sets)) {
     if (out.cleaned_up >= max_cleanup) break;
     const RsView& rs = old_sets[i];
@@ -99,7 +100,8 @@ OldScaleDown scale_down_old_for_rolling_update(const RolloutSpec& d,
                                                std::int32_t all_available) {
   OldScaleDown out;
   out.replicas.reserve(old_sets.size());
-  for (const RsView& rs : old_sets) out.replicas.push_back(rs.replicas);
+  for (const RsView& rs : old_sets)
+    out.replicas.push_back(rs.replicas);
   const std::int32_t min_available = d.replicas - max_unavailable(d);
   if (all_available <= min_available) return out;
   const std::int32_t total = all_available - min_available;
@@ -116,9 +118,11 @@ OldScaleDown scale_down_old_for_rolling_update(const RolloutSpec& d,
 OldScaleDown reconcile_old_replica_sets(const RolloutSpec& d, std::span<const RsView> old_sets,
                                         const RsView* new_rs) {
   OldScaleDown none;
-  for (const RsView& rs : old_sets) none.replicas.push_back(rs.replicas);
+  for (const RsView& rs : old_sets)
+    none.replicas.push_back(rs.replicas);
   std::int32_t old_pods = 0;
-  for (const RsView& rs : old_sets) old_pods += rs.replicas;
+  for (const RsView& rs : old_sets)
+    old_pods += rs.replicas;
   if (old_pods == 0) return none;  // can't scale down further
 
   const std::int32_t all_pods = old_pods + (new_rs ? new_rs->replicas : 0);
@@ -187,7 +191,8 @@ std::vector<std::int32_t> proportional_scale(const RolloutSpec& d, std::int32_t 
                                              std::span<const RsView> sets, int new_index) {
   std::vector<std::int32_t> sizes;
   sizes.reserve(sets.size());
-  for (const RsView& rs : sets) sizes.push_back(rs.replicas);
+  for (const RsView& rs : sets)
+    sizes.push_back(rs.replicas);
 
   // FindActiveOrLatest: one active set takes everything; with none active, the new set (or the
   // newest old one) does.
@@ -220,7 +225,8 @@ std::vector<std::int32_t> proportional_scale(const RolloutSpec& d, std::int32_t 
   if (d.type != DeploymentStrategyType::kRollingUpdate) return sizes;
 
   std::int32_t current = 0;
-  for (std::size_t i : active) current += sets[i].replicas;
+  for (std::size_t i : active)
+    current += sets[i].replicas;
   const std::int32_t allowed = d.replicas > 0 ? d.replicas + max_surge(d) : 0;
   const std::int32_t to_add = allowed - current;
   if (to_add == 0) return sizes;

@@ -64,14 +64,13 @@ std::optional<std::int32_t> reconcile_new_replica_set(const RolloutSpec& d,
 // many replicas each phase removed.
 struct OldScaleDown {
   std::vector<std::int32_t> replicas;
-  std::int32_t cleaned_up = 0;  // unhealthy replicas removed first
+  std::int32_t cleaned_up = 0;   // unhealthy replicas removed first
   std::int32_t scaled_down = 0;  // available replicas removed after
   bool scaled() const { return cleaned_up + scaled_down > 0; }
 };
 
 // cleanupUnhealthyReplicas: from the oldest set on, removes min(budget left, spec - available).
-OldScaleDown cleanup_unhealthy_replicas(std::span<const RsView> old_sets,
-                                        std::int32_t max_cleanup);
+OldScaleDown cleanup_unhealthy_replicas(std::span<const RsView> old_sets, std::int32_t max_cleanup);
 // scaleDownOldReplicaSetsForRollingUpdate: removes available old replicas, oldest set first,
 // while the available replicas of every set (`all_available`) exceed replicas - maxUnavailable.
 OldScaleDown scale_down_old_for_rolling_update(const RolloutSpec& d,

@@ -63,11 +63,14 @@ void TaintEvictionController::cancel(PodId id) {
   scheduled_[id].active = false;
 }
 
-void TaintEvictionController::on_pod_deleted(PodId id) { cancel(id); }
+void TaintEvictionController::on_pod_deleted(PodId id) {
+  cancel(id);
+}
 
 void TaintEvictionController::on_pod_bound(PodId id) {
   const Pod& p = cluster_.pod(id);
-  if (p.status.node < node_has_no_execute_.size() && node_has_no_execute_[p.status.node]) process(id);
+  if (p.status.node < node_has_no_execute_.size() && node_has_no_execute_[p.status.node])
+    process(id);
 }
 
 void TaintEvictionController::on_node_updated(NodeId id) {
@@ -79,7 +82,8 @@ void TaintEvictionController::on_node_updated(NodeId id) {
   node_has_no_execute_[id] = has;
   if (!has && !had) return;
   const std::vector<PodId> pods = n.pods;
-  for (PodId p : pods) process(p);
+  for (PodId p : pods)
+    process(p);
 }
 
 void TaintEvictionController::process(PodId id) {
@@ -90,7 +94,8 @@ void TaintEvictionController::process(PodId id) {
     return;
   }
   const Node& node = cluster_.node(pod.status.node);
-  const std::int64_t delay = eviction_delay_seconds(node.taints, effective_tolerations(pod.spec().tolerations));
+  const std::int64_t delay =
+      eviction_delay_seconds(node.taints, effective_tolerations(pod.spec().tolerations));
   if (scheduled_.size() <= id) scheduled_.resize(id + 1);
   Scheduled& s = scheduled_[id];
   if (s.active && s.uid != pod.uid) cancel(id);

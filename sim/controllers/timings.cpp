@@ -10,8 +10,10 @@ namespace gpusim::ctrl {
 namespace {
 
 std::string trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  while (!s.empty() && s.front() == ' ')
+    s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ')
+    s.remove_suffix(1);
   return std::string(s);
 }
 
@@ -63,9 +65,11 @@ void per_container(const PodTemplate& t, const char* key, bool init_too, PodTimi
   };
   for (const auto& [name, value] : *values) {
     if (name.empty()) {
-      for (auto& c : out.app) set(c, value);
+      for (auto& c : out.app)
+        set(c, value);
       if (init_too) {
-        for (auto& c : out.init) set(c, value);
+        for (auto& c : out.init)
+          set(c, value);
       }
       continue;
     }
@@ -105,7 +109,8 @@ PodTimings pod_timings(const PodTemplate& t, bool job_owned, const TimingDefault
   out.startup_ms = d.pod_startup_ms;
   out.shutdown_ms = d.shutdown_ms;
   out.failure_after_ms = d.failure_after_ms;
-  out.init.assign(t.spec.init_containers.size(), ContainerTimings{d.image_pull_ms, d.init_container_ms});
+  out.init.assign(t.spec.init_containers.size(),
+                  ContainerTimings{d.image_pull_ms, d.init_container_ms});
   out.app.assign(t.spec.containers.size(), ContainerTimings{d.image_pull_ms, 0});
 
   if (auto v = duration_annotation(t, kAnnotationStartup, out)) out.startup_ms = *v;
@@ -147,17 +152,16 @@ PodTimings pod_timings(const PodTemplate& t, bool job_owned, const TimingDefault
     }
     return true;
   });
-  per_container(t, kAnnotationImagePull, true, out, [&](ContainerTimings& c, const std::string& v) {
-    return duration(c.pull_ms)(v);
-  });
-  per_container(t, kAnnotationInitDuration, true, out, [&](ContainerTimings& c, const std::string& v) {
-    return duration(c.run_ms)(v);
-  });
+  per_container(t, kAnnotationImagePull, true, out,
+                [&](ContainerTimings& c, const std::string& v) { return duration(c.pull_ms)(v); });
+  per_container(t, kAnnotationInitDuration, true, out,
+                [&](ContainerTimings& c, const std::string& v) { return duration(c.run_ms)(v); });
   // A bare init-duration value is meant for the init containers (app containers have none).
   if (auto it = t.annotations.find(kAnnotationInitDuration);
       it != t.annotations.end() && it->second.find('=') == std::string::npos) {
     if (auto ms = parse_duration_ms(it->second); ms && *ms >= 0) {
-      for (auto& c : out.init) c.run_ms = *ms;
+      for (auto& c : out.init)
+        c.run_ms = *ms;
     }
   }
   per_container(t, kAnnotationFailureProbability, false, out,

@@ -17,8 +17,8 @@ namespace gpusim::ctrl {
 
 inline constexpr const char* kAnnotationDuration = "gpusim.io/duration";
 inline constexpr const char* kAnnotationStartup = "gpusim.io/startup";
-inline constexpr const char* kAnnotationImagePull = "gpusim.io/image-pull";    // duration
-inline constexpr const char* kAnnotationImageSize = "gpusim.io/image-size";    // quantity
+inline constexpr const char* kAnnotationImagePull = "gpusim.io/image-pull";  // duration
+inline constexpr const char* kAnnotationImageSize = "gpusim.io/image-size";  // quantity
 inline constexpr const char* kAnnotationInitDuration = "gpusim.io/init-duration";
 inline constexpr const char* kAnnotationWarmup = "gpusim.io/warmup";
 inline constexpr const char* kAnnotationShutdown = "gpusim.io/shutdown";
@@ -33,7 +33,7 @@ struct TimingDefaults {
   TimeMs init_container_ms = 0;
   DurationDistribution job_pod_duration = DurationDistribution::fixed(10 * 60 * 1000);
   std::optional<DurationDistribution> pod_duration;
-  std::optional<TimeMs> shutdown_ms;  // unset: containers exit when the grace period ends
+  std::optional<TimeMs> shutdown_ms;         // unset: containers exit when the grace period ends
   TimeMs failure_after_ms = 60 * 60 * 1000;  // mean time to a crash of a long-running container
   // Run durations are drawn from Rng::stream(seed, "pod-durations"), crashes and hangs from
   // Rng::stream(seed, "kubelet").
@@ -41,19 +41,19 @@ struct TimingDefaults {
 };
 
 struct ContainerTimings {
-  TimeMs pull_ms = 0;            // first pull of the image on a node
-  TimeMs run_ms = 0;             // init containers: how long they run
+  TimeMs pull_ms = 0;              // first pull of the image on a node
+  TimeMs run_ms = 0;               // init containers: how long they run
   double failure_probability = 0;  // per run: the container exits non-zero
   double hang_probability = 0;     // per run: the process stops answering (probes fail)
 };
 
 struct PodTimings {
-  TimeMs startup_ms = 0;          // sandbox and container creation, after pulls and init
+  TimeMs startup_ms = 0;  // sandbox and container creation, after pulls and init
   // How long app containers run before exiting 0 (drawn per start); nullopt: until deleted.
   std::optional<DurationDistribution> run;
-  TimeMs warmup_ms = 0;           // after start, until the application answers probes
-  std::optional<TimeMs> shutdown_ms;  // after SIGTERM, until the containers exit
-  TimeMs failure_after_ms = 0;    // mean time to a crash/hang of a container that runs forever
+  TimeMs warmup_ms = 0;                // after start, until the application answers probes
+  std::optional<TimeMs> shutdown_ms;   // after SIGTERM, until the containers exit
+  TimeMs failure_after_ms = 0;         // mean time to a crash/hang of a container that runs forever
   std::vector<ContainerTimings> init;  // per init container, in order
   std::vector<ContainerTimings> app;   // per app container, in order
   std::string error;  // the first annotation that did not parse (the value is then ignored)

@@ -14,12 +14,12 @@ inline constexpr TimeMs kForever = std::numeric_limits<TimeMs>::max();
 // Lower value fires first among events at the same time. Controllers pick a band so that, for
 // example, API writes settle before the scheduler looks at the cluster in the same millisecond.
 enum class EventPriority : std::int32_t {
-  kTimeline = 0,    // scenario timeline actions (drains, rollouts, failures)
-  kApi = 10,        // object creation/deletion, kubelet status updates
-  kController = 20, // controller syncs
-  kScheduler = 30,  // scheduling cycles
-  kMetrics = 40,    // metric scrapes, HPA reads
-  kRecorder = 50,   // time-series sampling sees the settled state of the instant
+  kTimeline = 0,     // scenario timeline actions (drains, rollouts, failures)
+  kApi = 10,         // object creation/deletion, kubelet status updates
+  kController = 20,  // controller syncs
+  kScheduler = 30,   // scheduling cycles
+  kMetrics = 40,     // metric scrapes, HPA reads
+  kRecorder = 50,    // time-series sampling sees the settled state of the instant
 };
 
 class EventLoop {

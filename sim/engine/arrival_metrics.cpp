@@ -96,7 +96,8 @@ std::vector<ArrivalPoint> parse_arrival_csv(std::string_view csv) {
       char* endp = nullptr;
       const double v = std::strtod(text.c_str(), &endp);
       if (text.empty() || endp != text.c_str() + text.size()) {
-        throw std::invalid_argument("arrival.csv:" + std::to_string(line) + ": not a number: \"" + text + "\"");
+        throw std::invalid_argument("arrival.csv:" + std::to_string(line) + ": not a number: \"" +
+                                    text + "\"");
       }
       return v;
     };
@@ -105,7 +106,8 @@ std::vector<ArrivalPoint> parse_arrival_csv(std::string_view csv) {
   return out;
 }
 
-std::vector<double> unallocated_at(const std::vector<ArrivalPoint>& points, const std::vector<int>& arrival_pcts) {
+std::vector<double> unallocated_at(const std::vector<ArrivalPoint>& points,
+                                   const std::vector<int>& arrival_pcts) {
   std::map<long, std::pair<double, long>> bins;  // rounded arrival % -> (sum, count)
   for (const auto& p : points) {
     auto& b = bins[std::lrint(p.arrived_pct)];  // the default rounding mode rounds half to even

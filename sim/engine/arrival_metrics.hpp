@@ -34,6 +34,7 @@ std::vector<ArrivalPoint> parse_arrival_csv(std::string_view csv);
 // The paper's metric (merge_alloc_discrete.py): points binned by arrival % rounded to a whole
 // percent (half to even), allocation % averaged within a bin, an empty bin taking the mean of
 // its neighbours' means; unallocated % = 100 - that. NaN where the neighbours are empty too.
-std::vector<double> unallocated_at(const std::vector<ArrivalPoint>& points, const std::vector<int>& arrival_pcts);
+std::vector<double> unallocated_at(const std::vector<ArrivalPoint>& points,
+                                   const std::vector<int>& arrival_pcts);
 
 }  // namespace gpusim::engine

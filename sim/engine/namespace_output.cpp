@@ -22,7 +22,8 @@ WaitStats wait_stats(std::vector<TimeMs> w) {
   if (w.empty()) return s;
   std::sort(w.begin(), w.end());
   __int128 sum = 0;
-  for (TimeMs t : w) sum += t;
+  for (TimeMs t : w)
+    sum += t;
   s.mean = static_cast<TimeMs>(sum / static_cast<__int128>(w.size()));
   s.p50 = nearest_rank(w, 50);
   s.p95 = nearest_rank(w, 95);
@@ -62,7 +63,8 @@ void NamespaceOutput::on_pod_released(PodId id, NodeId) {
   auto it = open_.find(p.uid);
   if (it == open_.end() || it->second.bound_ms < 0) return;
   Open& o = it->second;
-  figures_[o.namespace_].gpu_milli_ms += static_cast<__int128>(o.gpu_milli) * (loop_.now() - o.bound_ms);
+  figures_[o.namespace_].gpu_milli_ms +=
+      static_cast<__int128>(o.gpu_milli) * (loop_.now() - o.bound_ms);
   o.gpu_milli = 0;  // released: holds nothing from now on
 }
 
@@ -99,7 +101,8 @@ void NamespaceOutput::finish() {
   if (finished_) return;
   finished_ = true;
   // Declared namespaces appear even when nothing ran in them.
-  for (const auto& [name, ns] : cluster_.namespaces) figures_[name];
+  for (const auto& [name, ns] : cluster_.namespaces)
+    figures_[name];
   // Pods still present: close them at the end of the run, in pod order (the sums do not depend
   // on the order, but the wait lists are sorted before use anyway).
   cluster_.for_each_pod([&](PodId, const Pod& p) {
@@ -135,8 +138,8 @@ void NamespaceOutput::write(const StagedDirectory& dir) const {
     csv += name + "," + std::to_string(f.pods_created) + "," + std::to_string(f.pods_scheduled) +
            "," + std::to_string(f.pods_unscheduled) + "," + std::to_string(f.pods_rejected) + "," +
            std::to_string(f.quota_rejections) + "," + std::to_string(w.mean) + "," +
-           std::to_string(w.p50) + "," + std::to_string(w.p95) + "," + std::to_string(w.max) +
-           "," + std::to_string(f.gpu_milli_hours()) + "\n";
+           std::to_string(w.p50) + "," + std::to_string(w.p95) + "," + std::to_string(w.max) + "," +
+           std::to_string(f.gpu_milli_hours()) + "\n";
   }
   dir.write("namespaces.csv", csv);
 }

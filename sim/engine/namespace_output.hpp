@@ -42,7 +42,9 @@ class NamespaceOutput : public OutputContributor, public ClusterObserver {
     std::int64_t quota_rejections = 0;
     std::vector<TimeMs> waits_ms;
     __int128 gpu_milli_ms = 0;
-    std::int64_t gpu_milli_hours() const { return static_cast<std::int64_t>(gpu_milli_ms / 3'600'000); }
+    std::int64_t gpu_milli_hours() const {
+      return static_cast<std::int64_t>(gpu_milli_ms / 3'600'000);
+    }
   };
   const std::map<std::string, Figures>& figures() const { return figures_; }
 

@@ -67,7 +67,8 @@ void PoolOutput::start() {
 }
 
 void PoolOutput::finish() {
-  for (auto& [name, p] : pools_) integrate(p);
+  for (auto& [name, p] : pools_)
+    integrate(p);
   sample();
 }
 
@@ -80,7 +81,8 @@ void PoolOutput::sample() {
     auto& v = live[n.pool];
     v[0] += n.ready ? 1 : 0;
     v[1] += static_cast<std::int64_t>(n.gpus.size());
-    for (const auto& d : n.gpus) v[2] += d.used_milli;
+    for (const auto& d : n.gpus)
+      v[2] += d.used_milli;
   }
   std::string rows;
   for (auto& [name, p] : pools_) {
@@ -128,7 +130,8 @@ void PoolOutput::add_summary(nlohmann::ordered_json& summary) const {
 }
 
 void PoolOutput::write(const StagedDirectory& dir) const {
-  dir.write("pools.csv", "t_ms,pool,nodes,nodes_ready,gpus,gpu_allocated_milli,cost_micros\n" + csv_);
+  dir.write("pools.csv",
+            "t_ms,pool,nodes,nodes_ready,gpus,gpu_allocated_milli,cost_micros\n" + csv_);
 }
 
 }  // namespace gpusim::engine

@@ -1,15 +1,16 @@
 #include "engine/recorder.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace gpusim::engine {
 
 Recorder::Recorder(Cluster& cluster, EventLoop& loop, TimeMs sample_interval_ms)
-    : cluster_(cluster), loop_(loop), interval_ms_(sample_interval_ms > 0 ? sample_interval_ms : 60'000) {}
+    : cluster_(cluster),
+      loop_(loop),
+      interval_ms_(sample_interval_ms > 0 ? sample_interval_ms : 60'000) {}
 
 ResourceTotals Recorder::totals_of(const Pod& p) {
   const auto& r = p.resources();
@@ -32,7 +33,8 @@ void Recorder::integrate() {
 ResourceTotals Recorder::allocated_mean() const {
   const TimeMs t = last_change_ms_;
   if (t <= 0) return allocated_;
-  return ResourceTotals{static_cast<std::int64_t>(cpu_area_ / t), static_cast<std::int64_t>(memory_area_ / t),
+  return ResourceTotals{static_cast<std::int64_t>(cpu_area_ / t),
+                        static_cast<std::int64_t>(memory_area_ / t),
                         static_cast<std::int64_t>(gpu_area_ / t)};
 }
 
@@ -77,45 +79,56 @@ std::string csv_field(const std::string& s) {
   }
   return out + "\"";
 }
-std::string opt_ms(const std::optional<TimeMs>& t) { return t ? std::to_string(*t) : std::string(); }
+std::string opt_ms(const std::optional<TimeMs>& t) {
+  return t ? std::to_string(*t) : std::string();
+}
 }  // namespace
 
 Recorder::PodRow Recorder::pod_row(const Pod& p, bool deleted) const {
   const auto& r = p.resources();
   std::string devices;
-  for (auto d : p.status.gpu_devices) devices += (devices.empty() ? "" : ";") + std::to_string(d);
+  for (auto d : p.status.gpu_devices)
+    devices += (devices.empty() ? "" : ";") + std::to_string(d);
   // Labels, for `gpusim get pods -l` (key=value;... as nodes.csv writes them).
   std::string labels;
-  for (const auto& [k, v] : p.labels()) labels += (labels.empty() ? "" : ";") + k + "=" + v;
-  std::string line = csv_field(p.key()) + "," + csv_field(p.namespace_) + "," +
-                     (p.owner ? p.owner->kind : std::string()) + "," +
-                     csv_field(p.owner ? p.owner->name : std::string()) + "," +
-                     std::to_string(p.status.priority) + "," + std::to_string(p.creation_ms) + "," +
-                     opt_ms(p.status.scheduled_ms) + "," + opt_ms(p.status.started_ms) + "," +
-                     opt_ms(p.status.finished_ms) + "," +
-                     (deleted ? std::to_string(loop_.now()) : std::string()) + "," +
-                     (p.bound() ? csv_field(cluster_.node(p.status.node).name()) : std::string()) + "," +
-                     to_string(p.status.phase) + "," + csv_field(p.status.reason) + "," +
-                     std::to_string(r.requests.get("cpu")) + "," + std::to_string(r.requests.get("memory")) +
-                     "," + std::to_string(r.gpu.total_milli()) + "," + std::to_string(r.gpu.count) + "," +
-                     devices + "," + std::to_string(p.status.restarts) + "," +
-                     std::to_string(p.status.scheduling_attempts) + "," + csv_field(labels) + "\n";
+  for (const auto& [k, v] : p.labels())
+    labels += (labels.empty() ? "" : ";") + k + "=" + v;
+  std::string line =
+      csv_field(p.key()) + "," + csv_field(p.namespace_) + "," +
+      (p.owner ? p.owner->kind : std::string()) + "," +
+      csv_field(p.owner ? p.owner->name : std::string()) + "," + std::to_string(p.status.priority) +
+      "," + std::to_string(p.creation_ms) + "," + opt_ms(p.status.scheduled_ms) + "," +
+      opt_ms(p.status.started_ms) + "," + opt_ms(p.status.finished_ms) + "," +
+      (deleted ? std::to_string(loop_.now()) : std::string()) + "," +
+      (p.bound() ? csv_field(cluster_.node(p.status.node).name()) : std::string()) + "," +
+      to_string(p.status.phase) + "," + csv_field(p.status.reason) + "," +
+      std::to_string(r.requests.get("cpu")) + "," + std::to_string(r.requests.get("memory")) + "," +
+      std::to_string(r.gpu.total_milli()) + "," + std::to_string(r.gpu.count) + "," + devices +
+      "," + std::to_string(p.status.restarts) + "," + std::to_string(p.status.scheduling_attempts) +
+      "," + csv_field(labels) + "\n";
   return PodRow{p.uid, std::move(line)};
 }
 
-void Recorder::on_pod_deleted(PodId id) { finished_rows_.push_back(pod_row(cluster_.pod(id), true)); }
+void Recorder::on_pod_deleted(PodId id) {
+  finished_rows_.push_back(pod_row(cluster_.pod(id), true));
+}
 
 std::string Recorder::pods_csv() const {
   std::vector<const PodRow*> rows;
   rows.reserve(finished_rows_.size() + final_rows_.size());
-  for (const auto& r : finished_rows_) rows.push_back(&r);
-  for (const auto& r : final_rows_) rows.push_back(&r);
-  std::sort(rows.begin(), rows.end(), [](const PodRow* a, const PodRow* b) { return a->uid < b->uid; });
+  for (const auto& r : finished_rows_)
+    rows.push_back(&r);
+  for (const auto& r : final_rows_)
+    rows.push_back(&r);
+  std::sort(rows.begin(), rows.end(),
+            [](const PodRow* a, const PodRow* b) { return a->uid < b->uid; });
   std::string out =
       "pod,namespace,owner_kind,owner_name,priority,created_ms,scheduled_ms,started_ms,finished_ms,"
-      "deleted_ms,node,phase,reason,cpu_milli,memory_bytes,gpu_milli,gpu_count,gpu_devices,restarts,"
+      "deleted_ms,node,phase,reason,cpu_milli,memory_bytes,gpu_milli,gpu_count,gpu_devices,"
+      "restarts,"
       "scheduling_attempts,labels\n";
-  for (const auto* r : rows) out += r->line;
+  for (const auto* r : rows)
+    out += r->line;
   return out;
 }
 
@@ -138,14 +151,17 @@ void Recorder::on_node_added(NodeId id) {
     node_removed_ms_.resize(id + 1, kForever);
   }
   std::string labels, taints;
-  for (const auto& [k, v] : n.meta.labels) labels += (labels.empty() ? "" : ";") + k + "=" + v;
-  for (const auto& t : n.taints) taints += (taints.empty() ? "" : ";") + t.str();
-  node_rows_[id] = csv_field(n.name()) + "," + csv_field(n.pool) + "," + csv_field(n.gpu_model) + "," +
-                   std::to_string(loop_.now()) + ",";
+  for (const auto& [k, v] : n.meta.labels)
+    labels += (labels.empty() ? "" : ";") + k + "=" + v;
+  for (const auto& t : n.taints)
+    taints += (taints.empty() ? "" : ";") + t.str();
+  node_rows_[id] = csv_field(n.name()) + "," + csv_field(n.pool) + "," + csv_field(n.gpu_model) +
+                   "," + std::to_string(loop_.now()) + ",";
   node_rows_tail_[id] = "," + std::to_string(n.allocatable_units.get("cpu")) + "," +
                         std::to_string(n.allocatable_units.get("memory")) + "," +
-                        std::to_string(n.allocatable_units.get("pods")) + "," + std::to_string(n.gpus.size()) +
-                        "," + csv_field(labels) + "," + csv_field(taints) + "\n";
+                        std::to_string(n.allocatable_units.get("pods")) + "," +
+                        std::to_string(n.gpus.size()) + "," + csv_field(labels) + "," +
+                        csv_field(taints) + "\n";
   const ResourceTotals c = capacity_of(n);
   capacity_.cpu_milli += c.cpu_milli;
   capacity_.memory_bytes += c.memory_bytes;
@@ -173,13 +189,27 @@ bool append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static constexpr char kHex[] = "0123456789abcdef";
@@ -262,11 +292,20 @@ void Recorder::take_sample() {
   }
   cluster_.for_each_pod([&](PodId, const Pod& p) {
     switch (p.status.phase) {
-      case PodPhase::kPending: ++s.pods_pending; break;
-      case PodPhase::kRunning: ++s.pods_running; break;
-      case PodPhase::kSucceeded: ++s.pods_succeeded; break;
-      case PodPhase::kFailed: ++s.pods_failed; break;
-      default: break;
+      case PodPhase::kPending:
+        ++s.pods_pending;
+        break;
+      case PodPhase::kRunning:
+        ++s.pods_running;
+        break;
+      case PodPhase::kSucceeded:
+        ++s.pods_succeeded;
+        break;
+      case PodPhase::kFailed:
+        ++s.pods_failed;
+        break;
+      default:
+        break;
     }
   });
   s.allocated = allocated_;
@@ -291,12 +330,14 @@ std::string Recorder::timeseries_csv() const {
       "cpu_allocated_milli,cpu_capacity_milli,memory_allocated_bytes,memory_capacity_bytes,"
       "gpu_allocated_milli,gpu_capacity_milli\n";
   for (const auto& s : samples_) {
-    out += std::to_string(s.t_ms) + "," + std::to_string(s.nodes) + "," + std::to_string(s.nodes_ready) +
-           "," + std::to_string(s.pods_pending) + "," + std::to_string(s.pods_running) + "," +
-           std::to_string(s.pods_succeeded) + "," + std::to_string(s.pods_failed) + "," +
-           std::to_string(s.allocated.cpu_milli) + "," + std::to_string(s.capacity.cpu_milli) + "," +
-           std::to_string(s.allocated.memory_bytes) + "," + std::to_string(s.capacity.memory_bytes) +
-           "," + std::to_string(s.allocated.gpu_milli) + "," + std::to_string(s.capacity.gpu_milli) + "\n";
+    out += std::to_string(s.t_ms) + "," + std::to_string(s.nodes) + "," +
+           std::to_string(s.nodes_ready) + "," + std::to_string(s.pods_pending) + "," +
+           std::to_string(s.pods_running) + "," + std::to_string(s.pods_succeeded) + "," +
+           std::to_string(s.pods_failed) + "," + std::to_string(s.allocated.cpu_milli) + "," +
+           std::to_string(s.capacity.cpu_milli) + "," + std::to_string(s.allocated.memory_bytes) +
+           "," + std::to_string(s.capacity.memory_bytes) + "," +
+           std::to_string(s.allocated.gpu_milli) + "," + std::to_string(s.capacity.gpu_milli) +
+           "\n";
   }
   return out;
 }

@@ -10,7 +10,8 @@ Serving::Serving(Cluster& cluster, EventLoop& loop, const SimulationSpec& spec, 
   disruption_ = std::make_unique<ctrl::DisruptionController>(cluster, loop);
   nodes_ = std::make_unique<ctrl::NodeLifecycleController>(cluster, loop, spec.node_lifecycle);
   drains_ = std::make_unique<ctrl::DrainController>(cluster, loop);
-  timeline_ = std::make_unique<Timeline>(cluster, loop, *nodes_, *drains_, std::move(add_pool_node));
+  timeline_ =
+      std::make_unique<Timeline>(cluster, loop, *nodes_, *drains_, std::move(add_pool_node));
   outputs_ = std::make_unique<WorkloadOutputs>(cluster, loop, spec.sample_interval_ms, *metrics_,
                                                *hpa_, *drains_);
   for (ClusterObserver* o : std::initializer_list<ClusterObserver*>{
@@ -36,8 +37,12 @@ Serving::Serving(Cluster& cluster, EventLoop& loop, const SimulationSpec& spec, 
 
 Serving::~Serving() = default;
 
-void Serving::add_summary(nlohmann::ordered_json& summary) const { outputs_->add_summary(summary); }
+void Serving::add_summary(nlohmann::ordered_json& summary) const {
+  outputs_->add_summary(summary);
+}
 
-void Serving::write(const StagedDirectory& dir) const { outputs_->write(dir); }
+void Serving::write(const StagedDirectory& dir) const {
+  outputs_->write(dir);
+}
 
 }  // namespace gpusim::engine

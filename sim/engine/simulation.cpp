@@ -38,7 +38,8 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   cluster_ = std::make_unique<Cluster>(loop_, seed_);
 
   admission_.push_back(std::make_unique<ctrl::PriorityAdmission>(*cluster_));
-  for (auto& a : admission_) cluster_->add_admission(a.get());
+  for (auto& a : admission_)
+    cluster_->add_admission(a.get());
 
   sched::SchedulerConfig sc = scenario_.scheduler;
   const std::string policy = !options_.policy.empty() ? options_.policy : spec.policy;
@@ -71,13 +72,15 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   controllers_.push_back(std::make_unique<ctrl::ReplicaSetController>(*cluster_, loop_));
   controllers_.push_back(std::make_unique<ctrl::DeploymentController>(*cluster_, loop_));
   controllers_.push_back(std::make_unique<ctrl::JobController>(*cluster_, loop_));
-  for (auto& c : controllers_) cluster_->add_observer(c.get());
+  for (auto& c : controllers_)
+    cluster_->add_observer(c.get());
 
   recorder_ = std::make_unique<Recorder>(*cluster_, loop_, spec.sample_interval_ms);
   cluster_->add_observer(recorder_.get());
   // Load, metrics, HPA, budgets, node lifecycle, drains, timeline, workloads.csv/hpa.csv.
-  contributors_.push_back(std::make_unique<Serving>(
-      *cluster_, loop_, spec, seed_, [this](const std::string& pool) { add_replacement_node(pool); }));
+  contributors_.push_back(
+      std::make_unique<Serving>(*cluster_, loop_, spec, seed_,
+                                [this](const std::string& pool) { add_replacement_node(pool); }));
   // Quota admission (after Priority's), quota, CronJob and PyTorchJob controllers: before any
   // object is stored.
   auto batch = std::make_unique<Batch>(*cluster_, loop_, scenario_, seed_);
@@ -87,17 +90,19 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   build_cluster();
   // Autoscaled pools name new nodes after the highest index the pool ever used, so a removed
   // node's name is never reused (nodes.csv keeps one row per name).
-  batch_->start(*scheduler_, [this, next = std::map<std::string, std::int32_t>()](
-                                 const std::string& pool) mutable -> NodeId {
-    for (const auto& p : scenario_.simulation.node_pools) {
-      if (p.name != pool) continue;
-      std::int32_t& i = next.try_emplace(pool, p.count).first->second;
-      while (cluster_->find_node(p.name + "-" + std::to_string(i)) != kNoNode) ++i;
-      add_node_from_pool(p, i);
-      return cluster_->find_node(p.name + "-" + std::to_string(i++));
-    }
-    return kNoNode;
-  });
+  batch_->start(*scheduler_,
+                [this, next = std::map<std::string, std::int32_t>()](
+                    const std::string& pool) mutable -> NodeId {
+                  for (const auto& p : scenario_.simulation.node_pools) {
+                    if (p.name != pool) continue;
+                    std::int32_t& i = next.try_emplace(pool, p.count).first->second;
+                    while (cluster_->find_node(p.name + "-" + std::to_string(i)) != kNoNode)
+                      ++i;
+                    add_node_from_pool(p, i);
+                    return cluster_->find_node(p.name + "-" + std::to_string(i++));
+                  }
+                  return kNoNode;
+                });
   if (spec.trace) contributors_.push_back(std::make_unique<TraceReplay>(*this));
   if (options_.check_invariants) {
     auto checker = std::make_unique<InvariantChecker>(*cluster_, loop_, scheduler_.get());
@@ -117,7 +122,8 @@ void Simulation::add_replacement_node(const std::string& pool) {
   for (const auto& p : scenario_.simulation.node_pools) {
     if (p.name != pool) continue;
     std::int32_t i = p.count;
-    while (cluster_->find_node(p.name + "-" + std::to_string(i)) != kNoNode) ++i;
+    while (cluster_->find_node(p.name + "-" + std::to_string(i)) != kNoNode)
+      ++i;
     add_node_from_pool(p, i);
     return;
   }
@@ -143,27 +149,33 @@ void Simulation::add_node_from_pool(const NodePoolSpec& pool, std::int32_t index
 void Simulation::build_cluster() {
   Cluster& c = *cluster_;
   // API objects exist before anything runs; controllers then sync them at t=0.
-  for (const auto& ns : scenario_.namespaces) c.namespaces[ns.meta.name] = ns;
-  for (const auto& pc : scenario_.priority_classes) c.priority_classes[pc.meta.name] = pc;
+  for (const auto& ns : scenario_.namespaces)
+    c.namespaces[ns.meta.name] = ns;
+  for (const auto& pc : scenario_.priority_classes)
+    c.priority_classes[pc.meta.name] = pc;
   for (const auto& q : scenario_.quotas) {
     c.quotas[q.meta.key()] = q;
     c.object_changed("ResourceQuota", q.meta.key());  // the quota controller fills status now
   }
-  for (const auto& pdb : scenario_.pdbs) c.pdbs[pdb.meta.key()] = pdb;
+  for (const auto& pdb : scenario_.pdbs)
+    c.pdbs[pdb.meta.key()] = pdb;
   for (Node n : scenario_.nodes) {
     if (n.gpu_model.empty()) n.gpu_model = gpu_model_of(n);
-    if (!n.meta.labels.count("kubernetes.io/hostname")) n.meta.labels["kubernetes.io/hostname"] = n.meta.name;
+    if (!n.meta.labels.count("kubernetes.io/hostname"))
+      n.meta.labels["kubernetes.io/hostname"] = n.meta.name;
     c.add_node(std::move(n));
   }
   for (const auto& pool : scenario_.simulation.node_pools) {
-    for (std::int32_t i = 0; i < pool.count; ++i) add_node_from_pool(pool, i);
+    for (std::int32_t i = 0; i < pool.count; ++i)
+      add_node_from_pool(pool, i);
   }
   auto with_uid = [&](auto obj) {
     obj.meta.uid = c.next_uid();
     obj.meta.creation_ms = 0;
     return obj;
   };
-  for (const auto& h : scenario_.hpas) c.hpas[h.meta.key()] = with_uid(h);
+  for (const auto& h : scenario_.hpas)
+    c.hpas[h.meta.key()] = with_uid(h);
   for (const auto& rs : scenario_.replica_sets) {
     c.replica_sets[rs.meta.key()] = with_uid(rs);
     c.object_changed("ReplicaSet", rs.meta.key());
@@ -187,7 +199,8 @@ void Simulation::build_cluster() {
   for (const auto& p : scenario_.pods) {
     CreateResult r = c.create_pod(p);
     if (!r.ok()) {
-      c.emit(ClusterEvent{0, "FailedCreate", "Pod", p.key(), {}, "Error creating: " + r.error, true});
+      c.emit(
+          ClusterEvent{0, "FailedCreate", "Pod", p.key(), {}, "Error creating: " + r.error, true});
     }
   }
 }
@@ -209,13 +222,16 @@ void Simulation::run() {
   }
   if (loop_.hit_event_cap()) {
     hit_limit_ = true;
-    limit_message_ = "stopped after " + std::to_string(loop_.events_processed()) +
-                     " events (the cap set by spec.maxEvents); results cover simulated time up to " +
-                     format_duration(loop_.now());
+    limit_message_ =
+        "stopped after " + std::to_string(loop_.events_processed()) +
+        " events (the cap set by spec.maxEvents); results cover simulated time up to " +
+        format_duration(loop_.now());
   }
   recorder_->finish();
-  for (auto& c : contributors_) c->finish();
-  wall_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  for (auto& c : contributors_)
+    c->finish();
+  wall_ms_ =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 nlohmann::ordered_json Simulation::summary() const {
@@ -240,11 +256,17 @@ nlohmann::ordered_json Simulation::summary() const {
   const ResourceTotals fin = recorder_->allocated();
   const ResourceTotals mean = recorder_->allocated_mean();
   nlohmann::ordered_json res;
-  res["cpu"] = {{"unit", "milli"}, {"capacity", cap.cpu_milli}, {"allocated_final", fin.cpu_milli},
+  res["cpu"] = {{"unit", "milli"},
+                {"capacity", cap.cpu_milli},
+                {"allocated_final", fin.cpu_milli},
                 {"allocated_mean", mean.cpu_milli}};
-  res["memory"] = {{"unit", "bytes"}, {"capacity", cap.memory_bytes}, {"allocated_final", fin.memory_bytes},
+  res["memory"] = {{"unit", "bytes"},
+                   {"capacity", cap.memory_bytes},
+                   {"allocated_final", fin.memory_bytes},
                    {"allocated_mean", mean.memory_bytes}};
-  res["nvidia.com/gpu"] = {{"unit", "milli"}, {"capacity", cap.gpu_milli}, {"allocated_final", fin.gpu_milli},
+  res["nvidia.com/gpu"] = {{"unit", "milli"},
+                           {"capacity", cap.gpu_milli},
+                           {"allocated_final", fin.gpu_milli},
                            {"allocated_mean", mean.gpu_milli}};
   s["resources"] = res;
   const auto& st = scheduler_->stats();
@@ -253,7 +275,8 @@ nlohmann::ordered_json Simulation::summary() const {
                     {"unschedulable_attempts", st.unschedulable},
                     {"preemptions", st.preemptions}};
   s["nodes"] = cluster_->node_count();
-  for (const auto& c : contributors_) c->add_summary(s);
+  for (const auto& c : contributors_)
+    c->add_summary(s);
   return s;
 }
 
@@ -264,7 +287,8 @@ void Simulation::write_outputs(const StagedDirectory& dir) const {
   dir.write("pods.csv", recorder_->pods_csv());
   dir.write("nodes.csv", recorder_->nodes_csv());
   if (explain_) static_cast<const ExplainWriter&>(*explain_).write(dir);
-  for (const auto& c : contributors_) c->write(dir);
+  for (const auto& c : contributors_)
+    c->write(dir);
 }
 
 }  // namespace gpusim::engine

@@ -6,11 +6,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/event_loop.hpp"
@@ -70,7 +69,9 @@ class Simulation {
   const RunOptions& options() const { return options_; }
   const Recorder& recorder() const { return *recorder_; }
   // Registers an output contributor / an observer-style component owned by the simulation.
-  void add_contributor(std::unique_ptr<OutputContributor> c) { contributors_.push_back(std::move(c)); }
+  void add_contributor(std::unique_ptr<OutputContributor> c) {
+    contributors_.push_back(std::move(c));
+  }
   bool hit_limit() const { return hit_limit_; }
   // The batch unit (quota, CronJobs, PyTorchJobs, autoscaler, arrivals) and, with
   // RunOptions::check_invariants, the invariant checker (null otherwise).

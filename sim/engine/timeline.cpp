@@ -43,8 +43,8 @@ bool bool_param(const TimelineEvent& e, const char* key) {
 
 const std::vector<std::string>& timeline_actions() {
   static const std::vector<std::string> actions{
-      "setImage", "patch", "scale", "restart", "cordon", "uncordon", "drain",
-      "fail",     "recover", "remove", "spotInterruption"};
+      "setImage", "patch", "scale",   "restart", "cordon",          "uncordon",
+      "drain",    "fail",  "recover", "remove",  "spotInterruption"};
   return actions;
 }
 
@@ -60,23 +60,29 @@ Timeline::Timeline(Cluster& cluster, EventLoop& loop, ctrl::NodeLifecycleControl
   add_action("scale", [this](const TimelineEvent& e) { scale(e); });
   add_action("restart", [this](const TimelineEvent& e) { restart(e); });
   add_action("cordon", [this](const TimelineEvent& e) {
-    for (NodeId n : node_targets(e)) ctrl::cordon_node(cluster_, n, true);
+    for (NodeId n : node_targets(e))
+      ctrl::cordon_node(cluster_, n, true);
   });
   add_action("uncordon", [this](const TimelineEvent& e) {
-    for (NodeId n : node_targets(e)) ctrl::cordon_node(cluster_, n, false);
+    for (NodeId n : node_targets(e))
+      ctrl::cordon_node(cluster_, n, false);
   });
   add_action("drain", [this](const TimelineEvent& e) { drain(e); });
   add_action("fail", [this](const TimelineEvent& e) { fail(e); });
   add_action("recover", [this](const TimelineEvent& e) {
-    for (NodeId n : node_targets(e)) nodes_.recover(n);
+    for (NodeId n : node_targets(e))
+      nodes_.recover(n);
   });
   add_action("remove", [this](const TimelineEvent& e) {
-    for (NodeId n : node_targets(e)) nodes_.remove(n, "removed by the timeline");
+    for (NodeId n : node_targets(e))
+      nodes_.remove(n, "removed by the timeline");
   });
   add_action("spotInterruption", [this](const TimelineEvent& e) { spot_interruption(e); });
 }
 
-void Timeline::add_action(std::string name, Action action) { actions_[std::move(name)] = std::move(action); }
+void Timeline::add_action(std::string name, Action action) {
+  actions_[std::move(name)] = std::move(action);
+}
 
 void Timeline::schedule(const std::vector<TimelineEvent>& events) {
   for (const TimelineEvent& e : events) {
@@ -87,8 +93,13 @@ void Timeline::schedule(const std::vector<TimelineEvent>& events) {
 
 void Timeline::error(const TimelineEvent& e, const std::string& message) {
   const std::string where = e.source.file.empty() ? std::string() : e.source.str() + ": ";
-  cluster_.emit(ClusterEvent{0, "TimelineError", "Simulation", e.action, {},
-                             where + e.action + " " + e.target + ": " + message, true});
+  cluster_.emit(ClusterEvent{0,
+                             "TimelineError",
+                             "Simulation",
+                             e.action,
+                             {},
+                             where + e.action + " " + e.target + ": " + message,
+                             true});
 }
 
 void Timeline::run(const TimelineEvent& e) {
@@ -155,12 +166,13 @@ void Timeline::set_image(const TimelineEvent& e) {
   Deployment* d = deployment_target(e);
   if (d == nullptr) return;
   if (e.deployment) {
-    change_template(*d, e.deployment->tmpl, e,
-                    "kubectl set image " + e.target + " (" + [&] {
-                      std::string s;
-                      for (const auto& [k, v] : e.params) s += (s.empty() ? "" : ", ") + k + "=" + v;
-                      return s;
-                    }() + ")");
+    change_template(
+        *d, e.deployment->tmpl, e, "kubectl set image " + e.target + " (" + [&] {
+          std::string s;
+          for (const auto& [k, v] : e.params)
+            s += (s.empty() ? "" : ", ") + k + "=" + v;
+          return s;
+        }() + ")");
     return;
   }
   const std::string* image = param(e, "image");
@@ -214,14 +226,20 @@ void Timeline::scale(const TimelineEvent& e) {
   if (d == nullptr) return;
   const std::string* v = param(e, "replicas");
   std::int32_t n = 0;
-  if (v == nullptr || std::from_chars(v->data(), v->data() + v->size(), n).ec != std::errc() || n < 0) {
+  if (v == nullptr || std::from_chars(v->data(), v->data() + v->size(), n).ec != std::errc() ||
+      n < 0) {
     error(e, "params.replicas must be a non-negative integer");
     return;
   }
   d->replicas = n;
   ++d->meta.generation;
-  cluster_.emit(ClusterEvent{0, "TimelineAction", "Deployment", d->meta.key(), {},
-                             "kubectl scale deployment/" + d->meta.name + " --replicas=" + *v, false});
+  cluster_.emit(ClusterEvent{0,
+                             "TimelineAction",
+                             "Deployment",
+                             d->meta.key(),
+                             {},
+                             "kubectl scale deployment/" + d->meta.name + " --replicas=" + *v,
+                             false});
   cluster_.object_changed("Deployment", d->meta.key());
 }
 
@@ -239,7 +257,8 @@ void Timeline::drain(const TimelineEvent& e) {
   o.timeout_ms = duration_param(e, "timeout");
   o.force = bool_param(e, "force");
   if (auto r = duration_param(e, "retry")) o.retry_ms = std::max<TimeMs>(1, *r);
-  for (NodeId n : node_targets(e)) drains_.drain(n, o);
+  for (NodeId n : node_targets(e))
+    drains_.drain(n, o);
 }
 
 void Timeline::fail(const TimelineEvent& e) {
@@ -253,7 +272,8 @@ void Timeline::fail(const TimelineEvent& e) {
     }
   }
   const std::optional<TimeMs> grace = duration_param(e, "gracePeriod");
-  for (NodeId n : node_targets(e)) nodes_.fail(n, mode, grace);
+  for (NodeId n : node_targets(e))
+    nodes_.fail(n, mode, grace);
 }
 
 void Timeline::spot_interruption(const TimelineEvent& e) {
@@ -267,10 +287,9 @@ void Timeline::spot_interruption(const TimelineEvent& e) {
     const Node& node = cluster_.node(n);
     names.push_back(node.name());
     pools.push_back(node.pool);
-    cluster_.emit(ClusterEvent{0, "SpotInterruption", "Node", node.name(), node.name(),
-                               "Spot instance interruption notice: terminating in " +
-                                   format_duration(notice),
-                               true});
+    cluster_.emit(ClusterEvent{
+        0, "SpotInterruption", "Node", node.name(), node.name(),
+        "Spot instance interruption notice: terminating in " + format_duration(notice), true});
     ctrl::DrainOptions o;
     o.timeout_ms = notice;
     o.reason = "spot interruption";
@@ -284,7 +303,8 @@ void Timeline::spot_interruption(const TimelineEvent& e) {
   });
   if (replace_after && add_pool_node_) {
     loop_.after(notice + *replace_after, EventPriority::kTimeline, [this, pools] {
-      for (const std::string& pool : pools) add_pool_node_(pool);
+      for (const std::string& pool : pools)
+        add_pool_node_(pool);
     });
   }
 }

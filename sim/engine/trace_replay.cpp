@@ -20,7 +20,8 @@ constexpr const char* kTraceLabel = "gpusim.io/trace";
 
 std::string join_models(const std::vector<std::string>& models) {
   std::string s;
-  for (const auto& m : models) s += (s.empty() ? "" : "|") + m;
+  for (const auto& m : models)
+    s += (s.empty() ? "" : "|") + m;
   return s;
 }
 
@@ -51,8 +52,8 @@ std::vector<sched::TypicalPod> trace_typical_pods(const TraceData& data) {
   return sched::typical_pods(pods);
 }
 
-sched::SchedulerConfig configure_gpu_scoring(sched::SchedulerConfig config, const Scenario& scenario,
-                                             const std::string& scorer) {
+sched::SchedulerConfig configure_gpu_scoring(sched::SchedulerConfig config,
+                                             const Scenario& scenario, const std::string& scorer) {
   const auto& trace = scenario.simulation.trace;
   if (trace && trace->data) {
     const auto typical = trace_typical_pods(*trace->data);
@@ -65,8 +66,9 @@ sched::SchedulerConfig configure_gpu_scoring(sched::SchedulerConfig config, cons
 // without them would otherwise dereference null.
 static const TraceData& loaded_data(const TraceReplaySpec& spec) {
   if (!spec.data) {
-    throw std::logic_error("the trace's CSV files were not read: call scenario::attach_trace_data "
-                           "before constructing the Simulation");
+    throw std::logic_error(
+        "the trace's CSV files were not read: call scenario::attach_trace_data "
+        "before constructing the Simulation");
   }
   return *spec.data;
 }
@@ -80,10 +82,10 @@ TraceReplay::TraceReplay(Simulation& sim)
   if (spec_.mode == "packing") {
     policy_ = packing_policy(sim.scenario(), sim.options());
     if (policy_.empty()) {
-      throw InputError(spec_.source, "trace.mode",
-                       "a packing replay needs a GPU policy to place the pods with",
-                       "run with --policy NAME or set spec.policy (Random, DotProduct, GpuClustering, "
-                       "GpuPacking, BestFit, FGD)");
+      throw InputError(
+          spec_.source, "trace.mode", "a packing replay needs a GPU policy to place the pods with",
+          "run with --policy NAME or set spec.policy (Random, DotProduct, GpuClustering, "
+          "GpuPacking, BestFit, FGD)");
     }
   } else if (spec_.mode == "timed") {
     for (const auto& p : data_.pods) {
@@ -93,20 +95,23 @@ TraceReplay::TraceReplay(Simulation& sim)
                          "this pod list has no times; use mode: packing");
       }
     }
-    policy_ = !sim.options().policy.empty() ? sim.options().policy : sim.scenario().simulation.policy;
+    policy_ =
+        !sim.options().policy.empty() ? sim.options().policy : sim.scenario().simulation.policy;
     if (policy_.empty()) {
       for (const auto& p : sim.scenario().scheduler.profiles) {
         if (p.scheduler_name == "default-scheduler") policy_ = sched::profile_gpu_policy(p);
       }
     }
   } else {
-    throw InputError(spec_.source, "trace.mode", "unknown mode \"" + spec_.mode + "\"", "packing or timed");
+    throw InputError(spec_.source, "trace.mode", "unknown mode \"" + spec_.mode + "\"",
+                     "packing or timed");
   }
   if (!policy_.empty()) {
     const std::string name = sched::canonical_policy(policy_);
     if (name.empty()) {
-      throw std::invalid_argument("unknown GPU policy \"" + policy_ +
-                                  "\" (known: Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD)");
+      throw std::invalid_argument(
+          "unknown GPU policy \"" + policy_ +
+          "\" (known: Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD)");
     }
     policy_ = name;
   }
@@ -148,7 +153,8 @@ void TraceReplay::add_nodes() {
     c.add_node(std::move(n));
   }
   for (NodeId id = 0; id < c.node_slots(); ++id) {
-    if (c.node_exists(id)) capacity_milli_ += static_cast<std::int64_t>(c.node(id).gpus.size()) * 1000;
+    if (c.node_exists(id))
+      capacity_milli_ += static_cast<std::int64_t>(c.node(id).gpus.size()) * 1000;
   }
 }
 
@@ -163,7 +169,8 @@ std::shared_ptr<const PodTemplate> TraceReplay::template_for(const TracePod& p) 
   Container c;
   c.name = "task";
   c.resources.requests["cpu"] = Quantity::from_milli(p.cpu_milli);
-  c.resources.requests["memory"] = Quantity::from_int(p.memory_mib * kMiB, Quantity::Format::kBinarySI);
+  c.resources.requests["memory"] =
+      Quantity::from_int(p.memory_mib * kMiB, Quantity::Format::kBinarySI);
   if (p.num_gpu > 0 && p.gpu_milli >= 1000) {
     c.resources.requests[std::string(kNvidiaGpu)] = Quantity::from_int(p.num_gpu);
     c.resources.limits[std::string(kNvidiaGpu)] = Quantity::from_int(p.num_gpu);
@@ -188,14 +195,17 @@ void TraceReplay::build_packing_order() {
                    [&](std::size_t a, std::size_t b) { return pods[a].name < pods[b].name; });
   Rng rng = Rng::stream(sim_.seed(), "trace-replay");
   if (spec_.shuffle) rng.shuffle(order_.begin(), order_.end());
-  for (auto i : order_) names_.push_back(pods[i].name);
+  for (auto i : order_)
+    names_.push_back(pods[i].name);
 
   // Inflate (or trim) to `inflate` x capacity, in integer milli: the factor in millionths.
   const auto ppm = static_cast<std::int64_t>(std::llround(spec_.inflate * 1e6));
   const std::int64_t target = capacity_milli_ * ppm / 1'000'000;
   std::int64_t total = 0;
-  for (auto i : order_) total += pods[i].gpu_total_milli();
-  const bool any_gpu = std::any_of(pods.begin(), pods.end(), [](const TracePod& p) { return p.gpu_milli > 0; });
+  for (auto i : order_)
+    total += pods[i].gpu_total_milli();
+  const bool any_gpu =
+      std::any_of(pods.begin(), pods.end(), [](const TracePod& p) { return p.gpu_milli > 0; });
   if (total < target && any_gpu) {
     // Resampled copies go after the shuffled originals. The simulator's stop test compares the
     // candidate's per-device milli, not its total, so the end may pass the target by one pod.
@@ -226,8 +236,13 @@ PodId TraceReplay::create(std::size_t k) {
   Cluster& c = sim_.cluster();
   const CreateResult r = c.create_pod(std::move(p));
   if (!r.ok()) {
-    c.emit(ClusterEvent{0, "FailedCreate", "Pod", std::string(kTraceNamespace) + "/" + names_[k], {},
-                        "Error creating: " + r.error, true});
+    c.emit(ClusterEvent{0,
+                        "FailedCreate",
+                        "Pod",
+                        std::string(kTraceNamespace) + "/" + names_[k],
+                        {},
+                        "Error creating: " + r.error,
+                        true});
     return kNoPod;
   }
   index_of_.emplace(c.pod(r.id).key(), k);
@@ -239,14 +254,17 @@ void TraceReplay::record(std::size_t k, bool scheduled) {
   recorded_[k] = 1;
   arrived_ += data_.pods[order_[k]].gpu_total_milli();
   if (scheduled) ++scheduled_;
-  rows_.push_back(ArrivalRow{static_cast<std::int64_t>(k), arrived_, allocated_, meter_->frag_milli(), scheduled});
+  rows_.push_back(ArrivalRow{static_cast<std::int64_t>(k), arrived_, allocated_,
+                             meter_->frag_milli(), scheduled});
 }
 
 void TraceReplay::run_packing() {
   Cluster& c = sim_.cluster();
-  auto placer = sched::make_gpu_batch_placer(sim_.scheduler().nodes(), policy_, sim_.seed(), scorer_, typical_);
+  auto placer = sched::make_gpu_batch_placer(sim_.scheduler().nodes(), policy_, sim_.seed(),
+                                             scorer_, typical_);
   std::vector<PodId> ids(order_.size(), kNoPod);
-  for (std::size_t k = 0; k < order_.size(); ++k) ids[k] = create(k);
+  for (std::size_t k = 0; k < order_.size(); ++k)
+    ids[k] = create(k);
   // The whole queue is scored at once (pod storage is stable now that every pod exists).
   std::vector<const Pod*> queue;
   queue.reserve(order_.size());
@@ -269,9 +287,13 @@ void TraceReplay::run_packing() {
       c.emit(ClusterEvent{0, "Scheduled", "Pod", pod.key(), node_name,
                           "Successfully assigned " + pod.key() + " to " + node_name, false});
     } else {
-      c.emit(ClusterEvent{0, "FailedScheduling", "Pod", pod.key(), {},
-                          "0/" + total_nodes + " nodes are available: no node fits the pod (" + policy_ +
-                              " packing replay; each pod is tried once).",
+      c.emit(ClusterEvent{0,
+                          "FailedScheduling",
+                          "Pod",
+                          pod.key(),
+                          {},
+                          "0/" + total_nodes + " nodes are available: no node fits the pod (" +
+                              policy_ + " packing replay; each pod is tried once).",
                           true});
     }
     record(k, choice.ok);
@@ -282,9 +304,11 @@ void TraceReplay::schedule_timed() {
   const auto& pods = data_.pods;
   order_.resize(pods.size());
   std::iota(order_.begin(), order_.end(), std::size_t{0});
-  std::stable_sort(order_.begin(), order_.end(),
-                   [&](std::size_t a, std::size_t b) { return *pods[a].creation_s < *pods[b].creation_s; });
-  for (auto i : order_) names_.push_back(pods[i].name);
+  std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
+    return *pods[a].creation_s < *pods[b].creation_s;
+  });
+  for (auto i : order_)
+    names_.push_back(pods[i].name);
   recorded_.assign(order_.size(), 0);
   std::int64_t t0 = 0;
   if (!order_.empty()) t0 = *pods[order_.front()].creation_s;
@@ -338,13 +362,14 @@ void TraceReplay::add_summary(nlohmann::ordered_json& s) const {
   s["gpu"] = {{"capacity_milli", capacity_milli_},
               {"allocated_milli_final", allocated_},
               {"frag_milli_final", meter_->frag_milli()}};
-  const std::vector<double> un = unallocated_at(parse_arrival_csv(arrival_csv(rows_, capacity_milli_)),
-                                                kReportedArrivalPcts);
+  const std::vector<double> un =
+      unallocated_at(parse_arrival_csv(arrival_csv(rows_, capacity_milli_)), kReportedArrivalPcts);
   nlohmann::ordered_json at = nlohmann::ordered_json::object();
   for (std::size_t i = 0; i < un.size(); ++i) {
     // Four decimals, like arrival.csv; null where the curve never got there.
     at[std::to_string(kReportedArrivalPcts[i])] =
-        std::isnan(un[i]) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(std::round(un[i] * 1e4) / 1e4);
+        std::isnan(un[i]) ? nlohmann::ordered_json(nullptr)
+                          : nlohmann::ordered_json(std::round(un[i] * 1e4) / 1e4);
   }
   s["trace"] = {{"format", spec_.format},
                 {"mode", spec_.mode},
@@ -357,6 +382,8 @@ void TraceReplay::add_summary(nlohmann::ordered_json& s) const {
                 {"unallocated_pct_at_arrival", at}};
 }
 
-void TraceReplay::write(const StagedDirectory& dir) const { dir.write("arrival.csv", arrival_csv(rows_, capacity_milli_)); }
+void TraceReplay::write(const StagedDirectory& dir) const {
+  dir.write("arrival.csv", arrival_csv(rows_, capacity_milli_));
+}
 
 }  // namespace gpusim::engine

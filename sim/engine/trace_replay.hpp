@@ -40,8 +40,8 @@ std::vector<sched::TypicalPod> trace_typical_pods(const TraceData& data);
 
 // The scheduler configuration a run uses, with the GPU policy plugins given the scorer backend
 // and, for a trace, FGD's distribution.
-sched::SchedulerConfig configure_gpu_scoring(sched::SchedulerConfig config, const Scenario& scenario,
-                                             const std::string& scorer);
+sched::SchedulerConfig configure_gpu_scoring(sched::SchedulerConfig config,
+                                             const Scenario& scenario, const std::string& scorer);
 
 class TraceReplay final : public OutputContributor, public ClusterObserver {
  public:

@@ -38,7 +38,8 @@ std::string condition_text(const std::vector<Condition>& conds, const char* type
 
 WorkloadOutputs::WorkloadOutputs(Cluster& cluster, EventLoop& loop, TimeMs sample_interval_ms,
                                  const ctrl::MetricsPipeline& metrics,
-                                 const ctrl::HpaController& hpa, const ctrl::DrainController& drains)
+                                 const ctrl::HpaController& hpa,
+                                 const ctrl::DrainController& drains)
     : cluster_(cluster),
       loop_(loop),
       interval_ms_(sample_interval_ms > 0 ? sample_interval_ms : 60'000),
@@ -53,7 +54,9 @@ WorkloadOutputs::WorkloadOutputs(Cluster& cluster, EventLoop& loop, TimeMs sampl
       "able_to_scale,scaling_active,scaling_limited\n";
 }
 
-void WorkloadOutputs::start() { sample(); }
+void WorkloadOutputs::start() {
+  sample();
+}
 
 void WorkloadOutputs::on_object_changed(std::string_view kind, const std::string& key) {
   if (kind == "Deployment") observe(key, true);
@@ -146,9 +149,9 @@ void WorkloadOutputs::sample() {
       }
       hpa_csv_ += t + "," + csv_field(key) + "," +
                   csv_field(h.scale_target_ref.kind + "/" + h.scale_target_ref.name) + "," +
-                  std::to_string(h.min_replicas.value_or(1)) + "," + std::to_string(h.max_replicas) +
-                  "," + std::to_string(h.status.current_replicas) + "," +
-                  std::to_string(h.status.desired_replicas) + "," + csv_field(metrics) + "," +
+                  std::to_string(h.min_replicas.value_or(1)) + "," +
+                  std::to_string(h.max_replicas) + "," + std::to_string(h.status.current_replicas) +
+                  "," + std::to_string(h.status.desired_replicas) + "," + csv_field(metrics) + "," +
                   condition_text(h.status.conditions, "AbleToScale") + "," +
                   condition_text(h.status.conditions, "ScalingActive") + "," +
                   condition_text(h.status.conditions, "ScalingLimited") + "\n";
@@ -189,8 +192,10 @@ void WorkloadOutputs::add_summary(nlohmann::ordered_json& summary) const {
       }
       j["rollouts"] = rollouts;
     }
-    j["final"] = {{"desired", d.spec_replicas()},       {"replicas", d.status.replicas},
-                  {"updated", d.status.updated_replicas}, {"ready", d.status.ready_replicas},
+    j["final"] = {{"desired", d.spec_replicas()},
+                  {"replicas", d.status.replicas},
+                  {"updated", d.status.updated_replicas},
+                  {"ready", d.status.ready_replicas},
                   {"available", d.status.available_replicas}};
     if (const ctrl::WorkloadLoadState* w = metrics_.workload(key)) {
       nlohmann::ordered_json l;
@@ -219,7 +224,8 @@ void WorkloadOutputs::add_summary(nlohmann::ordered_json& summary) const {
     j["current_replicas"] = h.status.current_replicas;
     j["desired_replicas"] = h.status.desired_replicas;
     nlohmann::ordered_json conds = nlohmann::ordered_json::object();
-    for (const Condition& c : h.status.conditions) conds[c.type] = c.status + ":" + c.reason;
+    for (const Condition& c : h.status.conditions)
+      conds[c.type] = c.status + ":" + c.reason;
     j["conditions"] = conds;
     hpas[key] = j;
   }

@@ -7,10 +7,14 @@ namespace gpusim {
 
 const char* to_string(TaintEffect effect) {
   switch (effect) {
-    case TaintEffect::kNone: return "";
-    case TaintEffect::kNoSchedule: return "NoSchedule";
-    case TaintEffect::kPreferNoSchedule: return "PreferNoSchedule";
-    case TaintEffect::kNoExecute: return "NoExecute";
+    case TaintEffect::kNone:
+      return "";
+    case TaintEffect::kNoSchedule:
+      return "NoSchedule";
+    case TaintEffect::kPreferNoSchedule:
+      return "PreferNoSchedule";
+    case TaintEffect::kNoExecute:
+      return "NoExecute";
   }
   return "";
 }
@@ -43,8 +47,10 @@ bool Toleration::tolerates(const Taint& taint, bool comparison_operators) const 
   if (effect != TaintEffect::kNone && effect != taint.effect) return false;
   if (!key.empty() && key != taint.key) return false;
   switch (op) {
-    case TolerationOperator::kExists: return true;
-    case TolerationOperator::kEqual: return value == taint.value;
+    case TolerationOperator::kExists:
+      return true;
+    case TolerationOperator::kEqual:
+      return value == taint.value;
     case TolerationOperator::kGt:
     case TolerationOperator::kLt: {
       // Alpha gate TaintTolerationComparisonOperators, off by default: never match.

@@ -65,7 +65,8 @@ struct ReplicaSetStatus {
 };
 
 struct ReplicaSet {
-  ObjectMeta meta;  // annotations carry deployment.kubernetes.io/{revision,desired-replicas,max-replicas}
+  ObjectMeta
+      meta;  // annotations carry deployment.kubernetes.io/{revision,desired-replicas,max-replicas}
   std::int32_t replicas = 1;
   LabelSelector selector;
   std::shared_ptr<const PodTemplate> tmpl;
@@ -146,9 +147,9 @@ struct ReplicaSpec {
 struct PyTorchJob {
   ObjectMeta meta;
   std::map<std::string, ReplicaSpec> replica_specs;  // "Master", "Worker"
-  std::optional<std::int32_t> min_available;          // runPolicy.schedulingPolicy.minAvailable
-  std::string priority_class_name;                    // runPolicy.schedulingPolicy.priorityClass
-  std::optional<std::int64_t> schedule_timeout_s;     // ...schedulingPolicy.scheduleTimeoutSeconds
+  std::optional<std::int32_t> min_available;         // runPolicy.schedulingPolicy.minAvailable
+  std::string priority_class_name;                   // runPolicy.schedulingPolicy.priorityClass
+  std::optional<std::int64_t> schedule_timeout_s;    // ...schedulingPolicy.scheduleTimeoutSeconds
   std::optional<std::int64_t> active_deadline_s;
   std::int32_t backoff_limit = 6;
   JobStatus status;
@@ -235,7 +236,7 @@ struct HorizontalPodAutoscaler {
   CrossVersionObjectReference scale_target_ref;
   std::optional<std::int32_t> min_replicas;  // default 1
   std::int32_t max_replicas = 1;
-  std::vector<MetricSpec> metrics;           // default: cpu Utilization 80
+  std::vector<MetricSpec> metrics;  // default: cpu Utilization 80
   std::optional<HpaBehavior> behavior;
   HpaStatus status;
 };

@@ -352,7 +352,8 @@ class Loader {
     } else if (k == "Deployment") {
       Deployment d = objects_.deployment(object);
       remember("Deployment", d.meta, object);
-      deployment_sources_[d.meta.key()] = DeploymentSource{YAML::Clone(object.node()), object.doc().file()};
+      deployment_sources_[d.meta.key()] =
+          DeploymentSource{YAML::Clone(object.node()), object.doc().file()};
       s_.deployments.push_back(std::move(d));
     } else if (k == "ReplicaSet") {
       ReplicaSet rs = objects_.replica_set(object);

@@ -39,7 +39,8 @@ class CsvFile {
   bool next(std::vector<Cell>& cells, int& line) {
     while (pos_ < text_.size()) {
       const std::size_t end = text_.find('\n', pos_);
-      std::string_view l(text_.data() + pos_, (end == std::string::npos ? text_.size() : end) - pos_);
+      std::string_view l(text_.data() + pos_,
+                         (end == std::string::npos ? text_.size() : end) - pos_);
       pos_ = end == std::string::npos ? text_.size() : end + 1;
       ++line_;
       if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
@@ -48,8 +49,10 @@ class CsvFile {
       std::size_t start = 0;
       for (;;) {
         const std::size_t comma = l.find(',', start);
-        cells.push_back(Cell{l.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start),
-                             static_cast<int>(start) + 1});
+        cells.push_back(
+            Cell{l.substr(start,
+                          comma == std::string_view::npos ? std::string_view::npos : comma - start),
+                 static_cast<int>(start) + 1});
         if (comma == std::string_view::npos) break;
         start = comma + 1;
       }
@@ -59,8 +62,10 @@ class CsvFile {
     return false;
   }
 
-  void error(int line, int column, const std::string& field, const std::string& message, std::string hint = {}) {
-    if (diags_.error_count() < kMaxErrors) diags_.error(SourceLocation{path_, line, column}, field, message, std::move(hint));
+  void error(int line, int column, const std::string& field, const std::string& message,
+             std::string hint = {}) {
+    if (diags_.error_count() < kMaxErrors)
+      diags_.error(SourceLocation{path_, line, column}, field, message, std::move(hint));
   }
 
  private:
@@ -86,13 +91,16 @@ Header read_header(CsvFile& f, const std::vector<std::string>& required, const s
     f.error(1, 1, "", "empty file: expected a header line of " + what);
     return h;
   }
-  for (std::size_t i = 0; i < cells.size(); ++i) h.at.emplace(std::string(cells[i].text), i);
+  for (std::size_t i = 0; i < cells.size(); ++i)
+    h.at.emplace(std::string(cells[i].text), i);
   h.ok = true;
   for (const auto& r : required) {
     if (!h.at.count(r)) {
       std::string got;
-      for (const auto& c : cells) got += (got.empty() ? "" : ",") + std::string(c.text);
-      f.error(line, 1, "", "missing column \"" + r + "\" in the header", "a " + what + " header is " + got);
+      for (const auto& c : cells)
+        got += (got.empty() ? "" : ",") + std::string(c.text);
+      f.error(line, 1, "", "missing column \"" + r + "\" in the header",
+              "a " + what + " header is " + got);
       h.ok = false;
     }
   }
@@ -123,7 +131,8 @@ class Row {
     failed_ = true;
   }
   // An integer in [lo, hi]; nullopt (and an error unless optional and empty) otherwise.
-  std::optional<std::int64_t> integer(std::string_view col, std::int64_t lo, std::int64_t hi, bool optional = false) {
+  std::optional<std::int64_t> integer(std::string_view col, std::int64_t lo, std::int64_t hi,
+                                      bool optional = false) {
     const std::string_view t = text(col);
     if (t.empty()) {
       if (!optional) error(col, "missing value");
@@ -136,7 +145,8 @@ class Row {
       return std::nullopt;
     }
     if (v < lo || v > hi) {
-      error(col, std::to_string(v) + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+      error(col, std::to_string(v) + " is out of range " + std::to_string(lo) + ".." +
+                     std::to_string(hi));
       return std::nullopt;
     }
     return v;
@@ -154,13 +164,15 @@ class Row {
 bool check_width(CsvFile& f, const Header& h, const std::vector<Cell>& cells, int line) {
   if (cells.size() == h.at.size()) return true;
   f.error(line, 1, "",
-          "expected " + std::to_string(h.at.size()) + " comma-separated fields, found " + std::to_string(cells.size()),
+          "expected " + std::to_string(h.at.size()) + " comma-separated fields, found " +
+              std::to_string(cells.size()),
           "quoted fields with commas are not part of the openb format");
   return false;
 }
 
 void read_nodes(CsvFile& f, engine::TraceData& out) {
-  const Header h = read_header(f, {"sn", "cpu_milli", "memory_mib", "gpu", "model"}, "node list (sn,cpu_milli,memory_mib,gpu,model)");
+  const Header h = read_header(f, {"sn", "cpu_milli", "memory_mib", "gpu", "model"},
+                               "node list (sn,cpu_milli,memory_mib,gpu,model)");
   if (!h.ok) return;
   std::map<std::string, int, std::less<>> seen;
   std::vector<Cell> cells;
@@ -173,14 +185,16 @@ void read_nodes(CsvFile& f, engine::TraceData& out) {
     n.name = std::string(r.text("sn"));
     if (n.name.empty()) r.error("sn", "missing node name");
     if (auto it = seen.find(n.name); it != seen.end() && !n.name.empty()) {
-      r.error("sn", "duplicate node name \"" + n.name + "\" (first on line " + std::to_string(it->second) + ")");
+      r.error("sn", "duplicate node name \"" + n.name + "\" (first on line " +
+                        std::to_string(it->second) + ")");
     }
     seen.emplace(n.name, line);
     const auto cpu = r.integer("cpu_milli", 1, std::int64_t{1} << 40);
     const auto mem = r.integer("memory_mib", 1, std::int64_t{1} << 32);
     const auto gpus = r.integer("gpu", 0, kMaxGpusPerNode);
     n.model = std::string(r.text("model"));
-    if (gpus && *gpus > 0 && n.model.empty()) r.error("model", "a node with GPUs needs a GPU model");
+    if (gpus && *gpus > 0 && n.model.empty())
+      r.error("model", "a node with GPUs needs a GPU model");
     if (r.failed()) continue;
     n.cpu_milli = *cpu;
     n.memory_mib = *mem;
@@ -205,7 +219,8 @@ void read_pods(CsvFile& f, engine::TraceData& out) {
     p.name = std::string(r.text("name"));
     if (p.name.empty()) r.error("name", "missing pod name");
     if (auto it = seen.find(p.name); it != seen.end() && !p.name.empty()) {
-      r.error("name", "duplicate pod name \"" + p.name + "\" (first on line " + std::to_string(it->second) + ")");
+      r.error("name", "duplicate pod name \"" + p.name + "\" (first on line " +
+                          std::to_string(it->second) + ")");
     }
     seen.emplace(p.name, line);
     const auto cpu = r.integer("cpu_milli", 0, std::int64_t{1} << 40);
@@ -233,8 +248,10 @@ void read_pods(CsvFile& f, engine::TraceData& out) {
         s.remove_prefix(bar + 1);
       }
     }
-    if (r.has("creation_time")) p.creation_s = r.integer("creation_time", 0, std::int64_t{1} << 40, true);
-    if (r.has("deletion_time")) p.deletion_s = r.integer("deletion_time", 0, std::int64_t{1} << 40, true);
+    if (r.has("creation_time"))
+      p.creation_s = r.integer("creation_time", 0, std::int64_t{1} << 40, true);
+    if (r.has("deletion_time"))
+      p.deletion_s = r.integer("deletion_time", 0, std::int64_t{1} << 40, true);
     if (p.creation_s && p.deletion_s && *p.deletion_s < *p.creation_s) {
       r.error("deletion_time", "is before creation_time (" + std::to_string(*p.creation_s) + ")");
     }
@@ -271,9 +288,11 @@ void attach_trace_data(engine::Scenario& scenario) {
   auto& trace = scenario.simulation.trace;
   if (!trace || trace->data) return;
   if (trace->format != "openb") {
-    throw InputError(trace->source, "trace.format", "unknown trace format \"" + trace->format + "\"", "openb");
+    throw InputError(trace->source, "trace.format",
+                     "unknown trace format \"" + trace->format + "\"", "openb");
   }
-  trace->data = std::make_shared<const engine::TraceData>(read_openb_trace(trace->node_file, trace->pod_file));
+  trace->data = std::make_shared<const engine::TraceData>(
+      read_openb_trace(trace->node_file, trace->pod_file));
 }
 
 }  // namespace gpusim::scenario

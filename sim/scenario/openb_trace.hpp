@@ -2,7 +2,8 @@
 // The openb CSV files of the Alibaba GPU trace (cluster-trace-gpu-v2023; SCHEMA in
 // scenarios/openb/data/README.md): a node list and a pod list. Malformed rows are errors naming
 // file:line:column and the column, e.g.
-//   data/pods.csv:12:20: error: gpu_milli: must be 1000 when num_gpu > 1 (a pod shares at most one device)
+//   data/pods.csv:12:20: error: gpu_milli: must be 1000 when num_gpu > 1 (a pod shares at most one
+//   device)
 #include <string>
 
 #include "engine/scenario.hpp"

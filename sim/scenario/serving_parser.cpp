@@ -30,8 +30,10 @@ std::optional<TimeMs> positive_duration(const Value& v) {
 }
 
 std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  while (!s.empty() && (s.back() == '\r' || s.back() == ' '))
+    s.pop_back();
+  while (!s.empty() && s.front() == ' ')
+    s.erase(s.begin());
   return s;
 }
 
@@ -113,7 +115,8 @@ ctrl::RateSpec rate_spec(const Value& v) {
       ctrl::RatePoint p;
       if (auto ms = sf.required("at").duration()) p.t_ms = *ms;
       if (auto x = non_negative(sf.required("rate"))) p.rate = *x;
-      if (!r.points.empty() && p.t_ms <= r.points.back().t_ms) item.error("steps must be in time order");
+      if (!r.points.empty() && p.t_ms <= r.points.back().t_ms)
+        item.error("steps must be in time order");
       r.points.push_back(p);
     }
   }
@@ -238,17 +241,20 @@ void parse_serving(Fields& spec, engine::SimulationSpec& out) {
     if (f.ok()) {
       if (auto ms = positive_duration(f.get("syncPeriod"))) out.hpa.sync_period_ms = *ms;
       if (auto x = non_negative(f.get("tolerance"))) out.hpa.tolerance = *x;
-      if (auto ms = f.get("downscaleStabilization").duration()) out.hpa.downscale_stabilization_ms = *ms;
+      if (auto ms = f.get("downscaleStabilization").duration())
+        out.hpa.downscale_stabilization_ms = *ms;
       if (auto ms = f.get("cpuInitializationPeriod").duration()) {
         out.hpa.cpu_initialization_period_ms = *ms;
       }
-      if (auto ms = f.get("initialReadinessDelay").duration()) out.hpa.initial_readiness_delay_ms = *ms;
+      if (auto ms = f.get("initialReadinessDelay").duration())
+        out.hpa.initial_readiness_delay_ms = *ms;
     }
   }
   if (const Value m = spec.get("metrics"); m.present()) {
     Fields f(m);
     if (f.ok()) {
-      if (auto ms = positive_duration(f.get("scrapeInterval"))) out.metrics.scrape_interval_ms = *ms;
+      if (auto ms = positive_duration(f.get("scrapeInterval")))
+        out.metrics.scrape_interval_ms = *ms;
       if (auto ms = positive_duration(f.get("window"))) out.metrics.window_ms = *ms;
     }
   }

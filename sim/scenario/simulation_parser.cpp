@@ -7,8 +7,8 @@
 
 #include "engine/timeline.hpp"
 #include "scenario/fields.hpp"
-#include "scenario/serving_parser.hpp"
 #include "scenario/names.hpp"
+#include "scenario/serving_parser.hpp"
 #include "scheduler/plugin_registry.hpp"
 
 namespace gpusim::scenario {

@@ -74,7 +74,8 @@ std::optional<AxisTarget> parse_axis_name(const std::string& name, std::string* 
   }
   if (name.rfind("quota/", 0) == 0) {
     std::string rest;
-    if (!split_object(name.substr(6), t.ns, t.object, rest) || rest.rfind("hard.", 0) != 0 || rest.size() <= 5) {
+    if (!split_object(name.substr(6), t.ns, t.object, rest) || rest.rfind("hard.", 0) != 0 ||
+        rest.size() <= 5) {
       *why = "expected quota/<namespace>/<name>.hard.<resource>";
       return std::nullopt;
     }
@@ -117,12 +118,14 @@ bool axis_is_integer(const AxisTarget& t) {
   }
 }
 
-std::optional<std::string> canonical_axis_value(const AxisTarget& t, const std::string& value, std::string* why) {
+std::optional<std::string> canonical_axis_value(const AxisTarget& t, const std::string& value,
+                                                std::string* why) {
   switch (t.kind) {
     case AxisKind::kPolicy: {
       std::string p = sched::canonical_policy(value);
       if (p.empty()) {
-        *why = "unknown GPU policy \"" + value + "\" (Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD)";
+        *why = "unknown GPU policy \"" + value +
+               "\" (Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD)";
         return std::nullopt;
       }
       return p;
@@ -206,11 +209,13 @@ std::string apply_override(engine::Scenario& s, const AxisTarget& t, const std::
       return "the scenario has no node pool \"" + t.pool + "\"";
     case AxisKind::kLoadMultiplier: {
       const double m = *parse_number(value);
-      for (auto& l : spec.load) l.rate.scale *= m;
+      for (auto& l : spec.load)
+        l.rate.scale *= m;
       for (auto& a : spec.arrivals) {
         if (a.process == engine::ArrivalProcess::kPoisson) a.rate_per_hour *= m;
         if (a.process == engine::ArrivalProcess::kInterval && a.interval_ms > 0) {
-          a.interval_ms = std::max<TimeMs>(1, static_cast<TimeMs>(std::llround(static_cast<double>(a.interval_ms) / m)));
+          a.interval_ms = std::max<TimeMs>(
+              1, static_cast<TimeMs>(std::llround(static_cast<double>(a.interval_ms) / m)));
         }
       }
       if (spec.trace) spec.trace->inflate *= m;
@@ -244,10 +249,13 @@ std::string apply_override(engine::Scenario& s, const AxisTarget& t, const std::
               any = true;
             }
           }
-          if (!any) return "HorizontalPodAutoscaler " + t.ns + "/" + t.object + " has no Utilization target";
+          if (!any)
+            return "HorizontalPodAutoscaler " + t.ns + "/" + t.object +
+                   " has no Utilization target";
         }
         if (h.min_replicas.value_or(1) > h.max_replicas) {
-          return "HorizontalPodAutoscaler " + t.ns + "/" + t.object + ": minReplicas would exceed maxReplicas";
+          return "HorizontalPodAutoscaler " + t.ns + "/" + t.object +
+                 ": minReplicas would exceed maxReplicas";
         }
         return {};
       }

@@ -36,9 +36,11 @@ std::optional<AxisTarget> parse_axis_name(const std::string& name, std::string* 
 bool axis_is_integer(const AxisTarget& t);
 // Checks a value's syntax for the axis and returns its canonical text; nullopt with `why` set
 // when malformed.
-std::optional<std::string> canonical_axis_value(const AxisTarget& t, const std::string& value, std::string* why);
+std::optional<std::string> canonical_axis_value(const AxisTarget& t, const std::string& value,
+                                                std::string* why);
 // Applies one canonical value to the scenario. Returns an error message when the scenario has
 // nothing the axis names (no such pool, quota or HPA); empty on success.
-std::string apply_override(engine::Scenario& scenario, const AxisTarget& t, const std::string& value);
+std::string apply_override(engine::Scenario& scenario, const AxisTarget& t,
+                           const std::string& value);
 
 }  // namespace gpusim::scenario

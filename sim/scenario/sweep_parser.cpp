@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/atomic_file.hpp"
 #include "scenario/document.hpp"
@@ -23,14 +22,15 @@ namespace fs = std::filesystem;
 // Past this many points a sweep is more likely a typo in a range than an intent.
 constexpr std::size_t kMaxPoints = 1'000'000;
 
-const std::vector<std::string> kRunFiles{"arrival.csv", "events.jsonl", "timeseries.csv", "pods.csv",
-                                         "nodes.csv",   "workloads.csv", "hpa.csv",       "quota.csv",
-                                         "pools.csv"};
+const std::vector<std::string> kRunFiles{"arrival.csv", "events.jsonl", "timeseries.csv",
+                                         "pods.csv",    "nodes.csv",    "workloads.csv",
+                                         "hpa.csv",     "quota.csv",    "pools.csv"};
 
 bool valid_name(const std::string& s) {
   if (s.empty() || s.size() > 63) return false;
   for (char c : s) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
   }
   return true;
 }
@@ -63,7 +63,9 @@ std::vector<std::string> read_values(const Value& axis_v, const AxisTarget& targ
     return out;
   }
   if (!axis_is_integer(target)) {
-    range.error("range is for integer axes (seed, nodepool/<pool>.count, hpa/...); list the values instead");
+    range.error(
+        "range is for integer axes (seed, nodepool/<pool>.count, hpa/...); list the values "
+        "instead");
     return out;
   }
   Fields r(range);
@@ -107,7 +109,8 @@ void read_axis(const Value& item, SweepSpec& spec, std::set<std::string>& names)
   if (!f.ok()) return;
   // Read by read_values(); declared here so an axis rejected early reports only its name.
   f.ignore({"values", "range"});
-  const Value name_v = f.required("name", "an axis name: policy, seed, scenario, nodepool/<pool>.count, ...");
+  const Value name_v =
+      f.required("name", "an axis name: policy, seed, scenario, nodepool/<pool>.count, ...");
   auto name = name_v.str();
   if (!name) return;
   std::string why;
@@ -115,16 +118,19 @@ void read_axis(const Value& item, SweepSpec& spec, std::set<std::string>& names)
   if (!target) {
     std::vector<std::string> fixed{"policy", "seed", "scenario", "load.multiplier"};
     std::string hint = closest_match(*name, fixed);
-    name_v.error(why, hint.empty() ? "known axes: " + [] {
-      std::string s;
-      for (const auto& form : sweep_axis_forms()) s += (s.empty() ? "" : ", ") + form;
-      return s;
-    }()
+    name_v.error(why, hint.empty() ? "known axes: " +
+                                         [] {
+                                           std::string s;
+                                           for (const auto& form : sweep_axis_forms())
+                                             s += (s.empty() ? "" : ", ") + form;
+                                           return s;
+                                         }()
                                    : "did you mean \"" + hint + "\"?");
     return;
   }
   if (!names.insert(*name).second) {
-    name_v.error("duplicate axis \"" + *name + "\"", "each axis appears once; list all its values together");
+    name_v.error("duplicate axis \"" + *name + "\"",
+                 "each axis appears once; list all its values together");
     return;
   }
   SweepAxis axis;
@@ -144,11 +150,13 @@ void read_axis(const Value& item, SweepSpec& spec, std::set<std::string>& names)
     for (const auto& v : axis.values) {
       const fs::path p = item.doc().resolve(v).lexically_normal();
       std::error_code ec;
-      if (!fs::exists(p, ec)) item.error("scenario \"" + v + "\" not found (looked at " + p.string() + ")");
+      if (!fs::exists(p, ec))
+        item.error("scenario \"" + v + "\" not found (looked at " + p.string() + ")");
       axis.resolved_paths.push_back(p.string());
       unique = unique && stems.insert(fs::path(v).stem().string()).second;
     }
-    for (const auto& v : axis.values) axis.labels.push_back(unique ? fs::path(v).stem().string() : v);
+    for (const auto& v : axis.values)
+      axis.labels.push_back(unique ? fs::path(v).stem().string() : v);
   } else {
     axis.labels = axis.values;
   }
@@ -158,14 +166,16 @@ void read_axis(const Value& item, SweepSpec& spec, std::set<std::string>& names)
 void read_metric(const Value& item, SweepSpec& spec, std::set<std::string>& names) {
   Fields f(item);
   if (!f.ok()) return;
-  const Value name_v = f.required("name", "a column name for results.csv, e.g. unallocated_gpu_pct");
+  const Value name_v =
+      f.required("name", "a column name for results.csv, e.g. unallocated_gpu_pct");
   const Value summary_v = f.get("summary");
   const Value arrival_v = f.get("arrival");
   SweepMetric m;
   auto name = name_v.str();
   if (name) {
     if (!valid_name(*name)) {
-      name_v.error("\"" + *name + "\" is not a valid metric name", "letters, digits, '-', '_' and '.', at most 63");
+      name_v.error("\"" + *name + "\" is not a valid metric name",
+                   "letters, digits, '-', '_' and '.', at most 63");
     } else if (!names.insert(*name).second) {
       name_v.error("duplicate metric \"" + *name + "\"");
     }
@@ -173,8 +183,10 @@ void read_metric(const Value& item, SweepSpec& spec, std::set<std::string>& name
   }
   m.source_location = item.location();
   if (summary_v.present() == arrival_v.present()) {
-    item.error(summary_v.present() ? "give summary or arrival, not both" : "a metric needs summary or arrival",
-               "summary: /trace/scheduled (a JSON pointer into summary.json) or arrival: 100 (unallocated GPU % "
+    item.error(summary_v.present() ? "give summary or arrival, not both"
+                                   : "a metric needs summary or arrival",
+               "summary: /trace/scheduled (a JSON pointer into summary.json) or arrival: 100 "
+               "(unallocated GPU % "
                "at 100 % arrival, from arrival.csv)");
     return;
   }
@@ -183,7 +195,8 @@ void read_metric(const Value& item, SweepSpec& spec, std::set<std::string>& name
     if (!p) return;
     if (p->empty() || (*p)[0] != '/') {
       summary_v.error("\"" + *p + "\" is not a JSON pointer",
-                      "start at the root of summary.json, with ~1 for '/' in keys: /resources/nvidia.com~1gpu/allocated_mean");
+                      "start at the root of summary.json, with ~1 for '/' in keys: "
+                      "/resources/nvidia.com~1gpu/allocated_mean");
       return;
     }
     try {
@@ -213,10 +226,12 @@ void read_spec(const Value& spec_v, SweepSpec& spec) {
   const Value scenario_v = f.get("scenario");
   if (scenario_v.is_list()) {
     for (const Value& item : scenario_v.items()) {
-      if (auto s = item.str()) spec.base.push_back(item.doc().resolve(*s).lexically_normal().string());
+      if (auto s = item.str())
+        spec.base.push_back(item.doc().resolve(*s).lexically_normal().string());
     }
   } else if (scenario_v.present()) {
-    if (auto s = scenario_v.str()) spec.base.push_back(scenario_v.doc().resolve(*s).lexically_normal().string());
+    if (auto s = scenario_v.str())
+      spec.base.push_back(scenario_v.doc().resolve(*s).lexically_normal().string());
   }
   if (const Value until = f.get("until"); until.present()) {
     auto ms = until.duration();
@@ -225,7 +240,8 @@ void read_spec(const Value& spec_v, SweepSpec& spec) {
   }
   const Value axes = f.required("axes", "a list of {name, values} or {name, range}");
   std::set<std::string> axis_names;
-  for (const Value& item : axes.items()) read_axis(item, spec, axis_names);
+  for (const Value& item : axes.items())
+    read_axis(item, spec, axis_names);
   if (axes.is_list() && axes.node().size() == 0) axes.error("must not be empty");
   bool has_scenario_axis = false;
   std::size_t points = 1;
@@ -237,15 +253,18 @@ void read_spec(const Value& spec_v, SweepSpec& spec) {
       break;
     }
   }
-  if (spec.base.empty() && !has_scenario_axis && scenario_v.doc().diagnostics().error_count() == 0) {
-    f.self().error("a sweep needs spec.scenario or a scenario axis", "scenario: ../openb/default.yaml");
+  if (spec.base.empty() && !has_scenario_axis &&
+      scenario_v.doc().diagnostics().error_count() == 0) {
+    f.self().error("a sweep needs spec.scenario or a scenario axis",
+                   "scenario: ../openb/default.yaml");
   }
   if (!spec.base.empty() && has_scenario_axis) {
     scenario_v.error("give spec.scenario or a scenario axis, not both");
   }
   const Value metrics = f.required("metrics", "e.g. - {name: unallocated_gpu_pct, arrival: 100}");
   std::set<std::string> metric_names;
-  for (const Value& item : metrics.items()) read_metric(item, spec, metric_names);
+  for (const Value& item : metrics.items())
+    read_metric(item, spec, metric_names);
   if (metrics.is_list() && metrics.node().size() == 0) metrics.error("must not be empty");
   if (const Value report = f.get("report"); report.present()) {
     Fields r(report);
@@ -254,7 +273,8 @@ void read_spec(const Value& spec_v, SweepSpec& spec) {
       if (!axis_names.count(*s)) {
         std::vector<std::string> names(axis_names.begin(), axis_names.end());
         const std::string near = closest_match(*s, names);
-        x.error("\"" + *s + "\" is not an axis of this sweep", near.empty() ? "" : "did you mean \"" + near + "\"?");
+        x.error("\"" + *s + "\" is not an axis of this sweep",
+                near.empty() ? "" : "did you mean \"" + near + "\"?");
       } else {
         spec.x_axis = *s;
       }
@@ -306,13 +326,15 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const st
   {
     Fields f(value);
     if (!f.ok() || !value.present()) {
-      if (!value.present()) value.error("expected a Sweep document (apiVersion gpusim.io/v1alpha1, kind Sweep)");
+      if (!value.present())
+        value.error("expected a Sweep document (apiVersion gpusim.io/v1alpha1, kind Sweep)");
       d.throw_if_errors();
       return spec;
     }
     const Value api = f.required("apiVersion");
     const Value kind = f.required("kind");
-    if (auto a = api.str(); a && *a != "gpusim.io/v1alpha1") api.unsupported(*a, {"gpusim.io/v1alpha1"});
+    if (auto a = api.str(); a && *a != "gpusim.io/v1alpha1")
+      api.unsupported(*a, {"gpusim.io/v1alpha1"});
     if (auto k = kind.str(); k && *k != "Sweep") kind.unsupported(*k, {"Sweep"});
     if (const Value meta = f.get("metadata"); meta.present()) {
       Fields m(meta);
@@ -322,7 +344,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const st
         if (valid_name(*n)) {
           spec.name = *n;
         } else {
-          name.error("\"" + *n + "\" is not a valid sweep name", "letters, digits, '-', '_' and '.', at most 63");
+          name.error("\"" + *n + "\" is not a valid sweep name",
+                     "letters, digits, '-', '_' and '.', at most 63");
         }
       }
     }

@@ -12,9 +12,9 @@
 namespace gpusim::scenario {
 
 struct SweepPoint {
-  std::size_t index = 0;                  // position in the full plan
-  std::string id;                         // directory name under points/
-  std::vector<std::size_t> value_index;   // per axis
+  std::size_t index = 0;                 // position in the full plan
+  std::string id;                        // directory name under points/
+  std::vector<std::size_t> value_index;  // per axis
 };
 
 std::vector<SweepPoint> plan_sweep(const SweepSpec& spec);
@@ -27,6 +27,7 @@ bool in_shard(const SweepPoint& p, std::size_t shard, std::size_t shards);
 bool parse_shard(const std::string& text, std::size_t& shard, std::size_t& shards);
 
 // The id of a point with these axis labels.
-std::string point_id(const std::vector<std::string>& axis_names, const std::vector<std::string>& labels);
+std::string point_id(const std::vector<std::string>& axis_names,
+                     const std::vector<std::string>& labels);
 
 }  // namespace gpusim::scenario

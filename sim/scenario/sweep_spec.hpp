@@ -27,8 +27,8 @@ enum class SweepMetricSource { kSummary, kArrival };
 struct SweepMetric {
   std::string name;
   SweepMetricSource source = SweepMetricSource::kSummary;
-  std::string pointer;   // kSummary: a JSON pointer into summary.json (/trace/scheduled)
-  int arrival_pct = 0;   // kArrival: unallocated GPU % at this arrival % (arrival.csv)
+  std::string pointer;  // kSummary: a JSON pointer into summary.json (/trace/scheduled)
+  int arrival_pct = 0;  // kArrival: unallocated GPU % at this arrival % (arrival.csv)
   SourceLocation source_location;
 };
 
@@ -39,8 +39,8 @@ struct SweepSpec {
   std::optional<TimeMs> until_ms;  // spec.until: simulated time each point stops at
   std::vector<SweepAxis> axes;
   std::vector<SweepMetric> metrics;
-  std::string x_axis;              // spec.report.x: the axis charts put on x (empty: default)
-  std::vector<std::string> keep;   // run-directory files kept per point besides summary.json
+  std::string x_axis;             // spec.report.x: the axis charts put on x (empty: default)
+  std::vector<std::string> keep;  // run-directory files kept per point besides summary.json
 };
 
 }  // namespace gpusim::scenario

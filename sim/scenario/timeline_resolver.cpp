@@ -16,8 +16,8 @@ namespace {
 
 // Lists that strategic merge patches merge element by element, and the key that matches them.
 const char* merge_key(const std::string& field) {
-  if (field == "containers" || field == "initContainers" || field == "env" ||
-      field == "volumes" || field == "imagePullSecrets") {
+  if (field == "containers" || field == "initContainers" || field == "env" || field == "volumes" ||
+      field == "imagePullSecrets") {
     return "name";
   }
   if (field == "volumeMounts") return "mountPath";
@@ -109,21 +109,22 @@ void resolve_timeline(engine::Scenario& scenario,
                       Diagnostics& diagnostics) {
   std::set<std::string> nodes;
   std::set<std::string> pools;
-  for (const Node& n : scenario.nodes) nodes.insert(n.meta.name);
+  for (const Node& n : scenario.nodes)
+    nodes.insert(n.meta.name);
   for (const auto& p : scenario.simulation.node_pools) {
     pools.insert(p.name);
-    for (std::int32_t i = 0; i < p.count; ++i) nodes.insert(p.name + "-" + std::to_string(i));
+    for (std::int32_t i = 0; i < p.count; ++i)
+      nodes.insert(p.name + "-" + std::to_string(i));
   }
   std::map<std::string, YAML::Node> current;  // each Deployment as the timeline changed it
 
   // Load model targets must exist too.
   for (const ctrl::WorkloadLoadSpec& w : scenario.simulation.load) {
     const std::string key = w.target_key();
-    const bool found =
-        w.kind == "ReplicaSet"
-            ? std::any_of(scenario.replica_sets.begin(), scenario.replica_sets.end(),
-                          [&](const ReplicaSet& r) { return r.meta.key() == key; })
-            : deployments.count(key) > 0;
+    const bool found = w.kind == "ReplicaSet"
+                           ? std::any_of(scenario.replica_sets.begin(), scenario.replica_sets.end(),
+                                         [&](const ReplicaSet& r) { return r.meta.key() == key; })
+                           : deployments.count(key) > 0;
     if (!found) {
       diagnostics.error(w.source, "spec.load", "no " + w.kind + " \"" + key + "\" in the manifests",
                         "the target is Deployment/namespace/name or ReplicaSet/namespace/name");
@@ -131,7 +132,8 @@ void resolve_timeline(engine::Scenario& scenario,
   }
 
   std::vector<engine::TimelineEvent*> order;
-  for (auto& e : scenario.simulation.timeline) order.push_back(&e);
+  for (auto& e : scenario.simulation.timeline)
+    order.push_back(&e);
   std::stable_sort(order.begin(), order.end(),
                    [](const auto* a, const auto* b) { return a->at_ms < b->at_ms; });
 
@@ -147,9 +149,10 @@ void resolve_timeline(engine::Scenario& scenario,
       if (t.rfind("node/", 0) == 0 || t.rfind("pool/", 0) == 0) t = t.substr(5);
       const bool known = pools.count(t) || (!pool_only && nodes.count(t));
       if (t.empty() || !known) {
-        error_at(diagnostics, *e,
-                 a + ": no " + (pool_only ? "node pool" : "node or node pool") + " named \"" + t + "\"",
-                 "targets are node names (from manifests or <pool>-<index>) or node pool names");
+        error_at(
+            diagnostics, *e,
+            a + ": no " + (pool_only ? "node pool" : "node or node pool") + " named \"" + t + "\"",
+            "targets are node names (from manifests or <pool>-<index>) or node pool names");
       }
       continue;
     }
@@ -172,7 +175,8 @@ void resolve_timeline(engine::Scenario& scenario,
           n = -1;
         }
       }
-      if (n < 0 || n > 1'000'000) error_at(diagnostics, *e, "scale: params.replicas must be an integer 0..1000000");
+      if (n < 0 || n > 1'000'000)
+        error_at(diagnostics, *e, "scale: params.replicas must be an integer 0..1000000");
       continue;
     }
     auto [it, fresh] = current.emplace(key, YAML::Node());
@@ -193,10 +197,11 @@ void resolve_timeline(engine::Scenario& scenario,
         c = pod_spec["containers"][0];
       }
       if (!c.IsDefined() || !c.IsMap()) {
-        error_at(diagnostics, *e,
-                 container != e->params.end()
-                     ? "setImage: Deployment " + key + " has no container \"" + container->second + "\""
-                     : "setImage: params.container is required when the pod has several containers");
+        error_at(
+            diagnostics, *e,
+            container != e->params.end()
+                ? "setImage: Deployment " + key + " has no container \"" + container->second + "\""
+                : "setImage: params.container is required when the pod has several containers");
         continue;
       }
       c["image"] = image->second;
@@ -233,8 +238,9 @@ void resolve_timeline(engine::Scenario& scenario,
     ObjectParser parser(refs);
     Deployment parsed = parser.deployment(Value(&doc, object, "", object.Mark()));
     if (local.has_errors()) {
-      const Diagnostic& first = *std::find_if(local.items().begin(), local.items().end(),
-                                              [](const Diagnostic& x) { return x.severity == Severity::kError; });
+      const Diagnostic& first =
+          *std::find_if(local.items().begin(), local.items().end(),
+                        [](const Diagnostic& x) { return x.severity == Severity::kError; });
       error_at(diagnostics, *e,
                a + " makes Deployment " + key + " invalid: " +
                    (first.field_path.empty() ? "" : first.field_path + ": ") + first.message);

@@ -5,10 +5,10 @@
 // result is parsed like a manifest, so the engine receives the Deployment as it will be after the
 // change. Targets of every action are checked here: a missing Deployment, node or pool is an
 // error at the timeline entry.
+#include <yaml-cpp/yaml.h>
+
 #include <map>
 #include <string>
-
-#include <yaml-cpp/yaml.h>
 
 #include "core/diagnostics.hpp"
 #include "engine/scenario.hpp"

@@ -102,7 +102,8 @@ std::vector<PodSample> fixture_pods(const YAML::Node& input, const char* value_k
     pods.assign(static_cast<std::size_t>(int_field(r, "count")), p);
     return pods;
   }
-  for (const YAML::Node& p : field(input, "pods")) pods.push_back(fixture_pod(p, value_key, with_request));
+  for (const YAML::Node& p : field(input, "pods"))
+    pods.push_back(fixture_pod(p, value_key, with_request));
   return pods;
 }
 
@@ -145,13 +146,14 @@ void check_pods_metric(const YAML::Node& input, const YAML::Node& expect) {
 
 std::int64_t sum_values(const YAML::Node& input) {
   std::int64_t total = 0;
-  for (const YAML::Node& v : field(input, "values_m")) total += v.as<std::int64_t>();
+  for (const YAML::Node& v : field(input, "values_m"))
+    total += v.as<std::int64_t>();
   return total;
 }
 
 void check_object_value(const YAML::Node& input, const YAML::Node& expect) {
-  check_keys(input, {"current_replicas", "ready_running_pods", "values_m", "target_value_m",
-                     "tolerance"});
+  check_keys(input,
+             {"current_replicas", "ready_running_pods", "values_m", "target_value_m", "tolerance"});
   check_keys(expect, {"replicas", "usage_m"});
   const ReplicaProposal p = ctrl::value_replicas(
       static_cast<std::int32_t>(int_field(input, "current_replicas")), sum_values(input),
@@ -195,10 +197,11 @@ void check_group_pods(const YAML::Node& input, const YAML::Node& expect) {
     s.ready_transition_ms = kNow - int_field(rc, "transition_ago_s") * 1000;
   }
   s.has_metric = bool_field(metric, "present");
-  s.metric_ms = kNow - (has_field(metric, "sample_ago_s") ? int_field(metric, "sample_ago_s") * 1000 : 0);
+  s.metric_ms =
+      kNow - (has_field(metric, "sample_ago_s") ? int_field(metric, "sample_ago_s") * 1000 : 0);
   s.window_ms = has_field(metric, "window_s") ? int_field(metric, "window_s") * 1000 : 30'000;
-  const PodClass c = ctrl::classify_pod(s, string_field(input, "resource") == "cpu", kNow,
-                                        kFixtureSettings);
+  const PodClass c =
+      ctrl::classify_pod(s, string_field(input, "resource") == "cpu", kNow, kFixtureSettings);
   const char* names[] = {"ready", "unready", "missing", "ignored"};
   EXPECT_EQ(names[static_cast<int>(c)], string_field(expect, "class"));
 }
@@ -219,8 +222,8 @@ std::vector<ctrl::TimedRecommendation> recommendations(const YAML::Node& input) 
   std::vector<ctrl::TimedRecommendation> log;
   for (const YAML::Node& r : field(input, "recommendations")) {
     check_keys(r, {"replicas", "age_s"});
-    log.push_back({static_cast<std::int32_t>(int_field(r, "replicas")),
-                   kNow - int_field(r, "age_s") * 1000});
+    log.push_back(
+        {static_cast<std::int32_t>(int_field(r, "replicas")), kNow - int_field(r, "age_s") * 1000});
   }
   return log;
 }
@@ -241,7 +244,8 @@ void check_behavior_stabilize(const YAML::Node& input, const YAML::Node& expect)
   check_keys(expect, {"replicas"});
   HpaBehavior b;
   b.scale_up = ScalingRules{};
-  b.scale_up->stabilization_window_s = static_cast<std::int32_t>(int_field(input, "scale_up_window_s"));
+  b.scale_up->stabilization_window_s =
+      static_cast<std::int32_t>(int_field(input, "scale_up_window_s"));
   b.scale_down = ScalingRules{};
   b.scale_down->stabilization_window_s =
       static_cast<std::int32_t>(int_field(input, "scale_down_window_s"));
@@ -263,19 +267,21 @@ SelectPolicy select_policy(const std::string& s) {
 ScalingRules scaling_rules(const YAML::Node& r) {
   check_keys(r, {"select_policy", "stabilization_window_s", "policies"});
   ScalingRules rules;
-  if (has_field(r, "select_policy")) rules.select_policy = select_policy(string_field(r, "select_policy"));
+  if (has_field(r, "select_policy"))
+    rules.select_policy = select_policy(string_field(r, "select_policy"));
   if (has_field(r, "stabilization_window_s")) {
-    rules.stabilization_window_s = static_cast<std::int32_t>(int_field(r, "stabilization_window_s"));
+    rules.stabilization_window_s =
+        static_cast<std::int32_t>(int_field(r, "stabilization_window_s"));
   }
   if (has_field(r, "policies")) {
     for (const YAML::Node& p : field(r, "policies")) {
       check_keys(p, {"type", "value", "period_s"});
       const std::string type = string_field(p, "type");
       if (type != "Pods" && type != "Percent") throw VectorError("unknown policy type " + type);
-      rules.policies.push_back(ScalingPolicy{
-          type == "Pods" ? ScalingPolicyType::kPods : ScalingPolicyType::kPercent,
-          static_cast<std::int32_t>(int_field(p, "value")),
-          static_cast<std::int32_t>(int_field(p, "period_s"))});
+      rules.policies.push_back(
+          ScalingPolicy{type == "Pods" ? ScalingPolicyType::kPods : ScalingPolicyType::kPercent,
+                        static_cast<std::int32_t>(int_field(p, "value")),
+                        static_cast<std::int32_t>(int_field(p, "period_s"))});
     }
   }
   return rules;
@@ -375,9 +381,11 @@ void check_reconcile(const YAML::Node& input, const YAML::Node& expect) {
   hpa.min_replicas = static_cast<std::int32_t>(int_field(input, "min_replicas"));
   hpa.max_replicas = static_cast<std::int32_t>(int_field(input, "max_replicas"));
   std::optional<std::string> external_error;
-  if (has_field(input, "metric")) hpa.metrics.push_back(metric_spec(field(input, "metric"), external_error));
+  if (has_field(input, "metric"))
+    hpa.metrics.push_back(metric_spec(field(input, "metric"), external_error));
   if (has_field(input, "metrics")) {
-    for (const YAML::Node& m : field(input, "metrics")) hpa.metrics.push_back(metric_spec(m, external_error));
+    for (const YAML::Node& m : field(input, "metrics"))
+      hpa.metrics.push_back(metric_spec(m, external_error));
   }
   if (has_field(input, "behavior")) {
     const YAML::Node b = field(input, "behavior");
@@ -385,7 +393,8 @@ void check_reconcile(const YAML::Node& input, const YAML::Node& expect) {
     hpa.behavior = behavior_of(b, "scale_up", "scale_down");
   }
   std::vector<PodSample> pods;
-  for (const YAML::Node& p : field(input, "pods")) pods.push_back(fixture_pod(p, "usage_m", true));
+  for (const YAML::Node& p : field(input, "pods"))
+    pods.push_back(fixture_pod(p, "usage_m", true));
   FixtureInputs inputs(std::move(pods), external_error);
 
   ctrl::HpaState state;

@@ -21,7 +21,8 @@ IntOrString int_or_string(const YAML::Node& map, std::string_view key) {
   if (!has_field(map, key)) return IntOrString::of(0);
   const YAML::Node v = field(map, key);
   if (v.IsNull()) return IntOrString::of(0);
-  if (!v.IsScalar()) throw VectorError("field '" + std::string(key) + "' must be an int or a string");
+  if (!v.IsScalar())
+    throw VectorError("field '" + std::string(key) + "' must be an int or a string");
   // yaml-cpp does not keep quoting, so a quoted "5" reads as a string only through its tag.
   if (v.Tag() == "!" || v.Scalar().find_first_not_of("0123456789-") != std::string::npos) {
     return IntOrString::of(v.Scalar());
@@ -81,9 +82,10 @@ void check_new_rs_new_replicas(const YAML::Node& input, const YAML::Node& expect
   const YAML::Node d = field(input, "deployment");
   check_keys(d, {"strategy", "replicas", "max_surge", "max_unavailable"});
   std::int32_t all = 0;
-  for (const YAML::Node& n : field(input, "all_rs_replicas")) all += n.as<std::int32_t>();
-  EXPECT_EQ(ctrl::new_rs_new_replicas(spec_of(d), all,
-                                      static_cast<std::int32_t>(int_field(input, "new_rs_replicas"))),
+  for (const YAML::Node& n : field(input, "all_rs_replicas"))
+    all += n.as<std::int32_t>();
+  EXPECT_EQ(ctrl::new_rs_new_replicas(
+                spec_of(d), all, static_cast<std::int32_t>(int_field(input, "new_rs_replicas"))),
             int_field(expect, "new_replicas"));
 }
 
@@ -109,7 +111,8 @@ void check_reconcile_old_rs(const YAML::Node& input, const YAML::Node& expect) {
   const RsView new_rs = rs_of(field(input, "new_rs"));
   const ctrl::OldScaleDown r = ctrl::reconcile_old_replica_sets(s, old, &new_rs);
   EXPECT_EQ(r.scaled(), bool_field(expect, "scaled"));
-  if (has_field(expect, "old_rs_replicas")) EXPECT_EQ(r.replicas[0], int_field(expect, "old_rs_replicas"));
+  if (has_field(expect, "old_rs_replicas"))
+    EXPECT_EQ(r.replicas[0], int_field(expect, "old_rs_replicas"));
 }
 
 void check_cleanup_unhealthy(const YAML::Node& input, const YAML::Node& expect) {
@@ -128,7 +131,8 @@ void check_scale_down_old_rolling(const YAML::Node& input, const YAML::Node& exp
   const std::vector<RsView> old{rs_of(field(input, "old_rs"))};
   const ctrl::OldScaleDown r = ctrl::scale_down_old_for_rolling_update(s, old, old[0].available);
   EXPECT_EQ(r.scaled(), bool_field(expect, "scaled"));
-  if (has_field(expect, "old_rs_replicas")) EXPECT_EQ(r.replicas[0], int_field(expect, "old_rs_replicas"));
+  if (has_field(expect, "old_rs_replicas"))
+    EXPECT_EQ(r.replicas[0], int_field(expect, "old_rs_replicas"));
 }
 
 void check_proportional_scale(const YAML::Node& input, const YAML::Node& expect) {
@@ -155,7 +159,8 @@ void check_proportional_scale(const YAML::Node& input, const YAML::Node& expect)
     v.status_replicas = v.replicas;
     v.desired_annotation = old_spec.replicas;
     v.max_annotation = old_spec.replicas + ctrl::max_surge(old_spec);
-    if (has_field(r, "is_new") && bool_field(r, "is_new")) new_index = static_cast<int>(sets.size());
+    if (has_field(r, "is_new") && bool_field(r, "is_new"))
+      new_index = static_cast<int>(sets.size());
     total += v.replicas;
     sets.push_back(v);
   }
@@ -181,8 +186,9 @@ void check_deployment_complete(const YAML::Node& input, const YAML::Node& expect
   st.updated = static_cast<std::int32_t>(int_field(input, "updated"));
   st.available = static_cast<std::int32_t>(int_field(input, "available"));
   st.observed_generation = 1;
-  EXPECT_EQ(ctrl::deployment_complete(static_cast<std::int32_t>(int_field(input, "desired")), 1, st),
-            bool_field(expect, "complete"));
+  EXPECT_EQ(
+      ctrl::deployment_complete(static_cast<std::int32_t>(int_field(input, "desired")), 1, st),
+      bool_field(expect, "complete"));
 }
 
 ctrl::RolloutStatus status_of(const YAML::Node& s) {
@@ -198,8 +204,9 @@ ctrl::RolloutStatus status_of(const YAML::Node& s) {
 void check_deployment_progressing(const YAML::Node& input, const YAML::Node& expect) {
   check_keys(input, {"old", "new"});
   check_keys(expect, {"progressing"});
-  EXPECT_EQ(ctrl::deployment_progressing(status_of(field(input, "old")), status_of(field(input, "new"))),
-            bool_field(expect, "progressing"));
+  EXPECT_EQ(
+      ctrl::deployment_progressing(status_of(field(input, "old")), status_of(field(input, "new"))),
+      bool_field(expect, "progressing"));
 }
 
 }  // namespace

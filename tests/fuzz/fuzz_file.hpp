@@ -14,8 +14,7 @@ namespace gpusim::fuzz {
 
 inline const std::filesystem::path& scratch_dir() {
   static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() /
-             ("gpusim-fuzz-" + std::to_string(::getpid()));
+    auto d = std::filesystem::temp_directory_path() / ("gpusim-fuzz-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     return d;
   }();
@@ -25,8 +24,8 @@ inline const std::filesystem::path& scratch_dir() {
 // Writes `bytes` to scratch_dir()/name and returns the path.
 inline std::string write_scratch(const std::string& name, std::string_view bytes) {
   const auto path = scratch_dir() / name;
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(),
-                                                                static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return path.string();
 }
 

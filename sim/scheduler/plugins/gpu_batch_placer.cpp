@@ -12,15 +12,18 @@ GpuBatchPlacer::GpuBatchPlacer(const NodeTable& table, gpu::Policy policy, std::
 
 void GpuBatchPlacer::check_supported(const Pod& pod) {
   const PodSpec& s = pod.spec();
-  if (!s.tolerations.empty() || !s.node_selector.empty() || s.affinity.node_affinity || s.affinity.pod_affinity ||
-      s.affinity.pod_anti_affinity || !s.topology_spread_constraints.empty() || !s.node_name.empty()) {
-    throw std::invalid_argument("pod " + pod.key() +
-                                ": batch GPU placement handles only resource requests (no tolerations, node "
-                                "selectors, affinity, spread constraints or nodeName)");
+  if (!s.tolerations.empty() || !s.node_selector.empty() || s.affinity.node_affinity ||
+      s.affinity.pod_affinity || s.affinity.pod_anti_affinity ||
+      !s.topology_spread_constraints.empty() || !s.node_name.empty()) {
+    throw std::invalid_argument(
+        "pod " + pod.key() +
+        ": batch GPU placement handles only resource requests (no tolerations, node "
+        "selectors, affinity, spread constraints or nodeName)");
   }
   for (const auto& c : s.containers) {
     if (!c.host_ports.empty()) {
-      throw std::invalid_argument("pod " + pod.key() + ": batch GPU placement does not handle host ports");
+      throw std::invalid_argument("pod " + pod.key() +
+                                  ": batch GPU placement does not handle host ports");
     }
   }
 }
@@ -29,7 +32,8 @@ void GpuBatchPlacer::prime(std::span<const Pod* const> queue) {
   scoring_.sync();
   std::vector<std::int32_t> shapes;
   shapes.reserve(queue.size());
-  for (const Pod* p : queue) shapes.push_back(scoring_.shape(scoring_.request(p->resources(), true)));
+  for (const Pod* p : queue)
+    shapes.push_back(scoring_.shape(scoring_.request(p->resources(), true)));
   scoring_.scorer().prime(shapes);
 }
 
@@ -49,16 +53,19 @@ GpuBatchPlacer::Choice GpuBatchPlacer::choose(const Pod& pod, std::uint64_t salt
   return c;
 }
 
-std::unique_ptr<GpuBatchPlacer> make_gpu_batch_placer(const NodeTable& table, const std::string& policy,
-                                                      std::uint64_t seed, const std::string& backend,
+std::unique_ptr<GpuBatchPlacer> make_gpu_batch_placer(const NodeTable& table,
+                                                      const std::string& policy, std::uint64_t seed,
+                                                      const std::string& backend,
                                                       std::vector<TypicalPod> typical) {
   gpu::Policy p{};
   if (!parse_policy(policy, p)) {
-    throw std::invalid_argument("unknown GPU policy \"" + policy +
-                                "\" (known: Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD)");
+    throw std::invalid_argument(
+        "unknown GPU policy \"" + policy +
+        "\" (known: Random, DotProduct, GpuClustering, GpuPacking, BestFit, FGD)");
   }
   const auto b = gpu::parse_backend(backend);
-  if (!b) throw std::invalid_argument("--scorer: must be auto, cpu or cuda, not \"" + backend + "\"");
+  if (!b)
+    throw std::invalid_argument("--scorer: must be auto, cpu or cuda, not \"" + backend + "\"");
   return std::make_unique<GpuBatchPlacer>(table, p, seed, *b, std::move(typical));
 }
 

@@ -22,8 +22,8 @@ namespace gpusim::sched {
 
 class GpuBatchPlacer {
  public:
-  GpuBatchPlacer(const NodeTable& table, gpu::Policy policy, std::uint64_t seed, gpu::Backend backend,
-                 std::vector<TypicalPod> typical);
+  GpuBatchPlacer(const NodeTable& table, gpu::Policy policy, std::uint64_t seed,
+                 gpu::Backend backend, std::vector<TypicalPod> typical);
 
   struct Choice {
     bool ok = false;
@@ -49,8 +49,9 @@ class GpuBatchPlacer {
 
 // By names: `policy` one of the six (case-insensitive), `backend` auto, cpu or cuda. Throws
 // std::invalid_argument for unknown names.
-std::unique_ptr<GpuBatchPlacer> make_gpu_batch_placer(const NodeTable& table, const std::string& policy,
-                                                      std::uint64_t seed, const std::string& backend,
+std::unique_ptr<GpuBatchPlacer> make_gpu_batch_placer(const NodeTable& table,
+                                                      const std::string& policy, std::uint64_t seed,
+                                                      const std::string& backend,
                                                       std::vector<TypicalPod> typical);
 
 }  // namespace gpusim::sched

@@ -4,9 +4,11 @@
 
 namespace gpusim::sched {
 
-GpuFragmentationMeter::GpuFragmentationMeter(const NodeTable& table, std::vector<TypicalPod> typical)
+GpuFragmentationMeter::GpuFragmentationMeter(const NodeTable& table,
+                                             std::vector<TypicalPod> typical)
     : view_(table), typical_(std::move(typical)) {
-  for (const auto& t : typical_) total_weight_ += t.weight;
+  for (const auto& t : typical_)
+    total_weight_ += t.weight;
 }
 
 void GpuFragmentationMeter::sync() {
@@ -33,9 +35,11 @@ void GpuFragmentationMeter::sync() {
     node_idle_.assign(recs.size(), 0);
     frag_sum_ = 0;
     idle_sum_ = 0;
-    for (std::size_t n = 0; n < recs.size(); ++n) measure(n);
+    for (std::size_t n = 0; n < recs.size(); ++n)
+      measure(n);
   } else {
-    for (auto n : changed_) measure(static_cast<std::size_t>(n));
+    for (auto n : changed_)
+      measure(static_cast<std::size_t>(n));
   }
 }
 

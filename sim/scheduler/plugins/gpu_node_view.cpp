@@ -52,21 +52,23 @@ void GpuNodeView::rebuild(NodeIndex n) {
   r.cpu_alloc_milli = cpu_alloc;
   r.cpu_free_milli = cpu_alloc - table_.requested(NodeTable::kCpu)[n];
   r.mem_free_bytes = table_.alloc(NodeTable::kMemory)[n] - table_.requested(NodeTable::kMemory)[n];
-  r.pods_free = static_cast<std::int32_t>(
-      std::min<std::int64_t>(INT32_MAX, table_.alloc(NodeTable::kPods)[n] - table_.requested(NodeTable::kPods)[n]));
+  r.pods_free = static_cast<std::int32_t>(std::min<std::int64_t>(
+      INT32_MAX, table_.alloc(NodeTable::kPods)[n] - table_.requested(NodeTable::kPods)[n]));
   for (std::size_t d = 0; d < ext_dims_.size(); ++d) {
     r.ext_free[d] = table_.alloc(ext_dims_[d])[n] - table_.requested(ext_dims_[d])[n];
   }
   r.gpu_count = std::min<std::int32_t>(table_.gpu_count(n), gpu::kMaxGpusPerNode);
   const std::int32_t* free = table_.gpu_free(n);
-  for (std::int32_t i = 0; i < r.gpu_count; ++i) r.gpu_free_milli[i] = free[i];
+  for (std::int32_t i = 0; i < r.gpu_count; ++i)
+    r.gpu_free_milli[i] = free[i];
   gpu::finalize_node(r);
   r.model = std::min<std::uint32_t>(table_.gpu_model(n), 63);
   r.flags = live ? gpu::kNodeLive : 0u;
   if (live && !table_.unschedulable(n)) r.flags |= gpu::kNodeSchedulable;
   if (live) {
     for (const Taint& t : table_.taints_of_set(table_.taint_set(n))) {
-      if (t.effect == TaintEffect::kNoSchedule || t.effect == TaintEffect::kNoExecute) r.tags |= kTagNoScheduleTaint;
+      if (t.effect == TaintEffect::kNoSchedule || t.effect == TaintEffect::kNoExecute)
+        r.tags |= kTagNoScheduleTaint;
     }
     const Cluster& c = table_.cluster();
     for (PodId id : c.node(n).pods) {
@@ -82,8 +84,8 @@ namespace {
 
 // Fields that enter the max spec (ScoreParams normalisation) or the set of GPU models.
 bool spec_differs(const gpu::NodeRec& a, const gpu::NodeRec& b) {
-  return (a.flags & gpu::kNodeLive) != (b.flags & gpu::kNodeLive) || a.cpu_alloc_milli != b.cpu_alloc_milli ||
-         a.gpu_count != b.gpu_count || a.model != b.model;
+  return (a.flags & gpu::kNodeLive) != (b.flags & gpu::kNodeLive) ||
+         a.cpu_alloc_milli != b.cpu_alloc_milli || a.gpu_count != b.gpu_count || a.model != b.model;
 }
 
 }  // namespace
@@ -103,7 +105,8 @@ GpuNodeView::SyncResult GpuNodeView::sync(std::vector<std::int32_t>* changed) {
     const std::vector<NodeIndex>& log = table_.change_log();
     bool specs = false;
     touched_.clear();
-    for (std::size_t i = static_cast<std::size_t>(log_seq_ - table_.log_base()); i < log.size(); ++i) {
+    for (std::size_t i = static_cast<std::size_t>(log_seq_ - table_.log_base()); i < log.size();
+         ++i) {
       const NodeIndex n = log[i];
       if (seen_[n] == table_.version(n)) continue;
       const gpu::NodeRec before = records_[n];
@@ -136,7 +139,8 @@ GpuNodeView::SyncResult GpuNodeView::sync(std::vector<std::int32_t>* changed) {
   for (NodeIndex n = 0; n < size; ++n) {
     if (!table_.live(n)) continue;
     max_cpu = std::max(max_cpu, records_[n].cpu_alloc_milli);
-    max_gpu = std::max<std::int64_t>(max_gpu, std::int64_t{records_[n].gpu_count} * gpu::kMilliPerGpu);
+    max_gpu =
+        std::max<std::int64_t>(max_gpu, std::int64_t{records_[n].gpu_count} * gpu::kMilliPerGpu);
     max_model = std::max(max_model, records_[n].model);
   }
   if (max_cpu != max_cpu_ || max_gpu != max_gpu_ || max_model != max_model_) {

@@ -21,8 +21,8 @@ class GpuNodeView {
   explicit GpuNodeView(const NodeTable& table);
 
   struct SyncResult {
-    bool resized = false;       // nodes were added: every record may be new
-    bool specs_changed = false; // max cpu/gpu spec or the set of GPU models changed
+    bool resized = false;        // nodes were added: every record may be new
+    bool specs_changed = false;  // max cpu/gpu spec or the set of GPU models changed
   };
   // Rebuilds the records of nodes whose version moved since the last call; appends their
   // indexes to `changed` (when given).

@@ -21,20 +21,24 @@ gpu::Backend backend_arg(const ArgsReader& a) {
 
 }  // namespace
 
-GpuPolicyPlugin::GpuPolicyPlugin(gpu::Policy policy, const nlohmann::json& args, FrameworkHandle& handle)
+GpuPolicyPlugin::GpuPolicyPlugin(gpu::Policy policy, const nlohmann::json& args,
+                                 FrameworkHandle& handle)
     : handle_(handle),
-      scoring_(handle.nodes(), policy, handle.seed(), backend_arg(ArgsReader(policy_name(policy), args))) {
+      scoring_(handle.nodes(), policy, handle.seed(),
+               backend_arg(ArgsReader(policy_name(policy), args))) {
   const ArgsReader a(policy_name(policy), args);
   a.only({"scorer", "typicalPods", "popularityThreshold", "normalize"});
   normalize_ = a.boolean("normalize", false);
-  threshold_pct_ = static_cast<int>(a.integer("popularityThreshold", kDefaultPopularityThresholdPct, 1, 100));
+  threshold_pct_ =
+      static_cast<int>(a.integer("popularityThreshold", kDefaultPopularityThresholdPct, 1, 100));
   if (a.has("typicalPods")) scoring_.set_typical(read_typical_pods(a, "typicalPods"));
 }
 
 std::uint64_t GpuPolicyPlugin::salt_of(const PodInfo& pod) {
   // Random draws anew on every attempt of every pod, reproducibly.
   const std::uint64_t uid = pod.pod ? pod.pod->uid : pod.id;
-  const std::uint64_t attempt = pod.pod ? static_cast<std::uint64_t>(pod.pod->status.scheduling_attempts) : 0;
+  const std::uint64_t attempt =
+      pod.pod ? static_cast<std::uint64_t>(pod.pod->status.scheduling_attempts) : 0;
   return uid * 0x100000001b3ULL + attempt;
 }
 
@@ -42,7 +46,8 @@ void GpuPolicyPlugin::prepare() {
   if (scoring_.policy() == gpu::Policy::kFgd && !scoring_.has_typical()) {
     // No distribution given: the workload in the cluster now (pending pods included).
     std::vector<TypicalPod> pods;
-    handle_.cluster().for_each_pod([&](PodId, const Pod& p) { pods.push_back(typical_shape_of(p.resources())); });
+    handle_.cluster().for_each_pod(
+        [&](PodId, const Pod& p) { pods.push_back(typical_shape_of(p.resources())); });
     scoring_.set_typical(typical_pods(pods, threshold_pct_));
   }
   scoring_.sync();
@@ -56,7 +61,8 @@ void GpuPolicyPlugin::score(CycleState&, const PodInfo& pod, std::span<const Nod
   list_.assign(nodes.begin(), nodes.end());
   raw_.resize(nodes.size());
   scoring_.scorer().scores(shape, salt_of(pod), list_, raw_);
-  for (std::size_t i = 0; i < nodes.size(); ++i) out[i] = raw_[i] == gpu::kInfeasible ? kRejectedScore : raw_[i];
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    out[i] = raw_[i] == gpu::kInfeasible ? kRejectedScore : raw_[i];
 }
 
 void GpuPolicyPlugin::normalize(CycleState&, const PodInfo&, std::span<std::int64_t> scores) {
@@ -64,10 +70,12 @@ void GpuPolicyPlugin::normalize(CycleState&, const PodInfo&, std::span<std::int6
   const auto [lo, hi] = std::minmax_element(scores.begin(), scores.end());
   const std::int64_t min = *lo;
   const std::int64_t range = *hi - *lo;
-  for (auto& s : scores) s = range == 0 ? 100 : (s - min) * 100 / range;
+  for (auto& s : scores)
+    s = range == 0 ? 100 : (s - min) * 100 / range;
 }
 
-bool GpuPolicyPlugin::select_gpus(const PodInfo& pod, NodeIndex node, std::vector<std::int32_t>& devices) {
+bool GpuPolicyPlugin::select_gpus(const PodInfo& pod, NodeIndex node,
+                                  std::vector<std::int32_t>& devices) {
   prepare();
   const gpu::PodReq req = scoring_.request(*pod.res, false);
   std::int32_t buf[gpu::kMaxGpusPerNode];
@@ -85,7 +93,8 @@ SchedulerConfig configure_gpu_policies(SchedulerConfig config, const std::string
       if (args.is_null()) args = nlohmann::json::object();
       if (!args.is_object()) continue;  // the plugin reports the bad args when created
       if (!scorer.empty() && !args.contains("scorer")) args["scorer"] = scorer;
-      if (typical && static_cast<gpu::Policy>(i) == gpu::Policy::kFgd && !args.contains("typicalPods")) {
+      if (typical && static_cast<gpu::Policy>(i) == gpu::Policy::kFgd &&
+          !args.contains("typicalPods")) {
         args["typicalPods"] = typical_pods_json(*typical);
       }
     }

@@ -12,11 +12,10 @@
 //   normalize: false                 true: min-max scale to 0..100 (for mixing with other
 //                                    score plugins); false: the policy's own integer scale
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "scheduler/config.hpp"
 #include "scheduler/plugin.hpp"

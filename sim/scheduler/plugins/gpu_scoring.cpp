@@ -10,8 +10,8 @@
 namespace gpusim::sched {
 namespace {
 
-constexpr const char* kPolicyNames[gpu::kPolicyCount] = {"Random",     "DotProduct", "GpuClustering",
-                                                         "GpuPacking", "BestFit",    "FGD"};
+constexpr const char* kPolicyNames[gpu::kPolicyCount] = {
+    "Random", "DotProduct", "GpuClustering", "GpuPacking", "BestFit", "FGD"};
 
 void warn_once(const std::string& note) {
   static std::once_flag once;
@@ -20,13 +20,16 @@ void warn_once(const std::string& note) {
 
 }  // namespace
 
-const char* policy_name(gpu::Policy p) { return kPolicyNames[static_cast<int>(p)]; }
+const char* policy_name(gpu::Policy p) {
+  return kPolicyNames[static_cast<int>(p)];
+}
 
 bool parse_policy(std::string_view name, gpu::Policy& out) {
   for (int i = 0; i < gpu::kPolicyCount; ++i) {
     const std::string_view n = kPolicyNames[i];
     if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
         })) {
       out = static_cast<gpu::Policy>(i);
       return true;
@@ -40,7 +43,8 @@ std::string canonical_policy(std::string_view name) {
   return parse_policy(name, p) ? policy_name(p) : std::string();
 }
 
-GpuScoring::GpuScoring(const NodeTable& table, gpu::Policy policy, std::uint64_t seed, gpu::Backend backend)
+GpuScoring::GpuScoring(const NodeTable& table, gpu::Policy policy, std::uint64_t seed,
+                       gpu::Backend backend)
     : policy_(policy), seed_(seed), view_(table) {
   std::string note;
   scorer_ = gpu::make_scorer(backend, &note);
@@ -73,14 +77,16 @@ void GpuScoring::sync() {
   if (r.resized) {
     scorer_->set_nodes(view_.records());
   } else {
-    for (auto n : changed_) scorer_->update_node(n, view_.record(static_cast<NodeIndex>(n)));
+    for (auto n : changed_)
+      scorer_->update_node(n, view_.record(static_cast<NodeIndex>(n)));
   }
   if (r.specs_changed || params_stale_) reset_params();
 }
 
 std::int32_t GpuScoring::select_devices(const gpu::PodReq& req, NodeIndex n, std::uint64_t salt,
                                         std::int32_t* out) const {
-  return gpu::select_devices(view_.record(n), static_cast<std::int32_t>(n), req, salt, host_params_, out);
+  return gpu::select_devices(view_.record(n), static_cast<std::int32_t>(n), req, salt, host_params_,
+                             out);
 }
 
 }  // namespace gpusim::sched

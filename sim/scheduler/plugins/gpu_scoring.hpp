@@ -44,7 +44,8 @@ class GpuScoring {
   // Parameters with the typical shapes in host memory (for host-side device choice).
   const gpu::ScoreParams& host_params() const { return host_params_; }
   // The policy's device choice on node `n` (current state); number of devices written to out.
-  std::int32_t select_devices(const gpu::PodReq& req, NodeIndex n, std::uint64_t salt, std::int32_t* out) const;
+  std::int32_t select_devices(const gpu::PodReq& req, NodeIndex n, std::uint64_t salt,
+                              std::int32_t* out) const;
 
  private:
   void reset_params();

@@ -12,7 +12,8 @@ namespace {
 
 std::string models_key(const std::vector<std::string>& models) {
   std::string k;
-  for (const auto& m : models) k += (k.empty() ? "" : "|") + m;
+  for (const auto& m : models)
+    k += (k.empty() ? "" : "|") + m;
   return k;
 }
 
@@ -28,7 +29,8 @@ TypicalPod typical_shape_of(const PodResources& res) {
   return t;
 }
 
-std::vector<TypicalPod> typical_pods(const std::vector<TypicalPod>& pods, int threshold_pct, int step) {
+std::vector<TypicalPod> typical_pods(const std::vector<TypicalPod>& pods, int threshold_pct,
+                                     int step) {
   using Key = std::tuple<std::int64_t, std::int32_t, std::int32_t, std::string>;
   std::map<Key, TypicalPod> shapes;
   std::int64_t total = 0;
@@ -42,7 +44,8 @@ std::vector<TypicalPod> typical_pods(const std::vector<TypicalPod>& pods, int th
   }
   std::vector<TypicalPod> out;
   out.reserve(shapes.size());
-  for (auto& [k, t] : shapes) out.push_back(std::move(t));
+  for (auto& [k, t] : shapes)
+    out.push_back(std::move(t));
   // Most popular first; ties: larger cpu, then larger per-device milli, more devices, then the
   // model list (descending), the reverse of the simulator's resource order.
   std::stable_sort(out.begin(), out.end(), [](const TypicalPod& a, const TypicalPod& b) {
@@ -56,7 +59,8 @@ std::vector<TypicalPod> typical_pods(const std::vector<TypicalPod>& pods, int th
   std::int64_t covered = 0;
   while (keep < out.size() && covered * 100 < static_cast<std::int64_t>(threshold_pct) * total) {
     const std::size_t until = std::min(out.size(), keep + static_cast<std::size_t>(step));
-    for (; keep < until; ++keep) covered += out[keep].weight;
+    for (; keep < until; ++keep)
+      covered += out[keep].weight;
   }
   out.resize(keep);
   return out;
@@ -65,7 +69,8 @@ std::vector<TypicalPod> typical_pods(const std::vector<TypicalPod>& pods, int th
 nlohmann::json typical_pods_json(const std::vector<TypicalPod>& typical) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& t : typical) {
-    nlohmann::json o{{"cpuMilli", t.cpu_milli}, {"gpuCount", t.gpu_count}, {"gpuMilli", t.gpu_milli}};
+    nlohmann::json o{
+        {"cpuMilli", t.cpu_milli}, {"gpuCount", t.gpu_count}, {"gpuMilli", t.gpu_milli}};
     if (!t.models.empty()) o["gpuModels"] = t.models;
     o["weight"] = t.weight;
     a.push_back(std::move(o));
@@ -80,7 +85,8 @@ std::vector<TypicalPod> read_typical_pods(const ArgsReader& args, std::string_vi
     TypicalPod t;
     t.cpu_milli = o.integer("cpuMilli", 0, 0, INT64_MAX / 4);
     t.gpu_count = static_cast<std::int32_t>(o.integer("gpuCount", 0, 0, 1024));
-    t.gpu_milli = static_cast<std::int32_t>(o.integer("gpuMilli", t.gpu_count > 0 ? 1000 : 0, 0, 1000));
+    t.gpu_milli =
+        static_cast<std::int32_t>(o.integer("gpuMilli", t.gpu_count > 0 ? 1000 : 0, 0, 1000));
     t.models = o.strings("gpuModels");
     std::sort(t.models.begin(), t.models.end());
     t.weight = o.integer("weight", 1, 1, INT64_MAX / (std::int64_t{1} << 24));
@@ -89,7 +95,8 @@ std::vector<TypicalPod> read_typical_pods(const ArgsReader& args, std::string_vi
   return out;
 }
 
-std::vector<gpu::TypicalShape> typical_shapes(const std::vector<TypicalPod>& typical, const GpuNodeView& view) {
+std::vector<gpu::TypicalShape> typical_shapes(const std::vector<TypicalPod>& typical,
+                                              const GpuNodeView& view) {
   std::vector<gpu::TypicalShape> out;
   out.reserve(typical.size());
   for (const auto& t : typical) {

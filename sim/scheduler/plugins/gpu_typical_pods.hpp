@@ -3,10 +3,9 @@
 // occur, most popular first, cut (in steps of 10 shapes, as the paper's simulator does) once
 // they cover the popularity threshold (95 % in the paper's runs).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gpusim/gpu/types.hpp"
 #include "model/pod.hpp"
@@ -31,13 +30,15 @@ TypicalPod typical_shape_of(const PodResources& res);
 // Counts shapes over `pods` (each entry adds its weight) and keeps the most popular ones.
 inline constexpr int kDefaultPopularityThresholdPct = 95;
 std::vector<TypicalPod> typical_pods(const std::vector<TypicalPod>& pods,
-                                     int threshold_pct = kDefaultPopularityThresholdPct, int step = 10);
+                                     int threshold_pct = kDefaultPopularityThresholdPct,
+                                     int step = 10);
 
 // Plugin args form: [{cpuMilli, gpuCount, gpuMilli, gpuModels: [...], weight}, ...].
 nlohmann::json typical_pods_json(const std::vector<TypicalPod>& typical);
 std::vector<TypicalPod> read_typical_pods(const ArgsReader& args, std::string_view field);
 
 // The scorer's records; model names resolve against the view's node table.
-std::vector<gpu::TypicalShape> typical_shapes(const std::vector<TypicalPod>& typical, const GpuNodeView& view);
+std::vector<gpu::TypicalShape> typical_shapes(const std::vector<TypicalPod>& typical,
+                                              const GpuNodeView& view);
 
 }  // namespace gpusim::sched

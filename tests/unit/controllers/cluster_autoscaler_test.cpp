@@ -59,7 +59,8 @@ class ClusterAutoscalerTest : public testing_util::SchedulerFixture {
   void start_autoscaler(std::vector<NodeGroup> groups, AutoscalerOptions options = {}) {
     start();
     std::map<std::string, NodeGroup> by_name;
-    for (const auto& g : groups) by_name[g.name] = g;
+    for (const auto& g : groups)
+      by_name[g.name] = g;
     autoscaler = std::make_unique<ClusterAutoscaler>(
         cluster, loop, *scheduler, std::move(groups),
         [this, by_name](const std::string& pool) { return add_group_node(by_name.at(pool)); },
@@ -140,7 +141,8 @@ TEST_F(ClusterAutoscalerTest, APodNoTemplateFitsTriggersNothing) {
 TEST_F(ClusterAutoscalerTest, NeverGrowsPastMaxSize) {
   const NodeGroup gpu = group("gpu", 8, 0, 3);
   start_autoscaler({gpu});
-  for (int i = 0; i < 5; ++i) add_pod(gpu_pod("whole-node-" + std::to_string(i), 8));
+  for (int i = 0; i < 5; ++i)
+    add_pod(gpu_pod("whole-node-" + std::to_string(i), 8));
   std::int32_t peak = 0;
   for (TimeMs t = 0; t <= 40 * kMinute; t += 10'000) {
     loop.run(t);

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "controllers/resource_quota_admission.hpp"
-#include "core/duration.hpp"
 #include "controllers/resource_quota_controller.hpp"
+#include "core/duration.hpp"
 #include "model/cluster.hpp"
 
 namespace gpusim::ctrl {
@@ -77,7 +77,8 @@ class PyTorchJobTest : public ::testing::Test, public ClusterObserver {
 
   int count(const std::string& type) const {
     int n = 0;
-    for (const auto& e : events) n += e.type == type ? 1 : 0;
+    for (const auto& e : events)
+      n += e.type == type ? 1 : 0;
     return n;
   }
 
@@ -122,7 +123,8 @@ TEST_F(PyTorchJobTest, MinAvailableSetsMinMember) {
 TEST_F(PyTorchJobTest, SucceedsWhenTheMasterSucceeds) {
   add("llm", 2, "1h");
   loop.run(0);
-  for (const auto& n : pod_names()) set_phase(n, PodPhase::kRunning);
+  for (const auto& n : pod_names())
+    set_phase(n, PodPhase::kRunning);
   loop.run(10);
   EXPECT_TRUE(condition("llm", "Running"));
   set_phase("llm-master-0", PodPhase::kSucceeded);
@@ -141,7 +143,8 @@ TEST_F(PyTorchJobTest, AFailedWorkerRestartsTheWholeGangThenTheJobFails) {
   loop.run(10);
   // Attempt 2: every pod recreated (same names), a new run time drawn.
   EXPECT_EQ(count("PyTorchJobRestarting"), 1);
-  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
+  EXPECT_EQ(pod_names(),
+            (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
   cluster.for_each_pod([&](PodId, const Pod& p) { EXPECT_NE(p.status.phase, PodPhase::kFailed); });
   // backoffLimit 1: the next failure fails the job.
   set_phase("llm-worker-0", PodPhase::kFailed);
@@ -181,7 +184,8 @@ TEST_F(PyTorchJobTest, QuotaRejectionStopsTheRoundAndRetries) {
   cluster.quotas["ml/gpus"].hard["requests.nvidia.com/gpu"] = Quantity::from_int(24);
   cluster.object_changed("ResourceQuota", "ml/gpus");
   loop.run(10'000);
-  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
+  EXPECT_EQ(pod_names(),
+            (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
 }
 
 }  // namespace

@@ -61,7 +61,8 @@ void expect_no_violations(const Simulation& sim) {
   EXPECT_GT(inv->events_checked(), 1000u);
   std::string first;
   for (const auto& v : inv->violations()) {
-    if (first.size() < 2000) first += std::to_string(v.t_ms) + " " + v.invariant + ": " + v.detail + "\n";
+    if (first.size() < 2000)
+      first += std::to_string(v.t_ms) + " " + v.invariant + ": " + v.detail + "\n";
   }
   EXPECT_EQ(inv->violation_count(), 0u) << first;
 }
@@ -89,7 +90,8 @@ TEST(BatchScenarios, QuotaCiRejectsOnlyTheTeamOverItsQuotaAndRunsEveryRetraining
   // The rejected Jobs are retried and run once quota frees up: team-c pods do get placed, and
   // never more than its 8 GPUs (two 4-GPU pods) at once.
   int team_c_scheduled = 0;
-  for (const auto& e : r->events("Scheduled")) team_c_scheduled += starts_with(e.object, "team-c/");
+  for (const auto& e : r->events("Scheduled"))
+    team_c_scheduled += starts_with(e.object, "team-c/");
   EXPECT_GT(team_c_scheduled, 2);
   const auto& quotas = r->sim->cluster().quotas;
   ASSERT_TRUE(quotas.count("team-c/gpu-quota"));
@@ -102,7 +104,8 @@ TEST(BatchScenarios, QuotaCiRejectsOnlyTheTeamOverItsQuotaAndRunsEveryRetraining
     if (e.kind == "CronJob" && e.object == "team-a/retrain") created.insert(e.message.substr(12));
   }
   for (const auto& e : r->events("Completed")) {
-    if (e.kind == "Job" && starts_with(e.object, "team-a/retrain-")) completed.insert(e.object.substr(7));
+    if (e.kind == "Job" && starts_with(e.object, "team-a/retrain-"))
+      completed.insert(e.object.substr(7));
   }
   EXPECT_EQ(created.size(), 3u);
   EXPECT_EQ(completed, created);
@@ -111,7 +114,8 @@ TEST(BatchScenarios, QuotaCiRejectsOnlyTheTeamOverItsQuotaAndRunsEveryRetraining
   const auto summary = r->sim->summary();
   ASSERT_TRUE(summary.contains("namespaces"));
   std::map<std::string, nlohmann::ordered_json> ns;
-  for (const auto& n : summary["namespaces"]) ns[n["namespace"].get<std::string>()] = n;
+  for (const auto& n : summary["namespaces"])
+    ns[n["namespace"].get<std::string>()] = n;
   ASSERT_TRUE(ns.count("team-a") && ns.count("team-b") && ns.count("team-c"));
   // team-a: 3 runs x 2 pods x 4 GPUs x 2 h = 48 GPU-hours of running, plus the GPUs held while
   // each pod starts (10 s, and a 1 minute image pull on a node's first pod): under 1 GPU-hour.
@@ -154,11 +158,13 @@ TEST(BatchScenarios, TrainingGangsArePlacedWholeAndYieldToInference) {
   ASSERT_TRUE(binds.count("llama-finetune"));
   for (const auto& [gang, at] : binds) {
     const int size = gang == "llama-finetune" ? 4 : 2;
-    for (const auto& [t, n] : at) EXPECT_EQ(n % size, 0) << gang << " at " << t << " ms: " << n;
+    for (const auto& [t, n] : at)
+      EXPECT_EQ(n % size, 0) << gang << " at " << t << " ms: " << n;
   }
   // The preempted gang restarted whole and ran again.
   bool restarted = false;
-  for (const auto& e : r->events("PyTorchJobRestarting")) restarted |= e.object == "research/llama-finetune";
+  for (const auto& e : r->events("PyTorchJobRestarting"))
+    restarted |= e.object == "research/llama-finetune";
   EXPECT_TRUE(restarted);
   EXPECT_GE(binds["llama-finetune"].size(), 2u);
 
@@ -197,7 +203,8 @@ TEST(BatchScenarios, AutoscalingGrowsAndShrinksPoolsAndReportsCost) {
   ASSERT_TRUE(summary.contains("pools"));
   std::int64_t total = 0;
   for (const auto& p : summary["pools"]) {
-    EXPECT_LE(p["nodes_peak"].get<std::int32_t>(), p.contains("max_size") ? p["max_size"].get<std::int32_t>() : 1 << 30);
+    EXPECT_LE(p["nodes_peak"].get<std::int32_t>(),
+              p.contains("max_size") ? p["max_size"].get<std::int32_t>() : 1 << 30);
     total += p["cost_micros"].get<std::int64_t>();
     if (p["pool"] == "a100") EXPECT_GT(p["cost_micros"].get<std::int64_t>(), 0);
   }

@@ -3,10 +3,9 @@
 // escapes, control characters, DEL, non-ASCII text, optional node and warning fields.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/event_loop.hpp"
 #include "engine/recorder.hpp"
@@ -32,13 +31,20 @@ TEST(RecorderEvents, LinesMatchNlohmannDump) {
   Cluster cluster(loop, 1);
   Recorder recorder(cluster, loop, 60'000);
   std::string control;
-  for (int c = 1; c < 0x20; ++c) control += static_cast<char>(c);
+  for (int c = 1; c < 0x20; ++c)
+    control += static_cast<char>(c);
   const std::vector<ClusterEvent> events{
-      {0, "Scheduled", "Pod", "openb/p-1", "node-1", "Successfully assigned openb/p-1 to node-1", false},
-      {1234567890123, "FailedScheduling", "Pod", "ns/a", "", "0/3 nodes are available: 3 Insufficient cpu.", true},
-      {5, "ScalingReplicaSet", "Deployment", "ns/web", "", "quote \" backslash \\ slash / tab \t", false},
+      {0, "Scheduled", "Pod", "openb/p-1", "node-1", "Successfully assigned openb/p-1 to node-1",
+       false},
+      {1234567890123, "FailedScheduling", "Pod", "ns/a", "",
+       "0/3 nodes are available: 3 Insufficient cpu.", true},
+      {5, "ScalingReplicaSet", "Deployment", "ns/web", "", "quote \" backslash \\ slash / tab \t",
+       false},
       {6, "Odd", "Node", "n", "n", control + "\x7f end", true},
-      {7, "Unicode", "Pod", "ns/caf\xc3\xa9", "n\xc3\xb6" "de", "r\xc3\xa9sum\xc3\xa9 \xe2\x9c\x93", false},
+      {7, "Unicode", "Pod", "ns/caf\xc3\xa9",
+       "n\xc3\xb6"
+       "de",
+       "r\xc3\xa9sum\xc3\xa9 \xe2\x9c\x93", false},
       {-1, "", "", "", "", "", false},
   };
   std::string expected;

@@ -1,5 +1,7 @@
 // Each policy's choice pinned on small hand-made clusters (node and device inside the node),
 // worked out by hand from the formulas in docs/policies.md.
+#include "gpusim/gpu/policies.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -7,19 +9,18 @@
 #include <map>
 #include <vector>
 
-#include "gpusim/gpu/policies.hpp"
-
 namespace gpusim::gpu {
 namespace {
 
-NodeRec node(std::int64_t cpu_free, std::initializer_list<std::int32_t> gpu_free, std::uint32_t model = 1,
-             std::uint32_t classes = 0, std::int64_t cpu_alloc = 128000) {
+NodeRec node(std::int64_t cpu_free, std::initializer_list<std::int32_t> gpu_free,
+             std::uint32_t model = 1, std::uint32_t classes = 0, std::int64_t cpu_alloc = 128000) {
   NodeRec n;
   n.cpu_alloc_milli = cpu_alloc;
   n.cpu_free_milli = cpu_free;
   n.mem_free_bytes = std::int64_t{1} << 40;
   n.pods_free = 110;
-  for (auto f : gpu_free) n.gpu_free_milli[n.gpu_count++] = f;
+  for (auto f : gpu_free)
+    n.gpu_free_milli[n.gpu_count++] = f;
   n.model = model;
   n.flags = kNodeSchedulable | kNodeLive;
   n.classes = classes;
@@ -61,7 +62,8 @@ Choice choose(Policy policy, const std::vector<NodeRec>& nodes, const PodReq& p,
   }
   if (c.node >= 0) {
     std::int32_t dev[kMaxGpusPerNode];
-    const std::int32_t n = select_devices(nodes[static_cast<std::size_t>(c.node)], c.node, p, salt, sp, dev);
+    const std::int32_t n =
+        select_devices(nodes[static_cast<std::size_t>(c.node)], c.node, p, salt, sp, dev);
     c.devices.assign(dev, dev + n);
   }
   return c;
@@ -72,13 +74,13 @@ using Devices = std::vector<std::int32_t>;
 TEST(Feasibility, ResourcesDevicesModelsAndTags) {
   const NodeRec n = node(8000, {1000, 300});
   EXPECT_TRUE(fits(n, pod(8000, 1, 1000)));
-  EXPECT_FALSE(fits(n, pod(8001, 0, 0)));            // cpu
-  EXPECT_FALSE(fits(n, pod(1000, 2, 1000)));         // one whole device free
-  EXPECT_TRUE(fits(n, pod(1000, 1, 300)));           // a share fits the partly used device
+  EXPECT_FALSE(fits(n, pod(8001, 0, 0)));              // cpu
+  EXPECT_FALSE(fits(n, pod(1000, 2, 1000)));           // one whole device free
+  EXPECT_TRUE(fits(n, pod(1000, 1, 300)));             // a share fits the partly used device
   EXPECT_FALSE(fits(n, pod(1000, 1, 1000, 1u << 2)));  // wrong model
   EXPECT_TRUE(fits(n, pod(1000, 1, 1000, (1u << 2) | (1u << 1))));
-  EXPECT_FALSE(fits(n, pod(1000, 1, 1000, 1u)));     // bit 0: a model no node has
-  EXPECT_TRUE(fits(n, pod(1000, 0, 0, 1u)));         // model constraints are about GPUs only
+  EXPECT_FALSE(fits(n, pod(1000, 1, 1000, 1u)));  // bit 0: a model no node has
+  EXPECT_TRUE(fits(n, pod(1000, 0, 0, 1u)));      // model constraints are about GPUs only
   NodeRec cordoned = n;
   cordoned.flags = kNodeLive;
   EXPECT_FALSE(fits(cordoned, pod(0, 0, 0)));
@@ -106,7 +108,8 @@ TEST(BestFit, SharePodTakesTheTightestDevice) {
   const std::vector<NodeRec> nodes{node(32000, {1000, 600, 400, 900})};
   EXPECT_EQ(choose(Policy::kBestFit, nodes, pod(1000, 1, 350)).devices, (Devices{2}));
   EXPECT_EQ(choose(Policy::kBestFit, nodes, pod(1000, 1, 500)).devices, (Devices{1}));
-  EXPECT_EQ(choose(Policy::kBestFit, nodes, pod(1000, 1, 1000)).devices, (Devices{0}));  // one whole free
+  EXPECT_EQ(choose(Policy::kBestFit, nodes, pod(1000, 1, 1000)).devices,
+            (Devices{0}));  // one whole free
   EXPECT_TRUE(choose(Policy::kBestFit, nodes, pod(1000, 2, 1000)).devices.empty());  // not two
 }
 
@@ -120,9 +123,10 @@ TEST(DotProduct, SmallestAlignmentWinsEvenWithMoreCpuFree) {
 }
 
 TEST(GpuPacking, PartlyUsedDeviceThenUsedNodeThenFreeNode) {
-  const std::vector<NodeRec> nodes{node(64000, {1000, 1000, 1000, 1000}),  // completely free
-                                   node(64000, {500, 1000, 1000, 1000}),   // used, 500 left on dev 0
-                                   node(64000, {1000, 300, 1000, 1000})};  // used, 300 left on dev 1
+  const std::vector<NodeRec> nodes{
+      node(64000, {1000, 1000, 1000, 1000}),  // completely free
+      node(64000, {500, 1000, 1000, 1000}),   // used, 500 left on dev 0
+      node(64000, {1000, 300, 1000, 1000})};  // used, 300 left on dev 1
   // Share of 200: partly used devices first, the least free one (node 2, dev 1).
   const Choice share = choose(Policy::kGpuPacking, nodes, pod(1000, 1, 200));
   EXPECT_EQ(share.node, 2);
@@ -154,13 +158,14 @@ TEST(GpuClustering, SameClassThenMixedThenIdleThenOthers) {
   ASSERT_EQ(share, 1u);
   ASSERT_EQ(one, 2u);
   ASSERT_EQ(two, 4u);
-  const std::vector<NodeRec> nodes{node(64000, {1000, 1000, 1000, 1000}, 1, 0),            // idle
-                                   node(64000, {1000, 1000, 1000, 500}, 1, share),         // shares only
-                                   node(64000, {1000, 1000, 0, 0}, 1, one),                // 1-GPU pods only
-                                   node(64000, {1000, 1000, 0, 500}, 1, share | one)};     // both
+  const std::vector<NodeRec> nodes{node(64000, {1000, 1000, 1000, 1000}, 1, 0),     // idle
+                                   node(64000, {1000, 1000, 1000, 500}, 1, share),  // shares only
+                                   node(64000, {1000, 1000, 0, 0}, 1, one),  // 1-GPU pods only
+                                   node(64000, {1000, 1000, 0, 500}, 1, share | one)};  // both
   EXPECT_EQ(choose(Policy::kGpuClustering, nodes, pod(1000, 1, 300)).node, 1);
   EXPECT_EQ(choose(Policy::kGpuClustering, nodes, pod(1000, 1, 1000)).node, 2);
-  EXPECT_EQ(choose(Policy::kGpuClustering, nodes, pod(1000, 2, 1000)).node, 0);  // idle beats others
+  EXPECT_EQ(choose(Policy::kGpuClustering, nodes, pod(1000, 2, 1000)).node,
+            0);  // idle beats others
   // Mixed (band 2) beats idle (band 1) for a class it runs when no pure node fits.
   const std::vector<NodeRec> two_nodes{node(64000, {1000, 1000, 1000, 1000}, 1, 0),
                                        node(64000, {1000, 1000, 0, 500}, 1, share | one)};
@@ -172,7 +177,8 @@ TEST(GpuClustering, SameClassThenMixedThenIdleThenOthers) {
 
 TEST(Fgd, NodeFragmentationFollowsTheDefinition) {
   // Typical shapes: a 500 share (weight 3), one whole device (weight 1), a CPU-only pod (1).
-  const std::vector<TypicalShape> typical{{1000, 1, 500, 0, 3}, {1000, 1, 1000, 0, 1}, {1000, 0, 0, 0, 1}};
+  const std::vector<TypicalShape> typical{
+      {1000, 1, 500, 0, 3}, {1000, 1, 1000, 0, 1}, {1000, 0, 0, 0, 1}};
   ScoreParams sp;
   sp.typical = typical.data();
   sp.typical_count = 3;
@@ -215,21 +221,25 @@ TEST(Fgd, ScoreIsTheFragmentationDecrease) {
   sp.max_cpu_milli = 128000;
   sp.max_gpu_milli = 8000;
   const NodeRec n = node(16000, {1000, 1000, 700, 200});
-  for (const PodReq& p : {pod(1000, 1, 300), pod(1000, 1, 1000), pod(13000, 0, 0), pod(1000, 2, 1000)}) {
+  for (const PodReq& p :
+       {pod(1000, 1, 300), pod(1000, 1, 1000), pod(13000, 0, 0), pod(1000, 2, 1000)}) {
     std::int32_t dev[kMaxGpusPerNode];
     std::int32_t got = 0;
     const std::int64_t score = fgd_score(n, p, sp, dev, &got);
     NodeRec after = n;
     after.cpu_free_milli -= p.cpu_milli;
-    for (std::int32_t j = 0; j < got; ++j) after.gpu_free_milli[dev[j]] -= p.gpu_milli;
+    for (std::int32_t j = 0; j < got; ++j)
+      after.gpu_free_milli[dev[j]] -= p.gpu_milli;
     finalize_node(after);
-    EXPECT_EQ(score, node_fragmentation(n, sp) - node_fragmentation(after, sp)) << p.cpu_milli << " " << p.gpu_milli;
+    EXPECT_EQ(score, node_fragmentation(n, sp) - node_fragmentation(after, sp))
+        << p.cpu_milli << " " << p.gpu_milli;
   }
 }
 
 TEST(Random, UniformOverFeasibleNodesAndReproducible) {
   std::vector<NodeRec> nodes;
-  for (int i = 0; i < 8; ++i) nodes.push_back(node(64000, {1000, 1000}));
+  for (int i = 0; i < 8; ++i)
+    nodes.push_back(node(64000, {1000, 1000}));
   nodes[3] = node(64000, {0, 0});  // cannot host a GPU pod
   std::map<std::int32_t, int> hits;
   for (std::uint64_t salt = 0; salt < 7000; ++salt) {
@@ -241,7 +251,8 @@ TEST(Random, UniformOverFeasibleNodesAndReproducible) {
     ASSERT_EQ(choose(Policy::kRandom, nodes, pod(1000, 1, 1000), {}, salt).node, c.node);
   }
   EXPECT_EQ(hits.size(), 7u);
-  for (const auto& [n, k] : hits) EXPECT_NEAR(k, 1000, 150) << "node " << n;
+  for (const auto& [n, k] : hits)
+    EXPECT_NEAR(k, 1000, 150) << "node " << n;
 }
 
 TEST(Random, PicksAmongFittingDevices) {

@@ -1,5 +1,7 @@
 // The batch scorer's backends: the shape rows re-score exactly the nodes that changed, the
 // batch and the incremental paths agree, and (where a CUDA device exists) CPU and CUDA agree.
+#include "gpusim/gpu/scorer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "gpusim/gpu/policies.hpp"
-#include "gpusim/gpu/scorer.hpp"
 
 namespace gpusim::gpu {
 namespace {
@@ -57,7 +58,10 @@ std::vector<PodReq> make_pods() {
 }
 
 std::vector<TypicalShape> make_typical() {
-  return {{4000, 1, 470, 0, 30}, {8000, 1, 1000, 0, 50}, {12000, 0, 0, 0, 10}, {32000, 8, 1000, 0, 5},
+  return {{4000, 1, 470, 0, 30},
+          {8000, 1, 1000, 0, 50},
+          {12000, 0, 0, 0, 10},
+          {32000, 8, 1000, 0, 5},
           {2000, 1, 810, std::uint64_t{1} << 1, 20}};
 }
 
@@ -95,7 +99,8 @@ TEST_P(ScorerPolicies, IncrementalRowsMatchFullRecomputeAfterEveryBind) {
   sp.typical_count = static_cast<std::int32_t>(typical.size());
   const auto pods = make_pods();
   std::vector<std::int32_t> shapes;
-  for (const auto& p : pods) shapes.push_back(scorer->intern_shape(p));
+  for (const auto& p : pods)
+    shapes.push_back(scorer->intern_shape(p));
   scorer->prime(shapes);
   // Place 200 pods round-robin over the shapes, binding each on the host mirror.
   for (int k = 0; k < 200; ++k) {
@@ -110,7 +115,8 @@ TEST_P(ScorerPolicies, IncrementalRowsMatchFullRecomputeAfterEveryBind) {
     std::int32_t dev[kMaxGpusPerNode];
     const std::int32_t nd = select_devices(n, got.node, pods[s], salt, sp, dev);
     ASSERT_EQ(nd, pods[s].gpu_count);
-    for (std::int32_t j = 0; j < nd; ++j) n.gpu_free_milli[dev[j]] -= pods[s].gpu_milli;
+    for (std::int32_t j = 0; j < nd; ++j)
+      n.gpu_free_milli[dev[j]] -= pods[s].gpu_milli;
     n.cpu_free_milli -= pods[s].cpu_milli;
     n.mem_free_bytes -= pods[s].mem_bytes;
     n.pods_free -= 1;
@@ -132,13 +138,15 @@ TEST_P(ScorerPolicies, BatchMatchesPerPodEvaluation) {
   sp.typical_count = static_cast<std::int32_t>(typical.size());
   const auto pods = make_pods();
   std::vector<std::uint64_t> salts(pods.size());
-  for (std::size_t i = 0; i < salts.size(); ++i) salts[i] = 1000 + i;
+  for (std::size_t i = 0; i < salts.size(); ++i)
+    salts[i] = 1000 + i;
   std::vector<std::int64_t> scores(pods.size() * nodes.size());
   std::vector<Placement> best(pods.size());
   scorer->score_batch(pods, salts, scores, best);
   for (std::size_t p = 0; p < pods.size(); ++p) {
     for (std::size_t n = 0; n < nodes.size(); ++n) {
-      ASSERT_EQ(scores[p * nodes.size() + n], evaluate(nodes[n], static_cast<std::int32_t>(n), pods[p], salts[p], sp));
+      ASSERT_EQ(scores[p * nodes.size() + n],
+                evaluate(nodes[n], static_cast<std::int32_t>(n), pods[p], salts[p], sp));
     }
     const Placement want = reference_best(nodes, pods[p], salts[p], sp);
     EXPECT_EQ(best[p].node, want.node);
@@ -147,8 +155,8 @@ TEST_P(ScorerPolicies, BatchMatchesPerPodEvaluation) {
 }
 
 std::string policy_test_name(const ::testing::TestParamInfo<int>& info) {
-  static constexpr const char* kNames[] = {"Random", "DotProduct", "GpuClustering",
-                                           "GpuPacking", "BestFit", "FGD"};
+  static constexpr const char* kNames[] = {"Random",     "DotProduct", "GpuClustering",
+                                           "GpuPacking", "BestFit",    "FGD"};
   return kNames[info.param];
 }
 
@@ -221,7 +229,8 @@ TEST(Scorer, BackendNames) {
 
 TEST(Scorer, FallsBackToCpuWithOneReasonWhenNoDevice) {
   std::string why;
-  if (cuda_devices(&why) > 0) GTEST_SKIP() << "a CUDA device is present; the fallback is not exercised";
+  if (cuda_devices(&why) > 0)
+    GTEST_SKIP() << "a CUDA device is present; the fallback is not exercised";
   std::string note;
   auto s = make_scorer(Backend::kCuda, &note);
   EXPECT_EQ(s->backend(), Backend::kCpu);
@@ -279,8 +288,10 @@ TEST(ScorerParity, CudaMatchesCpuOnEveryPolicy) {
       if (x.node < 0) continue;
       NodeRec& n = nodes[static_cast<std::size_t>(x.node)];
       std::int32_t dev[kMaxGpusPerNode];
-      const std::int32_t nd = select_devices(n, x.node, pods[s], static_cast<std::uint64_t>(k), sp, dev);
-      for (std::int32_t j = 0; j < nd; ++j) n.gpu_free_milli[dev[j]] -= pods[s].gpu_milli;
+      const std::int32_t nd =
+          select_devices(n, x.node, pods[s], static_cast<std::uint64_t>(k), sp, dev);
+      for (std::int32_t j = 0; j < nd; ++j)
+        n.gpu_free_milli[dev[j]] -= pods[s].gpu_milli;
       n.cpu_free_milli -= pods[s].cpu_milli;
       finalize_node(n);
       cpu->update_node(x.node, n);

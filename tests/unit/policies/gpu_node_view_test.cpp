@@ -1,6 +1,8 @@
 // GpuNodeView keeps the scorer's node records by replaying the node table's change log. A view
 // synced after every change must hold exactly what a fresh view (one full pass) builds, report
 // exactly the nodes whose record moved, and notice max-spec changes (a bigger node, a removal).
+#include "scheduler/plugins/gpu_node_view.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "scheduler/plugins/gpu_node_view.hpp"
 #include "unit/policies/gpu_test_cluster.hpp"
 
 namespace gpusim::gputest {
@@ -16,16 +17,18 @@ namespace {
 
 bool same_record(const gpu::NodeRec& a, const gpu::NodeRec& b) {
   return a.cpu_alloc_milli == b.cpu_alloc_milli && a.cpu_free_milli == b.cpu_free_milli &&
-         a.mem_free_bytes == b.mem_free_bytes && a.pods_free == b.pods_free && a.gpu_count == b.gpu_count &&
+         a.mem_free_bytes == b.mem_free_bytes && a.pods_free == b.pods_free &&
+         a.gpu_count == b.gpu_count &&
          std::memcmp(a.gpu_free_milli, b.gpu_free_milli, sizeof a.gpu_free_milli) == 0 &&
          std::memcmp(a.ext_free, b.ext_free, sizeof a.ext_free) == 0 && a.gpu_full == b.gpu_full &&
-         a.gpu_max_free == b.gpu_max_free && a.gpu_free_total == b.gpu_free_total && a.model == b.model &&
-         a.flags == b.flags && a.classes == b.classes && a.tags == b.tags;
+         a.gpu_max_free == b.gpu_max_free && a.gpu_free_total == b.gpu_free_total &&
+         a.model == b.model && a.flags == b.flags && a.classes == b.classes && a.tags == b.tags;
 }
 
 // Syncs `kept` and checks it against a fresh view; returns the nodes it reported as changed.
 std::vector<std::int32_t> check(sched::GpuNodeView& kept, const sched::NodeTable& table,
-                                std::vector<gpu::NodeRec>& last, sched::GpuNodeView::SyncResult* result = nullptr) {
+                                std::vector<gpu::NodeRec>& last,
+                                sched::GpuNodeView::SyncResult* result = nullptr) {
   std::vector<std::int32_t> changed;
   const auto r = kept.sync(&changed);
   if (result) *result = r;
@@ -41,7 +44,8 @@ std::vector<std::int32_t> check(sched::GpuNodeView& kept, const sched::NodeTable
   EXPECT_TRUE(std::is_sorted(changed.begin(), changed.end()));
   for (std::size_t n = 0; n < kept.records().size(); ++n) {
     const bool moved = n >= last.size() || !same_record(last[n], kept.records()[n]);
-    const bool reported = std::find(changed.begin(), changed.end(), static_cast<std::int32_t>(n)) != changed.end();
+    const bool reported =
+        std::find(changed.begin(), changed.end(), static_cast<std::int32_t>(n)) != changed.end();
     if (moved) EXPECT_TRUE(reported) << "node " << n << " changed but was not reported";
   }
   last = kept.records();
@@ -50,7 +54,8 @@ std::vector<std::int32_t> check(sched::GpuNodeView& kept, const sched::NodeTable
 
 TEST(GpuNodeView, IncrementalSyncMatchesAFullRebuild) {
   GpuCluster c("");
-  for (int i = 0; i < 6; ++i) c.add_node("n" + std::to_string(i), 32000, i % 3 == 0 ? 0 : 8);
+  for (int i = 0; i < 6; ++i)
+    c.add_node("n" + std::to_string(i), 32000, i % 3 == 0 ? 0 : 8);
   const sched::NodeTable& table = c.scheduler->nodes();
   sched::GpuNodeView view(table);
   std::vector<gpu::NodeRec> last;
@@ -106,7 +111,8 @@ TEST(GpuNodeView, FallsBackToAFullPassWhenTheLogWasCompacted) {
   // More changes than the table keeps in its log (at least 1024) before the next sync: bind and
   // release, leaving a few pods bound.
   for (int i = 0; i < 800; ++i) {
-    const PodId p = c.bind("p" + std::to_string(i), PodShape{1, 0, 0}, static_cast<NodeId>(i % 2), {});
+    const PodId p =
+        c.bind("p" + std::to_string(i), PodShape{1, 0, 0}, static_cast<NodeId>(i % 2), {});
     if (i < 790) c.cluster.release(p);
   }
   ASSERT_GT(table.log_base(), 0u);

@@ -49,7 +49,8 @@ class GpuCluster {
     sched::SchedulerConfig config;
     config.tie_break = "first";
     if (!policy.empty()) config = sched::with_policy(config, policy);
-    for (auto& p : config.profiles) p.plugin_config[policy.empty() ? "FGD" : policy]["scorer"] = "cpu";
+    for (auto& p : config.profiles)
+      p.plugin_config[policy.empty() ? "FGD" : policy]["scorer"] = "cpu";
     scheduler = std::make_unique<sched::Scheduler>(cluster, loop, config, seed);
   }
   GpuCluster(const sched::SchedulerConfig& config, std::uint64_t seed) : cluster(loop, seed) {
@@ -57,7 +58,8 @@ class GpuCluster {
     scheduler = std::make_unique<sched::Scheduler>(cluster, loop, config, seed);
   }
 
-  NodeId add_node(const std::string& name, std::int64_t cpu_milli, int gpus, const std::string& model = "A100") {
+  NodeId add_node(const std::string& name, std::int64_t cpu_milli, int gpus,
+                  const std::string& model = "A100") {
     Node n;
     n.meta.name = name;
     n.meta.labels["kubernetes.io/hostname"] = name;
@@ -83,7 +85,8 @@ class GpuCluster {
   }
 
   // Binds a pod by hand (to set up partly used devices), bypassing the scheduler.
-  PodId bind(const std::string& name, const PodShape& s, NodeId node, std::vector<std::int32_t> devices) {
+  PodId bind(const std::string& name, const PodShape& s, NodeId node,
+             std::vector<std::int32_t> devices) {
     PodShape pinned = s;
     Pod p;
     p.name = name;
@@ -121,7 +124,9 @@ class GpuCluster {
     const Pod& p = cluster.pod(id);
     return p.bound() ? cluster.node(p.status.node).name() : std::string();
   }
-  std::vector<std::int32_t> devices_of(PodId id) const { return cluster.pod(id).status.gpu_devices; }
+  std::vector<std::int32_t> devices_of(PodId id) const {
+    return cluster.pod(id).status.gpu_devices;
+  }
 
   EventLoop loop;
   Cluster cluster;

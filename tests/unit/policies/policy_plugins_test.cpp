@@ -18,7 +18,8 @@ using Devices = std::vector<std::int32_t>;
 
 TEST(GpuPolicyPlugins, RegisteredAndSelectableCaseInsensitively) {
   const auto& r = sched::PluginRegistry::builtin();
-  for (const char* name : {"Random", "DotProduct", "GpuClustering", "GpuPacking", "BestFit", "FGD"}) {
+  for (const char* name :
+       {"Random", "DotProduct", "GpuClustering", "GpuPacking", "BestFit", "FGD"}) {
     EXPECT_TRUE(r.has(name)) << name;
   }
   EXPECT_EQ(r.canonical("fgd"), "FGD");
@@ -48,7 +49,8 @@ TEST(GpuPolicyPlugins, FgdKeepsTheWholeDeviceBestFitTakesTheTightOne) {
     const NodeId a = c.add_node("a", 32000, 2);
     c.bind("filler", PodShape{1000, 1, 400}, a, {1});
     // FGD's distribution: the pods in the cluster; make 500-milli shares the typical pod.
-    for (int i = 0; i < 3; ++i) c.park("typical-" + std::to_string(i), PodShape{1000, 1, 500});
+    for (int i = 0; i < 3; ++i)
+      c.park("typical-" + std::to_string(i), PodShape{1000, 1, 500});
     const PodId id = c.schedule("share", PodShape{1000, 1, 500});
     EXPECT_EQ(c.node_of(id), "a");
     EXPECT_EQ(c.devices_of(id), std::string(policy) == "FGD" ? Devices{0} : Devices{1});
@@ -73,8 +75,8 @@ TEST(GpuPolicyPlugins, EachPolicyPlacesAsDefined) {
       {"BestFit", {4000, 0, 0}, "small"},          // CPU pod: least leftover cpu+gpu
   };
   for (const auto& k : cases) {
-    SCOPED_TRACE(std::string(k.policy) + " cpu=" + std::to_string(k.pod.cpu_milli) + " gpus=" +
-                 std::to_string(k.pod.gpus) + " milli=" + std::to_string(k.pod.milli));
+    SCOPED_TRACE(std::string(k.policy) + " cpu=" + std::to_string(k.pod.cpu_milli) +
+                 " gpus=" + std::to_string(k.pod.gpus) + " milli=" + std::to_string(k.pod.milli));
     GpuCluster c(k.policy);
     c.add_node("big", 64000, 8);
     const NodeId small = c.add_node("small", 16000, 2);
@@ -89,11 +91,14 @@ TEST(GpuPolicyPlugins, RandomSpreadsOverFeasibleNodesReproducibly) {
   std::vector<std::string> first;
   for (int round = 0; round < 2; ++round) {
     GpuCluster c("Random", 7);
-    for (int i = 0; i < 6; ++i) c.add_node("n" + std::to_string(i), 64000, 8);
+    for (int i = 0; i < 6; ++i)
+      c.add_node("n" + std::to_string(i), 64000, 8);
     c.add_node("nogpu", 64000, 0);
     std::vector<std::string> got;
-    for (int i = 0; i < 40; ++i) got.push_back(c.node_of(c.schedule("p" + std::to_string(i), PodShape{1000, 1, 1000})));
-    for (const auto& n : got) EXPECT_NE(n, "nogpu");
+    for (int i = 0; i < 40; ++i)
+      got.push_back(c.node_of(c.schedule("p" + std::to_string(i), PodShape{1000, 1, 1000})));
+    for (const auto& n : got)
+      EXPECT_NE(n, "nogpu");
     std::sort(got.begin(), got.end());
     EXPECT_GE(std::unique(got.begin(), got.end()) - got.begin(), 5);
     if (round == 0) {
@@ -117,13 +122,14 @@ class PluginBatchAgreement : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(PluginBatchAgreement, SameNodesAndDevices) {
   const std::string policy = GetParam();
-  const std::vector<PodShape> shapes{{4000, 1, 470}, {8000, 1, 1000}, {2000, 1, 810}, {12000, 0, 0},
-                                     {16000, 2, 1000}, {3000, 1, 230}, {24000, 8, 1000}, {6000, 4, 1000},
-                                     {1000, 1, 650, "T4"}};
+  const std::vector<PodShape> shapes{{4000, 1, 470},   {8000, 1, 1000},  {2000, 1, 810},
+                                     {12000, 0, 0},    {16000, 2, 1000}, {3000, 1, 230},
+                                     {24000, 8, 1000}, {6000, 4, 1000},  {1000, 1, 650, "T4"}};
   auto build = [&](GpuCluster& c) {
     for (int i = 0; i < 24; ++i) {
       const int gpus[] = {1, 2, 4, 8};
-      c.add_node("n" + std::to_string(i), 16000 * (1 + i % 4), gpus[i % 4], i % 5 == 0 ? "T4" : "A100");
+      c.add_node("n" + std::to_string(i), 16000 * (1 + i % 4), gpus[i % 4],
+                 i % 5 == 0 ? "T4" : "A100");
     }
   };
   std::vector<sched::TypicalPod> typical;
@@ -165,7 +171,8 @@ TEST_P(PluginBatchAgreement, SameNodesAndDevices) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DeterministicPolicies, PluginBatchAgreement,
-                         ::testing::Values("DotProduct", "GpuClustering", "GpuPacking", "BestFit", "FGD"));
+                         ::testing::Values("DotProduct", "GpuClustering", "GpuPacking", "BestFit",
+                                           "FGD"));
 
 }  // namespace
 }  // namespace gpusim::gputest

@@ -64,7 +64,8 @@ rc::Gen<GenNode> gen_node() {
         return n;
       },
       rc::gen::inRange(2, 17), rc::gen::inRange(4, 65), rc::gen::inRange(1, 5),
-      rc::gen::inRange(0, 3), rc::gen::inRange(0, 2), rc::gen::inRange(0, 2), rc::gen::arbitrary<bool>());
+      rc::gen::inRange(0, 3), rc::gen::inRange(0, 2), rc::gen::inRange(0, 2),
+      rc::gen::arbitrary<bool>());
 }
 
 rc::Gen<GenPod> gen_pod() {
@@ -97,8 +98,10 @@ struct GenCluster {
 
 GenCluster gen_cluster() {
   GenCluster c;
-  c.nodes = *rc::gen::resize(6, rc::gen::nonEmpty(rc::gen::container<std::vector<GenNode>>(gen_node())));
-  c.pods = *rc::gen::resize(30, rc::gen::nonEmpty(rc::gen::container<std::vector<GenPod>>(gen_pod())));
+  c.nodes =
+      *rc::gen::resize(6, rc::gen::nonEmpty(rc::gen::container<std::vector<GenNode>>(gen_node())));
+  c.pods =
+      *rc::gen::resize(30, rc::gen::nonEmpty(rc::gen::container<std::vector<GenPod>>(gen_pod())));
   for (std::size_t i = 0; i < c.nodes.size(); ++i)
     c.nodes[i].name = "node-" + std::to_string(i);
   for (std::size_t i = 0; i < c.pods.size(); ++i)
@@ -132,7 +135,8 @@ std::string manifests(const GenCluster& c, const std::string& policy) {
     if (!p.zone.empty())
       y << "  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n"
         << "        nodeSelectorTerms:\n        - matchExpressions:\n"
-        << "          - {key: topology.kubernetes.io/zone, operator: In, values: [" << p.zone << "]}\n";
+        << "          - {key: topology.kubernetes.io/zone, operator: In, values: [" << p.zone
+        << "]}\n";
     if (p.tolerates)
       y << "  tolerations: [{key: dedicated, operator: Equal, value: ml, effect: NoSchedule}]\n";
     y << "  containers:\n  - name: main\n    image: trainer\n    resources:\n      requests: {cpu: "
@@ -190,7 +194,8 @@ std::string violations(const Cluster& cluster, const GenCluster& c) {
     Use& u = use[node_name];
     u.cpu_milli += p.cpu_milli;
     u.memory_mib += p.memory_mib;
-    if (!p.tier.empty() && p.tier != n.tier) out << p.name << " on " << n.name << ": nodeSelector\n";
+    if (!p.tier.empty() && p.tier != n.tier)
+      out << p.name << " on " << n.name << ": nodeSelector\n";
     if (!p.zone.empty() && p.zone != n.zone) out << p.name << " on " << n.name << ": affinity\n";
     if (n.tainted && !p.tolerates) out << p.name << " on " << n.name << ": taint\n";
     if (!p.model.empty() && p.model != n.model) out << p.name << " on " << n.name << ": model\n";
@@ -204,7 +209,8 @@ std::string violations(const Cluster& cluster, const GenCluster& c) {
   });
   for (const auto& [name, u] : use) {
     const GenNode& n = *node_by_name.at(name);
-    if (u.cpu_milli > n.cpu_milli) out << name << ": cpu " << u.cpu_milli << "m > " << n.cpu_milli << "m\n";
+    if (u.cpu_milli > n.cpu_milli)
+      out << name << ": cpu " << u.cpu_milli << "m > " << n.cpu_milli << "m\n";
     if (u.memory_mib > n.memory_mib) out << name << ": memory over allocatable\n";
     for (const auto& [device, holders] : u.devices) {
       std::int32_t milli = 0;
@@ -225,7 +231,8 @@ std::string read_all(const std::filesystem::path& path) {
 
 RC_GTEST_PROP(SchedulingProperties, BoundPodsRespectCapacityDevicesAndConstraints, ()) {
   const GenCluster c = gen_cluster();
-  const std::string policy = *rc::gen::element<std::string>("", "BestFit", "FGD", "GpuPacking", "Random");
+  const std::string policy =
+      *rc::gen::element<std::string>("", "BestFit", "FGD", "GpuPacking", "Random");
   ScratchDir dir;
   const engine::Scenario s = scenario::load_scenario({dir.write("in.yaml", manifests(c, policy))});
   engine::Simulation sim(s, engine::RunOptions{});
@@ -241,7 +248,8 @@ RC_GTEST_PROP(SchedulingProperties, BoundPodsRespectCapacityDevicesAndConstraint
   RC_ASSERT(violations(sim.cluster(), c) == std::string());
   // Shows (in the test output) that most cases bind pods, so the checks above are not vacuous.
   std::size_t bound = 0;
-  sim.cluster().for_each_pod([&](PodId, const Pod& pod) { bound += pod.status.node != kNoNode ? 1 : 0; });
+  sim.cluster().for_each_pod(
+      [&](PodId, const Pod& pod) { bound += pod.status.node != kNoNode ? 1 : 0; });
   RC_CLASSIFY(bound > 0, "some pods bound");
 }
 
@@ -260,11 +268,12 @@ RC_GTEST_PROP(SchedulingProperties, SameSeedRerunIsByteIdentical, ()) {
             << (p.gpu_count == 0 ? 0 : (p.gpu_milli == 0 ? 1000 : p.gpu_milli)) << "\n";
   dir.write("nodes.csv", node_csv.str());
   dir.write("pods.csv", pod_csv.str());
-  const std::string policy = *rc::gen::element<std::string>("BestFit", "FGD", "Random", "DotProduct");
+  const std::string policy =
+      *rc::gen::element<std::string>("BestFit", "FGD", "Random", "DotProduct");
   const std::string trace =
       "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: replay}\nspec:\n"
-      "  seed: 11\n  policy: " + policy +
-      "\n  trace: {format: openb, nodes: nodes.csv, pods: pods.csv, mode: packing}\n";
+      "  seed: 11\n  policy: " +
+      policy + "\n  trace: {format: openb, nodes: nodes.csv, pods: pods.csv, mode: packing}\n";
   const std::uint64_t seed = *rc::gen::inRange<std::uint64_t>(0, 1000);
   for (const std::string& text : {manifests(c, policy), trace}) {
     engine::Scenario s = scenario::load_scenario({dir.write("in.yaml", text)});

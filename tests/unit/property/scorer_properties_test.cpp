@@ -15,9 +15,10 @@ namespace {
 
 rc::Gen<NodeRec> gen_node_rec() {
   return rc::gen::map(
-      rc::gen::tuple(rc::gen::inRange(1, 9), rc::gen::inRange(0, 9), rc::gen::inRange(0, 9),
-                     rc::gen::container<std::vector<int>>(kMaxGpusPerNode, rc::gen::inRange(0, 1001)),
-                     rc::gen::inRange(0, 4), rc::gen::inRange(0, 4), rc::gen::arbitrary<bool>()),
+      rc::gen::tuple(
+          rc::gen::inRange(1, 9), rc::gen::inRange(0, 9), rc::gen::inRange(0, 9),
+          rc::gen::container<std::vector<int>>(kMaxGpusPerNode, rc::gen::inRange(0, 1001)),
+          rc::gen::inRange(0, 4), rc::gen::inRange(0, 4), rc::gen::arbitrary<bool>()),
       [](const auto& t) {
         const auto& [cores8, used8, gpus, free_milli, model, classes, cordoned] = t;
         NodeRec r;
@@ -72,14 +73,15 @@ RC_GTEST_PROP(ScorerProperties, BatchEqualsPerPodEvaluation, ()) {
   const auto nodes = *rc::gen::nonEmpty(rc::gen::container<std::vector<NodeRec>>(gen_node_rec()));
   const auto pods = *rc::gen::nonEmpty(rc::gen::container<std::vector<PodReq>>(gen_pod_req()));
   const int policy = *rc::gen::inRange(0, kPolicyCount);
-  const std::vector<TypicalShape> typical = {{4000, 1, 500, 0, 3}, {8000, 1, 1000, 0, 5}, {16000, 0, 0, 0, 2},
-                                             {32000, 4, 1000, 0, 1}};
+  const std::vector<TypicalShape> typical = {
+      {4000, 1, 500, 0, 3}, {8000, 1, 1000, 0, 5}, {16000, 0, 0, 0, 2}, {32000, 4, 1000, 0, 1}};
   ScoreParams params;
   params.policy = static_cast<Policy>(policy);
   params.seed = *rc::gen::arbitrary<std::uint64_t>();
   for (const NodeRec& n : nodes) {
     params.max_cpu_milli = std::max(params.max_cpu_milli, n.cpu_alloc_milli);
-    params.max_gpu_milli = std::max<std::int64_t>(params.max_gpu_milli, std::int64_t{n.gpu_count} * 1000);
+    params.max_gpu_milli =
+        std::max<std::int64_t>(params.max_gpu_milli, std::int64_t{n.gpu_count} * 1000);
   }
   std::vector<std::uint64_t> salts(pods.size());
   for (std::size_t i = 0; i < salts.size(); ++i)

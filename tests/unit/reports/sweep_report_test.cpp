@@ -1,12 +1,12 @@
 // The sweep report from a sweep directory's files: seed aggregation (median, quartiles), the
 // layout (policy columns, x axis rows) and missing points.
+#include "reports/sweep_report.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "reports/sweep_report.hpp"
 
 namespace gpusim::reports {
 namespace {

@@ -1,5 +1,7 @@
 // The kind: Sweep document: axes, ranges, metrics, located errors, the plan (ids, order, shards)
 // and the overrides each axis applies to a loaded scenario.
+#include "scenario/sweep_parser.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 
 #include "scenario/loader.hpp"
 #include "scenario/sweep_overrides.hpp"
-#include "scenario/sweep_parser.hpp"
 #include "scenario/sweep_plan.hpp"
 #include "scenario_test_util.hpp"
 
@@ -16,10 +17,15 @@ namespace {
 
 // The repository, from the source directory CMake passes in (__FILE__ is relative under
 // ccache's base_dir, and ctest runs in the build directory).
-std::filesystem::path repo_root() { return GPUSIM_SOURCE_DIR; }
+std::filesystem::path repo_root() {
+  return GPUSIM_SOURCE_DIR;
+}
 
-std::string sweep_text(const std::string& axes, const std::string& metrics = "    - {name: scheduled, summary: /pods/scheduled}\n") {
-  return "apiVersion: gpusim.io/v1alpha1\nkind: Sweep\nmetadata:\n  name: t\nspec:\n  scenario: base.yaml\n  axes:\n" +
+std::string sweep_text(
+    const std::string& axes,
+    const std::string& metrics = "    - {name: scheduled, summary: /pods/scheduled}\n") {
+  return "apiVersion: gpusim.io/v1alpha1\nkind: Sweep\nmetadata:\n  name: t\nspec:\n  scenario: "
+         "base.yaml\n  axes:\n" +
          axes + "  metrics:\n" + metrics;
 }
 
@@ -35,14 +41,16 @@ std::vector<Diagnostic> errors_of(const std::string& text) {
 }
 
 TEST(SweepParser, AxesValuesRangesAndMetrics) {
-  const SweepSpec s = parse_sweep(sweep_text("    - name: policy\n      values: [fgd, BestFit]\n"
-                                             "    - name: seed\n      range: {from: 3, to: 9, step: 3}\n"
-                                             "    - name: nodepool/a100.count\n      values: [4, 8]\n",
-                                             "    - {name: u100, arrival: 100}\n"
-                                             "    - {name: gpu, summary: /resources/nvidia.com~1gpu/allocated_mean}\n"),
-                                  "sweep.yaml", "dir");
+  const SweepSpec s = parse_sweep(
+      sweep_text("    - name: policy\n      values: [fgd, BestFit]\n"
+                 "    - name: seed\n      range: {from: 3, to: 9, step: 3}\n"
+                 "    - name: nodepool/a100.count\n      values: [4, 8]\n",
+                 "    - {name: u100, arrival: 100}\n"
+                 "    - {name: gpu, summary: /resources/nvidia.com~1gpu/allocated_mean}\n"),
+      "sweep.yaml", "dir");
   ASSERT_EQ(s.axes.size(), 3u);
-  EXPECT_EQ(s.axes[0].values, (std::vector<std::string>{"FGD", "BestFit"}));  // canonical policy names
+  EXPECT_EQ(s.axes[0].values,
+            (std::vector<std::string>{"FGD", "BestFit"}));  // canonical policy names
   EXPECT_EQ(s.axes[1].values, (std::vector<std::string>{"3", "6", "9"}));
   EXPECT_EQ(s.axes[2].labels, (std::vector<std::string>{"4", "8"}));
   ASSERT_EQ(s.metrics.size(), 2u);
@@ -54,7 +62,8 @@ TEST(SweepParser, AxesValuesRangesAndMetrics) {
 }
 
 TEST(SweepParser, UnknownAxisIsLocated) {
-  const auto d = errors_of(sweep_text("    - name: policy\n      values: [FGD]\n    - name: polcy\n      values: [x]\n"));
+  const auto d = errors_of(sweep_text(
+      "    - name: policy\n      values: [FGD]\n    - name: polcy\n      values: [x]\n"));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].location.line, 10);
   EXPECT_EQ(d[0].location.column, 13);
@@ -77,37 +86,51 @@ TEST(SweepParser, BadValuesAreLocatedAtTheValue) {
 }
 
 TEST(SweepParser, MetricsAndUnknownFieldsAreErrors) {
-  const auto d = errors_of(sweep_text("    - name: seed\n      values: [1]\n      vaules: [2]\n",
-                                      "    - {name: a, summary: pods.scheduled}\n    - {name: a, arrival: 100}\n"
-                                      "    - {name: b}\n"));
+  const auto d = errors_of(
+      sweep_text("    - name: seed\n      values: [1]\n      vaules: [2]\n",
+                 "    - {name: a, summary: pods.scheduled}\n    - {name: a, arrival: 100}\n"
+                 "    - {name: b}\n"));
   std::set<std::string> messages;
-  for (const auto& x : d) messages.insert(x.field_path + ": " + x.message);
+  for (const auto& x : d)
+    messages.insert(x.field_path + ": " + x.message);
   EXPECT_EQ(d.size(), 4u);
-  for (const auto& x : d) EXPECT_EQ(x.severity, Severity::kError);
+  for (const auto& x : d)
+    EXPECT_EQ(x.severity, Severity::kError);
   EXPECT_TRUE(messages.count("spec.axes[0].vaules: unknown field \"vaules\"") ||
-              std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.message.find("vaules") != std::string::npos; }));
-  EXPECT_TRUE(std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.message.find("not a JSON pointer") != std::string::npos; }));
-  EXPECT_TRUE(std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.message.find("duplicate metric") != std::string::npos; }));
-  EXPECT_TRUE(std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.message.find("needs summary or arrival") != std::string::npos; }));
+              std::any_of(d.begin(), d.end(), [](const Diagnostic& x) {
+                return x.message.find("vaules") != std::string::npos;
+              }));
+  EXPECT_TRUE(std::any_of(d.begin(), d.end(), [](const Diagnostic& x) {
+    return x.message.find("not a JSON pointer") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(d.begin(), d.end(), [](const Diagnostic& x) {
+    return x.message.find("duplicate metric") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(d.begin(), d.end(), [](const Diagnostic& x) {
+    return x.message.find("needs summary or arrival") != std::string::npos;
+  }));
 }
 
 TEST(SweepPlan, ProductOrderIdsAndShards) {
-  const SweepSpec s = parse_sweep(sweep_text("    - name: policy\n      values: [FGD, BestFit, Random]\n"
-                                             "    - name: seed\n      range: {from: 1, to: 4}\n"),
-                                  "sweep.yaml", "");
+  const SweepSpec s =
+      parse_sweep(sweep_text("    - name: policy\n      values: [FGD, BestFit, Random]\n"
+                             "    - name: seed\n      range: {from: 1, to: 4}\n"),
+                  "sweep.yaml", "");
   const auto points = plan_sweep(s);
   ASSERT_EQ(points.size(), 12u);
   // First axis outermost.
   EXPECT_EQ(points[1].value_index, (std::vector<std::size_t>{0, 1}));
   EXPECT_EQ(points[4].value_index, (std::vector<std::size_t>{1, 0}));
   std::set<std::string> ids;
-  for (const auto& p : points) ids.insert(p.id);
+  for (const auto& p : points)
+    ids.insert(p.id);
   EXPECT_EQ(ids.size(), 12u);
   EXPECT_EQ(points[4].id.rfind("BestFit_1-", 0), 0u) << points[4].id;
   // Ids depend on the values only: a sweep with fewer policies names the same point the same.
-  const SweepSpec fewer = parse_sweep(sweep_text("    - name: policy\n      values: [BestFit]\n"
-                                                 "    - name: seed\n      range: {from: 1, to: 4}\n"),
-                                      "sweep.yaml", "");
+  const SweepSpec fewer =
+      parse_sweep(sweep_text("    - name: policy\n      values: [BestFit]\n"
+                             "    - name: seed\n      range: {from: 1, to: 4}\n"),
+                  "sweep.yaml", "");
   EXPECT_EQ(plan_sweep(fewer)[0].id, points[4].id);
   // Shards partition the plan.
   std::size_t shard = 0, shards = 0;
@@ -119,9 +142,11 @@ TEST(SweepPlan, ProductOrderIdsAndShards) {
   EXPECT_FALSE(parse_shard("1-3", shard, shards));
   std::vector<int> owners(points.size(), 0);
   for (std::size_t i = 0; i < 5; ++i) {
-    for (const auto& p : points) owners[p.index] += in_shard(p, i, 5) ? 1 : 0;
+    for (const auto& p : points)
+      owners[p.index] += in_shard(p, i, 5) ? 1 : 0;
   }
-  for (int o : owners) EXPECT_EQ(o, 1);
+  for (int o : owners)
+    EXPECT_EQ(o, 1);
 }
 
 TEST(SweepOverrides, ApplyToTheLoadedScenario) {

@@ -17,9 +17,12 @@ namespace {
 TEST(TraceAttach, SimulationWithoutTraceDataThrowsInsteadOfCrashing) {
   testing::TempFile sim(
       "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: t}\nspec:\n"
-      "  policy: BestFit\n  trace: {format: openb, nodes: nodes.csv, pods: pods.csv, mode: packing}\n");
-  std::ofstream(sim.dir() / "nodes.csv") << "sn,cpu_milli,memory_mib,gpu,model\nn0,32000,65536,2,A100\n";
-  std::ofstream(sim.dir() / "pods.csv") << "name,cpu_milli,memory_mib,num_gpu,gpu_milli\np0,1000,1024,1,500\n";
+      "  policy: BestFit\n  trace: {format: openb, nodes: nodes.csv, pods: pods.csv, mode: "
+      "packing}\n");
+  std::ofstream(sim.dir() / "nodes.csv")
+      << "sn,cpu_milli,memory_mib,gpu,model\nn0,32000,65536,2,A100\n";
+  std::ofstream(sim.dir() / "pods.csv")
+      << "name,cpu_milli,memory_mib,num_gpu,gpu_milli\np0,1000,1024,1,500\n";
   engine::Scenario s = load_scenario({sim.path()});
   EXPECT_THROW(
       {

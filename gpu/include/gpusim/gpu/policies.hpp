@@ -38,7 +38,9 @@ GPUSIM_HD inline bool model_allowed(std::uint64_t mask, std::uint32_t model) {
 }
 
 // A pod that shares one device (milli < 1000); every other GPU pod takes whole devices.
-GPUSIM_HD inline bool shares_device(const PodReq& p) { return p.gpu_count == 1 && p.gpu_milli < kMilliPerGpu; }
+GPUSIM_HD inline bool shares_device(const PodReq& p) {
+  return p.gpu_count == 1 && p.gpu_milli < kMilliPerGpu;
+}
 
 GPUSIM_HD inline bool gpus_fit(const NodeRec& n, const PodReq& p) {
   if (p.gpu_count <= 0) return true;
@@ -52,11 +54,13 @@ GPUSIM_HD inline bool gpus_fit(const NodeRec& n, const PodReq& p) {
 // caller's tag constraints (taints, selectors reduced to bits).
 GPUSIM_HD inline bool fits(const NodeRec& n, const PodReq& p) {
   if ((n.flags & kNodeSchedulable) == 0) return false;
-  if (n.cpu_free_milli < p.cpu_milli || n.mem_free_bytes < p.mem_bytes || n.pods_free < 1) return false;
+  if (n.cpu_free_milli < p.cpu_milli || n.mem_free_bytes < p.mem_bytes || n.pods_free < 1)
+    return false;
   for (int d = 0; d < kExtDims; ++d) {
     if (n.ext_free[d] < p.ext[d]) return false;
   }
-  if ((n.tags & p.tags_required) != p.tags_required || (n.tags & p.tags_forbidden) != 0) return false;
+  if ((n.tags & p.tags_required) != p.tags_required || (n.tags & p.tags_forbidden) != 0)
+    return false;
   return gpus_fit(n, p);
 }
 
@@ -111,8 +115,9 @@ GPUSIM_HD inline std::int32_t select_best(const NodeRec& n, const PodReq& p, std
 }
 
 // Random's choice: a seeded random run of the devices that fit.
-GPUSIM_HD inline std::int32_t select_random(const NodeRec& n, std::int32_t node_index, const PodReq& p,
-                                            std::uint64_t seed, std::uint64_t salt, std::int32_t* out) {
+GPUSIM_HD inline std::int32_t select_random(const NodeRec& n, std::int32_t node_index,
+                                            const PodReq& p, std::uint64_t seed, std::uint64_t salt,
+                                            std::int32_t* out) {
   const std::int32_t k = p.gpu_count;
   if (k <= 0) return 0;
   const std::int32_t need = shares_device(p) ? p.gpu_milli : kMilliPerGpu;
@@ -123,9 +128,11 @@ GPUSIM_HD inline std::int32_t select_random(const NodeRec& n, std::int32_t node_
   }
   if (nfit < k) return 0;
   const auto start = static_cast<std::int32_t>(
-      hash3(seed ^ 0x5eed5eedULL, salt, static_cast<std::uint64_t>(node_index)) % static_cast<std::uint64_t>(nfit));
+      hash3(seed ^ 0x5eed5eedULL, salt, static_cast<std::uint64_t>(node_index)) %
+      static_cast<std::uint64_t>(nfit));
   std::int32_t got = 0;
-  for (std::int32_t j = 0; j < k; ++j) out[got++] = fit[(start + j) % nfit];
+  for (std::int32_t j = 0; j < k; ++j)
+    out[got++] = fit[(start + j) % nfit];
   for (std::int32_t a = 1; a < got; ++a) {
     for (std::int32_t b = a; b > 0 && out[b - 1] > out[b]; --b) {
       const std::int32_t t = out[b];
@@ -140,8 +147,9 @@ GPUSIM_HD inline std::int32_t select_random(const NodeRec& n, std::int32_t node_
 
 // F_n(m) from per-shape statistics of the node: idle milli the typical shape m cannot use.
 //   fit_devices: devices with >= m.gpu_milli free; below: milli on devices with less than that.
-GPUSIM_HD inline std::int64_t frag_of_shape(const TypicalShape& m, std::uint32_t node_model, std::int64_t cpu_free,
-                                            std::int32_t fit_devices, std::int64_t below, std::int64_t idle) {
+GPUSIM_HD inline std::int64_t frag_of_shape(const TypicalShape& m, std::uint32_t node_model,
+                                            std::int64_t cpu_free, std::int32_t fit_devices,
+                                            std::int64_t below, std::int64_t idle) {
   if (m.gpu_count <= 0 || m.gpu_milli <= 0) return idle;  // a CPU-only shape uses no GPU
   if (!model_allowed(m.model_mask, node_model)) return idle;
   if (fit_devices >= m.gpu_count && cpu_free >= m.cpu_milli) return below;
@@ -192,7 +200,8 @@ GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const
       const std::int32_t f = n.gpu_free_milli[i];
       if (f < p.gpu_milli) continue;
       bool seen = false;
-      for (std::int32_t c = 0; c < ncand; ++c) seen = seen || n.gpu_free_milli[cand_dev[c]] == f;
+      for (std::int32_t c = 0; c < ncand; ++c)
+        seen = seen || n.gpu_free_milli[cand_dev[c]] == f;
       if (!seen) cand_dev[ncand++] = i;
     }
     if (ncand == 0) {
@@ -208,7 +217,8 @@ GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const
     ncand = 1;
   }
   std::int64_t delta[kMaxGpusPerNode];
-  for (std::int32_t c = 0; c < ncand; ++c) delta[c] = 0;
+  for (std::int32_t c = 0; c < ncand; ++c)
+    delta[c] = 0;
 
   const std::int64_t idle = n.gpu_free_total;
   const std::int64_t cpu_after = n.cpu_free_milli - p.cpu_milli;
@@ -219,7 +229,8 @@ GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const
       // All idle milli is fragment before and after, whatever the devices: frag_of_shape's
       // answer without the device loops (CPU-only shapes are a seventh of openb's).
       const std::int64_t d = m.weight * (idle - idle_after);
-      for (std::int32_t c = 0; c < ncand; ++c) delta[c] += d;
+      for (std::int32_t c = 0; c < ncand; ++c)
+        delta[c] += d;
       continue;
     }
     const std::int32_t r = m.gpu_milli;
@@ -257,7 +268,8 @@ GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const
     if (share) {
       out[0] = cand_dev[best];
     } else {
-      for (std::int32_t j = 0; j < nmulti; ++j) out[j] = multi[j];
+      for (std::int32_t j = 0; j < nmulti; ++j)
+        out[j] = multi[j];
     }
   }
   if (got) *got = share ? 1 : nmulti;
@@ -269,24 +281,29 @@ GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const
 inline constexpr std::int64_t kFixedOne = std::int64_t{1} << 20;  // DotProduct's fixed-point 1.0
 inline constexpr std::int64_t kPackingBand = std::int64_t{1} << 24;
 
-GPUSIM_HD inline std::int64_t score_dot_product(const NodeRec& n, const PodReq& p, const ScoreParams& sp) {
+GPUSIM_HD inline std::int64_t score_dot_product(const NodeRec& n, const PodReq& p,
+                                                const ScoreParams& sp) {
   // Tetris alignment of free [cpu, gpu] and requested [cpu, gpu], both over the max spec; the
   // smaller the product, the higher the score.
   const std::int64_t cf = n.cpu_free_milli * kFixedOne / sp.max_cpu_milli;
   const std::int64_t cr = p.cpu_milli * kFixedOne / sp.max_cpu_milli;
-  const std::int64_t gf = static_cast<std::int64_t>(n.gpu_free_total) * kFixedOne / sp.max_gpu_milli;
+  const std::int64_t gf =
+      static_cast<std::int64_t>(n.gpu_free_total) * kFixedOne / sp.max_gpu_milli;
   const std::int64_t gr = pod_gpu_total(p) * kFixedOne / sp.max_gpu_milli;
   return 2 * kFixedOne * kFixedOne - (cf * cr + gf * gr);
 }
 
-GPUSIM_HD inline std::int64_t score_best_fit(const NodeRec& n, const PodReq& p, const ScoreParams& sp) {
+GPUSIM_HD inline std::int64_t score_best_fit(const NodeRec& n, const PodReq& p,
+                                             const ScoreParams& sp) {
   // 1 - sum over (cpu, gpu) of 0.5 * (free - request) / maxSpec, scaled by 2 * maxCpu * maxGpu.
   const std::int64_t left_cpu = n.cpu_free_milli - p.cpu_milli;
   const std::int64_t left_gpu = n.gpu_free_total - pod_gpu_total(p);
-  return 2 * sp.max_cpu_milli * sp.max_gpu_milli - (left_cpu * sp.max_gpu_milli + left_gpu * sp.max_cpu_milli);
+  return 2 * sp.max_cpu_milli * sp.max_gpu_milli -
+         (left_cpu * sp.max_gpu_milli + left_gpu * sp.max_cpu_milli);
 }
 
-GPUSIM_HD inline std::int64_t score_gpu_clustering(const NodeRec& n, const PodReq& p, const ScoreParams& sp) {
+GPUSIM_HD inline std::int64_t score_gpu_clustering(const NodeRec& n, const PodReq& p,
+                                                   const ScoreParams& sp) {
   const std::uint32_t c = affinity_class(p.gpu_count, p.gpu_milli);
   if (c == 0) return 0;
   std::int64_t band = 0;
@@ -313,20 +330,27 @@ GPUSIM_HD inline std::int64_t score_gpu_packing(const NodeRec& n, const PodReq& 
     left_on_used += f;
   }
   if (fresh > 0) return 2 * kPackingBand - 1 - fresh;  // fully free devices of a used node
-  return 3 * kPackingBand - 1 - left_on_used;           // partly used devices, least free first
+  return 3 * kPackingBand - 1 - left_on_used;          // partly used devices, least free first
 }
 
 // The policy's score of a feasible node (no feasibility check).
-GPUSIM_HD inline std::int64_t policy_score(const NodeRec& n, std::int32_t node_index, const PodReq& p,
-                                           std::uint64_t salt, const ScoreParams& sp) {
+GPUSIM_HD inline std::int64_t policy_score(const NodeRec& n, std::int32_t node_index,
+                                           const PodReq& p, std::uint64_t salt,
+                                           const ScoreParams& sp) {
   switch (sp.policy) {
     case Policy::kRandom:
-      return static_cast<std::int64_t>(hash3(sp.seed, salt, static_cast<std::uint64_t>(node_index)) >> 33);
-    case Policy::kDotProduct: return score_dot_product(n, p, sp);
-    case Policy::kGpuClustering: return score_gpu_clustering(n, p, sp);
-    case Policy::kGpuPacking: return score_gpu_packing(n, p);
-    case Policy::kBestFit: return score_best_fit(n, p, sp);
-    case Policy::kFgd: return fgd_score(n, p, sp, nullptr, nullptr);
+      return static_cast<std::int64_t>(
+          hash3(sp.seed, salt, static_cast<std::uint64_t>(node_index)) >> 33);
+    case Policy::kDotProduct:
+      return score_dot_product(n, p, sp);
+    case Policy::kGpuClustering:
+      return score_gpu_clustering(n, p, sp);
+    case Policy::kGpuPacking:
+      return score_gpu_packing(n, p);
+    case Policy::kBestFit:
+      return score_best_fit(n, p, sp);
+    case Policy::kFgd:
+      return fgd_score(n, p, sp, nullptr, nullptr);
   }
   return 0;
 }
@@ -339,22 +363,26 @@ GPUSIM_HD inline std::int64_t evaluate(const NodeRec& n, std::int32_t node_index
 }
 
 // The policy's device choice on a node that fits; returns the number of devices written.
-GPUSIM_HD inline std::int32_t select_devices(const NodeRec& n, std::int32_t node_index, const PodReq& p,
-                                             std::uint64_t salt, const ScoreParams& sp, std::int32_t* out) {
+GPUSIM_HD inline std::int32_t select_devices(const NodeRec& n, std::int32_t node_index,
+                                             const PodReq& p, std::uint64_t salt,
+                                             const ScoreParams& sp, std::int32_t* out) {
   if (p.gpu_count <= 0) return 0;
   switch (sp.policy) {
-    case Policy::kRandom: return select_random(n, node_index, p, sp.seed, salt, out);
+    case Policy::kRandom:
+      return select_random(n, node_index, p, sp.seed, salt, out);
     case Policy::kFgd: {
       std::int32_t got = 0;
       fgd_score(n, p, sp, out, &got);
       return got;
     }
-    default: return select_best(n, p, out);
+    default:
+      return select_best(n, p, out);
   }
 }
 
 // Argmax with the fixed tie-break: higher score, then lower node index.
-GPUSIM_HD inline bool better(std::int64_t score, std::int32_t node, std::int64_t best_score, std::int32_t best_node) {
+GPUSIM_HD inline bool better(std::int64_t score, std::int32_t node, std::int64_t best_score,
+                             std::int32_t best_node) {
   if (score != best_score) return score > best_score;
   return best_node < 0 || (node >= 0 && node < best_node);
 }

@@ -71,9 +71,9 @@ struct TypicalShape {
 // Everything a score depends on besides the node and the pod.
 struct ScoreParams {
   Policy policy = Policy::kBestFit;
-  std::uint64_t seed = 0;           // Random
-  std::int64_t max_cpu_milli = 1;   // normalisation ("max spec"): largest node cpu allocatable
-  std::int64_t max_gpu_milli = 1;   // largest node GPU milli (devices x 1000)
+  std::uint64_t seed = 0;          // Random
+  std::int64_t max_cpu_milli = 1;  // normalisation ("max spec"): largest node cpu allocatable
+  std::int64_t max_gpu_milli = 1;  // largest node GPU milli (devices x 1000)
   const TypicalShape* typical = nullptr;  // FGD; host or device memory as the backend needs
   std::int32_t typical_count = 0;
 };
