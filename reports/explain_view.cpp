@@ -42,7 +42,10 @@ std::vector<const RunEvent*> pod_events(const RunDir& run, const std::string& ke
   return out;
 }
 
+// Runs recorded before explain.jsonl carried "weight" give it only where the normalised score
+// is not 0 (weighted / normalised).
 std::string weight_of(const ojson& s) {
+  if (s.contains("weight")) return std::to_string(s.value("weight", 0));
   const std::int64_t n = s.value("normalized", 0), w = s.value("weighted", 0);
   if (n == 0) return "";
   return std::to_string(w / n);
@@ -96,7 +99,7 @@ void render_attempt(const ojson& a, bool wide, std::string& out) {
   std::stable_sort(feasible.begin(), feasible.end(), [](const ojson* x, const ojson* y) {
     return x->value("total", 0) > y->value("total", 0);
   });
-  // A plugin's weight is the same on every node; learn it where the normalised score is not 0.
+  // A plugin's weight is the same on every node.
   std::map<std::string, std::string> weights;
   for (const ojson* n : feasible) {
     for (const auto& s : n->value("scores", ojson::array())) {

@@ -26,7 +26,10 @@ void ExplainWriter::record(sched::AttemptRecord r) {
     if (!v.scores.empty()) {
       nlohmann::ordered_json scores = nlohmann::ordered_json::array();
       for (const auto& s : v.scores) {
-        scores.push_back({{"plugin", s.plugin}, {"raw", s.raw}, {"normalized", s.normalized},
+        scores.push_back({{"plugin", s.plugin},
+                          {"raw", s.raw},
+                          {"normalized", s.normalized},
+                          {"weight", s.weight},
                           {"weighted", s.weighted}});
       }
       n["scores"] = scores;

@@ -97,7 +97,7 @@ void InvariantChecker::check_node(NodeId n) {
     }
     sum += p.resources().requests;
   }
-  sum.set(kPods, static_cast<std::int64_t>(node.pods.size()));
+  sum.set(kResourcePods, static_cast<std::int64_t>(node.pods.size()));
   for (const auto& [name, units] : sum.entries()) {
     if (node.requested.get(name) != units) {
       report("node-capacity", "node " + node.name() + " accounts " +

@@ -21,10 +21,10 @@ WaitStats wait_stats(std::vector<TimeMs> w) {
   WaitStats s;
   if (w.empty()) return s;
   std::sort(w.begin(), w.end());
-  __int128 sum = 0;
+  Int128 sum = 0;
   for (TimeMs t : w)
     sum += t;
-  s.mean = static_cast<TimeMs>(sum / static_cast<__int128>(w.size()));
+  s.mean = static_cast<TimeMs>(sum / static_cast<Int128>(w.size()));
   s.p50 = nearest_rank(w, 50);
   s.p95 = nearest_rank(w, 95);
   s.max = w.back();
@@ -64,7 +64,7 @@ void NamespaceOutput::on_pod_released(PodId id, NodeId) {
   if (it == open_.end() || it->second.bound_ms < 0) return;
   Open& o = it->second;
   figures_[o.namespace_].gpu_milli_ms +=
-      static_cast<__int128>(o.gpu_milli) * (loop_.now() - o.bound_ms);
+      static_cast<Int128>(o.gpu_milli) * (loop_.now() - o.bound_ms);
   o.gpu_milli = 0;  // released: holds nothing from now on
 }
 
@@ -79,7 +79,7 @@ void NamespaceOutput::on_pod_deleted(PodId id) {
 void NamespaceOutput::close(Open& o, bool deleted) {
   Figures& f = figures_[o.namespace_];
   if (o.bound_ms >= 0) {
-    f.gpu_milli_ms += static_cast<__int128>(o.gpu_milli) * (loop_.now() - o.bound_ms);
+    f.gpu_milli_ms += static_cast<Int128>(o.gpu_milli) * (loop_.now() - o.bound_ms);
     o.gpu_milli = 0;
   } else if (!o.waited) {
     ++f.pods_unscheduled;

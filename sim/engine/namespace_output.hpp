@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/int128.hpp"
 #include "core/event_loop.hpp"
 #include "engine/simulation.hpp"
 #include "model/cluster.hpp"
@@ -41,7 +42,7 @@ class NamespaceOutput : public OutputContributor, public ClusterObserver {
     std::int64_t pods_rejected = 0;
     std::int64_t quota_rejections = 0;
     std::vector<TimeMs> waits_ms;
-    __int128 gpu_milli_ms = 0;
+    Int128 gpu_milli_ms = 0;
     std::int64_t gpu_milli_hours() const {
       return static_cast<std::int64_t>(gpu_milli_ms / 3'600'000);
     }

@@ -33,7 +33,7 @@ PoolOutput::PoolOutput(const Cluster& cluster, EventLoop& loop, TimeMs interval_
 void PoolOutput::integrate(Pool& p) {
   const TimeMs dt = loop_.now() - p.last_ms;
   p.node_ms += dt * p.nodes;
-  p.cost_area += static_cast<__int128>(dt) * p.nodes * p.cost_per_hour_micros;
+  p.cost_area += static_cast<Int128>(dt) * p.nodes * p.cost_per_hour_micros;
   p.last_ms = loop_.now();
 }
 

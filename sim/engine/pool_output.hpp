@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/int128.hpp"
 #include "controllers/cluster_autoscaler.hpp"
 #include "core/event_loop.hpp"
 #include "engine/simulation.hpp"
@@ -40,7 +41,7 @@ class PoolOutput : public OutputContributor, public ClusterObserver {
     std::int32_t min_size = 0, max_size = 0;
     std::int32_t nodes = 0, initial = 0, peak = 0;
     std::int64_t node_ms = 0;  // integral of the node count over time
-    __int128 cost_area = 0;    // node-ms x micros per hour
+    Int128 cost_area = 0;    // node-ms x micros per hour
     TimeMs last_ms = 0;
   };
   void integrate(Pool& p);

@@ -24,9 +24,9 @@ ResourceTotals Recorder::capacity_of(const Node& n) {
 
 void Recorder::integrate() {
   const TimeMs dt = loop_.now() - last_change_ms_;
-  cpu_area_ += static_cast<__int128>(allocated_.cpu_milli) * dt;
-  memory_area_ += static_cast<__int128>(allocated_.memory_bytes) * dt;
-  gpu_area_ += static_cast<__int128>(allocated_.gpu_milli) * dt;
+  cpu_area_ += static_cast<Int128>(allocated_.cpu_milli) * dt;
+  memory_area_ += static_cast<Int128>(allocated_.memory_bytes) * dt;
+  gpu_area_ += static_cast<Int128>(allocated_.gpu_milli) * dt;
   last_change_ms_ = loop_.now();
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/int128.hpp"
 #include "core/event_loop.hpp"
 #include "model/cluster.hpp"
 
@@ -83,7 +84,7 @@ class Recorder : public ClusterObserver {
   PodCounters pods_;
   ResourceTotals capacity_, allocated_;
   // Integrals of allocation over time (unit x ms), as 128-bit to never overflow.
-  __int128 cpu_area_ = 0, memory_area_ = 0, gpu_area_ = 0;
+  Int128 cpu_area_ = 0, memory_area_ = 0, gpu_area_ = 0;
   TimeMs last_change_ms_ = 0;
   std::vector<PodPhase> phase_;  // last seen phase per pod slot
   std::vector<Sample> samples_;

@@ -105,7 +105,7 @@ CreateResult Cluster::create_pod(Pod pod) {
 void Cluster::account(Node& n, const Pod& p, int sign) {
   const auto& r = p.resources();
   for (const auto& [name, units] : r.requests.entries()) n.requested.add(name, sign * units);
-  n.requested.add(kPods, sign);
+  n.requested.add(kResourcePods, sign);
   n.nonzero_cpu_milli += sign * r.nonzero_cpu_milli;
   n.nonzero_memory_bytes += sign * r.nonzero_memory_bytes;
 }

@@ -5,7 +5,7 @@
 namespace gpusim {
 
 bool is_native_resource(std::string_view name) {
-  return name == kCpu || name == kMemory || name == kEphemeralStorage || name == kPods;
+  return name == kCpu || name == kMemory || name == kEphemeralStorage || name == kResourcePods;
 }
 
 bool is_hugepages(std::string_view name) { return name.starts_with("hugepages-"); }

@@ -17,7 +17,8 @@ namespace gpusim {
 inline constexpr std::string_view kCpu = "cpu";
 inline constexpr std::string_view kMemory = "memory";
 inline constexpr std::string_view kEphemeralStorage = "ephemeral-storage";
-inline constexpr std::string_view kPods = "pods";
+// Not kPods: GCC 12 reports the scoped enumerators named kPods as shadowing it.
+inline constexpr std::string_view kResourcePods = "pods";
 inline constexpr std::string_view kNvidiaGpu = "nvidia.com/gpu";
 
 // Defaults the scheduler's scoring assumes for containers that do not mention cpu or memory.

@@ -86,8 +86,8 @@ Node ObjectParser::node(const Value& object, ObjectMode mode) {
   const Value allocatable = st.get("allocatable");
   n.capacity = resources(capacity, "node");
   n.allocatable = resources(allocatable, "node");
-  if (!n.capacity.count(kPods) && !n.allocatable.count(kPods)) {
-    n.capacity.emplace(std::string(kPods), Quantity::from_int(110));  // kubelet's maxPods
+  if (!n.capacity.count(kResourcePods) && !n.allocatable.count(kResourcePods)) {
+    n.capacity.emplace(std::string(kResourcePods), Quantity::from_int(110));  // kubelet's maxPods
   }
   for (const auto& [name, q] : n.allocatable) {
     auto cap = n.capacity.find(name);

@@ -15,6 +15,7 @@ struct PluginScore {
   std::int64_t raw = 0;
   std::int64_t normalized = 0;
   std::int64_t weighted = 0;
+  std::int64_t weight = 0;
 };
 
 struct NodeVerdict {

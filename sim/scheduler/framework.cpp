@@ -59,7 +59,8 @@ SchedulerConfig with_policy(const SchedulerConfig& base, const std::string& poli
   const std::string name = registry.canonical(policy);
   if (name.empty()) {
     std::string known;
-    for (const auto& n : registry.names()) known += (known.empty() ? "" : ", ") + n;
+    for (const auto& n : registry.names())
+      known += (known.empty() ? "" : ", ") + n;
     throw std::invalid_argument("unknown policy \"" + policy + "\" (known: " + known + ")");
   }
   SchedulerConfig out = base;
@@ -107,8 +108,8 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
       throw std::invalid_argument("profile \"" + name_ + "\": unknown plugin \"" + name + "\"");
     }
     auto cfg = spec.plugin_config.find(name);
-    auto p = registry.create(name, cfg == spec.plugin_config.end() ? nlohmann::json::object() : cfg->second,
-                             handle_);
+    auto p = registry.create(
+        name, cfg == spec.plugin_config.end() ? nlohmann::json::object() : cfg->second, handle_);
     p->set_slot(owned_.size());
     Plugin* raw = p.get();
     owned_.push_back(std::move(p));
@@ -143,7 +144,8 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
   };
   place("preFilter", [&](Plugin* p, const PluginEntry&, bool) {
     auto* x = dynamic_cast<PreFilterPlugin*>(p);
-    if (x && std::find(pre_filter_.begin(), pre_filter_.end(), x) == pre_filter_.end()) pre_filter_.push_back(x);
+    if (x && std::find(pre_filter_.begin(), pre_filter_.end(), x) == pre_filter_.end())
+      pre_filter_.push_back(x);
     return x != nullptr;
   });
   place("filter", [&](Plugin* p, const PluginEntry&, bool) {
@@ -153,7 +155,8 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
   });
   place("postFilter", [&](Plugin* p, const PluginEntry&, bool) {
     auto* x = dynamic_cast<PostFilterPlugin*>(p);
-    if (x && std::find(post_filter_.begin(), post_filter_.end(), x) == post_filter_.end()) post_filter_.push_back(x);
+    if (x && std::find(post_filter_.begin(), post_filter_.end(), x) == post_filter_.end())
+      post_filter_.push_back(x);
     return x != nullptr;
   });
   place("permit", [&](Plugin* p, const PluginEntry&, bool) {
@@ -169,7 +172,8 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
       throw std::invalid_argument("profile \"" + name_ + "\": score plugin \"" + e.name +
                                   "\" needs a positive weight");
     }
-    auto it = std::find_if(score_.begin(), score_.end(), [&](const ScoreEntry& s) { return s.plugin == x; });
+    auto it = std::find_if(score_.begin(), score_.end(),
+                           [&](const ScoreEntry& s) { return s.plugin == x; });
     if (it == score_.end()) {
       score_.push_back({x, w});
     } else if (e.weight) {
@@ -193,13 +197,15 @@ Framework::~Framework() = default;
 
 std::vector<std::string> Framework::filter_names() const {
   std::vector<std::string> out;
-  for (auto* f : filter_) out.emplace_back(f->name());
+  for (auto* f : filter_)
+    out.emplace_back(f->name());
   return out;
 }
 
 std::vector<std::pair<std::string, std::int32_t>> Framework::score_names() const {
   std::vector<std::pair<std::string, std::int32_t>> out;
-  for (const auto& s : score_) out.emplace_back(std::string(s.plugin->name()), s.weight);
+  for (const auto& s : score_)
+    out.emplace_back(std::string(s.plugin->name()), s.weight);
   return out;
 }
 
@@ -270,14 +276,17 @@ std::string Framework::fit_error(std::size_t total_nodes, const Rejections& reje
   if (!prefilter_msg.empty()) {
     counts[prefilter_msg] = static_cast<std::int64_t>(total_nodes);
   } else {
-    for (const auto& r : rejections.items()) ++counts[handle_.reasons().text(r.reason)];
+    for (const auto& r : rejections.items())
+      ++counts[handle_.reasons().text(r.reason)];
   }
   std::vector<std::string> parts;
-  for (const auto& [reason, n] : counts) parts.push_back(std::to_string(n) + " " + reason);
+  for (const auto& [reason, n] : counts)
+    parts.push_back(std::to_string(n) + " " + reason);
   // Upstream sorts the "<count> <reason>" strings as plain strings.
   std::sort(parts.begin(), parts.end());
   std::string msg = "0/" + std::to_string(total_nodes) + " nodes are available";
-  for (std::size_t i = 0; i < parts.size(); ++i) msg += (i == 0 ? ": " : ", ") + parts[i];
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    msg += (i == 0 ? ": " : ", ") + parts[i];
   return msg + ".";
 }
 
@@ -289,7 +298,8 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
   rejections_.clear();
 
   std::size_t live = 0;
-  for (NodeIndex n = 0; n < table.size(); ++n) live += table.live(n) ? 1 : 0;
+  for (NodeIndex n = 0; n < table.size(); ++n)
+    live += table.live(n) ? 1 : 0;
 
   // PreFilter.
   std::string prefilter_msg;
@@ -338,9 +348,10 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
         // Stop at the want-th feasible node: nodes after it in this chunk were not examined.
         const NodeIndex last = candidates_[need - 1];
         candidates_.resize(need);
-        const auto cut = static_cast<std::size_t>(
-            std::find(chunk_.begin(), chunk_.end(), last) - chunk_.begin());
-        std::vector<NodeIndex> beyond(chunk_.begin() + static_cast<std::ptrdiff_t>(cut) + 1, chunk_.end());
+        const auto cut = static_cast<std::size_t>(std::find(chunk_.begin(), chunk_.end(), last) -
+                                                  chunk_.begin());
+        std::vector<NodeIndex> beyond(chunk_.begin() + static_cast<std::ptrdiff_t>(cut) + 1,
+                                      chunk_.end());
         std::sort(beyond.begin(), beyond.end());
         rejections_.erase_since(before, [&](const Rejection& r) {
           return std::binary_search(beyond.begin(), beyond.end(), r.node);
@@ -348,14 +359,16 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
         // Upstream's parallel search counts processed nodes approximately in the same way.
         processed = pos + cut + 1;
         if (explain) {
-          for (std::size_t i = 0; i <= cut; ++i) examined[chunk_[i]] = 1;
+          for (std::size_t i = 0; i <= cut; ++i)
+            examined[chunk_[i]] = 1;
         }
         feasible_.insert(feasible_.end(), candidates_.begin(), candidates_.end());
         pos = end;
         break;
       }
       if (explain) {
-        for (auto n : chunk_) examined[n] = 1;
+        for (auto n : chunk_)
+          examined[n] = 1;
       }
       feasible_.insert(feasible_.end(), candidates_.begin(), candidates_.end());
       pos = end;
@@ -388,7 +401,8 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
       v.failed_plugin = fnames[r.plugin];
       v.reasons.push_back(handle_.reasons().text(r.reason));
     }
-    for (auto n : feasible_) explain->nodes[at[n]].feasible = true;
+    for (auto n : feasible_)
+      explain->nodes[at[n]].feasible = true;
   };
 
   if (feasible_.empty()) {
@@ -424,11 +438,12 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
       } else if (explain) {
         raw.assign(k, 0);
       }
-      for (std::size_t i = 0; i < k; ++i) totals_[i] += column_[i] * s.weight;
+      for (std::size_t i = 0; i < k; ++i)
+        totals_[i] += column_[i] * s.weight;
       if (explain) {
         for (std::size_t i = 0; i < k; ++i) {
-          explain->nodes[verdict_at[feasible_[i]]].scores.push_back(
-              PluginScore{std::string(s.plugin->name()), raw[i], column_[i], column_[i] * s.weight});
+          explain->nodes[verdict_at[feasible_[i]]].scores.push_back(PluginScore{
+              std::string(s.plugin->name()), raw[i], column_[i], column_[i] * s.weight, s.weight});
         }
       }
     }
@@ -446,27 +461,29 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
     }
   }
   if (explain) {
-    for (std::size_t i = 0; i < k; ++i) explain->nodes[verdict_at[feasible_[i]]].total = totals_[i];
+    for (std::size_t i = 0; i < k; ++i)
+      explain->nodes[verdict_at[feasible_[i]]].total = totals_[i];
   }
   const NodeIndex chosen = feasible_[best];
 
   // GPU devices inside the node.
   if (pod.res->gpu.count > 0) {
     result.gpu_devices.clear();
-    const bool ok = gpu_select_
-                        ? gpu_select_->select_gpus(pod, chosen, result.gpu_devices)
-                        : default_select_gpus(pod.res->gpu, table.gpu_free(chosen),
-                                              table.gpu_count(chosen), result.gpu_devices);
+    const bool ok = gpu_select_ ? gpu_select_->select_gpus(pod, chosen, result.gpu_devices)
+                                : default_select_gpus(pod.res->gpu, table.gpu_free(chosen),
+                                                      table.gpu_count(chosen), result.gpu_devices);
     if (!ok) {
       result.status = Status{Code::kError, "no GPU device on the chosen node fits"};
-      result.message = "GPU device selection failed on node " + handle_.cluster().node(chosen).name();
+      result.message =
+          "GPU device selection failed on node " + handle_.cluster().node(chosen).name();
       return result;
     }
   }
   for (auto* p : permit_) {
     const PermitDecision d = p->permit(state_, pod, chosen);
     if (d == PermitDecision::kReject) {
-      result.status = Status{Code::kUnschedulable, "rejected by permit plugin " + std::string(p->name())};
+      result.status =
+          Status{Code::kUnschedulable, "rejected by permit plugin " + std::string(p->name())};
       result.message = result.status.message;
       return result;
     }
@@ -483,7 +500,8 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
 }
 
 void Framework::unreserve(PodId pod) {
-  for (auto* p : permit_) p->unreserve(pod);
+  for (auto* p : permit_)
+    p->unreserve(pod);
 }
 
 bool default_select_gpus(const GpuRequest& gpu, const std::int32_t* free_milli, std::int32_t count,
@@ -493,13 +511,15 @@ bool default_select_gpus(const GpuRequest& gpu, const std::int32_t* free_milli, 
   if (gpu.shared()) {
     std::int32_t best = -1;
     for (std::int32_t i = 0; i < count; ++i) {
-      if (free_milli[i] >= gpu.milli_per_gpu && (best < 0 || free_milli[i] < free_milli[best])) best = i;
+      if (free_milli[i] >= gpu.milli_per_gpu && (best < 0 || free_milli[i] < free_milli[best]))
+        best = i;
     }
     if (best < 0) return false;
     devices.push_back(best);
     return true;
   }
-  for (std::int32_t i = 0; i < count && static_cast<std::int32_t>(devices.size()) < gpu.count; ++i) {
+  for (std::int32_t i = 0; i < count && static_cast<std::int32_t>(devices.size()) < gpu.count;
+       ++i) {
     if (free_milli[i] == 1000) devices.push_back(i);
   }
   return static_cast<std::int32_t>(devices.size()) == gpu.count;

@@ -7,7 +7,7 @@ namespace gpusim::sched {
 NodeTable::NodeTable(Cluster& cluster) : cluster_(cluster) {
   // The fixed dimensions, in Dim order.
   for (std::string_view name : {gpusim::kCpu, gpusim::kMemory, gpusim::kEphemeralStorage,
-                                gpusim::kPods, gpusim::kNvidiaGpu}) {
+                                gpusim::kResourcePods, gpusim::kNvidiaGpu}) {
     intern(name);
   }
   for (NodeId id = 0; id < cluster_.node_slots(); ++id) {

@@ -38,7 +38,7 @@ Status BalancedAllocationPlugin::pre_score(CycleState& state, const PodInfo& pod
     Resource r;
     r.pod = pod.res->requests.get(spec.name);
     if (r.pod != 0) best_effort = false;
-    if ((is_scalar_resource(spec.name) && r.pod == 0) || spec.name == kPods) continue;
+    if ((is_scalar_resource(spec.name) && r.pod == 0) || spec.name == kResourcePods) continue;
     const int d = t.dim(spec.name);
     if (d < 0) continue;
     r.alloc = t.alloc(d);

@@ -156,7 +156,7 @@ Status NodeResourcesFitPlugin::pre_score(CycleState& state, const PodInfo& pod,
     } else {
       r.pod = pod.res->requests.get(spec.name);
       // A scalar the pod does not request is not scored; "pods" is never a scored resource.
-      if ((is_scalar_resource(spec.name) && r.pod == 0) || spec.name == kPods) continue;
+      if ((is_scalar_resource(spec.name) && r.pod == 0) || spec.name == kResourcePods) continue;
       if (d < 0) continue;
       r.used = t.requested(d);
     }

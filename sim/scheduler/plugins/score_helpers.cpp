@@ -68,7 +68,7 @@ std::int64_t most_requested_score(std::int64_t requested, std::int64_t capacity)
 }
 
 bool is_scalar_resource(std::string_view name) {
-  return !(name == kCpu || name == kMemory || name == kEphemeralStorage || name == kPods);
+  return !(name == kCpu || name == kMemory || name == kEphemeralStorage || name == kResourcePods);
 }
 
 }  // namespace gpusim::sched
