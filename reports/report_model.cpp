@@ -648,6 +648,18 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
   for (std::size_t i = 0; i < runs.size(); ++i)
     merge_charts(gpu.charts, arrival_charts(*runs[i]), runs[i]->label(), static_cast<int>(i),
                  m.comparison, runs[i]->end_ms());
+  // Beside fragmentation: what repacking could do about it, at the end of each run (an upper
+  // bound from a max-flow relaxation, docs/plan.md). A note, so the charts keep their place.
+  for (const auto* r : runs) {
+    if (!jhas(S(*r), {"defrag_bound", "placeable_after_repacking_max"})) continue;
+    const std::int64_t n = jint(S(*r), {"defrag_bound", "pending_gpu_pods"});
+    const std::int64_t k = jint(S(*r), {"defrag_bound", "placeable_after_repacking_max"});
+    gpu.notes.push_back((m.comparison ? r->label() + ": " : std::string()) +
+                        "defragmentation bound at the end: repacking the running GPU pods could "
+                        "place at most " +
+                        std::to_string(k) + " of the " + std::to_string(n) +
+                        " pending GPU pods (max-flow relaxation over GPU milli, docs/plan.md)");
+  }
   m.sections.push_back(std::move(gpu));
 
   // ---- Scheduling ----

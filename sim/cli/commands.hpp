@@ -19,6 +19,8 @@ void add_get_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
+void add_import_command(CLI::App& app);
 
 // Shared helpers.
 int report_error(const std::exception& e);  // prints and maps an exception to an exit code

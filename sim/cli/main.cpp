@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   gpusim::cli::add_compare_command(app);
   gpusim::cli::add_sweep_command(app);
   gpusim::cli::add_merge_command(app);
+  gpusim::cli::add_plan_command(app);
+  gpusim::cli::add_import_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

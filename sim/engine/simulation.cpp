@@ -12,6 +12,7 @@
 #include "controllers/replica_set_controller.hpp"
 #include "core/duration.hpp"
 #include "engine/batch.hpp"
+#include "engine/defrag_output.hpp"
 #include "engine/explain_writer.hpp"
 #include "engine/invariants.hpp"
 #include "engine/serving.hpp"
@@ -104,6 +105,7 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
                   return kNoNode;
                 });
   if (spec.trace) contributors_.push_back(std::make_unique<TraceReplay>(*this));
+  contributors_.push_back(std::make_unique<DefragOutput>(*cluster_));
   if (options_.check_invariants) {
     auto checker = std::make_unique<InvariantChecker>(*cluster_, loop_, scheduler_.get());
     ctrl::ResourceQuotaController& qc = batch_->quota_controller();

@@ -1,0 +1,55 @@
+// `gpusim import -f dump.yaml -o DIR`: a scenario directory from `kubectl get
+// nodes,pods,deployments,jobs,hpa,resourcequotas -A -o yaml` (docs/plan.md). Exit 2 on bad input.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "core/atomic_file.hpp"
+#include "scenario/cluster_import.hpp"
+
+namespace gpusim::cli {
+
+void add_import_command(CLI::App& app) {
+  auto file = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto o = std::make_shared<scenario::ImportOptions>();
+  auto quiet = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "import", "Write a scenario that reproduces a live cluster from its kubectl dump");
+  cmd->footer(
+      "The dump: kubectl get nodes,pods,deployments,jobs,hpa,resourcequotas -A -o yaml > "
+      "dump.yaml\n"
+      "Example:\n"
+      "  gpusim import -f dump.yaml -o prod/ && gpusim run prod/ -o out/prod");
+  cmd->add_option("-f,--filename", *file, "The dump (a kind: List); - reads standard input")
+      ->required();
+  cmd->add_option("-o,--output-dir", *out, "The scenario directory to write")->required();
+  cmd->add_option("--name", o->name, "The Simulation's name (default: the directory's name)");
+  cmd->add_option("--duration", o->duration, "The Simulation's spec.duration (default 1h)");
+  cmd->add_flag("-q,--quiet", *quiet, "Print nothing on success");
+  cmd->callback([file, out, o, quiet] {
+    namespace fs = std::filesystem;
+    scenario::ImportOptions opts = *o;
+    if (opts.name == "imported") {
+      const std::string stem = fs::path(*out).lexically_normal().filename().string();
+      if (!stem.empty() && stem != "." && stem != "..") opts.name = stem;
+    }
+    const scenario::ImportResult r = scenario::import_cluster_dump(*file, opts);
+    // The whole directory appears at once, or not at all.
+    StagedDirectory dir{fs::path(*out)};
+    for (const auto& [name, text] : r.files)
+      dir.write(name, text);
+    dir.commit();
+    if (*quiet) return;
+    std::cout << "imported " << r.nodes << " node(s), " << r.bound_pods << " running pod(s) bound "
+              << "to their nodes, " << r.pending_pods << " pending pod(s), " << r.deployments
+              << " Deployment(s), " << r.jobs << " Job(s), " << r.hpas << " HPA(s), " << r.quotas
+              << " ResourceQuota(s), " << r.priority_classes << " PriorityClass(es) into " << *out
+              << "\n";
+    for (const auto& n : r.notes)
+      std::cout << "  note: " << n << "\n";
+  });
+}
+
+}  // namespace gpusim::cli

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""`gpusim plan` and `gpusim import` end to end.
+
+plan: tests/plan/data/steady needs exactly 6 nodes of pool a (5 make a pod wait); with
+--load-multiplier 1.3 it needs 8. The planner must find them, show N-1 failing, write plan.json
+and plan.md, give the same plan.json on 1 and 2 threads, exit 1 when the upper bound fails and 2
+on bad input. A grid over two pools with --objective min-cost picks the cheaper pool.
+
+import: tests/data/import/dump.yaml imported, validated and run; the run has the dump's nodes
+and GPU allocation (two 2-GPU serving replicas, a 4-GPU training Job, a 1-GPU notebook bound).
+
+usage: plan_e2e_test.py GPUSIM
+"""
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+HERE = pathlib.Path(__file__).resolve().parent
+STEADY = HERE / "data" / "steady"
+DUMP = HERE.parent / "data" / "import" / "dump.yaml"
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def gpusim(*args):
+    r = subprocess.run([sys.argv[1], *map(str, args)], capture_output=True, text=True)
+    return r.returncode, r.stdout, r.stderr
+
+
+def verdicts(plan):
+    return {int(c["values"]["nodepool/a.count"]): c["feasible"] for c in plan["candidates"]
+            if "nodepool/a.count" in c["values"]}
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        # --- monotone search: the answer is 6 and 5 fails.
+        rc, out, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=1..16", "--seeds", "1,2",
+                              "-o", tmp / "p1", "-j", "1")
+        check(rc == 0, f"plan exit 0 (got {rc}: {err})")
+        plan = json.loads((tmp / "p1" / "plan.json").read_text())
+        check(plan["method"] == "monotone", "one range: monotone search")
+        check(plan["result"]["values"] == {"nodepool/a.count": "6"}, f"answer 6: {plan['result']}")
+        v = verdicts(plan)
+        check(v.get(5) is False, f"5 nodes evaluated and failing: {v}")
+        check(v.get(16) is True and v.get(1) is False, f"bounds evaluated: {v}")
+        check(len(v) < 16, f"binary search, not every value: {sorted(v)}")
+        five = [c for c in plan["candidates"] if c["values"]["nodepool/a.count"] == "5"][0]
+        check({f["expectation"] for f in five["failed"]} == {"no-waiting"},
+              f"5 nodes fail no-waiting only: {five['failed']}")
+        check({f["seed"] for f in five["failed"]} == {1, 2}, "failures listed per seed")
+        check(plan["result"]["delta"] == {"nodepool/a.count": 2}, f"delta vs 4: {plan['result']}")
+        check(plan["result"]["cost_per_hour"] == 60.0, "cost 6 x 10 per hour")
+        check("answer: nodepool/a.count=6" in out and "+2 (4 -> 6)" in out, f"printed: {out}")
+        md = (tmp / "p1" / "plan.md").read_text()
+        check("| 5 |" in md and "no-waiting" in md, "plan.md lists the candidates")
+        check((tmp / "p1" / "runs" / five["id"] / "seed-2" / "summary.json").exists(),
+              "each run's summary.json is kept")
+        # Same plan on 2 threads, byte for byte.
+        rc, _, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=1..16", "--seeds", "1,2",
+                            "-o", tmp / "p2", "-j", "2", "-q")
+        check(rc == 0, f"plan -j 2 exit 0 ({err})")
+        check((tmp / "p1" / "plan.json").read_bytes() == (tmp / "p2" / "plan.json").read_bytes(),
+              "plan.json identical on 1 and 2 threads")
+
+        # --- 30 % more traffic: 8 nodes, 7 fail.
+        rc, out, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=4..16",
+                              "--load-multiplier", "1.3", "-o", tmp / "p3")
+        check(rc == 0, f"plan 1.3 exit 0 ({err})")
+        plan = json.loads((tmp / "p3" / "plan.json").read_text())
+        check(plan["result"]["values"] == {"nodepool/a.count": "8"}, f"answer 8: {plan['result']}")
+        check(verdicts(plan).get(7) is False, "7 nodes fail at 1.3x")
+        check(plan["result"]["delta"] == {"nodepool/a.count": 4}, "delta +4 vs the scenario's 4")
+        check("+4 (4 -> 8)" in out, f"delta printed: {out}")
+
+        # --- the upper bound fails: exit 1, said so.
+        rc, out, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=1..5", "-o", tmp / "p4")
+        plan = json.loads((tmp / "p4" / "plan.json").read_text())
+        check(rc == 1, f"no feasible candidate: exit 1 (got {rc})")
+        check(plan["result"] == {"feasible": False}, "result infeasible")
+        check(any("upper bound" in n and "fails" in n for n in plan["notes"]), plan["notes"])
+        check("upper bound" in out, "the note is printed")
+
+        # --- grid, min-cost: pool b is cheaper.
+        rc, out, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=0,3,6",
+                              "--vary", "nodepool/b.count=0,3,6", "--objective", "min-cost",
+                              "-o", tmp / "p5")
+        check(rc == 0, f"grid exit 0 ({err})")
+        plan = json.loads((tmp / "p5" / "plan.json").read_text())
+        check(plan["method"] == "grid" and len(plan["candidates"]) == 9, "grid of 9")
+        check(plan["result"]["values"] == {"nodepool/a.count": "0", "nodepool/b.count": "6"},
+              f"cheapest: b=6 ({plan['result']})")
+        feas = {(c["values"]["nodepool/a.count"], c["values"]["nodepool/b.count"]): c["feasible"]
+                for c in plan["candidates"]}
+        check(feas[("3", "3")] and not feas[("3", "0")] and not feas[("0", "3")], f"grid: {feas}")
+
+        # --- bad input: exit 2, nothing run.
+        for args, text in [(["--vary", "nodepool/gpu.count=1..4"], "no node pool \"gpu\""),
+                           (["--vary", "nodepool/a.count=9..4"], "9 > 4"),
+                           (["--vary", "nodepool/a.count=1..4", "--seeds", "x"], "--seeds"),
+                           (["--vary", "nodepool/a.count=1..4", "--load-multiplier", "0"],
+                            "greater than 0")]:
+            rc, out, err = gpusim("plan", STEADY, *args, "-o", tmp / "bad")
+            check(rc == 2 and text in err, f"{args}: exit 2 with {text!r} (got {rc}: {err})")
+            check(not (tmp / "bad").exists(), f"{args}: nothing written")
+
+        # --- import, validate, run.
+        scen = tmp / "prod"
+        rc, out, err = gpusim("import", "-f", DUMP, "-o", scen)
+        check(rc == 0, f"import exit 0 ({err})")
+        check("3 node(s), 2 running pod(s) bound" in out, f"import summary: {out}")
+        rc, out, err = gpusim("validate", scen)
+        check(rc == 0, f"validate the import exit 0 ({out} {err})")
+        rc, out, err = gpusim("run", scen, "-o", tmp / "run", "--reproducible", "--quiet")
+        check(rc == 0, f"run the import exit 0 ({out} {err})")
+        summary = json.loads((tmp / "run" / "summary.json").read_text())
+        check(summary["nodes"] == 3, f"3 nodes: {summary['nodes']}")
+        gpu = summary["resources"]["nvidia.com/gpu"]
+        check(gpu["capacity"] == 16000, f"16 GPUs: {gpu}")
+        # 2 serving replicas x 2 + the Job's 4 + the notebook's 1, all still running at 1h.
+        check(gpu["allocated_final"] == 9000, f"9 GPUs allocated: {gpu}")
+        check(summary["pods"]["pending"] == 0, f"nothing pending: {summary['pods']}")
+        check("defrag_bound" in summary, "summary.json has defrag_bound")
+        pods = (tmp / "run" / "pods.csv").read_text()
+        check("jupyter-alice" in pods and "gpu-a100-0" in pods, "the notebook ran on its node")
+        # Bad dumps: located error, exit 2, no directory.
+        bad = tmp / "bad.yaml"
+        bad.write_text("apiVersion: v1\nkind: List\nitems:\n- kind: Node\n  metadata: {name: n}\n")
+        rc, out, err = gpusim("import", "-f", bad, "-o", tmp / "bad-import")
+        check(rc == 2 and "bad.yaml:4:3" in err and "apiVersion" in err,
+              f"bad dump: exit 2 at file:line ({rc}: {err})")
+        check(not (tmp / "bad-import").exists(), "bad dump: nothing written")
+
+    if failures:
+        print(f"{len(failures)} failure(s)")
+        return 1
+    print("plan and import: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
