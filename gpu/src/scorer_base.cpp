@@ -45,6 +45,11 @@ void ScorerBase::set_params(const ScoreParams& params, std::span<const TypicalSh
   }
   params_ = params;
   typical_.assign(typical.begin(), typical.end());
+  // FGD's score is a sum over the shapes, so their order does not change it; grouped by milli,
+  // consecutive shapes share their device statistics (fgd_score_with).
+  std::stable_sort(
+      typical_.begin(), typical_.end(),
+      [](const TypicalShape& a, const TypicalShape& b) { return a.gpu_milli < b.gpu_milli; });
   params_.typical = nullptr;
   params_.typical_count = static_cast<std::int32_t>(typical_.size());
   upload_params();

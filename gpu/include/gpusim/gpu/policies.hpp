@@ -156,6 +156,32 @@ GPUSIM_HD inline std::int64_t frag_of_shape(const TypicalShape& m, std::uint32_t
   return idle;
 }
 
+// Per-shape device statistics of a node, the "before" side of FGD: the devices with at least
+// `milli` free and the milli on the others. They depend on the node only, so a backend may
+// compute them once per node state and reuse them for every pod it scores there.
+GPUSIM_HD inline void shape_stats(const NodeRec& n, std::int32_t milli, std::int32_t& fit,
+                                  std::int64_t& below) {
+  fit = 0;
+  below = 0;
+  for (std::int32_t i = 0; i < n.gpu_count; ++i) {
+    const std::int32_t f = n.gpu_free_milli[i];
+    if (f >= milli) {
+      ++fit;
+    } else {
+      below += f;
+    }
+  }
+}
+
+// FGD's statistics source that reads the node's devices each time (what the CUDA kernels use).
+struct DeviceShapeStats {
+  const NodeRec& node;
+  GPUSIM_HD void operator()(std::int32_t /*shape*/, std::int32_t milli, std::int32_t& fit,
+                            std::int64_t& below) const {
+    shape_stats(node, milli, fit, below);
+  }
+};
+
 // The node's fragmentation: popularity-weighted sum of F_n(m) over the typical shapes, in
 // weight x milli (divide by the total weight for milli-GPU).
 GPUSIM_HD inline std::int64_t node_fragmentation(const NodeRec& n, const ScoreParams& sp) {
@@ -170,14 +196,7 @@ GPUSIM_HD inline std::int64_t node_fragmentation(const NodeRec& n, const ScorePa
     }
     std::int32_t fit = 0;
     std::int64_t below = 0;
-    for (std::int32_t i = 0; i < n.gpu_count; ++i) {
-      const std::int32_t f = n.gpu_free_milli[i];
-      if (f >= m.gpu_milli) {
-        ++fit;
-      } else {
-        below += f;
-      }
-    }
+    shape_stats(n, m.gpu_milli, fit, below);
     sum += m.weight * frag_of_shape(m, n.model, n.cpu_free_milli, fit, below, idle);
   }
   return sum;
@@ -187,8 +206,11 @@ GPUSIM_HD inline std::int64_t node_fragmentation(const NodeRec& n, const ScorePa
 // minus frag after, weight x milli), maximised over the pod's device choices. A sharing pod tries
 // every distinct free amount that fits (lowest device index for each); other pods take the "best"
 // devices. Writes the chosen devices to `out` (when not null) and their number to `*got`.
-GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const ScoreParams& sp,
-                                        std::int32_t* out, std::int32_t* got) {
+// `stats(shape, milli, fit, below)` gives shape_stats() of the node for typical shape `shape`.
+template <typename Stats>
+GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
+                                             const ScoreParams& sp, const Stats& stats,
+                                             std::int32_t* out, std::int32_t* got) {
   // Candidate placements: for each, the devices it touches (old free -> old free - milli).
   std::int32_t cand_dev[kMaxGpusPerNode];  // sharing pods: one device per candidate
   std::int32_t ncand = 0;
@@ -223,6 +245,11 @@ GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const
   const std::int64_t idle = n.gpu_free_total;
   const std::int64_t cpu_after = n.cpu_free_milli - p.cpu_milli;
   const std::int64_t idle_after = idle - pod_gpu_total(p);
+  std::int32_t stats_milli = -1;  // the milli the statistics below are for
+  std::int32_t fit = 0;
+  std::int64_t below = 0;
+  std::int32_t fit2[kMaxGpusPerNode];  // per candidate, after placing the pod
+  std::int64_t below2[kMaxGpusPerNode];
   for (std::int32_t s = 0; s < sp.typical_count; ++s) {
     const TypicalShape& m = sp.typical[s];
     if (m.gpu_count <= 0 || m.gpu_milli <= 0 || !model_allowed(m.model_mask, n.model)) {
@@ -234,29 +261,28 @@ GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const
       continue;
     }
     const std::int32_t r = m.gpu_milli;
-    std::int32_t fit = 0;
-    std::int64_t below = 0;
-    for (std::int32_t i = 0; i < n.gpu_count; ++i) {
-      const std::int32_t f = n.gpu_free_milli[i];
-      if (f >= r) {
-        ++fit;
-      } else {
-        below += f;
+    if (r != stats_milli) {
+      // The device statistics depend on the shape's milli only; shapes sorted by milli (as the
+      // scorer keeps them) reuse them.
+      stats_milli = r;
+      stats(s, r, fit, below);
+      for (std::int32_t c = 0; c < ncand; ++c) {
+        fit2[c] = fit;
+        below2[c] = below;
+        const std::int32_t nd = share ? 1 : nmulti;
+        for (std::int32_t j = 0; j < nd; ++j) {
+          const std::int32_t dev = share ? cand_dev[c] : multi[j];
+          const std::int32_t f = n.gpu_free_milli[dev];
+          const std::int32_t f2 = f - p.gpu_milli;
+          fit2[c] += (f2 >= r ? 1 : 0) - (f >= r ? 1 : 0);
+          below2[c] += (f2 < r ? f2 : 0) - (f < r ? f : 0);
+        }
       }
     }
     const std::int64_t before = frag_of_shape(m, n.model, n.cpu_free_milli, fit, below, idle);
     for (std::int32_t c = 0; c < ncand; ++c) {
-      std::int32_t fit2 = fit;
-      std::int64_t below2 = below;
-      const std::int32_t nd = share ? 1 : nmulti;
-      for (std::int32_t j = 0; j < nd; ++j) {
-        const std::int32_t dev = share ? cand_dev[c] : multi[j];
-        const std::int32_t f = n.gpu_free_milli[dev];
-        const std::int32_t f2 = f - p.gpu_milli;
-        fit2 += (f2 >= r ? 1 : 0) - (f >= r ? 1 : 0);
-        below2 += (f2 < r ? f2 : 0) - (f < r ? f : 0);
-      }
-      const std::int64_t after = frag_of_shape(m, n.model, cpu_after, fit2, below2, idle_after);
+      const std::int64_t after =
+          frag_of_shape(m, n.model, cpu_after, fit2[c], below2[c], idle_after);
       delta[c] += m.weight * (before - after);
     }
   }
@@ -274,6 +300,11 @@ GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const
   }
   if (got) *got = share ? 1 : nmulti;
   return delta[best];
+}
+
+GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const ScoreParams& sp,
+                                        std::int32_t* out, std::int32_t* got) {
+  return fgd_score_with(n, p, sp, DeviceShapeStats{n}, out, got);
 }
 
 // ---- the six policies --------------------------------------------------------------------------
@@ -333,10 +364,11 @@ GPUSIM_HD inline std::int64_t score_gpu_packing(const NodeRec& n, const PodReq& 
   return 3 * kPackingBand - 1 - left_on_used;          // partly used devices, least free first
 }
 
-// The policy's score of a feasible node (no feasibility check).
-GPUSIM_HD inline std::int64_t policy_score(const NodeRec& n, std::int32_t node_index,
-                                           const PodReq& p, std::uint64_t salt,
-                                           const ScoreParams& sp) {
+// The policy's score of a feasible node (no feasibility check); `stats` as fgd_score_with's.
+template <typename Stats>
+GPUSIM_HD inline std::int64_t policy_score_with(const NodeRec& n, std::int32_t node_index,
+                                                const PodReq& p, std::uint64_t salt,
+                                                const ScoreParams& sp, const Stats& stats) {
   switch (sp.policy) {
     case Policy::kRandom:
       return static_cast<std::int64_t>(
@@ -350,16 +382,29 @@ GPUSIM_HD inline std::int64_t policy_score(const NodeRec& n, std::int32_t node_i
     case Policy::kBestFit:
       return score_best_fit(n, p, sp);
     case Policy::kFgd:
-      return fgd_score(n, p, sp, nullptr, nullptr);
+      return fgd_score_with(n, p, sp, stats, nullptr, nullptr);
   }
   return 0;
 }
 
+GPUSIM_HD inline std::int64_t policy_score(const NodeRec& n, std::int32_t node_index,
+                                           const PodReq& p, std::uint64_t salt,
+                                           const ScoreParams& sp) {
+  return policy_score_with(n, node_index, p, salt, sp, DeviceShapeStats{n});
+}
+
 // Feasibility and score in one: kInfeasible when the pod does not fit.
+template <typename Stats>
+GPUSIM_HD inline std::int64_t evaluate_with(const NodeRec& n, std::int32_t node_index,
+                                            const PodReq& p, std::uint64_t salt,
+                                            const ScoreParams& sp, const Stats& stats) {
+  if (!fits(n, p)) return kInfeasible;
+  return policy_score_with(n, node_index, p, salt, sp, stats);
+}
+
 GPUSIM_HD inline std::int64_t evaluate(const NodeRec& n, std::int32_t node_index, const PodReq& p,
                                        std::uint64_t salt, const ScoreParams& sp) {
-  if (!fits(n, p)) return kInfeasible;
-  return policy_score(n, node_index, p, salt, sp);
+  return evaluate_with(n, node_index, p, salt, sp, DeviceShapeStats{n});
 }
 
 // The policy's device choice on a node that fits; returns the number of devices written.
