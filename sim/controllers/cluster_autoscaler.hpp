@@ -1,5 +1,6 @@
 #pragma once
-// Cluster-autoscaler for node pools, one node group per autoscaled pool, scanning every 10 s:
+// Cluster-autoscaler for node pools, one node group per autoscaled pool, scanning every 10 s
+// (AutoscalerOptions, from the Simulation's spec.clusterAutoscaler):
 //
 // Scale-up. Pods the scheduler found unschedulable (Pending, attempted, not nominated, not
 // waiting at Permit) are tried, in priority order, on a what-if copy of each group: its

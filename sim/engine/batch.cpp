@@ -69,8 +69,12 @@ void Batch::start(const sched::Scheduler& scheduler,
     groups.push_back(std::move(g));
   }
   if (!groups.empty()) {
-    autoscaler_ = std::make_unique<ctrl::ClusterAutoscaler>(cluster_, loop_, scheduler,
-                                                            std::move(groups), std::move(add_node));
+    ctrl::AutoscalerOptions options;
+    options.scan_interval_ms = spec.cluster_autoscaler.scan_interval_ms;
+    options.scale_down_delay_after_add_ms = spec.cluster_autoscaler.scale_down_delay_after_add_ms;
+    options.max_empty_bulk_delete = spec.cluster_autoscaler.max_empty_bulk_delete;
+    autoscaler_ = std::make_unique<ctrl::ClusterAutoscaler>(
+        cluster_, loop_, scheduler, std::move(groups), std::move(add_node), options);
     cluster_.add_observer(autoscaler_.get());
     autoscaler_->start();
   }

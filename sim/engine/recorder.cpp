@@ -27,6 +27,9 @@ void Recorder::integrate() {
   cpu_area_ += static_cast<Int128>(allocated_.cpu_milli) * dt;
   memory_area_ += static_cast<Int128>(allocated_.memory_bytes) * dt;
   gpu_area_ += static_cast<Int128>(allocated_.gpu_milli) * dt;
+  cpu_capacity_area_ += static_cast<Int128>(capacity_.cpu_milli) * dt;
+  memory_capacity_area_ += static_cast<Int128>(capacity_.memory_bytes) * dt;
+  gpu_capacity_area_ += static_cast<Int128>(capacity_.gpu_milli) * dt;
   last_change_ms_ = loop_.now();
 }
 
@@ -36,6 +39,14 @@ ResourceTotals Recorder::allocated_mean() const {
   return ResourceTotals{static_cast<std::int64_t>(cpu_area_ / t),
                         static_cast<std::int64_t>(memory_area_ / t),
                         static_cast<std::int64_t>(gpu_area_ / t)};
+}
+
+ResourceTotals Recorder::capacity_mean() const {
+  const TimeMs t = last_change_ms_;
+  if (t <= 0) return capacity_;
+  return ResourceTotals{static_cast<std::int64_t>(cpu_capacity_area_ / t),
+                        static_cast<std::int64_t>(memory_capacity_area_ / t),
+                        static_cast<std::int64_t>(gpu_capacity_area_ / t)};
 }
 
 void Recorder::on_pod_added(PodId id) {
@@ -162,6 +173,7 @@ void Recorder::on_node_added(NodeId id) {
                         std::to_string(n.allocatable_units.get("pods")) + "," +
                         std::to_string(n.gpus.size()) + "," + csv_field(labels) + "," +
                         csv_field(taints) + "\n";
+  integrate();  // the capacity integral up to now, before the capacity changes
   const ResourceTotals c = capacity_of(n);
   capacity_.cpu_milli += c.cpu_milli;
   capacity_.memory_bytes += c.memory_bytes;
@@ -170,6 +182,7 @@ void Recorder::on_node_added(NodeId id) {
 
 void Recorder::on_node_removed(NodeId id) {
   node_removed_ms_[id] = loop_.now();
+  integrate();
   const ResourceTotals c = capacity_of(cluster_.node(id));
   capacity_.cpu_milli -= c.cpu_milli;
   capacity_.memory_bytes -= c.memory_bytes;

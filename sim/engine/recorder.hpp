@@ -46,8 +46,10 @@ class Recorder : public ClusterObserver {
   const PodCounters& pods() const { return pods_; }
   const ResourceTotals& capacity() const { return capacity_; }
   const ResourceTotals& allocated() const { return allocated_; }
-  // Time-weighted means over [0, now].
+  // Time-weighted means over [0, now]. Capacity changes as pools grow and shrink, so a mean
+  // allocation share is allocated_mean / capacity_mean, not a share of the final capacity.
   ResourceTotals allocated_mean() const;
+  ResourceTotals capacity_mean() const;
   std::uint64_t event_count() const { return event_count_; }
 
   void on_pod_added(PodId id) override;
@@ -85,6 +87,7 @@ class Recorder : public ClusterObserver {
   ResourceTotals capacity_, allocated_;
   // Integrals of allocation over time (unit x ms), as 128-bit to never overflow.
   Int128 cpu_area_ = 0, memory_area_ = 0, gpu_area_ = 0;
+  Int128 cpu_capacity_area_ = 0, memory_capacity_area_ = 0, gpu_capacity_area_ = 0;
   TimeMs last_change_ms_ = 0;
   std::vector<PodPhase> phase_;  // last seen phase per pod slot
   std::vector<Sample> samples_;

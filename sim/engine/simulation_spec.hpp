@@ -40,6 +40,19 @@ struct NodePoolSpec {
   SourceLocation source;
 };
 
+// spec.clusterAutoscaler: the cluster-autoscaler's global flags (upstream's --scan-interval,
+// --scale-down-delay-after-add, --max-empty-bulk-delete) and the defaults of the per-pool
+// settings (--scale-down-utilization-threshold, --scale-down-unneeded-time), which a pool's
+// `autoscaling` overrides. Defaults are upstream's.
+struct ClusterAutoscalerSpec {
+  TimeMs scan_interval_ms = 10'000;
+  TimeMs scale_down_delay_after_add_ms = 10 * 60'000;
+  std::int32_t max_empty_bulk_delete = 10;
+  double scale_down_utilization_threshold = 0.5;
+  TimeMs scale_down_unneeded_ms = 10 * 60'000;
+  SourceLocation source;  // where the section is (unset when absent)
+};
+
 // How long things take when annotations do not say (gpusim.io/* annotations win).
 struct Defaults {
   TimeMs pod_startup_ms = 0;     // bind -> containers running (besides image pulls and init)
@@ -128,6 +141,7 @@ struct SimulationSpec {
   std::string gpu_model_label = kGpuProductLabel;
   std::string policy;  // GPU policy shortcut (--policy); empty = profiles as configured
   std::vector<NodePoolSpec> node_pools;
+  ClusterAutoscalerSpec cluster_autoscaler;
   Defaults defaults;
   std::vector<ArrivalSpec> arrivals;
   std::optional<TraceReplaySpec> trace;

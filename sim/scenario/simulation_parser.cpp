@@ -179,7 +179,39 @@ std::size_t count_nodes(const YAML::Node& n, std::size_t budget, int depth = 0) 
   return count;
 }
 
-NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string& gpu_label) {
+// spec.clusterAutoscaler (read before the pools: its per-pool settings are their defaults).
+engine::ClusterAutoscalerSpec cluster_autoscaler(const Value& v) {
+  engine::ClusterAutoscalerSpec out;
+  if (!v.present()) return out;
+  out.source = v.location();
+  Fields f(v);
+  if (!f.ok()) return out;
+  if (auto ms = positive_duration(f.get("scanInterval"))) out.scan_interval_ms = *ms;
+  if (auto ms = f.get("scaleDownDelayAfterAdd").duration()) {
+    out.scale_down_delay_after_add_ms = *ms;
+  }
+  const Value bulk = f.get("maxEmptyBulkDelete");
+  if (auto n = bulk.i32()) {
+    if (*n < 1) {
+      bulk.error("must be at least 1");
+    } else {
+      out.max_empty_bulk_delete = *n;
+    }
+  }
+  const Value threshold = f.get("scaleDownUtilizationThreshold");
+  if (auto d = threshold.number()) {
+    if (*d < 0 || *d > 1) {
+      threshold.error("must be between 0 and 1");
+    } else {
+      out.scale_down_utilization_threshold = *d;
+    }
+  }
+  if (auto ms = f.get("scaleDownUnneededTime").duration()) out.scale_down_unneeded_ms = *ms;
+  return out;
+}
+
+NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string& gpu_label,
+                       const engine::ClusterAutoscalerSpec& autoscaler) {
   NodePoolSpec pool;
   pool.source = v.location();
   Fields f(v);
@@ -220,6 +252,8 @@ NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string&
   if (autoscaling.present()) {
     Fields af(autoscaling);
     NodePoolSpec::Autoscaling a;
+    a.scale_down_utilization_threshold = autoscaler.scale_down_utilization_threshold;
+    a.scale_down_unneeded_ms = autoscaler.scale_down_unneeded_ms;
     const Value min = af.get("minSize");
     const Value max = af.required("maxSize");
     if (auto n = min.i32()) {
@@ -512,8 +546,10 @@ ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
   }
   if (auto ms = positive_duration(spec.get("maxTime"))) s.max_time_ms = *ms;
 
+  const Value autoscaler = spec.get("clusterAutoscaler");
+  s.cluster_autoscaler = cluster_autoscaler(autoscaler);
   for (const Value& item : spec.get("nodePools").items()) {
-    NodePoolSpec pool = node_pool(item, objects, s.gpu_model_label);
+    NodePoolSpec pool = node_pool(item, objects, s.gpu_model_label, s.cluster_autoscaler);
     for (const auto& prev : s.node_pools) {
       if (!pool.name.empty() && prev.name == pool.name) {
         entry(item, "name")
@@ -522,6 +558,11 @@ ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
       }
     }
     s.node_pools.push_back(std::move(pool));
+  }
+  if (autoscaler.present() && std::none_of(s.node_pools.begin(), s.node_pools.end(),
+                                           [](const NodePoolSpec& p) { return p.autoscaling; })) {
+    autoscaler.warning("no node pool has autoscaling: these settings have no effect",
+                       "add autoscaling (minSize, maxSize) to a pool");
   }
   {
     Fields d(spec.get("defaults"));

@@ -36,6 +36,6 @@ class PluginRegistry {
 // Registration functions, one per plugin family (called by PluginRegistry::builtin()).
 void register_kube_plugins(PluginRegistry& r);
 void register_gpu_plugins(PluginRegistry& r);
-void register_batch_plugins(PluginRegistry& r);  // Coscheduling (gang scheduling)
+void register_batch_plugins(PluginRegistry& r);  // Coscheduling, GangTopology (gangs)
 
 }  // namespace gpusim::sched

@@ -43,9 +43,11 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-std::unique_ptr<BundledRun> run_bundled(const std::string& name) {
+std::unique_ptr<BundledRun> run_bundled(const std::string& name,
+                                        void (*edit)(Scenario&) = nullptr) {
   auto r = std::make_unique<BundledRun>();
   r->scenario = scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + "/scenarios/" + name});
+  if (edit) edit(r->scenario);
   RunOptions options;
   options.check_invariants = true;
   options.reproducible = true;
@@ -209,6 +211,26 @@ TEST(BatchScenarios, AutoscalingGrowsAndShrinksPoolsAndReportsCost) {
     if (p["pool"] == "a100") EXPECT_GT(p["cost_micros"].get<std::int64_t>(), 0);
   }
   EXPECT_EQ(summary["cost"]["total_micros"].get<std::int64_t>(), total);
+}
+
+TEST(BatchScenarios, TheClusterAutoscalerScanIntervalComesFromTheSimulation) {
+  auto first_scale_up = [](const BundledRun& r) {
+    for (const auto& e : r.log.events) {
+      if (e.type == "ScaledUpGroup") return e.t_ms;
+    }
+    return TimeMs{-1};
+  };
+  auto fast = run_bundled("autoscaling");
+  auto slow = run_bundled("autoscaling", [](Scenario& s) {
+    s.simulation.cluster_autoscaler.scan_interval_ms = 5 * 60'000;
+  });
+  expect_no_violations(*slow->sim);
+  const TimeMs fast_up = first_scale_up(*fast), slow_up = first_scale_up(*slow);
+  ASSERT_GE(fast_up, 0);
+  ASSERT_GE(slow_up, 0);
+  // The same pods go pending at the same time in both runs; the slow autoscaler looks at them
+  // only at its next scan, 5 min after the prompt instead of 10 s.
+  EXPECT_GE(slow_up - fast_up, 4 * 60'000);
 }
 
 }  // namespace

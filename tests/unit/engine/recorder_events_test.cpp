@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/event_loop.hpp"
+#include "core/quantity.hpp"
 #include "engine/recorder.hpp"
 #include "model/cluster.hpp"
 
@@ -54,6 +55,48 @@ TEST(RecorderEvents, LinesMatchNlohmannDump) {
   }
   EXPECT_EQ(recorder.events_jsonl(), expected);
   EXPECT_EQ(recorder.event_count(), events.size());
+}
+
+// A pool that shrinks: 16 GPUs for the first hour, 8 for the second, 8 GPUs allocated
+// throughout. The mean allocation is 8 GPUs of a time-weighted 12 (66.7 %); over the final
+// capacity it would read 100 %, and more had the pool shrunk further.
+TEST(RecorderMeans, CapacityMeanIsTimeWeightedAsPoolsShrink) {
+  EventLoop loop;
+  Cluster cluster(loop, 1);
+  Recorder recorder(cluster, loop, 60'000);
+  cluster.add_observer(&recorder);
+  auto add_node = [&](const std::string& name) {
+    Node n;
+    n.meta.name = name;
+    n.capacity["cpu"] = *Quantity::parse("64");
+    n.capacity["memory"] = *Quantity::parse("512Gi");
+    n.capacity["pods"] = *Quantity::parse("110");
+    n.capacity["nvidia.com/gpu"] = Quantity::from_int(8);
+    return cluster.add_node(std::move(n));
+  };
+  const NodeId a = add_node("a");
+  const NodeId b = add_node("b");
+  PodTemplate t;
+  Container c;
+  c.name = "train";
+  c.resources.requests["nvidia.com/gpu"] = Quantity::from_int(8);
+  c.resources.limits["nvidia.com/gpu"] = Quantity::from_int(8);
+  t.spec.containers.push_back(c);
+  Pod p;
+  p.name = "p";
+  p.namespace_ = "default";
+  p.tmpl = make_template(std::move(t));
+  const CreateResult r = cluster.create_pod(std::move(p));
+  ASSERT_TRUE(r.ok()) << r.error;
+  cluster.bind(r.id, a, {0, 1, 2, 3, 4, 5, 6, 7});
+  loop.at(3'600'000, EventPriority::kController, [&] { cluster.remove_node(b); });
+  loop.at(7'200'000, EventPriority::kController, [] {});
+  loop.run();
+  recorder.finish();
+  EXPECT_EQ(recorder.capacity().gpu_milli, 8'000);
+  EXPECT_EQ(recorder.allocated_mean().gpu_milli, 8'000);
+  EXPECT_EQ(recorder.capacity_mean().gpu_milli, 12'000);
+  EXPECT_EQ(recorder.capacity_mean().cpu_milli, 96'000);
 }
 
 }  // namespace

@@ -401,6 +401,55 @@ TEST(ScenarioLoader, MissingFileIsAnInputError) {
   }
 }
 
+TEST(ScenarioLoader, ClusterAutoscalerSettingsAndPoolDefaults) {
+  testing::TempFile f(
+      "apiVersion: gpusim.io/v1alpha1\n"
+      "kind: Simulation\n"
+      "spec:\n"
+      "  clusterAutoscaler:\n"
+      "    scanInterval: 30s\n"
+      "    scaleDownDelayAfterAdd: 2m\n"
+      "    maxEmptyBulkDelete: 3\n"
+      "    scaleDownUtilizationThreshold: 0.25\n"
+      "    scaleDownUnneededTime: 4m\n"
+      "  nodePools:\n"
+      "    - name: inherits\n"
+      "      autoscaling: {maxSize: 2}\n"
+      "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n"
+      "    - name: overrides\n"
+      "      autoscaling: {maxSize: 2, scaleDownUtilizationThreshold: 0.75,\n"
+      "                    scaleDownUnneededTime: 1m}\n"
+      "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n");
+  const engine::Scenario s = load_scenario({f.path()});
+  const engine::ClusterAutoscalerSpec& ca = s.simulation.cluster_autoscaler;
+  EXPECT_EQ(ca.scan_interval_ms, 30'000);
+  EXPECT_EQ(ca.scale_down_delay_after_add_ms, 120'000);
+  EXPECT_EQ(ca.max_empty_bulk_delete, 3);
+  EXPECT_DOUBLE_EQ(ca.scale_down_utilization_threshold, 0.25);
+  EXPECT_EQ(ca.scale_down_unneeded_ms, 240'000);
+  ASSERT_EQ(s.simulation.node_pools.size(), 2u);
+  const auto& inherits = *s.simulation.node_pools[0].autoscaling;
+  EXPECT_DOUBLE_EQ(inherits.scale_down_utilization_threshold, 0.25);
+  EXPECT_EQ(inherits.scale_down_unneeded_ms, 240'000);
+  const auto& overrides = *s.simulation.node_pools[1].autoscaling;
+  EXPECT_DOUBLE_EQ(overrides.scale_down_utilization_threshold, 0.75);
+  EXPECT_EQ(overrides.scale_down_unneeded_ms, 60'000);
+}
+
+TEST(ScenarioLoader, ClusterAutoscalerDefaultsAreUpstreams) {
+  testing::TempFile f(
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nspec:\n  nodePools:\n"
+      "    - name: p\n      autoscaling: {maxSize: 2}\n"
+      "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n");
+  const engine::Scenario s = load_scenario({f.path()});
+  const engine::ClusterAutoscalerSpec& ca = s.simulation.cluster_autoscaler;
+  EXPECT_EQ(ca.scan_interval_ms, 10'000);
+  EXPECT_EQ(ca.scale_down_delay_after_add_ms, 600'000);
+  EXPECT_EQ(ca.max_empty_bulk_delete, 10);
+  EXPECT_DOUBLE_EQ(s.simulation.node_pools[0].autoscaling->scale_down_utilization_threshold, 0.5);
+  EXPECT_EQ(s.simulation.node_pools[0].autoscaling->scale_down_unneeded_ms, 600'000);
+}
+
 TEST(ScenarioLoader, UnreadableFileIsAnInputError) {
   testing::TempFile f("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
   std::filesystem::permissions(f.path(), std::filesystem::perms::none);
