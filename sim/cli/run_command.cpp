@@ -56,15 +56,14 @@ void print_summary(const engine::Simulation& sim, const nlohmann::ordered_json& 
             << " succeeded, " << p["failed"] << " failed, " << p["preempted"] << " preempted\n";
   // "On average" is time-weighted allocated over time-weighted capacity: pools grow and shrink,
   // so the mean allocation over the final capacity could exceed 100 %.
-  const engine::ResourceTotals capacity_mean = sim.recorder().capacity_mean();
   std::cout << "  cpu    " << percent(cpu["allocated_final"], cpu["capacity"])
-            << " allocated at the end, " << percent(cpu["allocated_mean"], capacity_mean.cpu_milli)
+            << " allocated at the end, " << percent(cpu["allocated_mean"], cpu["capacity_mean"])
             << " on average\n";
-  if (gpu["capacity"].get<std::int64_t>() > 0 || capacity_mean.gpu_milli > 0) {
+  if (gpu["capacity"].get<std::int64_t>() > 0 || gpu["capacity_mean"].get<std::int64_t>() > 0) {
     std::cout << "  gpu    " << gpu["allocated_final"].get<std::int64_t>() / 1000.0 << " of "
               << gpu["capacity"].get<std::int64_t>() / 1000 << " GPUs allocated at the end ("
               << percent(gpu["allocated_final"], gpu["capacity"]) << "), "
-              << percent(gpu["allocated_mean"], capacity_mean.gpu_milli)
+              << percent(gpu["allocated_mean"], gpu["capacity_mean"])
               << " of the time-weighted capacity on average\n";
   }
   if (sim.hit_limit()) std::cout << "  warning: " << sim.limit_message() << "\n";

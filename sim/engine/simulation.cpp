@@ -257,17 +257,23 @@ nlohmann::ordered_json Simulation::summary() const {
   const ResourceTotals cap = recorder_->capacity();
   const ResourceTotals fin = recorder_->allocated();
   const ResourceTotals mean = recorder_->allocated_mean();
+  // Pools grow and shrink: a mean share is allocated_mean over capacity_mean (both
+  // time-weighted), not over the final capacity.
+  const ResourceTotals cap_mean = recorder_->capacity_mean();
   nlohmann::ordered_json res;
   res["cpu"] = {{"unit", "milli"},
                 {"capacity", cap.cpu_milli},
+                {"capacity_mean", cap_mean.cpu_milli},
                 {"allocated_final", fin.cpu_milli},
                 {"allocated_mean", mean.cpu_milli}};
   res["memory"] = {{"unit", "bytes"},
                    {"capacity", cap.memory_bytes},
+                   {"capacity_mean", cap_mean.memory_bytes},
                    {"allocated_final", fin.memory_bytes},
                    {"allocated_mean", mean.memory_bytes}};
   res["nvidia.com/gpu"] = {{"unit", "milli"},
                            {"capacity", cap.gpu_milli},
+                           {"capacity_mean", cap_mean.gpu_milli},
                            {"allocated_final", fin.gpu_milli},
                            {"allocated_mean", mean.gpu_milli}};
   s["resources"] = res;
