@@ -212,6 +212,7 @@ ojson explain_json(const RunDir& run, const std::string& key) {
     j["status"] = pj;
   }
   ojson attempts = ojson::array();
+  int incarnation = 1;
   if (const std::string* text = run.explain_jsonl()) {
     std::istringstream in(*text);
     for (std::string line; std::getline(in, line);) {
@@ -220,6 +221,12 @@ ojson explain_json(const RunDir& run, const std::string& key) {
       if (line.find("\"" + key + "\"") == std::string::npos) continue;
       ojson a = ojson::parse(line, nullptr, false);
       if (a.is_discarded() || a.value("pod", std::string()) != key) continue;
+      // Controllers recreate pods under the same name (PyTorchJob replicas, StatefulSet-like
+      // names); a new pod starts its attempts from 1 again.
+      if (!attempts.empty() && a.value("attempt", 0) <= attempts.back().value("attempt", 0)) {
+        ++incarnation;
+      }
+      a["incarnation"] = incarnation;
       attempts.push_back(std::move(a));
     }
     j["explain_recorded"] = true;
@@ -311,8 +318,21 @@ ExplainResult explain_pod(const RunDir& run, const std::string& key, OutputForma
   } else if (j["attempts"].empty()) {
     out += "No scheduling attempt was recorded for this pod.\n";
   } else {
-    for (const auto& a : j["attempts"])
+    const int pods = j["attempts"].back().value("incarnation", 1);
+    if (pods > 1) {
+      out += std::to_string(pods) +
+             " pods had this name in the run (a controller recreated it); their attempts follow, "
+             "oldest first. The status above is the last one's.\n\n";
+    }
+    int shown = 0;
+    for (const auto& a : j["attempts"]) {
+      const int n = a.value("incarnation", 1);
+      if (pods > 1 && n != shown) {
+        out += "-- pod " + std::to_string(n) + " of " + std::to_string(pods) + " --\n";
+        shown = n;
+      }
       render_attempt(a, format == OutputFormat::kWide, out);
+    }
   }
   r.text = out;
   return r;

@@ -123,6 +123,29 @@ TEST(Explain, AttemptsWithVerdictsAndScores) {
       "\n");
 }
 
+TEST(Explain, APodRecreatedUnderTheSameNameIsShownPerPod) {
+  auto files = testing::sample_files();
+  // A controller recreated team-a/train-1 at 5h: the new pod's attempts start from 1 again.
+  files["explain.jsonl"] +=
+      R"({"t_ms":18000000,"pod":"team-a/train-1","profile":"default-scheduler","attempt":1,"result":"Scheduled","node":"a100-1","nodes":[{"node":"a100-1","feasible":true,"scores":[{"plugin":"NodeResourcesFit","raw":50,"normalized":50,"weight":1,"weighted":50}],"total":50}]})"
+      "\n";
+  const RunDir run = RunDir::from_files(files, "recreated");
+  const ExplainResult r = explain_pod(run, "team-a/train-1", OutputFormat::kTable);
+  ASSERT_TRUE(r.found);
+  EXPECT_NE(r.text.find("2 pods had this name in the run"), std::string::npos) << r.text;
+  const auto first = r.text.find("-- pod 1 of 2 --\nAttempt 1 at 1m");
+  const auto second = r.text.find("-- pod 2 of 2 --\nAttempt 1 at 5h");
+  EXPECT_NE(first, std::string::npos) << r.text;
+  EXPECT_NE(second, std::string::npos) << r.text;
+  EXPECT_LT(first, second);
+  // The recorded weight is shown even where the run did not need to derive it.
+  EXPECT_NE(r.text.find("50x1=50"), std::string::npos) << r.text;
+  const auto j = explain_json(run, "team-a/train-1");
+  ASSERT_EQ(j["attempts"].size(), 3U);
+  EXPECT_EQ(j["attempts"][1]["incarnation"], 1);
+  EXPECT_EQ(j["attempts"][2]["incarnation"], 2);
+}
+
 TEST(Explain, QuotaRejectionsOfAPodThatNeverExisted) {
   const RunDir run = testing::sample_run();
   const ExplainResult r = explain_pod(run, "team-b/sweep-1", OutputFormat::kTable);
