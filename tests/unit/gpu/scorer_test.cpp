@@ -128,7 +128,8 @@ TEST_P(ScorerPolicies, IncrementalRowsMatchFullRecomputeAfterEveryBind) {
 
 TEST_P(ScorerPolicies, BatchMatchesPerPodEvaluation) {
   const auto policy = static_cast<Policy>(GetParam());
-  const auto nodes = make_cluster(257, 3);
+  // More nodes than one of the CPU backend's 2048-node tiles, and not a multiple of it.
+  const auto nodes = make_cluster(4099, 3);
   const auto typical = make_typical();
   auto scorer = make_cpu_scorer();
   ScoreParams sp = params(policy);
