@@ -297,9 +297,7 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
   std::fill(prefilter_skip_.begin(), prefilter_skip_.end(), 0);
   rejections_.clear();
 
-  std::size_t live = 0;
-  for (NodeIndex n = 0; n < table.size(); ++n)
-    live += table.live(n) ? 1 : 0;
+  const std::size_t live = table.live_count();
 
   // PreFilter.
   std::string prefilter_msg;
@@ -337,7 +335,9 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
       candidates_.clear();
       const std::size_t end = std::min(slots, pos + kChunk);
       for (std::size_t i = pos; i < end; ++i) {
-        const auto n = static_cast<NodeIndex>((start + i) % slots);
+        // start < slots and i < slots: one conditional wrap, not a division per node.
+        const std::size_t at = start + i;
+        const auto n = static_cast<NodeIndex>(at < slots ? at : at - slots);
         if (table.live(n)) candidates_.push_back(n);
       }
       chunk_ = candidates_;

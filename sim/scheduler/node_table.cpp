@@ -78,6 +78,7 @@ void NodeTable::on_node_added(NodeId id) {
     }
     gpu_model_[id] = m;
   }
+  if (!live_[id]) ++live_count_;
   live_[id] = 1;
   refresh(id);
 }
@@ -87,6 +88,7 @@ void NodeTable::on_node_updated(NodeId id) {
 }
 
 void NodeTable::on_node_removed(NodeId id) {
+  if (live_[id]) --live_count_;
   live_[id] = 0;
   changed(id);
 }

@@ -37,6 +37,7 @@ class NodeTable : public ClusterObserver {
   const std::int64_t* nonzero_cpu() const { return nonzero_cpu_.data(); }
   const std::int64_t* nonzero_mem() const { return nonzero_mem_.data(); }
   bool live(NodeIndex n) const { return live_[n] != 0; }
+  std::size_t live_count() const { return live_count_; }
   bool unschedulable(NodeIndex n) const { return unschedulable_[n] != 0; }
   // Nodes share taint lists (a pool has one); plugins cache verdicts per taint-set id.
   std::uint32_t taint_set(NodeIndex n) const { return taint_set_[n]; }
@@ -88,6 +89,7 @@ class NodeTable : public ClusterObserver {
   std::vector<std::vector<std::int64_t>> alloc_, requested_;
   std::vector<std::int64_t> nonzero_cpu_, nonzero_mem_;
   std::vector<char> live_, unschedulable_;
+  std::size_t live_count_ = 0;
   std::vector<std::uint32_t> taint_set_;
   std::vector<std::vector<Taint>> taint_sets_;
   std::vector<std::int32_t> gpu_count_;
