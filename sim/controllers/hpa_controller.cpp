@@ -1,6 +1,7 @@
 #include "controllers/hpa_controller.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace gpusim::ctrl {
 
@@ -9,9 +10,70 @@ namespace {
 struct MetricOutcome {
   bool ok = false;
   std::int32_t replicas = 0;
-  std::string name;
+  const std::string* name = nullptr;  // in HpaState::metric_names
   const char* fail_reason = "";
   std::string error;
+};
+
+// Collects a reconcile's condition updates and applies them at the end, unless they repeat the
+// previous reconcile's exactly (then they are no-ops: only this controller writes the HPA's
+// conditions, and no type is set to two statuses within one reconcile).
+class ConditionUpdates {
+ public:
+  void set(const char* type, const char* status, const char* reason, const char* prefix,
+           std::string_view suffix = {}) {
+    updates_[n_++] = Update{type, status, reason, prefix, suffix};
+  }
+  // Returns whether it wrote the conditions.
+  bool apply(std::vector<Condition>& conds, HpaState& state, TimeMs now) const {
+    if (repeats(conds, state)) return false;
+    state.applied_conditions.resize(n_);
+    std::string message;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const Update& u = updates_[i];
+      message.assign(u.prefix);
+      message.append(u.suffix);
+      set_condition(conds, u.type, u.status, u.reason, message, now);
+      AppliedCondition& a = state.applied_conditions[i];
+      a.type = u.type;
+      a.status = u.status;
+      a.reason = u.reason;
+      a.message_prefix = u.prefix;
+      a.message_suffix.assign(u.suffix);
+    }
+    state.conditions_after = conds.size();
+    return true;
+  }
+
+ private:
+  struct Update {
+    const char* type;
+    const char* status;
+    const char* reason;
+    const char* prefix;
+    std::string_view suffix;
+  };
+  bool repeats(const std::vector<Condition>& conds, const HpaState& state) const {
+    if (state.applied_conditions.size() != n_ || conds.size() != state.conditions_after ||
+        n_ == 0) {
+      return false;
+    }
+    for (std::size_t i = 0; i < n_; ++i) {
+      const Update& u = updates_[i];
+      const AppliedCondition& a = state.applied_conditions[i];
+      if (u.type != a.type || u.status != a.status || u.reason != a.reason ||
+          u.prefix != a.message_prefix || u.suffix != a.message_suffix) {
+        return false;
+      }
+      // The same type twice with two statuses would move its transition time again.
+      for (std::size_t j = 0; j < i; ++j) {
+        if (updates_[j].type == u.type && updates_[j].status != u.status) return false;
+      }
+    }
+    return true;
+  }
+  Update updates_[6];
+  std::size_t n_ = 0;
 };
 
 std::int64_t quantity_milli(const std::optional<Quantity>& q) {
@@ -24,9 +86,12 @@ const char* resource_fail_reason(const MetricSpec& m) {
 }
 
 MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in, HpaState& st,
-                             MetricValue& value, Tolerances tol, const CalculatorSettings& cs,
-                             TimeMs now) {
+                             MetricValue& value, std::string& name, Tolerances tol,
+                             const CalculatorSettings& cs, TimeMs now) {
   MetricOutcome out;
+  // Built in place: the buffer keeps its capacity from one reconcile to the next.
+  name.clear();
+  out.name = &name;
   ReplicaProposal p;
   switch (m.type) {
     case MetricSourceType::kResource:
@@ -39,14 +104,15 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
         return out;
       }
       if (m.target.type == MetricTargetType::kUtilization && m.target.average_utilization) {
-        out.name = m.resource_name + (container ? " container" : "") +
-                   " resource utilization (percentage of request)";
+        name.append(m.resource_name)
+            .append(container ? " container" : "")
+            .append(" resource utilization (percentage of request)");
         p = resource_utilization_replicas(scale.spec_replicas, *m.target.average_utilization,
                                           m.resource_name, st.scratch, tol, now, cs);
         value.current_m = p.utilization;
         value.target_m = *m.target.average_utilization;
       } else if (m.target.type == MetricTargetType::kAverageValue && m.target.average_value) {
-        out.name = m.resource_name + (container ? " container" : "") + " resource";
+        name.append(m.resource_name).append(container ? " container" : "").append(" resource");
         value.target_m = quantity_milli(m.target.average_value);
         p = plain_metric_replicas(scale.spec_replicas, value.target_m, m.resource_name == "cpu",
                                   st.scratch, tol, now, cs);
@@ -61,7 +127,7 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
     }
     case MetricSourceType::kPods: {
       out.fail_reason = "FailedGetPodsMetric";
-      out.name = "pods metric " + m.metric_name;
+      name.append("pods metric ").append(m.metric_name);
       value.name = "pods/" + m.metric_name;
       if (auto err = in.pod_samples(m, st.scratch)) {
         out.error = "unable to get metric " + m.metric_name + ": " + *err;
@@ -77,8 +143,11 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
     case MetricSourceType::kExternal: {
       const bool object = m.type == MetricSourceType::kObject;
       out.fail_reason = object ? "FailedGetObjectMetric" : "FailedGetExternalMetric";
-      out.name = object ? m.described_object.kind + " metric " + m.metric_name
-                        : "external metric " + m.metric_name;
+      if (object) {
+        name.append(m.described_object.kind).append(" metric ").append(m.metric_name);
+      } else {
+        name.append("external metric ").append(m.metric_name);
+      }
       value.name = (object ? "object/" : "external/") + m.metric_name;
       std::string err;
       const std::optional<std::int64_t> v =
@@ -140,13 +209,14 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
   const CalculatorSettings cs{settings.cpu_initialization_period_ms,
                               settings.initial_readiness_delay_ms};
   auto& conds = hpa.status.conditions;
+  ConditionUpdates updates;
 
   std::int32_t desired = 0;
   bool rescale = true;
   if (current == 0 && min_replicas != 0) {
     rescale = false;
-    set_condition(conds, "ScalingActive", "False", "ScalingDisabled",
-                  "scaling is disabled since the replica count of the target is zero", now);
+    updates.set("ScalingActive", "False", "ScalingDisabled",
+                "scaling is disabled since the replica count of the target is zero");
   } else if (current > hpa.max_replicas) {
     out.reason = "Current number of replicas above Spec.MaxReplicas";
     desired = hpa.max_replicas;
@@ -164,14 +234,17 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     }();
     const std::vector<MetricSpec>& metrics = hpa.metrics.empty() ? kDefaultMetrics : hpa.metrics;
     state.metrics.resize(metrics.size());
+    state.metric_names.resize(metrics.size());
     std::int32_t best = 0;
-    std::string best_name;
+    static const std::string kNoName;
+    const std::string* best_name = &kNoName;
     std::size_t invalid = 0;
     MetricOutcome first_invalid;
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       MetricValue& v = state.metrics[i];
       v = MetricValue{};
-      MetricOutcome o = compute_metric(metrics[i], scale, inputs, state, v, tol, cs, now);
+      MetricOutcome o =
+          compute_metric(metrics[i], scale, inputs, state, v, state.metric_names[i], tol, cs, now);
       v.ok = o.ok;
       v.proposal = o.replicas;
       if (!o.ok) {
@@ -181,71 +254,71 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
       }
       if (best == 0 || o.replicas > best) {
         best = o.replicas;
-        best_name = std::move(o.name);
+        best_name = o.name;
       }
     }
     // All metrics failed, or some failed and the rest would scale down: hold the size.
     if (invalid >= metrics.size() || (invalid > 0 && best < scale.spec_replicas)) {
-      set_condition(conds, "ScalingActive", "False", first_invalid.fail_reason,
-                    "the HPA was unable to compute the replica count: " + first_invalid.error, now);
+      updates.set("ScalingActive", "False", first_invalid.fail_reason,
+                  "the HPA was unable to compute the replica count: ", first_invalid.error);
+      out.conditions_written = updates.apply(conds, state, now);
       hpa.status.current_replicas = current;
       out.error = "invalid metrics (" + std::to_string(invalid) + " invalid out of " +
                   std::to_string(metrics.size()) + "), first error is: " + first_invalid.error;
       out.desired = current;
       return out;
     }
-    set_condition(conds, "ScalingActive", "True", "ValidMetricFound",
-                  "the HPA was able to successfully calculate a replica count from " + best_name,
-                  now);
+    updates.set("ScalingActive", "True", "ValidMetricFound",
+                "the HPA was able to successfully calculate a replica count from ", *best_name);
     if (invalid > 0) {
       out.error = "invalid metrics (" + std::to_string(invalid) + " invalid out of " +
                   std::to_string(metrics.size()) + "), first error is: " + first_invalid.error;
     }
     desired = best;
-    if (desired > current) out.reason = best_name + " above target";
+    if (desired > current) out.reason = *best_name + " above target";
     if (desired < current) out.reason = "All metrics below target";
 
     if (!behavior) {
       const std::int32_t stabilized = stabilize_recommendation(state.recommendations, desired, now,
                                                                settings.downscale_stabilization_ms);
       if (stabilized != desired) {
-        set_condition(conds, "AbleToScale", "True", "ScaleDownStabilized",
-                      "recent recommendations were higher than current one, applying the highest "
-                      "recent recommendation",
-                      now);
+        updates.set("AbleToScale", "True", "ScaleDownStabilized",
+                    "recent recommendations were higher than current one, applying the highest "
+                    "recent recommendation");
       } else {
-        set_condition(conds, "AbleToScale", "True", "ReadyForNewScale",
-                      "recommended size matches current size", now);
+        updates.set("AbleToScale", "True", "ReadyForNewScale",
+                    "recommended size matches current size");
       }
       const Limited l =
           convert_desired_replicas_with_rules(current, stabilized, min_replicas, hpa.max_replicas);
-      set_condition(conds, "ScalingLimited", l.replicas == stabilized ? "False" : "True", l.reason,
-                    l.message, now);
+      updates.set("ScalingLimited", l.replicas == stabilized ? "False" : "True", l.reason,
+                  l.message);
       desired = l.replicas;
     } else {
       const Limited s =
           stabilize_with_behavior(state.recommendations, current, desired, *behavior, now);
       if (s.replicas != desired) {
-        set_condition(conds, "AbleToScale", "True", s.reason, s.message, now);
+        updates.set("AbleToScale", "True", s.reason, s.message);
       } else {
-        set_condition(conds, "AbleToScale", "True", "ReadyForNewScale",
-                      "recommended size matches current size", now);
+        updates.set("AbleToScale", "True", "ReadyForNewScale",
+                    "recommended size matches current size");
       }
       const Limited l = convert_desired_replicas_with_behavior_rate(
           current, s.replicas, min_replicas, hpa.max_replicas, *behavior, state.scale_up_events,
           state.scale_down_events, now);
-      set_condition(conds, "ScalingLimited", l.replicas == s.replicas ? "False" : "True", l.reason,
-                    l.message, now);
+      updates.set("ScalingLimited", l.replicas == s.replicas ? "False" : "True", l.reason,
+                  l.message);
       desired = l.replicas;
     }
     rescale = desired != current;
   }
 
   if (rescale) {
-    set_condition(
-        conds, "AbleToScale", "True", "SucceededRescale",
-        "the HPA controller was able to update the target scale to " + std::to_string(desired),
-        now);
+    char digits[16];
+    const auto end = std::to_chars(digits, digits + sizeof digits, desired).ptr;
+    updates.set("AbleToScale", "True", "SucceededRescale",
+                "the HPA controller was able to update the target scale to ",
+                std::string_view(digits, static_cast<std::size_t>(end - digits)));
     if (behavior) {
       store_scale_event(*behavior, state.scale_up_events, state.scale_down_events, current, desired,
                         now);
@@ -254,6 +327,7 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
   } else {
     desired = current;
   }
+  out.conditions_written = updates.apply(conds, state, now);
   hpa.status.current_replicas = current;
   hpa.status.desired_replicas = desired;
   out.rescale = rescale;
@@ -294,67 +368,53 @@ RequestInfo request_of(const PodTemplate& t, const std::string& resource, const 
 
 class ClusterInputs : public HpaInputs {
  public:
+  // `cache` is the controller's cache of the target, refreshed here when invalid.
   ClusterInputs(const Cluster& cluster, const MetricsPipeline* metrics,
                 const std::vector<const ReplicaSet*>& sets, const WorkloadLoadState* load,
-                const std::string& ns)
-      : cluster_(cluster), metrics_(metrics), sets_(sets), load_(load), ns_(ns) {}
+                const std::string& ns, HpaController::TargetCache& cache)
+      : cluster_(cluster), metrics_(metrics), sets_(sets), load_(load), ns_(ns), cache_(cache) {}
 
   std::optional<std::string> pod_samples(const MetricSpec& m,
                                          std::vector<PodSample>& out) override {
-    out.clear();
+    if (!cache_.valid) refresh();
     const bool resource =
         m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
-    const bool cpu = m.resource_name == "cpu";
-    const std::string& load_container =
-        load_ && !load_->spec->container.empty() ? load_->spec->container : std::string();
-    for (const ReplicaSet* rs : sets_) {
-      RequestInfo req;
-      bool carries_usage = true;
-      if (resource) {
-        const std::string& only =
-            m.type == MetricSourceType::kContainerResource ? m.container : std::string();
-        req = request_of(*rs->tmpl, m.resource_name, only);
-        if (!only.empty()) {
-          // The load model puts a pod's usage on one container (docs/scenario.md "Load").
-          const auto& cs = rs->tmpl->spec.containers;
-          carries_usage = load_container.empty() ? (!cs.empty() && cs.front().name == only)
-                                                 : load_container == only;
+    const std::vector<HpaController::SetRequest>& sets = requests(m, resource);
+    const std::vector<HpaController::CachedPod>& pods = cache_.pods;
+    out.resize(pods.size());
+    if (metrics_ == nullptr) {
+      for (std::size_t i = 0; i < pods.size(); ++i)
+        out[i] = sample_without_metric(pods[i], sets, resource);
+      return std::string("no metrics pipeline");
+    }
+    if (resource) {
+      const bool cpu = m.resource_name == "cpu";
+      for (std::size_t i = 0; i < pods.size(); ++i) {
+        const HpaController::CachedPod& c = pods[i];
+        PodSample& s = out[i];
+        s = sample_without_metric(c, sets, resource);
+        if (auto sample = metrics_->resource_sample(c.inputs, load_)) {
+          s.has_metric = true;
+          s.metric_ms = sample->t_ms;
+          s.window_ms = sample->window_ms;
+          s.value_m = !sets[c.set].carries_usage ? 0
+                      : cpu                      ? sample->cpu_milli
+                                                 : sample->memory_bytes * 1000;
         }
       }
-      for (PodId id : cluster_.pods_of(rs->meta.uid)) {
-        const Pod& pod = cluster_.pod(id);
-        PodSample s;
-        s.name = pod.name;
-        s.phase = pod.status.phase;
-        s.deleting = pod.deletion_ms.has_value();
-        s.has_ready_condition = pod.bound();
-        s.ready = pod.status.ready;
-        s.start_ms = pod.status.scheduled_ms;
-        s.ready_transition_ms =
-            pod.status.ready_transition_ms.value_or(pod.status.scheduled_ms.value_or(0));
-        s.request_m = req.request_m;
-        s.missing_request_container = req.missing_container;
-        if (metrics_ != nullptr) {
-          if (resource) {
-            if (auto sample = metrics_->resource_sample(pod, load_)) {
-              s.has_metric = true;
-              s.metric_ms = sample->t_ms;
-              s.window_ms = sample->window_ms;
-              s.value_m = !carries_usage ? 0
-                          : cpu          ? sample->cpu_milli
-                                         : sample->memory_bytes * 1000;
-            }
-          } else if (auto v = metrics_->pods_metric_milli(pod, load_, m.metric_name)) {
-            s.has_metric = true;
-            s.value_m = *v;
-            s.metric_ms = load_ ? load_->t_ms : 0;
-            s.window_ms = metrics_->window_ms();
-          }
+    } else {
+      for (std::size_t i = 0; i < pods.size(); ++i) {
+        const HpaController::CachedPod& c = pods[i];
+        PodSample& s = out[i];
+        s = sample_without_metric(c, sets, resource);
+        if (auto v = metrics_->pods_metric_milli(c.inputs, load_, m.metric_name)) {
+          s.has_metric = true;
+          s.value_m = *v;
+          s.metric_ms = load_ ? load_->t_ms : 0;
+          s.window_ms = metrics_->window_ms();
         }
-        out.push_back(s);
       }
     }
-    if (metrics_ == nullptr) return std::string("no metrics pipeline");
     return std::nullopt;
   }
 
@@ -401,6 +461,79 @@ class ClusterInputs : public HpaInputs {
   const std::vector<const ReplicaSet*>& sets_;
   const WorkloadLoadState* load_;
   const std::string& ns_;
+  HpaController::TargetCache& cache_;
+
+  PodSample sample_without_metric(const HpaController::CachedPod& c,
+                                  const std::vector<HpaController::SetRequest>& sets,
+                                  bool resource) const {
+    PodSample s = c.sample;
+    const HpaController::SetRequest& r = sets[c.set];
+    s.request_m = r.request_m;
+    s.missing_request_container = r.missing_container;
+    // The name only appears in the missing-request error. It is read here, not cached: a
+    // short name lives inside the Pod, which moves when the pod table grows.
+    if (!s.request_m && resource) s.name = cluster_.pod(c.id).name;
+    return s;
+  }
+
+  // The sets' requests for the metric's resource, computed once per cache refresh.
+  const std::vector<HpaController::SetRequest>& requests(const MetricSpec& m, bool resource) {
+    static const std::string kAll;
+    const std::string& container =
+        m.type == MetricSourceType::kContainerResource ? m.container : kAll;
+    for (const HpaController::MetricRequests& r : cache_.requests) {
+      if (r.type == m.type && r.resource == m.resource_name && r.container == container) {
+        return r.sets;
+      }
+    }
+    HpaController::MetricRequests& r = cache_.requests.emplace_back();
+    r.type = m.type;
+    r.resource = m.resource_name;
+    r.container = container;
+    const std::string& load_container = load_ ? load_->spec->container : kAll;
+    for (const ReplicaSet* rs : sets_) {
+      HpaController::SetRequest info;
+      if (resource) {
+        const RequestInfo req = request_of(*rs->tmpl, m.resource_name, container);
+        info.request_m = req.request_m;
+        info.missing_container = req.missing_container;
+        if (!container.empty()) {
+          // The load model puts a pod's usage on one container (docs/scenario.md "Load").
+          const auto& cs = rs->tmpl->spec.containers;
+          info.carries_usage = load_container.empty()
+                                   ? (!cs.empty() && cs.front().name == container)
+                                   : load_container == container;
+        }
+      }
+      r.sets.push_back(info);
+    }
+    return r.sets;
+  }
+
+  // Re-reads the target's pods, in the order the selector lists them (set, then creation).
+  void refresh() {
+    cache_.pods.clear();
+    cache_.requests.clear();
+    for (std::uint32_t set = 0; set < sets_.size(); ++set) {
+      for (PodId id : cluster_.pods_of(sets_[set]->meta.uid)) {
+        const Pod& pod = cluster_.pod(id);
+        HpaController::CachedPod c;
+        PodSample& s = c.sample;
+        s.phase = pod.status.phase;
+        s.deleting = pod.deletion_ms.has_value();
+        s.has_ready_condition = pod.bound();
+        s.ready = pod.status.ready;
+        s.start_ms = pod.status.scheduled_ms;
+        s.ready_transition_ms =
+            pod.status.ready_transition_ms.value_or(pod.status.scheduled_ms.value_or(0));
+        if (metrics_ != nullptr) c.inputs = metrics_->metric_inputs(pod, load_);
+        c.id = id;
+        c.set = set;
+        cache_.pods.push_back(c);
+      }
+    }
+    cache_.valid = true;
+  }
 };
 
 }  // namespace
@@ -427,26 +560,49 @@ void HpaController::on_object_changed(std::string_view kind, const std::string& 
     auto old = rs_index_.find(key);
     if (it == cluster_.replica_sets.end()) {
       if (old != rs_index_.end()) {
-        auto& v = rs_by_owner_[old->second.first];
-        v.erase(std::remove(v.begin(), v.end(), old->second.second), v.end());
+        const IndexedSet gone = old->second;
+        auto& v = rs_by_owner_[gone.owner];
+        v.erase(std::remove(v.begin(), v.end(), gone.rs), v.end());
         rs_index_.erase(old);
+        rs_owner_.erase(gone.uid);
+        invalidate(gone.uid);
+        invalidate(gone.owner);
       }
       return;
     }
     if (old != rs_index_.end()) return;
     const ReplicaSet& rs = it->second;
     const std::uint64_t owner = rs.meta.owner ? rs.meta.owner->uid : 0;
-    rs_index_.emplace(key, std::make_pair(owner, &rs));
+    rs_index_.emplace(key, IndexedSet{owner, rs.meta.uid, &rs});
+    rs_owner_[rs.meta.uid] = owner;
     if (owner != 0) rs_by_owner_[owner].push_back(&rs);
+    invalidate(rs.meta.uid);
+    invalidate(owner);
   } else if (kind == "HorizontalPodAutoscaler" || kind == "Deployment") {
     // Added or removed objects change the HPA -> target pointers.
     if (kind == "HorizontalPodAutoscaler" || !cluster_.deployments.count(key)) dirty_ = true;
   }
 }
 
+void HpaController::pod_changed(PodId id) {
+  const Pod& pod = cluster_.pod(id);
+  if (!pod.owner) return;
+  invalidate(pod.owner->uid);
+  auto it = rs_owner_.find(pod.owner->uid);
+  if (it != rs_owner_.end()) invalidate(it->second);
+}
+
+void HpaController::invalidate(std::uint64_t uid) {
+  if (uid == 0) return;
+  auto [begin, end] = entries_by_target_.equal_range(uid);
+  for (auto it = begin; it != end; ++it)
+    entries_[it->second].cache.valid = false;
+}
+
 void HpaController::rebuild() {
   dirty_ = false;
   entries_.clear();
+  entries_by_target_.clear();
   for (auto& [key, hpa] : cluster_.hpas) {
     Entry e;
     e.key = key;
@@ -461,6 +617,10 @@ void HpaController::rebuild() {
       if (it != cluster_.replica_sets.end()) e.replica_set = &it->second;
     }
     if (metrics_ != nullptr) e.load = metrics_->workload(target);
+    const std::uint64_t target_uid = e.deployment    ? e.deployment->meta.uid
+                                     : e.replica_set ? e.replica_set->meta.uid
+                                                     : 0;
+    if (target_uid != 0) entries_by_target_.emplace(target_uid, entries_.size());
     entries_.push_back(std::move(e));
   }
 }
@@ -510,13 +670,16 @@ void HpaController::sync(Entry& e) {
     single.push_back(e.replica_set);
     sets = &single;
   }
-  ClusterInputs inputs(cluster_, metrics_, *sets, e.load, hpa.meta.namespace_);
-  std::string active_before;
+  ClusterInputs inputs(cluster_, metrics_, *sets, e.load, hpa.meta.namespace_, e.cache);
+  // A member buffer: copying the reason into a fresh string cost an allocation per sync.
+  std::string& active_before = active_before_;
+  active_before.clear();
   for (const Condition& c : hpa.status.conditions) {
     if (c.type == "ScalingActive") active_before = c.reason;
   }
   const ReconcileOutcome o = reconcile_hpa(hpa, *e.state, scale, inputs, settings_, now);
   for (const Condition& c : hpa.status.conditions) {
+    if (!o.conditions_written) break;  // the reason did not change
     if (c.type == "ScalingActive" && c.reason != active_before && c.status == "False") {
       // Upstream repeats these warnings every sync; one per change keeps events.jsonl readable.
       cluster_.emit(

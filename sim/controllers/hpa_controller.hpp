@@ -56,6 +56,15 @@ struct MetricValue {
   std::int32_t proposal = 0;
 };
 
+// One set_condition() of a reconcile, as pointers to string literals plus a message suffix.
+struct AppliedCondition {
+  const char* type = "";
+  const char* status = "";
+  const char* reason = "";
+  const char* message_prefix = "";
+  std::string message_suffix;
+};
+
 // What the controller remembers per HPA between reconciles.
 struct HpaState {
   bool initialized = false;  // the first reconcile seeds the recommendation log
@@ -64,6 +73,12 @@ struct HpaState {
   std::vector<ScaleEvent> scale_down_events;
   std::vector<MetricValue> metrics;
   std::vector<PodSample> scratch;
+  // The condition updates of the last reconcile and the size of the conditions list after
+  // them. A reconcile that would make the very same updates skips them: they would change
+  // nothing, and comparing the messages each sync cost more than the rest of the reconcile.
+  std::vector<AppliedCondition> applied_conditions;
+  std::size_t conditions_after = 0;
+  std::vector<std::string> metric_names;  // per metric, rebuilt in place each reconcile
 };
 
 struct ScaleRead {
@@ -74,8 +89,9 @@ struct ScaleRead {
 struct ReconcileOutcome {
   bool rescale = false;
   std::int32_t desired = 0;
-  std::string reason;  // SuccessfulRescale reason text
-  std::string error;   // FailedComputeMetricsReplicas / per-metric problems
+  std::string reason;               // SuccessfulRescale reason text
+  std::string error;                // FailedComputeMetricsReplicas / per-metric problems
+  bool conditions_written = false;  // false: the conditions are as the last reconcile left them
 };
 
 // reconcileAutoscaler: updates hpa.status (current/desired replicas, conditions, lastScaleTime)
@@ -96,6 +112,40 @@ class HpaController : public ClusterObserver {
   const HpaState* state(const std::string& key) const;
 
   void on_object_changed(std::string_view kind, const std::string& key) override;
+  void on_pod_added(PodId id) override { pod_changed(id); }
+  void on_pod_bound(PodId id) override { pod_changed(id); }
+  void on_pod_updated(PodId id) override { pod_changed(id); }
+  void on_pod_released(PodId id, NodeId) override { pod_changed(id); }
+  void on_pod_deleted(PodId id) override { pod_changed(id); }
+
+  // One pod of an HPA's target as the calculator sees it, minus the metric sample.
+  struct CachedPod {
+    PodSample sample;        // all but name, request and metric fields
+    PodMetricInputs inputs;  // what the metrics pipeline reads to answer for it
+    PodId id = kNoPod;
+    std::uint32_t set = 0;  // index of its ReplicaSet in the target's set list
+  };
+  // One ReplicaSet's request of a metric's resource, and whether its pods carry the usage.
+  struct SetRequest {
+    std::optional<std::int64_t> request_m;  // nullopt: `missing_container` lacks a request
+    std::string_view missing_container;
+    bool carries_usage = true;
+  };
+  struct MetricRequests {
+    MetricSourceType type = MetricSourceType::kResource;
+    std::string resource;
+    std::string container;
+    std::vector<SetRequest> sets;
+  };
+  // The target's pods and their ReplicaSets' requests, re-read from the cluster only after an
+  // observer callback said one of those pods (or the target's ReplicaSet list) changed: most
+  // syncs see the same pods with a new scrape, and re-reading scattered Pod records and
+  // templates per HPA per sync dominated long runs.
+  struct TargetCache {
+    bool valid = false;
+    std::vector<CachedPod> pods;
+    std::vector<MetricRequests> requests;
+  };
 
  private:
   struct Entry {
@@ -105,10 +155,14 @@ class HpaController : public ClusterObserver {
     Deployment* deployment = nullptr;
     ReplicaSet* replica_set = nullptr;
     const WorkloadLoadState* load = nullptr;
+    TargetCache cache;
   };
   void sync_all();
   void sync(Entry& e);
   void rebuild();
+  void pod_changed(PodId id);
+  // Marks the pod caches of the HPAs whose target is, or owns, the object with this uid.
+  void invalidate(std::uint64_t uid);
 
   Cluster& cluster_;
   EventLoop& loop_;
@@ -117,9 +171,18 @@ class HpaController : public ClusterObserver {
   std::map<std::string, HpaState> states_;
   std::vector<Entry> entries_;
   bool dirty_ = true;
+  std::string active_before_;
   // ReplicaSets by owner (Deployment uid), kept from ReplicaSet changes.
   std::unordered_map<std::uint64_t, std::vector<const ReplicaSet*>> rs_by_owner_;
-  std::map<std::string, std::pair<std::uint64_t, const ReplicaSet*>> rs_index_;
+  struct IndexedSet {
+    std::uint64_t owner = 0;
+    std::uint64_t uid = 0;
+    const ReplicaSet* rs = nullptr;
+  };
+  std::map<std::string, IndexedSet> rs_index_;
+  // ReplicaSet uid -> owner uid, and target uid -> entries, for invalidate().
+  std::unordered_map<std::uint64_t, std::uint64_t> rs_owner_;
+  std::unordered_multimap<std::uint64_t, std::size_t> entries_by_target_;
 };
 
 }  // namespace gpusim::ctrl

@@ -39,19 +39,38 @@ void MetricsPipeline::on_node_updated(NodeId id) {
   node_down_[id] = cluster_.node(id).meta.annotation(kAnnotationKubeletDown) != nullptr;
 }
 
+namespace {
+
+// The status part of PodMetricInputs (no annotated usage).
+PodMetricInputs status_inputs(const Pod& pod) {
+  PodMetricInputs in;
+  in.node = pod.status.node;
+  in.started_ms = pod.status.started_ms;
+  in.terminated = pod.status.stage == PodStage::kTerminated;
+  in.ready = pod.status.ready;
+  in.ever_ready = pod.status.ever_ready;
+  in.ready_since_ms = pod.status.ready_transition_ms.value_or(0);
+  return in;
+}
+
+}  // namespace
+
+PodMetricInputs MetricsPipeline::metric_inputs(const Pod& pod, const WorkloadLoadState* w) const {
+  PodMetricInputs in = status_inputs(pod);
+  if (w == nullptr) {
+    const auto [cpu, memory] = annotated_usage(pod);
+    in.annotated_cpu_milli = cpu;
+    in.annotated_memory_bytes = memory;
+  }
+  return in;
+}
+
 bool MetricsPipeline::ready_at(const Pod& pod, TimeMs t) {
-  const TimeMs since = pod.status.ready_transition_ms.value_or(0);
-  if (pod.status.ready) return since <= t;
-  // Not ready now: it was ready at t only if it lost readiness after t.
-  return pod.status.ever_ready && since > t;
+  return ready_at(status_inputs(pod), t);
 }
 
 bool MetricsPipeline::has_sample(const Pod& pod) const {
-  if (last_scrape_ms_ < 0 || !pod.bound() || !pod.status.started_ms) return false;
-  if (pod.status.node < node_down_.size() && node_down_[pod.status.node]) return false;
-  // metrics-server computes a rate between two scrapes: the container needs a full window.
-  return *pod.status.started_ms + window_ms_ <= last_scrape_ms_ &&
-         pod.status.stage != PodStage::kTerminated;
+  return has_sample(status_inputs(pod));
 }
 
 std::pair<std::int64_t, std::int64_t> MetricsPipeline::annotated_usage(const Pod& pod) const {
@@ -71,28 +90,21 @@ std::pair<std::int64_t, std::int64_t> MetricsPipeline::annotated_usage(const Pod
 
 std::optional<ResourceSample> MetricsPipeline::resource_sample(const Pod& pod,
                                                                const WorkloadLoadState* w) const {
-  if (!has_sample(pod)) return std::nullopt;
-  ResourceSample s;
-  s.t_ms = last_scrape_ms_;
-  s.window_ms = window_ms_;
-  if (w == nullptr) {
-    const auto [cpu, memory] = annotated_usage(pod);
-    s.cpu_milli = cpu;
-    s.memory_bytes = memory;
-    return s;
-  }
-  const bool busy = ready_at(pod, w->t_ms);
-  s.cpu_milli = busy ? w->cpu_ready_milli : w->cpu_idle_milli;
-  s.memory_bytes = busy ? w->memory_ready_bytes : w->memory_idle_bytes;
-  return s;
+  return resource_sample(metric_inputs(pod, w), w);
 }
 
-std::optional<std::int64_t> MetricsPipeline::pods_metric_milli(const Pod& pod,
+std::optional<std::int64_t> MetricsPipeline::pods_metric_milli(const PodMetricInputs& pod,
                                                                const WorkloadLoadState* w,
                                                                const std::string& metric) const {
   if (w == nullptr || w->spec->pods_metric != metric || !has_sample(pod)) return std::nullopt;
   const double rps = ready_at(pod, w->t_ms) ? w->per_pod_rps : 0.0;
   return static_cast<std::int64_t>(std::llround(rps * 1000));
+}
+
+std::optional<std::int64_t> MetricsPipeline::pods_metric_milli(const Pod& pod,
+                                                               const WorkloadLoadState* w,
+                                                               const std::string& metric) const {
+  return pods_metric_milli(status_inputs(pod), w, metric);
 }
 
 std::optional<std::int64_t> MetricsPipeline::external_metric_milli(

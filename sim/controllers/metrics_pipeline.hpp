@@ -74,6 +74,21 @@ struct ResourceSample {
   std::int64_t memory_bytes = 0;
 };
 
+// What resource_sample() and pods_metric_milli() read of a pod. A caller that hears every pod
+// update (a ClusterObserver) may keep it between updates instead of re-reading the Pod each
+// sync; whether the pod's node is down is still read live.
+struct PodMetricInputs {
+  NodeId node = kNoNode;
+  std::optional<TimeMs> started_ms;
+  bool terminated = false;
+  bool ready = false;
+  bool ever_ready = false;
+  TimeMs ready_since_ms = 0;  // ready_transition_ms, 0 when never set
+  // Usage from the pod's annotations, for pods without a load model.
+  std::int64_t annotated_cpu_milli = 0;
+  std::int64_t annotated_memory_bytes = 0;
+};
+
 class MetricsPipeline : public ClusterObserver {
  public:
   MetricsPipeline(Cluster& cluster, EventLoop& loop, MetricsSettings settings,
@@ -91,9 +106,16 @@ class MetricsPipeline : public ClusterObserver {
   // metrics.k8s.io for one pod of `w` (nullptr: the pod has no load model): nullopt while
   // metrics-server has no sample for it.
   std::optional<ResourceSample> resource_sample(const Pod& pod, const WorkloadLoadState* w) const;
+  std::optional<ResourceSample> resource_sample(const PodMetricInputs& pod,
+                                                const WorkloadLoadState* w) const;
   // custom.metrics.k8s.io Pods metric of one pod (milli-units).
   std::optional<std::int64_t> pods_metric_milli(const Pod& pod, const WorkloadLoadState* w,
                                                 const std::string& metric) const;
+  std::optional<std::int64_t> pods_metric_milli(const PodMetricInputs& pod,
+                                                const WorkloadLoadState* w,
+                                                const std::string& metric) const;
+  // The inputs of the two calls above for `pod` (annotated usage only when `w` is nullptr).
+  PodMetricInputs metric_inputs(const Pod& pod, const WorkloadLoadState* w) const;
   // external.metrics.k8s.io: the sum of the series named `metric` in the namespace (milli).
   std::optional<std::int64_t> external_metric_milli(const std::string& ns,
                                                     const std::string& metric) const;
@@ -103,8 +125,10 @@ class MetricsPipeline : public ClusterObserver {
                                                   const std::string& metric) const;
   // Whether the pod's kubelet answered the last scrape and the pod ran a full window before it.
   bool has_sample(const Pod& pod) const;
+  bool has_sample(const PodMetricInputs& pod) const;
   // Whether the pod was Ready at the last scrape of `w`.
   static bool ready_at(const Pod& pod, TimeMs t);
+  static bool ready_at(const PodMetricInputs& pod, TimeMs t);
 
   void on_node_updated(NodeId id) override;
   void on_node_added(NodeId id) override { on_node_updated(id); }
@@ -130,5 +154,37 @@ class MetricsPipeline : public ClusterObserver {
   mutable std::unordered_map<const PodTemplate*, std::pair<std::int64_t, std::int64_t>>
       usage_cache_;
 };
+
+// The PodMetricInputs overloads are inline: the HPA controller calls them for every pod of every
+// target on every sync.
+inline bool MetricsPipeline::ready_at(const PodMetricInputs& pod, TimeMs t) {
+  if (pod.ready) return pod.ready_since_ms <= t;
+  // Not ready now: it was ready at t only if it lost readiness after t.
+  return pod.ever_ready && pod.ready_since_ms > t;
+}
+
+inline bool MetricsPipeline::has_sample(const PodMetricInputs& pod) const {
+  if (last_scrape_ms_ < 0 || pod.node == kNoNode || !pod.started_ms) return false;
+  if (pod.node < node_down_.size() && node_down_[pod.node]) return false;
+  // metrics-server computes a rate between two scrapes: the container needs a full window.
+  return *pod.started_ms + window_ms_ <= last_scrape_ms_ && !pod.terminated;
+}
+
+inline std::optional<ResourceSample> MetricsPipeline::resource_sample(
+    const PodMetricInputs& pod, const WorkloadLoadState* w) const {
+  if (!has_sample(pod)) return std::nullopt;
+  ResourceSample s;
+  s.t_ms = last_scrape_ms_;
+  s.window_ms = window_ms_;
+  if (w == nullptr) {
+    s.cpu_milli = pod.annotated_cpu_milli;
+    s.memory_bytes = pod.annotated_memory_bytes;
+    return s;
+  }
+  const bool busy = ready_at(pod, w->t_ms);
+  s.cpu_milli = busy ? w->cpu_ready_milli : w->cpu_idle_milli;
+  s.memory_bytes = busy ? w->memory_ready_bytes : w->memory_idle_bytes;
+  return s;
+}
 
 }  // namespace gpusim::ctrl
