@@ -67,4 +67,47 @@ double mmc_response_time_s(double lambda, double mu, std::int64_t c) {
   return wait_s + 1.0 / mu;
 }
 
+void mmc_response_times_s(std::span<const MmcQuery> queries, std::span<double> out) {
+  constexpr std::size_t kLanes = 4;
+  std::size_t lane_query[kLanes];
+  std::size_t lanes = 0;
+  auto run_lanes = [&] {
+    double a[kLanes];
+    double b[kLanes];
+    std::int64_t max_c = 0;
+    for (std::size_t l = 0; l < lanes; ++l) {
+      const MmcQuery& q = queries[lane_query[l]];
+      a[l] = q.lambda / q.mu;
+      b[l] = 1.0;
+      max_c = std::max(max_c, q.c);
+    }
+    for (std::int64_t k = 1; k <= max_c; ++k) {
+      for (std::size_t l = 0; l < lanes; ++l) {
+        if (k <= queries[lane_query[l]].c)
+          b[l] = a[l] * b[l] / (static_cast<double>(k) + a[l] * b[l]);
+      }
+    }
+    for (std::size_t l = 0; l < lanes; ++l) {
+      const MmcQuery& q = queries[lane_query[l]];
+      const double rho = a[l] / static_cast<double>(q.c);
+      const double wait_probability = b[l] / (1.0 - rho * (1.0 - b[l]));
+      const double wait_s = wait_probability / (static_cast<double>(q.c) * q.mu - q.lambda);
+      out[lane_query[l]] = wait_s + 1.0 / q.mu;
+    }
+    lanes = 0;
+  };
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    const MmcQuery& q = queries[i];
+    // The cases without a recursion (and saturation) answer as the single-query function does.
+    if (q.mu <= 0 || q.c <= 0 || q.lambda <= 0 ||
+        q.lambda / q.mu / static_cast<double>(q.c) >= 1.0) {
+      out[i] = mmc_response_time_s(q.lambda, q.mu, q.c);
+      continue;
+    }
+    lane_query[lanes++] = i;
+    if (lanes == kLanes) run_lanes();
+  }
+  if (lanes > 0) run_lanes();
+}
+
 }  // namespace gpusim::ctrl

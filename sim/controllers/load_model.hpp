@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,16 @@ struct WorkloadLoadSpec {
 // servers of rate mu and arrival rate lambda. Infinity when lambda >= c * mu (no steady state);
 // 1/mu when lambda is 0. Used as the latency estimate per ready pod (docs/scenario.md).
 double mmc_response_time_s(double lambda, double mu, std::int64_t c);
+
+struct MmcQuery {
+  double lambda = 0;
+  double mu = 0;
+  std::int64_t c = 0;
+};
+// mmc_response_time_s of each query, bit for bit (the same operations in the same order). The
+// Erlang B recursion is a chain of dependent divisions; running four queries' chains side by
+// side lets the divisions overlap, which one query at a time cannot.
+void mmc_response_times_s(std::span<const MmcQuery> queries, std::span<double> out);
 
 inline constexpr double kInfiniteLatency = std::numeric_limits<double>::infinity();
 

@@ -244,9 +244,13 @@ void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now) {
   } else {
     served = std::min(offered, capacity);
     w.latency_known = s.service_rate > 0;
-    if (w.latency_known) w.latency_s = mmc_response_time_s(offered, s.service_rate, ready);
+    if (w.latency_known) {
+      // Answered for all workloads at once by scrape(), which then finishes this one.
+      mmc_queries_.push_back(MmcQuery{offered, s.service_rate, ready});
+      mmc_workloads_.push_back(&w);
+    }
   }
-  if (w.latency_known && std::isfinite(w.latency_s)) {
+  if (w.latency_known && s.queue && std::isfinite(w.latency_s)) {
     w.max_latency_s = std::max(w.max_latency_s, w.latency_s);
   }
   w.t_ms = now;
@@ -266,8 +270,17 @@ void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now) {
 
 void MetricsPipeline::scrape() {
   const TimeMs now = loop_.now();
+  mmc_queries_.clear();
+  mmc_workloads_.clear();
   for (auto& w : workloads_)
     scrape_workload(*w, now);
+  mmc_latency_s_.resize(mmc_queries_.size());
+  mmc_response_times_s(mmc_queries_, mmc_latency_s_);
+  for (std::size_t i = 0; i < mmc_workloads_.size(); ++i) {
+    WorkloadLoadState& w = *mmc_workloads_[i];
+    w.latency_s = mmc_latency_s_[i];
+    if (std::isfinite(w.latency_s)) w.max_latency_s = std::max(w.max_latency_s, w.latency_s);
+  }
   last_scrape_ms_ = now;
   loop_.at_background(now + settings_.scrape_interval_ms, EventPriority::kMetrics,
                       [this] { scrape(); });

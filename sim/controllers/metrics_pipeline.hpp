@@ -153,6 +153,10 @@ class MetricsPipeline : public ClusterObserver {
   TimeMs last_scrape_ms_ = -1;
   mutable std::unordered_map<const PodTemplate*, std::pair<std::int64_t, std::int64_t>>
       usage_cache_;
+  // One scrape's M/M/c latency queries, answered together (see mmc_response_times_s).
+  std::vector<MmcQuery> mmc_queries_;
+  std::vector<WorkloadLoadState*> mmc_workloads_;
+  std::vector<double> mmc_latency_s_;
 };
 
 // The PodMetricInputs overloads are inline: the HPA controller calls them for every pod of every
