@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "core/duration.hpp"
 
@@ -73,7 +74,12 @@ QueryValue Evaluator::value_of(const Query& q) const {
   out.unit = q.result_unit(info.unit);
   const std::vector<Series> series = load_series(run_, q.metric, q.matchers);
   const TimeMs end = run_.end_ms();
-  const auto [from, to] = q.window ? q.window->resolve(end) : std::make_pair(TimeMs{0}, end);
+  // Plain variables, not a structured binding: the lambdas below capture them (clang 14 cannot
+  // capture structured bindings).
+  const std::pair<TimeMs, TimeMs> window =
+      q.window ? q.window->resolve(end) : std::make_pair(TimeMs{0}, end);
+  const TimeMs from = window.first;
+  const TimeMs to = window.second;
   const std::string where = selector_text(q) + (q.window ? " over " + q.window->text : "");
 
   if (q.function == "duration" || q.function == "total_duration") {

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/csv.hpp"
+
 namespace gpusim::engine {
 
 Recorder::Recorder(Cluster& cluster, EventLoop& loop, TimeMs sample_interval_ms)
@@ -81,15 +83,6 @@ void Recorder::on_pod_released(PodId id, NodeId) {
 }
 
 namespace {
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 std::string opt_ms(const std::optional<TimeMs>& t) {
   return t ? std::to_string(*t) : std::string();
 }

@@ -8,6 +8,7 @@
 #include "controllers/deployment_controller.hpp"
 #include "controllers/disruption.hpp"
 #include "controllers/rollout.hpp"
+#include "core/csv.hpp"
 
 namespace gpusim::engine {
 namespace {
@@ -17,16 +18,6 @@ std::string fixed(double v, int digits = 3) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string condition_text(const std::vector<Condition>& conds, const char* type) {

@@ -20,15 +20,6 @@ std::optional<double> non_negative(const Value& v) {
   return d;
 }
 
-std::optional<TimeMs> positive_duration(const Value& v) {
-  auto ms = v.duration();
-  if (ms && *ms <= 0) {
-    v.error("must be greater than 0");
-    return std::nullopt;
-  }
-  return ms;
-}
-
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == ' '))
     s.pop_back();
@@ -100,7 +91,7 @@ ctrl::RateSpec rate_spec(const Value& v) {
       if (auto x = non_negative(df.required("mean"))) r.base = *x;
       if (auto x = non_negative(df.get("amplitude"))) r.amplitude = *x;
       if (auto ms = df.get("peakAt").duration()) r.peak_ms = *ms;
-      if (auto ms = positive_duration(df.get("period"))) r.period_ms = *ms;
+      if (auto ms = df.get("period").positive_duration()) r.period_ms = *ms;
       if (r.amplitude > r.base) {
         df.get("amplitude").warning("amplitude is larger than the mean: the rate is cut at 0");
       }
@@ -239,7 +230,7 @@ void parse_serving(Fields& spec, engine::SimulationSpec& out) {
   if (const Value h = spec.get("hpa"); h.present()) {
     Fields f(h);
     if (f.ok()) {
-      if (auto ms = positive_duration(f.get("syncPeriod"))) out.hpa.sync_period_ms = *ms;
+      if (auto ms = f.get("syncPeriod").positive_duration()) out.hpa.sync_period_ms = *ms;
       if (auto x = non_negative(f.get("tolerance"))) out.hpa.tolerance = *x;
       if (auto ms = f.get("downscaleStabilization").duration())
         out.hpa.downscale_stabilization_ms = *ms;
@@ -253,9 +244,9 @@ void parse_serving(Fields& spec, engine::SimulationSpec& out) {
   if (const Value m = spec.get("metrics"); m.present()) {
     Fields f(m);
     if (f.ok()) {
-      if (auto ms = positive_duration(f.get("scrapeInterval")))
+      if (auto ms = f.get("scrapeInterval").positive_duration())
         out.metrics.scrape_interval_ms = *ms;
-      if (auto ms = positive_duration(f.get("window"))) out.metrics.window_ms = *ms;
+      if (auto ms = f.get("window").positive_duration()) out.metrics.window_ms = *ms;
     }
   }
   if (const Value n = spec.get("nodeLifecycle"); n.present()) {
@@ -271,7 +262,7 @@ void parse_serving(Fields& spec, engine::SimulationSpec& out) {
 void parse_lifecycle_defaults(Fields& d, engine::Defaults& out) {
   if (auto q = d.get("imagePullBandwidth").quantity()) out.image_pull_bytes_per_second = q->value();
   if (auto ms = d.get("shutdown").duration()) out.shutdown_ms = *ms;
-  if (auto ms = positive_duration(d.get("failureAfter"))) out.failure_after_ms = *ms;
+  if (auto ms = d.get("failureAfter").positive_duration()) out.failure_after_ms = *ms;
 }
 
 }  // namespace gpusim::scenario

@@ -25,15 +25,6 @@ using engine::TraceReplaySpec;
 constexpr std::int32_t kMaxPoolNodes = 1'000'000;
 constexpr std::size_t kMaxPatchNodes = 100'000;
 
-std::optional<TimeMs> positive_duration(const Value& v) {
-  auto ms = v.duration();
-  if (ms && *ms == 0) {
-    v.error("must be greater than 0");
-    return std::nullopt;
-  }
-  return ms;
-}
-
 // A fixed duration or a distribution such as "exponential(20m)" (core/distribution.hpp).
 std::optional<DurationDistribution> distribution(const Value& v) {
   auto text = v.scalar_text();
@@ -186,7 +177,7 @@ engine::ClusterAutoscalerSpec cluster_autoscaler(const Value& v) {
   out.source = v.location();
   Fields f(v);
   if (!f.ok()) return out;
-  if (auto ms = positive_duration(f.get("scanInterval"))) out.scan_interval_ms = *ms;
+  if (auto ms = f.get("scanInterval").positive_duration()) out.scan_interval_ms = *ms;
   if (auto ms = f.get("scaleDownDelayAfterAdd").duration()) {
     out.scale_down_delay_after_add_ms = *ms;
   }
@@ -336,7 +327,7 @@ ArrivalSpec arrival(const Value& v, ObjectParser& objects) {
       if (!interval.present() && process.present()) {
         interval.error("required value is missing for process: interval");
       }
-      if (auto ms = positive_duration(interval)) a.interval_ms = *ms;
+      if (auto ms = interval.positive_duration()) a.interval_ms = *ms;
       misplaced(rate, "poisson");
       misplaced(trace_file, "trace");
       break;
@@ -504,8 +495,8 @@ ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
       s.seed_set = true;
     }
   }
-  s.duration_ms = positive_duration(spec.get("duration"));
-  if (auto ms = positive_duration(spec.get("sampleInterval"))) s.sample_interval_ms = *ms;
+  s.duration_ms = spec.get("duration").positive_duration();
+  if (auto ms = spec.get("sampleInterval").positive_duration()) s.sample_interval_ms = *ms;
   const Value label = spec.get("gpuModelLabel");
   if (auto l = label.str()) {
     if (auto why = check_label_key(*l); !why.empty()) {
@@ -544,7 +535,7 @@ ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
     if (*n <= 0) max_events.error("must be greater than 0");
     s.max_events = static_cast<std::uint64_t>(std::max<std::int64_t>(*n, 1));
   }
-  if (auto ms = positive_duration(spec.get("maxTime"))) s.max_time_ms = *ms;
+  if (auto ms = spec.get("maxTime").positive_duration()) s.max_time_ms = *ms;
 
   const Value autoscaler = spec.get("clusterAutoscaler");
   s.cluster_autoscaler = cluster_autoscaler(autoscaler);

@@ -381,6 +381,15 @@ std::optional<TimeMs> Value::duration() const {
   return ms;
 }
 
+std::optional<TimeMs> Value::positive_duration() const {
+  auto ms = duration();
+  if (ms && *ms == 0) {
+    error("must be greater than 0");
+    return std::nullopt;
+  }
+  return ms;
+}
+
 std::optional<IntOrString> Value::int_or_string() const {
   if (!present()) return std::nullopt;
   if (node_.IsScalar()) {

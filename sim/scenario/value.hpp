@@ -57,6 +57,7 @@ class Value {
   std::optional<bool> boolean() const;
   std::optional<Quantity> quantity() const;
   std::optional<TimeMs> duration() const;  // Go syntax ("90s", "1h30m", "2d") or whole seconds
+  std::optional<TimeMs> positive_duration() const;  // duration(), and 0 is an error too
   std::optional<IntOrString> int_or_string() const;
   // The text of any scalar (numbers and booleans as written): for free-form string maps.
   std::optional<std::string> scalar_text() const;

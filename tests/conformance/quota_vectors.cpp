@@ -14,27 +14,10 @@
 #include "core/quantity.hpp"
 #include "model/cluster.hpp"
 #include "model/quota_evaluator.hpp"
+#include "model_fields.hpp"
 
 namespace gpusim::conformance {
 namespace {
-
-Quantity quantity(const YAML::Node& node, const std::string& what) {
-  if (!node.IsScalar()) throw VectorError(what + " must be a quantity string");
-  const auto q = Quantity::parse(node.Scalar());
-  if (!q) throw VectorError(what + ": not a quantity: '" + node.Scalar() + "'");
-  return *q;
-}
-
-ResourceQuantities resource_list(const YAML::Node& map, const std::string& what) {
-  ResourceQuantities out;
-  if (!map.IsDefined() || map.IsNull()) return out;
-  if (!map.IsMap()) throw VectorError(what + " must be a mapping");
-  for (const auto& kv : map) {
-    const std::string name = kv.first.as<std::string>();
-    out[name] = quantity(kv.second, what + "." + name);
-  }
-  return out;
-}
 
 std::vector<std::string> string_list(const YAML::Node& map, std::string_view key) {
   std::vector<std::string> out;

@@ -16,6 +16,7 @@
 #include "core/rng.hpp"
 #include "model/cluster.hpp"
 #include "model/pod_resources.hpp"
+#include "model_fields.hpp"
 #include "scheduler/framework.hpp"
 #include "scheduler/node_table.hpp"
 #include "scheduler/plugins/balanced_allocation.hpp"
@@ -30,24 +31,6 @@ namespace {
 using sched::CycleState;
 using sched::NodeIndex;
 using sched::PodInfo;
-
-Quantity quantity(const YAML::Node& node, const std::string& what) {
-  if (!node.IsScalar()) throw VectorError(what + " must be a quantity");
-  const auto q = Quantity::parse(node.Scalar());
-  if (!q) throw VectorError(what + ": not a quantity: '" + node.Scalar() + "'");
-  return *q;
-}
-
-ResourceQuantities resource_list(const YAML::Node& map, const std::string& what) {
-  ResourceQuantities out;
-  if (!map.IsDefined() || map.IsNull()) return out;
-  if (!map.IsMap()) throw VectorError(what + " must be a map of resource quantities");
-  for (const auto& e : map) {
-    const std::string name = e.first.as<std::string>();
-    out[name] = quantity(e.second, what + "." + name);
-  }
-  return out;
-}
 
 std::vector<Container> containers(const YAML::Node& list, const std::string& what) {
   std::vector<Container> out;
@@ -64,16 +47,6 @@ std::vector<Container> containers(const YAML::Node& list, const std::string& wha
     out.push_back(std::move(c));
   }
   return out;
-}
-
-TaintEffect effect_of(const YAML::Node& map) {
-  if (!has_field(map, "effect")) return TaintEffect::kNone;
-  const std::string e = string_field(map, "effect");
-  if (e == "NoSchedule") return TaintEffect::kNoSchedule;
-  if (e == "PreferNoSchedule") return TaintEffect::kPreferNoSchedule;
-  if (e == "NoExecute") return TaintEffect::kNoExecute;
-  if (e.empty()) return TaintEffect::kNone;
-  throw VectorError("unknown effect '" + e + "'");
 }
 
 std::vector<Taint> taints(const YAML::Node& list) {

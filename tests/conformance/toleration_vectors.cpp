@@ -10,19 +10,10 @@
 #include "conformance.hpp"
 #include "controllers/taint_eviction.hpp"
 #include "model/taint.hpp"
+#include "model_fields.hpp"
 
 namespace gpusim::conformance {
 namespace {
-
-TaintEffect effect_of(const YAML::Node& map) {
-  if (!has_field(map, "effect")) return TaintEffect::kNone;
-  const std::string e = string_field(map, "effect");
-  if (e.empty()) return TaintEffect::kNone;
-  if (e == "NoSchedule") return TaintEffect::kNoSchedule;
-  if (e == "PreferNoSchedule") return TaintEffect::kPreferNoSchedule;
-  if (e == "NoExecute") return TaintEffect::kNoExecute;
-  throw VectorError("unknown effect '" + e + "'");
-}
 
 void check_toleration_match(const YAML::Node& input, const YAML::Node& expect) {
   check_keys(input, {"feature_gates", "toleration", "taint"});

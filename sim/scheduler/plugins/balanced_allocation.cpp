@@ -14,7 +14,7 @@ struct Resource {
   const std::int64_t* used = nullptr;
 };
 
-struct State : PluginState {
+struct BalancedAllocationState : PluginState {
   std::vector<Resource> resources;
 };
 
@@ -30,7 +30,7 @@ BalancedAllocationPlugin::BalancedAllocationPlugin(const nlohmann::json& args,
 
 Status BalancedAllocationPlugin::pre_score(CycleState& state, const PodInfo& pod,
                                            std::span<const NodeIndex>) {
-  State& s = cycle_slot<State>(state, *this);
+  BalancedAllocationState& s = cycle_slot<BalancedAllocationState>(state, *this);
   const NodeTable& t = handle_.nodes();
   s.resources.clear();
   bool best_effort = true;
@@ -53,7 +53,7 @@ Status BalancedAllocationPlugin::pre_score(CycleState& state, const PodInfo& pod
 void BalancedAllocationPlugin::score(CycleState& state, const PodInfo&,
                                      std::span<const NodeIndex> nodes,
                                      std::span<std::int64_t> out) {
-  const State& s = cycle_slot<State>(state, *this);
+  const BalancedAllocationState& s = cycle_slot<BalancedAllocationState>(state, *this);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const NodeIndex n = nodes[i];
     std::vector<double>& fractions = fractions_;

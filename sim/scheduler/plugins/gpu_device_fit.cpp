@@ -7,7 +7,7 @@
 namespace gpusim::sched {
 namespace {
 
-struct State : PluginState {
+struct GpuDeviceFitState : PluginState {
   std::vector<std::uint32_t> models;  // interned model ids the pod accepts; empty = any
   bool any_model = true;
 };
@@ -38,7 +38,7 @@ bool GpuDeviceFitPlugin::devices_fit(const GpuRequest& gpu, const std::int32_t* 
 Status GpuDeviceFitPlugin::pre_filter(CycleState& state, const PodInfo& pod) {
   const GpuRequest& gpu = pod.res->gpu;
   if (gpu.count <= 0) return Status::skip();
-  State& s = cycle_slot<State>(state, *this);
+  GpuDeviceFitState& s = cycle_slot<GpuDeviceFitState>(state, *this);
   s.models.clear();
   s.any_model = gpu.models.empty();
   for (const auto& m : gpu.models) {
@@ -53,7 +53,7 @@ void GpuDeviceFitPlugin::filter(CycleState& state, const PodInfo& pod,
                                 std::vector<NodeIndex>& nodes, Rejections& out) {
   const GpuRequest& gpu = pod.res->gpu;
   if (gpu.count <= 0) return;
-  const State& s = cycle_slot<State>(state, *this);
+  const GpuDeviceFitState& s = cycle_slot<GpuDeviceFitState>(state, *this);
   const NodeTable& t = handle_.nodes();
   const std::int32_t need = gpu.shared() ? 1 : gpu.count;
   filter_nodes(nodes, out, [&](NodeIndex n) {

@@ -18,7 +18,7 @@ struct Image {
   std::int64_t size = 0;
 };
 
-struct State : PluginState {
+struct ImageLocalityState : PluginState {
   std::vector<Image> images;  // one per container (init and app), known size only
   std::int64_t containers = 0;
   std::int64_t total_nodes = 0;
@@ -85,7 +85,7 @@ std::int64_t ImageLocalityPlugin::size_of(const std::string& normalized) const {
 Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
                                       std::span<const NodeIndex>) {
   if (sizes_.empty() && default_size_ == 0) return Status::skip();
-  State& s = cycle_slot<State>(state, *this);
+  ImageLocalityState& s = cycle_slot<ImageLocalityState>(state, *this);
   s.images.clear();
   const PodSpec& spec = pod.pod->spec();
   s.containers = static_cast<std::int64_t>(spec.init_containers.size() + spec.containers.size());
@@ -123,7 +123,7 @@ Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
 
 void ImageLocalityPlugin::score(CycleState& state, const PodInfo&, std::span<const NodeIndex> nodes,
                                 std::span<std::int64_t> out) {
-  const State& s = cycle_slot<State>(state, *this);
+  const ImageLocalityState& s = cycle_slot<ImageLocalityState>(state, *this);
   const Cluster& c = handle_.cluster();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const Node& node = c.node(nodes[i]);

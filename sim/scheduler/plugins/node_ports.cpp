@@ -17,7 +17,7 @@ void for_each_host_port(const PodSpec& spec, F&& f) {
   }
 }
 
-struct State : PluginState {
+struct NodePortsState : PluginState {
   std::vector<std::int32_t> wanted;  // sorted
 };
 
@@ -29,7 +29,7 @@ NodePortsPlugin::NodePortsPlugin(FrameworkHandle& handle)
                                       /*unresolvable=*/false)) {}
 
 Status NodePortsPlugin::pre_filter(CycleState& state, const PodInfo& pod) {
-  State& s = cycle_slot<State>(state, *this);
+  NodePortsState& s = cycle_slot<NodePortsState>(state, *this);
   s.wanted.clear();
   for_each_host_port(pod.pod->spec(), [&](std::int32_t p) { s.wanted.push_back(p); });
   if (s.wanted.empty()) return Status::skip();
@@ -39,7 +39,7 @@ Status NodePortsPlugin::pre_filter(CycleState& state, const PodInfo& pod) {
 
 void NodePortsPlugin::filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
                              Rejections& out) {
-  State& s = cycle_slot<State>(state, *this);
+  NodePortsState& s = cycle_slot<NodePortsState>(state, *this);
   if (s.wanted.empty()) return;
   const Cluster& c = handle_.cluster();
   filter_nodes(nodes, out, [&](NodeIndex n) {

@@ -23,7 +23,7 @@ struct ScoredResource {
   const std::int64_t* used = nullptr;  // non-zero totals for cpu/memory, real ones otherwise
 };
 
-struct State : PluginState {
+struct NodeResourcesFitState : PluginState {
   std::vector<Request> requests;
   std::vector<ScoredResource> scored;
 };
@@ -100,7 +100,7 @@ bool NodeResourcesFitPlugin::ignored(int dim) const {
 
 Status NodeResourcesFitPlugin::pre_filter(CycleState& state, const PodInfo& pod) {
   intern_reasons();
-  State& s = cycle_slot<State>(state, *this);
+  NodeResourcesFitState& s = cycle_slot<NodeResourcesFitState>(state, *this);
   s.requests.clear();
   for (const auto& [dim, units] : pod.requests) {
     // The pod count is checked on its own; ignored extended resources are not checked.
@@ -112,7 +112,7 @@ Status NodeResourcesFitPlugin::pre_filter(CycleState& state, const PodInfo& pod)
 
 void NodeResourcesFitPlugin::filter(CycleState& state, const PodInfo& pod,
                                     std::vector<NodeIndex>& nodes, Rejections& out) {
-  State& s = cycle_slot<State>(state, *this);
+  NodeResourcesFitState& s = cycle_slot<NodeResourcesFitState>(state, *this);
   const NodeTable& t = handle_.nodes();
   for (auto& r : s.requests) {
     r.alloc = t.alloc(r.dim);
@@ -140,7 +140,7 @@ void NodeResourcesFitPlugin::filter(CycleState& state, const PodInfo& pod,
 
 Status NodeResourcesFitPlugin::pre_score(CycleState& state, const PodInfo& pod,
                                          std::span<const NodeIndex>) {
-  State& s = cycle_slot<State>(state, *this);
+  NodeResourcesFitState& s = cycle_slot<NodeResourcesFitState>(state, *this);
   const NodeTable& t = handle_.nodes();
   s.scored.clear();
   for (const ResourceSpec& spec : resources_) {
@@ -169,7 +169,7 @@ Status NodeResourcesFitPlugin::pre_score(CycleState& state, const PodInfo& pod,
 
 void NodeResourcesFitPlugin::score(CycleState& state, const PodInfo&,
                                    std::span<const NodeIndex> nodes, std::span<std::int64_t> out) {
-  const State& s = cycle_slot<State>(state, *this);
+  const NodeResourcesFitState& s = cycle_slot<NodeResourcesFitState>(state, *this);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const NodeIndex n = nodes[i];
     std::int64_t sum = 0;

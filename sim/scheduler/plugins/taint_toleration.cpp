@@ -8,7 +8,7 @@
 namespace gpusim::sched {
 namespace {
 
-struct State : PluginState {
+struct TaintTolerationState : PluginState {
   // Per taint-set id: -1 not computed yet; filter: 0 tolerated, 1 rejected; score: the count.
   std::vector<std::int32_t> blocked;
   std::vector<std::int32_t> prefer_count;
@@ -70,14 +70,14 @@ bool TaintTolerationPlugin::untolerated_blocking(const std::vector<Toleration>& 
 }
 
 Status TaintTolerationPlugin::pre_filter(CycleState& state, const PodInfo&) {
-  State& s = cycle_slot<State>(state, *this);
+  TaintTolerationState& s = cycle_slot<TaintTolerationState>(state, *this);
   s.blocked.assign(handle_.nodes().taint_set_count(), -1);
   return Status::ok();
 }
 
 void TaintTolerationPlugin::filter(CycleState& state, const PodInfo& pod,
                                    std::vector<NodeIndex>& nodes, Rejections& out) {
-  State& s = cycle_slot<State>(state, *this);
+  TaintTolerationState& s = cycle_slot<TaintTolerationState>(state, *this);
   const NodeTable& t = handle_.nodes();
   const auto& tolerations = pod.pod->spec().tolerations;
   filter_nodes(nodes, out, [&](NodeIndex n) {
@@ -90,7 +90,7 @@ void TaintTolerationPlugin::filter(CycleState& state, const PodInfo& pod,
 
 Status TaintTolerationPlugin::pre_score(CycleState& state, const PodInfo& pod,
                                         std::span<const NodeIndex>) {
-  State& s = cycle_slot<State>(state, *this);
+  TaintTolerationState& s = cycle_slot<TaintTolerationState>(state, *this);
   s.prefer_tolerations.clear();
   for (const Toleration& t : pod.pod->spec().tolerations) {
     if (t.effect == TaintEffect::kNone || t.effect == TaintEffect::kPreferNoSchedule) {
@@ -103,7 +103,7 @@ Status TaintTolerationPlugin::pre_score(CycleState& state, const PodInfo& pod,
 
 void TaintTolerationPlugin::score(CycleState& state, const PodInfo&,
                                   std::span<const NodeIndex> nodes, std::span<std::int64_t> out) {
-  State& s = cycle_slot<State>(state, *this);
+  TaintTolerationState& s = cycle_slot<TaintTolerationState>(state, *this);
   const NodeTable& t = handle_.nodes();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const std::uint32_t set = t.taint_set(nodes[i]);

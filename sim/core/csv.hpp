@@ -1,0 +1,18 @@
+#pragma once
+// One CSV field as RFC 4180 writes it: quoted (with inner quotes doubled) when it holds a comma,
+// a quote or a line break; as is otherwise. Shared by every CSV the engine and the CLI write.
+#include <string>
+
+namespace gpusim {
+
+inline std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace gpusim
