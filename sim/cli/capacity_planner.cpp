@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/run_outputs.hpp"
+#include "cli/run_stop.hpp"
 #include "core/atomic_file.hpp"
 #include "core/duration.hpp"
 #include "engine/simulation.hpp"
@@ -189,10 +190,17 @@ class Planner {
     std::atomic<std::size_t> next{0};
     std::mutex log;
     std::string first_error;
+    // A signal or the memory cap: every worker stops at its next slice, and the plan ends with
+    // the RunStopped (its exit code), not as a failed candidate.
+    std::exception_ptr stopped;
     auto worker = [&] {
       for (std::size_t i = next++; i < tasks.size(); i = next++) {
         try {
           run_one(*tasks[i].c, tasks[i].seed);
+        } catch (const RunStopped&) {
+          std::lock_guard<std::mutex> lock(log);
+          if (!stopped) stopped = std::current_exception();
+          next = tasks.size();
         } catch (const std::exception& e) {
           std::lock_guard<std::mutex> lock(log);
           if (first_error.empty())
@@ -207,6 +215,7 @@ class Planner {
     worker();
     for (auto& t : threads)
       t.join();
+    if (stopped) std::rethrow_exception(stopped);
     if (!first_error.empty()) throw std::runtime_error(first_error);
     std::vector<bool> ok;
     for (Candidate* c : cands) {
@@ -233,6 +242,7 @@ class Planner {
     opts.until = until_;
     // Candidates are compared and re-planned byte for byte: no wall-clock figures.
     opts.reproducible = true;
+    opts.progress = stop_hook();
     engine::Simulation sim(s, opts);
     sim.run();
     const fs::path out =

@@ -209,6 +209,7 @@ void add_check_command(CLI::App& app) {
   cmd->add_flag("--no-report", a->no_report,
                 "Do not write report.html/report.md into the run directories");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only failures");
+  add_max_memory_option(cmd);
   cmd->callback([a] {
     const int rc = check(*a);
     if (rc != 0) throw ExitCode{rc};

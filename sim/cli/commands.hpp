@@ -24,5 +24,7 @@ void add_import_command(CLI::App& app);
 
 // Shared helpers.
 int report_error(const std::exception& e);  // prints and maps an exception to an exit code
+// --max-memory MIB: a resident-memory cap for the command's runs (run_stop.hpp).
+void add_max_memory_option(CLI::App* cmd);
 
 }  // namespace gpusim::cli

@@ -28,4 +28,13 @@ int report_error(const std::exception& e) {
   return 3;
 }
 
+void add_max_memory_option(CLI::App* cmd) {
+  cmd->add_option_function<std::int64_t>(
+         "--max-memory", [](const std::int64_t& mib) { set_memory_cap_mib(mib); },
+         "Stop with exit 4 when resident memory passes MIB MiB (default: $GPUSIM_MAX_MEMORY_MIB, "
+         "else no cap)")
+      ->type_name("MIB")
+      ->check(CLI::PositiveNumber);
+}
+
 }  // namespace gpusim::cli

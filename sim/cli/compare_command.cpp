@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/compare.hpp"
 #include "cli/run_outputs.hpp"
+#include "cli/run_stop.hpp"
 #include "core/atomic_file.hpp"
 #include "engine/simulation.hpp"
 #include "engine/trace_replay.hpp"
@@ -59,6 +60,8 @@ Comparison run_comparison(const CompareOptions& options) {
     opts.policy = policy;
     opts.scorer = options.scorer;
     opts.reproducible = options.reproducible;
+    // A signal stops this variant before it writes anything; the variants already written stay.
+    opts.progress = stop_hook();
     const auto t0 = std::chrono::steady_clock::now();
     engine::Simulation sim(scenario, opts);
     sim.run();
@@ -165,6 +168,7 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--scorer", o->scorer, "GPU scorer backend: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->add_flag("--reproducible", o->reproducible, "Write wall-clock figures as 0");
+  add_max_memory_option(cmd);
   cmd->callback([o, policies] {
     o->policies = split_policies(*policies);
     const int rc = run_compare(*o);

@@ -66,6 +66,7 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("-j,--jobs", o->jobs, "Threads (default: all cores)");
   cmd->add_flag("--keep-runs", o->keep_runs, "Keep every run file (default: summary.json per run)");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the answer");
+  add_max_memory_option(cmd);
   cmd->callback([o, seeds] {
     if (!seeds->empty()) o->seeds = parse_seeds(*seeds);
     const nlohmann::ordered_json plan = run_plan(*o);

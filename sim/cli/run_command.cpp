@@ -171,6 +171,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--no-report", a->no_report,
                 "Do not write report.html and report.md into the output directory");
   cmd->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
+  add_max_memory_option(cmd);
   cmd->add_flag(
       "--check-invariants", a->check_invariants,
       "Check node capacity, GPU devices, quotas and gangs after every event; any violation "

@@ -6,8 +6,9 @@
 // interrupted run leaves no output directory (results are whole or absent), and finished runs of
 // a comparison or sweep keep theirs. A second signal gets the default action (kill at once).
 //
-// The memory cap (GPUSIM_MAX_MEMORY_MIB, in MiB of resident memory) is checked at the same place:
-// a run that grows past it stops with a message instead of being killed by the OOM killer.
+// The memory cap (--max-memory MIB, else GPUSIM_MAX_MEMORY_MIB, in MiB of resident memory) is
+// checked at the same place: a run that grows past it stops with a message instead of being
+// killed by the OOM killer.
 #include <unistd.h>
 
 #include <atomic>
@@ -43,8 +44,11 @@ extern "C" inline void on_stop_signal(int sig) {
   std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once
 }
 
+// --max-memory, set once while the command line is parsed; -1 when not given.
+inline std::atomic<std::int64_t> memory_cap_flag{-1};
+
 // GPUSIM_MAX_MEMORY_MIB, 0 when unset or not a positive integer.
-inline std::int64_t memory_cap_mib() {
+inline std::int64_t memory_cap_env() {
   static const std::int64_t cap = [] {
     const char* v = std::getenv("GPUSIM_MAX_MEMORY_MIB");
     if (v == nullptr) return std::int64_t{0};
@@ -53,6 +57,12 @@ inline std::int64_t memory_cap_mib() {
     return (end != v && *end == '\0' && n > 0) ? static_cast<std::int64_t>(n) : std::int64_t{0};
   }();
   return cap;
+}
+
+// The cap in MiB (0: none): the flag wins over the environment.
+inline std::int64_t memory_cap_mib() {
+  const std::int64_t flag = memory_cap_flag.load(std::memory_order_relaxed);
+  return flag >= 0 ? flag : memory_cap_env();
 }
 
 // Resident memory of this process in MiB (Linux /proc; 0 where unavailable).
@@ -77,6 +87,11 @@ inline void install_stop_handlers() {
   (void)installed;
 }
 
+// --max-memory MIB (overrides GPUSIM_MAX_MEMORY_MIB).
+inline void set_memory_cap_mib(std::int64_t mib) {
+  detail::memory_cap_flag.store(mib, std::memory_order_relaxed);
+}
+
 inline int stop_signal() {
   return detail::stop_signal.load(std::memory_order_relaxed);
 }
@@ -93,12 +108,23 @@ inline void throw_if_stopped(TimeMs now_ms) {
     if (const std::int64_t rss = detail::resident_mib(); rss > cap) {
       throw RunStopped(
           "memory cap exceeded: " + std::to_string(rss) + " MiB resident > " + std::to_string(cap) +
-              " MiB (GPUSIM_MAX_MEMORY_MIB) at simulated time " + format_duration(now_ms) +
+              " MiB (" +
+              (detail::memory_cap_flag.load(std::memory_order_relaxed) >= 0
+                   ? "--max-memory"
+                   : "GPUSIM_MAX_MEMORY_MIB") +
+              ") at simulated time " + format_duration(now_ms) +
               "; the unfinished run wrote no output "
               "(hint: raise the cap, or shorten the run with --until or spec.maxEvents)",
           4);
     }
   }
+}
+
+// A RunOptions::progress hook for runs without a progress meter (compare, sweep and plan runs):
+// installs the handlers and stops the run at the next slice after a signal or past the cap.
+inline auto stop_hook() {
+  install_stop_handlers();
+  return [](TimeMs now_ms, std::uint64_t) { throw_if_stopped(now_ms); };
 }
 
 }  // namespace gpusim::cli

@@ -84,6 +84,7 @@ void add_sweep_command(CLI::App& app) {
       "--no-report", [a](std::int64_t) { a->run.report = false; },
       "Do not write report.html/report.md");
   cmd->add_flag("-q,--quiet", a->run.quiet, "Print nothing on success");
+  add_max_memory_option(cmd);
   cmd->add_flag("--emit-indexed-job", a->emit_job,
                 "Print a batch/v1 Indexed Job that runs the sweep in shards");
   cmd->add_option("--image", a->job.image,

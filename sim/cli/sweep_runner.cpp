@@ -12,7 +12,9 @@
 #include <set>
 #include <thread>
 
+#include "cli/run_stop.hpp"
 #include "core/atomic_file.hpp"
+#include "core/csv.hpp"
 #include "core/diagnostics.hpp"
 #include "engine/arrival_metrics.hpp"
 #include "engine/simulation.hpp"
@@ -53,16 +55,6 @@ ordered_json plan_json(const SweepSpec& spec, const std::vector<scenario::SweepP
     j["points"].push_back({{"id", p.id}, {"values", values}});
   }
   return j;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // results.csv from the point directories: one row per finished point, in plan order. Reads
@@ -180,12 +172,20 @@ class SweepRun {
     std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> done{0};
     std::atomic<std::size_t> failed{0};
+    std::atomic<std::size_t> stopped{0};
     std::mutex log;
     const std::size_t step = std::max<std::size_t>(1, todo.size() / 20);
     auto worker = [&] {
       for (std::size_t i = next++; i < todo.size(); i = next++) {
         try {
           run_point(*todo[i], points_dir);
+        } catch (const RunStopped&) {
+          // Stop everything: the other workers meet the same flag at their next slice.
+          ++stopped;
+          next = todo.size();
+          std::lock_guard<std::mutex> lock(log);
+          if (!stop_) stop_ = std::current_exception();
+          continue;
         } catch (const std::exception& e) {
           ++failed;
           std::lock_guard<std::mutex> lock(log);
@@ -205,7 +205,8 @@ class SweepRun {
     for (auto& t : threads)
       t.join();
     stats.failed = failed;
-    stats.ran = todo.size() - stats.failed;
+    stats.stopped = stopped;
+    stats.ran = done - stats.failed;
     return stats;
   }
 
@@ -262,6 +263,7 @@ class SweepRun {
     opts.scorer = options_.scorer;
     // Points are compared and merged byte for byte: no wall-clock figures in them.
     opts.reproducible = true;
+    opts.progress = stop_hook();
     engine::Simulation sim(s, opts);
     sim.run();
     StagedDirectory staged(points_dir / p.id);
@@ -313,6 +315,12 @@ class SweepRun {
     staged.commit();
   }
 
+  std::exception_ptr stop_;  // the first RunStopped, rethrown by run_sweep
+
+ public:
+  const std::exception_ptr& stop() const { return stop_; }
+
+ private:
   SweepSpec spec_;
   SweepRunOptions options_;
   std::vector<scenario::AxisTarget> targets_;
@@ -349,7 +357,24 @@ SweepRunStats run_sweep(const SweepRunOptions& options) {
   // sweep.json first: a killed run leaves a directory that a rerun recognises as its own.
   write_file_atomic(dir / "sweep.json", plan.dump(2) + "\n");
   const SweepRunStats stats = run.run(mine);
+  // Also when stopped: results.csv and the report then cover the finished points, all whole.
   write_summary_files(plan, dir, options.report);
+  if (run.stop()) {
+    try {
+      std::rethrow_exception(run.stop());
+    } catch (const RunStopped& e) {
+      const std::size_t finished = stats.skipped + stats.ran;
+      throw RunStopped(
+          std::string(e.what()).substr(0, std::string(e.what()).find(" at simulated")) +
+              ": sweep stopped with " + std::to_string(finished) + " of " +
+              std::to_string(stats.planned) + " points finished (kept whole in " +
+              (dir / "points").string() +
+              ", in results.csv); rerun the same "
+              "command to run the other " +
+              std::to_string(stats.planned - finished),
+          e.exit_code());
+    }
+  }
   return stats;
 }
 

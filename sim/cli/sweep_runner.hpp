@@ -28,9 +28,13 @@ struct SweepRunStats {
   std::size_t skipped = 0;  // already finished by an earlier run
   std::size_t ran = 0;
   std::size_t failed = 0;
+  std::size_t stopped = 0;  // points a signal or the memory cap stopped (none written)
 };
 
-// Runs the sweep; throws InputError on a bad Sweep or scenario (before anything runs).
+// Runs the sweep; throws InputError on a bad Sweep or scenario (before anything runs). On SIGINT,
+// SIGTERM or the memory cap (run_stop.hpp) the running points stop unwritten, no new point
+// starts, results.csv and the report are written from the finished points, and RunStopped is
+// thrown (exit 130/143/4); a rerun resumes with the missing points.
 SweepRunStats run_sweep(const SweepRunOptions& options);
 
 // Combines shard directories (each written by `gpusim sweep --shard`) into `out`: every point
