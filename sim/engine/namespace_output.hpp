@@ -18,8 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/int128.hpp"
 #include "core/event_loop.hpp"
+#include "core/int128.hpp"
 #include "engine/simulation.hpp"
 #include "model/cluster.hpp"
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "core/int128.hpp"
 #include "controllers/cluster_autoscaler.hpp"
 #include "core/event_loop.hpp"
+#include "core/int128.hpp"
 #include "engine/simulation.hpp"
 #include "engine/simulation_spec.hpp"
 #include "model/cluster.hpp"
@@ -41,7 +41,7 @@ class PoolOutput : public OutputContributor, public ClusterObserver {
     std::int32_t min_size = 0, max_size = 0;
     std::int32_t nodes = 0, initial = 0, peak = 0;
     std::int64_t node_ms = 0;  // integral of the node count over time
-    Int128 cost_area = 0;    // node-ms x micros per hour
+    Int128 cost_area = 0;      // node-ms x micros per hour
     TimeMs last_ms = 0;
   };
   void integrate(Pool& p);

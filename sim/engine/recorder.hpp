@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/int128.hpp"
 #include "core/event_loop.hpp"
+#include "core/int128.hpp"
 #include "model/cluster.hpp"
 
 namespace gpusim::engine {

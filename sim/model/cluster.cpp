@@ -10,7 +10,8 @@ Cluster::Cluster(const EventLoop& clock, std::uint64_t seed)
 
 void Cluster::emit(ClusterEvent e) {
   e.t_ms = now();
-  for (auto* o : observers_) o->on_event(e);
+  for (auto* o : observers_)
+    o->on_event(e);
 }
 
 // ---- nodes ----------------------------------------------------------------------------------
@@ -34,20 +35,23 @@ NodeId Cluster::add_node(Node node) {
   nodes_.push_back(std::move(node));
   node_live_.push_back(1);
   ++live_nodes_;
-  for (auto* o : observers_) o->on_node_added(id);
+  for (auto* o : observers_)
+    o->on_node_added(id);
   return id;
 }
 
 void Cluster::remove_node(NodeId id) {
   if (!node_exists(id)) return;
-  for (auto* o : observers_) o->on_node_removed(id);
+  for (auto* o : observers_)
+    o->on_node_removed(id);
   node_by_name_.erase(nodes_[id].meta.name);
   node_live_[id] = 0;
   --live_nodes_;
 }
 
 void Cluster::node_changed(NodeId id) {
-  for (auto* o : observers_) o->on_node_updated(id);
+  for (auto* o : observers_)
+    o->on_node_updated(id);
 }
 
 NodeId Cluster::find_node(std::string_view name) const {
@@ -62,7 +66,8 @@ std::string Cluster::generate_name(const std::string& ns, const std::string& pre
   static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
   for (;;) {
     std::string name = prefix;
-    for (int i = 0; i < 5; ++i) name += kAlphabet[names_.uniform(sizeof(kAlphabet) - 1)];
+    for (int i = 0; i < 5; ++i)
+      name += kAlphabet[names_.uniform(sizeof(kAlphabet) - 1)];
     if (find_pod(ns, name) == kNoPod) return name;
   }
 }
@@ -97,14 +102,17 @@ CreateResult Cluster::create_pod(Pod pod) {
   pod_by_key_.emplace(std::move(key), id);
   if (pods_[id].owner) pods_by_owner_[pods_[id].owner->uid].push_back(id);
   ++live_pods_;
-  for (auto* a : admission_) a->admitted(id);
-  for (auto* o : observers_) o->on_pod_added(id);
+  for (auto* a : admission_)
+    a->admitted(id);
+  for (auto* o : observers_)
+    o->on_pod_added(id);
   return CreateResult{id, {}};
 }
 
 void Cluster::account(Node& n, const Pod& p, int sign) {
   const auto& r = p.resources();
-  for (const auto& [name, units] : r.requests.entries()) n.requested.add(name, sign * units);
+  for (const auto& [name, units] : r.requests.entries())
+    n.requested.add(name, sign * units);
   n.requested.add(kResourcePods, sign);
   n.nonzero_cpu_milli += sign * r.nonzero_cpu_milli;
   n.nonzero_memory_bytes += sign * r.nonzero_memory_bytes;
@@ -136,7 +144,8 @@ void Cluster::bind(PodId id, NodeId node_id, std::vector<std::int32_t> gpu_devic
   account(n, p, +1);
   n.pods.push_back(id);
   pod_holds_node_[id] = 1;
-  for (auto* o : observers_) o->on_pod_bound(id);
+  for (auto* o : observers_)
+    o->on_pod_bound(id);
 }
 
 void Cluster::release(PodId id) {
@@ -153,13 +162,15 @@ void Cluster::release(PodId id) {
   account(n, p, -1);
   n.pods.erase(std::remove(n.pods.begin(), n.pods.end(), id), n.pods.end());
   pod_holds_node_[id] = 0;
-  for (auto* o : observers_) o->on_pod_released(id, node_id);
+  for (auto* o : observers_)
+    o->on_pod_released(id, node_id);
 }
 
 void Cluster::delete_pod(PodId id) {
   if (!pod_exists(id)) return;
   release(id);
-  for (auto* o : observers_) o->on_pod_deleted(id);
+  for (auto* o : observers_)
+    o->on_pod_deleted(id);
   pod_by_key_.erase(pods_[id].key());
   if (pods_[id].owner) {
     auto it = pods_by_owner_.find(pods_[id].owner->uid);
@@ -190,7 +201,8 @@ bool Cluster::request_deletion(PodId id, std::optional<std::int64_t> grace_s) {
 }
 
 void Cluster::pod_changed(PodId id) {
-  for (auto* o : observers_) o->on_pod_updated(id);
+  for (auto* o : observers_)
+    o->on_pod_updated(id);
 }
 
 const std::vector<PodId>& Cluster::pods_of(std::uint64_t owner_uid) const {
@@ -200,7 +212,8 @@ const std::vector<PodId>& Cluster::pods_of(std::uint64_t owner_uid) const {
 }
 
 void Cluster::object_changed(std::string_view kind, const std::string& key) {
-  for (auto* o : observers_) o->on_object_changed(kind, key);
+  for (auto* o : observers_)
+    o->on_object_changed(kind, key);
 }
 
 Pod* Cluster::pod_if(PodRef ref) {

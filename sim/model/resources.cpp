@@ -8,7 +8,9 @@ bool is_native_resource(std::string_view name) {
   return name == kCpu || name == kMemory || name == kEphemeralStorage || name == kResourcePods;
 }
 
-bool is_hugepages(std::string_view name) { return name.starts_with("hugepages-"); }
+bool is_hugepages(std::string_view name) {
+  return name.starts_with("hugepages-");
+}
 
 bool is_extended_resource(std::string_view name) {
   const auto slash = name.find('/');
@@ -33,7 +35,8 @@ Quantity from_units(std::string_view name, std::int64_t units) {
 ResourceAmounts ResourceAmounts::from_quantities(const ResourceQuantities& q) {
   ResourceAmounts out;
   out.entries_.reserve(q.size());
-  for (const auto& [name, quantity] : q) out.entries_.emplace_back(name, to_units(name, quantity));
+  for (const auto& [name, quantity] : q)
+    out.entries_.emplace_back(name, to_units(name, quantity));
   return out;
 }
 
@@ -70,12 +73,14 @@ void ResourceAmounts::add(std::string_view name, std::int64_t units) {
 }
 
 ResourceAmounts& ResourceAmounts::operator+=(const ResourceAmounts& other) {
-  for (const auto& [name, units] : other.entries_) add(name, units);
+  for (const auto& [name, units] : other.entries_)
+    add(name, units);
   return *this;
 }
 
 ResourceAmounts& ResourceAmounts::operator-=(const ResourceAmounts& other) {
-  for (const auto& [name, units] : other.entries_) add(name, -units);
+  for (const auto& [name, units] : other.entries_)
+    add(name, -units);
   return *this;
 }
 

@@ -1,18 +1,11 @@
 #include "scenario/capacity_search.hpp"
 
-#include <charconv>
 #include <stdexcept>
+
+#include "core/parse_int.hpp"
 
 namespace gpusim::scenario {
 namespace {
-
-std::optional<std::int64_t> parse_int(const std::string& s) {
-  std::int64_t v = 0;
-  const char* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (s.empty() || ec != std::errc() || p != end) return std::nullopt;
-  return v;
-}
 
 std::string canonical(const PlanAxis& a, const std::string& value) {
   std::string why;
@@ -50,14 +43,14 @@ PlanAxis parse_vary(const std::string& text) {
     std::string hi_text = values.substr(dots + 2);
     std::int64_t step = 1;
     if (const auto colon = hi_text.find(':'); colon != std::string::npos) {
-      auto s = parse_int(hi_text.substr(colon + 1));
+      auto s = parse_int64(hi_text.substr(colon + 1));
       if (!s || *s < 1)
         throw std::invalid_argument("--vary " + a.name + ": the step after ':' must be >= 1");
       step = *s;
       hi_text = hi_text.substr(0, colon);
     }
-    auto lo = parse_int(values.substr(0, dots));
-    auto hi = parse_int(hi_text);
+    auto lo = parse_int64(values.substr(0, dots));
+    auto hi = parse_int64(hi_text);
     if (!lo || !hi) {
       throw std::invalid_argument("--vary " + a.name + ": expected integers lo..hi, got \"" +
                                   values + "\"");

@@ -269,9 +269,9 @@ ResourceQuantities ObjectParser::resources(const Value& v, const char* context) 
     }
     if (ctx == "container" || ctx == "node") {
       const bool qualified = name.find('/') != std::string::npos;
-      const bool ok =
-          qualified ? is_extended_resource(name) || is_native_resource(name)
-                    : is_standard_container_resource(name) || (ctx == "node" && name == kResourcePods);
+      const bool ok = qualified ? is_extended_resource(name) || is_native_resource(name)
+                                : is_standard_container_resource(name) ||
+                                      (ctx == "node" && name == kResourcePods);
       if (!ok) {
         const std::string near = closest_match(name, standard_names(ctx == "node"));
         key.error("unknown resource name \"" + name + "\"",

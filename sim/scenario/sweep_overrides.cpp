@@ -1,23 +1,15 @@
 #include "scenario/sweep_overrides.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
+#include "core/parse_int.hpp"
 #include "core/quantity.hpp"
 #include "scheduler/plugins/gpu_scoring.hpp"
 
 namespace gpusim::scenario {
 namespace {
-
-std::optional<std::int64_t> parse_int(const std::string& s) {
-  std::int64_t v = 0;
-  const char* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc() || p != end || s.empty()) return std::nullopt;
-  return v;
-}
 
 std::optional<double> parse_number(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -131,7 +123,7 @@ std::optional<std::string> canonical_axis_value(const AxisTarget& t, const std::
       return p;
     }
     case AxisKind::kSeed: {
-      auto v = parse_int(value);
+      auto v = parse_int64(value);
       if (!v || *v < 0) {
         *why = "a seed is a non-negative integer, got \"" + value + "\"";
         return std::nullopt;
@@ -142,7 +134,7 @@ std::optional<std::string> canonical_axis_value(const AxisTarget& t, const std::
     case AxisKind::kHpaMinReplicas:
     case AxisKind::kHpaMaxReplicas:
     case AxisKind::kHpaTarget: {
-      auto v = parse_int(value);
+      auto v = parse_int64(value);
       const std::int64_t lo = t.kind == AxisKind::kPoolCount ? 0 : 1;
       if (!v || *v < lo || *v > 1'000'000) {
         *why = "expected an integer from " + std::to_string(lo) + ", got \"" + value + "\"";
@@ -184,7 +176,7 @@ std::string apply_override(engine::Scenario& s, const AxisTarget& t, const std::
       spec.policy = value;
       return {};
     case AxisKind::kSeed:
-      spec.seed = static_cast<std::uint64_t>(*parse_int(value));
+      spec.seed = static_cast<std::uint64_t>(*parse_int64(value));
       spec.seed_set = true;
       return {};
     case AxisKind::kScenario:
@@ -197,7 +189,7 @@ std::string apply_override(engine::Scenario& s, const AxisTarget& t, const std::
           pool.gpu_model = value;
           return {};
         }
-        const auto n = static_cast<std::int32_t>(*parse_int(value));
+        const auto n = static_cast<std::int32_t>(*parse_int64(value));
         pool.count = n;
         // An autoscaled pool starts at `count`; its bounds must still hold it.
         if (pool.autoscaling) {
@@ -236,7 +228,7 @@ std::string apply_override(engine::Scenario& s, const AxisTarget& t, const std::
     case AxisKind::kHpaMaxReplicas:
       for (auto& h : s.hpas) {
         if (h.meta.namespace_ != t.ns || h.meta.name != t.object) continue;
-        const auto v = static_cast<std::int32_t>(*parse_int(value));
+        const auto v = static_cast<std::int32_t>(*parse_int64(value));
         if (t.kind == AxisKind::kHpaMinReplicas) {
           h.min_replicas = v;
         } else if (t.kind == AxisKind::kHpaMaxReplicas) {
