@@ -10,6 +10,7 @@
 
 #include "cli/run_outputs.hpp"
 #include "cli/run_stop.hpp"
+#include "cli/worker_threads.hpp"
 #include "core/atomic_file.hpp"
 #include "core/duration.hpp"
 #include "engine/simulation.hpp"
@@ -184,9 +185,7 @@ class Planner {
       for (std::size_t s = 0; s < seeds_.size(); ++s)
         tasks.push_back({c, s});
     }
-    unsigned jobs = o_.jobs ? o_.jobs : std::max(1u, std::thread::hardware_concurrency());
-    jobs =
-        static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(1, tasks.size())));
+    const unsigned jobs = worker_count(o_.jobs, tasks.size());
     std::atomic<std::size_t> next{0};
     std::mutex log;
     std::string first_error;
@@ -209,12 +208,7 @@ class Planner {
         }
       }
     };
-    std::vector<std::thread> threads;
-    for (unsigned t = 1; t < jobs; ++t)
-      threads.emplace_back(worker);
-    worker();
-    for (auto& t : threads)
-      t.join();
+    run_workers(jobs, worker);
     if (stopped) std::rethrow_exception(stopped);
     if (!first_error.empty()) throw std::runtime_error(first_error);
     std::vector<bool> ok;

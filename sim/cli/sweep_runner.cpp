@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/run_stop.hpp"
+#include "cli/worker_threads.hpp"
 #include "core/atomic_file.hpp"
 #include "core/csv.hpp"
 #include "core/diagnostics.hpp"
@@ -158,10 +159,7 @@ class SweepRun {
         todo.push_back(&p);
       }
     }
-    unsigned jobs =
-        options_.jobs ? options_.jobs : std::max(1u, std::thread::hardware_concurrency());
-    jobs =
-        static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(1, todo.size())));
+    const unsigned jobs = worker_count(options_.jobs, todo.size());
     if (!options_.quiet) {
       std::cerr << "sweep " << spec_.name << ": " << stats.planned << " points";
       if (options_.shards > 1)
@@ -198,12 +196,7 @@ class SweepRun {
         }
       }
     };
-    std::vector<std::thread> threads;
-    for (unsigned t = 1; t < jobs; ++t)
-      threads.emplace_back(worker);
-    worker();
-    for (auto& t : threads)
-      t.join();
+    run_workers(jobs, worker);
     stats.failed = failed;
     stats.stopped = stopped;
     stats.ran = done - stats.failed;
