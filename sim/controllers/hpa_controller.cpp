@@ -20,6 +20,7 @@ struct MetricOutcome {
 // conditions, and no type is set to two statuses within one reconcile).
 class ConditionUpdates {
  public:
+  // Keeps views: every argument must outlive apply().
   void set(const char* type, const char* status, const char* reason, const char* prefix,
            std::string_view suffix = {}) {
     updates_[n_++] = Update{type, status, reason, prefix, suffix};
@@ -313,8 +314,9 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     rescale = desired != current;
   }
 
+  // Outlives the if: `updates` keeps a view of it until apply() below.
+  char digits[16];
   if (rescale) {
-    char digits[16];
     const auto end = std::to_chars(digits, digits + sizeof digits, desired).ptr;
     updates.set("AbleToScale", "True", "SucceededRescale",
                 "the HPA controller was able to update the target scale to ",

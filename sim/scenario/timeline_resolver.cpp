@@ -72,6 +72,90 @@ YAML::Node find_container(YAML::Node pod_spec, const std::string& name) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
+// Two timeline entries contradict each other when they set one thing two ways at the same
+// instant: the run would follow file order, which is rarely what the author meant.
+const char* opposite_node_actions(const std::string& a, const std::string& b) {
+  static const std::pair<const char*, const char*> kPairs[] = {{"cordon", "uncordon"},
+                                                               {"drain", "uncordon"},
+                                                               {"fail", "recover"},
+                                                               {"remove", "recover"},
+                                                               {"remove", "uncordon"}};
+  for (const auto& [x, y] : kPairs) {
+    if ((a == x && b == y) || (a == y && b == x)) return x;
+  }
+  return nullptr;
+}
+
+std::string strip_kind(const std::string& t) {
+  return t.rfind("node/", 0) == 0 || t.rfind("pool/", 0) == 0 ? t.substr(5) : t;
+}
+
+std::string param(const engine::TimelineEvent& e, const char* key) {
+  auto it = e.params.find(key);
+  return it == e.params.end() ? std::string() : it->second;
+}
+
+// Whether node action targets `a` and `b` can name one node: equal, or a pool and one of its nodes.
+bool same_node_target(const std::string& a, const std::string& b,
+                      const std::map<std::string, std::string>& pool_of_node) {
+  if (a == b) return true;
+  auto pa = pool_of_node.find(a);
+  auto pb = pool_of_node.find(b);
+  return (pa != pool_of_node.end() && pa->second == b) ||
+         (pb != pool_of_node.end() && pb->second == a);
+}
+
+// Returns why `e` contradicts the earlier entry `first`, or an empty string.
+std::string conflict(const engine::TimelineEvent& first, const engine::TimelineEvent& e,
+                     const std::map<std::string, std::string>& pool_of_node) {
+  const bool workload = e.action == "setImage" || e.action == "scale";
+  if (workload) {
+    if (first.action != e.action) return {};
+    const std::string key = deployment_key(e.target);
+    if (key.empty() || key != deployment_key(first.target)) return {};
+    if (e.action == "setImage" && param(first, "container") == param(e, "container") &&
+        param(first, "image") != param(e, "image")) {
+      const std::string c = param(e, "container");
+      return "setImage sets " + (c.empty() ? std::string("the image") : "container \"" + c + "\"") +
+             " of Deployment " + key + " to both \"" + param(first, "image") + "\" and \"" +
+             param(e, "image") + "\"";
+    }
+    if (e.action == "scale" && param(first, "replicas") != param(e, "replicas")) {
+      return "scale sets Deployment " + key + " to both " + param(first, "replicas") + " and " +
+             param(e, "replicas") + " replicas";
+    }
+    return {};
+  }
+  const char* pair = opposite_node_actions(first.action, e.action);
+  const std::string a = strip_kind(first.target);
+  const std::string b = strip_kind(e.target);
+  if (pair == nullptr || !same_node_target(a, b, pool_of_node)) return {};
+  return first.action + " of \"" + a + "\" and " + e.action + " of \"" + b +
+         "\" contradict each other";
+}
+
+void check_conflicts(const std::vector<engine::TimelineEvent>& timeline,
+                     const std::map<std::string, std::string>& pool_of_node,
+                     Diagnostics& diagnostics) {
+  for (std::size_t j = 0; j < timeline.size(); ++j) {
+    const engine::TimelineEvent& e = timeline[j];
+    for (std::size_t i = 0; i < j; ++i) {
+      const engine::TimelineEvent& first = timeline[i];
+      if (first.at_ms != e.at_ms) continue;
+      const std::string why = conflict(first, e, pool_of_node);
+      if (why.empty()) continue;
+      error_at(diagnostics, e,
+               "conflicting timeline entries at " + format_duration(e.at_ms) + ": " + why +
+                   " (the other entry is at " + first.source.str() + ")",
+               e.action == "setImage" || e.action == "scale"
+                   ? "keep only the one you mean, or give them different times for two changes"
+                   : "give them different times (e.g. uncordon after the drain has finished), or "
+                     "keep only one");
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 void merge_patch(YAML::Node target, const YAML::Node& patch) {
@@ -111,11 +195,16 @@ void resolve_timeline(engine::Scenario& scenario,
   std::set<std::string> pools;
   for (const Node& n : scenario.nodes)
     nodes.insert(n.meta.name);
+  std::map<std::string, std::string> pool_of_node;
   for (const auto& p : scenario.simulation.node_pools) {
     pools.insert(p.name);
-    for (std::int32_t i = 0; i < p.count; ++i)
-      nodes.insert(p.name + "-" + std::to_string(i));
+    for (std::int32_t i = 0; i < p.count; ++i) {
+      std::string name = p.name + "-" + std::to_string(i);
+      pool_of_node.emplace(name, p.name);
+      nodes.insert(std::move(name));
+    }
   }
+  check_conflicts(scenario.simulation.timeline, pool_of_node, diagnostics);
   std::map<std::string, YAML::Node> current;  // each Deployment as the timeline changed it
 
   // Load model targets must exist too.

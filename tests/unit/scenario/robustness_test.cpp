@@ -73,7 +73,8 @@ TEST(ScenarioRobustness, AliasBombIsRefused) {
       "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
       "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i <= 8; ++i) {
-    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    const std::string n = std::to_string(i);
+    text.append("a").append(n).append(": &a").append(n).append(" [");
     for (int k = 0; k < 10; ++k)
       text += (k ? ", *a" : "*a") + std::to_string(i - 1);
     text += "]\n";
@@ -164,6 +165,40 @@ TEST(ScenarioScalars, LineNumbersCountFromTheTopOfTheFile) {
   EXPECT_EQ(d.items()[0].location.line, 10);
   EXPECT_EQ(d.items()[0].location.column, 33);
   EXPECT_EQ(d.items()[0].field_path, "metadata.labels.x");
+}
+
+// Only entries that set one thing two ways at one instant conflict; the same change twice, other
+// targets at that instant, and opposite changes at different times load cleanly.
+TEST(ScenarioTimeline, ConflictsAreOnlyContradictionsAtOneInstant) {
+  const std::string base =
+      deployment("  replicas: 1\n") +
+      "---\napiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: t}\nspec:\n"
+      "  nodePools: [{name: gpu, count: 2, template: {status: {capacity: {cpu: 8, memory: "
+      "8Gi}}}}]\n  timeline:\n";
+  const Diagnostics fine = load_text(
+      base +
+      "    - {at: 1h, action: drain, target: gpu-0}\n"
+      "    - {at: 1h, action: uncordon, target: gpu-1}\n"
+      "    - {at: 2h, action: uncordon, target: gpu-0}\n"
+      "    - {at: 2h, action: setImage, target: web, params: {container: web, image: a}}\n"
+      "    - {at: 2h, action: setImage, target: web, params: {container: web, image: a}}\n"
+      "    - {at: 3h, action: scale, target: web, params: {replicas: 2}}\n"
+      "    - {at: 4h, action: scale, target: web, params: {replicas: 3}}\n");
+  EXPECT_EQ(fine.error_count(), 0u);
+
+  const Diagnostics clash = load_text(
+      base +
+      "    - {at: 1h, action: fail, target: gpu-0}\n"
+      "    - {at: 1h, action: recover, target: pool/gpu}\n"
+      "    - {at: 3h, action: scale, target: web, params: {replicas: 2}}\n"
+      "    - {at: 3h, action: scale, target: Deployment/default/web, params: {replicas: 3}}\n");
+  ASSERT_EQ(clash.error_count(), 2u);
+  EXPECT_NE(clash.items()[0].message.find("fail of \"gpu-0\" and recover of \"gpu\""),
+            std::string::npos)
+      << clash.items()[0].message;
+  EXPECT_NE(clash.items()[1].message.find("scale sets Deployment default/web to both 2 and 3"),
+            std::string::npos)
+      << clash.items()[1].message;
 }
 
 }  // namespace
