@@ -222,9 +222,13 @@ ojson explain_json(const RunDir& run, const std::string& key) {
       ojson a = ojson::parse(line, nullptr, false);
       if (a.is_discarded() || a.value("pod", std::string()) != key) continue;
       // Controllers recreate pods under the same name (PyTorchJob replicas, StatefulSet-like
-      // names); a new pod starts its attempts from 1 again.
-      if (!attempts.empty() && a.value("attempt", 0) <= attempts.back().value("attempt", 0)) {
-        ++incarnation;
+      // names): each pod object is its own section. Runs recorded before the uid was written
+      // tell them apart by the attempt counter starting again.
+      if (!attempts.empty()) {
+        const ojson& last = attempts.back();
+        const bool new_pod = a.contains("uid") ? a["uid"] != last.value("uid", ojson())
+                                               : a.value("attempt", 0) <= last.value("attempt", 0);
+        if (new_pod) ++incarnation;
       }
       a["incarnation"] = incarnation;
       attempts.push_back(std::move(a));

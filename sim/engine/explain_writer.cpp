@@ -8,6 +8,7 @@ void ExplainWriter::record(sched::AttemptRecord r) {
   nlohmann::ordered_json j;
   j["t_ms"] = r.t_ms;
   j["pod"] = r.pod;
+  j["uid"] = r.uid;
   j["profile"] = r.profile;
   j["attempt"] = r.attempt;
   j["result"] = r.result;

@@ -30,7 +30,8 @@ struct NodeVerdict {
 
 struct AttemptRecord {
   TimeMs t_ms = 0;
-  std::string pod;  // namespace/name
+  std::string pod;        // namespace/name
+  std::uint64_t uid = 0;  // tells apart pods recreated under one name
   std::string profile;
   std::int32_t attempt = 0;
   std::string result;  // Scheduled, Unschedulable, Wait (gang), Rejected (quota)

@@ -268,6 +268,7 @@ void Scheduler::schedule_one(PodId id) {
   if (rec) {
     rec->t_ms = loop_.now();
     rec->pod = pod.key();
+    rec->uid = pod.uid;
     rec->profile = fw->scheduler_name();
     rec->attempt = pod.status.scheduling_attempts;
   }

@@ -146,6 +146,25 @@ TEST(Explain, APodRecreatedUnderTheSameNameIsShownPerPod) {
   EXPECT_EQ(j["attempts"][2]["incarnation"], 2);
 }
 
+// With uids recorded, sections follow the pod object, not the attempt counter: a gang member
+// held at Permit and then bound keeps its attempt number across two records.
+TEST(Explain, RecordedUidsDecideWhichPodAnAttemptBelongsTo) {
+  std::map<std::string, std::string> files = testing::sample_files();
+  files["explain.jsonl"] =
+      R"({"t_ms":1000,"pod":"team-a/w-0","uid":7,"profile":"p","attempt":1,"result":"Wait","nodes":[]})"
+      "\n"
+      R"({"t_ms":2000,"pod":"team-a/w-0","uid":7,"profile":"p","attempt":1,"result":"Scheduled","node":"a100-0","nodes":[]})"
+      "\n"
+      R"({"t_ms":9000,"pod":"team-a/w-0","uid":12,"profile":"p","attempt":1,"result":"Scheduled","node":"a100-1","nodes":[]})"
+      "\n";
+  const RunDir run = RunDir::from_files(files, "uids");
+  const auto j = explain_json(run, "team-a/w-0");
+  ASSERT_EQ(j["attempts"].size(), 3U);
+  EXPECT_EQ(j["attempts"][0]["incarnation"], 1);
+  EXPECT_EQ(j["attempts"][1]["incarnation"], 1);
+  EXPECT_EQ(j["attempts"][2]["incarnation"], 2);
+}
+
 TEST(Explain, QuotaRejectionsOfAPodThatNeverExisted) {
   const RunDir run = testing::sample_run();
   const ExplainResult r = explain_pod(run, "team-b/sweep-1", OutputFormat::kTable);
