@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "scheduler/plugins/filter_helpers.hpp"
 #include "scheduler/plugins/node_affinity.hpp"
@@ -49,13 +50,49 @@ struct PodTopologySpreadPlugin::Constraint {
   double weight = 0;
 };
 
+// Pods' labels live in shared, immutable templates, so whether a selector matches a pod is a
+// property of its (template, namespace). Templates get ids here; a template that died and
+// whose address came back for another gets a new id (the weak pointer tells them apart).
+struct PodTopologySpreadPlugin::PodKeys {
+  struct Key {
+    std::uint32_t tmpl;
+    std::uint32_t ns;
+  };
+  std::unordered_map<const PodTemplate*, std::pair<std::weak_ptr<const PodTemplate>, std::uint32_t>>
+      tmpl_ids;
+  std::vector<std::weak_ptr<const PodTemplate>> templates;  // by id
+  std::unordered_map<std::string, std::uint32_t> ns_ids;
+  std::vector<std::vector<Key>> on_node;  // per node, of the pods bound there
+  std::uint64_t seen = 0;
+  bool rebuild = true;
+  // Ids are renumbered (and every selector's verdicts dropped) once this many were handed out,
+  // so dead templates do not accumulate.
+  std::size_t id_limit = 4096;
+  std::uint64_t generation = 0;  // bumps when ids are renumbered
+
+  std::uint32_t ns_id(const std::string& ns) {
+    return ns_ids.try_emplace(ns, static_cast<std::uint32_t>(ns_ids.size())).first->second;
+  }
+  std::uint32_t tmpl_id(const std::shared_ptr<const PodTemplate>& t) {
+    auto [it, added] = tmpl_ids.try_emplace(t.get());
+    if (!added && !it->second.first.expired()) return it->second.second;
+    const auto id = static_cast<std::uint32_t>(templates.size());
+    it->second = {t, id};
+    templates.push_back(t);
+    return id;
+  }
+};
+
 struct PodTopologySpreadPlugin::MatchCounts {
   const void* owner = nullptr;  // the pod template (spec constraints) or nullptr (defaults)
   std::uint64_t owner_uid = 0;  // the ReplicaSet's uid (defaults)
   int index = -1;               // constraint index (spec constraints)
   std::shared_ptr<const PodTemplate> keep_alive;  // so `owner` is never a reused address
   std::string ns;
+  std::uint32_t ns_id = 0;                // `ns` in PodKeys
   std::optional<LabelSelector> selector;  // nullopt matches nothing
+  std::vector<std::int8_t> matches;       // per template id: -1 not yet asked, else 0 / 1
+  std::uint64_t matches_generation = 0;   // PodKeys::generation the verdicts belong to
   std::uint64_t seen = 0;                 // change-log position the counts reflect
   bool rescan = true;
   std::vector<std::int32_t> count;  // per node
@@ -114,6 +151,41 @@ PodTopologySpreadPlugin::PodTopologySpreadPlugin(const nlohmann::json& args,
 
 PodTopologySpreadPlugin::~PodTopologySpreadPlugin() = default;
 
+void PodTopologySpreadPlugin::sync_pod_keys() {
+  if (!pod_keys_) pod_keys_ = std::make_unique<PodKeys>();
+  PodKeys& k = *pod_keys_;
+  const NodeTable& t = handle_.nodes();
+  const Cluster& cluster = handle_.cluster();
+  auto refresh = [&](NodeIndex n) {
+    if (k.on_node.size() < t.size()) k.on_node.resize(t.size());
+    auto& keys = k.on_node[n];
+    keys.clear();
+    if (!t.live(n)) return;
+    for (PodId id : cluster.node(n).pods) {
+      const Pod& p = cluster.pod(id);
+      keys.push_back(PodKeys::Key{k.tmpl_id(p.tmpl), k.ns_id(p.namespace_)});
+    }
+  };
+  auto rebuild = [&] {
+    for (NodeIndex n = 0; n < t.size(); ++n)
+      refresh(n);
+  };
+  if (k.templates.size() >= k.id_limit) {
+    k.tmpl_ids.clear();
+    k.templates.clear();
+    ++k.generation;
+    k.rebuild = true;
+  }
+  if (k.rebuild) {
+    k.rebuild = false;
+    rebuild();
+    k.seen = t.change_seq();
+    k.id_limit = std::max<std::size_t>(4096, 2 * k.templates.size());
+    return;
+  }
+  replay_node_changes(t, k.seen, refresh, rebuild);
+}
+
 PodTopologySpreadPlugin::MatchCounts& PodTopologySpreadPlugin::counts_for(
     const void* owner, std::uint64_t owner_uid, int index,
     const std::shared_ptr<const PodTemplate>& keep_alive, const std::string& ns,
@@ -138,7 +210,9 @@ PodTopologySpreadPlugin::MatchCounts& PodTopologySpreadPlugin::counts_for(
   m->index = index;
   m->keep_alive = keep_alive;
   m->ns = ns;
+  m->ns_id = pod_keys_->ns_id(ns);
   m->selector = selector;
+  m->matches.clear();
   m->last_use = tick_;
   m->keys.clear();
   m->totals.clear();
@@ -160,14 +234,24 @@ std::size_t PodTopologySpreadPlugin::track(MatchCounts& m, std::size_t key) {
 
 void PodTopologySpreadPlugin::sync(MatchCounts& m) {
   const NodeTable& t = handle_.nodes();
-  const Cluster& cluster = handle_.cluster();
+  PodKeys& keys = *pod_keys_;
+  if (m.matches_generation != keys.generation) {
+    m.matches.clear();
+    m.matches_generation = keys.generation;
+  }
   auto recount = [&](NodeIndex n) {
     if (m.count.size() < t.size()) m.count.resize(t.size(), 0);
     std::int32_t c = 0;
     if (t.live(n) && m.selector) {
-      for (PodId id : cluster.node(n).pods) {
-        const Pod& p = cluster.pod(id);
-        if (p.namespace_ == m.ns && m.selector->matches(p.labels())) ++c;
+      for (const PodKeys::Key& k : keys.on_node[n]) {
+        if (k.ns != m.ns_id) continue;
+        if (k.tmpl >= m.matches.size()) m.matches.resize(keys.templates.size(), -1);
+        if (m.matches[k.tmpl] < 0) {
+          // Alive: a pod on this node holds it.
+          const std::shared_ptr<const PodTemplate> tmpl = keys.templates[k.tmpl].lock();
+          m.matches[k.tmpl] = m.selector->matches(tmpl->labels) ? 1 : 0;
+        }
+        c += m.matches[k.tmpl];
       }
     }
     for (std::size_t i = 0; i < m.keys.size(); ++i) {
@@ -210,6 +294,8 @@ PodTopologySpreadPlugin::State& PodTopologySpreadPlugin::build(CycleState& cycle
   s.built = true;
   const Pod& p = *pod.pod;
   const PodSpec& spec = p.spec();
+  // The pods' keys first: new cache entries intern their namespace, and counts read the keys.
+  sync_pod_keys();
   auto add = [&](const TopologySpreadConstraint& c, MatchCounts& counts) {
     Constraint k;
     k.max_skew = c.max_skew;

@@ -13,7 +13,10 @@
 //
 // Matching-pod counts per node, and their totals per topology domain, are cached per selector
 // and updated from the node table's change log, so the common cases (no node-inclusion policy
-// to apply) cost per feasible node and per domain, not a pass over every node and pod.
+// to apply) cost per feasible node and per domain, not a pass over every node and pod. A node's
+// pods are kept as (template, namespace) ids, refreshed once per node change for all selectors,
+// and each selector remembers its verdict per template: recounting a changed node is then
+// integer work, not a label-map match per pod and selector.
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -49,6 +52,7 @@ class PodTopologySpreadPlugin : public PreFilterPlugin, public FilterPlugin, pub
   struct MatchCounts;  // per-node matching pods of one selector (cache entry)
   struct Constraint;
   struct State;
+  struct PodKeys;  // per node: the (template, namespace) ids of its pods
 
  private:
   State& build(CycleState& state, const PodInfo& pod);
@@ -57,6 +61,7 @@ class PodTopologySpreadPlugin : public PreFilterPlugin, public FilterPlugin, pub
                           const std::string& ns, const std::optional<LabelSelector>& selector);
   std::size_t track(MatchCounts& m, std::size_t key);
   void sync(MatchCounts& m);
+  void sync_pod_keys();
   bool eligible(State& s, const PodInfo& pod, const Constraint& c, NodeIndex n);
   bool has_keys(const std::vector<std::size_t>& constraints, const State& s, NodeIndex n) const;
 
@@ -65,6 +70,7 @@ class PodTopologySpreadPlugin : public PreFilterPlugin, public FilterPlugin, pub
   std::vector<TopologySpreadConstraint> default_constraints_;
   TopologyKeys keys_;
   std::vector<std::unique_ptr<MatchCounts>> cache_;
+  std::unique_ptr<PodKeys> pod_keys_;
   std::uint64_t tick_ = 0;
   ReasonId reason_skew_, reason_label_;
 };
