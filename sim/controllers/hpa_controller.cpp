@@ -5,6 +5,15 @@
 
 namespace gpusim::ctrl {
 
+std::optional<std::string> HpaInputs::pod_groups(const MetricSpec& metric, bool cpu, TimeMs now,
+                                                 const CalculatorSettings& s,
+                                                 std::int64_t fill_percent, PodGroups& out,
+                                                 std::vector<PodSample>& scratch) {
+  if (auto err = pod_samples(metric, scratch)) return err;
+  out = group_pods(scratch, cpu, now, s, fill_percent);
+  return std::nullopt;
+}
+
 namespace {
 
 struct MetricOutcome {
@@ -100,23 +109,28 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
       const bool container = m.type == MetricSourceType::kContainerResource;
       out.fail_reason = resource_fail_reason(m);
       value.name = container ? m.resource_name + "/" + m.container : m.resource_name;
-      if (auto err = in.pod_samples(m, st.scratch)) {
+      const bool utilization =
+          m.target.type == MetricTargetType::kUtilization && m.target.average_utilization;
+      const std::int64_t fill_percent =
+          utilization ? missing_fill_percent(*m.target.average_utilization) : 0;
+      PodGroups groups;
+      if (auto err = in.pod_groups(m, m.resource_name == "cpu", now, cs, fill_percent, groups,
+                                   st.scratch)) {
         out.error = "unable to get metrics for resource " + m.resource_name + ": " + *err;
         return out;
       }
-      if (m.target.type == MetricTargetType::kUtilization && m.target.average_utilization) {
+      if (utilization) {
         name.append(m.resource_name)
             .append(container ? " container" : "")
             .append(" resource utilization (percentage of request)");
         p = resource_utilization_replicas(scale.spec_replicas, *m.target.average_utilization,
-                                          m.resource_name, st.scratch, tol, now, cs);
+                                          m.resource_name, groups, tol);
         value.current_m = p.utilization;
         value.target_m = *m.target.average_utilization;
       } else if (m.target.type == MetricTargetType::kAverageValue && m.target.average_value) {
         name.append(m.resource_name).append(container ? " container" : "").append(" resource");
         value.target_m = quantity_milli(m.target.average_value);
-        p = plain_metric_replicas(scale.spec_replicas, value.target_m, m.resource_name == "cpu",
-                                  st.scratch, tol, now, cs);
+        p = plain_metric_replicas(scale.spec_replicas, value.target_m, groups, tol);
         value.current_m = p.usage_m;
       } else {
         out.error =
@@ -130,13 +144,13 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
       out.fail_reason = "FailedGetPodsMetric";
       name.append("pods metric ").append(m.metric_name);
       value.name = "pods/" + m.metric_name;
-      if (auto err = in.pod_samples(m, st.scratch)) {
+      PodGroups groups;
+      if (auto err = in.pod_groups(m, false, now, cs, 0, groups, st.scratch)) {
         out.error = "unable to get metric " + m.metric_name + ": " + *err;
         return out;
       }
       value.target_m = quantity_milli(m.target.average_value);
-      p = plain_metric_replicas(scale.spec_replicas, value.target_m, false, st.scratch, tol, now,
-                                cs);
+      p = plain_metric_replicas(scale.spec_replicas, value.target_m, groups, tol);
       value.current_m = p.usage_m;
       break;
     }
@@ -416,6 +430,46 @@ class ClusterInputs : public HpaInputs {
           s.window_ms = metrics_->window_ms();
         }
       }
+    }
+    return std::nullopt;
+  }
+
+  // pod_samples() and group_pods() in one pass over the cache, without a PodSample per pod.
+  std::optional<std::string> pod_groups(const MetricSpec& m, bool cpu, TimeMs now,
+                                        const CalculatorSettings& cs, std::int64_t fill_percent,
+                                        PodGroups& out, std::vector<PodSample>& scratch) override {
+    if (metrics_ == nullptr) {
+      return HpaInputs::pod_groups(m, cpu, now, cs, fill_percent, out, scratch);
+    }
+    if (!cache_.valid) refresh();
+    const bool resource =
+        m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
+    const std::vector<HpaController::SetRequest>& sets = requests(m, resource);
+    const bool cpu_usage = m.resource_name == "cpu";
+    out = PodGroups{};
+    for (const HpaController::CachedPod& c : cache_.pods) {
+      const HpaController::SetRequest& r = sets[c.set];
+      PodSample s = c.sample;
+      if (resource) {
+        if (auto sample = metrics_->resource_sample(c.inputs, load_)) {
+          s.has_metric = true;
+          s.metric_ms = sample->t_ms;
+          s.window_ms = sample->window_ms;
+          s.value_m = !r.carries_usage ? 0
+                      : cpu_usage      ? sample->cpu_milli
+                                       : sample->memory_bytes * 1000;
+        }
+      } else if (auto v = metrics_->pods_metric_milli(c.inputs, load_, m.metric_name)) {
+        s.has_metric = true;
+        s.value_m = *v;
+        s.metric_ms = load_ ? load_->t_ms : 0;
+        s.window_ms = metrics_->window_ms();
+      }
+      // The name only appears in the missing-request error (see sample_without_metric).
+      std::string_view name;
+      if (!r.request_m && resource) name = cluster_.pod(c.id).name;
+      out.add(classify_pod(s, cpu, now, cs), s.value_m, r.request_m, name, r.missing_container,
+              fill_percent);
     }
     return std::nullopt;
   }

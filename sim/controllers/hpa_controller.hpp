@@ -36,6 +36,12 @@ class HpaInputs {
   // error message when the metrics API cannot answer.
   virtual std::optional<std::string> pod_samples(const MetricSpec& metric,
                                                  std::vector<PodSample>& out) = 0;
+  // The same pods grouped for the calculator (see group_pods; `scratch` may hold the samples).
+  // The default groups pod_samples(); a source that can classify its pods in place overrides it.
+  virtual std::optional<std::string> pod_groups(const MetricSpec& metric, bool cpu, TimeMs now,
+                                                const CalculatorSettings& s,
+                                                std::int64_t fill_percent, PodGroups& out,
+                                                std::vector<PodSample>& scratch);
   // Object metric value (milli), or an error message.
   virtual std::optional<std::int64_t> object_metric(const MetricSpec& metric,
                                                     std::string& error) = 0;

@@ -5,107 +5,17 @@
 
 namespace gpusim::ctrl {
 
-PodClass classify_pod(const PodSample& pod, bool cpu, TimeMs now, const CalculatorSettings& s) {
-  if (pod.deleting || pod.phase == PodPhase::kFailed) return PodClass::kIgnored;
-  if (pod.phase == PodPhase::kPending) return PodClass::kUnready;
-  if (!pod.has_metric) return PodClass::kMissing;
-  if (!cpu) return PodClass::kReady;
-  if (!pod.has_ready_condition || !pod.start_ms) return PodClass::kUnready;
-  bool unready = false;
-  if (*pod.start_ms + s.cpu_initialization_period_ms > now) {
-    // Still initialising: the sample must cover a full window since the last Ready transition.
-    unready = !pod.ready || pod.metric_ms < pod.ready_transition_ms + pod.window_ms;
-  } else {
-    // Unready and never ready since start: its CPU says nothing about load.
-    unready = !pod.ready && *pod.start_ms + s.initial_readiness_delay_ms > pod.ready_transition_ms;
-  }
-  return unready ? PodClass::kUnready : PodClass::kReady;
-}
-
-namespace {
-
-struct Grouped {
-  std::int32_t ready = 0;
-  std::int32_t unready = 0;
-  std::int32_t missing = 0;
-};
-
-// What the calculator adds back for pods without a usable sample when rebalancing.
-enum class Fill { kNone, kZero, kValue };
-
-struct Totals {
-  std::int64_t usage_m = 0;
-  std::int64_t request_m = 0;
-  std::int64_t count = 0;
-};
-
-// Sums the counted set: ready pods with their samples, plus missing and unready pods filled in.
-template <typename Classes>
-Totals totals(std::span<const PodSample> pods, const Classes& classes, Fill missing,
-              std::int64_t missing_value_m, bool missing_value_is_percent, Fill unready) {
-  Totals t;
-  for (std::size_t i = 0; i < pods.size(); ++i) {
-    const PodSample& p = pods[i];
-    std::int64_t v = 0;
-    switch (classes[i]) {
-      case PodClass::kReady:
-        v = p.value_m;
-        break;
-      case PodClass::kMissing:
-        if (missing == Fill::kNone) continue;
-        if (missing == Fill::kValue) {
-          v = missing_value_is_percent ? p.request_m.value_or(0) * missing_value_m / 100
-                                       : missing_value_m;
-        }
-        break;
-      case PodClass::kUnready:
-        if (unready == Fill::kNone) continue;
-        break;
-      case PodClass::kIgnored:
-        continue;
-    }
-    t.usage_m += v;
-    t.request_m += p.request_m.value_or(0);
-    ++t.count;
-  }
-  return t;
-}
-
-// Small fixed-capacity storage for per-pod classes: HPAs see tens of pods, not thousands, but
-// the vector fallback keeps large selectors correct.
-class ClassBuffer {
- public:
-  explicit ClassBuffer(std::size_t n) : heap_(n > kInline ? n : 0) {}
-  PodClass& operator[](std::size_t i) { return heap_.empty() ? inline_[i] : heap_[i]; }
-  const PodClass& operator[](std::size_t i) const { return heap_.empty() ? inline_[i] : heap_[i]; }
-
- private:
-  static constexpr std::size_t kInline = 64;
-  PodClass inline_[kInline] = {};
-  std::vector<PodClass> heap_;
-};
-
-Grouped group(std::span<const PodSample> pods, bool cpu, TimeMs now, const CalculatorSettings& s,
-              ClassBuffer& classes) {
-  Grouped g;
-  for (std::size_t i = 0; i < pods.size(); ++i) {
-    classes[i] = classify_pod(pods[i], cpu, now, s);
-    switch (classes[i]) {
-      case PodClass::kReady:
-        ++g.ready;
-        break;
-      case PodClass::kUnready:
-        ++g.unready;
-        break;
-      case PodClass::kMissing:
-        ++g.missing;
-        break;
-      case PodClass::kIgnored:
-        break;
-    }
+PodGroups group_pods(std::span<const PodSample> pods, bool cpu, TimeMs now,
+                     const CalculatorSettings& s, std::int64_t fill_percent) {
+  PodGroups g;
+  for (const PodSample& p : pods) {
+    g.add(classify_pod(p, cpu, now, s), p.value_m, p.request_m, p.name, p.missing_request_container,
+          fill_percent);
   }
   return g;
 }
+
+namespace {
 
 ReplicaProposal fail(std::string error) {
   ReplicaProposal p;
@@ -117,33 +27,40 @@ std::int32_t ceil_replicas(double x) {
   return static_cast<std::int32_t>(std::ceil(x));
 }
 
+// The counted set of a rebalance: what a missing or unready pod adds back.
+enum class Fill { kNone, kZero, kValue };
+
 }  // namespace
 
 ReplicaProposal resource_utilization_replicas(std::int32_t current, std::int32_t target_percent,
                                               std::string_view resource,
                                               std::span<const PodSample> pods, Tolerances tol,
                                               TimeMs now, const CalculatorSettings& s) {
-  if (pods.empty()) return fail("no pods returned by selector while calculating replica count");
-  ClassBuffer classes(pods.size());
-  const Grouped g = group(pods, resource == "cpu", now, s, classes);
+  return resource_utilization_replicas(
+      current, target_percent, resource,
+      group_pods(pods, resource == "cpu", now, s, missing_fill_percent(target_percent)), tol);
+}
+
+ReplicaProposal resource_utilization_replicas(std::int32_t current, std::int32_t target_percent,
+                                              std::string_view resource, const PodGroups& g,
+                                              Tolerances tol) {
+  if (g.pods == 0) return fail("no pods returned by selector while calculating replica count");
   if (g.ready == 0) {
     return fail("did not receive metrics for targeted pods (pods might be unready)");
   }
-  for (const PodSample& p : pods) {
-    if (!p.request_m) {
-      return fail("missing request for " + std::string(resource) + " in container " +
-                  std::string(p.missing_request_container) + " of Pod " + std::string(p.name));
-    }
+  if (g.request_missing) {
+    return fail("missing request for " + std::string(resource) + " in container " +
+                std::string(g.request_missing_container) + " of Pod " +
+                std::string(g.request_missing_pod));
   }
-  const Totals base = totals(pods, classes, Fill::kNone, 0, false, Fill::kNone);
-  if (base.request_m == 0) return fail("no metrics returned matched known pods");
+  if (g.ready_request_m == 0) return fail("no metrics returned matched known pods");
   // Upstream truncates the utilization to an integer percent BEFORE dividing by the target.
-  const auto utilization = static_cast<std::int32_t>(base.usage_m * 100 / base.request_m);
+  const auto utilization = static_cast<std::int32_t>(g.ready_usage_m * 100 / g.ready_request_m);
   const double ratio = static_cast<double>(utilization) / static_cast<double>(target_percent);
   ReplicaProposal out;
   out.ok = true;
   out.utilization = utilization;
-  out.usage_m = base.usage_m / base.count;
+  out.usage_m = g.ready_usage_m / g.ready;
 
   const bool scale_up_with_unready = g.unready > 0 && ratio > 1.0;
   if (!scale_up_with_unready && g.missing == 0) {
@@ -157,17 +74,27 @@ ReplicaProposal resource_utilization_replicas(std::int32_t current, std::int32_t
     if (ratio < 1.0) missing = Fill::kValue;
     if (ratio > 1.0) missing = Fill::kZero;
   }
-  const Totals re = totals(pods, classes, missing, std::max<std::int64_t>(100, target_percent),
-                           true, scale_up_with_unready ? Fill::kZero : Fill::kNone);
-  if (re.request_m == 0) return fail("no metrics returned matched known pods");
-  const auto new_util = static_cast<std::int32_t>(re.usage_m * 100 / re.request_m);
+  std::int64_t usage_m = g.ready_usage_m;
+  std::int64_t request_m = g.ready_request_m;
+  std::int64_t count = g.ready;
+  if (missing != Fill::kNone) {
+    if (missing == Fill::kValue) usage_m += g.missing_fill_m;
+    request_m += g.missing_request_m;
+    count += g.missing;
+  }
+  if (scale_up_with_unready) {
+    request_m += g.unready_request_m;
+    count += g.unready;
+  }
+  if (request_m == 0) return fail("no metrics returned matched known pods");
+  const auto new_util = static_cast<std::int32_t>(usage_m * 100 / request_m);
   const double new_ratio = static_cast<double>(new_util) / static_cast<double>(target_percent);
   if (tol.within(new_ratio) || (ratio < 1.0 && new_ratio > 1.0) ||
       (ratio > 1.0 && new_ratio < 1.0)) {
     out.replicas = current;
     return out;
   }
-  const std::int32_t n = ceil_replicas(new_ratio * static_cast<double>(re.count));
+  const std::int32_t n = ceil_replicas(new_ratio * static_cast<double>(count));
   if ((new_ratio < 1.0 && n > current) || (new_ratio > 1.0 && n < current)) {
     out.replicas = current;
     return out;
@@ -179,14 +106,16 @@ ReplicaProposal resource_utilization_replicas(std::int32_t current, std::int32_t
 ReplicaProposal plain_metric_replicas(std::int32_t current, std::int64_t target_m, bool cpu,
                                       std::span<const PodSample> pods, Tolerances tol, TimeMs now,
                                       const CalculatorSettings& s) {
-  if (pods.empty()) return fail("no pods returned by selector while calculating replica count");
-  ClassBuffer classes(pods.size());
-  const Grouped g = group(pods, cpu, now, s, classes);
+  return plain_metric_replicas(current, target_m, group_pods(pods, cpu, now, s, 0), tol);
+}
+
+ReplicaProposal plain_metric_replicas(std::int32_t current, std::int64_t target_m,
+                                      const PodGroups& g, Tolerances tol) {
+  if (g.pods == 0) return fail("no pods returned by selector while calculating replica count");
   if (g.ready == 0) {
     return fail("did not receive metrics for targeted pods (pods might be unready)");
   }
-  const Totals base = totals(pods, classes, Fill::kNone, 0, false, Fill::kNone);
-  const std::int64_t usage = base.usage_m / base.count;
+  const std::int64_t usage = g.ready_usage_m / g.ready;
   const double ratio = static_cast<double>(usage) / static_cast<double>(target_m);
   ReplicaProposal out;
   out.ok = true;
@@ -203,16 +132,20 @@ ReplicaProposal plain_metric_replicas(std::int32_t current, std::int64_t target_
     if (ratio < 1.0) missing = Fill::kValue;
     if (ratio > 1.0) missing = Fill::kZero;
   }
-  const Totals re = totals(pods, classes, missing, target_m, false,
-                           scale_up_with_unready ? Fill::kZero : Fill::kNone);
-  const double new_ratio =
-      static_cast<double>(re.usage_m / re.count) / static_cast<double>(target_m);
+  std::int64_t usage_m = g.ready_usage_m;
+  std::int64_t count = g.ready;
+  if (missing != Fill::kNone) {
+    if (missing == Fill::kValue) usage_m += target_m * g.missing;
+    count += g.missing;
+  }
+  if (scale_up_with_unready) count += g.unready;
+  const double new_ratio = static_cast<double>(usage_m / count) / static_cast<double>(target_m);
   if (tol.within(new_ratio) || (ratio < 1.0 && new_ratio > 1.0) ||
       (ratio > 1.0 && new_ratio < 1.0)) {
     out.replicas = current;
     return out;
   }
-  const std::int32_t n = ceil_replicas(new_ratio * static_cast<double>(re.count));
+  const std::int32_t n = ceil_replicas(new_ratio * static_cast<double>(count));
   if ((new_ratio < 1.0 && n > current) || (new_ratio > 1.0 && n < current)) {
     out.replicas = current;
     return out;

@@ -50,8 +50,86 @@ struct PodSample {
 enum class PodClass { kReady, kUnready, kMissing, kIgnored };
 
 // groupPods: ignored (deleting, Failed), unready (Pending; for cpu also the initialization and
-// never-ready rules), missing (no sample), or ready.
-PodClass classify_pod(const PodSample& pod, bool cpu, TimeMs now, const CalculatorSettings& s);
+// never-ready rules), missing (no sample), or ready. Inline: the HPA controller classifies
+// every pod of every target each sync from a sample it builds on the stack.
+inline PodClass classify_pod(const PodSample& pod, bool cpu, TimeMs now,
+                             const CalculatorSettings& s) {
+  if (pod.deleting || pod.phase == PodPhase::kFailed) return PodClass::kIgnored;
+  if (pod.phase == PodPhase::kPending) return PodClass::kUnready;
+  if (!pod.has_metric) return PodClass::kMissing;
+  if (!cpu) return PodClass::kReady;
+  if (!pod.has_ready_condition || !pod.start_ms) return PodClass::kUnready;
+  bool unready = false;
+  if (*pod.start_ms + s.cpu_initialization_period_ms > now) {
+    // Still initialising: the sample must cover a full window since the last Ready transition.
+    unready = !pod.ready || pod.metric_ms < pod.ready_transition_ms + pod.window_ms;
+  } else {
+    // Unready and never ready since start: its CPU says nothing about load.
+    unready = !pod.ready && *pod.start_ms + s.initial_readiness_delay_ms > pod.ready_transition_ms;
+  }
+  return unready ? PodClass::kUnready : PodClass::kReady;
+}
+
+// The calculator's view of the pods: how groupPods classified them and the integer sums that
+// GetResourceReplicas and calcPlainMetricReplicas read. Upstream needs no more than these, so a
+// caller holding the pods in another form (the HPA controller's cache) feeds them one by one
+// with add() instead of materialising a PodSample per pod; sums make the order irrelevant.
+struct PodGroups {
+  std::int32_t pods = 0;  // every pod the selector returned, ignored ones included
+  std::int32_t ready = 0;
+  std::int32_t unready = 0;
+  std::int32_t missing = 0;
+  std::int64_t ready_usage_m = 0;
+  std::int64_t ready_request_m = 0;
+  std::int64_t unready_request_m = 0;
+  std::int64_t missing_request_m = 0;
+  // Sum over missing pods of request x fill_percent / 100 (each truncated, as upstream does per
+  // pod), the usage a scale-down assumes for them.
+  std::int64_t missing_fill_m = 0;
+  // The first pod (selector order) lacking a request, for the error; empty when none does.
+  bool request_missing = false;
+  std::string_view request_missing_pod;
+  std::string_view request_missing_container;
+
+  // One pod; `request_m` nullopt when `missing_container` lacks a request.
+  void add(PodClass c, std::int64_t value_m, const std::optional<std::int64_t>& request_m,
+           std::string_view name, std::string_view missing_container, std::int64_t fill_percent) {
+    ++pods;
+    if (!request_m && !request_missing) {
+      request_missing = true;
+      request_missing_pod = name;
+      request_missing_container = missing_container;
+    }
+    const std::int64_t request = request_m.value_or(0);
+    switch (c) {
+      case PodClass::kReady:
+        ++ready;
+        ready_usage_m += value_m;
+        ready_request_m += request;
+        break;
+      case PodClass::kUnready:
+        ++unready;
+        unready_request_m += request;
+        break;
+      case PodClass::kMissing:
+        ++missing;
+        missing_request_m += request;
+        missing_fill_m += request * fill_percent / 100;
+        break;
+      case PodClass::kIgnored:
+        break;
+    }
+  }
+};
+
+// Groups `pods` (cpu: the resource is cpu, with its readiness rules). `fill_percent` is the
+// percent of request a missing pod counts at on a scale-down: max(100, target) for Utilization
+// targets, unused otherwise.
+PodGroups group_pods(std::span<const PodSample> pods, bool cpu, TimeMs now,
+                     const CalculatorSettings& s, std::int64_t fill_percent);
+inline std::int64_t missing_fill_percent(std::int32_t target_percent) {
+  return target_percent > 100 ? target_percent : 100;
+}
 
 struct ReplicaProposal {
   bool ok = false;
@@ -66,11 +144,16 @@ ReplicaProposal resource_utilization_replicas(std::int32_t current, std::int32_t
                                               std::string_view resource,
                                               std::span<const PodSample> pods, Tolerances tol,
                                               TimeMs now, const CalculatorSettings& s);
+ReplicaProposal resource_utilization_replicas(std::int32_t current, std::int32_t target_percent,
+                                              std::string_view resource, const PodGroups& pods,
+                                              Tolerances tol);
 // calcPlainMetricReplicas: Pods metrics (cpu=false) and AverageValue targets of Resource
 // metrics (cpu for the cpu resource).
 ReplicaProposal plain_metric_replicas(std::int32_t current, std::int64_t target_m, bool cpu,
                                       std::span<const PodSample> pods, Tolerances tol, TimeMs now,
                                       const CalculatorSettings& s);
+ReplicaProposal plain_metric_replicas(std::int32_t current, std::int64_t target_m,
+                                      const PodGroups& pods, Tolerances tol);
 // Object / External metrics with a Value target: ratio = value / target. `ready_running` is
 // the number of pods that are Running and Ready (nullopt: the selector returned no pods).
 ReplicaProposal value_replicas(std::int32_t current, std::int64_t value_m, std::int64_t target_m,
