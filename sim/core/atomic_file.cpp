@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace gpusim {
 namespace fs = std::filesystem;
@@ -22,26 +23,27 @@ std::string unique_suffix() {
 [[noreturn]] void fail(const fs::path& path, const std::string& what) {
   throw std::runtime_error("cannot write " + path.string() + ": " + what);
 }
-}  // namespace
 
-void write_file_atomic(const fs::path& path, std::string_view content) {
+void write_parts_atomic(const fs::path& path, std::span<const std::string_view> parts) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
   fs::create_directories(dir, ec);
   const fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + unique_suffix());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(path, std::strerror(errno));
-  std::size_t off = 0;
-  while (off < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string err = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      fail(path, err);
+  for (const std::string_view content : parts) {
+    std::size_t off = 0;
+    while (off < content.size()) {
+      const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const std::string err = std::strerror(errno);
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        fail(path, err);
+      }
+      off += static_cast<std::size_t>(n);
     }
-    off += static_cast<std::size_t>(n);
   }
   ::fsync(fd);
   if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -49,6 +51,17 @@ void write_file_atomic(const fs::path& path, std::string_view content) {
     ::unlink(tmp.c_str());
     fail(path, err);
   }
+}
+}  // namespace
+
+void write_file_atomic(const fs::path& path, std::string_view content) {
+  const std::string_view parts[] = {content};
+  write_parts_atomic(path, parts);
+}
+
+void write_file_atomic(const fs::path& path, std::span<const std::string> parts) {
+  std::vector<std::string_view> views(parts.begin(), parts.end());
+  write_parts_atomic(path, views);
 }
 
 std::string read_file(const fs::path& path) {
@@ -78,6 +91,10 @@ StagedDirectory::~StagedDirectory() {
 
 void StagedDirectory::write(std::string_view name, std::string_view content) const {
   write_file_atomic(staging_ / name, content);
+}
+
+void StagedDirectory::write(std::string_view name, std::span<const std::string> parts) const {
+  write_file_atomic(staging_ / name, parts);
 }
 
 void StagedDirectory::commit() {

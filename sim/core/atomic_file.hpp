@@ -2,6 +2,7 @@
 // Results are complete or absent: every file is written to a temporary name and renamed into
 // place, and a run's output directory is built beside its final name and renamed at the end.
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,9 @@ namespace gpusim {
 // Writes `content` to `path` through a temporary file in the same directory (fsync + rename).
 // Throws std::runtime_error naming the path on failure.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+// The same for content held in parts (written one after another), so that a large output can
+// be kept in chunks instead of one string that is copied each time it grows.
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::string> parts);
 
 std::string read_file(const std::filesystem::path& path);
 
@@ -26,6 +30,7 @@ class StagedDirectory {
   const std::filesystem::path& final_path() const { return final_; }
   std::filesystem::path file(std::string_view name) const { return staging_ / name; }
   void write(std::string_view name, std::string_view content) const;
+  void write(std::string_view name, std::span<const std::string> parts) const;
   // Replaces any previous directory at final_path.
   void commit();
 

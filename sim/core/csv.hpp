@@ -2,8 +2,23 @@
 // One CSV field as RFC 4180 writes it: quoted (with inner quotes doubled) when it holds a comma,
 // a quote or a line break; as is otherwise. Shared by every CSV the engine and the CLI write.
 #include <string>
+#include <string_view>
 
 namespace gpusim {
+
+// csv_field(s) appended to `out`, without a temporary for the common unquoted case.
+inline void append_csv_field(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  out += '"';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
 
 inline std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;

@@ -1,6 +1,7 @@
 #include "engine/workload_outputs.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -13,16 +14,26 @@
 namespace gpusim::engine {
 namespace {
 
-std::string fixed(double v, int digits = 3) {
-  if (!std::isfinite(v)) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
+// The rows below are appended in place: one sample writes a row per Deployment and per HPA,
+// and building each from string temporaries cost more than the simulation of the interval.
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out.append(buf, end);
 }
 
-std::string condition_text(const std::vector<Condition>& conds, const char* type) {
+// fixed(v) appended: to_chars with a precision prints as printf's "%.*f" does.
+void append_fixed(std::string& out, double v) {
+  if (!std::isfinite(v)) return;
+  char buf[400];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3).ptr;
+  out.append(buf, end);
+}
+
+void append_condition(std::string& out, const std::vector<Condition>& conds, const char* type) {
   const Condition* c = ctrl::find_condition(conds, type);
-  return c == nullptr ? std::string() : c->status + ":" + c->reason;
+  if (c == nullptr) return;
+  out.append(c->status).append(":").append(c->reason);
 }
 
 }  // namespace
@@ -37,12 +48,12 @@ WorkloadOutputs::WorkloadOutputs(Cluster& cluster, EventLoop& loop, TimeMs sampl
       metrics_(metrics),
       hpa_(hpa),
       drains_(drains) {
-  workloads_csv_ =
+  workloads_csv_.record().append(
       "t_ms,deployment,desired,replicas,updated,ready,available,unavailable,offered_rps,"
-      "served_rps,latency_ms,queue_depth,queue_oldest_age_s,cpu_per_ready_pod_milli\n";
-  hpa_csv_ =
+      "served_rps,latency_ms,queue_depth,queue_oldest_age_s,cpu_per_ready_pod_milli\n");
+  hpa_csv_.record().append(
       "t_ms,hpa,target,min_replicas,max_replicas,current_replicas,desired_replicas,metrics,"
-      "able_to_scale,scaling_active,scaling_limited\n";
+      "able_to_scale,scaling_active,scaling_limited\n");
 }
 
 void WorkloadOutputs::start() {
@@ -110,42 +121,74 @@ void WorkloadOutputs::sample() {
   const TimeMs now = loop_.now();
   if (now != last_sample_ms_) {
     last_sample_ms_ = now;
-    const std::string t = std::to_string(now);
+    char t_buf[24];
+    const std::string_view t(
+        t_buf,
+        static_cast<std::size_t>(std::to_chars(t_buf, t_buf + sizeof t_buf, now).ptr - t_buf));
     for (const auto& [key, d] : cluster_.deployments) {
       const ctrl::WorkloadLoadState* w = metrics_.workload(key);
-      workloads_csv_ += t + "," + csv_field(key) + "," + std::to_string(d.spec_replicas()) + "," +
-                        std::to_string(d.status.replicas) + "," +
-                        std::to_string(d.status.updated_replicas) + "," +
-                        std::to_string(d.status.ready_replicas) + "," +
-                        std::to_string(d.status.available_replicas) + "," +
-                        std::to_string(d.status.unavailable_replicas) + ",";
+      std::string& o = workloads_csv_.record();
+      o.append(t).append(",");
+      append_csv_field(o, key);
+      for (const std::int32_t v :
+           {d.spec_replicas(), d.status.replicas, d.status.updated_replicas,
+            d.status.ready_replicas, d.status.available_replicas, d.status.unavailable_replicas}) {
+        o.append(",");
+        append_int(o, v);
+      }
+      o.append(",");
       if (w != nullptr && w->t_ms >= 0) {
-        workloads_csv_ += fixed(w->offered_rps) + "," + fixed(w->served_rps) + "," +
-                          (w->latency_known ? fixed(w->latency_s * 1000.0) : std::string()) + "," +
-                          (w->spec->queue ? fixed(w->queue_depth) : std::string()) + "," +
-                          (w->spec->queue ? fixed(w->oldest_age_s) : std::string()) + "," +
-                          std::to_string(w->cpu_ready_milli) + "\n";
+        append_fixed(o, w->offered_rps);
+        o.append(",");
+        append_fixed(o, w->served_rps);
+        o.append(",");
+        if (w->latency_known) append_fixed(o, w->latency_s * 1000.0);
+        o.append(",");
+        if (w->spec->queue) append_fixed(o, w->queue_depth);
+        o.append(",");
+        if (w->spec->queue) append_fixed(o, w->oldest_age_s);
+        o.append(",");
+        append_int(o, w->cpu_ready_milli);
+        o.append("\n");
       } else {
-        workloads_csv_ += ",,,,,\n";
+        o.append(",,,,,\n");
       }
     }
     for (const auto& [key, h] : cluster_.hpas) {
-      std::string metrics;
+      std::string& o = hpa_csv_.record();
+      o.append(t).append(",");
+      append_csv_field(o, key);
+      o.append(",");
+      field_.assign(h.scale_target_ref.kind).append("/").append(h.scale_target_ref.name);
+      append_csv_field(o, field_);
+      for (const std::int32_t v : {h.min_replicas.value_or(1), h.max_replicas,
+                                   h.status.current_replicas, h.status.desired_replicas}) {
+        o.append(",");
+        append_int(o, v);
+      }
+      o.append(",");
+      field_.clear();
       if (const ctrl::HpaState* st = hpa_.state(key)) {
         for (const ctrl::MetricValue& m : st->metrics) {
-          metrics += (metrics.empty() ? "" : ";") + m.name + "=" +
-                     (m.ok ? std::to_string(m.current_m) : std::string("?")) + "/" +
-                     std::to_string(m.target_m);
+          if (!field_.empty()) field_.append(";");
+          field_.append(m.name).append("=");
+          if (m.ok) {
+            append_int(field_, m.current_m);
+          } else {
+            field_.append("?");
+          }
+          field_.append("/");
+          append_int(field_, m.target_m);
         }
       }
-      hpa_csv_ += t + "," + csv_field(key) + "," +
-                  csv_field(h.scale_target_ref.kind + "/" + h.scale_target_ref.name) + "," +
-                  std::to_string(h.min_replicas.value_or(1)) + "," +
-                  std::to_string(h.max_replicas) + "," + std::to_string(h.status.current_replicas) +
-                  "," + std::to_string(h.status.desired_replicas) + "," + csv_field(metrics) + "," +
-                  condition_text(h.status.conditions, "AbleToScale") + "," +
-                  condition_text(h.status.conditions, "ScalingActive") + "," +
-                  condition_text(h.status.conditions, "ScalingLimited") + "\n";
+      append_csv_field(o, field_);
+      o.append(",");
+      append_condition(o, h.status.conditions, "AbleToScale");
+      o.append(",");
+      append_condition(o, h.status.conditions, "ScalingActive");
+      o.append(",");
+      append_condition(o, h.status.conditions, "ScalingLimited");
+      o.append("\n");
     }
   }
   loop_.at_background(now + interval_ms_, EventPriority::kRecorder, [this] { sample(); });
@@ -254,8 +297,8 @@ void WorkloadOutputs::add_summary(nlohmann::ordered_json& summary) const {
 }
 
 void WorkloadOutputs::write(const StagedDirectory& dir) const {
-  dir.write("workloads.csv", workloads_csv_);
-  dir.write("hpa.csv", hpa_csv_);
+  dir.write("workloads.csv", workloads_csv_.parts());
+  dir.write("hpa.csv", hpa_csv_.parts());
 }
 
 }  // namespace gpusim::engine

@@ -13,6 +13,7 @@
 #include "controllers/drain.hpp"
 #include "controllers/hpa_controller.hpp"
 #include "controllers/metrics_pipeline.hpp"
+#include "core/chunked_text.hpp"
 #include "engine/simulation.hpp"
 #include "model/cluster.hpp"
 
@@ -66,8 +67,9 @@ class WorkloadOutputs : public OutputContributor, public ClusterObserver {
   const ctrl::HpaController& hpa_;
   const ctrl::DrainController& drains_;
   std::map<std::string, Track> tracks_;
-  std::string workloads_csv_;
-  std::string hpa_csv_;
+  ChunkedText workloads_csv_;
+  ChunkedText hpa_csv_;
+  std::string field_;  // one composite field of a row, reused
   TimeMs last_sample_ms_ = -1;
 };
 
