@@ -265,7 +265,8 @@ void Recorder::on_event(const ClusterEvent& e) {
   if (e.kind == "Pod" && e.type == "Evicted") ++pods_.evicted;
   if (e.type == "FailedCreate") ++pods_.rejected;
   ++event_count_;
-  if (append_event_line(events_, e)) return;
+  std::string& out = events_.record();
+  if (append_event_line(out, e)) return;
   nlohmann::ordered_json j;
   j["t_ms"] = e.t_ms;
   j["type"] = e.type;
@@ -274,8 +275,15 @@ void Recorder::on_event(const ClusterEvent& e) {
   if (!e.node.empty()) j["node"] = e.node;
   j["message"] = e.message;
   if (e.warning) j["warning"] = true;
-  events_ += j.dump();
-  events_ += '\n';
+  out += j.dump();
+  out += '\n';
+}
+
+std::string Recorder::events_jsonl() const {
+  std::string all;
+  for (const std::string& part : events_.parts())
+    all += part;
+  return all;
 }
 
 void Recorder::start() {

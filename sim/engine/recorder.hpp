@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/chunked_text.hpp"
 #include "core/event_loop.hpp"
 #include "core/int128.hpp"
 #include "model/cluster.hpp"
@@ -37,7 +38,10 @@ class Recorder : public ClusterObserver {
   // Takes the final sample and closes the integrals at the current time.
   void finish();
 
-  const std::string& events_jsonl() const { return events_; }
+  // events.jsonl as written: in chunks (see ChunkedText), and joined for callers that want one
+  // string.
+  const std::vector<std::string>& events_jsonl_parts() const { return events_.parts(); }
+  std::string events_jsonl() const;
   std::string timeseries_csv() const;
   // One row per pod that existed during the run (creation order): times, node, requests, outcome.
   std::string pods_csv() const;
@@ -81,7 +85,7 @@ class Recorder : public ClusterObserver {
   Cluster& cluster_;
   EventLoop& loop_;
   TimeMs interval_ms_;
-  std::string events_;
+  ChunkedText events_;
   std::uint64_t event_count_ = 0;
   PodCounters pods_;
   ResourceTotals capacity_, allocated_;

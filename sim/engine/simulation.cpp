@@ -290,7 +290,7 @@ nlohmann::ordered_json Simulation::summary() const {
 
 void Simulation::write_outputs(const StagedDirectory& dir) const {
   dir.write("summary.json", summary().dump(2) + "\n");
-  dir.write("events.jsonl", recorder_->events_jsonl());
+  dir.write("events.jsonl", recorder_->events_jsonl_parts());
   dir.write("timeseries.csv", recorder_->timeseries_csv());
   dir.write("pods.csv", recorder_->pods_csv());
   dir.write("nodes.csv", recorder_->nodes_csv());
