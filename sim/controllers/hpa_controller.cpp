@@ -5,6 +5,11 @@
 
 namespace gpusim::ctrl {
 
+using namespace std::string_view_literals;
+// Compared with every condition's type each sync: a string_view compares lengths first and
+// needs no strlen.
+constexpr std::string_view kScalingActive = "ScalingActive";
+
 std::optional<std::string> HpaInputs::pod_groups(const MetricSpec& metric, bool cpu, TimeMs now,
                                                  const CalculatorSettings& s,
                                                  std::int64_t fill_percent, PodGroups& out,
@@ -38,7 +43,9 @@ class ConditionUpdates {
   bool apply(std::vector<Condition>& conds, HpaState& state, TimeMs now) const {
     if (repeats(conds, state)) return false;
     state.applied_conditions.resize(n_);
-    std::string message;
+    // Kept between reconciles: the messages are longer than a short string, and a fresh one
+    // allocated on every write.
+    std::string& message = state.message_scratch;
     for (std::size_t i = 0; i < n_; ++i) {
       const Update& u = updates_[i];
       message.assign(u.prefix);
@@ -121,14 +128,16 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
       }
       if (utilization) {
         name.append(m.resource_name)
-            .append(container ? " container" : "")
-            .append(" resource utilization (percentage of request)");
+            .append(container ? " container"sv : ""sv)
+            .append(" resource utilization (percentage of request)"sv);
         p = resource_utilization_replicas(scale.spec_replicas, *m.target.average_utilization,
                                           m.resource_name, groups, tol);
         value.current_m = p.utilization;
         value.target_m = *m.target.average_utilization;
       } else if (m.target.type == MetricTargetType::kAverageValue && m.target.average_value) {
-        name.append(m.resource_name).append(container ? " container" : "").append(" resource");
+        name.append(m.resource_name)
+            .append(container ? " container"sv : ""sv)
+            .append(" resource"sv);
         value.target_m = quantity_milli(m.target.average_value);
         p = plain_metric_replicas(scale.spec_replicas, value.target_m, groups, tol);
         value.current_m = p.usage_m;
@@ -731,12 +740,12 @@ void HpaController::sync(Entry& e) {
   std::string& active_before = active_before_;
   active_before.clear();
   for (const Condition& c : hpa.status.conditions) {
-    if (c.type == "ScalingActive") active_before = c.reason;
+    if (c.type == kScalingActive) active_before = c.reason;
   }
   const ReconcileOutcome o = reconcile_hpa(hpa, *e.state, scale, inputs, settings_, now);
   for (const Condition& c : hpa.status.conditions) {
     if (!o.conditions_written) break;  // the reason did not change
-    if (c.type == "ScalingActive" && c.reason != active_before && c.status == "False") {
+    if (c.type == kScalingActive && c.reason != active_before && c.status == "False"sv) {
       // Upstream repeats these warnings every sync; one per change keeps events.jsonl readable.
       cluster_.emit(
           ClusterEvent{0, c.reason, "HorizontalPodAutoscaler", e.key, {}, c.message, true});

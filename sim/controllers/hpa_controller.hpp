@@ -85,6 +85,7 @@ struct HpaState {
   std::vector<AppliedCondition> applied_conditions;
   std::size_t conditions_after = 0;
   std::vector<std::string> metric_names;  // per metric, rebuilt in place each reconcile
+  std::string message_scratch;            // a condition message being written
 };
 
 struct ScaleRead {
