@@ -458,27 +458,24 @@ class ClusterInputs : public HpaInputs {
     out = PodGroups{};
     for (const HpaController::CachedPod& c : cache_.pods) {
       const HpaController::SetRequest& r = sets[c.set];
-      PodSample s = c.sample;
+      MetricReading reading;
+      std::int64_t value_m = 0;
       if (resource) {
         if (auto sample = metrics_->resource_sample(c.inputs, load_)) {
-          s.has_metric = true;
-          s.metric_ms = sample->t_ms;
-          s.window_ms = sample->window_ms;
-          s.value_m = !r.carries_usage ? 0
-                      : cpu_usage      ? sample->cpu_milli
-                                       : sample->memory_bytes * 1000;
+          reading = MetricReading{true, sample->t_ms, sample->window_ms};
+          value_m = !r.carries_usage ? 0
+                    : cpu_usage      ? sample->cpu_milli
+                                     : sample->memory_bytes * 1000;
         }
       } else if (auto v = metrics_->pods_metric_milli(c.inputs, load_, m.metric_name)) {
-        s.has_metric = true;
-        s.value_m = *v;
-        s.metric_ms = load_ ? load_->t_ms : 0;
-        s.window_ms = metrics_->window_ms();
+        reading = MetricReading{true, load_ ? load_->t_ms : 0, metrics_->window_ms()};
+        value_m = *v;
       }
       // The name only appears in the missing-request error (see sample_without_metric).
       std::string_view name;
       if (!r.request_m && resource) name = cluster_.pod(c.id).name;
-      out.add(classify_pod(s, cpu, now, cs), s.value_m, r.request_m, name, r.missing_container,
-              fill_percent);
+      out.add(classify_pod(c.sample, reading, cpu, now, cs), value_m, r.request_m, name,
+              r.missing_container, fill_percent);
     }
     return std::nullopt;
   }

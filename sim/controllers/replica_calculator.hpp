@@ -49,20 +49,28 @@ struct PodSample {
 
 enum class PodClass { kReady, kUnready, kMissing, kIgnored };
 
+// A pod's metric sample as classification reads it.
+struct MetricReading {
+  bool has_metric = false;
+  TimeMs metric_ms = 0;
+  TimeMs window_ms = 0;
+};
+
 // groupPods: ignored (deleting, Failed), unready (Pending; for cpu also the initialization and
-// never-ready rules), missing (no sample), or ready. Inline: the HPA controller classifies
-// every pod of every target each sync from a sample it builds on the stack.
-inline PodClass classify_pod(const PodSample& pod, bool cpu, TimeMs now,
-                             const CalculatorSettings& s) {
+// never-ready rules), missing (no sample), or ready. This overload takes the sample apart from
+// the pod (whose own metric fields it ignores). Inline: the HPA controller classifies every pod
+// of every target each sync from its cache, without building a PodSample.
+inline PodClass classify_pod(const PodSample& pod, const MetricReading& reading, bool cpu,
+                             TimeMs now, const CalculatorSettings& s) {
   if (pod.deleting || pod.phase == PodPhase::kFailed) return PodClass::kIgnored;
   if (pod.phase == PodPhase::kPending) return PodClass::kUnready;
-  if (!pod.has_metric) return PodClass::kMissing;
+  if (!reading.has_metric) return PodClass::kMissing;
   if (!cpu) return PodClass::kReady;
   if (!pod.has_ready_condition || !pod.start_ms) return PodClass::kUnready;
   bool unready = false;
   if (*pod.start_ms + s.cpu_initialization_period_ms > now) {
     // Still initialising: the sample must cover a full window since the last Ready transition.
-    unready = !pod.ready || pod.metric_ms < pod.ready_transition_ms + pod.window_ms;
+    unready = !pod.ready || reading.metric_ms < pod.ready_transition_ms + reading.window_ms;
   } else {
     // Unready and never ready since start: its CPU says nothing about load.
     unready = !pod.ready && *pod.start_ms + s.initial_readiness_delay_ms > pod.ready_transition_ms;
@@ -70,10 +78,12 @@ inline PodClass classify_pod(const PodSample& pod, bool cpu, TimeMs now,
   return unready ? PodClass::kUnready : PodClass::kReady;
 }
 
-// The calculator's view of the pods: how groupPods classified them and the integer sums that
-// GetResourceReplicas and calcPlainMetricReplicas read. Upstream needs no more than these, so a
-// caller holding the pods in another form (the HPA controller's cache) feeds them one by one
-// with add() instead of materialising a PodSample per pod; sums make the order irrelevant.
+inline PodClass classify_pod(const PodSample& pod, bool cpu, TimeMs now,
+                             const CalculatorSettings& s) {
+  return classify_pod(pod, MetricReading{pod.has_metric, pod.metric_ms, pod.window_ms}, cpu, now,
+                      s);
+}
+
 struct PodGroups {
   std::int32_t pods = 0;  // every pod the selector returned, ignored ones included
   std::int32_t ready = 0;
