@@ -13,11 +13,6 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-// GCC and Clang provide a 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
-__extension__ typedef unsigned __int128 U128;
-
 }  // namespace
 
 std::uint64_t hash_name(std::string_view name) {
@@ -32,40 +27,13 @@ std::uint64_t hash_name(std::string_view name) {
 
 Rng::Rng(std::uint64_t seed) {
   std::uint64_t x = seed;
-  for (auto& s : s_) s = splitmix64(x);
+  for (auto& s : s_)
+    s = splitmix64(x);
 }
 
 Rng Rng::stream(std::uint64_t seed, std::string_view component) {
   std::uint64_t x = seed ^ hash_name(component);
   return Rng(splitmix64(x));
-}
-
-std::uint64_t Rng::next_u64() {
-  // xoshiro256**
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-std::uint64_t Rng::uniform(std::uint64_t bound) {
-  if (bound == 0) return 0;
-  // Lemire's nearly divisionless method.
-  U128 m = static_cast<U128>(next_u64()) * bound;
-  auto low = static_cast<std::uint64_t>(m);
-  if (low < bound) {
-    const std::uint64_t threshold = -bound % bound;
-    while (low < threshold) {
-      m = static_cast<U128>(next_u64()) * bound;
-      low = static_cast<std::uint64_t>(m);
-    }
-  }
-  return static_cast<std::uint64_t>(m >> 64);
 }
 
 std::int64_t Rng::uniform_int(std::int64_t lo, std::int64_t hi_inclusive) {
@@ -80,9 +48,13 @@ std::int64_t Rng::uniform_int(std::int64_t lo, std::int64_t hi_inclusive) {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + offset);
 }
 
-double Rng::uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Rng::uniform01() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
-double Rng::exponential(double mean) { return -mean * std::log1p(-uniform01()); }
+double Rng::exponential(double mean) {
+  return -mean * std::log1p(-uniform01());
+}
 
 double Rng::normal(double mean, double stddev) {
   if (have_spare_normal_) {
@@ -102,6 +74,8 @@ double Rng::normal(double mean, double stddev) {
   return mean + stddev * u * f;
 }
 
-double Rng::lognormal(double mu, double sigma) { return std::exp(normal(mu, sigma)); }
+double Rng::lognormal(double mu, double sigma) {
+  return std::exp(normal(mu, sigma));
+}
 
 }  // namespace gpusim

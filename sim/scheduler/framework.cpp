@@ -75,7 +75,7 @@ SchedulerConfig with_policy(const SchedulerConfig& base, const std::string& poli
 
 Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
                      FrameworkHandle& handle, const PluginRegistry& registry)
-    : name_(spec.scheduler_name), handle_(handle), tie_break_(config.tie_break) {
+    : name_(spec.scheduler_name), handle_(handle), random_tie_break_(config.tie_break == "random") {
   percentage_ = spec.percentage_of_nodes_to_score.value_or(config.percentage_of_nodes_to_score);
   auto point = [&](const char* p) -> const PluginSetSpec* {
     auto it = spec.plugins.find(p);
@@ -350,12 +350,14 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
         candidates_.resize(need);
         const auto cut = static_cast<std::size_t>(std::find(chunk_.begin(), chunk_.end(), last) -
                                                   chunk_.begin());
-        std::vector<NodeIndex> beyond(chunk_.begin() + static_cast<std::ptrdiff_t>(cut) + 1,
-                                      chunk_.end());
-        std::sort(beyond.begin(), beyond.end());
-        rejections_.erase_since(before, [&](const Rejection& r) {
-          return std::binary_search(beyond.begin(), beyond.end(), r.node);
-        });
+        // The chunk holds nodes in search order (their offset from `start` rising), and this
+        // chunk's rejections name only its nodes, so "after the cut" is "offset beyond last's".
+        auto offset = [&](NodeIndex n) -> std::size_t {
+          return n >= start ? n - start : n + slots - start;
+        };
+        const std::size_t last_offset = offset(last);
+        rejections_.erase_since(before,
+                                [&](const Rejection& r) { return offset(r.node) > last_offset; });
         // Upstream's parallel search counts processed nodes approximately in the same way.
         processed = pos + cut + 1;
         if (explain) {
@@ -429,8 +431,10 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
   if (k > 1) {
     std::vector<std::int64_t> raw;
     for (const auto& s : score_) {
-      column_.assign(k, 0);
       Status st = s.plugin->pre_score(state_, pod, feasible_);
+      // A skipped plugin adds 0 everywhere; only explain needs its column written out.
+      if (st.code == Code::kSkip && !explain) continue;
+      column_.assign(k, 0);
       if (st.code != Code::kSkip) {
         s.plugin->score(state_, pod, feasible_, column_);
         if (explain) raw = column_;
@@ -451,13 +455,20 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
   // Select: highest total; ties at random (seeded) as upstream, or the first.
   std::size_t best = 0;
   std::int64_t ties = 1;
+  Rng& rng = handle_.rng();
+  std::int64_t best_total = totals_[0];
   for (std::size_t i = 1; i < k; ++i) {
-    if (totals_[i] > totals_[best]) {
+    const std::int64_t total = totals_[i];
+    if (total > best_total) {
       best = i;
+      best_total = total;
       ties = 1;
-    } else if (totals_[i] == totals_[best] && tie_break_ == "random") {
+    } else if (total == best_total && random_tie_break_) {
       ++ties;
-      if (handle_.rng().uniform(static_cast<std::uint64_t>(ties)) == 0) best = i;
+      if (rng.uniform(static_cast<std::uint64_t>(ties)) == 0) {
+        best = i;
+        best_total = total;
+      }
     }
   }
   if (explain) {

@@ -61,7 +61,7 @@ class Framework {
   std::string name_;
   FrameworkHandle& handle_;
   std::int32_t percentage_ = 0;
-  std::string tie_break_;
+  bool random_tie_break_ = true;  // config tie_break "random"; otherwise the first best node
   std::vector<std::unique_ptr<Plugin>> owned_;
   std::vector<PreFilterPlugin*> pre_filter_;
   std::vector<FilterPlugin*> filter_;

@@ -55,18 +55,6 @@ std::vector<ResourceSpec> read_resource_specs(const ArgsReader& args, std::strin
   return out;
 }
 
-std::int64_t least_requested_score(std::int64_t requested, std::int64_t capacity) {
-  if (capacity == 0 || requested > capacity) return 0;
-  return (capacity - requested) * kMaxNodeScore / capacity;
-}
-
-std::int64_t most_requested_score(std::int64_t requested, std::int64_t capacity) {
-  if (capacity == 0) return 0;
-  // Pods without requests count non-zero defaults, so requested may exceed capacity.
-  if (requested > capacity) requested = capacity;
-  return requested * kMaxNodeScore / capacity;
-}
-
 bool is_scalar_resource(std::string_view name) {
   return !(name == kCpu || name == kMemory || name == kEphemeralStorage || name == kResourcePods);
 }

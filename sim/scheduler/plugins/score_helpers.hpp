@@ -32,9 +32,17 @@ std::vector<ResourceSpec> default_resource_specs();
 // Reads `resources` ([{name, weight}]) from args; the default list when absent or empty.
 std::vector<ResourceSpec> read_resource_specs(const ArgsReader& args, std::string_view field);
 
-// Per-resource scores (requested includes the incoming pod).
-std::int64_t least_requested_score(std::int64_t requested, std::int64_t capacity);
-std::int64_t most_requested_score(std::int64_t requested, std::int64_t capacity);
+// Per-resource scores (requested includes the incoming pod). Inline: called per node and resource.
+inline std::int64_t least_requested_score(std::int64_t requested, std::int64_t capacity) {
+  if (capacity == 0 || requested > capacity) return 0;
+  return (capacity - requested) * kMaxNodeScore / capacity;
+}
+inline std::int64_t most_requested_score(std::int64_t requested, std::int64_t capacity) {
+  if (capacity == 0) return 0;
+  // Pods without requests count non-zero defaults, so requested may exceed capacity.
+  if (requested > capacity) requested = capacity;
+  return requested * kMaxNodeScore / capacity;
+}
 
 // schedutil.IsScalarResourceName: every resource but cpu, memory, ephemeral-storage and pods
 // (extended resources, hugepages, kubernetes.io/-prefixed names). A scalar the pod does not
