@@ -432,8 +432,11 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
     std::vector<std::int64_t> raw;
     for (const auto& s : score_) {
       Status st = s.plugin->pre_score(state_, pod, feasible_);
-      // A skipped plugin adds 0 everywhere; only explain needs its column written out.
-      if (st.code == Code::kSkip && !explain) continue;
+      // A skipped plugin adds 0 everywhere and a uniform one the same to every node: neither
+      // can change the choice, and only explain needs their columns written out.
+      if (!explain && (st.code == Code::kSkip || s.plugin->uniform(state_, pod, feasible_))) {
+        continue;
+      }
       column_.assign(k, 0);
       if (st.code != Code::kSkip) {
         s.plugin->score(state_, pod, feasible_, column_);

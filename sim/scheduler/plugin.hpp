@@ -5,13 +5,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "scheduler/node_table.hpp"
 
@@ -33,7 +32,7 @@ struct PodInfo {
   const Pod* pod = nullptr;
   const PodResources* res = nullptr;
   std::vector<std::pair<int, std::int64_t>> requests;  // (dim, units), non-zero entries only
-  bool unknown_resource = false;  // requests a resource no node has
+  bool unknown_resource = false;                       // requests a resource no node has
   std::int32_t priority = 0;
 };
 
@@ -88,8 +87,9 @@ class Rejections {
   // Drops the rejections recorded since `from` for which `pred` holds.
   template <typename Pred>
   void erase_since(std::size_t from, Pred pred) {
-    items_.erase(std::remove_if(items_.begin() + static_cast<std::ptrdiff_t>(from), items_.end(), pred),
-                 items_.end());
+    items_.erase(
+        std::remove_if(items_.begin() + static_cast<std::ptrdiff_t>(from), items_.end(), pred),
+        items_.end());
   }
 
  private:
@@ -149,13 +149,21 @@ class ScorePlugin : public virtual Plugin {
                      std::span<std::int64_t> out) = 0;
   virtual bool has_normalize() const { return false; }
   virtual void normalize(CycleState& state, const PodInfo& pod, std::span<std::int64_t> scores) {}
+  // True when, after pre_score, every node in `nodes` is known to get the same final score: the
+  // plugin then adds one constant to every total and cannot change which node wins, so the
+  // framework skips its Score and NormalizeScore (unless it records them for explain).
+  virtual bool uniform(const CycleState& state, const PodInfo& pod,
+                       std::span<const NodeIndex> nodes) {
+    return false;
+  }
 };
 
 // GPU policies pick the devices inside the chosen node (their "GPU selection rule").
 class GpuSelectPlugin : public virtual Plugin {
  public:
   // Fills `devices` with gpu.count device indexes; false if the node cannot host the pod.
-  virtual bool select_gpus(const PodInfo& pod, NodeIndex node, std::vector<std::int32_t>& devices) = 0;
+  virtual bool select_gpus(const PodInfo& pod, NodeIndex node,
+                           std::vector<std::int32_t>& devices) = 0;
 };
 
 // Permit: gang scheduling holds pods until their group can be placed together. A pod told to
@@ -186,7 +194,8 @@ class FrameworkHandle {
   // with them: let one be bound (after the pod being scheduled now), or reject it.
   virtual std::vector<PodId> waiting_pods() const { return {}; }
   virtual void allow_waiting_pod(PodId pod) {}
-  virtual void reject_waiting_pod(PodId pod, const std::string& plugin, const std::string& message) {}
+  virtual void reject_waiting_pod(PodId pod, const std::string& plugin,
+                                  const std::string& message) {}
 };
 
 }  // namespace gpusim::sched

@@ -16,6 +16,7 @@ struct Resource {
 
 struct BalancedAllocationState : PluginState {
   std::vector<Resource> resources;
+  std::vector<std::int64_t> score_key;  // what a node's score depends on besides its row
 };
 
 }  // namespace
@@ -33,6 +34,7 @@ Status BalancedAllocationPlugin::pre_score(CycleState& state, const PodInfo& pod
   BalancedAllocationState& s = cycle_slot<BalancedAllocationState>(state, *this);
   const NodeTable& t = handle_.nodes();
   s.resources.clear();
+  s.score_key.clear();
   bool best_effort = true;
   for (const ResourceSpec& spec : resources_) {
     Resource r;
@@ -44,41 +46,56 @@ Status BalancedAllocationPlugin::pre_score(CycleState& state, const PodInfo& pod
     r.alloc = t.alloc(d);
     r.used = t.requested(d);
     s.resources.push_back(r);
+    s.score_key.insert(s.score_key.end(), {d, r.pod});
   }
   // Spreading best-effort pods by balance would pile them onto one node (kubernetes#129138).
   if (best_effort) return Status::skip();
   return Status::ok();
 }
 
+namespace {
+
+std::int64_t node_score(const std::vector<Resource>& resources, NodeIndex n,
+                        std::vector<double>& fractions) {
+  fractions.resize(resources.size());
+  std::size_t count = 0;
+  double total = 0;
+  for (const Resource& r : resources) {
+    const std::int64_t alloc = r.alloc[n];
+    if (alloc == 0) continue;
+    double f = static_cast<double>(r.used[n] + r.pod) / static_cast<double>(alloc);
+    if (f > 1) f = 1;
+    total += f;
+    fractions[count++] = f;
+  }
+  double std_dev = 0;
+  if (count == 2) {
+    std_dev = std::fabs((fractions[0] - fractions[1]) / 2);
+  } else if (count > 2) {
+    const double mean = total / static_cast<double>(count);
+    double sum = 0;
+    for (std::size_t k = 0; k < count; ++k)
+      sum += (fractions[k] - mean) * (fractions[k] - mean);
+    std_dev = std::sqrt(sum / static_cast<double>(count));
+  }
+  return static_cast<std::int64_t>((1 - std_dev) * static_cast<double>(kMaxNodeScore));
+}
+
+}  // namespace
+
 void BalancedAllocationPlugin::score(CycleState& state, const PodInfo&,
                                      std::span<const NodeIndex> nodes,
                                      std::span<std::int64_t> out) {
   const BalancedAllocationState& s = cycle_slot<BalancedAllocationState>(state, *this);
+  const NodeTable& t = handle_.nodes();
+  cache_.begin(s.score_key, t.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const NodeIndex n = nodes[i];
-    std::vector<double>& fractions = fractions_;
-    fractions.resize(s.resources.size());
-    std::size_t count = 0;
-    double total = 0;
-    for (const Resource& r : s.resources) {
-      const std::int64_t alloc = r.alloc[n];
-      if (alloc == 0) continue;
-      double f = static_cast<double>(r.used[n] + r.pod) / static_cast<double>(alloc);
-      if (f > 1) f = 1;
-      total += f;
-      fractions[count++] = f;
+    const std::uint64_t version = t.version(n);
+    if (!cache_.find(n, version, out[i])) {
+      out[i] = node_score(s.resources, n, fractions_);
+      cache_.store(n, version, out[i]);
     }
-    double std_dev = 0;
-    if (count == 2) {
-      std_dev = std::fabs((fractions[0] - fractions[1]) / 2);
-    } else if (count > 2) {
-      const double mean = total / static_cast<double>(count);
-      double sum = 0;
-      for (std::size_t k = 0; k < count; ++k)
-        sum += (fractions[k] - mean) * (fractions[k] - mean);
-      std_dev = std::sqrt(sum / static_cast<double>(count));
-    }
-    out[i] = static_cast<std::int64_t>((1 - std_dev) * static_cast<double>(kMaxNodeScore));
   }
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scheduler/plugin.hpp"
+#include "scheduler/plugins/node_score_cache.hpp"
 #include "scheduler/plugins/score_helpers.hpp"
 
 namespace gpusim::sched {
@@ -27,6 +28,7 @@ class BalancedAllocationPlugin : public ScorePlugin {
   FrameworkHandle& handle_;
   std::vector<ResourceSpec> resources_;
   std::vector<double> fractions_;  // scratch, one per resource
+  NodeScoreCache cache_;
 };
 
 }  // namespace gpusim::sched

@@ -26,6 +26,7 @@ struct ScoredResource {
 struct NodeResourcesFitState : PluginState {
   std::vector<Request> requests;
   std::vector<ScoredResource> scored;
+  std::vector<std::int64_t> score_key;  // what a node's score depends on besides its row
 };
 
 }  // namespace
@@ -143,6 +144,7 @@ Status NodeResourcesFitPlugin::pre_score(CycleState& state, const PodInfo& pod,
   NodeResourcesFitState& s = cycle_slot<NodeResourcesFitState>(state, *this);
   const NodeTable& t = handle_.nodes();
   s.scored.clear();
+  s.score_key.clear();
   for (const ResourceSpec& spec : resources_) {
     ScoredResource r;
     r.weight = spec.weight;
@@ -163,45 +165,61 @@ Status NodeResourcesFitPlugin::pre_score(CycleState& state, const PodInfo& pod,
     if (d < 0) continue;  // no node has it: allocatable 0 everywhere
     r.alloc = t.alloc(d);
     s.scored.push_back(r);
+    s.score_key.insert(s.score_key.end(), {d, r.weight, r.pod, r.used == t.requested(d) ? 0 : 1});
   }
   return Status::ok();
 }
 
+namespace {
+
+std::int64_t node_score(NodeResourcesFitPlugin::Strategy strategy,
+                        const std::vector<ShapePoint>& shape,
+                        const std::vector<ScoredResource>& scored, NodeIndex n) {
+  using Strategy = NodeResourcesFitPlugin::Strategy;
+  std::int64_t sum = 0;
+  std::int64_t weights = 0;
+  for (const ScoredResource& r : scored) {
+    const std::int64_t alloc = r.alloc[n];
+    if (alloc == 0) continue;
+    const std::int64_t req = r.used[n] + r.pod;
+    std::int64_t v = 0;
+    switch (strategy) {
+      case Strategy::kLeastAllocated:
+        v = least_requested_score(req, alloc);
+        break;
+      case Strategy::kMostAllocated:
+        v = most_requested_score(req, alloc);
+        break;
+      case Strategy::kRequestedToCapacityRatio:
+        v = broken_linear(shape, req > alloc ? kMaxNodeScore : req * kMaxNodeScore / alloc);
+        // Only resources that score above zero enter the mean.
+        if (v <= 0) continue;
+        break;
+    }
+    sum += v * r.weight;
+    weights += r.weight;
+  }
+  if (weights == 0) return 0;
+  if (strategy == Strategy::kRequestedToCapacityRatio) {
+    return static_cast<std::int64_t>(
+        std::round(static_cast<double>(sum) / static_cast<double>(weights)));
+  }
+  return sum / weights;
+}
+
+}  // namespace
+
 void NodeResourcesFitPlugin::score(CycleState& state, const PodInfo&,
                                    std::span<const NodeIndex> nodes, std::span<std::int64_t> out) {
   const NodeResourcesFitState& s = cycle_slot<NodeResourcesFitState>(state, *this);
+  const NodeTable& t = handle_.nodes();
+  cache_.begin(s.score_key, t.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const NodeIndex n = nodes[i];
-    std::int64_t sum = 0;
-    std::int64_t weights = 0;
-    for (const ScoredResource& r : s.scored) {
-      const std::int64_t alloc = r.alloc[n];
-      if (alloc == 0) continue;
-      const std::int64_t req = r.used[n] + r.pod;
-      std::int64_t v = 0;
-      switch (strategy_) {
-        case Strategy::kLeastAllocated:
-          v = least_requested_score(req, alloc);
-          break;
-        case Strategy::kMostAllocated:
-          v = most_requested_score(req, alloc);
-          break;
-        case Strategy::kRequestedToCapacityRatio:
-          v = broken_linear(shape_, req > alloc ? kMaxNodeScore : req * kMaxNodeScore / alloc);
-          // Only resources that score above zero enter the mean.
-          if (v <= 0) continue;
-          break;
-      }
-      sum += v * r.weight;
-      weights += r.weight;
-    }
-    if (weights == 0) {
-      out[i] = 0;
-    } else if (strategy_ == Strategy::kRequestedToCapacityRatio) {
-      out[i] = static_cast<std::int64_t>(
-          std::round(static_cast<double>(sum) / static_cast<double>(weights)));
-    } else {
-      out[i] = sum / weights;
+    const std::uint64_t version = t.version(n);
+    if (!cache_.find(n, version, out[i])) {
+      out[i] = node_score(strategy_, shape_, s.scored, n);
+      cache_.store(n, version, out[i]);
     }
   }
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "scheduler/plugin.hpp"
+#include "scheduler/plugins/node_score_cache.hpp"
 #include "scheduler/plugins/score_helpers.hpp"
 
 namespace gpusim::sched {
@@ -49,6 +50,7 @@ class NodeResourcesFitPlugin : public PreFilterPlugin, public FilterPlugin, publ
   std::vector<std::array<ReasonId, 2>> insufficient_;  // per dim: {resolvable, unresolvable}
   std::vector<char> ignored_dim_;
   ReasonId too_many_pods_;
+  NodeScoreCache cache_;
 };
 
 }  // namespace gpusim::sched

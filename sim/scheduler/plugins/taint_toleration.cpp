@@ -126,6 +126,16 @@ void TaintTolerationPlugin::score(CycleState& state, const PodInfo&,
   }
 }
 
+bool TaintTolerationPlugin::uniform(const CycleState&, const PodInfo&, std::span<const NodeIndex>) {
+  const NodeTable& t = handle_.nodes();
+  for (; prefer_sets_seen_ < t.taint_set_count(); ++prefer_sets_seen_) {
+    for (const Taint& taint : t.taints_of_set(static_cast<std::uint32_t>(prefer_sets_seen_))) {
+      if (taint.effect == TaintEffect::kPreferNoSchedule) any_prefer_ = true;
+    }
+  }
+  return !any_prefer_;
+}
+
 void TaintTolerationPlugin::normalize(CycleState&, const PodInfo&, std::span<std::int64_t> scores) {
   default_normalize_score(scores, /*reverse=*/true);
 }

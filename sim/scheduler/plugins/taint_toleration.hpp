@@ -32,6 +32,9 @@ class TaintTolerationPlugin : public PreFilterPlugin, public FilterPlugin, publi
              std::span<std::int64_t> out) override;
   bool has_normalize() const override { return true; }
   void normalize(CycleState& state, const PodInfo& pod, std::span<std::int64_t> scores) override;
+  // No node has a PreferNoSchedule taint: every count is 0, every normalized score 100.
+  bool uniform(const CycleState& state, const PodInfo& pod,
+               std::span<const NodeIndex> nodes) override;
 
   // core/v1 Toleration.ToleratesTaint with the comparison-operator gate.
   static bool tolerates(const Toleration& toleration, const Taint& taint,
@@ -44,6 +47,9 @@ class TaintTolerationPlugin : public PreFilterPlugin, public FilterPlugin, publi
   FrameworkHandle& handle_;
   Options options_;
   ReasonId reason_;
+  // Taint sets only grow (the node table interns them); those already looked at for uniform().
+  std::size_t prefer_sets_seen_ = 0;
+  bool any_prefer_ = false;  // some taint set seen has a PreferNoSchedule taint
 };
 
 }  // namespace gpusim::sched
