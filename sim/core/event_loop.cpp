@@ -30,7 +30,7 @@ EventLoop::EventId EventLoop::push(TimeMs t_ms, EventPriority priority, Handler 
   s.background = background;
   if (!background) ++foreground_;
   heap_.push_back(Key{t_ms, static_cast<std::int32_t>(priority), slot, seq_++});
-  std::push_heap(heap_.begin(), heap_.end(), later);
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
   return EventId{slot, s.generation};
 }
 
@@ -61,7 +61,7 @@ bool EventLoop::run(TimeMs until_ms) {
     // Cancelled entries are dropped before the cap check: reaching the cap with only cancelled
     // events left is not hitting it.
     if (!slots_[heap_.front().slot].live) {
-      std::pop_heap(heap_.begin(), heap_.end(), later);
+      std::pop_heap(heap_.begin(), heap_.end(), Later{});
       release(heap_.back().slot);
       heap_.pop_back();
       continue;
@@ -71,7 +71,7 @@ bool EventLoop::run(TimeMs until_ms) {
       hit_cap_ = true;
       return false;
     }
-    std::pop_heap(heap_.begin(), heap_.end(), later);
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
     const Key key = heap_.back();
     heap_.pop_back();
     Slot& s = slots_[key.slot];

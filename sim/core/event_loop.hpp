@@ -72,11 +72,14 @@ class EventLoop {
     bool background = false;
   };
   EventId push(TimeMs t_ms, EventPriority priority, Handler handler, bool background);
-  static bool later(const Key& a, const Key& b) {
-    if (a.t_ms != b.t_ms) return a.t_ms > b.t_ms;
-    if (a.priority != b.priority) return a.priority > b.priority;
-    return a.seq > b.seq;
-  }
+  // A function object, not a function pointer: the heap algorithms inline its calls.
+  struct Later {
+    bool operator()(const Key& a, const Key& b) const {
+      if (a.t_ms != b.t_ms) return a.t_ms > b.t_ms;
+      if (a.priority != b.priority) return a.priority > b.priority;
+      return a.seq > b.seq;
+    }
+  };
   void release(std::uint32_t slot);
 
   std::vector<Key> heap_;
