@@ -29,9 +29,106 @@ EventLoop::EventId EventLoop::push(TimeMs t_ms, EventPriority priority, Handler 
   s.live = true;
   s.background = background;
   if (!background) ++foreground_;
-  heap_.push_back(Key{t_ms, static_cast<std::int32_t>(priority), slot, seq_++});
-  std::push_heap(heap_.begin(), heap_.end(), Later{});
+  insert(Key{t_ms, static_cast<std::int32_t>(priority), slot, seq_++});
   return EventId{slot, s.generation};
+}
+
+void EventLoop::insert(const Key& key) {
+  if (!instant_.empty()) {
+    if (key.t_ms == instant_t_) {
+      instant_.push_back(key);
+      std::push_heap(instant_.begin(), instant_.end(), LaterInInstant{});
+      return;
+    }
+    // Only after run(until) stopped short of a filled instant: rare, so simply undone.
+    if (key.t_ms < instant_t_) spill_instant();
+  }
+  if (key.t_ms < base_) rebase(key.t_ms);
+  if (key.t_ms < window_end()) {
+    const auto b = static_cast<std::size_t>(key.t_ms % kWindow);
+    ring_[b].push_back(key);
+    ring_bits_[b / 64] |= std::uint64_t{1} << (b % 64);
+    ++ring_count_;
+  } else {
+    far_.push_back(key);
+    std::push_heap(far_.begin(), far_.end(), Later{});
+  }
+}
+
+void EventLoop::spill_instant() {
+  std::vector<Key> keys;
+  keys.swap(instant_);
+  for (const Key& k : keys)
+    insert(k);
+}
+
+void EventLoop::rebase(TimeMs t_ms) {
+  base_ = t_ms;
+  for (std::size_t b = 0; b < ring_.size(); ++b) {
+    auto& bucket = ring_[b];
+    if (bucket.empty() || bucket.front().t_ms < window_end()) continue;
+    for (const Key& k : bucket) {
+      far_.push_back(k);
+      std::push_heap(far_.begin(), far_.end(), Later{});
+    }
+    ring_count_ -= bucket.size();
+    bucket.clear();
+    ring_bits_[b / 64] &= ~(std::uint64_t{1} << (b % 64));
+  }
+}
+
+TimeMs EventLoop::ring_min() const {
+  if (ring_count_ == 0) return kForever;
+  // Every ring event is within [base_, base_ + kWindow), one instant per bucket, so the first
+  // non-empty bucket from base_'s, cyclically, holds the earliest.
+  const auto first = static_cast<std::size_t>(base_ % kWindow);
+  std::size_t w = first / 64;
+  std::uint64_t bits = ring_bits_[w] & (~std::uint64_t{0} << (first % 64));
+  for (std::size_t step = 0; step <= kWords; ++step) {
+    if (bits != 0) {
+      const std::size_t b = w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
+      return base_ + static_cast<TimeMs>((b + kWindow - first) % kWindow);
+    }
+    w = (w + 1) % kWords;
+    bits = ring_bits_[w];
+  }
+  return kForever;
+}
+
+TimeMs EventLoop::next_time() const {
+  if (!instant_.empty()) return instant_t_;
+  const TimeMs r = ring_min();
+  if (r != kForever) return r;
+  return far_.empty() ? kForever : far_.front().t_ms;
+}
+
+bool EventLoop::fill_instant() {
+  TimeMs t = ring_min();
+  if (t == kForever) {
+    if (far_.empty()) return false;
+    t = far_.front().t_ms;
+  }
+  // Every pending event is at t or later: the window moves up to t, taking in the far events
+  // that now fall inside it.
+  base_ = t;
+  const TimeMs end = window_end();
+  while (!far_.empty() && (far_.front().t_ms < end || far_.front().t_ms == t)) {
+    std::pop_heap(far_.begin(), far_.end(), Later{});
+    const Key k = far_.back();
+    far_.pop_back();
+    const auto b = static_cast<std::size_t>(k.t_ms % kWindow);
+    ring_[b].push_back(k);
+    ring_bits_[b / 64] |= std::uint64_t{1} << (b % 64);
+    ++ring_count_;
+  }
+  const auto b = static_cast<std::size_t>(t % kWindow);
+  instant_.clear();
+  instant_.swap(ring_[b]);
+  ring_bits_[b / 64] &= ~(std::uint64_t{1} << (b % 64));
+  ring_count_ -= instant_.size();
+  instant_t_ = t;
+  std::make_heap(instant_.begin(), instant_.end(), LaterInInstant{});
+  return true;
 }
 
 void EventLoop::cancel(EventId id) {
@@ -57,13 +154,13 @@ void EventLoop::release(std::uint32_t slot) {
 
 bool EventLoop::run(TimeMs until_ms) {
   stop_requested_ = false;
-  while (!heap_.empty() && heap_.front().t_ms <= until_ms && !stop_requested_) {
+  while (!stop_requested_ && (!instant_.empty() || fill_instant()) && instant_t_ <= until_ms) {
     // Cancelled entries are dropped before the cap check: reaching the cap with only cancelled
     // events left is not hitting it.
-    if (!slots_[heap_.front().slot].live) {
-      std::pop_heap(heap_.begin(), heap_.end(), Later{});
-      release(heap_.back().slot);
-      heap_.pop_back();
+    if (!slots_[instant_.front().slot].live) {
+      std::pop_heap(instant_.begin(), instant_.end(), LaterInInstant{});
+      release(instant_.back().slot);
+      instant_.pop_back();
       continue;
     }
     if (stop_when_idle_ && foreground_ == 0) break;
@@ -71,9 +168,9 @@ bool EventLoop::run(TimeMs until_ms) {
       hit_cap_ = true;
       return false;
     }
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    const Key key = heap_.back();
-    heap_.pop_back();
+    std::pop_heap(instant_.begin(), instant_.end(), LaterInInstant{});
+    const Key key = instant_.back();
+    instant_.pop_back();
     Slot& s = slots_[key.slot];
     now_ms_ = key.t_ms;
     if (!s.background) --foreground_;
@@ -84,7 +181,8 @@ bool EventLoop::run(TimeMs until_ms) {
     if (after_event_) after_event_();
   }
   const bool ended_idle = stop_when_idle_ && foreground_ == 0;
-  if (!stop_requested_ && !ended_idle && until_ms != kForever && now_ms_ < until_ms) now_ms_ = until_ms;
+  if (!stop_requested_ && !ended_idle && until_ms != kForever && now_ms_ < until_ms)
+    now_ms_ = until_ms;
   return !stop_requested_;
 }
 

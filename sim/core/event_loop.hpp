@@ -1,6 +1,7 @@
 #pragma once
 // The discrete-event core. Simulated time is an integer number of milliseconds; events fire in
 // (t_ms, priority, insertion sequence) order, so equal inputs always give the same order.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -53,8 +54,8 @@ class EventLoop {
   void set_stop_when_idle(bool v) { stop_when_idle_ = v; }
   bool idle() const { return foreground_ == 0; }
   bool hit_event_cap() const { return hit_cap_; }
-  bool empty() const { return heap_.empty(); }
-  TimeMs next_time() const { return heap_.empty() ? kForever : heap_.front().t_ms; }
+  bool empty() const { return instant_.empty() && ring_count_ == 0 && far_.empty(); }
+  TimeMs next_time() const;
 
  private:
   struct Key {
@@ -72,7 +73,7 @@ class EventLoop {
     bool background = false;
   };
   EventId push(TimeMs t_ms, EventPriority priority, Handler handler, bool background);
-  // A function object, not a function pointer: the heap algorithms inline its calls.
+  // Function objects, not function pointers: the heap algorithms inline their calls.
   struct Later {
     bool operator()(const Key& a, const Key& b) const {
       if (a.t_ms != b.t_ms) return a.t_ms > b.t_ms;
@@ -80,9 +81,36 @@ class EventLoop {
       return a.seq > b.seq;
     }
   };
+  struct LaterInInstant {  // among events of one t_ms
+    bool operator()(const Key& a, const Key& b) const {
+      if (a.priority != b.priority) return a.priority > b.priority;
+      return a.seq > b.seq;
+    }
+  };
+  // Pending events live in three places, each later in time than the one before:
+  //  - instant_: the events at instant_t_, a heap by (priority, seq), when not empty;
+  //  - ring_: one unordered bucket per millisecond for base_ <= t_ms < base_ + kWindow;
+  //  - far_: a heap by (t_ms, priority, seq) of everything from base_ + kWindow on.
+  // Most events are scheduled a few milliseconds ahead, so they cost an append to a bucket and a
+  // small heap of one instant's events instead of sifts through one heap of every event.
+  static constexpr TimeMs kWindow = 1024;
+  static constexpr std::size_t kWords = kWindow / 64;
+  // End of the ring's window; saturates, as an event may sit at kForever.
+  TimeMs window_end() const { return base_ > kForever - kWindow ? kForever : base_ + kWindow; }
+  void insert(const Key& key);
+  void spill_instant();      // instant_ back into ring_/far_ (an earlier event arrived)
+  void rebase(TimeMs t_ms);  // lowers base_ to t_ms
+  TimeMs ring_min() const;   // earliest t_ms in ring_, kForever when empty
+  bool fill_instant();       // moves the earliest pending instant into instant_
   void release(std::uint32_t slot);
 
-  std::vector<Key> heap_;
+  std::vector<Key> instant_;
+  TimeMs instant_t_ = 0;
+  std::vector<std::vector<Key>> ring_ = std::vector<std::vector<Key>>(kWindow);
+  std::array<std::uint64_t, kWords> ring_bits_{};  // non-empty buckets
+  std::size_t ring_count_ = 0;                     // events in ring_
+  TimeMs base_ = 0;
+  std::vector<Key> far_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   TimeMs now_ms_ = 0;
@@ -92,7 +120,7 @@ class EventLoop {
   bool stop_requested_ = false;
   bool hit_cap_ = false;
   bool stop_when_idle_ = false;
-  std::uint64_t foreground_ = 0;  // live foreground events in the heap
+  std::uint64_t foreground_ = 0;  // live foreground events pending
   Handler after_event_;
 };
 

@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include "core/rng.hpp"
 
 namespace gpusim {
 namespace {
@@ -214,6 +219,79 @@ TEST(EventLoopTest, SameScheduleGivesTheSameOrder) {
   const auto first = run_once();
   EXPECT_EQ(first.size(), 200u);
   EXPECT_EQ(first, run_once());
+}
+
+// The loop keeps near events in per-millisecond buckets and far ones in a heap; whatever the
+// mix (delays 0 to beyond the bucket window, every priority, cancellations, run(until) stopping
+// between instants and events then scheduled before the next one, kForever), events must fire
+// exactly in (t_ms, priority, insertion) order: each is the earliest of those pending then.
+TEST(EventLoopTest, FiringOrderMatchesAReferenceUnderRandomLoad) {
+  const EventPriority priorities[] = {P::kTimeline,  P::kApi,     P::kController,
+                                      P::kScheduler, P::kMetrics, P::kRecorder};
+  const TimeMs delays[] = {0, 0, 1, 2, 3, 7, 64, 500, 1023, 1024, 1025, 5000, 100000};
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    Rng rng(seed);
+    EventLoop loop;
+    struct Ev {
+      TimeMs t;
+      std::int32_t priority;
+      std::uint64_t seq;
+      EventLoop::EventId id;
+      bool cancelled = false;
+      bool fired = false;
+    };
+    std::vector<Ev> evs;
+    std::uint64_t budget = 2000;
+    std::function<void(std::uint64_t)> fire;
+    auto schedule = [&](TimeMs t, EventPriority p) {
+      const std::uint64_t seq = evs.size();
+      evs.push_back(Ev{t, static_cast<std::int32_t>(p), seq, {}, false, false});
+      evs.back().id = loop.at(t, p, [&fire, seq] { fire(seq); });
+    };
+    auto before = [&](const Ev& a, const Ev& b) {
+      return std::tie(a.t, a.priority, a.seq) < std::tie(b.t, b.priority, b.seq);
+    };
+    fire = [&](std::uint64_t seq) {
+      Ev& e = evs[seq];
+      EXPECT_FALSE(e.cancelled);
+      EXPECT_EQ(loop.now(), e.t);
+      // The reference: the earliest of the events pending right now.
+      const Ev* first = nullptr;
+      for (const Ev& x : evs) {
+        if (!x.fired && !x.cancelled && (first == nullptr || before(x, *first))) first = &x;
+      }
+      ASSERT_NE(first, nullptr);
+      EXPECT_EQ(first->seq, seq) << "seed " << seed;
+      e.fired = true;
+      const auto children = rng.uniform(3);
+      for (std::uint64_t c = 0; c < children && budget > 0; ++c, --budget) {
+        schedule(loop.now() + delays[rng.uniform(std::size(delays))],
+                 priorities[rng.uniform(std::size(priorities))]);
+      }
+      if (rng.uniform(8) == 0 && !evs.empty()) {
+        Ev& victim = evs[rng.uniform(evs.size())];
+        if (!victim.fired && !victim.cancelled) {
+          loop.cancel(victim.id);
+          victim.cancelled = true;
+        }
+      }
+    };
+    for (int i = 0; i < 50; ++i)
+      schedule(static_cast<TimeMs>(rng.uniform(3000)), priorities[rng.uniform(6)]);
+    loop.at(kForever, P::kRecorder, [] {});
+    // Stepwise runs; between them, events from outside at the current time and just after.
+    while (!loop.empty() && loop.next_time() != kForever) {
+      loop.run(loop.now() + static_cast<TimeMs>(rng.uniform(700)));
+      if (budget > 0 && rng.uniform(2) == 0) {
+        --budget;
+        schedule(loop.now() + static_cast<TimeMs>(rng.uniform(3)), priorities[rng.uniform(6)]);
+      }
+    }
+    // Every event that was not cancelled fired.
+    for (const Ev& e : evs)
+      EXPECT_TRUE(e.fired || e.cancelled) << "seed " << seed << " event " << e.seq;
+    EXPECT_EQ(loop.next_time(), kForever);
+  }
 }
 
 }  // namespace
