@@ -65,6 +65,8 @@ class RunDir {
                            std::string path = "<memory>");
 
   const std::string& path() const { return path_; }
+  // The path a report shows: a run read from its staging directory names where it will be.
+  void set_path(std::string p) { path_ = std::move(p); }
   // A short name for this run in comparisons (defaults to the directory name).
   const std::string& label() const { return label_; }
   void set_label(std::string l) { label_ = std::move(l); }

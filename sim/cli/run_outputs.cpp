@@ -102,16 +102,22 @@ WrittenRun write_run_directory(const engine::Simulation& sim, const engine::Scen
   sim.write_outputs(dir);
   const auto inputs = expectation_inputs(scenario);
   if (!inputs.empty() || options.report) {
-    reports::RunDir run = reports::RunDir::load(dir.staging_path());
-    run.set_label(out.filename().string());
+    // Read from the staging directory but named as `out`: the staging name carries the pid,
+    // and reports of one input must be byte-identical.
+    const auto load_staged = [&] {
+      reports::RunDir r = reports::RunDir::load(dir.staging_path());
+      r.set_label(out.filename().string());
+      r.set_path(out.string());
+      return r;
+    };
+    reports::RunDir run = load_staged();
     if (!inputs.empty()) {
       w.expectations = reports::evaluate_expectations(run, inputs);
       nlohmann::ordered_json summary =
           nlohmann::ordered_json::parse(read_file(dir.file("summary.json")));
       summary["expectations"] = reports::expectations_json(w.expectations);
       dir.write("summary.json", summary.dump(2) + "\n");
-      run = reports::RunDir::load(dir.staging_path());
-      run.set_label(out.filename().string());
+      run = load_staged();
     }
     if (options.report) {
       const reports::ReportModel m = reports::build_report({&run});

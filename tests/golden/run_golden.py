@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Golden-output test for a bundled scenario.
 
-Runs `gpusim run SCENARIO --reproducible` twice with the same seed, checks the two run
-directories are byte-identical, then compares them with the expected files in GOLDEN_DIR.
+Runs `gpusim run SCENARIO --reproducible` twice with the same seed and output path, checks the
+two run directories (reports included) are byte-identical, then compares them with the expected files in GOLDEN_DIR.
 Expected files are rewritten only with GPUSIM_UPDATE_GOLDEN=1 (scripts/update-golden).
 Files larger than HASH_ABOVE_BYTES are kept as FILE.sha256 (the repository stays small; a
 mismatch then says only that the file changed: rerun the scenario to see how).
@@ -21,6 +21,8 @@ import tempfile
 
 COMPARED = ["summary.json", "events.jsonl", "timeseries.csv", "arrival.csv", "pods.csv", "nodes.csv",
             "workloads.csv", "hpa.csv"]
+# Compared between the two runs only: byte-identical too, but not kept as golden files.
+REPORTS = ["report.md", "report.html"]
 HASH_ABOVE_BYTES = 128 * 1024
 
 
@@ -40,14 +42,16 @@ def main():
     gpusim, scenario, golden = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
     extra = sys.argv[4:]
     with tempfile.TemporaryDirectory() as tmp:
+        # Both runs write to one path (the reports name it), the first then moved aside.
         a, b = pathlib.Path(tmp) / "a", pathlib.Path(tmp) / "b"
         run(gpusim, scenario, a, extra)
-        run(gpusim, scenario, b, extra)
+        a.rename(b)
+        run(gpusim, scenario, a, extra)
         files = [f for f in COMPARED if (a / f).exists()]
         if not files:
             print("no output files were written")
             return 1
-        for f in files:
+        for f in files + [r for r in REPORTS if (a / r).exists()]:
             if not filecmp.cmp(a / f, b / f, shallow=False):
                 print(f"{f}: two runs with the same seed differ")
                 return 1
