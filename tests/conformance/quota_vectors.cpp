@@ -285,8 +285,12 @@ void check_admission(const YAML::Node& input, const YAML::Node& expect) {
     }
   }
   EXPECT_EQ(allowed, bool_field(expect, "allowed")) << message;
-  if (has_field(expect, "message")) EXPECT_EQ(message, string_field(expect, "message"));
-  if (has_field(expect, "full_error")) EXPECT_EQ(full_error, string_field(expect, "full_error"));
+  if (has_field(expect, "message")) {
+    EXPECT_EQ(message, string_field(expect, "message"));
+  }
+  if (has_field(expect, "full_error")) {
+    EXPECT_EQ(full_error, string_field(expect, "full_error"));
+  }
   if (has_field(expect, "used_after")) {
     for (const auto& kv : field(expect, "used_after")) {
       const std::string name = kv.first.as<std::string>();

@@ -111,8 +111,9 @@ void check_reconcile_old_rs(const YAML::Node& input, const YAML::Node& expect) {
   const RsView new_rs = rs_of(field(input, "new_rs"));
   const ctrl::OldScaleDown r = ctrl::reconcile_old_replica_sets(s, old, &new_rs);
   EXPECT_EQ(r.scaled(), bool_field(expect, "scaled"));
-  if (has_field(expect, "old_rs_replicas"))
+  if (has_field(expect, "old_rs_replicas")) {
     EXPECT_EQ(r.replicas[0], int_field(expect, "old_rs_replicas"));
+  }
 }
 
 void check_cleanup_unhealthy(const YAML::Node& input, const YAML::Node& expect) {
@@ -131,8 +132,9 @@ void check_scale_down_old_rolling(const YAML::Node& input, const YAML::Node& exp
   const std::vector<RsView> old{rs_of(field(input, "old_rs"))};
   const ctrl::OldScaleDown r = ctrl::scale_down_old_for_rolling_update(s, old, old[0].available);
   EXPECT_EQ(r.scaled(), bool_field(expect, "scaled"));
-  if (has_field(expect, "old_rs_replicas"))
+  if (has_field(expect, "old_rs_replicas")) {
     EXPECT_EQ(r.replicas[0], int_field(expect, "old_rs_replicas"));
+  }
 }
 
 void check_proportional_scale(const YAML::Node& input, const YAML::Node& expect) {
