@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "core/csv.hpp"
 #include "core/duration.hpp"
 #include "reports/cluster_state.hpp"
 #include "reports/evaluator.hpp"
@@ -855,26 +856,17 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
 
 std::map<std::string, std::string> report_csvs(const ReportModel& m) {
   std::map<std::string, std::string> out;
-  auto csv = [](const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) {
-      if (c == '"') q += '"';
-      q += c;
-    }
-    return q + "\"";
-  };
   for (const auto& sec : m.sections) {
     for (const auto& t : sec.tables) {
       if (t.id != "summary-table" && t.id != "namespace-table" && t.id != "expectations") continue;
-      std::string text = csv(t.label_column);
+      std::string text = csv_field(t.label_column);
       for (const auto& c : t.columns)
-        text += "," + csv(c);
+        text += "," + csv_field(c);
       text += "\n";
       for (const auto& r : t.rows) {
-        text += csv(r.label);
+        text += csv_field(r.label);
         for (const auto& c : r.cells)
-          text += "," + csv(c.text);
+          text += "," + csv_field(c.text);
         text += "\n";
       }
       const std::string name = t.id == "summary-table"     ? "summary.csv"

@@ -96,7 +96,7 @@ struct PodGroups {
   // Sum over missing pods of request x fill_percent / 100 (each truncated, as upstream does per
   // pod), the usage a scale-down assumes for them.
   std::int64_t missing_fill_m = 0;
-  // The first pod (selector order) lacking a request, for the error; empty when none does.
+  // Some pod lacks a request for the metric: upstream's "missing request" error.
   bool request_missing = false;
   std::string_view request_missing_pod;
   std::string_view request_missing_container;

@@ -20,14 +20,10 @@ inline void append_csv_field(std::string& out, std::string_view s) {
   out += '"';
 }
 
-inline std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+inline std::string csv_field(std::string_view s) {
+  std::string out;
+  append_csv_field(out, s);
+  return out;
 }
 
 }  // namespace gpusim

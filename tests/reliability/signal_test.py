@@ -16,6 +16,20 @@ import tempfile
 import time
 
 
+def signal_and_wait(p, sig, what):
+    """Sends `sig` to the running process `p` and waits for it: (stderr, None), or (None, why
+    not) when it had already ended or did not stop within 60 s."""
+    if p.poll() is not None:
+        return None, f"{what}: ended before the signal (exit {p.returncode})"
+    p.send_signal(sig)
+    try:
+        _, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return None, f"{what}: still running 60 s after {sig.name}"
+    return err, None
+
+
 def interrupt(gpusim, scenario, sig):
     with tempfile.TemporaryDirectory() as tmp:
         parent = pathlib.Path(tmp)
@@ -24,14 +38,9 @@ def interrupt(gpusim, scenario, sig):
         p = subprocess.Popen([gpusim, "run", scenario, "-o", str(out), "--no-report", "-q"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         time.sleep(1.0)  # well into the run (a simulated month: over a minute of CPU)
-        if p.poll() is not None:
-            return f"{sig.name}: the run ended before the signal (exit {p.returncode})"
-        p.send_signal(sig)
-        try:
-            _, err = p.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            return f"{sig.name}: still running 60 s after the signal"
+        err, failed = signal_and_wait(p, sig, f"{sig.name}: the run")
+        if failed:
+            return failed
         problems = []
         if p.returncode != 128 + sig.value:
             problems.append(f"exit {p.returncode}, want {128 + sig.value}")
@@ -91,14 +100,9 @@ spec:
                 break
             time.sleep(0.05)
         time.sleep(0.5)  # into the long point
-        if p.poll() is not None:
-            return f"sweep: ended before the signal (exit {p.returncode})"
-        p.send_signal(signal.SIGINT)
-        try:
-            _, err = p.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            return "sweep: still running 60 s after SIGINT"
+        err, failed = signal_and_wait(p, signal.SIGINT, "sweep")
+        if failed:
+            return failed
         problems = []
         if p.returncode != 130:
             problems.append(f"exit {p.returncode}, want 130")
@@ -121,14 +125,9 @@ def compare_interrupt(gpusim, scenario):
         p = subprocess.Popen([gpusim, "compare", scenario, "--policy", "BestFit,FGD", "-o", str(out)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.0)
-        if p.poll() is not None:
-            return f"compare: ended before the signal (exit {p.returncode})"
-        p.send_signal(signal.SIGTERM)
-        try:
-            _, err = p.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            return "compare: still running 60 s after SIGTERM"
+        err, failed = signal_and_wait(p, signal.SIGTERM, "compare")
+        if failed:
+            return failed
         problems = []
         if p.returncode != 143:
             problems.append(f"exit {p.returncode}, want 143")
