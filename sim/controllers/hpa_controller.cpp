@@ -404,7 +404,7 @@ class ClusterInputs : public HpaInputs {
     if (!cache_.valid) refresh();
     const bool resource =
         m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
-    const std::vector<HpaController::SetRequest>& sets = requests(m, resource);
+    const std::vector<HpaController::SetRequest>& sets = requests(m, resource).sets;
     const std::vector<HpaController::CachedPod>& pods = cache_.pods;
     out.resize(pods.size());
     if (metrics_ == nullptr) {
@@ -453,8 +453,13 @@ class ClusterInputs : public HpaInputs {
     if (!cache_.valid) refresh();
     const bool resource =
         m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
-    const std::vector<HpaController::SetRequest>& sets = requests(m, resource);
+    HpaController::MetricRequests& r_all = requests(m, resource);
+    const std::vector<HpaController::SetRequest>& sets = r_all.sets;
     const bool cpu_usage = m.resource_name == "cpu";
+    if (resource && load_ != nullptr && r_all.all_requested) {
+      group_counted(r_all, cpu_usage, now, cs, fill_percent, out);
+      return std::nullopt;
+    }
     out = PodGroups{};
     for (const HpaController::CachedPod& c : cache_.pods) {
       const HpaController::SetRequest& r = sets[c.set];
@@ -538,14 +543,74 @@ class ClusterInputs : public HpaInputs {
     return s;
   }
 
+  // Counts the pods per set and class (see HpaController::ClassCounts), unless the counts of
+  // an earlier sync still hold, and sums them into `out` with this scrape's usage.
+  void group_counted(HpaController::MetricRequests& r, bool cpu, TimeMs now,
+                     const CalculatorSettings& cs, std::int64_t fill_percent, PodGroups& out) {
+    HpaController::ClassCounts& k = r.counts;
+    const TimeMs scrape_ms = metrics_->last_scrape_ms();
+    const TimeMs load_ms = load_->t_ms;
+    if (!k.valid || k.cpu != cpu || k.node_generation != metrics_->node_generation() ||
+        now >= k.until.now_ms || scrape_ms >= k.until.sample_ms || load_ms >= k.until.load_ms) {
+      k.valid = true;
+      k.cpu = cpu;
+      k.node_generation = metrics_->node_generation();
+      k.until = ClassHorizon{};
+      k.sets.assign(r.sets.size(), HpaController::SetCounts{});
+      const MetricReading sampled{true, scrape_ms, metrics_->window_ms()};
+      for (const HpaController::CachedPod& c : cache_.pods) {
+        HpaController::SetCounts& n = k.sets[c.set];
+        ++n.pods;
+        const bool has = metrics_->has_sample(c.inputs, &k.until.sample_ms);
+        const bool busy = has && MetricsPipeline::ready_at(c.inputs, load_ms, &k.until.load_ms);
+        switch (classify_pod(c.sample, has ? sampled : MetricReading{}, cpu, now, cs, &k.until)) {
+          case PodClass::kReady:
+            ++(busy ? n.ready_busy : n.ready_idle);
+            break;
+          case PodClass::kUnready:
+            ++n.unready;
+            break;
+          case PodClass::kMissing:
+            ++n.missing;
+            break;
+          case PodClass::kIgnored:
+            break;
+        }
+      }
+    }
+    out = PodGroups{};
+    for (std::size_t i = 0; i < k.sets.size(); ++i) {
+      const HpaController::SetCounts& n = k.sets[i];
+      const HpaController::SetRequest& q = r.sets[i];
+      const std::int64_t request = *q.request_m;
+      std::int64_t busy_m = 0;
+      std::int64_t idle_m = 0;
+      if (q.carries_usage) {
+        busy_m = cpu ? load_->cpu_ready_milli : load_->memory_ready_bytes * 1000;
+        idle_m = cpu ? load_->cpu_idle_milli : load_->memory_idle_bytes * 1000;
+      }
+      const std::int32_t ready = n.ready_busy + n.ready_idle;
+      out.pods += n.pods;
+      out.ready += ready;
+      out.ready_usage_m += n.ready_busy * busy_m + n.ready_idle * idle_m;
+      out.ready_request_m += ready * request;
+      out.unready += n.unready;
+      out.unready_request_m += n.unready * request;
+      out.missing += n.missing;
+      out.missing_request_m += n.missing * request;
+      // PodGroups::add truncates per pod; every pod of a set truncates the same product.
+      out.missing_fill_m += n.missing * (request * fill_percent / 100);
+    }
+  }
+
   // The sets' requests for the metric's resource, computed once per cache refresh.
-  const std::vector<HpaController::SetRequest>& requests(const MetricSpec& m, bool resource) {
+  HpaController::MetricRequests& requests(const MetricSpec& m, bool resource) {
     static const std::string kAll;
     const std::string& container =
         m.type == MetricSourceType::kContainerResource ? m.container : kAll;
-    for (const HpaController::MetricRequests& r : cache_.requests) {
+    for (HpaController::MetricRequests& r : cache_.requests) {
       if (r.type == m.type && r.resource == m.resource_name && r.container == container) {
-        return r.sets;
+        return r;
       }
     }
     HpaController::MetricRequests& r = cache_.requests.emplace_back();
@@ -567,9 +632,10 @@ class ClusterInputs : public HpaInputs {
                                    : load_container == container;
         }
       }
+      if (!info.request_m) r.all_requested = false;
       r.sets.push_back(info);
     }
-    return r.sets;
+    return r;
   }
 
   // Re-reads the target's pods, in the order the selector lists them (set, then creation).

@@ -138,11 +138,31 @@ class HpaController : public ClusterObserver {
     std::string_view missing_container;
     bool carries_usage = true;
   };
+  // The target's pods counted by set and class, valid while no pod can change class (the
+  // horizon, ClassHorizon) and no node's kubelet went down or came back. Usage is the same for
+  // every busy (or idle) pod of a load model, so the calculator's sums are counts times values
+  // and a sync costs per set, not per pod, until some pod crosses a threshold.
+  struct SetCounts {
+    std::int32_t pods = 0;
+    std::int32_t ready_busy = 0;
+    std::int32_t ready_idle = 0;
+    std::int32_t unready = 0;
+    std::int32_t missing = 0;
+  };
+  struct ClassCounts {
+    bool valid = false;
+    bool cpu = false;
+    std::uint64_t node_generation = 0;
+    ClassHorizon until;
+    std::vector<SetCounts> sets;
+  };
   struct MetricRequests {
     MetricSourceType type = MetricSourceType::kResource;
     std::string resource;
     std::string container;
     std::vector<SetRequest> sets;
+    bool all_requested = true;  // every set has a request for the resource
+    ClassCounts counts;
   };
   // The target's pods and their ReplicaSets' requests, re-read from the cluster only after an
   // observer callback said one of those pods (or the target's ReplicaSet list) changed: most

@@ -36,7 +36,9 @@ const WorkloadLoadState* MetricsPipeline::workload(const std::string& key) const
 
 void MetricsPipeline::on_node_updated(NodeId id) {
   if (node_down_.size() <= id) node_down_.resize(id + 1, 0);
-  node_down_[id] = cluster_.node(id).meta.annotation(kAnnotationKubeletDown) != nullptr;
+  const char down = cluster_.node(id).meta.annotation(kAnnotationKubeletDown) != nullptr ? 1 : 0;
+  if (node_down_[id] != down) ++node_generation_;
+  node_down_[id] = down;
 }
 
 namespace {

@@ -124,11 +124,18 @@ class MetricsPipeline : public ClusterObserver {
                                                   const std::string& name,
                                                   const std::string& metric) const;
   // Whether the pod's kubelet answered the last scrape and the pod ran a full window before it.
+  // With `scrape_until`, also lowers it to the last-scrape time from which the answer can
+  // differ while the pod and node_generation() stay the same (a caller keeping the answer
+  // between scrapes knows when to ask again).
   bool has_sample(const Pod& pod) const;
-  bool has_sample(const PodMetricInputs& pod) const;
-  // Whether the pod was Ready at the last scrape of `w`.
+  bool has_sample(const PodMetricInputs& pod, TimeMs* scrape_until = nullptr) const;
+  // Whether the pod was Ready at time `t` (the last scrape of its workload). With `t_until`,
+  // also lowers it to the `t` from which the answer can differ.
   static bool ready_at(const Pod& pod, TimeMs t);
-  static bool ready_at(const PodMetricInputs& pod, TimeMs t);
+  static bool ready_at(const PodMetricInputs& pod, TimeMs t, TimeMs* t_until = nullptr);
+  TimeMs last_scrape_ms() const { return last_scrape_ms_; }
+  // Changes whenever a node's kubelet goes down or comes back (has_sample reads that live).
+  std::uint64_t node_generation() const { return node_generation_; }
 
   void on_node_updated(NodeId id) override;
   void on_node_added(NodeId id) override { on_node_updated(id); }
@@ -150,6 +157,7 @@ class MetricsPipeline : public ClusterObserver {
   std::vector<std::unique_ptr<WorkloadLoadState>> workloads_;
   std::map<std::string, WorkloadLoadState*> by_key_;
   std::vector<char> node_down_;
+  std::uint64_t node_generation_ = 0;
   TimeMs last_scrape_ms_ = -1;
   mutable std::unordered_map<const PodTemplate*, std::pair<std::int64_t, std::int64_t>>
       usage_cache_;
@@ -161,17 +169,39 @@ class MetricsPipeline : public ClusterObserver {
 
 // The PodMetricInputs overloads are inline: the HPA controller calls them for every pod of every
 // target on every sync.
-inline bool MetricsPipeline::ready_at(const PodMetricInputs& pod, TimeMs t) {
-  if (pod.ready) return pod.ready_since_ms <= t;
+namespace detail {
+// Each answer below flips at most once as its time grows, so "can differ from time T on" is a
+// single threshold per answer.
+inline void lower(TimeMs* until, TimeMs t) {
+  if (until != nullptr && t < *until) *until = t;
+}
+}  // namespace detail
+
+inline bool MetricsPipeline::ready_at(const PodMetricInputs& pod, TimeMs t, TimeMs* t_until) {
+  if (pod.ready) {
+    if (pod.ready_since_ms <= t) return true;
+    detail::lower(t_until, pod.ready_since_ms);
+    return false;
+  }
   // Not ready now: it was ready at t only if it lost readiness after t.
-  return pod.ever_ready && pod.ready_since_ms > t;
+  if (pod.ever_ready && pod.ready_since_ms > t) {
+    detail::lower(t_until, pod.ready_since_ms);
+    return true;
+  }
+  return false;
 }
 
-inline bool MetricsPipeline::has_sample(const PodMetricInputs& pod) const {
-  if (last_scrape_ms_ < 0 || pod.node == kNoNode || !pod.started_ms) return false;
+inline bool MetricsPipeline::has_sample(const PodMetricInputs& pod, TimeMs* scrape_until) const {
+  if (last_scrape_ms_ < 0) {
+    detail::lower(scrape_until, 0);
+    return false;
+  }
+  if (pod.node == kNoNode || !pod.started_ms || pod.terminated) return false;
   if (pod.node < node_down_.size() && node_down_[pod.node]) return false;
   // metrics-server computes a rate between two scrapes: the container needs a full window.
-  return *pod.started_ms + window_ms_ <= last_scrape_ms_ && !pod.terminated;
+  if (*pod.started_ms + window_ms_ <= last_scrape_ms_) return true;
+  detail::lower(scrape_until, *pod.started_ms + window_ms_);
+  return false;
 }
 
 inline std::optional<ResourceSample> MetricsPipeline::resource_sample(

@@ -56,21 +56,38 @@ struct MetricReading {
   TimeMs window_ms = 0;
 };
 
+// The times from which a pod's classification (and its sample and busy answers, see
+// MetricsPipeline) can differ, per clock: `now`, the sample's time, and the time of the load the
+// usage comes from. Each clock only moves forward, so an answer found at times below all three
+// holds until one of them is reached (while the pod itself does not change).
+struct ClassHorizon {
+  TimeMs now_ms = kForever;
+  TimeMs sample_ms = kForever;
+  TimeMs load_ms = kForever;
+};
+
 // groupPods: ignored (deleting, Failed), unready (Pending; for cpu also the initialization and
 // never-ready rules), missing (no sample), or ready. This overload takes the sample apart from
 // the pod (whose own metric fields it ignores). Inline: the HPA controller classifies every pod
-// of every target each sync from its cache, without building a PodSample.
+// of every target each sync from its cache, without building a PodSample. With `h`, also lowers
+// h's `now` and sample times to those from which the class can differ.
 inline PodClass classify_pod(const PodSample& pod, const MetricReading& reading, bool cpu,
-                             TimeMs now, const CalculatorSettings& s) {
+                             TimeMs now, const CalculatorSettings& s, ClassHorizon* h = nullptr) {
   if (pod.deleting || pod.phase == PodPhase::kFailed) return PodClass::kIgnored;
   if (pod.phase == PodPhase::kPending) return PodClass::kUnready;
   if (!reading.has_metric) return PodClass::kMissing;
   if (!cpu) return PodClass::kReady;
   if (!pod.has_ready_condition || !pod.start_ms) return PodClass::kUnready;
   bool unready = false;
-  if (*pod.start_ms + s.cpu_initialization_period_ms > now) {
+  const TimeMs initialized_ms = *pod.start_ms + s.cpu_initialization_period_ms;
+  if (initialized_ms > now) {
+    if (h != nullptr && initialized_ms < h->now_ms) h->now_ms = initialized_ms;
     // Still initialising: the sample must cover a full window since the last Ready transition.
-    unready = !pod.ready || reading.metric_ms < pod.ready_transition_ms + reading.window_ms;
+    const TimeMs covered_ms = pod.ready_transition_ms + reading.window_ms;
+    unready = !pod.ready || reading.metric_ms < covered_ms;
+    if (h != nullptr && pod.ready && reading.metric_ms < covered_ms && covered_ms < h->sample_ms) {
+      h->sample_ms = covered_ms;
+    }
   } else {
     // Unready and never ready since start: its CPU says nothing about load.
     unready = !pod.ready && *pod.start_ms + s.initial_readiness_delay_ms > pod.ready_transition_ms;
