@@ -254,6 +254,11 @@ void PodTopologySpreadPlugin::sync(MatchCounts& m) {
         c += m.matches[k.tmpl];
       }
     }
+    // Most replayed nodes hold no pod of this selector before or after (a selector matches one
+    // workload's pods). Moving a zero count between domains changes no total, and a stale
+    // `attributed` entry only ever subtracts this node's count, zero until the next recount
+    // that is not skipped rewrites it.
+    if (c == 0 && m.count[n] == 0) return;
     for (std::size_t i = 0; i < m.keys.size(); ++i) {
       auto& attributed = m.attributed[i];
       auto& totals = m.totals[i];
