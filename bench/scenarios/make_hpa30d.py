@@ -41,8 +41,7 @@ def simulation() -> str:
         "            node.kubernetes.io/instance-type: m6i.8xlarge",
         "        status:",
         "          capacity: {cpu: \"32\", memory: 128Gi, pods: \"110\"}",
-        # A rollout mid-run. It also works around a bug: without any timeline entry the load,
-        # metrics and HPA controllers never start (hpa.csv stays empty; reported in issue 9's notes).
+        # A rollout mid-run, so the month also exercises a RollingUpdate under HPA control.
         "  timeline:",
         "    - at: 360h",
         "      action: setImage",
