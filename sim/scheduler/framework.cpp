@@ -244,13 +244,25 @@ std::int32_t Framework::nodes_to_find(std::size_t all) const {
 }
 
 void Framework::run_filters(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
-                            Rejections& rejections) {
-  for (std::size_t i = 0; i < filter_.size() && !nodes.empty(); ++i) {
+                            Rejections& rejections, std::size_t first) {
+  for (std::size_t i = first; i < filter_.size() && !nodes.empty(); ++i) {
     FilterPlugin* f = filter_[i];
     if (prefilter_skip_[f->slot()]) continue;
     rejections.set_plugin(static_cast<std::uint16_t>(i));
     f->filter(state, pod, nodes, rejections);
   }
+}
+
+std::size_t Framework::fuse_filters(const PodInfo& pod) {
+  fused_.clear();
+  std::size_t i = 0;
+  for (; i < filter_.size(); ++i) {
+    FilterPlugin* f = filter_[i];
+    if (prefilter_skip_[f->slot()]) continue;
+    fused_.begin_plugin(static_cast<std::uint16_t>(i));
+    if (!f->column_checks(state_, pod, fused_)) break;
+  }
+  return i;
 }
 
 std::vector<NodeIndex> Framework::feasible_nodes(const PodInfo& pod,
@@ -328,49 +340,78 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
   if (prefilter_msg.empty() && slots > 0) {
     const std::int32_t want = nodes_to_find(live);
     const std::uint32_t start = slots ? next_start_ % static_cast<std::uint32_t>(slots) : 0;
+    // The node at search offset i (start + i, wrapped).
+    auto at = [&](std::size_t i) -> NodeIndex {
+      // start < slots and i < slots: one conditional wrap, not a division per node.
+      const std::size_t a = start + i;
+      return static_cast<NodeIndex>(a < slots ? a : a - slots);
+    };
+    const std::size_t unfused = fuse_filters(pod);
+    fused_.finish(slots);
+    const char* live_column = table.live_column();
+    const std::uint64_t* version = table.version_column();
     std::size_t processed = 0;
     constexpr std::size_t kChunk = 256;
     std::size_t pos = 0;
     while (pos < slots && static_cast<std::int32_t>(feasible_.size()) < want) {
       candidates_.clear();
       const std::size_t end = std::min(slots, pos + kChunk);
-      for (std::size_t i = pos; i < end; ++i) {
-        // start < slots and i < slots: one conditional wrap, not a division per node.
-        const std::size_t at = start + i;
-        const auto n = static_cast<NodeIndex>(at < slots ? at : at - slots);
-        if (table.live(n)) candidates_.push_back(n);
-      }
-      chunk_ = candidates_;
       const std::size_t before = rejections_.items().size();
-      run_filters(state_, pod, candidates_, rejections_);
       const std::size_t need = static_cast<std::size_t>(want) - feasible_.size();
+      // When every filter is fused, the chunk's nodes after the one that shows the cut below
+      // will happen (a feasible node beyond the want-th) would be dropped: stop there.
+      const std::size_t enough = unfused == filter_.size() ? need + 1 : kChunk + 1;
+      // The fused filters run while the chunk's live nodes are gathered, as two straight runs of
+      // node indexes (before and after the wrap).
+      auto gather = [&](NodeIndex first, NodeIndex last) {
+        for (NodeIndex n = first; n < last; ++n) {
+          if (live_column[n] == 0) continue;
+          if (fused_.passes(n, version[n])) {
+            candidates_.push_back(n);
+            if (candidates_.size() == enough) return false;
+          } else {
+            fused_.reject(n, rejections_);
+          }
+        }
+        return true;
+      };
+      const std::size_t first = start + pos;
+      const std::size_t last = start + end;
+      if (first >= slots) {
+        gather(static_cast<NodeIndex>(first - slots), static_cast<NodeIndex>(last - slots));
+      } else if (last <= slots) {
+        gather(static_cast<NodeIndex>(first), static_cast<NodeIndex>(last));
+      } else if (gather(static_cast<NodeIndex>(first), static_cast<NodeIndex>(slots))) {
+        gather(0, static_cast<NodeIndex>(last - slots));
+      }
+      run_filters(state_, pod, candidates_, rejections_, unfused);
       if (candidates_.size() > need) {
         // Stop at the want-th feasible node: nodes after it in this chunk were not examined.
         const NodeIndex last = candidates_[need - 1];
         candidates_.resize(need);
-        const auto cut = static_cast<std::size_t>(std::find(chunk_.begin(), chunk_.end(), last) -
-                                                  chunk_.begin());
         // The chunk holds nodes in search order (their offset from `start` rising), and this
         // chunk's rejections name only its nodes, so "after the cut" is "offset beyond last's".
-        auto offset = [&](NodeIndex n) -> std::size_t {
-          return n >= start ? n - start : n + slots - start;
-        };
-        const std::size_t last_offset = offset(last);
-        rejections_.erase_since(before,
-                                [&](const Rejection& r) { return offset(r.node) > last_offset; });
-        // Upstream's parallel search counts processed nodes approximately in the same way.
-        processed = pos + cut + 1;
-        if (explain) {
-          for (std::size_t i = 0; i <= cut; ++i)
-            examined[chunk_[i]] = 1;
+        const std::size_t last_offset = last >= start ? last - start : last + slots - start;
+        rejections_.erase_since(before, [&](const Rejection& r) {
+          return (r.node >= start ? r.node - start : r.node + slots - start) > last_offset;
+        });
+        // Upstream's parallel search counts processed nodes approximately in the same way: the
+        // chunk's start plus the live nodes up to and including the cut.
+        std::size_t cut_live = 0;
+        for (std::size_t i = pos; i <= last_offset; ++i) {
+          if (!table.live(at(i))) continue;
+          ++cut_live;
+          if (explain) examined[at(i)] = 1;
         }
+        processed = pos + cut_live;
         feasible_.insert(feasible_.end(), candidates_.begin(), candidates_.end());
         pos = end;
         break;
       }
       if (explain) {
-        for (auto n : chunk_)
-          examined[n] = 1;
+        for (std::size_t i = pos; i < end; ++i) {
+          if (table.live(at(i))) examined[at(i)] = 1;
+        }
       }
       feasible_.insert(feasible_.end(), candidates_.begin(), candidates_.end());
       pos = end;

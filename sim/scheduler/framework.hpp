@@ -10,6 +10,7 @@
 
 #include "scheduler/config.hpp"
 #include "scheduler/explain.hpp"
+#include "scheduler/fused_filter.hpp"
 #include "scheduler/plugin.hpp"
 #include "scheduler/plugin_registry.hpp"
 
@@ -53,8 +54,12 @@ class Framework {
     std::int32_t weight;
   };
   std::int32_t nodes_to_find(std::size_t all) const;
+  // Runs the filters from the profile's filter number `first` on.
   void run_filters(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
-                   Rejections& rejections);
+                   Rejections& rejections, std::size_t first = 0);
+  // After PreFilter: fuses the leading filters that offer column checks; returns the number of
+  // the first filter left to run_filters.
+  std::size_t fuse_filters(const PodInfo& pod);
   std::string fit_error(std::size_t total_nodes, const Rejections& rejections,
                         const std::string& prefilter_msg) const;
 
@@ -73,7 +78,8 @@ class Framework {
 
   // Scratch, reused across cycles so the hot path does not allocate.
   CycleState state_;
-  std::vector<NodeIndex> candidates_, chunk_, feasible_;
+  std::vector<NodeIndex> candidates_, feasible_;
+  FusedFilter fused_;
   std::vector<std::int64_t> totals_, column_;
   Rejections rejections_;
   std::vector<char> prefilter_skip_;

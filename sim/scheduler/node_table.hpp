@@ -39,8 +39,10 @@ class NodeTable : public ClusterObserver {
   bool live(NodeIndex n) const { return live_[n] != 0; }
   std::size_t live_count() const { return live_count_; }
   bool unschedulable(NodeIndex n) const { return unschedulable_[n] != 0; }
+  const char* unschedulable_column() const { return unschedulable_.data(); }
   // Nodes share taint lists (a pool has one); plugins cache verdicts per taint-set id.
   std::uint32_t taint_set(NodeIndex n) const { return taint_set_[n]; }
+  const std::uint32_t* taint_set_column() const { return taint_set_.data(); }
   const std::vector<Taint>& taints_of_set(std::uint32_t id) const { return taint_sets_[id]; }
   std::size_t taint_set_count() const { return taint_sets_.size(); }
   // GPU devices: free milli per device, contiguous per node.
@@ -51,6 +53,8 @@ class NodeTable : public ClusterObserver {
   const std::string& gpu_model_name(std::uint32_t id) const { return gpu_models_[id]; }
   // Version counter per node; bumps on every change (score caches key on it).
   std::uint64_t version(NodeIndex n) const { return version_[n]; }
+  const std::uint64_t* version_column() const { return version_.data(); }
+  const char* live_column() const { return live_.data(); }
   std::uint64_t generation() const { return generation_; }
   // Change log: every node whose row changed (refresh, reservation, removal), in order, so plugin
   // caches can update only those. A reader keeps the sequence number it has read up to and

@@ -59,6 +59,8 @@ class CycleState {
 
 // Interned filter-failure reasons ("Insufficient cpu", "node(s) had untolerated taint(s)").
 using ReasonId = std::uint32_t;
+// Not a reason: the node passes.
+inline constexpr ReasonId kFits = 0xffffffffu;
 class ReasonTable {
  public:
   ReasonId intern(std::string_view text, bool unresolvable);
@@ -81,6 +83,9 @@ struct Rejection {
 class Rejections {
  public:
   void add(NodeIndex node, ReasonId reason) { items_.push_back({node, plugin_, reason}); }
+  void add(NodeIndex node, std::uint16_t plugin, ReasonId reason) {
+    items_.push_back({node, plugin, reason});
+  }
   void set_plugin(std::uint16_t p) { plugin_ = p; }
   const std::vector<Rejection>& items() const { return items_; }
   void clear() { items_.clear(); }
@@ -98,6 +103,7 @@ class Rejections {
 };
 
 class FrameworkHandle;
+class FusedFilter;
 
 class Plugin {
  public:
@@ -122,6 +128,13 @@ class FilterPlugin : public virtual Plugin {
   // through `out`. Called with chunks of candidates; must not assume it sees all nodes.
   virtual void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
                       Rejections& out) = 0;
+  // After pre_filter: a filter that is a few column reads per node may append itself to `out` as
+  // checks the framework runs fused with other filters, and return true; it must then reject
+  // exactly the nodes filter() would, for the same reasons. False (appending nothing): the
+  // framework calls filter().
+  virtual bool column_checks(CycleState& state, const PodInfo& pod, FusedFilter& out) {
+    return false;
+  }
 };
 
 // Victims and the node the preemptor is nominated to.

@@ -8,8 +8,6 @@
 
 namespace gpusim::sched {
 
-inline constexpr ReasonId kFits = 0xffffffffu;
-
 // `verdict(n)` returns kFits or the reason the node is rejected for.
 template <typename Verdict>
 void filter_nodes(std::vector<NodeIndex>& nodes, Rejections& out, Verdict&& verdict) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "model/resources.hpp"
+#include "scheduler/fused_filter.hpp"
 #include "scheduler/plugins/filter_helpers.hpp"
 
 namespace gpusim::sched {
@@ -137,6 +138,19 @@ void NodeResourcesFitPlugin::filter(CycleState& state, const PodInfo& pod,
     if (fits) nodes[kept++] = n;
   }
   nodes.resize(kept);
+}
+
+bool NodeResourcesFitPlugin::column_checks(CycleState& state, const PodInfo&, FusedFilter& out) {
+  const NodeResourcesFitState& s = cycle_slot<NodeResourcesFitState>(state, *this);
+  const NodeTable& t = handle_.nodes();
+  // used + 1 > alloc is 1 > alloc - used; a full node is never unresolvable for the pod count.
+  out.require_fit(t.alloc(NodeTable::kPods), t.requested(NodeTable::kPods), 1, too_many_pods_,
+                  too_many_pods_);
+  for (const Request& r : s.requests) {
+    const auto& reasons = insufficient_[static_cast<std::size_t>(r.dim)];
+    out.require_fit(t.alloc(r.dim), t.requested(r.dim), r.units, reasons[0], reasons[1]);
+  }
+  return true;
 }
 
 Status NodeResourcesFitPlugin::pre_score(CycleState& state, const PodInfo& pod,

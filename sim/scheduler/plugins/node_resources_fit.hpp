@@ -30,6 +30,7 @@ class NodeResourcesFitPlugin : public PreFilterPlugin, public FilterPlugin, publ
   Status pre_filter(CycleState& state, const PodInfo& pod) override;
   void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
               Rejections& out) override;
+  bool column_checks(CycleState& state, const PodInfo& pod, FusedFilter& out) override;
   Status pre_score(CycleState& state, const PodInfo& pod,
                    std::span<const NodeIndex> nodes) override;
   void score(CycleState& state, const PodInfo& pod, std::span<const NodeIndex> nodes,

@@ -12,8 +12,11 @@ class NodeUnschedulablePlugin : public FilterPlugin {
   std::string_view name() const override { return kName; }
   void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
               Rejections& out) override;
+  bool column_checks(CycleState& state, const PodInfo& pod, FusedFilter& out) override;
 
  private:
+  static bool tolerated(const PodInfo& pod);
+
   FrameworkHandle& handle_;
   ReasonId reason_;
 };

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "scheduler/fused_filter.hpp"
 #include "scheduler/plugins/filter_helpers.hpp"
 #include "scheduler/plugins/score_helpers.hpp"
 
@@ -11,6 +12,7 @@ namespace {
 struct TaintTolerationState : PluginState {
   // Per taint-set id: -1 not computed yet; filter: 0 tolerated, 1 rejected; score: the count.
   std::vector<std::int32_t> blocked;
+  std::vector<ReasonId> verdicts;  // per taint-set id, for column_checks
   std::vector<std::int32_t> prefer_count;
   std::vector<const Toleration*> prefer_tolerations;  // effect PreferNoSchedule or empty
 };
@@ -86,6 +88,24 @@ void TaintTolerationPlugin::filter(CycleState& state, const PodInfo& pod,
     if (v < 0) v = untolerated_blocking(tolerations, t.taints_of_set(set)) ? 1 : 0;
     return v != 0 ? reason_ : kFits;
   });
+}
+
+bool TaintTolerationPlugin::column_checks(CycleState& state, const PodInfo& pod, FusedFilter& out) {
+  // Beyond this many sets, computing every verdict may cost more than the nodes examined.
+  constexpr std::size_t kMaxSets = 64;
+  const NodeTable& t = handle_.nodes();
+  if (t.taint_set_count() > kMaxSets) return false;
+  TaintTolerationState& s = cycle_slot<TaintTolerationState>(state, *this);
+  const auto& tolerations = pod.pod->spec().tolerations;
+  s.verdicts.resize(t.taint_set_count());
+  bool any = false;
+  for (std::uint32_t set = 0; set < t.taint_set_count(); ++set) {
+    const bool blocked = untolerated_blocking(tolerations, t.taints_of_set(set));
+    s.verdicts[set] = blocked ? reason_ : kFits;
+    any = any || blocked;
+  }
+  if (any) out.reject_by_key(t.taint_set_column(), s.verdicts.data(), s.verdicts.size());
+  return true;
 }
 
 Status TaintTolerationPlugin::pre_score(CycleState& state, const PodInfo& pod,

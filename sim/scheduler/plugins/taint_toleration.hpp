@@ -26,6 +26,9 @@ class TaintTolerationPlugin : public PreFilterPlugin, public FilterPlugin, publi
   Status pre_filter(CycleState& state, const PodInfo& pod) override;
   void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
               Rejections& out) override;
+  // Fused while the cluster has few distinct taint sets: the pod's verdict on each is computed up
+  // front (the lazy filter() only looks at the sets its nodes have).
+  bool column_checks(CycleState& state, const PodInfo& pod, FusedFilter& out) override;
   Status pre_score(CycleState& state, const PodInfo& pod,
                    std::span<const NodeIndex> nodes) override;
   void score(CycleState& state, const PodInfo& pod, std::span<const NodeIndex> nodes,
