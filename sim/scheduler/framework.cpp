@@ -19,6 +19,39 @@ const std::set<std::string>& unmodeled_plugins() {
   return names;
 }
 
+// The index of the highest total. Ties go to the first, or with `random` are broken as upstream's
+// selectHost does: reservoir sampling, one draw per tied node after the first (the draws must
+// all happen for the stream to stay the same). A local copy of the stream keeps its state in
+// registers across the draws, one per node while most nodes tie, as in an empty cluster.
+std::size_t select_best(const std::int64_t* totals, std::size_t k, bool random, Rng& stream) {
+  std::size_t best = 0;
+  std::int64_t best_total = totals[0];
+  if (!random) {
+    for (std::size_t i = 1; i < k; ++i) {
+      if (totals[i] > best_total) {
+        best = i;
+        best_total = totals[i];
+      }
+    }
+    return best;
+  }
+  Rng rng = stream;
+  std::uint64_t ties = 1;
+  for (std::size_t i = 1; i < k; ++i) {
+    const std::int64_t total = totals[i];
+    if (total > best_total) {
+      best = i;
+      best_total = total;
+      ties = 1;
+    } else if (total == best_total) {
+      ++ties;
+      if (rng.uniform(ties) == 0) best = i;
+    }
+  }
+  stream = rng;
+  return best;
+}
+
 bool listed(const std::vector<std::string>& v, const std::string& name) {
   return std::find(v.begin(), v.end(), name) != v.end() ||
          std::find(v.begin(), v.end(), "*") != v.end();
@@ -354,36 +387,31 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
     constexpr std::size_t kChunk = 256;
     std::size_t pos = 0;
     while (pos < slots && static_cast<std::int32_t>(feasible_.size()) < want) {
-      candidates_.clear();
       const std::size_t end = std::min(slots, pos + kChunk);
       const std::size_t before = rejections_.items().size();
       const std::size_t need = static_cast<std::size_t>(want) - feasible_.size();
       // When every filter is fused, the chunk's nodes after the one that shows the cut below
       // will happen (a feasible node beyond the want-th) would be dropped: stop there.
       const std::size_t enough = unfused == filter_.size() ? need + 1 : kChunk + 1;
-      // The fused filters run while the chunk's live nodes are gathered, as two straight runs of
-      // node indexes (before and after the wrap).
-      auto gather = [&](NodeIndex first, NodeIndex last) {
-        for (NodeIndex n = first; n < last; ++n) {
-          if (live_column[n] == 0) continue;
-          if (fused_.passes(n, version[n])) {
-            candidates_.push_back(n);
-            if (candidates_.size() == enough) return false;
-          } else {
-            fused_.reject(n, rejections_);
-          }
-        }
-        return true;
+      // The fused filters run while the chunk's live nodes are gathered, as up to two straight
+      // runs of node indexes (before and after the wrap).
+      candidates_.resize(kChunk);
+      std::size_t count = 0;
+      auto gather = [&](std::size_t from, std::size_t to) {
+        count = fused_.gather(static_cast<NodeIndex>(from), static_cast<NodeIndex>(to), live_column,
+                              version, candidates_.data(), count, enough, rejections_);
       };
-      const std::size_t first = start + pos;
-      const std::size_t last = start + end;
-      if (first >= slots) {
-        gather(static_cast<NodeIndex>(first - slots), static_cast<NodeIndex>(last - slots));
-      } else if (last <= slots) {
-        gather(static_cast<NodeIndex>(first), static_cast<NodeIndex>(last));
-      } else if (gather(static_cast<NodeIndex>(first), static_cast<NodeIndex>(slots))) {
-        gather(0, static_cast<NodeIndex>(last - slots));
+      const std::size_t from = start + pos;
+      const std::size_t to = start + end;
+      if (from >= slots) {
+        gather(from - slots, to - slots);
+      } else if (to <= slots) {
+        gather(from, to);
+      } else {
+        gather(from, slots);
+        if (count < enough) gather(0, to - slots);
       }
+      candidates_.resize(count);
       run_filters(state_, pod, candidates_, rejections_, unfused);
       if (candidates_.size() > need) {
         // Stop at the want-th feasible node: nodes after it in this chunk were not examined.
@@ -486,8 +514,17 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
       } else if (explain) {
         raw.assign(k, 0);
       }
-      for (std::size_t i = 0; i < k; ++i)
-        totals_[i] += column_[i] * s.weight;
+      // Plain pointers: through the vectors the compiler reloads their data on every element.
+      std::int64_t* totals = totals_.data();
+      const std::int64_t* column = column_.data();
+      const std::int64_t weight = s.weight;
+      if (weight == 1) {  // the default profile's usual weight: no multiply
+        for (std::size_t i = 0; i < k; ++i)
+          totals[i] += column[i];
+      } else {
+        for (std::size_t i = 0; i < k; ++i)
+          totals[i] += column[i] * weight;
+      }
       if (explain) {
         for (std::size_t i = 0; i < k; ++i) {
           explain->nodes[verdict_at[feasible_[i]]].scores.push_back(PluginScore{
@@ -497,24 +534,7 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
     }
   }
   // Select: highest total; ties at random (seeded) as upstream, or the first.
-  std::size_t best = 0;
-  std::int64_t ties = 1;
-  Rng& rng = handle_.rng();
-  std::int64_t best_total = totals_[0];
-  for (std::size_t i = 1; i < k; ++i) {
-    const std::int64_t total = totals_[i];
-    if (total > best_total) {
-      best = i;
-      best_total = total;
-      ties = 1;
-    } else if (total == best_total && random_tie_break_) {
-      ++ties;
-      if (rng.uniform(static_cast<std::uint64_t>(ties)) == 0) {
-        best = i;
-        best_total = total;
-      }
-    }
-  }
+  const std::size_t best = select_best(totals_.data(), k, random_tie_break_, handle_.rng());
   if (explain) {
     for (std::size_t i = 0; i < k; ++i)
       explain->nodes[verdict_at[feasible_[i]]].total = totals_[i];

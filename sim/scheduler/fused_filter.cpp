@@ -47,6 +47,27 @@ void FusedFilter::finish(std::size_t nodes) {
   if (passed_at_.size() < nodes) passed_at_.resize(nodes, kNever);
 }
 
+std::size_t FusedFilter::gather(NodeIndex first, NodeIndex last, const char* live,
+                                const std::uint64_t* version, NodeIndex* out, std::size_t count,
+                                std::size_t enough, Rejections& rejections) {
+  // Locals rather than members: the compiler then keeps the loop's state in registers.
+  std::uint64_t* const passed_at = passed_at_.data();
+  for (NodeIndex n = first; n < last; ++n) {
+    if (live[n] == 0) continue;
+    const std::uint64_t v = version[n];
+    if (passed_at[n] != v) {
+      if (!passes(n)) {
+        reject(n, rejections);
+        continue;
+      }
+      passed_at[n] = v;
+    }
+    out[count++] = n;
+    if (count == enough) break;
+  }
+  return count;
+}
+
 void FusedFilter::reject(NodeIndex n, Rejections& out) const {
   bool rejected = false;
   for (std::size_t i = 0; i < checks_.size(); ++i) {

@@ -39,13 +39,12 @@ class FusedFilter {
   void finish(std::size_t nodes);
 
   bool empty() const { return checks_.empty(); }
-  // passes(n), remembered for the node's current version.
-  bool passes(NodeIndex n, std::uint64_t version) {
-    if (passed_at_[n] == version) return true;
-    if (!passes(n)) return false;
-    passed_at_[n] = version;
-    return true;
-  }
+  // Runs the checks over the live nodes among first .. last-1 in order: appends each that passes
+  // to out[count], out[count+1], ... and records why each other one fails, until `count` reaches
+  // `enough`. Returns the new count. A pass is remembered with the node's version[node].
+  std::size_t gather(NodeIndex first, NodeIndex last, const char* live,
+                     const std::uint64_t* version, NodeIndex* out, std::size_t count,
+                     std::size_t enough, Rejections& rejections);
   // True when no check rejects the node. The order of the checks cannot change that, so they are
   // grouped by kind, each group a tight loop.
   bool passes(NodeIndex n) const {

@@ -89,14 +89,8 @@ void BalancedAllocationPlugin::score(CycleState& state, const PodInfo&,
   const BalancedAllocationState& s = cycle_slot<BalancedAllocationState>(state, *this);
   const NodeTable& t = handle_.nodes();
   cache_.begin(s.score_key, t.size());
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const NodeIndex n = nodes[i];
-    const std::uint64_t version = t.version(n);
-    if (!cache_.find(n, version, out[i])) {
-      out[i] = node_score(s.resources, n, fractions_);
-      cache_.store(n, version, out[i]);
-    }
-  }
+  cache_.score(nodes, t.version_column(), out,
+               [&](NodeIndex n) { return node_score(s.resources, n, fractions_); });
 }
 
 }  // namespace gpusim::sched

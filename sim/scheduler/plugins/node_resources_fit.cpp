@@ -228,14 +228,8 @@ void NodeResourcesFitPlugin::score(CycleState& state, const PodInfo&,
   const NodeResourcesFitState& s = cycle_slot<NodeResourcesFitState>(state, *this);
   const NodeTable& t = handle_.nodes();
   cache_.begin(s.score_key, t.size());
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const NodeIndex n = nodes[i];
-    const std::uint64_t version = t.version(n);
-    if (!cache_.find(n, version, out[i])) {
-      out[i] = node_score(strategy_, shape_, s.scored, n);
-      cache_.store(n, version, out[i]);
-    }
-  }
+  cache_.score(nodes, t.version_column(), out,
+               [&](NodeIndex n) { return node_score(strategy_, shape_, s.scored, n); });
 }
 
 }  // namespace gpusim::sched

@@ -16,15 +16,29 @@ class NodeScoreCache {
  public:
   // Starts a pod's Score: entries computed for a different key are dropped.
   void begin(std::span<const std::int64_t> key, std::size_t nodes);
-  // The score stored for node n at this version, if any.
-  bool find(NodeIndex n, std::uint64_t version, std::int64_t& score) const {
-    if (version_[n] != version) return false;
-    score = score_[n];
-    return true;
-  }
-  void store(NodeIndex n, std::uint64_t version, std::int64_t score) {
-    version_[n] = version;
-    score_[n] = score;
+  // out[i] = the score of nodes[i]: the stored one while the node's version (versions[node]) is
+  // unchanged, otherwise compute(node), then stored. The stored scores are copied in a first
+  // tight pass; the nodes that changed (few, while pods repeat) are computed after.
+  template <typename Compute>
+  void score(std::span<const NodeIndex> nodes, const std::uint64_t* versions,
+             std::span<std::int64_t> out, Compute&& compute) {
+    const std::uint64_t* const stored_version = version_.data();
+    const std::int64_t* const stored = score_.data();
+    misses_.clear();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const NodeIndex n = nodes[i];
+      if (stored_version[n] == versions[n]) {
+        out[i] = stored[n];
+      } else {
+        misses_.push_back(static_cast<std::uint32_t>(i));
+      }
+    }
+    for (const std::uint32_t i : misses_) {
+      const NodeIndex n = nodes[i];
+      out[i] = compute(n);
+      score_[n] = out[i];
+      version_[n] = versions[n];
+    }
   }
 
  private:
@@ -32,6 +46,7 @@ class NodeScoreCache {
   std::vector<std::int64_t> key_;
   std::vector<std::uint64_t> version_;  // per node: the version its score was computed at
   std::vector<std::int64_t> score_;
+  std::vector<std::uint32_t> misses_;  // scratch: positions in `nodes` whose node changed
 };
 
 }  // namespace gpusim::sched
