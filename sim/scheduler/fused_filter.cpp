@@ -43,8 +43,15 @@ void FusedFilter::require_fit(const std::int64_t* alloc, const std::int64_t* use
 }
 
 void FusedFilter::finish(std::size_t nodes) {
-  if (key_ != previous_key_) std::fill(passed_at_.begin(), passed_at_.end(), kNever);
-  if (passed_at_.size() < nodes) passed_at_.resize(nodes, kNever);
+  if (key_ != previous_key_) {
+    std::fill(passed_at_.begin(), passed_at_.end(), kNever);
+    std::fill(rejected_at_.begin(), rejected_at_.end(), kNever);
+  }
+  if (passed_at_.size() < nodes) {
+    passed_at_.resize(nodes, kNever);
+    rejected_at_.resize(nodes, kNever);
+    rejection_.resize(nodes);
+  }
 }
 
 std::size_t FusedFilter::gather(NodeIndex first, NodeIndex last, const char* live,
@@ -52,12 +59,23 @@ std::size_t FusedFilter::gather(NodeIndex first, NodeIndex last, const char* liv
                                 std::size_t enough, Rejections& rejections) {
   // Locals rather than members: the compiler then keeps the loop's state in registers.
   std::uint64_t* const passed_at = passed_at_.data();
+  std::uint64_t* const rejected_at = rejected_at_.data();
   for (NodeIndex n = first; n < last; ++n) {
     if (live[n] == 0) continue;
     const std::uint64_t v = version[n];
     if (passed_at[n] != v) {
+      if (rejected_at[n] == v) {
+        const Rejection& r = rejection_[n];
+        rejections.add(n, r.plugin, r.reason);
+        continue;
+      }
       if (!passes(n)) {
+        const std::size_t before = rejections.items().size();
         reject(n, rejections);
+        if (rejections.items().size() == before + 1) {
+          rejected_at[n] = v;
+          rejection_[n] = rejections.items().back();
+        }
         continue;
       }
       passed_at[n] = v;

@@ -9,7 +9,8 @@
 // It also remembers which nodes passed, with the node's NodeTable version, while one pod after
 // another brings the same checks (replicas of one template queued together): a node whose row
 // has not changed since (no bind, release, reservation or update bumped its version) passes
-// again without reading its columns.
+// again without reading its columns. A node rejected for a single reason is remembered the
+// same way, and the rejection recorded again as it was.
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -91,7 +92,10 @@ class FusedFilter {
   // and reasons, and the per-key verdicts' values. Compared with the previous pod's.
   std::vector<std::int64_t> key_, previous_key_;
   std::vector<std::uint64_t> passed_at_;  // per node: the version it last passed at
-  std::vector<Check> checks_;             // in the profile's filter order
+  // Per node: the version it was last rejected at for exactly one reason, and that rejection.
+  std::vector<std::uint64_t> rejected_at_;
+  std::vector<Rejection> rejection_;
+  std::vector<Check> checks_;  // in the profile's filter order
   std::vector<Flag> flags_;
   std::vector<Keyed> keyed_;
   std::vector<Fit> fits_;
