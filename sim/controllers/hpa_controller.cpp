@@ -695,10 +695,13 @@ void HpaController::on_object_changed(std::string_view kind, const std::string& 
         rs_owner_.erase(gone.uid);
         invalidate(gone.uid);
         invalidate(gone.owner);
+        // An HPA that targets the ReplicaSet itself holds a pointer to it.
+        if (entries_by_target_.count(gone.uid) != 0) dirty_ = true;
       }
       return;
     }
     if (old != rs_index_.end()) return;
+    if (target_missing_) dirty_ = true;  // it may be the ReplicaSet an HPA waits for
     const ReplicaSet& rs = it->second;
     const std::uint64_t owner = rs.meta.owner ? rs.meta.owner->uid : 0;
     rs_index_.emplace(key, IndexedSet{owner, rs.meta.uid, &rs});
@@ -729,6 +732,7 @@ void HpaController::invalidate(std::uint64_t uid) {
 
 void HpaController::rebuild() {
   dirty_ = false;
+  target_missing_ = false;
   entries_.clear();
   entries_by_target_.clear();
   for (auto& [key, hpa] : cluster_.hpas) {
@@ -748,7 +752,11 @@ void HpaController::rebuild() {
     const std::uint64_t target_uid = e.deployment    ? e.deployment->meta.uid
                                      : e.replica_set ? e.replica_set->meta.uid
                                                      : 0;
-    if (target_uid != 0) entries_by_target_.emplace(target_uid, entries_.size());
+    if (target_uid != 0) {
+      entries_by_target_.emplace(target_uid, entries_.size());
+    } else {
+      target_missing_ = true;
+    }
     entries_.push_back(std::move(e));
   }
 }
@@ -765,6 +773,8 @@ void HpaController::sync(Entry& e) {
   HorizontalPodAutoscaler& hpa = *e.hpa;
   const TimeMs now = loop_.now();
   if (e.deployment == nullptr && e.replica_set == nullptr) {
+    // Written outside the reconcile: its next updates must not be skipped as repeats.
+    e.state->applied_conditions.clear();
     const bool changed =
         hpa.status.conditions.empty() || hpa.status.conditions.front().reason != "FailedGetScale";
     set_condition(hpa.status.conditions, "AbleToScale", "False", "FailedGetScale",

@@ -198,6 +198,7 @@ class HpaController : public ClusterObserver {
   std::map<std::string, HpaState> states_;
   std::vector<Entry> entries_;
   bool dirty_ = true;
+  bool target_missing_ = false;  // some HPA's scale target was not found at the last rebuild
   std::string active_before_;
   // ReplicaSets by owner (Deployment uid), kept from ReplicaSet changes.
   std::unordered_map<std::uint64_t, std::vector<const ReplicaSet*>> rs_by_owner_;
