@@ -2,7 +2,7 @@
 
 namespace gpusim::ctrl {
 
-void set_condition(std::vector<Condition>& conditions, std::string_view type,
+bool set_condition(std::vector<Condition>& conditions, std::string_view type,
                    std::string_view status, std::string_view reason, std::string_view message,
                    TimeMs now) {
   for (Condition& c : conditions) {
@@ -11,12 +11,14 @@ void set_condition(std::vector<Condition>& conditions, std::string_view type,
       c.status = status;
       c.last_transition_ms = now;
     }
-    if (c.reason != reason) c.reason = reason;
+    const bool reason_changed = c.reason != reason;
+    if (reason_changed) c.reason = reason;
     if (c.message != message) c.message = message;
-    return;
+    return reason_changed;
   }
   conditions.push_back(Condition{std::string(type), std::string(status), std::string(reason),
                                  std::string(message), now});
+  return true;
 }
 
 const Condition* find_condition(const std::vector<Condition>& conditions, std::string_view type) {

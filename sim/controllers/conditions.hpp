@@ -8,7 +8,9 @@
 
 namespace gpusim::ctrl {
 
-void set_condition(std::vector<Condition>& conditions, std::string_view type,
+// Returns whether the condition's reason changed (a new condition counts as changed), which
+// is when controllers record a warning event for it.
+bool set_condition(std::vector<Condition>& conditions, std::string_view type,
                    std::string_view status, std::string_view reason, std::string_view message,
                    TimeMs now);
 // The condition of that type, or nullptr.

@@ -2,13 +2,19 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace gpusim::ctrl {
 
 using namespace std::string_view_literals;
-// Compared with every condition's type each sync: a string_view compares lengths first and
-// needs no strlen.
-constexpr std::string_view kScalingActive = "ScalingActive";
+constexpr std::string_view kScalingActiveType = "ScalingActive";
+
+namespace {
+// `name == "cpu"` calls an out-of-line compare; this runs for every HPA metric each sync.
+bool is_cpu(const std::string& name) {
+  return name.size() == 3 && std::memcmp(name.data(), "cpu", 3) == 0;
+}
+}  // namespace
 
 std::optional<std::string> HpaInputs::pod_groups(const MetricSpec& metric, bool cpu, TimeMs now,
                                                  const CalculatorSettings& s,
@@ -29,29 +35,44 @@ struct MetricOutcome {
   std::string error;
 };
 
-// Collects a reconcile's condition updates and applies them at the end, unless they repeat the
-// previous reconcile's exactly (then they are no-ops: only this controller writes the HPA's
-// conditions, and no type is set to two statuses within one reconcile).
+// Collects a reconcile's condition updates and applies them at the end, skipping the ones that
+// repeat the previous reconcile's (no-ops: only this controller writes the HPA's conditions).
 class ConditionUpdates {
  public:
+  enum Type { kAbleToScale, kScalingActive, kScalingLimited };
   // Keeps views: every argument must outlive apply().
-  void set(const char* type, const char* status, const char* reason, const char* prefix,
+  void set(Type type, const char* status, const char* reason, const char* prefix,
            std::string_view suffix = {}) {
-    updates_[n_++] = Update{type, status, reason, prefix, suffix};
+    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, suffix};
   }
-  // Returns whether it wrote the conditions.
-  bool apply(std::vector<Condition>& conds, HpaState& state, TimeMs now) const {
-    if (repeats(conds, state)) return false;
+  struct Applied {
+    bool written = false;                 // some condition was set
+    bool scaling_active_changed = false;  // ScalingActive's reason changed (or it is new)
+  };
+  Applied apply(std::vector<Condition>& conds, HpaState& state, TimeMs now) const {
+    Applied out;
+    const bool same_types = same_types_as(conds, state);
     state.applied_conditions.resize(n_);
     // Kept between reconciles: the messages are longer than a short string, and a fresh one
     // allocated on every write.
     std::string& message = state.message_scratch;
     for (std::size_t i = 0; i < n_; ++i) {
       const Update& u = updates_[i];
+      AppliedCondition& a = state.applied_conditions[i];
+      // The last reconcile left this type's condition with exactly these values: most syncs
+      // change one condition or none, and comparing or writing the messages cost more than the
+      // rest of the reconcile.
+      if (same_types && u.status == a.status && u.reason == a.reason &&
+          u.prefix == a.message_prefix && same_text(u.suffix, a.message_suffix)) {
+        continue;
+      }
       message.assign(u.prefix);
       message.append(u.suffix);
-      set_condition(conds, u.type, u.status, u.reason, message, now);
-      AppliedCondition& a = state.applied_conditions[i];
+      const bool reason_changed = set_condition(conds, u.type, u.status, u.reason, message, now);
+      out.written = true;
+      if (reason_changed && u.type == kTypeNames[kScalingActive]) {
+        out.scaling_active_changed = true;
+      }
       a.type = u.type;
       a.status = u.status;
       a.reason = u.reason;
@@ -59,10 +80,12 @@ class ConditionUpdates {
       a.message_suffix.assign(u.suffix);
     }
     state.conditions_after = conds.size();
-    return true;
+    return out;
   }
 
  private:
+  // One pointer per type, so that types compare as pointers.
+  static constexpr const char* kTypeNames[] = {"AbleToScale", "ScalingActive", "ScalingLimited"};
   struct Update {
     const char* type;
     const char* status;
@@ -70,24 +93,22 @@ class ConditionUpdates {
     const char* prefix;
     std::string_view suffix;
   };
-  bool repeats(const std::vector<Condition>& conds, const HpaState& state) const {
-    if (state.applied_conditions.size() != n_ || conds.size() != state.conditions_after ||
-        n_ == 0) {
+  // Whether update i and the last reconcile's update i are the only writes of their type in
+  // both reconciles, so that each condition holds what the last reconcile's update i wrote.
+  bool same_types_as(const std::vector<Condition>& conds, const HpaState& state) const {
+    if (state.applied_conditions.size() != n_ || conds.size() != state.conditions_after) {
       return false;
     }
     for (std::size_t i = 0; i < n_; ++i) {
-      const Update& u = updates_[i];
-      const AppliedCondition& a = state.applied_conditions[i];
-      if (u.type != a.type || u.status != a.status || u.reason != a.reason ||
-          u.prefix != a.message_prefix || u.suffix != a.message_suffix) {
-        return false;
-      }
-      // The same type twice with two statuses would move its transition time again.
+      if (updates_[i].type != state.applied_conditions[i].type) return false;
       for (std::size_t j = 0; j < i; ++j) {
-        if (updates_[j].type == u.type && updates_[j].status != u.status) return false;
+        if (updates_[j].type == updates_[i].type) return false;
       }
     }
     return true;
+  }
+  static bool same_text(std::string_view a, const std::string& b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
   }
   Update updates_[6];
   std::size_t n_ = 0;
@@ -95,6 +116,13 @@ class ConditionUpdates {
 
 std::int64_t quantity_milli(const std::optional<Quantity>& q) {
   return q ? q->milli_value() : 0;
+}
+
+void apply_updates(const ConditionUpdates& updates, std::vector<Condition>& conds, HpaState& state,
+                   TimeMs now, ReconcileOutcome& out) {
+  const ConditionUpdates::Applied a = updates.apply(conds, state, now);
+  out.conditions_written = a.written;
+  out.scaling_active_changed = a.scaling_active_changed;
 }
 
 const char* resource_fail_reason(const MetricSpec& m) {
@@ -106,8 +134,8 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
                              MetricValue& value, std::string& name, Tolerances tol,
                              const CalculatorSettings& cs, TimeMs now) {
   MetricOutcome out;
-  // Built in place: the buffer keeps its capacity from one reconcile to the next.
-  name.clear();
+  // `name` and value.name depend on the spec only: built by the first reconcile, kept after
+  // (HpaState belongs to one HPA; HpaController::rebuild() clears them when HPAs change).
   out.name = &name;
   ReplicaProposal p;
   switch (m.type) {
@@ -115,29 +143,35 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
     case MetricSourceType::kContainerResource: {
       const bool container = m.type == MetricSourceType::kContainerResource;
       out.fail_reason = resource_fail_reason(m);
-      value.name = container ? m.resource_name + "/" + m.container : m.resource_name;
+      if (value.name.empty()) {
+        value.name = container ? m.resource_name + "/" + m.container : m.resource_name;
+      }
       const bool utilization =
           m.target.type == MetricTargetType::kUtilization && m.target.average_utilization;
       const std::int64_t fill_percent =
           utilization ? missing_fill_percent(*m.target.average_utilization) : 0;
       PodGroups groups;
-      if (auto err = in.pod_groups(m, m.resource_name == "cpu", now, cs, fill_percent, groups,
+      if (auto err = in.pod_groups(m, is_cpu(m.resource_name), now, cs, fill_percent, groups,
                                    st.scratch)) {
         out.error = "unable to get metrics for resource " + m.resource_name + ": " + *err;
         return out;
       }
       if (utilization) {
-        name.append(m.resource_name)
-            .append(container ? " container"sv : ""sv)
-            .append(" resource utilization (percentage of request)"sv);
+        if (name.empty()) {
+          name.append(m.resource_name)
+              .append(container ? " container"sv : ""sv)
+              .append(" resource utilization (percentage of request)"sv);
+        }
         p = resource_utilization_replicas(scale.spec_replicas, *m.target.average_utilization,
                                           m.resource_name, groups, tol);
         value.current_m = p.utilization;
         value.target_m = *m.target.average_utilization;
       } else if (m.target.type == MetricTargetType::kAverageValue && m.target.average_value) {
-        name.append(m.resource_name)
-            .append(container ? " container"sv : ""sv)
-            .append(" resource"sv);
+        if (name.empty()) {
+          name.append(m.resource_name)
+              .append(container ? " container"sv : ""sv)
+              .append(" resource"sv);
+        }
         value.target_m = quantity_milli(m.target.average_value);
         p = plain_metric_replicas(scale.spec_replicas, value.target_m, groups, tol);
         value.current_m = p.usage_m;
@@ -151,8 +185,8 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
     }
     case MetricSourceType::kPods: {
       out.fail_reason = "FailedGetPodsMetric";
-      name.append("pods metric ").append(m.metric_name);
-      value.name = "pods/" + m.metric_name;
+      if (name.empty()) name.append("pods metric ").append(m.metric_name);
+      if (value.name.empty()) value.name = "pods/" + m.metric_name;
       PodGroups groups;
       if (auto err = in.pod_groups(m, false, now, cs, 0, groups, st.scratch)) {
         out.error = "unable to get metric " + m.metric_name + ": " + *err;
@@ -167,12 +201,12 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
     case MetricSourceType::kExternal: {
       const bool object = m.type == MetricSourceType::kObject;
       out.fail_reason = object ? "FailedGetObjectMetric" : "FailedGetExternalMetric";
-      if (object) {
+      if (name.empty() && object) {
         name.append(m.described_object.kind).append(" metric ").append(m.metric_name);
-      } else {
+      } else if (name.empty()) {
         name.append("external metric ").append(m.metric_name);
       }
-      value.name = (object ? "object/" : "external/") + m.metric_name;
+      if (value.name.empty()) value.name = (object ? "object/" : "external/") + m.metric_name;
       std::string err;
       const std::optional<std::int64_t> v =
           object ? in.object_metric(m, err) : in.external_metric(m, err);
@@ -218,7 +252,11 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
   const std::int32_t current = scale.spec_replicas;
   if (!state.initialized) {
     // A new HPA cannot scale below its starting size for one downscale window.
-    state.recommendations.push_back(TimedRecommendation{current, now});
+    if (hpa.behavior) {
+      state.recommendations.push_back(TimedRecommendation{current, now});
+    } else {
+      state.window.add(current, now);
+    }
     state.initialized = true;
   }
   const std::int32_t min_replicas = hpa.min_replicas.value_or(1);
@@ -237,9 +275,12 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
 
   std::int32_t desired = 0;
   bool rescale = true;
+  // The rescale reason of the metrics branch, made into out.reason only if it rescales.
+  const std::string* reason_metric = nullptr;  // "<metric> above target"
+  bool reason_below = false;                   // "All metrics below target"
   if (current == 0 && min_replicas != 0) {
     rescale = false;
-    updates.set("ScalingActive", "False", "ScalingDisabled",
+    updates.set(ConditionUpdates::kScalingActive, "False", "ScalingDisabled",
                 "scaling is disabled since the replica count of the target is zero");
   } else if (current > hpa.max_replicas) {
     out.reason = "Current number of replicas above Spec.MaxReplicas";
@@ -266,7 +307,7 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     MetricOutcome first_invalid;
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       MetricValue& v = state.metrics[i];
-      v = MetricValue{};
+      v.clear_values();  // the name is the spec's (see compute_metric)
       MetricOutcome o =
           compute_metric(metrics[i], scale, inputs, state, v, state.metric_names[i], tol, cs, now);
       v.ok = o.ok;
@@ -283,55 +324,55 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     }
     // All metrics failed, or some failed and the rest would scale down: hold the size.
     if (invalid >= metrics.size() || (invalid > 0 && best < scale.spec_replicas)) {
-      updates.set("ScalingActive", "False", first_invalid.fail_reason,
+      updates.set(ConditionUpdates::kScalingActive, "False", first_invalid.fail_reason,
                   "the HPA was unable to compute the replica count: ", first_invalid.error);
-      out.conditions_written = updates.apply(conds, state, now);
+      apply_updates(updates, conds, state, now, out);
       hpa.status.current_replicas = current;
       out.error = "invalid metrics (" + std::to_string(invalid) + " invalid out of " +
                   std::to_string(metrics.size()) + "), first error is: " + first_invalid.error;
       out.desired = current;
       return out;
     }
-    updates.set("ScalingActive", "True", "ValidMetricFound",
+    updates.set(ConditionUpdates::kScalingActive, "True", "ValidMetricFound",
                 "the HPA was able to successfully calculate a replica count from ", *best_name);
     if (invalid > 0) {
       out.error = "invalid metrics (" + std::to_string(invalid) + " invalid out of " +
                   std::to_string(metrics.size()) + "), first error is: " + first_invalid.error;
     }
     desired = best;
-    if (desired > current) out.reason = *best_name + " above target";
-    if (desired < current) out.reason = "All metrics below target";
+    if (desired > current) reason_metric = best_name;
+    if (desired < current) reason_below = true;
 
     if (!behavior) {
-      const std::int32_t stabilized = stabilize_recommendation(state.recommendations, desired, now,
-                                                               settings.downscale_stabilization_ms);
+      const std::int32_t stabilized =
+          state.window.record(desired, now, settings.downscale_stabilization_ms);
       if (stabilized != desired) {
-        updates.set("AbleToScale", "True", "ScaleDownStabilized",
+        updates.set(ConditionUpdates::kAbleToScale, "True", "ScaleDownStabilized",
                     "recent recommendations were higher than current one, applying the highest "
                     "recent recommendation");
       } else {
-        updates.set("AbleToScale", "True", "ReadyForNewScale",
+        updates.set(ConditionUpdates::kAbleToScale, "True", "ReadyForNewScale",
                     "recommended size matches current size");
       }
       const Limited l =
           convert_desired_replicas_with_rules(current, stabilized, min_replicas, hpa.max_replicas);
-      updates.set("ScalingLimited", l.replicas == stabilized ? "False" : "True", l.reason,
-                  l.message);
+      updates.set(ConditionUpdates::kScalingLimited, l.replicas == stabilized ? "False" : "True",
+                  l.reason, l.message);
       desired = l.replicas;
     } else {
       const Limited s =
           stabilize_with_behavior(state.recommendations, current, desired, *behavior, now);
       if (s.replicas != desired) {
-        updates.set("AbleToScale", "True", s.reason, s.message);
+        updates.set(ConditionUpdates::kAbleToScale, "True", s.reason, s.message);
       } else {
-        updates.set("AbleToScale", "True", "ReadyForNewScale",
+        updates.set(ConditionUpdates::kAbleToScale, "True", "ReadyForNewScale",
                     "recommended size matches current size");
       }
       const Limited l = convert_desired_replicas_with_behavior_rate(
           current, s.replicas, min_replicas, hpa.max_replicas, *behavior, state.scale_up_events,
           state.scale_down_events, now);
-      updates.set("ScalingLimited", l.replicas == s.replicas ? "False" : "True", l.reason,
-                  l.message);
+      updates.set(ConditionUpdates::kScalingLimited, l.replicas == s.replicas ? "False" : "True",
+                  l.reason, l.message);
       desired = l.replicas;
     }
     rescale = desired != current;
@@ -340,8 +381,10 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
   // Outlives the if: `updates` keeps a view of it until apply() below.
   char digits[16];
   if (rescale) {
+    if (reason_metric != nullptr) out.reason = *reason_metric + " above target";
+    if (reason_below) out.reason = "All metrics below target";
     const auto end = std::to_chars(digits, digits + sizeof digits, desired).ptr;
-    updates.set("AbleToScale", "True", "SucceededRescale",
+    updates.set(ConditionUpdates::kAbleToScale, "True", "SucceededRescale",
                 "the HPA controller was able to update the target scale to ",
                 std::string_view(digits, static_cast<std::size_t>(end - digits)));
     if (behavior) {
@@ -352,7 +395,7 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
   } else {
     desired = current;
   }
-  out.conditions_written = updates.apply(conds, state, now);
+  apply_updates(updates, conds, state, now, out);
   hpa.status.current_replicas = current;
   hpa.status.desired_replicas = desired;
   out.rescale = rescale;
@@ -413,7 +456,7 @@ class ClusterInputs : public HpaInputs {
       return std::string("no metrics pipeline");
     }
     if (resource) {
-      const bool cpu = m.resource_name == "cpu";
+      const bool cpu = is_cpu(m.resource_name);
       for (std::size_t i = 0; i < pods.size(); ++i) {
         const HpaController::CachedPod& c = pods[i];
         PodSample& s = out[i];
@@ -455,7 +498,7 @@ class ClusterInputs : public HpaInputs {
         m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
     HpaController::MetricRequests& r_all = requests(m, resource);
     const std::vector<HpaController::SetRequest>& sets = r_all.sets;
-    const bool cpu_usage = m.resource_name == "cpu";
+    const bool cpu_usage = is_cpu(m.resource_name);
     if (resource && load_ != nullptr && r_all.all_requested) {
       group_counted(r_all, cpu_usage, now, cs, fill_percent, out);
       return std::nullopt;
@@ -606,6 +649,10 @@ class ClusterInputs : public HpaInputs {
   // The sets' requests for the metric's resource, computed once per cache refresh.
   HpaController::MetricRequests& requests(const MetricSpec& m, bool resource) {
     static const std::string kAll;
+    // The HPA's metric specs do not move or change while its entry (and this cache) lives.
+    for (HpaController::MetricRequests& r : cache_.requests) {
+      if (r.spec == &m) return r;
+    }
     const std::string& container =
         m.type == MetricSourceType::kContainerResource ? m.container : kAll;
     for (HpaController::MetricRequests& r : cache_.requests) {
@@ -614,6 +661,7 @@ class ClusterInputs : public HpaInputs {
       }
     }
     HpaController::MetricRequests& r = cache_.requests.emplace_back();
+    r.spec = &m;
     r.type = m.type;
     r.resource = m.resource_name;
     r.container = container;
@@ -734,6 +782,13 @@ void HpaController::rebuild() {
   dirty_ = false;
   target_missing_ = false;
   entries_.clear();
+  // The names reconcile_hpa keeps per metric are the spec's; an HPA added under an old key may
+  // have other metrics.
+  for (auto& [key, st] : states_) {
+    st.metric_names.clear();
+    for (MetricValue& v : st.metrics)
+      v.name.clear();
+  }
   entries_by_target_.clear();
   for (auto& [key, hpa] : cluster_.hpas) {
     Entry e;
@@ -743,7 +798,12 @@ void HpaController::rebuild() {
     const std::string target = hpa.meta.namespace_ + "/" + hpa.scale_target_ref.name;
     if (hpa.scale_target_ref.kind == "Deployment") {
       auto it = cluster_.deployments.find(target);
-      if (it != cluster_.deployments.end()) e.deployment = &it->second;
+      if (it != cluster_.deployments.end()) {
+        e.deployment = &it->second;
+        // Entries of rs_by_owner_ are never erased, and an unordered_map keeps its values in
+        // place when it grows.
+        e.owned_sets = &rs_by_owner_[e.deployment->meta.uid];
+      }
     } else if (hpa.scale_target_ref.kind == "ReplicaSet") {
       auto it = cluster_.replica_sets.find(target);
       if (it != cluster_.replica_sets.end()) e.replica_set = &it->second;
@@ -800,8 +860,7 @@ void HpaController::sync(Entry& e) {
   if (e.deployment != nullptr) {
     scale.spec_replicas = e.deployment->spec_replicas();
     scale.status_replicas = e.deployment->status.replicas;
-    auto it = rs_by_owner_.find(e.deployment->meta.uid);
-    if (it != rs_by_owner_.end()) sets = &it->second;
+    sets = e.owned_sets;
   } else {
     scale.spec_replicas = e.replica_set->replicas;
     scale.status_replicas = e.replica_set->status.replicas;
@@ -809,19 +868,13 @@ void HpaController::sync(Entry& e) {
     sets = &single;
   }
   ClusterInputs inputs(cluster_, metrics_, *sets, e.load, hpa.meta.namespace_, e.cache);
-  // A member buffer: copying the reason into a fresh string cost an allocation per sync.
-  std::string& active_before = active_before_;
-  active_before.clear();
-  for (const Condition& c : hpa.status.conditions) {
-    if (c.type == kScalingActive) active_before = c.reason;
-  }
   const ReconcileOutcome o = reconcile_hpa(hpa, *e.state, scale, inputs, settings_, now);
-  for (const Condition& c : hpa.status.conditions) {
-    if (!o.conditions_written) break;  // the reason did not change
-    if (c.type == kScalingActive && c.reason != active_before && c.status == "False"sv) {
+  if (o.scaling_active_changed) {
+    const Condition* c = find_condition(hpa.status.conditions, kScalingActiveType);
+    if (c != nullptr && c->status == "False"sv) {
       // Upstream repeats these warnings every sync; one per change keeps events.jsonl readable.
       cluster_.emit(
-          ClusterEvent{0, c.reason, "HorizontalPodAutoscaler", e.key, {}, c.message, true});
+          ClusterEvent{0, c->reason, "HorizontalPodAutoscaler", e.key, {}, c->message, true});
     }
   }
   if (!o.rescale) return;

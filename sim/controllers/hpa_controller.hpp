@@ -13,6 +13,7 @@
 #include "controllers/conditions.hpp"
 #include "controllers/hpa_normalization.hpp"
 #include "controllers/metrics_pipeline.hpp"
+#include "controllers/recommendation_window.hpp"
 #include "controllers/replica_calculator.hpp"
 #include "model/cluster.hpp"
 
@@ -60,6 +61,14 @@ struct MetricValue {
   std::int64_t current_m = 0;  // utilization percent for Utilization targets, else milli-units
   std::int64_t target_m = 0;   // same unit as current_m
   std::int32_t proposal = 0;
+
+  // Everything but the name, which depends on the spec only (see reconcile_hpa).
+  void clear_values() {
+    ok = false;
+    current_m = 0;
+    target_m = 0;
+    proposal = 0;
+  }
 };
 
 // One set_condition() of a reconcile, as pointers to string literals plus a message suffix.
@@ -74,7 +83,8 @@ struct AppliedCondition {
 // What the controller remembers per HPA between reconciles.
 struct HpaState {
   bool initialized = false;  // the first reconcile seeds the recommendation log
-  std::vector<TimedRecommendation> recommendations;
+  std::vector<TimedRecommendation> recommendations;  // with spec.behavior
+  RecommendationWindow window;                       // without
   std::vector<ScaleEvent> scale_up_events;
   std::vector<ScaleEvent> scale_down_events;
   std::vector<MetricValue> metrics;
@@ -84,7 +94,7 @@ struct HpaState {
   // nothing, and comparing the messages each sync cost more than the rest of the reconcile.
   std::vector<AppliedCondition> applied_conditions;
   std::size_t conditions_after = 0;
-  std::vector<std::string> metric_names;  // per metric, rebuilt in place each reconcile
+  std::vector<std::string> metric_names;  // per metric, for the conditions (spec-derived, kept)
   std::string message_scratch;            // a condition message being written
 };
 
@@ -96,9 +106,10 @@ struct ScaleRead {
 struct ReconcileOutcome {
   bool rescale = false;
   std::int32_t desired = 0;
-  std::string reason;               // SuccessfulRescale reason text
-  std::string error;                // FailedComputeMetricsReplicas / per-metric problems
-  bool conditions_written = false;  // false: the conditions are as the last reconcile left them
+  std::string reason;                   // SuccessfulRescale reason text
+  std::string error;                    // FailedComputeMetricsReplicas / per-metric problems
+  bool conditions_written = false;      // false: the conditions are as the last reconcile left them
+  bool scaling_active_changed = false;  // ScalingActive's reason changed (or it was added)
 };
 
 // reconcileAutoscaler: updates hpa.status (current/desired replicas, conditions, lastScaleTime)
@@ -157,6 +168,7 @@ class HpaController : public ClusterObserver {
     std::vector<SetCounts> sets;
   };
   struct MetricRequests {
+    const MetricSpec* spec = nullptr;  // the spec it was first asked for
     MetricSourceType type = MetricSourceType::kResource;
     std::string resource;
     std::string container;
@@ -180,6 +192,7 @@ class HpaController : public ClusterObserver {
     HorizontalPodAutoscaler* hpa = nullptr;
     HpaState* state = nullptr;
     Deployment* deployment = nullptr;
+    const std::vector<const ReplicaSet*>* owned_sets = nullptr;  // the Deployment's sets
     ReplicaSet* replica_set = nullptr;
     const WorkloadLoadState* load = nullptr;
     TargetCache cache;
@@ -199,7 +212,6 @@ class HpaController : public ClusterObserver {
   std::vector<Entry> entries_;
   bool dirty_ = true;
   bool target_missing_ = false;  // some HPA's scale target was not found at the last rebuild
-  std::string active_before_;
   // ReplicaSets by owner (Deployment uid), kept from ReplicaSet changes.
   std::unordered_map<std::uint64_t, std::vector<const ReplicaSet*>> rs_by_owner_;
   struct IndexedSet {

@@ -38,26 +38,6 @@ ResolvedBehavior resolve_behavior(const HpaBehavior& behavior,
   return ResolvedBehavior{resolve(behavior.scale_up, up), resolve(behavior.scale_down, down)};
 }
 
-std::int32_t stabilize_recommendation(std::vector<TimedRecommendation>& log, std::int32_t desired,
-                                      TimeMs now, TimeMs window_ms) {
-  std::int32_t best = desired;
-  const TimeMs cutoff = now - window_ms;
-  std::optional<std::size_t> old_sample;
-  for (std::size_t i = 0; i < log.size(); ++i) {
-    if (log[i].t_ms < cutoff) {
-      old_sample = i;
-    } else {
-      best = std::max(best, log[i].replicas);
-    }
-  }
-  if (old_sample) {
-    log[*old_sample] = TimedRecommendation{desired, now};
-  } else {
-    log.push_back(TimedRecommendation{desired, now});
-  }
-  return best;
-}
-
 Limited convert_desired_replicas_with_rules(std::int32_t current, std::int32_t desired,
                                             std::int32_t min_replicas, std::int32_t max_replicas) {
   // Guards against bogus usage spikes: at most double (or 4) per reconcile.

@@ -47,10 +47,7 @@ struct Limited {
   const char* message = "";
 };
 
-// stabilizeRecommendation (no behavior): max over recommendations no older than the window
-// (inclusive); then logs `desired`, reusing one expired entry.
-std::int32_t stabilize_recommendation(std::vector<TimedRecommendation>& log, std::int32_t desired,
-                                      TimeMs now, TimeMs window_ms);
+// stabilizeRecommendation without behavior: see RecommendationWindow.
 // convertDesiredReplicasWithRules: clamp into [min, min(max, max(2*current, 4))].
 Limited convert_desired_replicas_with_rules(std::int32_t current, std::int32_t desired,
                                             std::int32_t min_replicas, std::int32_t max_replicas);

@@ -3,6 +3,7 @@
 // controller itself runs (controllers/replica_calculator, hpa_normalization, hpa_controller).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "conformance.hpp"
 #include "controllers/hpa_controller.hpp"
 #include "controllers/hpa_normalization.hpp"
+#include "controllers/recommendation_window.hpp"
 #include "controllers/replica_calculator.hpp"
 
 namespace gpusim::conformance {
@@ -232,9 +234,14 @@ void check_stabilize_no_behavior(const YAML::Node& input, const YAML::Node& expe
   check_keys(input, {"downscale_window_s", "desired_replicas", "recommendations"});
   check_keys(expect, {"replicas"});
   std::vector<ctrl::TimedRecommendation> log = recommendations(input);
-  const std::int32_t r = ctrl::stabilize_recommendation(
-      log, static_cast<std::int32_t>(int_field(input, "desired_replicas")), kNow,
-      int_field(input, "downscale_window_s") * 1000);
+  std::stable_sort(log.begin(), log.end(),
+                   [](const auto& a, const auto& b) { return a.t_ms < b.t_ms; });
+  ctrl::RecommendationWindow window;  // the controller records them in time order
+  for (const ctrl::TimedRecommendation& r : log)
+    window.add(r.replicas, r.t_ms);
+  const std::int32_t r =
+      window.record(static_cast<std::int32_t>(int_field(input, "desired_replicas")), kNow,
+                    int_field(input, "downscale_window_s") * 1000);
   EXPECT_EQ(r, int_field(expect, "replicas"));
 }
 
