@@ -43,7 +43,12 @@ class ConditionUpdates {
   // Keeps views: every argument must outlive apply().
   void set(Type type, const char* status, const char* reason, const char* prefix,
            std::string_view suffix = {}) {
-    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, suffix};
+    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, suffix, false};
+  }
+  // A suffix that is one of HpaState::metric_names (see AppliedCondition::metric_name_data).
+  void set_with_metric_name(Type type, const char* status, const char* reason, const char* prefix,
+                            const std::string& name) {
+    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, name, true};
   }
   struct Applied {
     bool written = false;                 // some condition was set
@@ -63,7 +68,7 @@ class ConditionUpdates {
       // change one condition or none, and comparing or writing the messages cost more than the
       // rest of the reconcile.
       if (same_types && u.status == a.status && u.reason == a.reason &&
-          u.prefix == a.message_prefix && same_text(u.suffix, a.message_suffix)) {
+          u.prefix == a.message_prefix && same_suffix(u, a)) {
         continue;
       }
       message.assign(u.prefix);
@@ -78,6 +83,7 @@ class ConditionUpdates {
       a.reason = u.reason;
       a.message_prefix = u.prefix;
       a.message_suffix.assign(u.suffix);
+      a.metric_name_data = u.metric_name ? u.suffix.data() : nullptr;
     }
     state.conditions_after = conds.size();
     return out;
@@ -92,6 +98,7 @@ class ConditionUpdates {
     const char* reason;
     const char* prefix;
     std::string_view suffix;
+    bool metric_name;  // the suffix is one of HpaState::metric_names
   };
   // Whether update i and the last reconcile's update i are the only writes of their type in
   // both reconciles, so that each condition holds what the last reconcile's update i wrote.
@@ -107,8 +114,13 @@ class ConditionUpdates {
     }
     return true;
   }
-  static bool same_text(std::string_view a, const std::string& b) {
-    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+  // The same metric name read from the same place needs no compare (its text is on the heap,
+  // likely out of cache by the next sync).
+  static bool same_suffix(const Update& u, const AppliedCondition& a) {
+    const std::string_view s = u.suffix;
+    if (s.size() != a.message_suffix.size()) return false;
+    if (u.metric_name && s.data() == a.metric_name_data) return true;
+    return s.empty() || std::memcmp(s.data(), a.message_suffix.data(), s.size()) == 0;
   }
   Update updates_[6];
   std::size_t n_ = 0;
@@ -333,8 +345,9 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
       out.desired = current;
       return out;
     }
-    updates.set(ConditionUpdates::kScalingActive, "True", "ValidMetricFound",
-                "the HPA was able to successfully calculate a replica count from ", *best_name);
+    updates.set_with_metric_name(ConditionUpdates::kScalingActive, "True", "ValidMetricFound",
+                                 "the HPA was able to successfully calculate a replica count from ",
+                                 *best_name);
     if (invalid > 0) {
       out.error = "invalid metrics (" + std::to_string(invalid) + " invalid out of " +
                   std::to_string(metrics.size()) + "), first error is: " + first_invalid.error;
@@ -783,9 +796,10 @@ void HpaController::rebuild() {
   target_missing_ = false;
   entries_.clear();
   // The names reconcile_hpa keeps per metric are the spec's; an HPA added under an old key may
-  // have other metrics.
+  // have other metrics. The records of applied conditions point into those names.
   for (auto& [key, st] : states_) {
     st.metric_names.clear();
+    st.applied_conditions.clear();
     for (MetricValue& v : st.metrics)
       v.name.clear();
   }

@@ -78,6 +78,9 @@ struct AppliedCondition {
   const char* reason = "";
   const char* message_prefix = "";
   std::string message_suffix;
+  // Where a suffix that is one of HpaState::metric_names was read from: those do not change
+  // until HpaController::rebuild(), which forgets these records too.
+  const char* metric_name_data = nullptr;
 };
 
 // What the controller remembers per HPA between reconciles.
