@@ -16,7 +16,15 @@ namespace {
 
 constexpr const char* kHostnameKey = "kubernetes.io/hostname";
 constexpr const char* kZoneKey = "topology.kubernetes.io/zone";
-constexpr std::size_t kCacheEntries = 64;
+// Selector counts kept: every Deployment brings its own selector, and an evicted one costs a
+// recount of every node the next time, so as many as about 32 MiB of per-node counts hold
+// (1,024 at 1,000 nodes, 64 at 50,000 and more).
+std::size_t cache_entries(std::size_t nodes) {
+  constexpr std::size_t kBudgetBytes = std::size_t{32} << 20;
+  constexpr std::size_t kBytesPerNode = 12;  // count, and a domain for hostname and zone
+  return std::clamp<std::size_t>(kBudgetBytes / (kBytesPerNode * std::max<std::size_t>(nodes, 1)),
+                                 64, 1024);
+}
 
 std::vector<TopologySpreadConstraint> system_default_constraints() {
   TopologySpreadConstraint host;
@@ -100,7 +108,6 @@ struct PodTopologySpreadPlugin::MatchCounts {
   std::vector<std::size_t> keys;
   std::vector<std::vector<std::int64_t>> totals;
   std::vector<std::vector<std::int32_t>> attributed;
-  std::uint64_t last_use = 0;
 };
 
 struct PodTopologySpreadPlugin::State : PluginState {
@@ -191,20 +198,27 @@ PodTopologySpreadPlugin::MatchCounts& PodTopologySpreadPlugin::counts_for(
     const std::shared_ptr<const PodTemplate>& keep_alive, const std::string& ns,
     const std::optional<LabelSelector>& selector) {
   ++tick_;
-  for (auto& m : cache_) {
-    if (m->owner == owner && m->owner_uid == owner_uid && m->index == index && m->ns == ns) {
-      m->last_use = tick_;
-      return *m;
+  // The keys are scanned, not the entries: those are scattered on the heap.
+  for (std::size_t i = 0; i < cache_keys_.size(); ++i) {
+    CacheKey& k = cache_keys_[i];
+    if (k.owner == owner && k.owner_uid == owner_uid && k.index == index && cache_[i]->ns == ns) {
+      k.last_use = tick_;
+      return *cache_[i];
     }
   }
-  MatchCounts* m = nullptr;
-  if (cache_.size() < kCacheEntries) {
-    m = cache_.emplace_back(std::make_unique<MatchCounts>()).get();
+  std::size_t slot = cache_.size();
+  if (slot < cache_entries(handle_.nodes().size())) {
+    cache_.push_back(std::make_unique<MatchCounts>());
+    cache_keys_.emplace_back();
   } else {
-    m = std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
-          return a->last_use < b->last_use;
-        })->get();
+    slot = static_cast<std::size_t>(std::min_element(cache_keys_.begin(), cache_keys_.end(),
+                                                     [](const CacheKey& a, const CacheKey& b) {
+                                                       return a.last_use < b.last_use;
+                                                     }) -
+                                    cache_keys_.begin());
   }
+  cache_keys_[slot] = CacheKey{owner, owner_uid, index, tick_};
+  MatchCounts* m = cache_[slot].get();
   m->owner = owner;
   m->owner_uid = owner_uid;
   m->index = index;
@@ -213,7 +227,6 @@ PodTopologySpreadPlugin::MatchCounts& PodTopologySpreadPlugin::counts_for(
   m->ns_id = pod_keys_->ns_id(ns);
   m->selector = selector;
   m->matches.clear();
-  m->last_use = tick_;
   m->keys.clear();
   m->totals.clear();
   m->attributed.clear();

@@ -70,6 +70,13 @@ class PodTopologySpreadPlugin : public PreFilterPlugin, public FilterPlugin, pub
   std::vector<TopologySpreadConstraint> default_constraints_;
   TopologyKeys keys_;
   std::vector<std::unique_ptr<MatchCounts>> cache_;
+  struct CacheKey {  // cache_[i]'s identity (MatchCounts::owner, owner_uid, index) and use
+    const void* owner = nullptr;
+    std::uint64_t owner_uid = 0;
+    int index = -1;
+    std::uint64_t last_use = 0;
+  };
+  std::vector<CacheKey> cache_keys_;
   std::unique_ptr<PodKeys> pod_keys_;
   std::uint64_t tick_ = 0;
   ReasonId reason_skew_, reason_label_;
