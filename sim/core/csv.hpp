@@ -8,7 +8,11 @@ namespace gpusim {
 
 // csv_field(s) appended to `out`, without a temporary for the common unquoted case.
 inline void append_csv_field(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) {
+  // Not find_first_of: that looks each character up in the set with a memchr call.
+  bool plain = true;
+  for (const char c : s)
+    plain = plain && c != ',' && c != '"' && c != '\n' && c != '\r';
+  if (plain) {
     out.append(s);
     return;
   }
