@@ -460,7 +460,7 @@ class ClusterInputs : public HpaInputs {
     if (!cache_.valid) refresh();
     const bool resource =
         m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
-    const std::vector<HpaController::SetRequest>& sets = requests(m, resource).sets;
+    const HpaController::SetRequests& sets = requests(m, resource).sets;
     const std::vector<HpaController::CachedPod>& pods = cache_.pods;
     out.resize(pods.size());
     if (metrics_ == nullptr) {
@@ -510,7 +510,7 @@ class ClusterInputs : public HpaInputs {
     const bool resource =
         m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
     HpaController::MetricRequests& r_all = requests(m, resource);
-    const std::vector<HpaController::SetRequest>& sets = r_all.sets;
+    const HpaController::SetRequests& sets = r_all.sets;
     const bool cpu_usage = is_cpu(m.resource_name);
     if (resource && load_ != nullptr && r_all.all_requested) {
       group_counted(r_all, cpu_usage, now, cs, fill_percent, out);
@@ -587,8 +587,7 @@ class ClusterInputs : public HpaInputs {
   HpaController::TargetCache& cache_;
 
   PodSample sample_without_metric(const HpaController::CachedPod& c,
-                                  const std::vector<HpaController::SetRequest>& sets,
-                                  bool resource) const {
+                                  const HpaController::SetRequests& sets, bool resource) const {
     PodSample s = c.sample;
     const HpaController::SetRequest& r = sets[c.set];
     s.request_m = r.request_m;

@@ -3,6 +3,7 @@
 // reconcileAutoscaler over an abstract view of the scale subresource and the metrics APIs; the
 // HpaController actor runs it for every HPA each sync period against the cluster and the
 // MetricsPipeline, and the conformance vectors run it against fixtures.
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -90,15 +91,18 @@ struct HpaState {
   RecommendationWindow window;                       // without
   std::vector<ScaleEvent> scale_up_events;
   std::vector<ScaleEvent> scale_down_events;
-  std::vector<MetricValue> metrics;
+  // Small vectors: a sync reads all of these, and kept inline they share the state's cache
+  // lines instead of each costing a miss (most HPAs have one metric and three conditions).
+  boost::container::small_vector<MetricValue, 1> metrics;
   std::vector<PodSample> scratch;
   // The condition updates of the last reconcile and the size of the conditions list after
   // them. A reconcile that would make the very same updates skips them: they would change
   // nothing, and comparing the messages each sync cost more than the rest of the reconcile.
-  std::vector<AppliedCondition> applied_conditions;
+  boost::container::small_vector<AppliedCondition, 4> applied_conditions;
   std::size_t conditions_after = 0;
-  std::vector<std::string> metric_names;  // per metric, for the conditions (spec-derived, kept)
-  std::string message_scratch;            // a condition message being written
+  // Per metric, for the conditions (spec-derived, kept).
+  boost::container::small_vector<std::string, 1> metric_names;
+  std::string message_scratch;  // a condition message being written
 };
 
 struct ScaleRead {
@@ -152,6 +156,7 @@ class HpaController : public ClusterObserver {
     std::string_view missing_container;
     bool carries_usage = true;
   };
+  using SetRequests = boost::container::small_vector<SetRequest, 2>;
   // The target's pods counted by set and class, valid while no pod can change class (the
   // horizon, ClassHorizon) and no node's kubelet went down or came back. Usage is the same for
   // every busy (or idle) pod of a load model, so the calculator's sums are counts times values
@@ -168,14 +173,14 @@ class HpaController : public ClusterObserver {
     bool cpu = false;
     std::uint64_t node_generation = 0;
     ClassHorizon until;
-    std::vector<SetCounts> sets;
+    boost::container::small_vector<SetCounts, 2> sets;
   };
   struct MetricRequests {
     const MetricSpec* spec = nullptr;  // the spec it was first asked for
     MetricSourceType type = MetricSourceType::kResource;
     std::string resource;
     std::string container;
-    std::vector<SetRequest> sets;
+    SetRequests sets;
     bool all_requested = true;  // every set has a request for the resource
     ClassCounts counts;
   };
@@ -186,7 +191,9 @@ class HpaController : public ClusterObserver {
   struct TargetCache {
     bool valid = false;
     std::vector<CachedPod> pods;
-    std::vector<MetricRequests> requests;
+    // Inline (like the sets in it), so that a sync finds them in its Entry: one heap block per
+    // level cost a cache miss each per HPA per sync.
+    boost::container::small_vector<MetricRequests, 1> requests;
   };
 
  private:
