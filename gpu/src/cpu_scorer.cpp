@@ -13,11 +13,12 @@ namespace {
 struct CachedShapeStats {
   const std::int32_t* fit;
   const std::int64_t* below;
-  void operator()(std::int32_t shape, std::int32_t /*milli*/, std::int32_t& f,
-                  std::int64_t& b) const {
-    f = fit[shape];
-    b = below[shape];
+  std::int64_t node_frag;
+  void operator()(std::int32_t i, std::int32_t& f, std::int64_t& b) const {
+    f = fit[i];
+    b = below[i];
   }
+  std::int64_t frag() const { return node_frag; }
 };
 
 class CpuScorer final : public ScorerBase {
@@ -62,7 +63,7 @@ class CpuScorer final : public ScorerBase {
   void upload_params() override { refresh_all_stats(); }
   void upload_nodes() override { refresh_all_stats(); }
   void upload_node(std::int32_t index) override {
-    if (!fit_.empty()) refresh_stats(static_cast<std::size_t>(index));
+    if (!frag_.empty()) refresh_stats(static_cast<std::size_t>(index));
   }
   void ensure_rows(std::size_t count) override {
     if (score_rows_.size() < count) score_rows_.resize(count);
@@ -120,33 +121,40 @@ class CpuScorer final : public ScorerBase {
   }
 
  private:
-  // FGD's per-shape statistics of every node (shape_stats), node-major, refreshed when a node
-  // changes: the "before" side of every evaluation on that node, computed once per node state
-  // rather than once per pod (the device loops were two thirds of FGD's evaluation cost).
+  // FGD's statistics of every node (shape_stats for each of the table's distinct milli, and the
+  // node's fragmentation), node-major, refreshed when a node changes: the "before" side of every
+  // evaluation on that node, computed once per node state rather than once per pod.
   void refresh_all_stats() {
     fit_.clear();
     below_.clear();
-    if (params_.policy != Policy::kFgd || typical_.empty()) return;
-    fit_.resize(nodes_.size() * typical_.size());
-    below_.resize(nodes_.size() * typical_.size());
+    frag_.clear();
+    if (params_.policy != Policy::kFgd) return;
+    table_ = fgd_.view();
+    frag_.resize(nodes_.size());
+    fit_.resize(nodes_.size() * static_cast<std::size_t>(table_.n_milli));
+    below_.resize(nodes_.size() * static_cast<std::size_t>(table_.n_milli));
     for (std::size_t i = 0; i < nodes_.size(); ++i)
       refresh_stats(i);
   }
   void refresh_stats(std::size_t node) {
-    const std::size_t t = typical_.size();
-    for (std::size_t s = 0; s < t; ++s) {
-      shape_stats(nodes_[node], typical_[s].gpu_milli, fit_[node * t + s], below_[node * t + s]);
+    const auto t = static_cast<std::size_t>(table_.n_milli);
+    for (std::size_t i = 0; i < t; ++i) {
+      shape_stats(nodes_[node], fgd_milli(table_, static_cast<std::int32_t>(i)), fit_[node * t + i],
+                  below_[node * t + i]);
     }
+    frag_[node] = fgd_frag_with(nodes_[node], table_, stats_of(node));
   }
   CachedShapeStats stats_of(std::size_t node) const {
-    if (fit_.empty()) return CachedShapeStats{nullptr, nullptr};
-    const std::size_t t = typical_.size();
-    return CachedShapeStats{fit_.data() + node * t, below_.data() + node * t};
+    if (frag_.empty()) return CachedShapeStats{nullptr, nullptr, 0};
+    const auto t = static_cast<std::size_t>(table_.n_milli);
+    return CachedShapeStats{fit_.data() + node * t, below_.data() + node * t, frag_[node]};
   }
 
   std::vector<std::vector<std::int64_t>> score_rows_;
+  FgdTable table_{};
   std::vector<std::int32_t> fit_;
   std::vector<std::int64_t> below_;
+  std::vector<std::int64_t> frag_;
 };
 
 }  // namespace

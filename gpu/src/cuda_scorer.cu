@@ -1,5 +1,5 @@
 // The CUDA backend: the same policies.hpp functions, run by Thrust on a GPU. Node records,
-// typical shapes and score rows stay resident in device memory; update_node() copies one record,
+// FGD's tables and score rows stay resident in device memory; update_node() copies one record,
 // and a pod's refresh re-scores only the changed nodes before a device-side argmax.
 #include <cuda_runtime.h>
 #include <thrust/device_vector.h>
@@ -175,7 +175,10 @@ class CudaScorer final : public ScorerBase {
   }
 
  protected:
-  void upload_params() override { d_typical_.assign(typical_.begin(), typical_.end()); }
+  void upload_params() override {
+    const auto blob = fgd_.blob();
+    d_fgd_.assign(blob.begin(), blob.end());
+  }
   void upload_nodes() override {
     d_nodes_.assign(nodes_.begin(), nodes_.end());
     d_rows_.clear();
@@ -264,8 +267,7 @@ class CudaScorer final : public ScorerBase {
  private:
   ScoreParams device_params() const {
     ScoreParams p = params_;
-    p.typical = thrust::raw_pointer_cast(d_typical_.data());
-    p.typical_count = static_cast<std::int32_t>(d_typical_.size());
+    p.fgd = fgd_.view_at(thrust::raw_pointer_cast(d_fgd_.data()));
     return p;
   }
   std::int64_t* row_ptr(std::int32_t shape) {
@@ -274,7 +276,7 @@ class CudaScorer final : public ScorerBase {
   }
 
   thrust::device_vector<NodeRec> d_nodes_;
-  thrust::device_vector<TypicalShape> d_typical_;
+  thrust::device_vector<std::int64_t> d_fgd_;   // FGD's tables (fgd_.blob())
   thrust::device_vector<std::int64_t> d_rows_;  // row_cap_ rows of nodes_.size() scores
   std::size_t row_cap_ = 0;
   thrust::device_vector<PodReq> d_pods_;

@@ -29,8 +29,7 @@ std::array<std::int64_t, 11> key_of(const PodReq& p) {
 
 ScoreParams ScorerBase::host_params() const {
   ScoreParams p = params_;
-  p.typical = typical_.data();
-  p.typical_count = static_cast<std::int32_t>(typical_.size());
+  p.fgd = fgd_.view();
   return p;
 }
 
@@ -44,14 +43,9 @@ void ScorerBase::set_params(const ScoreParams& params, std::span<const TypicalSh
     throw std::invalid_argument("scorer: max_cpu_milli and max_gpu_milli must be positive");
   }
   params_ = params;
-  typical_.assign(typical.begin(), typical.end());
-  // FGD's score is a sum over the shapes, so their order does not change it; grouped by milli,
-  // consecutive shapes share their device statistics (fgd_score_with).
-  std::stable_sort(
-      typical_.begin(), typical_.end(),
-      [](const TypicalShape& a, const TypicalShape& b) { return a.gpu_milli < b.gpu_milli; });
-  params_.typical = nullptr;
-  params_.typical_count = static_cast<std::int32_t>(typical_.size());
+  // FGD's shapes folded into weight tables once per parameter set (FgdTable, policies.hpp).
+  fgd_ = FgdTables(typical);
+  params_.fgd = FgdTable{};
   upload_params();
   invalidate_rows();
 }

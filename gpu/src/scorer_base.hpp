@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "gpusim/gpu/fgd_tables.hpp"
 #include "gpusim/gpu/scorer.hpp"
 
 namespace gpusim::gpu::detail {
@@ -45,12 +46,12 @@ class ScorerBase : public Scorer {
   virtual Placement place_uncached(const PodReq& pod, std::uint64_t salt) = 0;
 
   const PodReq& shape(std::int32_t id) const { return shapes_[static_cast<std::size_t>(id)]; }
-  // Host params with `typical` pointing at host memory.
+  // Host params with `fgd` pointing at host memory.
   ScoreParams host_params() const;
 
   std::vector<NodeRec> nodes_;
-  ScoreParams params_{};
-  std::vector<TypicalShape> typical_;
+  ScoreParams params_{};  // fgd unset: host_params() or the backend's copy fills it in
+  FgdTables fgd_;
   std::uint64_t evaluations_ = 0;
 
  private:

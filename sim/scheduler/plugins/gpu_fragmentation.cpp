@@ -16,10 +16,12 @@ void GpuFragmentationMeter::sync() {
   const GpuNodeView::SyncResult r = view_.sync(&changed_);
   const auto& recs = view_.records();
   const bool all = r.specs_changed || r.resized || shapes_.size() != typical_.size();
-  if (all) shapes_ = typical_shapes(typical_, view_);
+  if (all) {
+    shapes_ = typical_shapes(typical_, view_);
+    fgd_ = gpu::FgdTables(shapes_);
+  }
   gpu::ScoreParams p;
-  p.typical = shapes_.data();
-  p.typical_count = static_cast<std::int32_t>(shapes_.size());
+  p.fgd = fgd_.view();
   auto measure = [&](std::size_t n) {
     const gpu::NodeRec& rec = recs[n];
     const bool live = (rec.flags & gpu::kNodeLive) != 0;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "gpusim/gpu/fgd_tables.hpp"
 #include "scheduler/plugins/gpu_node_view.hpp"
 #include "scheduler/plugins/gpu_typical_pods.hpp"
 
@@ -25,6 +26,7 @@ class GpuFragmentationMeter {
   GpuNodeView view_;
   std::vector<TypicalPod> typical_;
   std::vector<gpu::TypicalShape> shapes_;
+  gpu::FgdTables fgd_;
   std::int64_t total_weight_ = 0;
   std::vector<std::int64_t> node_frag_;  // weight x milli
   std::vector<std::int64_t> node_idle_;

@@ -65,9 +65,9 @@ void GpuScoring::reset_params() {
   p.max_cpu_milli = view_.max_cpu_milli();
   p.max_gpu_milli = view_.max_gpu_milli();
   scorer_->set_params(p, shapes_);
+  fgd_ = gpu::FgdTables(shapes_);
   host_params_ = p;
-  host_params_.typical = shapes_.data();
-  host_params_.typical_count = static_cast<std::int32_t>(shapes_.size());
+  host_params_.fgd = fgd_.view();
   params_stale_ = false;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "gpusim/gpu/fgd_tables.hpp"
 #include "gpusim/gpu/scorer.hpp"
 #include "scheduler/plugins/gpu_node_view.hpp"
 #include "scheduler/plugins/gpu_typical_pods.hpp"
@@ -41,7 +42,7 @@ class GpuScoring {
   std::int32_t shape(const gpu::PodReq& req) { return scorer_->intern_shape(req); }
   gpu::Scorer& scorer() { return *scorer_; }
   const GpuNodeView& view() const { return view_; }
-  // Parameters with the typical shapes in host memory (for host-side device choice).
+  // Parameters with FGD's tables in host memory (for host-side device choice).
   const gpu::ScoreParams& host_params() const { return host_params_; }
   // The policy's device choice on node `n` (current state); number of devices written to out.
   std::int32_t select_devices(const gpu::PodReq& req, NodeIndex n, std::uint64_t salt,
@@ -58,6 +59,7 @@ class GpuScoring {
   bool typical_set_ = false;
   bool params_stale_ = true;
   std::vector<gpu::TypicalShape> shapes_;
+  gpu::FgdTables fgd_;
   gpu::ScoreParams host_params_{};
   std::vector<std::int32_t> changed_;
 };

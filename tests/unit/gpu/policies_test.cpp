@@ -9,6 +9,8 @@
 #include <map>
 #include <vector>
 
+#include "gpusim/gpu/fgd_tables.hpp"
+
 namespace gpusim::gpu {
 namespace {
 
@@ -49,8 +51,8 @@ Choice choose(Policy policy, const std::vector<NodeRec>& nodes, const PodReq& p,
   sp.seed = 42;
   sp.max_cpu_milli = 128000;
   sp.max_gpu_milli = 8000;
-  sp.typical = typical.data();
-  sp.typical_count = static_cast<std::int32_t>(typical.size());
+  const FgdTables tables(typical);
+  sp.fgd = tables.view();
   Choice c;
   std::int64_t best = kInfeasible;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -179,9 +181,9 @@ TEST(Fgd, NodeFragmentationFollowsTheDefinition) {
   // Typical shapes: a 500 share (weight 3), one whole device (weight 1), a CPU-only pod (1).
   const std::vector<TypicalShape> typical{
       {1000, 1, 500, 0, 3}, {1000, 1, 1000, 0, 1}, {1000, 0, 0, 0, 1}};
+  const FgdTables tables(typical);
   ScoreParams sp;
-  sp.typical = typical.data();
-  sp.typical_count = 3;
+  sp.fgd = tables.view();
   // Devices [1000, 300]: the share fits (300 is fragment), the whole fits (300 is fragment), the
   // CPU pod counts all 1300 idle: 3*300 + 1*300 + 1*1300.
   EXPECT_EQ(node_fragmentation(node(8000, {1000, 300}), sp), 3 * 300 + 300 + 1300);
@@ -191,8 +193,8 @@ TEST(Fgd, NodeFragmentationFollowsTheDefinition) {
   EXPECT_EQ(node_fragmentation(node(8000, {400, 300}), sp), 5 * 700);
   // A shape limited to another model sees the whole node as fragment.
   const std::vector<TypicalShape> other{{1000, 1, 500, std::uint64_t{1} << 2, 1}};
-  sp.typical = other.data();
-  sp.typical_count = 1;
+  const FgdTables other_tables(other);
+  sp.fgd = other_tables.view();
   EXPECT_EQ(node_fragmentation(node(8000, {1000, 1000}, 1), sp), 2000);
   EXPECT_EQ(node_fragmentation(node(8000, {1000, 1000}, 2), sp), 0);
 }
@@ -216,8 +218,8 @@ TEST(Fgd, ScoreIsTheFragmentationDecrease) {
   const std::vector<TypicalShape> typical{{4000, 1, 500, 0, 2}, {2000, 2, 1000, 0, 1}};
   ScoreParams sp;
   sp.policy = Policy::kFgd;
-  sp.typical = typical.data();
-  sp.typical_count = 2;
+  const FgdTables tables(typical);
+  sp.fgd = tables.view();
   sp.max_cpu_milli = 128000;
   sp.max_gpu_milli = 8000;
   const NodeRec n = node(16000, {1000, 1000, 700, 200});

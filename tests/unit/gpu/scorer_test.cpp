@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gpusim/gpu/fgd_tables.hpp"
 #include "gpusim/gpu/policies.hpp"
 
 namespace gpusim::gpu {
@@ -95,8 +96,8 @@ TEST_P(ScorerPolicies, IncrementalRowsMatchFullRecomputeAfterEveryBind) {
   ScoreParams sp = params(policy);
   scorer->set_params(sp, typical);
   scorer->set_nodes(nodes);
-  sp.typical = typical.data();
-  sp.typical_count = static_cast<std::int32_t>(typical.size());
+  const FgdTables tables(typical);
+  sp.fgd = tables.view();
   const auto pods = make_pods();
   std::vector<std::int32_t> shapes;
   for (const auto& p : pods)
@@ -135,8 +136,8 @@ TEST_P(ScorerPolicies, BatchMatchesPerPodEvaluation) {
   ScoreParams sp = params(policy);
   scorer->set_params(sp, typical);
   scorer->set_nodes(nodes);
-  sp.typical = typical.data();
-  sp.typical_count = static_cast<std::int32_t>(typical.size());
+  const FgdTables tables(typical);
+  sp.fgd = tables.view();
   const auto pods = make_pods();
   std::vector<std::uint64_t> salts(pods.size());
   for (std::size_t i = 0; i < salts.size(); ++i)
@@ -278,8 +279,8 @@ TEST(ScorerParity, CudaMatchesCpuOnEveryPolicy) {
     cpu->prime(sa);
     cuda->prime(sb);
     ScoreParams sp = params(static_cast<Policy>(pi));
-    sp.typical = typical.data();
-    sp.typical_count = static_cast<std::int32_t>(typical.size());
+    const FgdTables tables(typical);
+    sp.fgd = tables.view();
     for (int k = 0; k < 300; ++k) {
       const std::size_t s = static_cast<std::size_t>(k) % pods.size();
       const Placement x = cpu->place(sa[s], static_cast<std::uint64_t>(k));

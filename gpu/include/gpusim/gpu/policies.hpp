@@ -144,21 +144,55 @@ GPUSIM_HD inline std::int32_t select_random(const NodeRec& n, std::int32_t node_
 }
 
 // ---- FGD: fragmentation measure and gradient ---------------------------------------------------
+//
+// A node's fragmentation (docs/policies.md) is the popularity-weighted sum over the typical
+// shapes m of F_n(m): the idle milli on devices with less than m's per-device milli free when
+// the node can host m (model allowed, enough such devices, enough cpu), all idle milli otherwise
+// (CPU-only shapes always). With W the total weight and, for each distinct per-device milli r,
+//   fit_r   devices with >= r free,   below_r   milli free on the other devices,
+//   H_r     weight of the shapes with milli r the node can host (a FgdTable lookup),
+// the sum is   W * idle + sum over r of H_r * (below_r - idle)   (weight x milli): one term per
+// distinct r instead of one per shape. It is an integer sum, so it equals the per-shape sum
+// exactly.
 
-// F_n(m) from per-shape statistics of the node: idle milli the typical shape m cannot use.
-//   fit_devices: devices with >= m.gpu_milli free; below: milli on devices with less than that.
-GPUSIM_HD inline std::int64_t frag_of_shape(const TypicalShape& m, std::uint32_t node_model,
-                                            std::int64_t cpu_free, std::int32_t fit_devices,
-                                            std::int64_t below, std::int64_t idle) {
-  if (m.gpu_count <= 0 || m.gpu_milli <= 0) return idle;  // a CPU-only shape uses no GPU
-  if (!model_allowed(m.model_mask, node_model)) return idle;
-  if (fit_devices >= m.gpu_count && cpu_free >= m.cpu_milli) return below;
-  return idle;
+// How many of the table's cpu thresholds are <= cpu.
+GPUSIM_HD inline std::int32_t fgd_cpu_index(const FgdTable& t, std::int64_t cpu) {
+  const std::int64_t* c = t.data + t.n_milli;
+  std::int32_t lo = 0;
+  std::int32_t hi = t.n_cpu;
+  while (lo < hi) {
+    const std::int32_t mid = (lo + hi) / 2;
+    if (c[mid] <= cpu) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
 }
 
-// Per-shape device statistics of a node, the "before" side of FGD: the devices with at least
-// `milli` free and the milli on the others. They depend on the node only, so a backend may
-// compute them once per node state and reuse them for every pod it scores there.
+// The i-th distinct per-device milli, ascending.
+GPUSIM_HD inline std::int32_t fgd_milli(const FgdTable& t, std::int32_t i) {
+  return static_cast<std::int32_t>(t.data[i]);
+}
+
+// The weights (n_milli x n_fit) for a node of this GPU model at cpu index k.
+GPUSIM_HD inline const std::int64_t* fgd_weights(const FgdTable& t, std::uint32_t model,
+                                                 std::int32_t k) {
+  const std::int64_t* classes = t.data + t.n_milli + t.n_cpu;
+  const std::int64_t c = classes[model <= 63 ? model : 0];
+  return classes + 64 + (c * (t.n_cpu + 1) + k) * t.n_milli * t.n_fit;
+}
+
+// H_r from fgd_weights()'s row: milli index i, fit devices with >= r free.
+GPUSIM_HD inline std::int64_t fgd_hostable(const FgdTable& t, const std::int64_t* w, std::int32_t i,
+                                           std::int32_t fit) {
+  return w[i * t.n_fit + (fit < t.n_fit ? fit : t.n_fit - 1)];
+}
+
+// Device statistics of a node for per-device milli r: the devices with at least `milli` free and
+// the milli on the others. They depend on the node only, so a backend may compute them once per
+// node state and reuse them for every pod it scores there.
 GPUSIM_HD inline void shape_stats(const NodeRec& n, std::int32_t milli, std::int32_t& fit,
                                   std::int64_t& below) {
   fit = 0;
@@ -173,40 +207,46 @@ GPUSIM_HD inline void shape_stats(const NodeRec& n, std::int32_t milli, std::int
   }
 }
 
-// FGD's statistics source that reads the node's devices each time (what the CUDA kernels use).
-struct DeviceShapeStats {
-  const NodeRec& node;
-  GPUSIM_HD void operator()(std::int32_t /*shape*/, std::int32_t milli, std::int32_t& fit,
-                            std::int64_t& below) const {
-    shape_stats(node, milli, fit, below);
-  }
-};
-
-// The node's fragmentation: popularity-weighted sum of F_n(m) over the typical shapes, in
-// weight x milli (divide by the total weight for milli-GPU).
-GPUSIM_HD inline std::int64_t node_fragmentation(const NodeRec& n, const ScoreParams& sp) {
+// The fragmentation sum above for the node as it is. `stats(i, fit, below)` gives shape_stats()
+// of the node for the table's i-th milli.
+template <typename Stats>
+GPUSIM_HD inline std::int64_t fgd_frag_with(const NodeRec& n, const FgdTable& t,
+                                            const Stats& stats) {
   const std::int64_t idle = n.gpu_free_total;
-  if (idle == 0) return 0;
-  std::int64_t sum = 0;
-  for (std::int32_t s = 0; s < sp.typical_count; ++s) {
-    const TypicalShape& m = sp.typical[s];
-    if (m.gpu_count <= 0 || m.gpu_milli <= 0 || !model_allowed(m.model_mask, n.model)) {
-      sum += m.weight * idle;  // frag_of_shape's answer without looking at the devices
-      continue;
-    }
+  std::int64_t sum = t.total_weight * idle;
+  if (t.n_milli == 0) return sum;
+  const std::int64_t* w = fgd_weights(t, n.model, fgd_cpu_index(t, n.cpu_free_milli));
+  for (std::int32_t i = 0; i < t.n_milli; ++i) {
     std::int32_t fit = 0;
     std::int64_t below = 0;
-    shape_stats(n, m.gpu_milli, fit, below);
-    sum += m.weight * frag_of_shape(m, n.model, n.cpu_free_milli, fit, below, idle);
+    stats(i, fit, below);
+    sum += fgd_hostable(t, w, i, fit) * (below - idle);
   }
   return sum;
+}
+
+// FGD's statistics source that reads the node's devices each time (what the CUDA kernels use).
+// frag() is fgd_frag_with() of the node; a backend that caches the statistics caches it too.
+struct DeviceShapeStats {
+  const NodeRec& node;
+  const FgdTable& table;
+  GPUSIM_HD void operator()(std::int32_t i, std::int32_t& fit, std::int64_t& below) const {
+    shape_stats(node, fgd_milli(table, i), fit, below);
+  }
+  GPUSIM_HD std::int64_t frag() const { return fgd_frag_with(node, table, *this); }
+};
+
+// The node's fragmentation in weight x milli (divide by the total weight for milli-GPU).
+GPUSIM_HD inline std::int64_t node_fragmentation(const NodeRec& n, const ScoreParams& sp) {
+  if (n.gpu_free_total == 0) return 0;
+  return DeviceShapeStats{n, sp.fgd}.frag();
 }
 
 // FGD's score: the decrease of the node's fragmentation if the pod is placed there (frag before
 // minus frag after, weight x milli), maximised over the pod's device choices. A sharing pod tries
 // every distinct free amount that fits (lowest device index for each); other pods take the "best"
 // devices. Writes the chosen devices to `out` (when not null) and their number to `*got`.
-// `stats(shape, milli, fit, below)` gives shape_stats() of the node for typical shape `shape`.
+// `stats` is a statistics source as fgd_frag_with()'s, with frag() the node's fragmentation.
 template <typename Stats>
 GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
                                              const ScoreParams& sp, const Stats& stats,
@@ -238,57 +278,46 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
     }
     ncand = 1;
   }
-  std::int64_t delta[kMaxGpusPerNode];
-  for (std::int32_t c = 0; c < ncand; ++c)
-    delta[c] = 0;
 
-  const std::int64_t idle = n.gpu_free_total;
-  const std::int64_t cpu_after = n.cpu_free_milli - p.cpu_milli;
-  const std::int64_t idle_after = idle - pod_gpu_total(p);
-  std::int32_t stats_milli = -1;  // the milli the statistics below are for
-  std::int32_t fit = 0;
-  std::int64_t below = 0;
-  std::int32_t fit2[kMaxGpusPerNode];  // per candidate, after placing the pod
-  std::int64_t below2[kMaxGpusPerNode];
-  for (std::int32_t s = 0; s < sp.typical_count; ++s) {
-    const TypicalShape& m = sp.typical[s];
-    if (m.gpu_count <= 0 || m.gpu_milli <= 0 || !model_allowed(m.model_mask, n.model)) {
-      // All idle milli is fragment before and after, whatever the devices: frag_of_shape's
-      // answer without the device loops (CPU-only shapes are a seventh of openb's).
-      const std::int64_t d = m.weight * (idle - idle_after);
-      for (std::int32_t c = 0; c < ncand; ++c)
-        delta[c] += d;
-      continue;
-    }
-    const std::int32_t r = m.gpu_milli;
-    if (r != stats_milli) {
-      // The device statistics depend on the shape's milli only; shapes sorted by milli (as the
-      // scorer keeps them) reuse them.
-      stats_milli = r;
-      stats(s, r, fit, below);
+  // Fragmentation after placing on candidate c: W * idle_after + after[c].
+  const FgdTable& t = sp.fgd;
+  const std::int64_t idle_after = n.gpu_free_total - pod_gpu_total(p);
+  std::int64_t after[kMaxGpusPerNode];
+  for (std::int32_t c = 0; c < ncand; ++c)
+    after[c] = 0;
+  if (t.n_milli > 0) {
+    const std::int64_t* w =
+        fgd_weights(t, n.model, fgd_cpu_index(t, n.cpu_free_milli - p.cpu_milli));
+    for (std::int32_t i = 0; i < t.n_milli; ++i) {
+      const std::int32_t r = fgd_milli(t, i);
+      std::int32_t fit = 0;
+      std::int64_t below = 0;
+      stats(i, fit, below);
       for (std::int32_t c = 0; c < ncand; ++c) {
-        fit2[c] = fit;
-        below2[c] = below;
+        std::int32_t fit2 = fit;
+        std::int64_t below2 = below;
         const std::int32_t nd = share ? 1 : nmulti;
         for (std::int32_t j = 0; j < nd; ++j) {
           const std::int32_t dev = share ? cand_dev[c] : multi[j];
           const std::int32_t f = n.gpu_free_milli[dev];
           const std::int32_t f2 = f - p.gpu_milli;
-          fit2[c] += (f2 >= r ? 1 : 0) - (f >= r ? 1 : 0);
-          below2[c] += (f2 < r ? f2 : 0) - (f < r ? f : 0);
+          fit2 += (f2 >= r ? 1 : 0) - (f >= r ? 1 : 0);
+          below2 += (f2 < r ? f2 : 0) - (f < r ? f : 0);
         }
+        after[c] += fgd_hostable(t, w, i, fit2) * (below2 - idle_after);
       }
     }
-    const std::int64_t before = frag_of_shape(m, n.model, n.cpu_free_milli, fit, below, idle);
-    for (std::int32_t c = 0; c < ncand; ++c) {
-      const std::int64_t after =
-          frag_of_shape(m, n.model, cpu_after, fit2[c], below2[c], idle_after);
-      delta[c] += m.weight * (before - after);
-    }
   }
+  const std::int64_t before = stats.frag();
+  const std::int64_t base_after = t.total_weight * idle_after;
   std::int32_t best = 0;
+  std::int64_t best_delta = before - (base_after + after[0]);
   for (std::int32_t c = 1; c < ncand; ++c) {
-    if (delta[c] > delta[best]) best = c;  // strict: the lowest device index wins ties
+    const std::int64_t d = before - (base_after + after[c]);
+    if (d > best_delta) {  // strict: the lowest device index wins ties
+      best = c;
+      best_delta = d;
+    }
   }
   if (out) {
     if (share) {
@@ -299,12 +328,12 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
     }
   }
   if (got) *got = share ? 1 : nmulti;
-  return delta[best];
+  return best_delta;
 }
 
 GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const ScoreParams& sp,
                                         std::int32_t* out, std::int32_t* got) {
-  return fgd_score_with(n, p, sp, DeviceShapeStats{n}, out, got);
+  return fgd_score_with(n, p, sp, DeviceShapeStats{n, sp.fgd}, out, got);
 }
 
 // ---- the six policies --------------------------------------------------------------------------
@@ -390,7 +419,7 @@ GPUSIM_HD inline std::int64_t policy_score_with(const NodeRec& n, std::int32_t n
 GPUSIM_HD inline std::int64_t policy_score(const NodeRec& n, std::int32_t node_index,
                                            const PodReq& p, std::uint64_t salt,
                                            const ScoreParams& sp) {
-  return policy_score_with(n, node_index, p, salt, sp, DeviceShapeStats{n});
+  return policy_score_with(n, node_index, p, salt, sp, DeviceShapeStats{n, sp.fgd});
 }
 
 // Feasibility and score in one: kInfeasible when the pod does not fit.
@@ -404,7 +433,7 @@ GPUSIM_HD inline std::int64_t evaluate_with(const NodeRec& n, std::int32_t node_
 
 GPUSIM_HD inline std::int64_t evaluate(const NodeRec& n, std::int32_t node_index, const PodReq& p,
                                        std::uint64_t salt, const ScoreParams& sp) {
-  return evaluate_with(n, node_index, p, salt, sp, DeviceShapeStats{n});
+  return evaluate_with(n, node_index, p, salt, sp, DeviceShapeStats{n, sp.fgd});
 }
 
 // The policy's device choice on a node that fits; returns the number of devices written.

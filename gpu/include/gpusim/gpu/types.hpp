@@ -68,14 +68,35 @@ struct TypicalShape {
   std::int64_t weight = 0;
 };
 
+// FGD's typical shapes folded into weight tables (built on the host by FgdTables, see
+// fgd_tables.hpp; policies.hpp reads them). A shape's share of a node's fragmentation depends on
+// its weight, its per-device milli r, its device count, its cpu and its models only through
+//   "can the node host it" = model allowed && devices with >= r free >= count && cpu free >= cpu,
+// so for each distinct r the tables hold the weight of the shapes the node can host, indexed by
+// the node's model class, its cpu index (thresholds <= cpu free) and its devices with >= r free.
+// `data` (host or device memory, as the backend needs) holds, as int64:
+//   milli[n_milli]            distinct gpu_milli of the GPU shapes, ascending
+//   cpu[n_cpu]                distinct cpu_milli of the GPU shapes, ascending
+//   model_class[64]           class of node model m (models above 63 use class 0's entry)
+//   weight[n_class][n_cpu + 1][n_milli][n_fit]
+// weight[c][k][i][f]: total weight of the GPU shapes with milli[i], allowed on class c, cpu_milli
+// <= cpu[k - 1] (none when k == 0) and device count <= f (f == n_fit - 1 stands for "or more").
+struct FgdTable {
+  const std::int64_t* data = nullptr;
+  std::int64_t total_weight = 0;  // every shape's weight (CPU-only and excluded ones too)
+  std::int32_t n_milli = 0;
+  std::int32_t n_cpu = 0;
+  std::int32_t n_fit = 1;
+  std::int32_t n_class = 1;
+};
+
 // Everything a score depends on besides the node and the pod.
 struct ScoreParams {
   Policy policy = Policy::kBestFit;
   std::uint64_t seed = 0;          // Random
   std::int64_t max_cpu_milli = 1;  // normalisation ("max spec"): largest node cpu allocatable
   std::int64_t max_gpu_milli = 1;  // largest node GPU milli (devices x 1000)
-  const TypicalShape* typical = nullptr;  // FGD; host or device memory as the backend needs
-  std::int32_t typical_count = 0;
+  FgdTable fgd{};                  // FGD's typical shapes; no shapes when data is null
 };
 
 // A pod's best node; node -1 when no node is feasible.

@@ -1,0 +1,264 @@
+// FGD's grouped evaluation (FgdTable: one term per distinct per-device milli) against the
+// straightforward per-shape formula it replaced, kept here as the reference: node fragmentation,
+// score, device choice, and the CPU scorer's cached path, on random nodes, pods and typical
+// shapes (model masks, CPU-only shapes, equal cpu_milli, zero weights, multi-GPU pods).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "gpusim/gpu/fgd_tables.hpp"
+#include "gpusim/gpu/policies.hpp"
+#include "gpusim/gpu/scorer.hpp"
+
+namespace gpusim::gpu {
+namespace {
+
+// ---- the reference: one term per typical shape ------------------------------------------------
+
+std::int64_t ref_frag_of_shape(const TypicalShape& m, std::uint32_t node_model,
+                               std::int64_t cpu_free, std::int32_t fit_devices, std::int64_t below,
+                               std::int64_t idle) {
+  if (m.gpu_count <= 0 || m.gpu_milli <= 0) return idle;  // a CPU-only shape uses no GPU
+  if (!model_allowed(m.model_mask, node_model)) return idle;
+  if (fit_devices >= m.gpu_count && cpu_free >= m.cpu_milli) return below;
+  return idle;
+}
+
+std::int64_t ref_node_fragmentation(const NodeRec& n, const std::vector<TypicalShape>& typical) {
+  const std::int64_t idle = n.gpu_free_total;
+  if (idle == 0) return 0;
+  std::int64_t sum = 0;
+  for (const TypicalShape& m : typical) {
+    std::int32_t fit = 0;
+    std::int64_t below = 0;
+    shape_stats(n, m.gpu_milli, fit, below);
+    sum += m.weight * ref_frag_of_shape(m, n.model, n.cpu_free_milli, fit, below, idle);
+  }
+  return sum;
+}
+
+std::int64_t ref_fgd_score(const NodeRec& n, const PodReq& p,
+                           const std::vector<TypicalShape>& typical, std::int32_t* out,
+                           std::int32_t* got) {
+  std::int32_t cand_dev[kMaxGpusPerNode];
+  std::int32_t ncand = 0;
+  std::int32_t multi[kMaxGpusPerNode];
+  std::int32_t nmulti = 0;
+  const bool share = shares_device(p);
+  if (share) {
+    for (std::int32_t i = 0; i < n.gpu_count; ++i) {
+      const std::int32_t f = n.gpu_free_milli[i];
+      if (f < p.gpu_milli) continue;
+      bool seen = false;
+      for (std::int32_t c = 0; c < ncand; ++c)
+        seen = seen || n.gpu_free_milli[cand_dev[c]] == f;
+      if (!seen) cand_dev[ncand++] = i;
+    }
+    if (ncand == 0) {
+      *got = 0;
+      return kInfeasible;
+    }
+  } else {
+    nmulti = select_best(n, p, multi);
+    if (nmulti < (p.gpu_count > 0 ? p.gpu_count : 0)) {
+      *got = 0;
+      return kInfeasible;
+    }
+    ncand = 1;
+  }
+  std::int64_t delta[kMaxGpusPerNode] = {};
+  const std::int64_t idle = n.gpu_free_total;
+  const std::int64_t cpu_after = n.cpu_free_milli - p.cpu_milli;
+  const std::int64_t idle_after = idle - pod_gpu_total(p);
+  for (const TypicalShape& m : typical) {
+    const std::int32_t r = m.gpu_milli;
+    std::int32_t fit = 0;
+    std::int64_t below = 0;
+    shape_stats(n, r, fit, below);
+    const std::int64_t before = ref_frag_of_shape(m, n.model, n.cpu_free_milli, fit, below, idle);
+    for (std::int32_t c = 0; c < ncand; ++c) {
+      std::int32_t fit2 = fit;
+      std::int64_t below2 = below;
+      const std::int32_t nd = share ? 1 : nmulti;
+      for (std::int32_t j = 0; j < nd; ++j) {
+        const std::int32_t f = n.gpu_free_milli[share ? cand_dev[c] : multi[j]];
+        const std::int32_t f2 = f - p.gpu_milli;
+        fit2 += (f2 >= r ? 1 : 0) - (f >= r ? 1 : 0);
+        below2 += (f2 < r ? f2 : 0) - (f < r ? f : 0);
+      }
+      const std::int64_t after = ref_frag_of_shape(m, n.model, cpu_after, fit2, below2, idle_after);
+      delta[c] += m.weight * (before - after);
+    }
+  }
+  std::int32_t best = 0;
+  for (std::int32_t c = 1; c < ncand; ++c) {
+    if (delta[c] > delta[best]) best = c;
+  }
+  if (share) {
+    out[0] = cand_dev[best];
+  } else {
+    for (std::int32_t j = 0; j < nmulti; ++j)
+      out[j] = multi[j];
+  }
+  *got = share ? 1 : nmulti;
+  return delta[best];
+}
+
+// ---- random cases -----------------------------------------------------------------------------
+
+struct Rng {
+  std::mt19937_64 g;
+  std::int64_t in(std::int64_t lo, std::int64_t hi) {  // inclusive
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(g);
+  }
+  template <typename T, std::size_t N>
+  T pick(const T (&v)[N]) {
+    return v[static_cast<std::size_t>(in(0, N - 1))];
+  }
+};
+
+constexpr std::int64_t kCpus[] = {0, 1000, 2000, 2000, 4000, 6000, 8000, 16000, 32000};
+constexpr std::int32_t kMillis[] = {0, 100, 250, 300, 470, 500, 810, 999, 1000, 1000};
+
+std::uint64_t random_mask(Rng& r) {
+  switch (r.in(0, 4)) {
+    case 0:
+    case 1:
+      return 0;
+    case 2:
+      return std::uint64_t{1} << r.in(0, 5);  // bit 0: no node matches
+    case 3:
+      return (std::uint64_t{1} << r.in(1, 5)) | (std::uint64_t{1} << r.in(1, 5));
+    default:
+      return std::uint64_t{1} << 63;
+  }
+}
+
+std::vector<TypicalShape> random_shapes(Rng& r) {
+  std::vector<TypicalShape> t(static_cast<std::size_t>(r.in(0, 40)));
+  for (auto& m : t) {
+    m.cpu_milli = r.pick(kCpus) + (r.in(0, 5) == 0 ? r.in(0, 999) : 0);
+    const auto kind = r.in(0, 9);
+    if (kind == 0) {  // CPU-only
+      m.gpu_count = 0;
+      m.gpu_milli = 0;
+    } else if (kind == 1) {  // odd: a count without milli, or milli without a count
+      m.gpu_count = static_cast<std::int32_t>(r.in(0, 1));
+      m.gpu_milli = m.gpu_count == 0 ? r.pick(kMillis) : 0;
+    } else if (kind <= 5) {  // a share
+      m.gpu_count = 1;
+      m.gpu_milli = r.in(0, 3) == 0 ? static_cast<std::int32_t>(r.in(1, 999)) : r.pick(kMillis);
+      if (m.gpu_milli == 0) m.gpu_milli = 500;
+    } else {  // whole devices, sometimes more than a node can have
+      m.gpu_count = static_cast<std::int32_t>(r.in(0, 9) == 0 ? r.in(9, 20) : r.in(1, 8));
+      m.gpu_milli = 1000;
+    }
+    m.model_mask = random_mask(r);
+    m.weight = r.in(0, 3) == 0 ? 0 : r.in(1, 1000);
+  }
+  return t;
+}
+
+NodeRec random_node(Rng& r) {
+  NodeRec n;
+  n.cpu_alloc_milli = 64000;
+  n.cpu_free_milli = r.pick(kCpus) + (r.in(0, 2) == 0 ? r.in(0, 999) : 0);
+  n.mem_free_bytes = std::int64_t{1} << 40;
+  n.pods_free = 100;
+  n.gpu_count = static_cast<std::int32_t>(r.in(0, 4) == 0 ? r.in(0, kMaxGpusPerNode) : r.in(1, 8));
+  for (std::int32_t i = 0; i < n.gpu_count; ++i) {
+    n.gpu_free_milli[i] =
+        r.in(0, 2) == 0 ? static_cast<std::int32_t>(r.in(0, 1000)) : 1000 - r.pick(kMillis);
+  }
+  const auto m = r.in(0, 9);
+  n.model = m == 0 ? 64 + static_cast<std::uint32_t>(r.in(0, 3))
+                   : static_cast<std::uint32_t>(m == 1 ? 63 : r.in(0, 5));
+  n.flags = kNodeSchedulable | kNodeLive;
+  finalize_node(n);
+  return n;
+}
+
+PodReq random_pod(Rng& r) {
+  PodReq p;
+  p.cpu_milli = r.pick(kCpus) + (r.in(0, 2) == 0 ? r.in(0, 999) : 0);
+  p.mem_bytes = 1;
+  const auto kind = r.in(0, 3);
+  if (kind == 1) {
+    p.gpu_count = 1;
+    p.gpu_milli = r.in(0, 1) == 0 ? static_cast<std::int32_t>(r.in(1, 999)) : r.pick(kMillis);
+    if (p.gpu_milli == 0) p.gpu_milli = 1;
+  } else if (kind >= 2) {
+    p.gpu_count = static_cast<std::int32_t>(r.in(1, 8));
+    p.gpu_milli = 1000;
+  }
+  p.model_mask = random_mask(r) & ~std::uint64_t{1};
+  return p;
+}
+
+TEST(FgdReference, GroupedTablesEqualThePerShapeFormula) {
+  Rng r{std::mt19937_64(20261129)};
+  std::int64_t feasible = 0;
+  for (int round = 0; round < 400; ++round) {
+    const auto typical = random_shapes(r);
+    const FgdTables tables(typical);
+    ScoreParams sp;
+    sp.policy = Policy::kFgd;
+    sp.max_cpu_milli = 64000;
+    sp.max_gpu_milli = 16000;
+    sp.fgd = tables.view();
+    std::vector<NodeRec> nodes(24);
+    for (auto& n : nodes)
+      n = random_node(r);
+    std::vector<PodReq> pods(24);
+    for (auto& p : pods)
+      p = random_pod(r);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const NodeRec& n = nodes[i];
+      ASSERT_EQ(node_fragmentation(n, sp), ref_node_fragmentation(n, typical))
+          << "round " << round << " node " << i;
+      for (const PodReq& p : pods) {
+        std::int32_t dev[kMaxGpusPerNode];
+        std::int32_t got = 0;
+        std::int32_t ref_dev[kMaxGpusPerNode];
+        std::int32_t ref_got = 0;
+        const std::int64_t s = fgd_score(n, p, sp, dev, &got);
+        const std::int64_t ref = ref_fgd_score(n, p, typical, ref_dev, &ref_got);
+        ASSERT_EQ(s, ref) << "round " << round << " node " << i;
+        ASSERT_EQ(got, ref_got);
+        for (std::int32_t j = 0; j < got; ++j)
+          ASSERT_EQ(dev[j], ref_dev[j]);
+        feasible += s != kInfeasible ? 1 : 0;
+      }
+    }
+
+    // The CPU scorer (cached per-node statistics) against the reference, scores and best node.
+    auto scorer = make_cpu_scorer();
+    scorer->set_params(sp, typical);
+    scorer->set_nodes(nodes);
+    std::vector<std::uint64_t> salts(pods.size(), 0);
+    std::vector<std::int64_t> scores(pods.size() * nodes.size());
+    std::vector<Placement> best(pods.size());
+    scorer->score_batch(pods, salts, scores, best);
+    for (std::size_t k = 0; k < pods.size(); ++k) {
+      Placement want;
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        std::int32_t dev[kMaxGpusPerNode];
+        std::int32_t got = 0;
+        const std::int64_t ref = fits(nodes[i], pods[k])
+                                     ? ref_fgd_score(nodes[i], pods[k], typical, dev, &got)
+                                     : kInfeasible;
+        ASSERT_EQ(scores[k * nodes.size() + i], ref) << "round " << round << " pod " << k;
+        if (ref != kInfeasible && ref > want.score)
+          want = Placement{static_cast<std::int32_t>(i), ref};
+      }
+      ASSERT_EQ(best[k].node, want.node);
+      ASSERT_EQ(best[k].score, want.score);
+    }
+  }
+  EXPECT_GT(feasible, 50000);  // the comparison saw plenty of real scores
+}
+
+}  // namespace
+}  // namespace gpusim::gpu
