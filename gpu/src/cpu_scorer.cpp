@@ -9,16 +9,37 @@ namespace gpusim::gpu {
 namespace detail {
 namespace {
 
-// FGD statistics read from the scorer's per-node cache instead of the node's devices.
+// FGD's per-node cache, one block of int64 words per node:
+//   [0] fragmentation (fgd_frag_with)   [1] cpu index   [2] number of distinct free amounts
+//   [3], [4] the cpu index's range (fgd_cpu_range)
+//   [5, 5 + 3 (n_milli + 1))            fgd_node_sums()
+//   then kMaxGpusPerNode words          fgd_free_amounts() (FgdFreeAmount is 8 bytes)
+//   then n_milli words                  below_r (shape_stats)
+//   then n_milli words                  fit_r (shape_stats)
+constexpr std::size_t kCacheHead = 5;
+constexpr std::size_t cache_stride(std::size_t nm) {
+  return kCacheHead + 3 * (nm + 1) + kMaxGpusPerNode + 2 * nm;
+}
+static_assert(sizeof(FgdFreeAmount) == sizeof(std::int64_t));
+
+// FGD statistics read from that cache instead of the node's devices.
 struct CachedShapeStats {
-  const std::int32_t* fit;
-  const std::int64_t* below;
-  std::int64_t node_frag;
+  static constexpr bool kSums = true;
+  const std::int64_t* block;
+  std::int32_t nm;
+  const std::int64_t* below() const { return block + kCacheHead + 3 * (nm + 1) + kMaxGpusPerNode; }
   void operator()(std::int32_t i, std::int32_t& f, std::int64_t& b) const {
-    f = fit[i];
-    b = below[i];
+    b = below()[i];
+    f = static_cast<std::int32_t>(below()[nm + i]);
   }
-  std::int64_t frag() const { return node_frag; }
+  std::int64_t frag() const { return block[0]; }
+  std::int32_t cpu_index() const { return static_cast<std::int32_t>(block[1]); }
+  bool same_cpu_index(std::int64_t cpu) const { return cpu >= block[3] && cpu < block[4]; }
+  const std::int64_t* sums() const { return block + kCacheHead; }
+  const FgdFreeAmount* amounts() const {
+    return reinterpret_cast<const FgdFreeAmount*>(block + kCacheHead + 3 * (nm + 1));
+  }
+  std::int32_t amount_count() const { return static_cast<std::int32_t>(block[2]); }
 };
 
 class CpuScorer final : public ScorerBase {
@@ -37,7 +58,10 @@ class CpuScorer final : public ScorerBase {
     // ~10k nodes the records no longer fit in cache, and a pod-by-pod sweep streamed all of them
     // from memory once per pod. Tiles go in node order and a pod's best only moves on a strictly
     // greater score, so the lowest index still wins ties.
-    constexpr std::size_t kTileNodes = 2048;  // 2048 x 160-byte records = 320 KiB
+    // FGD reads its per-node cache as well: smaller tiles keep the same bytes per tile.
+    const std::size_t kTileNodes =
+        std::max<std::size_t>(128, (std::size_t{2048} * sizeof(NodeRec)) /
+                                       (sizeof(NodeRec) + stride_ * sizeof(std::int64_t)));
     for (std::size_t p = 0; p < pods.size(); ++p)
       best[p] = Placement{};
     for (std::size_t lo = 0; lo < n; lo += kTileNodes) {
@@ -63,7 +87,7 @@ class CpuScorer final : public ScorerBase {
   void upload_params() override { refresh_all_stats(); }
   void upload_nodes() override { refresh_all_stats(); }
   void upload_node(std::int32_t index) override {
-    if (!frag_.empty()) refresh_stats(static_cast<std::size_t>(index));
+    if (!cache_.empty()) refresh_stats(static_cast<std::size_t>(index));
   }
   void ensure_rows(std::size_t count) override {
     if (score_rows_.size() < count) score_rows_.resize(count);
@@ -121,40 +145,45 @@ class CpuScorer final : public ScorerBase {
   }
 
  private:
-  // FGD's statistics of every node (shape_stats for each of the table's distinct milli, and the
-  // node's fragmentation), node-major, refreshed when a node changes: the "before" side of every
-  // evaluation on that node, computed once per node state rather than once per pod.
+  // FGD's cache of every node (the layout above), refreshed when a node changes: the "before"
+  // side of every evaluation on that node, computed once per node state rather than once per pod.
   void refresh_all_stats() {
-    fit_.clear();
-    below_.clear();
-    frag_.clear();
+    cache_.clear();
+    stride_ = 0;
     if (params_.policy != Policy::kFgd) return;
     table_ = fgd_.view();
-    frag_.resize(nodes_.size());
-    fit_.resize(nodes_.size() * static_cast<std::size_t>(table_.n_milli));
-    below_.resize(nodes_.size() * static_cast<std::size_t>(table_.n_milli));
+    stride_ = cache_stride(static_cast<std::size_t>(table_.n_milli));
+    cache_.assign(nodes_.size() * stride_, 0);
     for (std::size_t i = 0; i < nodes_.size(); ++i)
       refresh_stats(i);
   }
   void refresh_stats(std::size_t node) {
-    const auto t = static_cast<std::size_t>(table_.n_milli);
-    for (std::size_t i = 0; i < t; ++i) {
-      shape_stats(nodes_[node], fgd_milli(table_, static_cast<std::int32_t>(i)), fit_[node * t + i],
-                  below_[node * t + i]);
+    const NodeRec& n = nodes_[node];
+    const std::int32_t nm = table_.n_milli;
+    std::int64_t* block = cache_.data() + node * stride_;
+    const CachedShapeStats cached{block, nm};
+    auto* below = const_cast<std::int64_t*>(cached.below());
+    for (std::int32_t i = 0; i < nm; ++i) {
+      std::int32_t fit = 0;
+      shape_stats(n, fgd_milli(table_, i), fit, below[i]);
+      below[nm + i] = fit;
     }
-    frag_[node] = fgd_frag_with(nodes_[node], table_, stats_of(node));
+    block[0] = fgd_frag_with(n, table_, cached);
+    block[1] = fgd_cpu_index(table_, n.cpu_free_milli);
+    fgd_cpu_range(table_, static_cast<std::int32_t>(block[1]), block[3], block[4]);
+    fgd_node_sums(n, table_, cached, block + kCacheHead);
+    block[2] = fgd_free_amounts(
+        n, table_, reinterpret_cast<FgdFreeAmount*>(block + kCacheHead + 3 * (nm + 1)));
   }
   CachedShapeStats stats_of(std::size_t node) const {
-    if (frag_.empty()) return CachedShapeStats{nullptr, nullptr, 0};
-    const auto t = static_cast<std::size_t>(table_.n_milli);
-    return CachedShapeStats{fit_.data() + node * t, below_.data() + node * t, frag_[node]};
+    if (cache_.empty()) return CachedShapeStats{nullptr, 0};
+    return CachedShapeStats{cache_.data() + node * stride_, table_.n_milli};
   }
 
   std::vector<std::vector<std::int64_t>> score_rows_;
   FgdTable table_{};
-  std::vector<std::int32_t> fit_;
-  std::vector<std::int64_t> below_;
-  std::vector<std::int64_t> frag_;
+  std::size_t stride_ = 0;
+  std::vector<std::int64_t> cache_;
 };
 
 }  // namespace

@@ -69,6 +69,14 @@ FgdTables::FgdTables(std::span<const TypicalShape> typical) {
       }
     }
   }
+  // #(milli <= x) by lookup for the usual per-device milli (up to a few whole devices' worth).
+  if (!milli.empty() && milli.back() < 4096) {
+    shape_.lookup = static_cast<std::int32_t>(blob_.size());
+    shape_.n_lookup = static_cast<std::int32_t>(milli.back() + 1);
+    for (std::int64_t x = 0; x < shape_.n_lookup; ++x) {
+      blob_.push_back(std::upper_bound(milli.begin(), milli.end(), x) - milli.begin());
+    }
+  }
 }
 
 FgdTable FgdTables::view_at(const std::int64_t* data) const {

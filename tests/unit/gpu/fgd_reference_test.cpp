@@ -147,6 +147,9 @@ std::vector<TypicalShape> random_shapes(Rng& r) {
     } else if (kind == 1) {  // odd: a count without milli, or milli without a count
       m.gpu_count = static_cast<std::int32_t>(r.in(0, 1));
       m.gpu_milli = m.gpu_count == 0 ? r.pick(kMillis) : 0;
+    } else if (kind == 2 && r.in(0, 3) == 0) {  // more milli than a device has: no lookup
+      m.gpu_count = 1;
+      m.gpu_milli = 5000;
     } else if (kind <= 5) {  // a share
       m.gpu_count = 1;
       m.gpu_milli = r.in(0, 3) == 0 ? static_cast<std::int32_t>(r.in(1, 999)) : r.pick(kMillis);

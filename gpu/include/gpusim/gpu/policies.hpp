@@ -155,20 +155,29 @@ GPUSIM_HD inline std::int32_t select_random(const NodeRec& n, std::int32_t node_
 // distinct r instead of one per shape. It is an integer sum, so it equals the per-shape sum
 // exactly.
 
+// How many of v[0..n) (ascending) are <= x. Branch-free: the trip count depends on n only.
+GPUSIM_HD inline std::int32_t fgd_count_le(const std::int64_t* v, std::int32_t n, std::int64_t x) {
+  if (n == 0) return 0;
+  std::int32_t pos = 0;
+  while (n > 1) {
+    const std::int32_t half = n / 2;
+    pos += v[pos + half - 1] <= x ? half : 0;
+    n -= half;
+  }
+  return pos + (v[pos] <= x ? 1 : 0);
+}
+
 // How many of the table's cpu thresholds are <= cpu.
 GPUSIM_HD inline std::int32_t fgd_cpu_index(const FgdTable& t, std::int64_t cpu) {
+  return fgd_count_le(t.data + t.n_milli, t.n_cpu, cpu);
+}
+
+// The cpu values with cpu index k: [lo, hi) (open-ended at either end as int64 allows).
+GPUSIM_HD inline void fgd_cpu_range(const FgdTable& t, std::int32_t k, std::int64_t& lo,
+                                    std::int64_t& hi) {
   const std::int64_t* c = t.data + t.n_milli;
-  std::int32_t lo = 0;
-  std::int32_t hi = t.n_cpu;
-  while (lo < hi) {
-    const std::int32_t mid = (lo + hi) / 2;
-    if (c[mid] <= cpu) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
+  lo = k > 0 ? c[k - 1] : INT64_MIN;
+  hi = k < t.n_cpu ? c[k] : INT64_MAX;
 }
 
 // The i-th distinct per-device milli, ascending.
@@ -182,6 +191,14 @@ GPUSIM_HD inline const std::int64_t* fgd_weights(const FgdTable& t, std::uint32_
   const std::int64_t* classes = t.data + t.n_milli + t.n_cpu;
   const std::int64_t c = classes[model <= 63 ? model : 0];
   return classes + 64 + (c * (t.n_cpu + 1) + k) * t.n_milli * t.n_fit;
+}
+
+// #(milli <= x) over the table's distinct milli, by lookup where the table has one.
+GPUSIM_HD inline std::int32_t fgd_milli_index(const FgdTable& t, std::int64_t x) {
+  if (t.n_lookup == 0) return fgd_count_le(t.data, t.n_milli, x);
+  if (x < 0) return 0;  // every milli is positive
+  if (x >= t.n_lookup) return t.n_milli;
+  return static_cast<std::int32_t>(t.data[t.lookup + x]);
 }
 
 // H_r from fgd_weights()'s row: milli index i, fit devices with >= r free.
@@ -225,21 +242,131 @@ GPUSIM_HD inline std::int64_t fgd_frag_with(const NodeRec& n, const FgdTable& t,
   return sum;
 }
 
+// The single-device shortcut. When the pod's cpu request leaves the node's cpu index unchanged
+// (the weight row is the same before and after) and the pod takes one device, free f -> f - m,
+// the score of that device is, with j = #(r <= f), j2 = #(r <= f - m) and the node's sums
+//   P[j]  = sum over i < j of H_i,            H_i  = weight row at fit_i,
+//   Wm[j] = sum over i < j of H'_i,           H'_i = weight row at fit_i - 1 (0 when fit_i == 0),
+//   Wd[j] = sum over i < j of (H'_i - H_i) * (below_i - idle):
+//   W * m - m * P[j2] - f * (Wm[j] - Wm[j2]) - (Wd[j] - Wd[j2]).
+// (Milli r <= f - m: the device still fits r, below_i unchanged, idle drops by m. r > f: the
+// device counted in below_i before and after, so below_i - idle is unchanged. Between: the device
+// leaves fit_i.) It is fgd_score_with()'s general loop regrouped, exactly equal in integers.
+// `sums` holds P, Wm, Wd (n_milli + 1 entries each); the weight row is the node's own cpu index.
+template <typename Stats>
+GPUSIM_HD inline void fgd_node_sums(const NodeRec& n, const FgdTable& t, const Stats& stats,
+                                    std::int64_t* sums) {
+  const std::int32_t nm = t.n_milli;
+  std::int64_t* p = sums;
+  std::int64_t* wm = sums + nm + 1;
+  std::int64_t* wd = wm + nm + 1;
+  p[0] = 0;
+  wm[0] = 0;
+  wd[0] = 0;
+  if (nm == 0) return;
+  const std::int64_t idle = n.gpu_free_total;
+  const std::int64_t* w = fgd_weights(t, n.model, fgd_cpu_index(t, n.cpu_free_milli));
+  for (std::int32_t i = 0; i < nm; ++i) {
+    std::int32_t fit = 0;
+    std::int64_t below = 0;
+    stats(i, fit, below);
+    const std::int64_t h = fgd_hostable(t, w, i, fit);
+    const std::int64_t h1 = fit > 0 ? fgd_hostable(t, w, i, fit - 1) : 0;
+    p[i + 1] = p[i] + h;
+    wm[i + 1] = wm[i] + h1;
+    wd[i + 1] = wd[i] + (h1 - h) * (below - idle);
+  }
+}
+
+// A node's distinct free amounts, in the order of their first device: the sharing pod's
+// candidates (fgd_score_with), with that device and #(table milli <= free).
+struct FgdFreeAmount {
+  std::int32_t free = 0;
+  std::int16_t device = 0;
+  std::int16_t index = 0;
+};
+
+GPUSIM_HD inline std::int32_t fgd_free_amounts(const NodeRec& n, const FgdTable& t,
+                                               FgdFreeAmount* out) {
+  std::int32_t count = 0;
+  for (std::int32_t i = 0; i < n.gpu_count; ++i) {
+    const std::int32_t f = n.gpu_free_milli[i];
+    bool seen = false;
+    for (std::int32_t c = 0; c < count; ++c)
+      seen = seen || out[c].free == f;
+    if (seen) continue;
+    out[count].free = f;
+    out[count].device = static_cast<std::int16_t>(i);
+    out[count].index = static_cast<std::int16_t>(fgd_milli_index(t, f));
+    ++count;
+  }
+  return count;
+}
+
 // FGD's statistics source that reads the node's devices each time (what the CUDA kernels use).
-// frag() is fgd_frag_with() of the node; a backend that caches the statistics caches it too.
+// frag() is fgd_frag_with() of the node, cpu_index() its cpu index and same_cpu_index() compares
+// with it; a backend that caches the statistics caches those too. A source with kSums also offers
+// fgd_node_sums() (sums()) and fgd_free_amounts() (amounts(), amount_count()) for the single-device
+// shortcut.
 struct DeviceShapeStats {
+  static constexpr bool kSums = false;
   const NodeRec& node;
   const FgdTable& table;
   GPUSIM_HD void operator()(std::int32_t i, std::int32_t& fit, std::int64_t& below) const {
     shape_stats(node, fgd_milli(table, i), fit, below);
   }
   GPUSIM_HD std::int64_t frag() const { return fgd_frag_with(node, table, *this); }
+  GPUSIM_HD std::int32_t cpu_index() const { return fgd_cpu_index(table, node.cpu_free_milli); }
+  // Whether cpu free `cpu` has the node's cpu index (the same weight row).
+  GPUSIM_HD bool same_cpu_index(std::int64_t cpu) const {
+    return fgd_cpu_index(table, cpu) == cpu_index();
+  }
 };
 
 // The node's fragmentation in weight x milli (divide by the total weight for milli-GPU).
 GPUSIM_HD inline std::int64_t node_fragmentation(const NodeRec& n, const ScoreParams& sp) {
   if (n.gpu_free_total == 0) return 0;
   return DeviceShapeStats{n, sp.fgd}.frag();
+}
+
+// fgd_score_with() for a one-device pod whose cpu request leaves the node's cpu index as it is,
+// by the single-device shortcut (fgd_node_sums()): O(1) per candidate device.
+template <typename Stats>
+GPUSIM_HD inline std::int64_t fgd_single_device_score(const PodReq& p, const FgdTable& t,
+                                                      const Stats& stats, std::int32_t* out,
+                                                      std::int32_t* got) {
+  const std::int32_t nm = t.n_milli;
+  const std::int64_t* sum_p = stats.sums();
+  const std::int64_t* sum_wm = sum_p + nm + 1;
+  const std::int64_t* sum_wd = sum_wm + nm + 1;
+  const std::int64_t m = p.gpu_milli;
+  const std::int64_t wm = t.total_weight * m;
+  const bool share = shares_device(p);
+  const std::int32_t need = share ? p.gpu_milli : kMilliPerGpu;
+  const FgdFreeAmount* a = stats.amounts();
+  const std::int32_t na = stats.amount_count();
+  std::int64_t best = kInfeasible;
+  std::int32_t best_dev = -1;
+  for (std::int32_t d = 0; d < na; ++d) {
+    const std::int32_t f = a[d].free;
+    if (f < need) continue;
+    const std::int32_t j = a[d].index;
+    const std::int32_t j2 = fgd_milli_index(t, f - m);
+    const std::int64_t delta =
+        wm - m * sum_p[j2] - f * (sum_wm[j] - sum_wm[j2]) - (sum_wd[j] - sum_wd[j2]);
+    if (best_dev < 0 || delta > best) {  // strict: the lowest device index wins ties
+      best = delta;
+      best_dev = a[d].device;
+    }
+    if (!share) break;  // a whole device: select_best's, the first one fully free
+  }
+  if (best_dev < 0) {
+    if (got) *got = 0;
+    return kInfeasible;
+  }
+  if (out) out[0] = best_dev;
+  if (got) *got = 1;
+  return best;
 }
 
 // FGD's score: the decrease of the node's fragmentation if the pod is placed there (frag before
@@ -251,6 +378,19 @@ template <typename Stats>
 GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
                                              const ScoreParams& sp, const Stats& stats,
                                              std::int32_t* out, std::int32_t* got) {
+  const FgdTable& t = sp.fgd;
+  const std::int64_t cpu_after = n.cpu_free_milli - p.cpu_milli;
+  const bool same_row = stats.same_cpu_index(cpu_after);
+  if (same_row && p.gpu_count <= 0 && pod_gpu_total(p) == 0) {
+    // Nothing the measure looks at changes: the same sum before and after.
+    if (got) *got = 0;
+    return 0;
+  }
+  if constexpr (Stats::kSums) {
+    if (same_row && p.gpu_count == 1 && p.gpu_milli >= 0) {
+      return fgd_single_device_score(p, t, stats, out, got);
+    }
+  }
   // Candidate placements: for each, the devices it touches (old free -> old free - milli).
   std::int32_t cand_dev[kMaxGpusPerNode];  // sharing pods: one device per candidate
   std::int32_t ncand = 0;
@@ -280,14 +420,12 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
   }
 
   // Fragmentation after placing on candidate c: W * idle_after + after[c].
-  const FgdTable& t = sp.fgd;
   const std::int64_t idle_after = n.gpu_free_total - pod_gpu_total(p);
   std::int64_t after[kMaxGpusPerNode];
   for (std::int32_t c = 0; c < ncand; ++c)
     after[c] = 0;
   if (t.n_milli > 0) {
-    const std::int64_t* w =
-        fgd_weights(t, n.model, fgd_cpu_index(t, n.cpu_free_milli - p.cpu_milli));
+    const std::int64_t* w = fgd_weights(t, n.model, fgd_cpu_index(t, cpu_after));
     for (std::int32_t i = 0; i < t.n_milli; ++i) {
       const std::int32_t r = fgd_milli(t, i);
       std::int32_t fit = 0;

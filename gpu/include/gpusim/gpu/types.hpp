@@ -79,6 +79,8 @@ struct TypicalShape {
 //   cpu[n_cpu]                distinct cpu_milli of the GPU shapes, ascending
 //   model_class[64]           class of node model m (models above 63 use class 0's entry)
 //   weight[n_class][n_cpu + 1][n_milli][n_fit]
+//   milli_index[n_lookup]     at data[lookup]: #(milli <= x) for x in [0, n_lookup); only when
+//                             the largest milli is small enough (n_lookup == 0 otherwise)
 // weight[c][k][i][f]: total weight of the GPU shapes with milli[i], allowed on class c, cpu_milli
 // <= cpu[k - 1] (none when k == 0) and device count <= f (f == n_fit - 1 stands for "or more").
 struct FgdTable {
@@ -88,6 +90,8 @@ struct FgdTable {
   std::int32_t n_cpu = 0;
   std::int32_t n_fit = 1;
   std::int32_t n_class = 1;
+  std::int32_t lookup = 0;
+  std::int32_t n_lookup = 0;
 };
 
 // Everything a score depends on besides the node and the pod.
