@@ -174,6 +174,7 @@ NodeRec random_node(Rng& r) {
   for (std::int32_t i = 0; i < n.gpu_count; ++i) {
     n.gpu_free_milli[i] =
         r.in(0, 2) == 0 ? static_cast<std::int32_t>(r.in(0, 1000)) : 1000 - r.pick(kMillis);
+    if (r.in(0, 30) == 0) n.gpu_free_milli[i] = 1200;  // more than a device: unequal whole ones
   }
   const auto m = r.in(0, 9);
   n.model = m == 0 ? 64 + static_cast<std::uint32_t>(r.in(0, 3))
