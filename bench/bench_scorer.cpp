@@ -1,6 +1,7 @@
 // The batch placement scorer: pod-node evaluations per second per backend, at 1k / 10k / 100k
 // nodes x a batch of 64 pods (a mix of sharing, whole- and multi-GPU and CPU-only requests),
-// for the cheapest (BestFit) and the costliest (FGD, 40 typical shapes) policy. One thread: the
+// for the cheapest (BestFit) and the costliest (FGD, 40 typical shapes) policy; FgdTightCpu has
+// nodes with little cpu free, so FGD's pods mostly change the node's cpu index. One thread: the
 // CPU figure is per core. CUDA rows report an error where no device is usable.
 #include <benchmark/benchmark.h>
 
@@ -13,7 +14,7 @@
 namespace gpusim::gpu {
 namespace {
 
-std::vector<NodeRec> cluster(int n) {
+std::vector<NodeRec> cluster(int n, bool tight_cpu = false) {
   std::vector<NodeRec> nodes(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     NodeRec& r = nodes[static_cast<std::size_t>(i)];
@@ -22,6 +23,9 @@ std::vector<NodeRec> cluster(int n) {
     r.gpu_count = sizes[h % 4];
     r.cpu_alloc_milli = 96000;
     r.cpu_free_milli = 96000 - static_cast<std::int64_t>((h >> 8) % 64) * 1000;
+    // Tight: 8..21 cores free, so most pods leave less cpu than some typical shapes need (the
+    // node's cpu index changes) and FGD takes its general loop instead of the device shortcut.
+    if (tight_cpu) r.cpu_free_milli = 8000 + static_cast<std::int64_t>((h >> 8) % 14) * 1000;
     r.mem_free_bytes = std::int64_t{512} << 30;
     r.pods_free = 1000;
     for (int g = 0; g < r.gpu_count; ++g) {
@@ -59,14 +63,14 @@ std::vector<TypicalShape> typical() {
   return t;
 }
 
-void run(benchmark::State& state, Backend backend, Policy policy) {
+void run(benchmark::State& state, Backend backend, Policy policy, bool tight_cpu = false) {
   std::string note;
   auto scorer = backend == Backend::kCpu ? make_cpu_scorer() : make_scorer(backend, &note);
   if (scorer->backend() != backend) {
     state.SkipWithError(("no CUDA device: " + note).c_str());
     return;
   }
-  const auto nodes = cluster(static_cast<int>(state.range(0)));
+  const auto nodes = cluster(static_cast<int>(state.range(0)), tight_cpu);
   const auto pods = batch(static_cast<int>(state.range(1)));
   ScoreParams sp;
   sp.policy = policy;
@@ -92,6 +96,9 @@ void BM_ScorerCpuBestFit(benchmark::State& s) {
 void BM_ScorerCpuFgd(benchmark::State& s) {
   run(s, Backend::kCpu, Policy::kFgd);
 }
+void BM_ScorerCpuFgdTightCpu(benchmark::State& s) {
+  run(s, Backend::kCpu, Policy::kFgd, true);
+}
 void BM_ScorerCudaBestFit(benchmark::State& s) {
   run(s, Backend::kCuda, Policy::kBestFit);
 }
@@ -102,6 +109,7 @@ void BM_ScorerCudaFgd(benchmark::State& s) {
 #define SIZES Args({1000, 64})->Args({10000, 64})->Args({100000, 64})->Unit(benchmark::kMillisecond)
 BENCHMARK(BM_ScorerCpuBestFit)->SIZES;
 BENCHMARK(BM_ScorerCpuFgd)->SIZES;
+BENCHMARK(BM_ScorerCpuFgdTightCpu)->SIZES;
 BENCHMARK(BM_ScorerCudaBestFit)->SIZES->Args({100000, 1024});
 BENCHMARK(BM_ScorerCudaFgd)->SIZES->Args({100000, 1024});
 
