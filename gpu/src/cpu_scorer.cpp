@@ -171,7 +171,7 @@ class CpuScorer final : public ScorerBase {
     block[0] = fgd_frag_with(n, table_, cached);
     block[1] = fgd_cpu_index(table_, n.cpu_free_milli);
     fgd_cpu_range(table_, static_cast<std::int32_t>(block[1]), block[3], block[4]);
-    fgd_node_sums(n, table_, cached, block + kCacheHead);
+    fgd_node_sums(n, table_, cached, static_cast<std::int32_t>(block[1]), block + kCacheHead);
     block[2] = fgd_free_amounts(
         n, table_, reinterpret_cast<FgdFreeAmount*>(block + kCacheHead + 3 * (nm + 1)));
   }

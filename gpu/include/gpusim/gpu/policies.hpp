@@ -252,10 +252,14 @@ GPUSIM_HD inline std::int64_t fgd_frag_with(const NodeRec& n, const FgdTable& t,
 // (Milli r <= f - m: the device still fits r, below_i unchanged, idle drops by m. r > f: the
 // device counted in below_i before and after, so below_i - idle is unchanged. Between: the device
 // leaves fit_i.) It is fgd_score_with()'s general loop regrouped, exactly equal in integers.
-// `sums` holds P, Wm, Wd (n_milli + 1 entries each); the weight row is the node's own cpu index.
+// When the pod's cpu index after differs from the node's, the same regrouping holds with the
+// weight row of the index after and W * m replaced by frag - W * (idle - m) - S, S the sum over
+// all i of H_i * (below_i - idle) in that row (both are frag before minus the sum after with the
+// device untouched).
+// `sums` gets P, Wm, Wd (n_milli + 1 entries each) for the weight row at cpu index k; returns S.
 template <typename Stats>
-GPUSIM_HD inline void fgd_node_sums(const NodeRec& n, const FgdTable& t, const Stats& stats,
-                                    std::int64_t* sums) {
+GPUSIM_HD inline std::int64_t fgd_node_sums(const NodeRec& n, const FgdTable& t, const Stats& stats,
+                                            std::int32_t k, std::int64_t* sums) {
   const std::int32_t nm = t.n_milli;
   std::int64_t* p = sums;
   std::int64_t* wm = sums + nm + 1;
@@ -263,9 +267,10 @@ GPUSIM_HD inline void fgd_node_sums(const NodeRec& n, const FgdTable& t, const S
   p[0] = 0;
   wm[0] = 0;
   wd[0] = 0;
-  if (nm == 0) return;
+  if (nm == 0) return 0;
   const std::int64_t idle = n.gpu_free_total;
-  const std::int64_t* w = fgd_weights(t, n.model, fgd_cpu_index(t, n.cpu_free_milli));
+  const std::int64_t* w = fgd_weights(t, n.model, k);
+  std::int64_t total = 0;
   for (std::int32_t i = 0; i < nm; ++i) {
     std::int32_t fit = 0;
     std::int64_t below = 0;
@@ -275,7 +280,9 @@ GPUSIM_HD inline void fgd_node_sums(const NodeRec& n, const FgdTable& t, const S
     p[i + 1] = p[i] + h;
     wm[i + 1] = wm[i] + h1;
     wd[i + 1] = wd[i] + (h1 - h) * (below - idle);
+    total += h * (below - idle);
   }
+  return total;
 }
 
 // A node's distinct free amounts, in the order of their first device: the sharing pod's
@@ -329,18 +336,20 @@ GPUSIM_HD inline std::int64_t node_fragmentation(const NodeRec& n, const ScorePa
   return DeviceShapeStats{n, sp.fgd}.frag();
 }
 
-// fgd_score_with() for a one-device pod whose cpu request leaves the node's cpu index as it is,
-// by the single-device shortcut (fgd_node_sums()): O(1) per candidate device.
+// fgd_score_with() for a one-device pod by the single-device shortcut: O(1) per candidate
+// device, given fgd_node_sums() of the row after (`sums`) and `base` (W * m for the node's own
+// row, frag - W * (idle - m) - S otherwise).
 template <typename Stats>
 GPUSIM_HD inline std::int64_t fgd_single_device_score(const PodReq& p, const FgdTable& t,
-                                                      const Stats& stats, std::int32_t* out,
+                                                      const Stats& stats, const std::int64_t* sums,
+                                                      std::int64_t base, std::int32_t* out,
                                                       std::int32_t* got) {
   const std::int32_t nm = t.n_milli;
-  const std::int64_t* sum_p = stats.sums();
+  const std::int64_t* sum_p = sums;
   const std::int64_t* sum_wm = sum_p + nm + 1;
   const std::int64_t* sum_wd = sum_wm + nm + 1;
   const std::int64_t m = p.gpu_milli;
-  const std::int64_t wm = t.total_weight * m;
+  const std::int64_t wm = base;
   const bool share = shares_device(p);
   const std::int32_t need = share ? p.gpu_milli : kMilliPerGpu;
   const FgdFreeAmount* a = stats.amounts();
@@ -387,8 +396,19 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
     return 0;
   }
   if constexpr (Stats::kSums) {
-    if (same_row && p.gpu_count == 1 && p.gpu_milli >= 0) {
-      return fgd_single_device_score(p, t, stats, out, got);
+    if (p.gpu_count == 1 && p.gpu_milli >= 0) {
+      if (same_row) {
+        return fgd_single_device_score(p, t, stats, stats.sums(), t.total_weight * p.gpu_milli, out,
+                                       got);
+      }
+      constexpr std::int32_t kLocal = 32;  // distinct milli the stack sums below have room for
+      if (t.n_milli <= kLocal) {
+        std::int64_t sums[3 * (kLocal + 1)];
+        const std::int64_t s = fgd_node_sums(n, t, stats, fgd_cpu_index(t, cpu_after), sums);
+        const std::int64_t base =
+            stats.frag() - t.total_weight * (n.gpu_free_total - p.gpu_milli) - s;
+        return fgd_single_device_score(p, t, stats, sums, base, out, got);
+      }
     }
   }
   // Candidate placements: for each, the devices it touches (old free -> old free - milli).
