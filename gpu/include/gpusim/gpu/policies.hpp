@@ -378,6 +378,20 @@ GPUSIM_HD inline std::int64_t fgd_single_device_score(const PodReq& p, const Fgd
   return best;
 }
 
+// The single-device shortcut when the pod changes the node's cpu index: the sums of the weight
+// row after, on the stack (room for kFgdStackMilli distinct milli). Kept out of line so that its
+// stack does not weigh on fgd_score_with()'s other paths.
+inline constexpr std::int32_t kFgdStackMilli = 32;
+template <typename Stats>
+GPUSIM_HD GPUSIM_NOINLINE std::int64_t fgd_single_device_score_after(
+    const NodeRec& n, const PodReq& p, const FgdTable& t, const Stats& stats,
+    std::int64_t cpu_after, std::int32_t* out, std::int32_t* got) {
+  std::int64_t sums[3 * (kFgdStackMilli + 1)];
+  const std::int64_t s = fgd_node_sums(n, t, stats, fgd_cpu_index(t, cpu_after), sums);
+  const std::int64_t base = stats.frag() - t.total_weight * (n.gpu_free_total - p.gpu_milli) - s;
+  return fgd_single_device_score(p, t, stats, sums, base, out, got);
+}
+
 // FGD's score: the decrease of the node's fragmentation if the pod is placed there (frag before
 // minus frag after, weight x milli), maximised over the pod's device choices. A sharing pod tries
 // every distinct free amount that fits (lowest device index for each); other pods take the "best"
@@ -401,13 +415,8 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
         return fgd_single_device_score(p, t, stats, stats.sums(), t.total_weight * p.gpu_milli, out,
                                        got);
       }
-      constexpr std::int32_t kLocal = 32;  // distinct milli the stack sums below have room for
-      if (t.n_milli <= kLocal) {
-        std::int64_t sums[3 * (kLocal + 1)];
-        const std::int64_t s = fgd_node_sums(n, t, stats, fgd_cpu_index(t, cpu_after), sums);
-        const std::int64_t base =
-            stats.frag() - t.total_weight * (n.gpu_free_total - p.gpu_milli) - s;
-        return fgd_single_device_score(p, t, stats, sums, base, out, got);
+      if (t.n_milli <= kFgdStackMilli) {
+        return fgd_single_device_score_after(n, p, t, stats, cpu_after, out, got);
       }
     }
   }
