@@ -20,6 +20,10 @@ constexpr std::size_t kCacheHead = 5;
 constexpr std::size_t cache_stride(std::size_t nm) {
   return kCacheHead + 3 * (nm + 1) + kMaxGpusPerNode + 2 * nm;
 }
+// Where fgd_free_amounts() starts in a node's block.
+constexpr std::size_t amounts_offset(std::int32_t nm) {
+  return kCacheHead + 3 * (static_cast<std::size_t>(nm) + 1);
+}
 static_assert(sizeof(FgdFreeAmount) == sizeof(std::int64_t));
 
 // FGD statistics read from that cache instead of the node's devices.
@@ -27,7 +31,7 @@ struct CachedShapeStats {
   static constexpr bool kSums = true;
   const std::int64_t* block;
   std::int32_t nm;
-  const std::int64_t* below() const { return block + kCacheHead + 3 * (nm + 1) + kMaxGpusPerNode; }
+  const std::int64_t* below() const { return block + amounts_offset(nm) + kMaxGpusPerNode; }
   void operator()(std::int32_t i, std::int32_t& f, std::int64_t& b) const {
     b = below()[i];
     f = static_cast<std::int32_t>(below()[nm + i]);
@@ -37,7 +41,7 @@ struct CachedShapeStats {
   bool same_cpu_index(std::int64_t cpu) const { return cpu >= block[3] && cpu < block[4]; }
   const std::int64_t* sums() const { return block + kCacheHead; }
   const FgdFreeAmount* amounts() const {
-    return reinterpret_cast<const FgdFreeAmount*>(block + kCacheHead + 3 * (nm + 1));
+    return reinterpret_cast<const FgdFreeAmount*>(block + amounts_offset(nm));
   }
   std::int32_t amount_count() const { return static_cast<std::int32_t>(block[2]); }
 };
@@ -172,8 +176,8 @@ class CpuScorer final : public ScorerBase {
     block[1] = fgd_cpu_index(table_, n.cpu_free_milli);
     fgd_cpu_range(table_, static_cast<std::int32_t>(block[1]), block[3], block[4]);
     fgd_node_sums(n, table_, cached, static_cast<std::int32_t>(block[1]), block + kCacheHead);
-    block[2] = fgd_free_amounts(
-        n, table_, reinterpret_cast<FgdFreeAmount*>(block + kCacheHead + 3 * (nm + 1)));
+    block[2] =
+        fgd_free_amounts(n, table_, reinterpret_cast<FgdFreeAmount*>(block + amounts_offset(nm)));
   }
   CachedShapeStats stats_of(std::size_t node) const {
     if (cache_.empty()) return CachedShapeStats{nullptr, 0};
