@@ -50,12 +50,9 @@ class ConditionUpdates {
                             const std::string& name) {
     updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, name, true};
   }
-  struct Applied {
-    bool written = false;                 // some condition was set
-    bool scaling_active_changed = false;  // ScalingActive's reason changed (or it is new)
-  };
-  Applied apply(std::vector<Condition>& conds, HpaState& state, TimeMs now) const {
-    Applied out;
+  // Returns whether ScalingActive's reason changed (or it is new).
+  bool apply(std::vector<Condition>& conds, HpaState& state, TimeMs now) const {
+    bool scaling_active_changed = false;
     const bool same_types = same_types_as(conds, state);
     state.applied_conditions.resize(n_);
     // Kept between reconciles: the messages are longer than a short string, and a fresh one
@@ -74,9 +71,8 @@ class ConditionUpdates {
       message.assign(u.prefix);
       message.append(u.suffix);
       const bool reason_changed = set_condition(conds, u.type, u.status, u.reason, message, now);
-      out.written = true;
       if (reason_changed && u.type == kTypeNames[kScalingActive]) {
-        out.scaling_active_changed = true;
+        scaling_active_changed = true;
       }
       a.type = u.type;
       a.status = u.status;
@@ -86,7 +82,7 @@ class ConditionUpdates {
       a.metric_name_data = u.metric_name ? u.suffix.data() : nullptr;
     }
     state.conditions_after = conds.size();
-    return out;
+    return scaling_active_changed;
   }
 
  private:
@@ -130,34 +126,59 @@ std::int64_t quantity_milli(const std::optional<Quantity>& q) {
   return q ? q->milli_value() : 0;
 }
 
-void apply_updates(const ConditionUpdates& updates, std::vector<Condition>& conds, HpaState& state,
-                   TimeMs now, ReconcileOutcome& out) {
-  const ConditionUpdates::Applied a = updates.apply(conds, state, now);
-  out.conditions_written = a.written;
-  out.scaling_active_changed = a.scaling_active_changed;
-}
-
 const char* resource_fail_reason(const MetricSpec& m) {
   return m.type == MetricSourceType::kContainerResource ? "FailedGetContainerResourceMetric"
                                                         : "FailedGetResourceMetric";
 }
 
+// The names a metric goes by: in the ScalingActive message and in hpa.csv. They depend on the
+// spec only, so reconcile_hpa builds them once per HPA (HpaController::rebuild() clears them).
+void metric_names(const MetricSpec& m, std::string& condition, std::string& value) {
+  condition.clear();
+  switch (m.type) {
+    case MetricSourceType::kResource:
+    case MetricSourceType::kContainerResource: {
+      const bool container = m.type == MetricSourceType::kContainerResource;
+      value = container ? m.resource_name + "/" + m.container : m.resource_name;
+      if (m.target.type == MetricTargetType::kUtilization && m.target.average_utilization) {
+        condition.append(m.resource_name)
+            .append(container ? " container"sv : ""sv)
+            .append(" resource utilization (percentage of request)"sv);
+      } else if (m.target.type == MetricTargetType::kAverageValue && m.target.average_value) {
+        condition.append(m.resource_name)
+            .append(container ? " container"sv : ""sv)
+            .append(" resource"sv);
+      }
+      break;
+    }
+    case MetricSourceType::kPods:
+      condition.append("pods metric ").append(m.metric_name);
+      value = "pods/" + m.metric_name;
+      break;
+    case MetricSourceType::kObject:
+      condition.append(m.described_object.kind).append(" metric ").append(m.metric_name);
+      value = "object/" + m.metric_name;
+      break;
+    case MetricSourceType::kExternal:
+      condition.append("external metric ").append(m.metric_name);
+      value = "external/" + m.metric_name;
+      break;
+    default:
+      value = "unknown";
+  }
+}
+
+// `name` is the metric's condition name (metric_names); `value` gets this sync's figures.
 MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in, HpaState& st,
                              MetricValue& value, std::string& name, Tolerances tol,
                              const CalculatorSettings& cs, TimeMs now) {
   MetricOutcome out;
-  // `name` and value.name depend on the spec only: built by the first reconcile, kept after
-  // (HpaState belongs to one HPA; HpaController::rebuild() clears them when HPAs change).
   out.name = &name;
   ReplicaProposal p;
   switch (m.type) {
     case MetricSourceType::kResource:
     case MetricSourceType::kContainerResource: {
-      const bool container = m.type == MetricSourceType::kContainerResource;
       out.fail_reason = resource_fail_reason(m);
-      if (value.name.empty()) {
-        value.name = container ? m.resource_name + "/" + m.container : m.resource_name;
-      }
       const bool utilization =
           m.target.type == MetricTargetType::kUtilization && m.target.average_utilization;
       const std::int64_t fill_percent =
@@ -169,21 +190,11 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
         return out;
       }
       if (utilization) {
-        if (name.empty()) {
-          name.append(m.resource_name)
-              .append(container ? " container"sv : ""sv)
-              .append(" resource utilization (percentage of request)"sv);
-        }
         p = resource_utilization_replicas(scale.spec_replicas, *m.target.average_utilization,
                                           m.resource_name, groups, tol);
         value.current_m = p.utilization;
         value.target_m = *m.target.average_utilization;
       } else if (m.target.type == MetricTargetType::kAverageValue && m.target.average_value) {
-        if (name.empty()) {
-          name.append(m.resource_name)
-              .append(container ? " container"sv : ""sv)
-              .append(" resource"sv);
-        }
         value.target_m = quantity_milli(m.target.average_value);
         p = plain_metric_replicas(scale.spec_replicas, value.target_m, groups, tol);
         value.current_m = p.usage_m;
@@ -197,8 +208,6 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
     }
     case MetricSourceType::kPods: {
       out.fail_reason = "FailedGetPodsMetric";
-      if (name.empty()) name.append("pods metric ").append(m.metric_name);
-      if (value.name.empty()) value.name = "pods/" + m.metric_name;
       PodGroups groups;
       if (auto err = in.pod_groups(m, false, now, cs, 0, groups, st.scratch)) {
         out.error = "unable to get metric " + m.metric_name + ": " + *err;
@@ -213,12 +222,6 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
     case MetricSourceType::kExternal: {
       const bool object = m.type == MetricSourceType::kObject;
       out.fail_reason = object ? "FailedGetObjectMetric" : "FailedGetExternalMetric";
-      if (name.empty() && object) {
-        name.append(m.described_object.kind).append(" metric ").append(m.metric_name);
-      } else if (name.empty()) {
-        name.append("external metric ").append(m.metric_name);
-      }
-      if (value.name.empty()) value.name = (object ? "object/" : "external/") + m.metric_name;
       std::string err;
       const std::optional<std::int64_t> v =
           object ? in.object_metric(m, err) : in.external_metric(m, err);
@@ -244,7 +247,6 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
     default:
       out.fail_reason = "InvalidMetricSourceType";
       out.error = "unknown metric source type";
-      value.name = "unknown";
       return out;
   }
   if (!p.ok) {
@@ -319,7 +321,8 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     MetricOutcome first_invalid;
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       MetricValue& v = state.metrics[i];
-      v.clear_values();  // the name is the spec's (see compute_metric)
+      v.clear_values();
+      if (v.name.empty()) metric_names(metrics[i], state.metric_names[i], v.name);
       MetricOutcome o =
           compute_metric(metrics[i], scale, inputs, state, v, state.metric_names[i], tol, cs, now);
       v.ok = o.ok;
@@ -338,7 +341,7 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     if (invalid >= metrics.size() || (invalid > 0 && best < scale.spec_replicas)) {
       updates.set(ConditionUpdates::kScalingActive, "False", first_invalid.fail_reason,
                   "the HPA was unable to compute the replica count: ", first_invalid.error);
-      apply_updates(updates, conds, state, now, out);
+      out.scaling_active_changed = updates.apply(conds, state, now);
       hpa.status.current_replicas = current;
       out.error = "invalid metrics (" + std::to_string(invalid) + " invalid out of " +
                   std::to_string(metrics.size()) + "), first error is: " + first_invalid.error;
@@ -408,7 +411,7 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
   } else {
     desired = current;
   }
-  apply_updates(updates, conds, state, now, out);
+  out.scaling_active_changed = updates.apply(conds, state, now);
   hpa.status.current_replicas = current;
   hpa.status.desired_replicas = desired;
   out.rescale = rescale;

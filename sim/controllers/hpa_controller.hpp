@@ -115,7 +115,6 @@ struct ReconcileOutcome {
   std::int32_t desired = 0;
   std::string reason;                   // SuccessfulRescale reason text
   std::string error;                    // FailedComputeMetricsReplicas / per-metric problems
-  bool conditions_written = false;      // false: the conditions are as the last reconcile left them
   bool scaling_active_changed = false;  // ScalingActive's reason changed (or it was added)
 };
 
