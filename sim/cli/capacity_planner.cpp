@@ -238,12 +238,14 @@ class Planner {
     opts.reproducible = true;
     opts.progress = stop_hook();
     engine::Simulation sim(s, opts);
-    sim.run();
     const fs::path out =
         fs::path(o_.outdir) / "runs" / c.id / ("seed-" + std::to_string(seeds_[seed_index]));
+    StagedDirectory staged(out);
+    sim.stream_outputs(staged);
+    sim.run();
     RunDirOptions ro;
     ro.report = false;
-    WrittenRun w = write_run_directory(sim, s, out, ro);
+    WrittenRun w = write_run_directory(sim, s, staged, ro);
     SeedResult& r = c.seeds[seed_index];
     r.seed = seeds_[seed_index];
     r.expectations = std::move(w.expectations);

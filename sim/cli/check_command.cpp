@@ -112,8 +112,6 @@ int check(const CheckArgs& a) {
                           planned_end(j.scenario, opts));
       opts.progress = [&meter](TimeMs t, std::uint64_t ev) { meter.update(t, ev); };
       engine::Simulation sim(j.scenario, opts);
-      sim.run();
-      meter.done();
       fs::path out;
       if (a.outdir.empty()) {
         out = fs::path("out") / j.scenario.simulation.name;
@@ -121,9 +119,13 @@ int check(const CheckArgs& a) {
         out =
             jobs.size() == 1 ? fs::path(a.outdir) : fs::path(a.outdir) / j.scenario.simulation.name;
       }
+      StagedDirectory staged(out);
+      sim.stream_outputs(staged);
+      sim.run();
+      meter.done();
       RunDirOptions ro;
       ro.report = !a.no_report;
-      WrittenRun w = write_run_directory(sim, j.scenario, out, ro);
+      WrittenRun w = write_run_directory(sim, j.scenario, staged, ro);
       suite.name = j.scenario.simulation.name;
       suite.seed = sim.seed();
       suite.run_dir = out.string();

@@ -107,11 +107,13 @@ int run(const RunArgs& a) {
   ProgressMeter meter(ProgressMeter::wanted(a.quiet), planned_end(scenario, opts));
   opts.progress = [&meter](TimeMs t, std::uint64_t events) { meter.update(t, events); };
   engine::Simulation sim(scenario, opts);
+  StagedDirectory staged(out);
+  sim.stream_outputs(staged);
   sim.run();
   meter.done();
   RunDirOptions ro;
   ro.report = !a.no_report;
-  const WrittenRun w = write_run_directory(sim, scenario, out, ro);
+  const WrittenRun w = write_run_directory(sim, scenario, staged, ro);
   if (!a.quiet) print_summary(sim, sim.summary(), out);
   if (!w.expectations.empty() && (!a.quiet || !w.all_passed())) {
     std::cout << "expectations:\n";

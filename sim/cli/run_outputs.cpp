@@ -96,9 +96,15 @@ bool WrittenRun::all_passed() const {
 
 WrittenRun write_run_directory(const engine::Simulation& sim, const engine::Scenario& scenario,
                                const fs::path& out, const RunDirOptions& options) {
+  StagedDirectory dir(out);
+  return write_run_directory(sim, scenario, dir, options);
+}
+
+WrittenRun write_run_directory(const engine::Simulation& sim, const engine::Scenario& scenario,
+                               StagedDirectory& dir, const RunDirOptions& options) {
+  const fs::path& out = dir.final_path();
   WrittenRun w;
   w.dir = out;
-  StagedDirectory dir(out);
   sim.write_outputs(dir);
   const auto inputs = expectation_inputs(scenario);
   if (!inputs.empty() || options.report) {

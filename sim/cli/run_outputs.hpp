@@ -32,6 +32,9 @@ struct WrittenRun {
 
 WrittenRun write_run_directory(const engine::Simulation& sim, const engine::Scenario& scenario,
                                const std::filesystem::path& out, const RunDirOptions& options);
+// The same into a directory staged before the run (see Simulation::stream_outputs).
+WrittenRun write_run_directory(const engine::Simulation& sim, const engine::Scenario& scenario,
+                               StagedDirectory& dir, const RunDirOptions& options);
 
 // One line per expectation: "PASS name" or "FAIL name: <message> (at <time>)".
 void print_expectations(std::ostream& os, const std::vector<reports::ExpectationResult>& results);

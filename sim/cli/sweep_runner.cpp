@@ -258,8 +258,9 @@ class SweepRun {
     opts.reproducible = true;
     opts.progress = stop_hook();
     engine::Simulation sim(s, opts);
-    sim.run();
     StagedDirectory staged(points_dir / p.id);
+    sim.stream_outputs(staged);
+    sim.run();
     sim.write_outputs(staged);
     const ordered_json summary = ordered_json::parse(read_file(staged.file("summary.json")));
     ordered_json point;

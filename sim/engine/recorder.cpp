@@ -285,11 +285,8 @@ void Recorder::on_event(const ClusterEvent& e) {
   out += '\n';
 }
 
-std::string Recorder::events_jsonl() const {
-  std::string all;
-  for (const std::string& part : events_.parts())
-    all += part;
-  return all;
+void Recorder::stream_to(TextSpool& spool, const StagedDirectory& dir) {
+  events_.stream_to(spool, dir, "events.jsonl");
 }
 
 void Recorder::start() {

@@ -38,10 +38,11 @@ class Recorder : public ClusterObserver {
   // Takes the final sample and closes the integrals at the current time.
   void finish();
 
-  // events.jsonl as written: in chunks (see ChunkedText), and joined for callers that want one
-  // string.
-  const std::vector<std::string>& events_jsonl_parts() const { return events_.parts(); }
-  std::string events_jsonl() const;
+  // events.jsonl in one string; not for a recorder that streams it.
+  std::string events_jsonl() const { return events_.joined(); }
+  // events.jsonl goes to dir through `spool` as it grows; write_events() then finishes it.
+  void stream_to(TextSpool& spool, const StagedDirectory& dir);
+  void write_events(const StagedDirectory& dir) const { events_.write(dir, "events.jsonl"); }
   std::string timeseries_csv() const;
   // One row per pod that existed during the run (creation order): times, node, requests, outcome.
   std::string pods_csv() const;

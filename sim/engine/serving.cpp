@@ -41,6 +41,10 @@ void Serving::add_summary(nlohmann::ordered_json& summary) const {
   outputs_->add_summary(summary);
 }
 
+void Serving::stream_to(TextSpool& spool, const StagedDirectory& dir) {
+  outputs_->stream_to(spool, dir);
+}
+
 void Serving::write(const StagedDirectory& dir) const {
   outputs_->write(dir);
 }

@@ -28,6 +28,7 @@ class Serving : public OutputContributor {
 
   void add_summary(nlohmann::ordered_json& summary) const override;
   void write(const StagedDirectory& dir) const override;
+  void stream_to(TextSpool& spool, const StagedDirectory& dir) override;
 
   ctrl::MetricsPipeline& metrics() { return *metrics_; }
   ctrl::HpaController& hpa() { return *hpa_; }

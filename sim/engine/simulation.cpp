@@ -289,13 +289,21 @@ nlohmann::ordered_json Simulation::summary() const {
   return s;
 }
 
+void Simulation::stream_outputs(const StagedDirectory& dir) {
+  if (spool_) throw std::logic_error("Simulation::stream_outputs called twice");
+  spool_ = std::make_unique<TextSpool>();
+  recorder_->stream_to(*spool_, dir);
+  for (const auto& c : contributors_)
+    c->stream_to(*spool_, dir);
+}
+
 void Simulation::write_outputs(const StagedDirectory& dir) const {
   dir.write("summary.json", summary().dump(2) + "\n");
   // The recorder's files and the contributors' are independent and a long run's outputs are
   // hundreds of MB: written and synced on two threads, they take about half the time. The
   // future's get() (or its destructor, if the contributors throw first) waits for the task.
   std::future<void> recorder_files = std::async(std::launch::async, [this, &dir] {
-    dir.write("events.jsonl", recorder_->events_jsonl_parts());
+    recorder_->write_events(dir);
     dir.write("timeseries.csv", recorder_->timeseries_csv());
     dir.write("pods.csv", recorder_->pods_csv());
     dir.write("nodes.csv", recorder_->nodes_csv());

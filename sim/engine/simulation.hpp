@@ -13,6 +13,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/event_loop.hpp"
+#include "core/text_spool.hpp"
 #include "engine/recorder.hpp"
 #include "engine/scenario.hpp"
 #include "model/cluster.hpp"
@@ -46,6 +47,9 @@ class OutputContributor {
   virtual void finish() {}
   virtual void add_summary(nlohmann::ordered_json& summary) const {}
   virtual void write(const StagedDirectory& dir) const {}
+  // Files that grow during the run may go to `dir` through `spool` from now on (see
+  // Simulation::stream_outputs); write() then finishes them.
+  virtual void stream_to(TextSpool& spool, const StagedDirectory& dir) {}
 };
 
 class Simulation {
@@ -57,6 +61,9 @@ class Simulation {
 
   void run();
   nlohmann::ordered_json summary() const;
+  // Before run(): the files that grow during the run are written into `dir` as they grow,
+  // by a background thread, instead of being held in memory until write_outputs(dir).
+  void stream_outputs(const StagedDirectory& dir);
   // Writes every output file into the staging directory (the caller commits it).
   void write_outputs(const StagedDirectory& dir) const;
 
@@ -87,6 +94,8 @@ class Simulation {
   std::string gpu_model_of(const Node& n) const;
 
   const Scenario& scenario_;
+  // First, so that it is destroyed last: the recorder and contributors hand it their chunks.
+  std::unique_ptr<TextSpool> spool_;
   RunOptions options_;
   std::uint64_t seed_;
   EventLoop loop_;

@@ -296,9 +296,14 @@ void WorkloadOutputs::add_summary(nlohmann::ordered_json& summary) const {
   summary["serving"] = s;
 }
 
+void WorkloadOutputs::stream_to(TextSpool& spool, const StagedDirectory& dir) {
+  workloads_csv_.stream_to(spool, dir, "workloads.csv");
+  hpa_csv_.stream_to(spool, dir, "hpa.csv");
+}
+
 void WorkloadOutputs::write(const StagedDirectory& dir) const {
-  dir.write("workloads.csv", workloads_csv_.parts());
-  dir.write("hpa.csv", hpa_csv_.parts());
+  workloads_csv_.write(dir, "workloads.csv");
+  hpa_csv_.write(dir, "hpa.csv");
 }
 
 }  // namespace gpusim::engine

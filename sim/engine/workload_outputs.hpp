@@ -30,6 +30,7 @@ class WorkloadOutputs : public OutputContributor, public ClusterObserver {
 
   void add_summary(nlohmann::ordered_json& summary) const override;
   void write(const StagedDirectory& dir) const override;
+  void stream_to(TextSpool& spool, const StagedDirectory& dir) override;
 
   void on_object_changed(std::string_view kind, const std::string& key) override;
 
