@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "controllers/kubelet.hpp"
+#include "core/rounding.hpp"
 
 namespace gpusim::ctrl {
 
@@ -260,13 +261,13 @@ void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now) {
   w.served_rps = served;
   w.ready_pods = ready;
   w.per_pod_rps = ready > 0 ? served / ready : 0.0;
-  std::int64_t cpu = s.cpu_idle_milli + std::llround(s.cpu_milli_per_request * w.per_pod_rps);
+  std::int64_t cpu = s.cpu_idle_milli + round_to_int64(s.cpu_milli_per_request * w.per_pod_rps);
   const std::int64_t limit = cpu_limit_of(w, tmpl);
   if (limit > 0) cpu = std::min(cpu, limit);
   w.cpu_ready_milli = cpu;
   w.cpu_idle_milli = s.cpu_idle_milli;
   w.memory_ready_bytes =
-      s.memory_base_bytes + std::llround(s.memory_bytes_per_request * w.per_pod_rps);
+      s.memory_base_bytes + round_to_int64(s.memory_bytes_per_request * w.per_pod_rps);
   w.memory_idle_bytes = s.memory_base_bytes;
 }
 

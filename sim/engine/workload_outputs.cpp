@@ -14,22 +14,6 @@
 namespace gpusim::engine {
 namespace {
 
-// The rows below are appended in place: one sample writes a row per Deployment and per HPA,
-// and building each from string temporaries cost more than the simulation of the interval.
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  out.append(buf, end);
-}
-
-// fixed(v) appended: to_chars with a precision prints as printf's "%.*f" does.
-void append_fixed(std::string& out, double v) {
-  if (!std::isfinite(v)) return;
-  char buf[400];
-  const auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3).ptr;
-  out.append(buf, end);
-}
-
 void append_condition(std::string& out, const std::vector<Condition>& conds, const char* type) {
   const Condition* c = ctrl::find_condition(conds, type);
   if (c == nullptr) return;
@@ -138,15 +122,15 @@ void WorkloadOutputs::sample() {
       }
       o.append(",");
       if (w != nullptr && w->t_ms >= 0) {
-        append_fixed(o, w->offered_rps);
+        append_fixed3(o, w->offered_rps);
         o.append(",");
-        append_fixed(o, w->served_rps);
+        append_fixed3(o, w->served_rps);
         o.append(",");
-        if (w->latency_known) append_fixed(o, w->latency_s * 1000.0);
+        if (w->latency_known) append_fixed3(o, w->latency_s * 1000.0);
         o.append(",");
-        if (w->spec->queue) append_fixed(o, w->queue_depth);
+        if (w->spec->queue) append_fixed3(o, w->queue_depth);
         o.append(",");
-        if (w->spec->queue) append_fixed(o, w->oldest_age_s);
+        if (w->spec->queue) append_fixed3(o, w->oldest_age_s);
         o.append(",");
         append_int(o, w->cpu_ready_milli);
         o.append("\n");
