@@ -14,11 +14,19 @@
 namespace gpusim {
 namespace fs = std::filesystem;
 
-namespace {
-std::string unique_suffix() {
+std::string unique_file_suffix() {
   static std::atomic<unsigned> counter{0};
   return std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
+
+fs::path temp_path_beside(const fs::path& path) {
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::string name = ".";
+  name.append(path.filename().string()).append(".tmp-").append(unique_file_suffix());
+  return dir / name;
+}
+
+namespace {
 
 [[noreturn]] void fail(const fs::path& path, const std::string& what) {
   throw std::runtime_error("cannot write " + path.string() + ": " + what);
@@ -28,7 +36,7 @@ void write_parts_atomic(const fs::path& path, std::span<const std::string_view> 
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
   fs::create_directories(dir, ec);
-  const fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + unique_suffix());
+  const fs::path tmp = temp_path_beside(path);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(path, std::strerror(errno));
   for (const std::string_view content : parts) {
@@ -77,7 +85,7 @@ StagedDirectory::StagedDirectory(fs::path final_path) : final_(std::move(final_p
   const fs::path parent = final_.has_parent_path() ? final_.parent_path() : fs::path(".");
   std::error_code ec;
   fs::create_directories(parent, ec);
-  staging_ = parent / ("." + final_.filename().string() + ".partial-" + unique_suffix());
+  staging_ = parent / ("." + final_.filename().string() + ".partial-" + unique_file_suffix());
   fs::create_directories(staging_, ec);
   if (ec) fail(staging_, ec.message());
 }
@@ -101,7 +109,8 @@ void StagedDirectory::commit() {
   std::error_code ec;
   fs::path old;
   if (fs::exists(final_, ec)) {
-    old = final_.parent_path() / ("." + final_.filename().string() + ".old-" + unique_suffix());
+    old =
+        final_.parent_path() / ("." + final_.filename().string() + ".old-" + unique_file_suffix());
     fs::rename(final_, old, ec);
     if (ec) fail(final_, "cannot replace existing directory: " + ec.message());
   }

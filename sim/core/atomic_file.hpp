@@ -17,6 +17,13 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::s
 
 std::string read_file(const std::filesystem::path& path);
 
+// "<pid>-<n>", a fresh n each call: temporary names that no other writer in this or another
+// process uses.
+std::string unique_file_suffix();
+// A hidden temporary name in path's directory for writing path (same filesystem, so renaming
+// it to path is atomic).
+std::filesystem::path temp_path_beside(const std::filesystem::path& path);
+
 // A directory whose contents appear at `final_path` only when commit() is called. Until then
 // files go to a hidden staging directory next to it; the destructor removes an uncommitted one.
 class StagedDirectory {

@@ -3,20 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include "core/atomic_file.hpp"
 
 namespace gpusim {
 namespace fs = std::filesystem;
 
 namespace {
-// A name no other spool (of this or another process) uses in the same directory.
-std::string unique_suffix() {
-  static std::atomic<unsigned> counter{0};
-  return std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
 // More free buffers than this are dropped: the writer keeps up, so a few go round.
 constexpr std::size_t kMaxFreeBuffers = 8;
 }  // namespace
@@ -39,10 +35,7 @@ TextSpool::~TextSpool() {
 TextSpool::FileId TextSpool::open(const fs::path& final_path) {
   File f;
   f.final_path = final_path;
-  const fs::path dir = final_path.has_parent_path() ? final_path.parent_path() : fs::path(".");
-  std::string name = ".";
-  name.append(final_path.filename().string()).append(".tmp-").append(unique_suffix());
-  f.tmp_path = dir / name;
+  f.tmp_path = temp_path_beside(final_path);
   f.fd = ::open(f.tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (f.fd < 0) {
     throw std::runtime_error("cannot write " + final_path.string() + ": " + std::strerror(errno));

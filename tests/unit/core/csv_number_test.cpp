@@ -62,9 +62,9 @@ TEST(CsvNumberTest, RoundToInt64IsLlround) {
     const double v = unit(gen) * std::pow(2.0, static_cast<int>(gen() % 70));
     ASSERT_EQ(round_to_int64(v), std::llround(v)) << v;
   }
-  for (const double v : {0.5, -0.5, 1.5, -2.5, 0.49999999999999994, -0.49999999999999994,
-                         4503599627370495.5, 4503599627370497.0, 9007199254740993.0, 0x1p62,
-                         -0x1p62, 1e18, -1e18}) {
+  for (const double v :
+       {0.5, -0.5, 1.5, -2.5, 0.49999999999999994, -0.49999999999999994, 4503599627370495.5,
+        4503599627370497.0, 9007199254740993.0, 0x1p62, -0x1p62, 1e18, -1e18}) {
     EXPECT_EQ(round_to_int64(v), std::llround(v)) << v;
   }
 }
