@@ -137,6 +137,23 @@ class CpuScorer final : public ScorerBase {
       out[i] = row[static_cast<std::size_t>(nodes[i])];
   }
 
+  Placement place_random(std::int32_t shape, std::uint64_t salt) override {
+    // Feasibility from the shape's row, kept in step with the node changes like every other
+    // policy's, instead of the full filter on every node for every pod; then one mix per
+    // feasible node (evaluate()'s score, its seed-and-salt part hoisted).
+    refresh(shape);
+    const std::vector<std::int64_t>& row = score_rows_[static_cast<std::size_t>(shape)];
+    const std::uint64_t key = hash_key(params_.seed, salt);
+    Placement b;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (row[i] == kInfeasible) continue;
+      const auto idx = static_cast<std::int32_t>(i);
+      const std::int64_t s = random_score(key, idx);
+      if (s > b.score) b = Placement{idx, s};
+    }
+    return b;
+  }
+
   Placement place_uncached(const PodReq& pod, std::uint64_t salt) override {
     const ScoreParams sp = host_params();
     Placement b;

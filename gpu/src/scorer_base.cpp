@@ -146,8 +146,8 @@ void ScorerBase::prime(std::span<const std::int32_t> shapes) {
 Placement ScorerBase::place(std::int32_t shape, std::uint64_t salt) {
   if (nodes_.empty()) return {};
   if (params_.policy == Policy::kRandom) {
-    evaluations_ += nodes_.size();
-    return place_uncached(this->shape(shape), salt);
+    evaluations_ += nodes_.size();  // a draw per node (a kept row counts its own re-scoring)
+    return place_random(shape, salt);
   }
   refresh(shape);
   return argmax_row(shape);

@@ -44,6 +44,14 @@ class ScorerBase : public Scorer {
                           std::span<std::int64_t> out) = 0;
   // Random: no rows, every call draws anew.
   virtual Placement place_uncached(const PodReq& pod, std::uint64_t salt) = 0;
+  // Random's place(). A backend may keep the shape's row (refresh(), the salt-0 scores, of which
+  // only "feasible or not" is read) and draw only over the feasible nodes: the draw depends on
+  // the salt, feasibility does not.
+  virtual Placement place_random(std::int32_t shape, std::uint64_t salt) {
+    return place_uncached(this->shape(shape), salt);
+  }
+  // Brings the shape's row up to date with the node changes since it was last used.
+  void refresh(std::int32_t shape);
 
   const PodReq& shape(std::int32_t id) const { return shapes_[static_cast<std::size_t>(id)]; }
   // Host params with `fgd` pointing at host memory.
@@ -59,7 +67,6 @@ class ScorerBase : public Scorer {
     bool valid = false;
     std::uint64_t synced = 0;  // absolute change-log position the row reflects
   };
-  void refresh(std::int32_t shape);
   void invalidate_rows();
 
   std::vector<PodReq> shapes_;

@@ -85,8 +85,18 @@ GPUSIM_HD inline std::uint64_t mix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// hash3's part that depends on the seed and the salt only: a loop over nodes computes it once.
+GPUSIM_HD inline std::uint64_t hash_key(std::uint64_t seed, std::uint64_t salt) {
+  return mix64(mix64(seed) ^ salt);
+}
+
 GPUSIM_HD inline std::uint64_t hash3(std::uint64_t seed, std::uint64_t salt, std::uint64_t item) {
-  return mix64(mix64(mix64(seed) ^ salt) ^ item);
+  return mix64(hash_key(seed, salt) ^ item);
+}
+
+// Random's node score from hash_key(seed, salt): non-negative, so above kInfeasible.
+GPUSIM_HD inline std::int64_t random_score(std::uint64_t key, std::int32_t node_index) {
+  return static_cast<std::int64_t>(mix64(key ^ static_cast<std::uint64_t>(node_index)) >> 33);
 }
 
 // ---- device choice inside a node --------------------------------------------------------------
@@ -567,8 +577,7 @@ GPUSIM_HD inline std::int64_t policy_score_with(const NodeRec& n, std::int32_t n
                                                 const ScoreParams& sp, const Stats& stats) {
   switch (sp.policy) {
     case Policy::kRandom:
-      return static_cast<std::int64_t>(
-          hash3(sp.seed, salt, static_cast<std::uint64_t>(node_index)) >> 33);
+      return random_score(hash_key(sp.seed, salt), node_index);
     case Policy::kDotProduct:
       return score_dot_product(n, p, sp);
     case Policy::kGpuClustering:
