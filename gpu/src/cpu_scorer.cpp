@@ -46,6 +46,29 @@ struct CachedShapeStats {
   std::int32_t amount_count() const { return static_cast<std::int32_t>(block[2]); }
 };
 
+// What the filter of a plain request (plain_request()) reads, apart from the 160-byte record:
+// a pass over many nodes for one pod touches 32 bytes per node, and a node the pod does not fit
+// costs no more than that.
+struct HotNode {
+  std::int64_t cpu_free_milli = 0;
+  std::int64_t mem_free_bytes = 0;
+  std::int32_t gpu_max_free = 0;
+  std::int32_t gpu_full = 0;
+  std::uint32_t model = 0;
+  std::uint32_t open = 0;  // node_open()
+};
+
+HotNode hot_of(const NodeRec& n) {
+  return HotNode{n.cpu_free_milli, n.mem_free_bytes, n.gpu_max_free, n.gpu_full, n.model,
+                 node_open(n) ? 1u : 0u};
+}
+
+// fits() for a plain request, from the node's HotNode.
+bool hot_fits(const HotNode& h, const PodReq& p) {
+  return h.open != 0 && h.cpu_free_milli >= p.cpu_milli && h.mem_free_bytes >= p.mem_bytes &&
+         gpus_fit_with(h.model, h.gpu_max_free, h.gpu_full, p);
+}
+
 class CpuScorer final : public ScorerBase {
  public:
   Backend backend() const override { return Backend::kCpu; }
@@ -57,41 +80,34 @@ class CpuScorer final : public ScorerBase {
         (!scores.empty() && scores.size() != pods.size() * n)) {
       throw std::invalid_argument("score_batch: span sizes do not match");
     }
-    const ScoreParams sp = host_params();
-    // Tiles of nodes that stay in L2 while every pod of the batch is scored against them: past
-    // ~10k nodes the records no longer fit in cache, and a pod-by-pod sweep streamed all of them
-    // from memory once per pod. Tiles go in node order and a pod's best only moves on a strictly
-    // greater score, so the lowest index still wins ties.
-    // FGD reads its per-node cache as well: smaller tiles keep the same bytes per tile.
-    const std::size_t kTileNodes =
-        std::max<std::size_t>(128, (std::size_t{2048} * sizeof(NodeRec)) /
-                                       (sizeof(NodeRec) + stride_ * sizeof(std::int64_t)));
-    for (std::size_t p = 0; p < pods.size(); ++p)
-      best[p] = Placement{};
-    for (std::size_t lo = 0; lo < n; lo += kTileNodes) {
-      const std::size_t hi = std::min(n, lo + kTileNodes);
-      for (std::size_t p = 0; p < pods.size(); ++p) {
-        const PodReq pod = pods[p];
-        const std::uint64_t salt = salts[p];
-        Placement b = best[p];
-        std::int64_t* row = scores.empty() ? nullptr : scores.data() + p * n;
-        for (std::size_t i = lo; i < hi; ++i) {
-          const auto idx = static_cast<std::int32_t>(i);
-          const std::int64_t s = evaluate_with(nodes_[i], idx, pod, salt, sp, stats_of(i));
-          if (row) row[i] = s;
-          if (s != kInfeasible && s > b.score) b = Placement{idx, s};
-        }
-        best[p] = b;
-      }
+    switch (params_.policy) {
+      case Policy::kRandom:
+        return score_batch_as<Policy::kRandom>(pods, salts, scores, best);
+      case Policy::kDotProduct:
+        return score_batch_as<Policy::kDotProduct>(pods, salts, scores, best);
+      case Policy::kGpuClustering:
+        return score_batch_as<Policy::kGpuClustering>(pods, salts, scores, best);
+      case Policy::kGpuPacking:
+        return score_batch_as<Policy::kGpuPacking>(pods, salts, scores, best);
+      case Policy::kBestFit:
+        return score_batch_as<Policy::kBestFit>(pods, salts, scores, best);
+      case Policy::kFgd:
+        return score_batch_as<Policy::kFgd>(pods, salts, scores, best);
     }
-    evaluations_ += pods.size() * n;
   }
 
  protected:
   void upload_params() override { refresh_all_stats(); }
-  void upload_nodes() override { refresh_all_stats(); }
+  void upload_nodes() override {
+    hot_.resize(nodes_.size());
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+      hot_[i] = hot_of(nodes_[i]);
+    refresh_all_stats();
+  }
   void upload_node(std::int32_t index) override {
-    if (!cache_.empty()) refresh_stats(static_cast<std::size_t>(index));
+    const auto i = static_cast<std::size_t>(index);
+    hot_[i] = hot_of(nodes_[i]);
+    if (!cache_.empty()) refresh_stats(i);
   }
   void ensure_rows(std::size_t count) override {
     if (score_rows_.size() < count) score_rows_.resize(count);
@@ -99,20 +115,20 @@ class CpuScorer final : public ScorerBase {
   void drop_rows() override { score_rows_.clear(); }
 
   void compute_row(std::int32_t shape, std::span<const std::int32_t> nodes, bool all) override {
-    std::vector<std::int64_t>& row = score_rows_[static_cast<std::size_t>(shape)];
-    const ScoreParams sp = host_params();
-    const PodReq pod = this->shape(shape);
-    if (all) {
-      row.resize(nodes_.size());
-      for (std::size_t i = 0; i < nodes_.size(); ++i) {
-        row[i] = evaluate_with(nodes_[i], static_cast<std::int32_t>(i), pod, 0, sp, stats_of(i));
-      }
-      return;
+    switch (params_.policy) {
+      case Policy::kRandom:
+        return compute_row_as<Policy::kRandom>(shape, nodes, all);
+      case Policy::kDotProduct:
+        return compute_row_as<Policy::kDotProduct>(shape, nodes, all);
+      case Policy::kGpuClustering:
+        return compute_row_as<Policy::kGpuClustering>(shape, nodes, all);
+      case Policy::kGpuPacking:
+        return compute_row_as<Policy::kGpuPacking>(shape, nodes, all);
+      case Policy::kBestFit:
+        return compute_row_as<Policy::kBestFit>(shape, nodes, all);
+      case Policy::kFgd:
+        return compute_row_as<Policy::kFgd>(shape, nodes, all);
     }
-    for (auto i : nodes)
-      row[static_cast<std::size_t>(i)] =
-          evaluate_with(nodes_[static_cast<std::size_t>(i)], i, pod, 0, sp,
-                        stats_of(static_cast<std::size_t>(i)));
   }
 
   void compute_rows_all(std::span<const std::int32_t> shapes) override {
@@ -166,6 +182,68 @@ class CpuScorer final : public ScorerBase {
   }
 
  private:
+  // evaluate_with() for policy P: plain requests filtered on the HotNode (the same verdict as
+  // fits(), see plain_request()), every other request by fits() on the record.
+  template <Policy P>
+  std::int64_t evaluate_as(std::size_t i, const PodReq& pod, bool plain, std::uint64_t salt,
+                           const ScoreParams& sp) const {
+    if (plain ? !hot_fits(hot_[i], pod) : !fits(nodes_[i], pod)) return kInfeasible;
+    return policy_score_as<P>(nodes_[i], static_cast<std::int32_t>(i), pod, salt, sp,
+                              stats_of(i));
+  }
+
+  template <Policy P>
+  void score_batch_as(std::span<const PodReq> pods, std::span<const std::uint64_t> salts,
+                      std::span<std::int64_t> scores, std::span<Placement> best) {
+    const std::size_t n = nodes_.size();
+    const ScoreParams sp = host_params();
+    // Tiles of nodes that stay in L2 while every pod of the batch is scored against them: past
+    // ~10k nodes the records no longer fit in cache, and a pod-by-pod sweep streamed all of them
+    // from memory once per pod. Tiles go in node order and a pod's best only moves on a strictly
+    // greater score, so the lowest index still wins ties.
+    // FGD reads its per-node cache as well: smaller tiles keep the same bytes per tile.
+    const std::size_t kTileNodes =
+        std::max<std::size_t>(128, (std::size_t{2048} * sizeof(NodeRec)) /
+                                       (sizeof(NodeRec) + stride_ * sizeof(std::int64_t)));
+    for (std::size_t p = 0; p < pods.size(); ++p)
+      best[p] = Placement{};
+    for (std::size_t lo = 0; lo < n; lo += kTileNodes) {
+      const std::size_t hi = std::min(n, lo + kTileNodes);
+      for (std::size_t p = 0; p < pods.size(); ++p) {
+        const PodReq pod = pods[p];
+        const bool plain = plain_request(pod);
+        const std::uint64_t salt = salts[p];
+        Placement b = best[p];
+        std::int64_t* row = scores.empty() ? nullptr : scores.data() + p * n;
+        for (std::size_t i = lo; i < hi; ++i) {
+          const std::int64_t s = evaluate_as<P>(i, pod, plain, salt, sp);
+          if (row) row[i] = s;
+          if (s != kInfeasible && s > b.score) b = Placement{static_cast<std::int32_t>(i), s};
+        }
+        best[p] = b;
+      }
+    }
+    evaluations_ += pods.size() * n;
+  }
+
+  template <Policy P>
+  void compute_row_as(std::int32_t shape, std::span<const std::int32_t> nodes, bool all) {
+    std::vector<std::int64_t>& row = score_rows_[static_cast<std::size_t>(shape)];
+    const ScoreParams sp = host_params();
+    const PodReq pod = this->shape(shape);
+    const bool plain = plain_request(pod);
+    if (all) {
+      row.resize(nodes_.size());
+      for (std::size_t i = 0; i < nodes_.size(); ++i)
+        row[i] = evaluate_as<P>(i, pod, plain, 0, sp);
+      return;
+    }
+    for (auto i : nodes) {
+      const auto k = static_cast<std::size_t>(i);
+      row[k] = evaluate_as<P>(k, pod, plain, 0, sp);
+    }
+  }
+
   // FGD's cache of every node (the layout above), refreshed when a node changes: the "before"
   // side of every evaluation on that node, computed once per node state rather than once per pod.
   void refresh_all_stats() {
@@ -200,6 +278,8 @@ class CpuScorer final : public ScorerBase {
     if (cache_.empty()) return CachedShapeStats{nullptr, 0};
     return CachedShapeStats{cache_.data() + node * stride_, table_.n_milli};
   }
+
+  std::vector<HotNode> hot_;  // hot_of() of every node
 
   std::vector<std::vector<std::int64_t>> score_rows_;
   FgdTable table_{};

@@ -270,5 +270,46 @@ TEST(Random, PicksAmongFittingDevices) {
   EXPECT_GT(dev[3], 100);
 }
 
+// fits() split as plain_request() says: for a request with no extended resources and no tags,
+// fits() equals node_open() and the cpu, memory and GPU checks, on nodes at every edge of those
+// checks; the other requests are not plain.
+TEST(Fits, PlainRequestsSplitIntoNodeOpenAndTheResources) {
+  std::uint64_t x = 12345;
+  auto next = [&x](std::uint64_t mod) {
+    x = mix64(x);
+    return static_cast<std::int64_t>(x % mod);
+  };
+  int plain_fit = 0;
+  int plain_not = 0;
+  for (int k = 0; k < 20000; ++k) {
+    NodeRec n = node(next(4) * 1000, {static_cast<std::int32_t>(next(3) * 500),
+                                      static_cast<std::int32_t>(next(3) * 500)});
+    n.mem_free_bytes = next(3) * 1000;
+    n.pods_free = static_cast<std::int32_t>(next(3)) - 1;
+    if (next(4) == 0) n.flags = kNodeLive;
+    for (int d = 0; d < kExtDims; ++d)
+      n.ext_free[d] = next(8) == 0 ? next(3) - 1 : 0;
+    n.tags = static_cast<std::uint64_t>(next(4));
+    n.model = static_cast<std::uint32_t>(next(3));
+    PodReq p = pod(next(4) * 1000, static_cast<std::int32_t>(next(3)),
+                   static_cast<std::int32_t>(1 + next(2)) * 500,
+                   next(3) == 0 ? std::uint64_t{1} << n.model : 0);
+    p.mem_bytes = next(3) * 1000;
+    if (next(4) == 0) p.ext[next(kExtDims)] = next(3) - 1;
+    if (next(4) == 0) p.tags_required = static_cast<std::uint64_t>(next(4));
+    if (next(4) == 0) p.tags_forbidden = static_cast<std::uint64_t>(next(4));
+    const bool any = p.ext[0] != 0 || p.ext[1] != 0 || p.ext[2] != 0 || p.ext[3] != 0 ||
+                     p.tags_required != 0 || p.tags_forbidden != 0;
+    ASSERT_EQ(plain_request(p), !any) << k;
+    if (!plain_request(p)) continue;
+    const bool split = node_open(n) && n.cpu_free_milli >= p.cpu_milli &&
+                       n.mem_free_bytes >= p.mem_bytes && gpus_fit(n, p);
+    ASSERT_EQ(fits(n, p), split) << k;
+    ++(split ? plain_fit : plain_not);
+  }
+  EXPECT_GT(plain_fit, 200);
+  EXPECT_GT(plain_not, 1000);
+}
+
 }  // namespace
 }  // namespace gpusim::gpu

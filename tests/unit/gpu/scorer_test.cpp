@@ -156,6 +156,92 @@ TEST_P(ScorerPolicies, BatchMatchesPerPodEvaluation) {
   }
 }
 
+// Nodes at the edges of the CPU backend's filter (cordoned, no pod slot, an extended resource
+// below zero or short, tags, cpu and memory exactly used up) and pods with and without
+// extended resources and tags: the batch and the rows give evaluate()'s verdicts node by node,
+// whether the backend filters a request on its summary fields or on the whole record.
+TEST_P(ScorerPolicies, FilterEdgesMatchEvaluate) {
+  const auto policy = static_cast<Policy>(GetParam());
+  auto nodes = make_cluster(500, 13);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    NodeRec& n = nodes[i];
+    const int d = static_cast<int>(i % kExtDims);
+    switch (i % 9) {
+      case 0:
+        n.flags &= ~kNodeSchedulable;
+        break;
+      case 1:
+        n.pods_free = 0;
+        break;
+      case 2:
+        n.ext_free[d] = -1;
+        break;
+      case 3:
+        n.ext_free[d] = 2;
+        break;
+      case 4:
+        n.tags = 0b101;
+        break;
+      case 5:
+        n.cpu_free_milli = 8000;
+        break;
+      case 6:
+        n.mem_free_bytes = std::int64_t{8} << 30;
+        break;
+      case 7:
+        n.pods_free = 1;
+        break;
+      default:
+        break;
+    }
+  }
+  auto pods = make_pods();
+  const std::size_t plain = pods.size();
+  for (std::size_t i = 0; i < plain; ++i) {
+    PodReq p = pods[i];
+    p.ext[i % kExtDims] = 1 + static_cast<std::int64_t>(i % 3);
+    pods.push_back(p);
+    p = pods[i];
+    p.tags_required = 0b1;
+    pods.push_back(p);
+    p = pods[i];
+    p.tags_forbidden = 0b100;
+    pods.push_back(p);
+    p = pods[i];
+    p.ext[i % kExtDims] = -1;  // a negative request is not a plain one either
+    pods.push_back(p);
+  }
+  const auto typical = make_typical();
+  auto scorer = make_cpu_scorer();
+  ScoreParams sp = params(policy);
+  scorer->set_params(sp, typical);
+  scorer->set_nodes(nodes);
+  const FgdTables tables(typical);
+  sp.fgd = tables.view();
+  std::vector<std::uint64_t> salts(pods.size(), 77);
+  std::vector<std::int64_t> scores(pods.size() * nodes.size());
+  std::vector<Placement> best(pods.size());
+  scorer->score_batch(pods, salts, scores, best);
+  std::vector<std::int32_t> all(nodes.size());
+  for (std::size_t n = 0; n < nodes.size(); ++n)
+    all[n] = static_cast<std::int32_t>(n);
+  std::vector<std::int64_t> row(nodes.size());
+  std::size_t feasible = 0;
+  std::size_t infeasible = 0;
+  for (std::size_t p = 0; p < pods.size(); ++p) {
+    scorer->scores(scorer->intern_shape(pods[p]), salts[p], all, row);
+    for (std::size_t n = 0; n < nodes.size(); ++n) {
+      const std::int64_t want =
+          evaluate(nodes[n], static_cast<std::int32_t>(n), pods[p], salts[p], sp);
+      ASSERT_EQ(scores[p * nodes.size() + n], want) << "pod " << p << " node " << n;
+      ASSERT_EQ(row[n], want) << "pod " << p << " node " << n;
+      ++(want == kInfeasible ? infeasible : feasible);
+    }
+  }
+  EXPECT_GT(feasible, 0u);
+  EXPECT_GT(infeasible, 0u);
+}
+
 std::string policy_test_name(const ::testing::TestParamInfo<int>& info) {
   static constexpr const char* kNames[] = {"Random",     "DotProduct", "GpuClustering",
                                            "GpuPacking", "BestFit",    "FGD"};

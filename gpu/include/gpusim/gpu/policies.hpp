@@ -42,11 +42,18 @@ GPUSIM_HD inline bool shares_device(const PodReq& p) {
   return p.gpu_count == 1 && p.gpu_milli < kMilliPerGpu;
 }
 
-GPUSIM_HD inline bool gpus_fit(const NodeRec& n, const PodReq& p) {
+// The GPU part of fits() from the node's summary fields (model, most milli free on one device,
+// fully free devices), so a backend can keep those apart from the record.
+GPUSIM_HD inline bool gpus_fit_with(std::uint32_t model, std::int32_t max_free, std::int32_t full,
+                                    const PodReq& p) {
   if (p.gpu_count <= 0) return true;
-  if (!model_allowed(p.model_mask, n.model)) return false;
-  if (shares_device(p)) return n.gpu_max_free >= p.gpu_milli;
-  return n.gpu_full >= p.gpu_count;
+  if (!model_allowed(p.model_mask, model)) return false;
+  if (shares_device(p)) return max_free >= p.gpu_milli;
+  return full >= p.gpu_count;
+}
+
+GPUSIM_HD inline bool gpus_fit(const NodeRec& n, const PodReq& p) {
+  return gpus_fit_with(n.model, n.gpu_max_free, n.gpu_full, p);
 }
 
 // Whether the pod fits the node: the resource part of kube-scheduler's Filter (NodeResourcesFit
@@ -62,6 +69,25 @@ GPUSIM_HD inline bool fits(const NodeRec& n, const PodReq& p) {
   if ((n.tags & p.tags_required) != p.tags_required || (n.tags & p.tags_forbidden) != 0)
     return false;
   return gpus_fit(n, p);
+}
+
+// fits() in two parts, for a backend that filters many nodes per pod: for a pod that asks for no
+// extended resources and has no tag constraints (a plain request), fits() is exactly
+//   node_open(n) && cpu fits && memory fits && gpus_fit(n, p),
+// since its extended-resource checks reduce to "none below zero" and its tag checks pass.
+GPUSIM_HD inline bool plain_request(const PodReq& p) {
+  std::int64_t ext = 0;
+  for (int d = 0; d < kExtDims; ++d)
+    ext |= p.ext[d];
+  return ext == 0 && p.tags_required == 0 && p.tags_forbidden == 0;
+}
+
+GPUSIM_HD inline bool node_open(const NodeRec& n) {
+  if ((n.flags & kNodeSchedulable) == 0 || n.pods_free < 1) return false;
+  for (int d = 0; d < kExtDims; ++d) {
+    if (n.ext_free[d] < 0) return false;
+  }
+  return true;
 }
 
 GPUSIM_HD inline std::int64_t pod_gpu_total(const PodReq& p) {
@@ -402,34 +428,13 @@ GPUSIM_HD GPUSIM_NOINLINE std::int64_t fgd_single_device_score_after(
   return fgd_single_device_score(p, t, stats, sums, base, out, got);
 }
 
-// FGD's score: the decrease of the node's fragmentation if the pod is placed there (frag before
-// minus frag after, weight x milli), maximised over the pod's device choices. A sharing pod tries
-// every distinct free amount that fits (lowest device index for each); other pods take the "best"
-// devices. Writes the chosen devices to `out` (when not null) and their number to `*got`.
-// `stats` is a statistics source as fgd_frag_with()'s, with frag() the node's fragmentation.
+// fgd_score_with()'s general path: every candidate's fragmentation after, one term per distinct
+// milli of the table. `cpu_after` is the node's cpu free after the pod.
 template <typename Stats>
-GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
-                                             const ScoreParams& sp, const Stats& stats,
-                                             std::int32_t* out, std::int32_t* got) {
-  const FgdTable& t = sp.fgd;
-  const std::int64_t cpu_after = n.cpu_free_milli - p.cpu_milli;
-  const bool same_row = stats.same_cpu_index(cpu_after);
-  if (same_row && p.gpu_count <= 0 && pod_gpu_total(p) == 0) {
-    // Nothing the measure looks at changes: the same sum before and after.
-    if (got) *got = 0;
-    return 0;
-  }
-  if constexpr (Stats::kSums) {
-    if (p.gpu_count == 1 && p.gpu_milli >= 0) {
-      if (same_row) {
-        return fgd_single_device_score(p, t, stats, stats.sums(), t.total_weight * p.gpu_milli, out,
-                                       got);
-      }
-      if (t.n_milli <= kFgdStackMilli) {
-        return fgd_single_device_score_after(n, p, t, stats, cpu_after, out, got);
-      }
-    }
-  }
+GPUSIM_HD inline std::int64_t fgd_score_general(const NodeRec& n, const PodReq& p,
+                                                const FgdTable& t, const Stats& stats,
+                                                std::int64_t cpu_after, std::int32_t* out,
+                                                std::int32_t* got) {
   // Candidate placements: for each, the devices it touches (old free -> old free - milli).
   std::int32_t cand_dev[kMaxGpusPerNode];  // sharing pods: one device per candidate
   std::int32_t ncand = 0;
@@ -463,6 +468,19 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
   std::int64_t after[kMaxGpusPerNode];
   for (std::int32_t c = 0; c < ncand; ++c)
     after[c] = 0;
+  // Devices with the same free amount (whole devices, as a rule) change the statistics by the
+  // same term each: one term, counted `times` times.
+  std::int32_t nd = share ? 1 : nmulti;
+  std::int32_t times = 1;
+  if (!share && nmulti > 1) {
+    bool equal = true;
+    for (std::int32_t j = 1; j < nmulti; ++j)
+      equal = equal && n.gpu_free_milli[multi[j]] == n.gpu_free_milli[multi[0]];
+    if (equal) {
+      nd = 1;
+      times = nmulti;
+    }
+  }
   if (t.n_milli > 0) {
     const std::int64_t* w = fgd_weights(t, n.model, fgd_cpu_index(t, cpu_after));
     for (std::int32_t i = 0; i < t.n_milli; ++i) {
@@ -473,13 +491,12 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
       for (std::int32_t c = 0; c < ncand; ++c) {
         std::int32_t fit2 = fit;
         std::int64_t below2 = below;
-        const std::int32_t nd = share ? 1 : nmulti;
         for (std::int32_t j = 0; j < nd; ++j) {
           const std::int32_t dev = share ? cand_dev[c] : multi[j];
           const std::int32_t f = n.gpu_free_milli[dev];
           const std::int32_t f2 = f - p.gpu_milli;
-          fit2 += (f2 >= r ? 1 : 0) - (f >= r ? 1 : 0);
-          below2 += (f2 < r ? f2 : 0) - (f < r ? f : 0);
+          fit2 += times * ((f2 >= r ? 1 : 0) - (f >= r ? 1 : 0));
+          below2 += times * ((f2 < r ? f2 : 0) - (f < r ? f : 0));
         }
         after[c] += fgd_hostable(t, w, i, fit2) * (below2 - idle_after);
       }
@@ -506,6 +523,48 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
   }
   if (got) *got = share ? 1 : nmulti;
   return best_delta;
+}
+
+// The same out of line, for a caller whose shortcuts take most pods: the general path's stack
+// (three arrays of kMaxGpusPerNode) and saved registers then stay off the shortcuts' path.
+template <typename Stats>
+GPUSIM_HD GPUSIM_NOINLINE std::int64_t fgd_score_general_outline(
+    const NodeRec& n, const PodReq& p, const FgdTable& t, const Stats& stats,
+    std::int64_t cpu_after, std::int32_t* out, std::int32_t* got) {
+  return fgd_score_general(n, p, t, stats, cpu_after, out, got);
+}
+
+// FGD's score: the decrease of the node's fragmentation if the pod is placed there (frag before
+// minus frag after, weight x milli), maximised over the pod's device choices. A sharing pod tries
+// every distinct free amount that fits (lowest device index for each); other pods take the "best"
+// devices. Writes the chosen devices to `out` (when not null) and their number to `*got`.
+// `stats` is a statistics source as fgd_frag_with()'s, with frag() the node's fragmentation.
+template <typename Stats>
+GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
+                                             const ScoreParams& sp, const Stats& stats,
+                                             std::int32_t* out, std::int32_t* got) {
+  const FgdTable& t = sp.fgd;
+  const std::int64_t cpu_after = n.cpu_free_milli - p.cpu_milli;
+  const bool same_row = stats.same_cpu_index(cpu_after);
+  if (same_row && p.gpu_count <= 0 && pod_gpu_total(p) == 0) {
+    // Nothing the measure looks at changes: the same sum before and after.
+    if (got) *got = 0;
+    return 0;
+  }
+  if constexpr (Stats::kSums) {
+    if (p.gpu_count == 1 && p.gpu_milli >= 0) {
+      if (same_row) {
+        return fgd_single_device_score(p, t, stats, stats.sums(), t.total_weight * p.gpu_milli, out,
+                                       got);
+      }
+      if (t.n_milli <= kFgdStackMilli) {
+        return fgd_single_device_score_after(n, p, t, stats, cpu_after, out, got);
+      }
+    }
+    return fgd_score_general_outline(n, p, t, stats, cpu_after, out, got);
+  } else {
+    return fgd_score_general(n, p, t, stats, cpu_after, out, got);
+  }
 }
 
 GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const ScoreParams& sp,
@@ -570,6 +629,28 @@ GPUSIM_HD inline std::int64_t score_gpu_packing(const NodeRec& n, const PodReq& 
   return 3 * kPackingBand - 1 - left_on_used;          // partly used devices, least free first
 }
 
+// The score of policy P on a feasible node (no feasibility check); `stats` as fgd_score_with's.
+// A backend looping over nodes can pick P once per loop instead of once per node.
+template <Policy P, typename Stats>
+GPUSIM_HD inline std::int64_t policy_score_as(const NodeRec& n, std::int32_t node_index,
+                                              const PodReq& p, std::uint64_t salt,
+                                              const ScoreParams& sp, const Stats& stats) {
+  if constexpr (P == Policy::kRandom) {
+    return random_score(hash_key(sp.seed, salt), node_index);
+  } else if constexpr (P == Policy::kDotProduct) {
+    return score_dot_product(n, p, sp);
+  } else if constexpr (P == Policy::kGpuClustering) {
+    return score_gpu_clustering(n, p, sp);
+  } else if constexpr (P == Policy::kGpuPacking) {
+    return score_gpu_packing(n, p);
+  } else if constexpr (P == Policy::kBestFit) {
+    return score_best_fit(n, p, sp);
+  } else {
+    static_assert(P == Policy::kFgd);
+    return fgd_score_with(n, p, sp, stats, nullptr, nullptr);
+  }
+}
+
 // The policy's score of a feasible node (no feasibility check); `stats` as fgd_score_with's.
 template <typename Stats>
 GPUSIM_HD inline std::int64_t policy_score_with(const NodeRec& n, std::int32_t node_index,
@@ -577,17 +658,17 @@ GPUSIM_HD inline std::int64_t policy_score_with(const NodeRec& n, std::int32_t n
                                                 const ScoreParams& sp, const Stats& stats) {
   switch (sp.policy) {
     case Policy::kRandom:
-      return random_score(hash_key(sp.seed, salt), node_index);
+      return policy_score_as<Policy::kRandom>(n, node_index, p, salt, sp, stats);
     case Policy::kDotProduct:
-      return score_dot_product(n, p, sp);
+      return policy_score_as<Policy::kDotProduct>(n, node_index, p, salt, sp, stats);
     case Policy::kGpuClustering:
-      return score_gpu_clustering(n, p, sp);
+      return policy_score_as<Policy::kGpuClustering>(n, node_index, p, salt, sp, stats);
     case Policy::kGpuPacking:
-      return score_gpu_packing(n, p);
+      return policy_score_as<Policy::kGpuPacking>(n, node_index, p, salt, sp, stats);
     case Policy::kBestFit:
-      return score_best_fit(n, p, sp);
+      return policy_score_as<Policy::kBestFit>(n, node_index, p, salt, sp, stats);
     case Policy::kFgd:
-      return fgd_score_with(n, p, sp, stats, nullptr, nullptr);
+      return policy_score_as<Policy::kFgd>(n, node_index, p, salt, sp, stats);
   }
   return 0;
 }
