@@ -59,8 +59,8 @@ struct HotNode {
 };
 
 HotNode hot_of(const NodeRec& n) {
-  return HotNode{n.cpu_free_milli, n.mem_free_bytes, n.gpu_max_free, n.gpu_full, n.model,
-                 node_open(n) ? 1u : 0u};
+  return HotNode{n.cpu_free_milli, n.mem_free_bytes, n.gpu_max_free,
+                 n.gpu_full,       n.model,          node_open(n) ? 1u : 0u};
 }
 
 // fits() for a plain request, from the node's HotNode.
@@ -188,8 +188,7 @@ class CpuScorer final : public ScorerBase {
   std::int64_t evaluate_as(std::size_t i, const PodReq& pod, bool plain, std::uint64_t salt,
                            const ScoreParams& sp) const {
     if (plain ? !hot_fits(hot_[i], pod) : !fits(nodes_[i], pod)) return kInfeasible;
-    return policy_score_as<P>(nodes_[i], static_cast<std::int32_t>(i), pod, salt, sp,
-                              stats_of(i));
+    return policy_score_as<P>(nodes_[i], static_cast<std::int32_t>(i), pod, salt, sp, stats_of(i));
   }
 
   template <Policy P>
@@ -197,14 +196,15 @@ class CpuScorer final : public ScorerBase {
                       std::span<std::int64_t> scores, std::span<Placement> best) {
     const std::size_t n = nodes_.size();
     const ScoreParams sp = host_params();
-    // Tiles of nodes that stay in L2 while every pod of the batch is scored against them: past
-    // ~10k nodes the records no longer fit in cache, and a pod-by-pod sweep streamed all of them
-    // from memory once per pod. Tiles go in node order and a pod's best only moves on a strictly
+    // Tiles of nodes that stay in L1 while every pod of the batch is scored against them (a
+    // pod-by-pod sweep streams every node's bytes from memory once per pod past ~10k nodes, and
+    // from L2 below that). The budget counts every byte a node has, a few times what one
+    // evaluation touches. Tiles go in node order and a pod's best only moves on a strictly
     // greater score, so the lowest index still wins ties.
-    // FGD reads its per-node cache as well: smaller tiles keep the same bytes per tile.
+    const std::size_t node_bytes =
+        sizeof(HotNode) + sizeof(NodeRec) + stride_ * sizeof(std::int64_t);
     const std::size_t kTileNodes =
-        std::max<std::size_t>(128, (std::size_t{2048} * sizeof(NodeRec)) /
-                                       (sizeof(NodeRec) + stride_ * sizeof(std::int64_t)));
+        std::clamp<std::size_t>((std::size_t{40} << 10) / node_bytes, 32, 2048);
     for (std::size_t p = 0; p < pods.size(); ++p)
       best[p] = Placement{};
     for (std::size_t lo = 0; lo < n; lo += kTileNodes) {
@@ -218,7 +218,8 @@ class CpuScorer final : public ScorerBase {
         for (std::size_t i = lo; i < hi; ++i) {
           const std::int64_t s = evaluate_as<P>(i, pod, plain, salt, sp);
           if (row) row[i] = s;
-          if (s != kInfeasible && s > b.score) b = Placement{static_cast<std::int32_t>(i), s};
+          // s > b.score >= kInfeasible: s is feasible.
+          if (s > b.score) b = Placement{static_cast<std::int32_t>(i), s};
         }
         best[p] = b;
       }
