@@ -483,22 +483,40 @@ GPUSIM_HD inline std::int64_t fgd_score_general(const NodeRec& n, const PodReq& 
   }
   if (t.n_milli > 0) {
     const std::int64_t* w = fgd_weights(t, n.model, fgd_cpu_index(t, cpu_after));
-    for (std::int32_t i = 0; i < t.n_milli; ++i) {
-      const std::int32_t r = fgd_milli(t, i);
-      std::int32_t fit = 0;
-      std::int64_t below = 0;
-      stats(i, fit, below);
-      for (std::int32_t c = 0; c < ncand; ++c) {
-        std::int32_t fit2 = fit;
-        std::int64_t below2 = below;
-        for (std::int32_t j = 0; j < nd; ++j) {
-          const std::int32_t dev = share ? cand_dev[c] : multi[j];
-          const std::int32_t f = n.gpu_free_milli[dev];
-          const std::int32_t f2 = f - p.gpu_milli;
-          fit2 += times * ((f2 >= r ? 1 : 0) - (f >= r ? 1 : 0));
-          below2 += times * ((f2 < r ? f2 : 0) - (f < r ? f : 0));
+    if (ncand == 1 && nd == 1) {
+      // One candidate, its devices of one free amount (the usual whole-device pod): the loop
+      // below without its candidate and device loops.
+      const std::int32_t f = n.gpu_free_milli[share ? cand_dev[0] : multi[0]];
+      const std::int32_t f2 = f - p.gpu_milli;
+      std::int64_t sum = 0;
+      for (std::int32_t i = 0; i < t.n_milli; ++i) {
+        const std::int32_t r = fgd_milli(t, i);
+        std::int32_t fit = 0;
+        std::int64_t below = 0;
+        stats(i, fit, below);
+        fit += times * ((f2 >= r ? 1 : 0) - (f >= r ? 1 : 0));
+        below += times * ((f2 < r ? f2 : 0) - (f < r ? f : 0));
+        sum += fgd_hostable(t, w, i, fit) * (below - idle_after);
+      }
+      after[0] = sum;
+    } else {
+      for (std::int32_t i = 0; i < t.n_milli; ++i) {
+        const std::int32_t r = fgd_milli(t, i);
+        std::int32_t fit = 0;
+        std::int64_t below = 0;
+        stats(i, fit, below);
+        for (std::int32_t c = 0; c < ncand; ++c) {
+          std::int32_t fit2 = fit;
+          std::int64_t below2 = below;
+          for (std::int32_t j = 0; j < nd; ++j) {
+            const std::int32_t dev = share ? cand_dev[c] : multi[j];
+            const std::int32_t f = n.gpu_free_milli[dev];
+            const std::int32_t f2 = f - p.gpu_milli;
+            fit2 += times * ((f2 >= r ? 1 : 0) - (f >= r ? 1 : 0));
+            below2 += times * ((f2 < r ? f2 : 0) - (f < r ? f : 0));
+          }
+          after[c] += fgd_hostable(t, w, i, fit2) * (below2 - idle_after);
         }
-        after[c] += fgd_hostable(t, w, i, fit2) * (below2 - idle_after);
       }
     }
   }
