@@ -63,10 +63,10 @@ HotNode hot_of(const NodeRec& n) {
                  n.gpu_full,       n.model,          node_open(n) ? 1u : 0u};
 }
 
-// fits() for a plain request, from the node's HotNode.
-bool hot_fits(const HotNode& h, const PodReq& p) {
+// fits() for a plain request, from the node's HotNode; `g` is gpu_need(p).
+bool hot_fits(const HotNode& h, const PodReq& p, const GpuNeed& g) {
   return h.open != 0 && h.cpu_free_milli >= p.cpu_milli && h.mem_free_bytes >= p.mem_bytes &&
-         gpus_fit_with(h.model, h.gpu_max_free, h.gpu_full, p);
+         gpus_fit_need(g, h.model, h.gpu_max_free, h.gpu_full);
 }
 
 class CpuScorer final : public ScorerBase {
@@ -184,11 +184,30 @@ class CpuScorer final : public ScorerBase {
  private:
   // evaluate_with() for policy P: plain requests filtered on the HotNode (the same verdict as
   // fits(), see plain_request()), every other request by fits() on the record.
+  // What the evaluations of one pod share, derived once per pod instead of once per node.
+  struct PodPlan {
+    PodReq pod;
+    bool plain = false;  // plain_request()
+    GpuNeed need;        // gpu_need()
+    FgdPod fgd;          // fgd_pod(), FGD only
+  };
+  PodPlan plan_of(const PodReq& pod) const {
+    PodPlan q{pod, plain_request(pod), gpu_need(pod), {}};
+    if (params_.policy == Policy::kFgd) q.fgd = fgd_pod(pod, table_);
+    return q;
+  }
+
   template <Policy P>
-  std::int64_t evaluate_as(std::size_t i, const PodReq& pod, bool plain, std::uint64_t salt,
+  std::int64_t evaluate_as(std::size_t i, const PodPlan& q, std::uint64_t salt,
                            const ScoreParams& sp) const {
-    if (plain ? !hot_fits(hot_[i], pod) : !fits(nodes_[i], pod)) return kInfeasible;
-    return policy_score_as<P>(nodes_[i], static_cast<std::int32_t>(i), pod, salt, sp, stats_of(i));
+    if (q.plain ? !hot_fits(hot_[i], q.pod, q.need) : !fits(nodes_[i], q.pod)) return kInfeasible;
+    if constexpr (P == Policy::kFgd) {
+      // policy_score_as<kFgd>(), with fgd_pod() from the plan.
+      return fgd_score_with(nodes_[i], q.pod, q.fgd, sp, stats_of(i), nullptr, nullptr);
+    } else {
+      return policy_score_as<P>(nodes_[i], static_cast<std::int32_t>(i), q.pod, salt, sp,
+                                stats_of(i));
+    }
   }
 
   template <Policy P>
@@ -210,13 +229,12 @@ class CpuScorer final : public ScorerBase {
     for (std::size_t lo = 0; lo < n; lo += kTileNodes) {
       const std::size_t hi = std::min(n, lo + kTileNodes);
       for (std::size_t p = 0; p < pods.size(); ++p) {
-        const PodReq pod = pods[p];
-        const bool plain = plain_request(pod);
+        const PodPlan plan = plan_of(pods[p]);
         const std::uint64_t salt = salts[p];
         Placement b = best[p];
         std::int64_t* row = scores.empty() ? nullptr : scores.data() + p * n;
         for (std::size_t i = lo; i < hi; ++i) {
-          const std::int64_t s = evaluate_as<P>(i, pod, plain, salt, sp);
+          const std::int64_t s = evaluate_as<P>(i, plan, salt, sp);
           if (row) row[i] = s;
           // s > b.score >= kInfeasible: s is feasible.
           if (s > b.score) b = Placement{static_cast<std::int32_t>(i), s};
@@ -231,17 +249,16 @@ class CpuScorer final : public ScorerBase {
   void compute_row_as(std::int32_t shape, std::span<const std::int32_t> nodes, bool all) {
     std::vector<std::int64_t>& row = score_rows_[static_cast<std::size_t>(shape)];
     const ScoreParams sp = host_params();
-    const PodReq pod = this->shape(shape);
-    const bool plain = plain_request(pod);
+    const PodPlan plan = plan_of(this->shape(shape));
     if (all) {
       row.resize(nodes_.size());
       for (std::size_t i = 0; i < nodes_.size(); ++i)
-        row[i] = evaluate_as<P>(i, pod, plain, 0, sp);
+        row[i] = evaluate_as<P>(i, plan, 0, sp);
       return;
     }
     for (auto i : nodes) {
       const auto k = static_cast<std::size_t>(i);
-      row[k] = evaluate_as<P>(k, pod, plain, 0, sp);
+      row[k] = evaluate_as<P>(k, plan, 0, sp);
     }
   }
 

@@ -42,14 +42,36 @@ GPUSIM_HD inline bool shares_device(const PodReq& p) {
   return p.gpu_count == 1 && p.gpu_milli < kMilliPerGpu;
 }
 
+// The GPU part of fits() as the pod's needs: most milli free on one device and fully free devices
+// at least these, on an allowed model. A backend filtering many nodes for one pod derives them
+// once, not per node.
+struct GpuNeed {
+  bool any = false;  // a GPU pod; the rest is unread otherwise
+  std::int32_t max_free = 0;
+  std::int32_t full = 0;
+  std::uint64_t model_mask = 0;
+};
+
+GPUSIM_HD inline GpuNeed gpu_need(const PodReq& p) {
+  GpuNeed g;
+  g.any = p.gpu_count > 0;
+  g.max_free = shares_device(p) ? p.gpu_milli : INT32_MIN;
+  g.full = shares_device(p) ? INT32_MIN : p.gpu_count;
+  g.model_mask = p.model_mask;
+  return g;
+}
+
 // The GPU part of fits() from the node's summary fields (model, most milli free on one device,
 // fully free devices), so a backend can keep those apart from the record.
+GPUSIM_HD inline bool gpus_fit_need(const GpuNeed& g, std::uint32_t model, std::int32_t max_free,
+                                    std::int32_t full) {
+  if (!g.any) return true;
+  return model_allowed(g.model_mask, model) && max_free >= g.max_free && full >= g.full;
+}
+
 GPUSIM_HD inline bool gpus_fit_with(std::uint32_t model, std::int32_t max_free, std::int32_t full,
                                     const PodReq& p) {
-  if (p.gpu_count <= 0) return true;
-  if (!model_allowed(p.model_mask, model)) return false;
-  if (shares_device(p)) return max_free >= p.gpu_milli;
-  return full >= p.gpu_count;
+  return gpus_fit_need(gpu_need(p), model, max_free, full);
 }
 
 GPUSIM_HD inline bool gpus_fit(const NodeRec& n, const PodReq& p) {
@@ -372,22 +394,42 @@ GPUSIM_HD inline std::int64_t node_fragmentation(const NodeRec& n, const ScorePa
   return DeviceShapeStats{n, sp.fgd}.frag();
 }
 
+// What fgd_score_with() derives from the pod alone; a backend scoring many nodes for one pod
+// derives it once (fgd_pod()) instead of once per node.
+struct FgdPod {
+  bool share = false;     // shares_device()
+  bool cpu_only = false;  // no devices, no milli: on the node's own row nothing measured changes
+  bool single = false;    // one device: the single-device shortcut applies
+  std::int32_t need = 0;  // free milli a candidate device needs
+  std::int64_t wm = 0;    // total weight x milli
+};
+
+GPUSIM_HD inline FgdPod fgd_pod(const PodReq& p, const FgdTable& t) {
+  FgdPod q;
+  q.share = shares_device(p);
+  q.cpu_only = p.gpu_count <= 0 && pod_gpu_total(p) == 0;
+  q.single = p.gpu_count == 1 && p.gpu_milli >= 0;
+  q.need = q.share ? p.gpu_milli : kMilliPerGpu;
+  q.wm = t.total_weight * p.gpu_milli;
+  return q;
+}
+
 // fgd_score_with() for a one-device pod by the single-device shortcut: O(1) per candidate
 // device, given fgd_node_sums() of the row after (`sums`) and `base` (W * m for the node's own
 // row, frag - W * (idle - m) - S otherwise).
 template <typename Stats>
-GPUSIM_HD inline std::int64_t fgd_single_device_score(const PodReq& p, const FgdTable& t,
-                                                      const Stats& stats, const std::int64_t* sums,
-                                                      std::int64_t base, std::int32_t* out,
-                                                      std::int32_t* got) {
+GPUSIM_HD inline std::int64_t fgd_single_device_score(const PodReq& p, const FgdPod& q,
+                                                      const FgdTable& t, const Stats& stats,
+                                                      const std::int64_t* sums, std::int64_t base,
+                                                      std::int32_t* out, std::int32_t* got) {
   const std::int32_t nm = t.n_milli;
   const std::int64_t* sum_p = sums;
   const std::int64_t* sum_wm = sum_p + nm + 1;
   const std::int64_t* sum_wd = sum_wm + nm + 1;
   const std::int64_t m = p.gpu_milli;
   const std::int64_t wm = base;
-  const bool share = shares_device(p);
-  const std::int32_t need = share ? p.gpu_milli : kMilliPerGpu;
+  const bool share = q.share;
+  const std::int32_t need = q.need;
   const FgdFreeAmount* a = stats.amounts();
   const std::int32_t na = stats.amount_count();
   std::int64_t best = kInfeasible;
@@ -425,7 +467,7 @@ GPUSIM_HD GPUSIM_NOINLINE std::int64_t fgd_single_device_score_after(
   std::int64_t sums[3 * (kFgdStackMilli + 1)];
   const std::int64_t s = fgd_node_sums(n, t, stats, fgd_cpu_index(t, cpu_after), sums);
   const std::int64_t base = stats.frag() - t.total_weight * (n.gpu_free_total - p.gpu_milli) - s;
-  return fgd_single_device_score(p, t, stats, sums, base, out, got);
+  return fgd_single_device_score(p, fgd_pod(p, t), t, stats, sums, base, out, got);
 }
 
 // fgd_score_with()'s general path: every candidate's fragmentation after, one term per distinct
@@ -557,24 +599,22 @@ GPUSIM_HD GPUSIM_NOINLINE std::int64_t fgd_score_general_outline(
 // every distinct free amount that fits (lowest device index for each); other pods take the "best"
 // devices. Writes the chosen devices to `out` (when not null) and their number to `*got`.
 // `stats` is a statistics source as fgd_frag_with()'s, with frag() the node's fragmentation.
+// `q` is fgd_pod(p, sp.fgd).
 template <typename Stats>
-GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
+GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p, const FgdPod& q,
                                              const ScoreParams& sp, const Stats& stats,
                                              std::int32_t* out, std::int32_t* got) {
   const FgdTable& t = sp.fgd;
   const std::int64_t cpu_after = n.cpu_free_milli - p.cpu_milli;
   const bool same_row = stats.same_cpu_index(cpu_after);
-  if (same_row && p.gpu_count <= 0 && pod_gpu_total(p) == 0) {
+  if (same_row && q.cpu_only) {
     // Nothing the measure looks at changes: the same sum before and after.
     if (got) *got = 0;
     return 0;
   }
   if constexpr (Stats::kSums) {
-    if (p.gpu_count == 1 && p.gpu_milli >= 0) {
-      if (same_row) {
-        return fgd_single_device_score(p, t, stats, stats.sums(), t.total_weight * p.gpu_milli, out,
-                                       got);
-      }
+    if (q.single) {
+      if (same_row) return fgd_single_device_score(p, q, t, stats, stats.sums(), q.wm, out, got);
       if (t.n_milli <= kFgdStackMilli) {
         return fgd_single_device_score_after(n, p, t, stats, cpu_after, out, got);
       }
@@ -583,6 +623,13 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
   } else {
     return fgd_score_general(n, p, t, stats, cpu_after, out, got);
   }
+}
+
+template <typename Stats>
+GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
+                                             const ScoreParams& sp, const Stats& stats,
+                                             std::int32_t* out, std::int32_t* got) {
+  return fgd_score_with(n, p, fgd_pod(p, sp.fgd), sp, stats, out, got);
 }
 
 GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const ScoreParams& sp,
