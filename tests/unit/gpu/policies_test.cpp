@@ -290,10 +290,11 @@ TEST(Fits, PlainRequestsSplitIntoNodeOpenAndTheResources) {
     for (int d = 0; d < kExtDims; ++d)
       n.ext_free[d] = next(8) == 0 ? next(3) - 1 : 0;
     n.tags = static_cast<std::uint64_t>(next(4));
-    n.model = static_cast<std::uint32_t>(next(3));
+    const std::uint32_t models[] = {0, 1, 2, 63, 64, 100};
+    n.model = models[next(6)];
     PodReq p = pod(next(4) * 1000, static_cast<std::int32_t>(next(3)),
                    static_cast<std::int32_t>(1 + next(2)) * 500,
-                   next(3) == 0 ? std::uint64_t{1} << n.model : 0);
+                   next(3) == 0 ? (std::uint64_t{1} << (n.model % 64)) | next(2) : 0);
     p.mem_bytes = next(3) * 1000;
     if (next(4) == 0) p.ext[next(kExtDims)] = next(3) - 1;
     if (next(4) == 0) p.tags_required = static_cast<std::uint64_t>(next(4));
