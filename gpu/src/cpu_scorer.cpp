@@ -203,7 +203,9 @@ class CpuScorer final : public ScorerBase {
     if (q.plain ? !hot_fits(hot_[i], q.pod, q.need) : !fits(nodes_[i], q.pod)) return kInfeasible;
     if constexpr (P == Policy::kFgd) {
       // policy_score_as<kFgd>(), with fgd_pod() from the plan.
-      return fgd_score_with(nodes_[i], q.pod, q.fgd, sp, stats_of(i), nullptr, nullptr);
+      // FGD always has its cache (refresh_all_stats), so no emptiness test per node.
+      const CachedShapeStats stats{cache_.data() + i * stride_, table_.n_milli};
+      return fgd_score_with(nodes_[i], q.pod, q.fgd, sp, stats, nullptr, nullptr);
     } else {
       return policy_score_as<P>(nodes_[i], static_cast<std::int32_t>(i), q.pod, salt, sp,
                                 stats_of(i));
