@@ -11,7 +11,7 @@ namespace {
 
 // cos(2 pi x / period), remembered: every workload's scrape lands on the same grid, so a daily
 // curve asks for the same few thousand offsets every day (one cos per workload per scrape was
-// a tenth of a long serving run). Direct-mapped by whole seconds of the offset; an entry holds
+// about 3 % of a long serving run). Direct-mapped by whole seconds of the offset; an entry holds
 // the exact value std::cos returned for that argument, so results are unchanged.
 double daily_cos(TimeMs x, TimeMs period) {
   struct Entry {
