@@ -63,6 +63,26 @@ HotNode hot_of(const NodeRec& n) {
                  n.gpu_full,       n.model,          node_open(n) ? 1u : 0u};
 }
 
+// f.template operator()<P>() for the run-time policy: a loop over nodes compiled once per
+// policy, so that the policy is picked once per loop rather than once per node.
+template <typename F>
+void with_policy(Policy policy, F&& f) {
+  switch (policy) {
+    case Policy::kRandom:
+      return f.template operator()<Policy::kRandom>();
+    case Policy::kDotProduct:
+      return f.template operator()<Policy::kDotProduct>();
+    case Policy::kGpuClustering:
+      return f.template operator()<Policy::kGpuClustering>();
+    case Policy::kGpuPacking:
+      return f.template operator()<Policy::kGpuPacking>();
+    case Policy::kBestFit:
+      return f.template operator()<Policy::kBestFit>();
+    case Policy::kFgd:
+      return f.template operator()<Policy::kFgd>();
+  }
+}
+
 // fits() for a plain request, from the node's HotNode; `g` is gpu_need(p).
 bool hot_fits(const HotNode& h, const PodReq& p, const GpuNeed& g) {
   return h.open != 0 && h.cpu_free_milli >= p.cpu_milli && h.mem_free_bytes >= p.mem_bytes &&
@@ -80,20 +100,7 @@ class CpuScorer final : public ScorerBase {
         (!scores.empty() && scores.size() != pods.size() * n)) {
       throw std::invalid_argument("score_batch: span sizes do not match");
     }
-    switch (params_.policy) {
-      case Policy::kRandom:
-        return score_batch_as<Policy::kRandom>(pods, salts, scores, best);
-      case Policy::kDotProduct:
-        return score_batch_as<Policy::kDotProduct>(pods, salts, scores, best);
-      case Policy::kGpuClustering:
-        return score_batch_as<Policy::kGpuClustering>(pods, salts, scores, best);
-      case Policy::kGpuPacking:
-        return score_batch_as<Policy::kGpuPacking>(pods, salts, scores, best);
-      case Policy::kBestFit:
-        return score_batch_as<Policy::kBestFit>(pods, salts, scores, best);
-      case Policy::kFgd:
-        return score_batch_as<Policy::kFgd>(pods, salts, scores, best);
-    }
+    with_policy(params_.policy, [&]<Policy P>() { score_batch_as<P>(pods, salts, scores, best); });
   }
 
  protected:
@@ -115,20 +122,7 @@ class CpuScorer final : public ScorerBase {
   void drop_rows() override { score_rows_.clear(); }
 
   void compute_row(std::int32_t shape, std::span<const std::int32_t> nodes, bool all) override {
-    switch (params_.policy) {
-      case Policy::kRandom:
-        return compute_row_as<Policy::kRandom>(shape, nodes, all);
-      case Policy::kDotProduct:
-        return compute_row_as<Policy::kDotProduct>(shape, nodes, all);
-      case Policy::kGpuClustering:
-        return compute_row_as<Policy::kGpuClustering>(shape, nodes, all);
-      case Policy::kGpuPacking:
-        return compute_row_as<Policy::kGpuPacking>(shape, nodes, all);
-      case Policy::kBestFit:
-        return compute_row_as<Policy::kBestFit>(shape, nodes, all);
-      case Policy::kFgd:
-        return compute_row_as<Policy::kFgd>(shape, nodes, all);
-    }
+    with_policy(params_.policy, [&]<Policy P>() { compute_row_as<P>(shape, nodes, all); });
   }
 
   void compute_rows_all(std::span<const std::int32_t> shapes) override {
@@ -182,8 +176,6 @@ class CpuScorer final : public ScorerBase {
   }
 
  private:
-  // evaluate_with() for policy P: plain requests filtered on the HotNode (the same verdict as
-  // fits(), see plain_request()), every other request by fits() on the record.
   // What the evaluations of one pod share, derived once per pod instead of once per node.
   struct PodPlan {
     PodReq pod;
@@ -197,6 +189,8 @@ class CpuScorer final : public ScorerBase {
     return q;
   }
 
+  // evaluate_with() for policy P: plain requests filtered on the HotNode (the same verdict as
+  // fits(), see plain_request()), every other request by fits() on the record.
   template <Policy P>
   std::int64_t evaluate_as(std::size_t i, const PodPlan& q, std::uint64_t salt,
                            const ScoreParams& sp) const {

@@ -470,6 +470,15 @@ GPUSIM_HD GPUSIM_NOINLINE std::int64_t fgd_single_device_score_after(
   return fgd_single_device_score(p, fgd_pod(p, t), t, stats, sums, base, out, got);
 }
 
+// What `times` devices going from f to f2 milli free change in milli r's statistics: how many
+// devices can host r, and the idle milli below r.
+GPUSIM_HD inline void fgd_device_change(std::int32_t f, std::int32_t f2, std::int32_t r,
+                                        std::int32_t times, std::int32_t& fit,
+                                        std::int64_t& below) {
+  fit += times * ((f2 >= r ? 1 : 0) - (f >= r ? 1 : 0));
+  below += times * ((f2 < r ? f2 : 0) - (f < r ? f : 0));
+}
+
 // fgd_score_with()'s general path: every candidate's fragmentation after, one term per distinct
 // milli of the table. `cpu_after` is the node's cpu free after the pod.
 template <typename Stats>
@@ -536,8 +545,7 @@ GPUSIM_HD inline std::int64_t fgd_score_general(const NodeRec& n, const PodReq& 
         std::int32_t fit = 0;
         std::int64_t below = 0;
         stats(i, fit, below);
-        fit += times * ((f2 >= r ? 1 : 0) - (f >= r ? 1 : 0));
-        below += times * ((f2 < r ? f2 : 0) - (f < r ? f : 0));
+        fgd_device_change(f, f2, r, times, fit, below);
         sum += fgd_hostable(t, w, i, fit) * (below - idle_after);
       }
       after[0] = sum;
@@ -554,8 +562,7 @@ GPUSIM_HD inline std::int64_t fgd_score_general(const NodeRec& n, const PodReq& 
             const std::int32_t dev = share ? cand_dev[c] : multi[j];
             const std::int32_t f = n.gpu_free_milli[dev];
             const std::int32_t f2 = f - p.gpu_milli;
-            fit2 += times * ((f2 >= r ? 1 : 0) - (f >= r ? 1 : 0));
-            below2 += times * ((f2 < r ? f2 : 0) - (f < r ? f : 0));
+            fgd_device_change(f, f2, r, times, fit2, below2);
           }
           after[c] += fgd_hostable(t, w, i, fit2) * (below2 - idle_after);
         }
