@@ -134,6 +134,7 @@ class HpaController : public ClusterObserver {
   const HpaSettings& settings() const { return settings_; }
   // Per-HPA state (key "namespace/name"), for outputs.
   const HpaState* state(const std::string& key) const;
+  const std::map<std::string, HpaState>& states() const { return states_; }
 
   void on_object_changed(std::string_view kind, const std::string& key) override;
   void on_pod_added(PodId id) override { pod_changed(id); }

@@ -101,6 +101,8 @@ class MetricsPipeline : public ClusterObserver {
 
   // The workload state of a Deployment/ReplicaSet ("namespace/name"), or nullptr.
   const WorkloadLoadState* workload(const std::string& key) const;
+  // The same, in key order.
+  const std::map<std::string, WorkloadLoadState*>& workloads_by_key() const { return by_key_; }
   const std::vector<std::unique_ptr<WorkloadLoadState>>& workloads() const { return workloads_; }
 
   // metrics.k8s.io for one pod of `w` (nullptr: the pod has no load model): nullopt while

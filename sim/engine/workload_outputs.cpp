@@ -10,14 +10,19 @@
 #include "controllers/disruption.hpp"
 #include "controllers/rollout.hpp"
 #include "core/csv.hpp"
+#include "core/sorted_cursor.hpp"
 
 namespace gpusim::engine {
+
+using namespace std::string_view_literals;
+
 namespace {
 
-void append_condition(std::string& out, const std::vector<Condition>& conds, const char* type) {
+void append_condition(std::string& out, const std::vector<Condition>& conds,
+                      std::string_view type) {
   const Condition* c = ctrl::find_condition(conds, type);
   if (c == nullptr) return;
-  out.append(c->status).append(":").append(c->reason);
+  out.append(c->status).append(":"sv).append(c->reason);
 }
 
 }  // namespace
@@ -109,70 +114,73 @@ void WorkloadOutputs::sample() {
     const std::string_view t(
         t_buf,
         static_cast<std::size_t>(std::to_chars(t_buf, t_buf + sizeof t_buf, now).ptr - t_buf));
+    SortedCursor workloads(metrics_.workloads_by_key());
     for (const auto& [key, d] : cluster_.deployments) {
-      const ctrl::WorkloadLoadState* w = metrics_.workload(key);
+      const auto* found = workloads.find(key);
+      const ctrl::WorkloadLoadState* w = found != nullptr ? *found : nullptr;
       std::string& o = workloads_csv_.record();
-      o.append(t).append(",");
+      o.append(t).push_back(',');
       append_csv_field(o, key);
       for (const std::int32_t v :
            {d.spec_replicas(), d.status.replicas, d.status.updated_replicas,
             d.status.ready_replicas, d.status.available_replicas, d.status.unavailable_replicas}) {
-        o.append(",");
+        o.push_back(',');
         append_int(o, v);
       }
-      o.append(",");
+      o.push_back(',');
       if (w != nullptr && w->t_ms >= 0) {
         append_fixed3(o, w->offered_rps);
-        o.append(",");
+        o.push_back(',');
         append_fixed3(o, w->served_rps);
-        o.append(",");
+        o.push_back(',');
         if (w->latency_known) append_fixed3(o, w->latency_s * 1000.0);
-        o.append(",");
+        o.push_back(',');
         if (w->spec->queue) append_fixed3(o, w->queue_depth);
-        o.append(",");
+        o.push_back(',');
         if (w->spec->queue) append_fixed3(o, w->oldest_age_s);
-        o.append(",");
+        o.push_back(',');
         append_int(o, w->cpu_ready_milli);
-        o.append("\n");
+        o.push_back('\n');
       } else {
-        o.append(",,,,,\n");
+        o.append(",,,,,\n"sv);
       }
     }
+    SortedCursor states(hpa_.states());
     for (const auto& [key, h] : cluster_.hpas) {
       std::string& o = hpa_csv_.record();
-      o.append(t).append(",");
+      o.append(t).push_back(',');
       append_csv_field(o, key);
-      o.append(",");
-      field_.assign(h.scale_target_ref.kind).append("/").append(h.scale_target_ref.name);
+      o.push_back(',');
+      field_.assign(h.scale_target_ref.kind).append("/"sv).append(h.scale_target_ref.name);
       append_csv_field(o, field_);
       for (const std::int32_t v : {h.min_replicas.value_or(1), h.max_replicas,
                                    h.status.current_replicas, h.status.desired_replicas}) {
-        o.append(",");
+        o.push_back(',');
         append_int(o, v);
       }
-      o.append(",");
+      o.push_back(',');
       field_.clear();
-      if (const ctrl::HpaState* st = hpa_.state(key)) {
+      if (const ctrl::HpaState* st = states.find(key)) {
         for (const ctrl::MetricValue& m : st->metrics) {
-          if (!field_.empty()) field_.append(";");
-          field_.append(m.name).append("=");
+          if (!field_.empty()) field_.push_back(';');
+          field_.append(m.name).push_back('=');
           if (m.ok) {
             append_int(field_, m.current_m);
           } else {
-            field_.append("?");
+            field_.push_back('?');
           }
-          field_.append("/");
+          field_.push_back('/');
           append_int(field_, m.target_m);
         }
       }
       append_csv_field(o, field_);
-      o.append(",");
-      append_condition(o, h.status.conditions, "AbleToScale");
-      o.append(",");
-      append_condition(o, h.status.conditions, "ScalingActive");
-      o.append(",");
-      append_condition(o, h.status.conditions, "ScalingLimited");
-      o.append("\n");
+      o.push_back(',');
+      append_condition(o, h.status.conditions, "AbleToScale"sv);
+      o.push_back(',');
+      append_condition(o, h.status.conditions, "ScalingActive"sv);
+      o.push_back(',');
+      append_condition(o, h.status.conditions, "ScalingLimited"sv);
+      o.push_back('\n');
     }
   }
   loop_.at_background(now + interval_ms_, EventPriority::kRecorder, [this] { sample(); });
