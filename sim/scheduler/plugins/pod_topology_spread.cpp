@@ -5,6 +5,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "core/rounding.hpp"
 #include "scheduler/plugins/filter_helpers.hpp"
 #include "scheduler/plugins/node_affinity.hpp"
 #include "scheduler/plugins/node_changes.hpp"
@@ -118,6 +119,16 @@ struct PodTopologySpreadPlugin::State : PluginState {
   std::vector<std::int8_t> affinity_ok;  // per node: -1 unknown
   std::vector<std::int8_t> taints_ok;    // per taint set: -1 unknown
   std::vector<char> ignored;             // per scored node
+  std::int64_t ignored_count = 0;        // of `ignored`
+  // Score's inputs per soft constraint, gathered once per cycle rather than per node.
+  struct ScoreTerm {
+    const TopologyDomains* domains;
+    const std::int32_t* node_counts;    // hostname: per node
+    const std::int64_t* domain_counts;  // otherwise: per domain slot
+    double weight;
+    double skew;  // maxSkew - 1
+  };
+  std::vector<ScoreTerm> terms;
 };
 
 PodTopologySpreadPlugin::PodTopologySpreadPlugin(const nlohmann::json& args,
@@ -252,10 +263,12 @@ void PodTopologySpreadPlugin::sync(MatchCounts& m) {
     m.matches.clear();
     m.matches_generation = keys.generation;
   }
+  // The table does not grow while its changes replay.
+  if (m.count.size() < t.size()) m.count.resize(t.size(), 0);
+  const bool selects = m.selector.has_value();
   auto recount = [&](NodeIndex n) {
-    if (m.count.size() < t.size()) m.count.resize(t.size(), 0);
     std::int32_t c = 0;
-    if (t.live(n) && m.selector) {
+    if (selects && t.live(n)) {
       for (const PodKeys::Key& k : keys.on_node[n]) {
         if (k.ns != m.ns_id) continue;
         if (k.tmpl >= m.matches.size()) m.matches.resize(keys.templates.size(), -1);
@@ -506,22 +519,36 @@ Status PodTopologySpreadPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
   }
   s.ignored.assign(nodes.size(), 0);
   std::int64_t ignored = 0;
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (require_all && !has_keys(s.soft, s, nodes[i])) {
+  if (require_all) {
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (has_keys(s.soft, s, nodes[i])) continue;
       s.ignored[i] = 1;
       ++ignored;
+    }
+  }
+  // The domains that hold a scored node, per constraint (hostname: every scored node is one).
+  for (std::size_t k : s.soft) {
+    Constraint& c = s.constraints[k];
+    if (c.hostname) continue;
+    const TopologyDomains& domains = keys_[c.key];
+    if (domains.domain_count() == 0 && !require_all) {
+      // No node carries the key: every scored node sits in the slot of nodes without it.
+      if (!nodes.empty()) {
+        c.domain_counts[0] = 0;
+        sizes[k] = 1;
+      }
       continue;
     }
-    for (std::size_t k : s.soft) {
-      Constraint& c = s.constraints[k];
-      if (c.hostname) continue;
-      const auto slot = static_cast<std::size_t>(keys_[c.key].domain(nodes[i]) + 1);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (ignored > 0 && s.ignored[i]) continue;
+      const auto slot = static_cast<std::size_t>(domains.domain(nodes[i]) + 1);
       if (c.domain_counts[slot] < 0) {
         c.domain_counts[slot] = 0;
         ++sizes[k];
       }
     }
   }
+  s.ignored_count = ignored;
   const bool requires_node = NodeAffinityPlugin::pod_requires_node(pod.pod->spec());
   static const std::vector<std::size_t> kNone;
   std::vector<std::size_t> slow;
@@ -559,25 +586,31 @@ Status PodTopologySpreadPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
 void PodTopologySpreadPlugin::score(CycleState& cycle, const PodInfo& pod,
                                     std::span<const NodeIndex> nodes, std::span<std::int64_t> out) {
   State& s = build(cycle, pod);
+  s.terms.clear();
+  for (std::size_t k : s.soft) {
+    const Constraint& c = s.constraints[k];
+    s.terms.push_back(State::ScoreTerm{&keys_[c.key], c.hostname ? c.counts->count.data() : nullptr,
+                                       c.domain_counts.data(), c.weight,
+                                       static_cast<double>(c.max_skew - 1)});
+  }
+  const bool any_ignored = s.ignored_count > 0;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (i < s.ignored.size() && s.ignored[i]) {
+    if (any_ignored && s.ignored[i]) {
       out[i] = 0;
       continue;
     }
+    const NodeIndex n = nodes[i];
     double total = 0;
-    for (std::size_t k : s.soft) {
-      const Constraint& c = s.constraints[k];
-      const std::int32_t d = keys_[c.key].domain(nodes[i]);
+    for (const State::ScoreTerm& term : s.terms) {
+      const std::int32_t d = term.domains->domain(n);
       if (d < 0) continue;
-      std::int64_t cnt = 0;
-      if (c.hostname) {
-        cnt = c.counts->count[nodes[i]];
-      } else {
-        cnt = std::max<std::int64_t>(0, c.domain_counts[static_cast<std::size_t>(d) + 1]);
-      }
-      total += static_cast<double>(cnt) * c.weight + static_cast<double>(c.max_skew - 1);
+      const std::int64_t cnt =
+          term.node_counts != nullptr
+              ? term.node_counts[n]
+              : std::max<std::int64_t>(0, term.domain_counts[static_cast<std::size_t>(d) + 1]);
+      total += static_cast<double>(cnt) * term.weight + term.skew;
     }
-    out[i] = static_cast<std::int64_t>(std::round(total));
+    out[i] = round_to_int64(total);
   }
 }
 
@@ -586,7 +619,8 @@ void PodTopologySpreadPlugin::normalize(CycleState& cycle, const PodInfo& pod,
   State& s = build(cycle, pod);
   std::int64_t min = std::numeric_limits<std::int64_t>::max();
   std::int64_t max = 0;
-  auto ignored = [&](std::size_t i) { return i < s.ignored.size() && s.ignored[i]; };
+  const bool any_ignored = s.ignored_count > 0;
+  auto ignored = [&](std::size_t i) { return any_ignored && s.ignored[i]; };
   for (std::size_t i = 0; i < scores.size(); ++i) {
     if (ignored(i)) continue;
     min = std::min(min, scores[i]);
