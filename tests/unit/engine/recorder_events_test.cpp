@@ -57,6 +57,42 @@ TEST(RecorderEvents, LinesMatchNlohmannDump) {
   EXPECT_EQ(recorder.event_count(), events.size());
 }
 
+// The writer looks at eight bytes at a time: every special byte at every offset of a block, in
+// texts of every length around the block size, still matches nlohmann.
+TEST(RecorderEvents, RandomTextMatchesNlohmannDump) {
+  EventLoop loop;
+  Cluster cluster(loop, 1);
+  Recorder recorder(cluster, loop, 60'000);
+  // Whole UTF-8 sequences only: a stray continuation byte is invalid JSON text for nlohmann.
+  const std::vector<std::string> specials{"\"", "\\", "\x01",     "\x1f", "\x7f",
+                                          "\n", "\t", "\xc3\xa9", " ",    "/"};
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  std::string expected;
+  std::size_t count = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const std::size_t length = next() % 41;
+    // Mostly plain text, so that whole blocks are skipped between the special bytes.
+    for (std::size_t i = 0; i < length; ++i) {
+      if (next() % 4 == 0) {
+        text += specials[next() % specials.size()];
+      } else {
+        text += static_cast<char>('a' + next() % 26);
+      }
+    }
+    const ClusterEvent e{round, "T", "Pod", "ns/p", "", text, false};
+    recorder.on_event(e);
+    expected += reference_line(e);
+    ++count;
+  }
+  EXPECT_EQ(recorder.events_jsonl(), expected);
+  EXPECT_EQ(recorder.event_count(), count);
+}
+
 // A pool that shrinks: 16 GPUs for the first hour, 8 for the second, 8 GPUs allocated
 // throughout. The mean allocation is 8 GPUs of a time-weighted 12 (66.7 %); over the final
 // capacity it would read 100 %, and more had the pool shrunk further.
