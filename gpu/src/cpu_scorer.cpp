@@ -1,6 +1,10 @@
 // The CPU backend: plain loops over the host records, the reference the CUDA backend must match.
 #include <algorithm>
+#include <map>
+#include <span>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "gpusim/gpu/policies.hpp"
 #include "scorer_base.hpp"
@@ -63,6 +67,35 @@ HotNode hot_of(const NodeRec& n) {
                  n.gpu_full,       n.model,          node_open(n) ? 1u : 0u};
 }
 
+// A GPU request as FGD's score sees it: on a node's own cpu row the score depends on the pod
+// only through its device count and milli per device (fgd_score_with), not its cpu or memory.
+struct GpuShape {
+  std::int32_t count = 0;
+  std::int32_t milli = 0;
+  friend bool operator==(const GpuShape&, const GpuShape&) = default;
+};
+
+// At most this many GPU shapes get a per-node score (8 bytes a node each).
+constexpr std::size_t kMaxCachedShapes = 16;
+
+// The typical shapes' distinct GPU requests, heaviest first (ties by count, then milli): FGD's
+// typical shapes are drawn from the workload, so the pods it scores mostly have one of them.
+std::vector<GpuShape> cached_shapes_of(std::span<const TypicalShape> typical) {
+  std::map<std::pair<std::int32_t, std::int32_t>, std::int64_t> weight;
+  for (const TypicalShape& m : typical) {
+    if (m.gpu_count > 0) weight[{m.gpu_count, m.gpu_milli}] += m.weight;
+  }
+  std::vector<std::pair<std::int64_t, GpuShape>> order;
+  for (const auto& [key, w] : weight)
+    order.push_back({w, GpuShape{key.first, key.second}});
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<GpuShape> out;
+  for (std::size_t i = 0; i < order.size() && i < kMaxCachedShapes; ++i)
+    out.push_back(order[i].second);
+  return out;
+}
+
 // f.template operator()<P>() for the run-time policy: a loop over nodes compiled once per
 // policy, so that the policy is picked once per loop rather than once per node.
 template <typename F>
@@ -92,6 +125,18 @@ bool hot_fits(const HotNode& h, const PodReq& p, const GpuNeed& g) {
 class CpuScorer final : public ScorerBase {
  public:
   Backend backend() const override { return Backend::kCpu; }
+
+  void set_params(const ScoreParams& params, std::span<const TypicalShape> typical) override {
+    // upload_params() (inside) fills the per-node scores of the new shapes.
+    std::vector<GpuShape> shapes = cached_shapes_of(typical);
+    std::swap(cached_shapes_, shapes);
+    try {
+      ScorerBase::set_params(params, typical);
+    } catch (...) {
+      std::swap(cached_shapes_, shapes);
+      throw;
+    }
+  }
 
   void score_batch(std::span<const PodReq> pods, std::span<const std::uint64_t> salts,
                    std::span<std::int64_t> scores, std::span<Placement> best) override {
@@ -182,10 +227,18 @@ class CpuScorer final : public ScorerBase {
     bool plain = false;  // plain_request()
     GpuNeed need;        // gpu_need()
     FgdPod fgd;          // fgd_pod(), FGD only
+    // FGD: the pod's GPU shape in shape_scores_ (its first node), null when not cached.
+    const std::int64_t* shape_scores = nullptr;
   };
   PodPlan plan_of(const PodReq& pod) const {
-    PodPlan q{pod, plain_request(pod), gpu_need(pod), {}};
-    if (params_.policy == Policy::kFgd) q.fgd = fgd_pod(pod, table_);
+    PodPlan q{pod, plain_request(pod), gpu_need(pod), {}, nullptr};
+    if (params_.policy == Policy::kFgd) {
+      q.fgd = fgd_pod(pod, table_);
+      const GpuShape g{pod.gpu_count, pod.gpu_milli};
+      for (std::size_t s = 0; s < cached_shapes_.size(); ++s) {
+        if (cached_shapes_[s] == g) q.shape_scores = shape_scores_.data() + s * nodes_.size();
+      }
+    }
     return q;
   }
 
@@ -199,6 +252,9 @@ class CpuScorer final : public ScorerBase {
       // policy_score_as<kFgd>(), with fgd_pod() from the plan.
       // FGD always has its cache (refresh_all_stats), so no emptiness test per node.
       const CachedShapeStats stats{cache_.data() + i * stride_, table_.n_milli};
+      // On the node's own cpu row a cached shape's score was computed with the node's state.
+      if (q.shape_scores && stats.same_cpu_index(hot_[i].cpu_free_milli - q.pod.cpu_milli))
+        return q.shape_scores[i];
       return fgd_score_with(nodes_[i], q.pod, q.fgd, sp, stats, nullptr, nullptr);
     } else {
       return policy_score_as<P>(nodes_[i], static_cast<std::int32_t>(i), q.pod, salt, sp,
@@ -220,12 +276,15 @@ class CpuScorer final : public ScorerBase {
         sizeof(HotNode) + sizeof(NodeRec) + stride_ * sizeof(std::int64_t);
     const std::size_t kTileNodes =
         std::clamp<std::size_t>((std::size_t{40} << 10) / node_bytes, 32, 2048);
-    for (std::size_t p = 0; p < pods.size(); ++p)
+    plans_.clear();
+    for (std::size_t p = 0; p < pods.size(); ++p) {
       best[p] = Placement{};
+      plans_.push_back(plan_of(pods[p]));
+    }
     for (std::size_t lo = 0; lo < n; lo += kTileNodes) {
       const std::size_t hi = std::min(n, lo + kTileNodes);
       for (std::size_t p = 0; p < pods.size(); ++p) {
-        const PodPlan plan = plan_of(pods[p]);
+        const PodPlan& plan = plans_[p];
         const std::uint64_t salt = salts[p];
         Placement b = best[p];
         std::int64_t* row = scores.empty() ? nullptr : scores.data() + p * n;
@@ -262,11 +321,13 @@ class CpuScorer final : public ScorerBase {
   // side of every evaluation on that node, computed once per node state rather than once per pod.
   void refresh_all_stats() {
     cache_.clear();
+    shape_scores_.clear();
     stride_ = 0;
     if (params_.policy != Policy::kFgd) return;
     table_ = fgd_.view();
     stride_ = cache_stride(static_cast<std::size_t>(table_.n_milli));
     cache_.assign(nodes_.size() * stride_, 0);
+    shape_scores_.assign(cached_shapes_.size() * nodes_.size(), 0);
     for (std::size_t i = 0; i < nodes_.size(); ++i)
       refresh_stats(i);
   }
@@ -287,6 +348,17 @@ class CpuScorer final : public ScorerBase {
     fgd_node_sums(n, table_, cached, static_cast<std::int32_t>(block[1]), block + kCacheHead);
     block[2] =
         fgd_free_amounts(n, table_, reinterpret_cast<FgdFreeAmount*>(block + amounts_offset(nm)));
+    // Each cached shape's score on the node's own cpu row (a pod asking no cpu keeps the row),
+    // by the same fgd_score_with() an evaluation runs.
+    ScoreParams sp;
+    sp.fgd = table_;
+    for (std::size_t s = 0; s < cached_shapes_.size(); ++s) {
+      PodReq pod;
+      pod.gpu_count = cached_shapes_[s].count;
+      pod.gpu_milli = cached_shapes_[s].milli;
+      shape_scores_[s * nodes_.size() + node] =
+          fgd_score_with(n, pod, fgd_pod(pod, table_), sp, cached, nullptr, nullptr);
+    }
   }
   CachedShapeStats stats_of(std::size_t node) const {
     if (cache_.empty()) return CachedShapeStats{nullptr, 0};
@@ -299,6 +371,10 @@ class CpuScorer final : public ScorerBase {
   FgdTable table_{};
   std::size_t stride_ = 0;
   std::vector<std::int64_t> cache_;
+  // FGD: cached_shapes_ x nodes, each shape's score on each node's own cpu row.
+  std::vector<GpuShape> cached_shapes_;
+  std::vector<std::int64_t> shape_scores_;
+  std::vector<PodPlan> plans_;  // score_batch's scratch
 };
 
 }  // namespace

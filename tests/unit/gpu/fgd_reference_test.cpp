@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "gpusim/gpu/fgd_tables.hpp"
@@ -262,6 +263,134 @@ TEST(FgdReference, GroupedTablesEqualThePerShapeFormula) {
     }
   }
   EXPECT_GT(feasible, 50000);  // the comparison saw plenty of real scores
+}
+
+// The CPU scorer's per-node scores of the typical GPU shapes (a pod of such a shape on a node
+// whose cpu index it leaves as it is) against the reference: batches and shape rows, ties across
+// tiles (a few distinct nodes repeated), filter edges, and after nodes change.
+PodReq pod_like(Rng& r, const std::vector<TypicalShape>& typical) {
+  PodReq p = random_pod(r);
+  if (!typical.empty() && r.in(0, 2) != 0) {  // mostly a typical GPU shape: the cached scores
+    const TypicalShape& m = typical[static_cast<std::size_t>(r.in(0, typical.size() - 1))];
+    p.gpu_count = m.gpu_count;
+    p.gpu_milli = m.gpu_milli;
+  }
+  switch (r.in(0, 9)) {  // what only the filter or the scalar lanes see
+    case 0:
+      p.cpu_milli = -r.in(0, 1000);  // negative: the scalar loop
+      break;
+    case 1:
+      p.ext[r.in(0, kExtDims - 1)] = r.in(0, 2);  // not a plain request (when not 0)
+      break;
+    case 2:
+      p.mem_bytes = (std::int64_t{1} << 40) + r.in(-1, 1);  // at the nodes' memory
+      break;
+    case 3:
+      p.gpu_count = 0;  // CPU-only
+      p.gpu_milli = 0;
+      break;
+    default:
+      break;
+  }
+  return p;
+}
+
+void expect_batch_equals_reference(Scorer& scorer, const std::vector<NodeRec>& nodes,
+                                   const std::vector<PodReq>& pods,
+                                   const std::vector<TypicalShape>& typical, const char* what) {
+  std::vector<std::uint64_t> salts(pods.size(), 0);
+  std::vector<std::int64_t> scores(pods.size() * nodes.size());
+  std::vector<Placement> best(pods.size());
+  std::vector<Placement> best_only(pods.size());
+  scorer.score_batch(pods, salts, scores, best);
+  scorer.score_batch(pods, salts, {}, best_only);  // the loop without the row stores
+  for (std::size_t k = 0; k < pods.size(); ++k) {
+    Placement want;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      std::int32_t dev[kMaxGpusPerNode];
+      std::int32_t got = 0;
+      const std::int64_t ref = fits(nodes[i], pods[k])
+                                   ? ref_fgd_score(nodes[i], pods[k], typical, dev, &got)
+                                   : kInfeasible;
+      ASSERT_EQ(scores[k * nodes.size() + i], ref) << what << " pod " << k << " node " << i;
+      if (ref != kInfeasible && ref > want.score)
+        want = Placement{static_cast<std::int32_t>(i), ref};
+    }
+    ASSERT_EQ(best[k].node, want.node) << what << " pod " << k;
+    ASSERT_EQ(best[k].score, want.score) << what << " pod " << k;
+    ASSERT_EQ(best_only[k].node, want.node) << what << " pod " << k;
+    ASSERT_EQ(best_only[k].score, want.score) << what << " pod " << k;
+  }
+}
+
+TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
+  Rng r{std::mt19937_64(20261130)};
+  for (int round = 0; round < 60; ++round) {
+    const auto typical = random_shapes(r);
+    ScoreParams sp;
+    sp.policy = Policy::kFgd;
+    sp.max_cpu_milli = 64000;
+    sp.max_gpu_milli = 16000;
+    // A few distinct nodes, repeated: equal scores in many lanes and tiles (ties); 1,100 or so
+    // nodes cross the vector loop's tiles, and a count off the lanes leaves a partial step.
+    std::vector<NodeRec> distinct(static_cast<std::size_t>(r.in(1, 12)));
+    for (auto& n : distinct) {
+      n = random_node(r);
+      switch (r.in(0, 7)) {
+        case 0:
+          n.flags = kNodeLive;  // cordoned
+          break;
+        case 1:
+          n.pods_free = 0;
+          break;
+        case 2:
+          n.ext_free[r.in(0, kExtDims - 1)] = r.in(-1, 1);
+          break;
+        default:
+          break;
+      }
+    }
+    std::vector<NodeRec> nodes(
+        static_cast<std::size_t>(round % 3 == 0 ? r.in(1000, 1100) : r.in(1, 70)));
+    for (auto& n : nodes)
+      n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
+    std::vector<PodReq> pods(16);
+    for (auto& p : pods)
+      p = pod_like(r, typical);
+    {
+      const std::string what = "round " + std::to_string(round);
+      auto scorer = make_cpu_scorer();
+      scorer->set_params(sp, typical);
+      scorer->set_nodes(nodes);
+      expect_batch_equals_reference(*scorer, nodes, pods, typical, what.c_str());
+      // Nodes change (the cached scores and columns follow update_node), one is added.
+      std::vector<NodeRec> changed = nodes;
+      for (int c = 0; c < 8; ++c) {
+        const auto i = static_cast<std::size_t>(r.in(0, changed.size() - 1));
+        changed[i] = random_node(r);
+        scorer->update_node(static_cast<std::int32_t>(i), changed[i]);
+      }
+      changed.push_back(random_node(r));
+      scorer->update_node(static_cast<std::int32_t>(changed.size() - 1), changed.back());
+      expect_batch_equals_reference(*scorer, changed, pods, typical, (what + " changed").c_str());
+      // The shape rows (the scheduler's path) read the same cached scores.
+      for (const PodReq& p : pods) {
+        const std::int32_t id = scorer->intern_shape(p);
+        const Placement got = scorer->place(id, 0);
+        Placement want;
+        for (std::size_t i = 0; i < changed.size(); ++i) {
+          std::int32_t dev[kMaxGpusPerNode];
+          std::int32_t g = 0;
+          const std::int64_t ref =
+              fits(changed[i], p) ? ref_fgd_score(changed[i], p, typical, dev, &g) : kInfeasible;
+          if (ref != kInfeasible && ref > want.score)
+            want = Placement{static_cast<std::int32_t>(i), ref};
+        }
+        ASSERT_EQ(got.node, want.node) << what;
+        ASSERT_EQ(got.score, want.score) << what;
+      }
+    }
+  }
 }
 
 }  // namespace
