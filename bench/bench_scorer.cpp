@@ -1,10 +1,14 @@
 // The batch placement scorer: pod-node evaluations per second per backend, at 1k / 10k / 100k
 // nodes x a batch of 64 pods (a mix of sharing, whole- and multi-GPU and CPU-only requests),
 // for the cheapest (BestFit) and the costliest (FGD, 40 typical shapes) policy; FgdTightCpu has
-// nodes with little cpu free, so FGD's pods mostly change the node's cpu index. One thread: the
+// nodes with little cpu free, so FGD's pods mostly change the node's cpu index. FgdScalar is FGD
+// on the CPU backend's scalar loops (what a machine without AVX-512 runs); FgdUntypical's GPU
+// pods have shapes outside the typical ones, so none has a per-node cached score. One thread: the
 // CPU figure is per core. CUDA rows report an error where no device is usable.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -39,16 +43,21 @@ std::vector<NodeRec> cluster(int n, bool tight_cpu = false) {
   return nodes;
 }
 
-std::vector<PodReq> batch(int n) {
+std::vector<PodReq> batch(int n, bool untypical = false) {
   std::vector<PodReq> pods(static_cast<std::size_t>(n));
   const std::int32_t counts[] = {1, 1, 1, 0, 1, 2, 8, 1};
-  const std::int32_t millis[] = {470, 810, 1000, 0, 320, 1000, 1000, 650};
+  std::int32_t millis[] = {470, 810, 1000, 0, 320, 1000, 1000, 650};
+  if (untypical) {  // the same requests a little off every typical shape (none has 3 devices)
+    const std::int32_t off[] = {460, 800, 990, 0, 310, 1000, 1000, 640};
+    std::copy(std::begin(off), std::end(off), std::begin(millis));
+  }
   for (int i = 0; i < n; ++i) {
     PodReq& p = pods[static_cast<std::size_t>(i)];
     p.cpu_milli = 2000 + 1000 * (i % 13);
     p.mem_bytes = std::int64_t{8} << 30;
     p.gpu_count = counts[i % 8];
     p.gpu_milli = millis[i % 8];
+    if (untypical && i % 8 == 5) p.gpu_count = 3;
   }
   return pods;
 }
@@ -63,15 +72,21 @@ std::vector<TypicalShape> typical() {
   return t;
 }
 
-void run(benchmark::State& state, Backend backend, Policy policy, bool tight_cpu = false) {
+struct Variant {
+  bool tight_cpu = false;
+  bool untypical = false;
+  CpuIsa isa = CpuIsa::kBest;
+};
+
+void run(benchmark::State& state, Backend backend, Policy policy, Variant v = {}) {
   std::string note;
-  auto scorer = backend == Backend::kCpu ? make_cpu_scorer() : make_scorer(backend, &note);
+  auto scorer = backend == Backend::kCpu ? make_cpu_scorer(v.isa) : make_scorer(backend, &note);
   if (scorer->backend() != backend) {
     state.SkipWithError(("no CUDA device: " + note).c_str());
     return;
   }
-  const auto nodes = cluster(static_cast<int>(state.range(0)), tight_cpu);
-  const auto pods = batch(static_cast<int>(state.range(1)));
+  const auto nodes = cluster(static_cast<int>(state.range(0)), v.tight_cpu);
+  const auto pods = batch(static_cast<int>(state.range(1)), v.untypical);
   ScoreParams sp;
   sp.policy = policy;
   sp.seed = 42;
@@ -97,7 +112,13 @@ void BM_ScorerCpuFgd(benchmark::State& s) {
   run(s, Backend::kCpu, Policy::kFgd);
 }
 void BM_ScorerCpuFgdTightCpu(benchmark::State& s) {
-  run(s, Backend::kCpu, Policy::kFgd, true);
+  run(s, Backend::kCpu, Policy::kFgd, Variant{.tight_cpu = true});
+}
+void BM_ScorerCpuFgdScalar(benchmark::State& s) {
+  run(s, Backend::kCpu, Policy::kFgd, Variant{.isa = CpuIsa::kScalar});
+}
+void BM_ScorerCpuFgdUntypical(benchmark::State& s) {
+  run(s, Backend::kCpu, Policy::kFgd, Variant{.untypical = true});
 }
 void BM_ScorerCudaBestFit(benchmark::State& s) {
   run(s, Backend::kCuda, Policy::kBestFit);
@@ -110,6 +131,8 @@ void BM_ScorerCudaFgd(benchmark::State& s) {
 BENCHMARK(BM_ScorerCpuBestFit)->SIZES;
 BENCHMARK(BM_ScorerCpuFgd)->SIZES;
 BENCHMARK(BM_ScorerCpuFgdTightCpu)->SIZES;
+BENCHMARK(BM_ScorerCpuFgdScalar)->SIZES;
+BENCHMARK(BM_ScorerCpuFgdUntypical)->SIZES;
 BENCHMARK(BM_ScorerCudaBestFit)->SIZES->Args({100000, 1024});
 BENCHMARK(BM_ScorerCudaFgd)->SIZES->Args({100000, 1024});
 

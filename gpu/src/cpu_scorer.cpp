@@ -9,6 +9,13 @@
 #include "gpusim/gpu/policies.hpp"
 #include "scorer_base.hpp"
 
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define GPUSIM_CPU_AVX512 1
+#else
+#define GPUSIM_CPU_AVX512 0
+#endif
+
 namespace gpusim::gpu {
 namespace detail {
 namespace {
@@ -96,6 +103,156 @@ std::vector<GpuShape> cached_shapes_of(std::span<const TypicalShape> typical) {
   return out;
 }
 
+// The filter's per-node fields again, one array per field, for the vector loop (kLanes nodes per
+// step). Padded to a multiple of kLanes with nodes no pod fits.
+constexpr std::size_t kLanes = 8;
+struct HotColumns {
+  std::vector<std::int64_t> cpu;  // cpu free; INT64_MIN when !node_open (no cpu request >= 0 fits)
+  std::vector<std::int64_t> mem;
+  // FGD: the most cpu a pod may ask and leave the node's cpu index as it is (fgd_cpu_range:
+  // cpu free - lo, saturated), so that "same row" is one compare.
+  std::vector<std::int64_t> row_cpu;
+  std::vector<std::int32_t> max_free;
+  std::vector<std::int32_t> full;
+  std::vector<std::uint64_t> model_bit;  // model_allowed()'s bit of the node's model, or none
+};
+
+std::int64_t open_cpu(const NodeRec& n) {
+  return node_open(n) ? n.cpu_free_milli : INT64_MIN;
+}
+
+// The bit of PodReq::model_mask that allows the node's model: none for model 0 and models above
+// 63, which only an empty mask allows (model_allowed()).
+std::uint64_t model_bit(std::uint32_t model) {
+  return model >= 1 && model <= 63 ? std::uint64_t{1} << model : 0;
+}
+
+// A plain request as the vector loop reads it (hot_fits() with its terms broadcast).
+struct VecPod {
+  std::int64_t cpu = 0;  // >= 0
+  std::int64_t mem = 0;
+  std::int32_t max_free = INT32_MIN;  // GpuNeed's, INT32_MIN when the pod needs no GPU
+  std::int32_t full = INT32_MIN;
+  std::uint64_t model_mask = 0;
+  bool any_model = true;  // no model test: a CPU-only pod, or an empty mask
+  // FGD on a node's own cpu row: a cached score per node (zeros for a CPU-only pod), when
+  // `cached`; the other nodes that fit are scored one by one.
+  bool cached = false;
+  const std::int64_t* row_scores = nullptr;
+};
+
+// One pod's FGD evaluations of nodes [lo, hi) from the columns: the filter and the same-row test
+// without branches, the cached score where it applies; nodes that fit but need more than the
+// cache go to `slow(i)` (out of line). Writes the scores to `row` (when not null) and returns
+// the best, lowest index on ties.
+template <typename Slow>
+Placement fgd_tile_scalar(const HotColumns& h, const VecPod& q, std::size_t lo, std::size_t hi,
+                          std::int64_t* row, const Slow& slow) {
+  // The columns' addresses in locals: the row stores could alias the vectors' own pointers.
+  const std::int64_t* cpu = h.cpu.data();
+  const std::int64_t* mem = h.mem.data();
+  const std::int64_t* row_cpu = h.row_cpu.data();
+  const std::int32_t* max_free = h.max_free.data();
+  const std::int32_t* full = h.full.data();
+  const std::uint64_t* model_bit = h.model_bit.data();
+  Placement b;
+  for (std::size_t i = lo; i < hi; ++i) {
+    const bool fit = (cpu[i] >= q.cpu) & (mem[i] >= q.mem) & (max_free[i] >= q.max_free) &
+                     (full[i] >= q.full) & (((model_bit[i] & q.model_mask) != 0) | q.any_model);
+    const bool cached = fit & q.cached & (row_cpu[i] >= q.cpu);
+    std::int64_t s = cached ? q.row_scores[i] : kInfeasible;
+    if (fit & !cached) [[unlikely]]
+      s = slow(i);
+    if (row) row[i] = s;
+    if (s > b.score) b = Placement{static_cast<std::int32_t>(i), s};
+  }
+  return b;
+}
+
+#if GPUSIM_CPU_AVX512
+bool avx512_usable() {
+  static const bool usable =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
+  return usable;
+}
+
+// One pod's FGD evaluations of nodes [lo, hi) (lo a multiple of kLanes), eight nodes a step:
+// the filter and the same-row test as masks, the cached score by a masked load; nodes that fit
+// but need more than the cache (`slow(i)`, out of line) are scored one by one. Writes the
+// scores to `row` (when not null, n scores) and returns the best, lowest index on ties.
+template <typename Slow>
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) Placement fgd_tile_avx512(
+    const HotColumns& h, const VecPod& q, std::size_t lo, std::size_t hi, std::size_t n,
+    std::int64_t* row, const Slow& slow) {
+  const __m512i pc = _mm512_set1_epi64(q.cpu);
+  const __m512i pm = _mm512_set1_epi64(q.mem);
+  const __m256i gmax = _mm256_set1_epi32(q.max_free);
+  const __m256i gfull = _mm256_set1_epi32(q.full);
+  const __m512i mask = _mm512_set1_epi64(static_cast<long long>(q.model_mask));
+  const __mmask8 any_model = q.any_model ? 0xff : 0;
+  const __m512i inf = _mm512_set1_epi64(kInfeasible);
+  const __m512i step = _mm512_set1_epi64(kLanes);
+  __m512i best = inf;
+  __m512i best_at = _mm512_setzero_si512();
+  __m512i at = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(lo)),
+                                _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+  const std::int64_t* cpu = h.cpu.data();  // in locals, as fgd_tile_scalar's
+  const std::int64_t* mem = h.mem.data();
+  const std::int64_t* row_cpu = h.row_cpu.data();
+  const std::int32_t* max_free = h.max_free.data();
+  const std::int32_t* full = h.full.data();
+  const std::uint64_t* model_bit = h.model_bit.data();
+  for (std::size_t i = lo; i < hi; i += kLanes) {
+    __mmask8 fit = _mm512_cmpge_epi64_mask(_mm512_loadu_si512(cpu + i), pc);
+    fit &= _mm512_cmpge_epi64_mask(_mm512_loadu_si512(mem + i), pm);
+    fit &= _mm256_cmpge_epi32_mask(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(max_free + i)), gmax);
+    fit &= _mm256_cmpge_epi32_mask(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(full + i)),
+                                   gfull);
+    fit &= static_cast<__mmask8>(_mm512_test_epi64_mask(_mm512_loadu_si512(model_bit + i), mask) |
+                                 any_model);
+    __mmask8 cached = 0;
+    __m512i s = inf;
+    if (q.cached) {
+      cached = fit & _mm512_cmpge_epi64_mask(_mm512_loadu_si512(row_cpu + i), pc);
+      s = _mm512_mask_loadu_epi64(inf, cached, q.row_scores + i);
+    }
+    const __mmask8 rest = fit & static_cast<__mmask8>(~cached);
+    if (rest != 0) [[unlikely]] {
+      alignas(64) std::int64_t lane[kLanes];
+      _mm512_store_si512(lane, s);
+      for (unsigned b = rest; b != 0; b &= b - 1) {
+        const auto k = static_cast<std::size_t>(__builtin_ctz(b));
+        lane[k] = slow(i + k);
+      }
+      s = _mm512_load_si512(lane);
+    }
+    if (row) {
+      const std::size_t left = n - i;
+      const __mmask8 valid = left >= kLanes ? 0xff : static_cast<__mmask8>((1u << left) - 1);
+      _mm512_mask_storeu_epi64(row + i, valid, s);
+    }
+    const __mmask8 gt = _mm512_cmpgt_epi64_mask(s, best);
+    best = _mm512_mask_mov_epi64(best, gt, s);
+    best_at = _mm512_mask_mov_epi64(best_at, gt, at);
+    at = _mm512_add_epi64(at, step);
+  }
+  alignas(64) std::int64_t score[kLanes];
+  alignas(64) std::int64_t where[kLanes];
+  _mm512_store_si512(score, best);
+  _mm512_store_si512(where, best_at);
+  Placement b;
+  for (std::size_t k = 0; k < kLanes; ++k) {
+    // Each lane kept its first maximum; across lanes the lowest index among the maxima.
+    const auto node = static_cast<std::int32_t>(where[k]);
+    if (score[k] > b.score || (score[k] == b.score && score[k] != kInfeasible && node < b.node))
+      b = Placement{node, score[k]};
+  }
+  return b;
+}
+#endif
+
 // f.template operator()<P>() for the run-time policy: a loop over nodes compiled once per
 // policy, so that the policy is picked once per loop rather than once per node.
 template <typename F>
@@ -124,6 +281,8 @@ bool hot_fits(const HotNode& h, const PodReq& p, const GpuNeed& g) {
 
 class CpuScorer final : public ScorerBase {
  public:
+  explicit CpuScorer(CpuIsa isa)
+      : avx512_(isa != CpuIsa::kScalar && cpu_isa_usable(CpuIsa::kAvx512)) {}
   Backend backend() const override { return Backend::kCpu; }
 
   void set_params(const ScoreParams& params, std::span<const TypicalShape> typical) override {
@@ -152,14 +311,29 @@ class CpuScorer final : public ScorerBase {
   void upload_params() override { refresh_all_stats(); }
   void upload_nodes() override {
     hot_.resize(nodes_.size());
+    padded_ = (nodes_.size() + kLanes - 1) / kLanes * kLanes;
+    // Padding nodes fit no pod (cpu INT64_MIN); their other fields are never decisive.
+    cols_.cpu.assign(padded_, INT64_MIN);
+    cols_.mem.assign(padded_, 0);
+    cols_.row_cpu.assign(padded_, 0);
+    cols_.max_free.assign(padded_, 0);
+    cols_.full.assign(padded_, 0);
+    cols_.model_bit.assign(padded_, 0);
+    zeros_.assign(padded_, 0);
     for (std::size_t i = 0; i < nodes_.size(); ++i)
-      hot_[i] = hot_of(nodes_[i]);
+      refresh_hot(i);
     refresh_all_stats();
   }
   void upload_node(std::int32_t index) override {
     const auto i = static_cast<std::size_t>(index);
-    hot_[i] = hot_of(nodes_[i]);
-    if (!cache_.empty()) refresh_stats(i);
+    refresh_hot(i);
+    if (!cache_.empty()) {
+      refresh_stats(i);
+      // The shape scores wait for the next batch: a replay that binds pod by pod re-scores one
+      // node per row and reads little of them.
+      if (!shapes_stale_[i]) stale_nodes_.push_back(static_cast<std::int32_t>(i));
+      shapes_stale_[i] = 1;
+    }
   }
   void ensure_rows(std::size_t count) override {
     if (score_rows_.size() < count) score_rows_.resize(count);
@@ -229,16 +403,29 @@ class CpuScorer final : public ScorerBase {
     FgdPod fgd;          // fgd_pod(), FGD only
     // FGD: the pod's GPU shape in shape_scores_ (its first node), null when not cached.
     const std::int64_t* shape_scores = nullptr;
+    bool vec = false;  // the vector loop takes it: a plain request asking cpu >= 0
+    VecPod v;
   };
   PodPlan plan_of(const PodReq& pod) const {
-    PodPlan q{pod, plain_request(pod), gpu_need(pod), {}, nullptr};
+    PodPlan q{pod, plain_request(pod), gpu_need(pod), {}, nullptr, false, {}};
     if (params_.policy == Policy::kFgd) {
       q.fgd = fgd_pod(pod, table_);
       const GpuShape g{pod.gpu_count, pod.gpu_milli};
       for (std::size_t s = 0; s < cached_shapes_.size(); ++s) {
-        if (cached_shapes_[s] == g) q.shape_scores = shape_scores_.data() + s * nodes_.size();
+        if (cached_shapes_[s] == g) q.shape_scores = shape_scores_.data() + s * padded_;
       }
     }
+    q.vec = q.plain && pod.cpu_milli >= 0;
+    q.v.cpu = pod.cpu_milli;
+    q.v.mem = pod.mem_bytes;
+    if (q.need.any) {
+      q.v.max_free = q.need.max_free;
+      q.v.full = q.need.full;
+      q.v.model_mask = q.need.model_mask;
+      q.v.any_model = q.need.model_mask == 0;
+    }
+    q.v.cached = q.shape_scores || q.fgd.cpu_only;
+    q.v.row_scores = q.fgd.cpu_only ? zeros_.data() : q.shape_scores;
     return q;
   }
 
@@ -253,7 +440,8 @@ class CpuScorer final : public ScorerBase {
       // FGD always has its cache (refresh_all_stats), so no emptiness test per node.
       const CachedShapeStats stats{cache_.data() + i * stride_, table_.n_milli};
       // On the node's own cpu row a cached shape's score was computed with the node's state.
-      if (q.shape_scores && stats.same_cpu_index(hot_[i].cpu_free_milli - q.pod.cpu_milli))
+      if (q.shape_scores && !shapes_stale_[i] &&
+          stats.same_cpu_index(hot_[i].cpu_free_milli - q.pod.cpu_milli))
         return q.shape_scores[i];
       return fgd_score_with(nodes_[i], q.pod, q.fgd, sp, stats, nullptr, nullptr);
     } else {
@@ -281,10 +469,15 @@ class CpuScorer final : public ScorerBase {
       best[p] = Placement{};
       plans_.push_back(plan_of(pods[p]));
     }
+    if constexpr (P == Policy::kFgd) {
+      refresh_stale_shape_scores();  // the column loops read every node's
+      return fgd_batch(pods, scores, best, sp);
+    }
     for (std::size_t lo = 0; lo < n; lo += kTileNodes) {
       const std::size_t hi = std::min(n, lo + kTileNodes);
       for (std::size_t p = 0; p < pods.size(); ++p) {
-        const PodPlan& plan = plans_[p];
+        // A copy: the row stores below could alias the vector's element, the copy they cannot.
+        const PodPlan plan = plans_[p];
         const std::uint64_t salt = salts[p];
         Placement b = best[p];
         std::int64_t* row = scores.empty() ? nullptr : scores.data() + p * n;
@@ -298,6 +491,66 @@ class CpuScorer final : public ScorerBase {
       }
     }
     evaluations_ += pods.size() * n;
+  }
+
+  // score_batch_as<kFgd>() (plans_ made) by the column loops for the pods they take, the vector
+  // one where the machine runs it. Tiles of kColumnTileNodes nodes: the columns and the cached
+  // scores the batch reads stay in L1/L2 while every pod passes over them.
+  void fgd_batch(std::span<const PodReq> pods, std::span<std::int64_t> scores,
+                 std::span<Placement> best, const ScoreParams& sp) {
+    const std::size_t n = nodes_.size();
+    const auto slow_of = [&](const PodPlan& plan) {
+      return [this, &plan, &sp](std::size_t i) { return fgd_after_filter(i, plan, sp); };
+    };
+    for (std::size_t lo = 0; lo < n; lo += kColumnTileNodes) {
+      const std::size_t hi = std::min(n, lo + kColumnTileNodes);
+      for (std::size_t p = 0; p < pods.size(); ++p) {
+        const PodPlan& plan = plans_[p];
+        std::int64_t* row = scores.empty() ? nullptr : scores.data() + p * n;
+        Placement b = best[p];
+        if (plan.vec) {
+          // The tile's best has higher indices than the earlier tiles': strictly greater wins.
+#if GPUSIM_CPU_AVX512
+          const Placement t = avx512_
+                                  ? fgd_tile_avx512(cols_, plan.v, lo, hi, n, row, slow_of(plan))
+                                  : fgd_tile_scalar(cols_, plan.v, lo, hi, row, slow_of(plan));
+#else
+          const Placement t = fgd_tile_scalar(cols_, plan.v, lo, hi, row, slow_of(plan));
+#endif
+          if (t.score > b.score) b = t;
+        } else {
+          for (std::size_t i = lo; i < hi; ++i) {
+            const std::int64_t s = evaluate_as<Policy::kFgd>(i, plan, 0, sp);
+            if (row) row[i] = s;
+            if (s > b.score) b = Placement{static_cast<std::int32_t>(i), s};
+          }
+        }
+        best[p] = b;
+      }
+    }
+    evaluations_ += pods.size() * n;
+  }
+  static constexpr std::size_t kColumnTileNodes = 512;
+
+  // FGD's score of a node the pod fits (evaluate_as<kFgd> after its filter), out of line for
+  // the vector loop's rare lanes.
+  GPUSIM_NOINLINE std::int64_t fgd_after_filter(std::size_t i, const PodPlan& q,
+                                                const ScoreParams& sp) const {
+    const CachedShapeStats stats{cache_.data() + i * stride_, table_.n_milli};
+    if (q.shape_scores && !shapes_stale_[i] &&
+        stats.same_cpu_index(hot_[i].cpu_free_milli - q.pod.cpu_milli))
+      return q.shape_scores[i];
+    return fgd_score_with(nodes_[i], q.pod, q.fgd, sp, stats, nullptr, nullptr);
+  }
+
+  void refresh_hot(std::size_t i) {
+    const NodeRec& n = nodes_[i];
+    hot_[i] = hot_of(n);
+    cols_.cpu[i] = open_cpu(n);
+    cols_.mem[i] = n.mem_free_bytes;
+    cols_.max_free[i] = n.gpu_max_free;
+    cols_.full[i] = n.gpu_full;
+    cols_.model_bit[i] = model_bit(n.model);
   }
 
   template <Policy P>
@@ -327,9 +580,20 @@ class CpuScorer final : public ScorerBase {
     table_ = fgd_.view();
     stride_ = cache_stride(static_cast<std::size_t>(table_.n_milli));
     cache_.assign(nodes_.size() * stride_, 0);
-    shape_scores_.assign(cached_shapes_.size() * nodes_.size(), 0);
-    for (std::size_t i = 0; i < nodes_.size(); ++i)
+    shape_scores_.assign(cached_shapes_.size() * padded_, 0);
+    shapes_stale_.assign(nodes_.size(), 0);
+    stale_nodes_.clear();
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
       refresh_stats(i);
+      refresh_shape_scores(i);
+    }
+  }
+  void refresh_stale_shape_scores() {
+    for (auto i : stale_nodes_) {
+      refresh_shape_scores(static_cast<std::size_t>(i));
+      shapes_stale_[static_cast<std::size_t>(i)] = 0;
+    }
+    stale_nodes_.clear();
   }
   void refresh_stats(std::size_t node) {
     const NodeRec& n = nodes_[node];
@@ -345,18 +609,26 @@ class CpuScorer final : public ScorerBase {
     block[0] = fgd_frag_with(n, table_, cached);
     block[1] = fgd_cpu_index(table_, n.cpu_free_milli);
     fgd_cpu_range(table_, static_cast<std::int32_t>(block[1]), block[3], block[4]);
+    // cpu free - lo >= 0 (lo <= cpu free); past INT64_MAX any cpu request keeps the row.
+    std::int64_t row_cpu = INT64_MAX;
+    if (__builtin_sub_overflow(n.cpu_free_milli, block[3], &row_cpu)) row_cpu = INT64_MAX;
+    cols_.row_cpu[node] = row_cpu;
     fgd_node_sums(n, table_, cached, static_cast<std::int32_t>(block[1]), block + kCacheHead);
     block[2] =
         fgd_free_amounts(n, table_, reinterpret_cast<FgdFreeAmount*>(block + amounts_offset(nm)));
-    // Each cached shape's score on the node's own cpu row (a pod asking no cpu keeps the row),
-    // by the same fgd_score_with() an evaluation runs.
+  }
+  // Each cached shape's score on the node's own cpu row (a pod asking no cpu keeps the row), by
+  // the same fgd_score_with() an evaluation runs; after refresh_stats().
+  void refresh_shape_scores(std::size_t node) {
+    const NodeRec& n = nodes_[node];
+    const CachedShapeStats cached{cache_.data() + node * stride_, table_.n_milli};
     ScoreParams sp;
     sp.fgd = table_;
     for (std::size_t s = 0; s < cached_shapes_.size(); ++s) {
       PodReq pod;
       pod.gpu_count = cached_shapes_[s].count;
       pod.gpu_milli = cached_shapes_[s].milli;
-      shape_scores_[s * nodes_.size() + node] =
+      shape_scores_[s * padded_ + node] =
           fgd_score_with(n, pod, fgd_pod(pod, table_), sp, cached, nullptr, nullptr);
     }
   }
@@ -365,7 +637,11 @@ class CpuScorer final : public ScorerBase {
     return CachedShapeStats{cache_.data() + node * stride_, table_.n_milli};
   }
 
-  std::vector<HotNode> hot_;  // hot_of() of every node
+  std::vector<HotNode> hot_;         // hot_of() of every node
+  HotColumns cols_;                  // the same as columns, padded_ long
+  std::size_t padded_ = 0;           // nodes_.size() rounded up to kLanes
+  std::vector<std::int64_t> zeros_;  // a CPU-only pod's cached scores
+  bool avx512_ = false;
 
   std::vector<std::vector<std::int64_t>> score_rows_;
   FgdTable table_{};
@@ -374,14 +650,35 @@ class CpuScorer final : public ScorerBase {
   // FGD: cached_shapes_ x nodes, each shape's score on each node's own cpu row.
   std::vector<GpuShape> cached_shapes_;
   std::vector<std::int64_t> shape_scores_;
-  std::vector<PodPlan> plans_;  // score_batch's scratch
+  std::vector<char> shapes_stale_;         // per node: its shape scores predate its last change
+  std::vector<std::int32_t> stale_nodes_;  // the nodes marked so
+  std::vector<PodPlan> plans_;             // score_batch's scratch
 };
 
 }  // namespace
 }  // namespace detail
 
+std::unique_ptr<Scorer> make_cpu_scorer(CpuIsa isa) {
+  return std::make_unique<detail::CpuScorer>(isa);
+}
+
 std::unique_ptr<Scorer> make_cpu_scorer() {
-  return std::make_unique<detail::CpuScorer>();
+  return make_cpu_scorer(CpuIsa::kBest);
+}
+
+bool cpu_isa_usable(CpuIsa isa) {
+  switch (isa) {
+    case CpuIsa::kBest:
+    case CpuIsa::kScalar:
+      return true;
+    case CpuIsa::kAvx512:
+#if GPUSIM_CPU_AVX512
+      return detail::avx512_usable();
+#else
+      return false;
+#endif
+  }
+  return false;
 }
 
 }  // namespace gpusim::gpu

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <iostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -265,9 +266,11 @@ TEST(FgdReference, GroupedTablesEqualThePerShapeFormula) {
   EXPECT_GT(feasible, 50000);  // the comparison saw plenty of real scores
 }
 
-// The CPU scorer's per-node scores of the typical GPU shapes (a pod of such a shape on a node
-// whose cpu index it leaves as it is) against the reference: batches and shape rows, ties across
-// tiles (a few distinct nodes repeated), filter edges, and after nodes change.
+// The CPU scorer's own paths against the reference, for every instruction set the machine runs:
+// per-node scores of the typical GPU shapes (a pod of such a shape on a node whose cpu index it
+// leaves as it is), the column loops (their filter, the same-row compare, nodes left to the
+// general code, ties across lanes and tiles, a node count that is no multiple of the lanes),
+// batches and shape rows, and all of it after nodes change.
 PodReq pod_like(Rng& r, const std::vector<TypicalShape>& typical) {
   PodReq p = random_pod(r);
   if (!typical.empty() && r.in(0, 2) != 0) {  // mostly a typical GPU shape: the cached scores
@@ -324,6 +327,11 @@ void expect_batch_equals_reference(Scorer& scorer, const std::vector<NodeRec>& n
 }
 
 TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
+  std::vector<CpuIsa> isas;
+  for (CpuIsa isa : {CpuIsa::kScalar, CpuIsa::kAvx512}) {
+    if (cpu_isa_usable(isa)) isas.push_back(isa);
+  }
+  if (isas.size() < 2) std::cout << "no AVX-512 here: only the scalar loops are compared\n";
   Rng r{std::mt19937_64(20261130)};
   for (int round = 0; round < 60; ++round) {
     const auto typical = random_shapes(r);
@@ -355,25 +363,35 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
     for (auto& n : nodes)
       n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
     std::vector<PodReq> pods(16);
-    for (auto& p : pods)
+    for (auto& p : pods) {
       p = pod_like(r, typical);
-    {
-      const std::string what = "round " + std::to_string(round);
-      auto scorer = make_cpu_scorer();
+      if (!typical.empty() && r.in(0, 2) == 0) {
+        // At a cpu index's edge: the pod leaves one of the nodes just at, or just below, a
+        // typical shape's cpu (the cached score applies at the one and not the other).
+        const NodeRec& n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
+        const TypicalShape& m = typical[static_cast<std::size_t>(r.in(0, typical.size() - 1))];
+        p.cpu_milli = n.cpu_free_milli - m.cpu_milli + r.in(-1, 1);
+      }
+    }
+    for (CpuIsa isa : isas) {
+      const std::string what = std::string(isa == CpuIsa::kScalar ? "scalar" : "avx512") +
+                               " round " + std::to_string(round);
+      auto scorer = make_cpu_scorer(isa);
       scorer->set_params(sp, typical);
       scorer->set_nodes(nodes);
       expect_batch_equals_reference(*scorer, nodes, pods, typical, what.c_str());
-      // Nodes change (the cached scores and columns follow update_node), one is added.
+      // A node is added (every node's cache rebuilt), then nodes change (the columns follow
+      // update_node, the cached scores wait for the next batch).
       std::vector<NodeRec> changed = nodes;
+      changed.push_back(random_node(r));
+      scorer->update_node(static_cast<std::int32_t>(changed.size() - 1), changed.back());
       for (int c = 0; c < 8; ++c) {
         const auto i = static_cast<std::size_t>(r.in(0, changed.size() - 1));
         changed[i] = random_node(r);
         scorer->update_node(static_cast<std::int32_t>(i), changed[i]);
       }
-      changed.push_back(random_node(r));
-      scorer->update_node(static_cast<std::int32_t>(changed.size() - 1), changed.back());
-      expect_batch_equals_reference(*scorer, changed, pods, typical, (what + " changed").c_str());
-      // The shape rows (the scheduler's path) read the same cached scores.
+      // The shape rows (the scheduler's path): the changed nodes' cached scores are stale until
+      // the next batch.
       for (const PodReq& p : pods) {
         const std::int32_t id = scorer->intern_shape(p);
         const Placement got = scorer->place(id, 0);
@@ -389,6 +407,7 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
         ASSERT_EQ(got.node, want.node) << what;
         ASSERT_EQ(got.score, want.score) << what;
       }
+      expect_batch_equals_reference(*scorer, changed, pods, typical, (what + " changed").c_str());
     }
   }
 }
