@@ -93,8 +93,9 @@ std::vector<GpuShape> cached_shapes_of(std::span<const TypicalShape> typical) {
     if (m.gpu_count > 0) weight[{m.gpu_count, m.gpu_milli}] += m.weight;
   }
   std::vector<std::pair<std::int64_t, GpuShape>> order;
+  order.reserve(weight.size());
   for (const auto& [key, w] : weight)
-    order.push_back({w, GpuShape{key.first, key.second}});
+    order.emplace_back(w, GpuShape{key.first, key.second});
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<GpuShape> out;
