@@ -503,8 +503,21 @@ class CpuScorer final : public ScorerBase {
     const auto slow_of = [&](const PodPlan& plan) {
       return [this, &plan, &sp](std::size_t i) { return fgd_after_filter(i, plan, sp); };
     };
+    plan_batch_shapes();
     for (std::size_t lo = 0; lo < n; lo += kColumnTileNodes) {
       const std::size_t hi = std::min(n, lo + kColumnTileNodes);
+      for (std::size_t k = 0; k < batch_shapes_.size(); ++k) {
+        // Only where the devices can take the shape (no pod of it fits elsewhere).
+        PodReq shape_pod;
+        shape_pod.gpu_count = batch_shapes_[k].count;
+        shape_pod.gpu_milli = batch_shapes_[k].milli;
+        const GpuNeed need = gpu_need(shape_pod);
+        std::int64_t* out = batch_scores_.data() + k * padded_;
+        for (std::size_t i = lo; i < hi; ++i) {
+          if (cols_.max_free[i] >= need.max_free && cols_.full[i] >= need.full)
+            out[i] = shape_score(i, shape_pod);
+        }
+      }
       for (std::size_t p = 0; p < pods.size(); ++p) {
         const PodPlan& plan = plans_[p];
         std::int64_t* row = scores.empty() ? nullptr : scores.data() + p * n;
@@ -532,6 +545,50 @@ class CpuScorer final : public ScorerBase {
     evaluations_ += pods.size() * n;
   }
   static constexpr std::size_t kColumnTileNodes = 512;
+
+  // GPU shapes the cache lacks that more than one vector-loop pod of the batch asks: their
+  // same-row score is computed once per node for the batch (batch_scores_, a tile at a time)
+  // and read like a cached shape's, instead of once per pod and node.
+  void plan_batch_shapes() {
+    batch_shapes_.clear();
+    std::vector<std::int32_t> askers;
+    for (const PodPlan& q : plans_) {
+      if (!q.vec || q.v.cached || q.pod.gpu_count <= 0) continue;
+      const GpuShape g{q.pod.gpu_count, q.pod.gpu_milli};
+      const auto at = std::find(batch_shapes_.begin(), batch_shapes_.end(), g);
+      if (at == batch_shapes_.end()) {
+        batch_shapes_.push_back(g);
+        askers.push_back(1);
+      } else {
+        ++askers[static_cast<std::size_t>(at - batch_shapes_.begin())];
+      }
+    }
+    std::vector<GpuShape> shared;
+    for (std::size_t k = 0; k < batch_shapes_.size(); ++k) {
+      if (askers[k] > 1) shared.push_back(batch_shapes_[k]);
+    }
+    batch_shapes_ = std::move(shared);
+    if (batch_shapes_.empty()) return;
+    batch_scores_.assign(batch_shapes_.size() * padded_, kInfeasible);
+    for (PodPlan& q : plans_) {
+      if (!q.vec || q.v.cached || q.pod.gpu_count <= 0) continue;
+      const GpuShape g{q.pod.gpu_count, q.pod.gpu_milli};
+      const auto at = std::find(batch_shapes_.begin(), batch_shapes_.end(), g);
+      if (at == batch_shapes_.end()) continue;
+      q.v.cached = true;
+      q.v.row_scores =
+          batch_scores_.data() + static_cast<std::size_t>(at - batch_shapes_.begin()) * padded_;
+    }
+  }
+
+  // FGD's score on node i of `pod`, a GPU shape asking no cpu (the node's own cpu row): what the
+  // cached shapes hold.
+  GPUSIM_NOINLINE std::int64_t shape_score(std::size_t i, const PodReq& pod) const {
+    ScoreParams sp;
+    sp.fgd = table_;
+    const CachedShapeStats stats{cache_.data() + i * stride_, table_.n_milli};
+    return fgd_score_with(nodes_[i], pod, fgd_pod(pod, table_), sp, stats, nullptr, nullptr);
+  }
 
   // FGD's score of a node the pod fits (evaluate_as<kFgd> after its filter), out of line for
   // the vector loop's rare lanes.
@@ -651,9 +708,11 @@ class CpuScorer final : public ScorerBase {
   // FGD: cached_shapes_ x nodes, each shape's score on each node's own cpu row.
   std::vector<GpuShape> cached_shapes_;
   std::vector<std::int64_t> shape_scores_;
-  std::vector<char> shapes_stale_;         // per node: its shape scores predate its last change
-  std::vector<std::int32_t> stale_nodes_;  // the nodes marked so
-  std::vector<PodPlan> plans_;             // score_batch's scratch
+  std::vector<char> shapes_stale_;          // per node: its shape scores predate its last change
+  std::vector<std::int32_t> stale_nodes_;   // the nodes marked so
+  std::vector<PodPlan> plans_;              // score_batch's scratch
+  std::vector<GpuShape> batch_shapes_;      // plan_batch_shapes()
+  std::vector<std::int64_t> batch_scores_;  // batch_shapes_ x padded_
 };
 
 }  // namespace

@@ -269,8 +269,9 @@ TEST(FgdReference, GroupedTablesEqualThePerShapeFormula) {
 // The CPU scorer's own paths against the reference, for every instruction set the machine runs:
 // per-node scores of the typical GPU shapes (a pod of such a shape on a node whose cpu index it
 // leaves as it is), the column loops (their filter, the same-row compare, nodes left to the
-// general code, ties across lanes and tiles, a node count that is no multiple of the lanes),
-// batches and shape rows, and all of it after nodes change.
+// general code, ties across lanes and tiles, a node count that is no multiple of the lanes), GPU
+// shapes off the typical ones that several pods of a batch ask (scored once per node for the
+// batch), batches and shape rows, and all of it after nodes change.
 PodReq pod_like(Rng& r, const std::vector<TypicalShape>& typical) {
   PodReq p = random_pod(r);
   if (!typical.empty() && r.in(0, 2) != 0) {  // mostly a typical GPU shape: the cached scores
@@ -363,8 +364,20 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
     for (auto& n : nodes)
       n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
     std::vector<PodReq> pods(16);
-    for (auto& p : pods) {
+    for (std::size_t k = 0; k < pods.size(); ++k) {
+      PodReq& p = pods[k];
       p = pod_like(r, typical);
+      const NodeRec& edge = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
+      if (r.in(0, 3) == 0 && edge.gpu_max_free > 0 && edge.gpu_max_free < kMilliPerGpu) {
+        p.gpu_count = 1;  // a share of just what a node's freest device has
+        p.gpu_milli = edge.gpu_max_free;
+      }
+      if (k > 0 && r.in(0, 2) == 0) {
+        // Another pod's devices (typical or not): a GPU shape several pods of the batch ask.
+        const PodReq& other = pods[static_cast<std::size_t>(r.in(0, k - 1))];
+        p.gpu_count = other.gpu_count;
+        p.gpu_milli = other.gpu_milli;
+      }
       if (!typical.empty() && r.in(0, 2) == 0) {
         // At a cpu index's edge: the pod leaves one of the nodes just at, or just below, a
         // typical shape's cpu (the cached score applies at the one and not the other).
