@@ -1,8 +1,9 @@
 // The batch placement scorer: pod-node evaluations per second per backend, at 1k / 10k / 100k
 // nodes x a batch of 64 pods (a mix of sharing, whole- and multi-GPU and CPU-only requests),
 // for the cheapest (BestFit) and the costliest (FGD, 40 typical shapes) policy; FgdTightCpu has
-// nodes with little cpu free, so FGD's pods mostly change the node's cpu index. FgdScalar is FGD
-// on the CPU backend's scalar loops (what a machine without AVX-512 runs); FgdUntypical's GPU
+// nodes with little cpu free, so FGD's pods mostly change the node's cpu index. FgdScalar and
+// FgdAvx2 are FGD on the CPU backend's scalar and AVX2 loops (what machines without AVX-512, or
+// without either, run); FgdUntypical's GPU
 // pods have shapes outside the typical ones, so none has a per-node cached score. One thread: the
 // CPU figure is per core. CUDA rows report an error where no device is usable.
 #include <benchmark/benchmark.h>
@@ -117,6 +118,13 @@ void BM_ScorerCpuFgdTightCpu(benchmark::State& s) {
 void BM_ScorerCpuFgdScalar(benchmark::State& s) {
   run(s, Backend::kCpu, Policy::kFgd, Variant{.isa = CpuIsa::kScalar});
 }
+void BM_ScorerCpuFgdAvx2(benchmark::State& s) {
+  if (!cpu_isa_usable(CpuIsa::kAvx2)) {
+    s.SkipWithError("no AVX2 on this machine");
+    return;
+  }
+  run(s, Backend::kCpu, Policy::kFgd, Variant{.isa = CpuIsa::kAvx2});
+}
 void BM_ScorerCpuFgdUntypical(benchmark::State& s) {
   run(s, Backend::kCpu, Policy::kFgd, Variant{.untypical = true});
 }
@@ -132,6 +140,7 @@ BENCHMARK(BM_ScorerCpuBestFit)->SIZES;
 BENCHMARK(BM_ScorerCpuFgd)->SIZES;
 BENCHMARK(BM_ScorerCpuFgdTightCpu)->SIZES;
 BENCHMARK(BM_ScorerCpuFgdScalar)->SIZES;
+BENCHMARK(BM_ScorerCpuFgdAvx2)->SIZES;
 BENCHMARK(BM_ScorerCpuFgdUntypical)->SIZES;
 BENCHMARK(BM_ScorerCudaBestFit)->SIZES->Args({100000, 1024});
 BENCHMARK(BM_ScorerCudaFgd)->SIZES->Args({100000, 1024});

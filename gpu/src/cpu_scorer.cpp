@@ -11,9 +11,9 @@
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
-#define GPUSIM_CPU_AVX512 1
+#define GPUSIM_CPU_X86 1
 #else
-#define GPUSIM_CPU_AVX512 0
+#define GPUSIM_CPU_X86 0
 #endif
 
 namespace gpusim::gpu {
@@ -170,7 +170,7 @@ Placement fgd_tile_scalar(const HotColumns& h, const VecPod& q, std::size_t lo, 
   return b;
 }
 
-#if GPUSIM_CPU_AVX512
+#if GPUSIM_CPU_X86
 bool avx512_usable() {
   static const bool usable =
       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
@@ -252,6 +252,99 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) Placement fgd_tile
   }
   return b;
 }
+
+bool avx2_usable() {
+  static const bool usable = __builtin_cpu_supports("avx2");
+  return usable;
+}
+
+__attribute__((target("avx2"))) inline __m256i load4(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+// fgd_tile_avx512() for AVX2 machines, four nodes a step: compares give all-ones lanes instead
+// of mask bits (AVX2 has only "greater than": a >= b is not b > a).
+template <typename Slow>
+__attribute__((target("avx2"))) Placement fgd_tile_avx2(const HotColumns& h, const VecPod& q,
+                                                        std::size_t lo, std::size_t hi,
+                                                        std::size_t n, std::int64_t* row,
+                                                        const Slow& slow) {
+  constexpr std::size_t kStep = 4;
+  const __m256i pc = _mm256_set1_epi64x(q.cpu);
+  const __m256i pm = _mm256_set1_epi64x(q.mem);
+  const __m128i gmax = _mm_set1_epi32(q.max_free);
+  const __m128i gfull = _mm_set1_epi32(q.full);
+  const __m256i mask = _mm256_set1_epi64x(static_cast<long long>(q.model_mask));
+  const __m256i any_model = _mm256_set1_epi64x(q.any_model ? -1 : 0);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i all_ones = _mm256_set1_epi64x(-1);
+  const __m256i inf = _mm256_set1_epi64x(kInfeasible);
+  const __m256i step = _mm256_set1_epi64x(kStep);
+  __m256i best = inf;
+  __m256i best_at = zero;
+  __m256i at = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(lo)),
+                                _mm256_set_epi64x(3, 2, 1, 0));
+  const std::int64_t* cpu = h.cpu.data();  // in locals, as fgd_tile_scalar's
+  const std::int64_t* mem = h.mem.data();
+  const std::int64_t* row_cpu = h.row_cpu.data();
+  const std::int32_t* max_free = h.max_free.data();
+  const std::int32_t* full = h.full.data();
+  const std::uint64_t* model_bit = h.model_bit.data();
+  for (std::size_t i = lo; i < hi; i += kStep) {
+    // Lanes that fail: pod asks more cpu or memory than free, more than the devices have.
+    __m256i fail = _mm256_or_si256(_mm256_cmpgt_epi64(pc, load4(cpu + i)),
+                                   _mm256_cmpgt_epi64(pm, load4(mem + i)));
+    const __m128i gpu_fail = _mm_or_si128(
+        _mm_cmpgt_epi32(gmax, _mm_loadu_si128(reinterpret_cast<const __m128i*>(max_free + i))),
+        _mm_cmpgt_epi32(gfull, _mm_loadu_si128(reinterpret_cast<const __m128i*>(full + i))));
+    fail = _mm256_or_si256(fail, _mm256_cvtepi32_epi64(gpu_fail));
+    const __m256i no_model = _mm256_andnot_si256(
+        any_model, _mm256_cmpeq_epi64(_mm256_and_si256(load4(model_bit + i), mask), zero));
+    const __m256i fit_lanes = _mm256_andnot_si256(_mm256_or_si256(fail, no_model), all_ones);
+    __m256i cached = zero;
+    __m256i s = inf;
+    if (q.cached) {
+      cached = _mm256_andnot_si256(_mm256_cmpgt_epi64(pc, load4(row_cpu + i)), fit_lanes);
+      s = _mm256_blendv_epi8(
+          inf, _mm256_maskload_epi64(reinterpret_cast<const long long*>(q.row_scores + i), cached),
+          cached);
+    }
+    const int rest =
+        _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_andnot_si256(cached, fit_lanes)));
+    if (rest != 0) [[unlikely]] {
+      alignas(32) std::int64_t lane[kStep];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(lane), s);
+      for (unsigned b = static_cast<unsigned>(rest); b != 0; b &= b - 1) {
+        const auto k = static_cast<std::size_t>(__builtin_ctz(b));
+        lane[k] = slow(i + k);
+      }
+      s = _mm256_load_si256(reinterpret_cast<const __m256i*>(lane));
+    }
+    if (row) {
+      if (n - i >= kStep) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + i), s);
+      } else {
+        const __m256i valid = _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(n)), at);
+        _mm256_maskstore_epi64(reinterpret_cast<long long*>(row + i), valid, s);
+      }
+    }
+    const __m256i gt = _mm256_cmpgt_epi64(s, best);
+    best = _mm256_blendv_epi8(best, s, gt);
+    best_at = _mm256_blendv_epi8(best_at, at, gt);
+    at = _mm256_add_epi64(at, step);
+  }
+  alignas(32) std::int64_t score[kStep];
+  alignas(32) std::int64_t where[kStep];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(score), best);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(where), best_at);
+  Placement b;
+  for (std::size_t k = 0; k < kStep; ++k) {
+    const auto node = static_cast<std::int32_t>(where[k]);
+    if (score[k] > b.score || (score[k] == b.score && score[k] != kInfeasible && node < b.node))
+      b = Placement{node, score[k]};
+  }
+  return b;
+}
 #endif
 
 // f.template operator()<P>() for the run-time policy: a loop over nodes compiled once per
@@ -282,8 +375,7 @@ bool hot_fits(const HotNode& h, const PodReq& p, const GpuNeed& g) {
 
 class CpuScorer final : public ScorerBase {
  public:
-  explicit CpuScorer(CpuIsa isa)
-      : avx512_(isa != CpuIsa::kScalar && cpu_isa_usable(CpuIsa::kAvx512)) {}
+  explicit CpuScorer(CpuIsa isa) : isa_(resolved(isa)) {}
   Backend backend() const override { return Backend::kCpu; }
 
   void set_params(const ScoreParams& params, std::span<const TypicalShape> typical) override {
@@ -524,13 +616,7 @@ class CpuScorer final : public ScorerBase {
         Placement b = best[p];
         if (plan.vec) {
           // The tile's best has higher indices than the earlier tiles': strictly greater wins.
-#if GPUSIM_CPU_AVX512
-          const Placement t = avx512_
-                                  ? fgd_tile_avx512(cols_, plan.v, lo, hi, n, row, slow_of(plan))
-                                  : fgd_tile_scalar(cols_, plan.v, lo, hi, row, slow_of(plan));
-#else
-          const Placement t = fgd_tile_scalar(cols_, plan.v, lo, hi, row, slow_of(plan));
-#endif
+          const Placement t = fgd_tile(plan, lo, hi, row, slow_of(plan));
           if (t.score > b.score) b = t;
         } else {
           for (std::size_t i = lo; i < hi; ++i) {
@@ -545,6 +631,28 @@ class CpuScorer final : public ScorerBase {
     evaluations_ += pods.size() * n;
   }
   static constexpr std::size_t kColumnTileNodes = 512;
+
+  // One pod's FGD scores of nodes [lo, hi) by the column loop of the scorer's instruction set.
+  template <typename Slow>
+  Placement fgd_tile(const PodPlan& plan, std::size_t lo, std::size_t hi, std::int64_t* row,
+                     const Slow& slow) const {
+#if GPUSIM_CPU_X86
+    if (isa_ == CpuIsa::kAvx512)
+      return fgd_tile_avx512(cols_, plan.v, lo, hi, nodes_.size(), row, slow);
+    if (isa_ == CpuIsa::kAvx2)
+      return fgd_tile_avx2(cols_, plan.v, lo, hi, nodes_.size(), row, slow);
+#endif
+    return fgd_tile_scalar(cols_, plan.v, lo, hi, row, slow);
+  }
+  // The instruction set a CpuIsa asks for, where the machine runs it; the scalar loops otherwise.
+  static CpuIsa resolved(CpuIsa isa) {
+    if (isa == CpuIsa::kBest) {
+      if (cpu_isa_usable(CpuIsa::kAvx512)) return CpuIsa::kAvx512;
+      if (cpu_isa_usable(CpuIsa::kAvx2)) return CpuIsa::kAvx2;
+      return CpuIsa::kScalar;
+    }
+    return cpu_isa_usable(isa) ? isa : CpuIsa::kScalar;
+  }
 
   // GPU shapes the cache lacks that more than one vector-loop pod of the batch asks: their
   // same-row score is computed once per node for the batch (batch_scores_, a tile at a time)
@@ -699,7 +807,7 @@ class CpuScorer final : public ScorerBase {
   HotColumns cols_;                  // the same as columns, padded_ long
   std::size_t padded_ = 0;           // nodes_.size() rounded up to kLanes
   std::vector<std::int64_t> zeros_;  // a CPU-only pod's cached scores
-  bool avx512_ = false;
+  CpuIsa isa_ = CpuIsa::kScalar;     // resolved(): never kBest
 
   std::vector<std::vector<std::int64_t>> score_rows_;
   FgdTable table_{};
@@ -732,8 +840,14 @@ bool cpu_isa_usable(CpuIsa isa) {
     case CpuIsa::kScalar:
       return true;
     case CpuIsa::kAvx512:
-#if GPUSIM_CPU_AVX512
+#if GPUSIM_CPU_X86
       return detail::avx512_usable();
+#else
+      return false;
+#endif
+    case CpuIsa::kAvx2:
+#if GPUSIM_CPU_X86
+      return detail::avx2_usable();
 #else
       return false;
 #endif

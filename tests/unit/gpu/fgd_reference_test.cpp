@@ -329,10 +329,14 @@ void expect_batch_equals_reference(Scorer& scorer, const std::vector<NodeRec>& n
 
 TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
   std::vector<CpuIsa> isas;
-  for (CpuIsa isa : {CpuIsa::kScalar, CpuIsa::kAvx512}) {
-    if (cpu_isa_usable(isa)) isas.push_back(isa);
+  for (CpuIsa isa : {CpuIsa::kScalar, CpuIsa::kAvx2, CpuIsa::kAvx512}) {
+    if (cpu_isa_usable(isa)) {
+      isas.push_back(isa);
+    } else {
+      std::cout << "this machine lacks " << (isa == CpuIsa::kAvx2 ? "AVX2" : "AVX-512")
+                << ": its loops are not compared\n";
+    }
   }
-  if (isas.size() < 2) std::cout << "no AVX-512 here: only the scalar loops are compared\n";
   Rng r{std::mt19937_64(20261130)};
   for (int round = 0; round < 60; ++round) {
     const auto typical = random_shapes(r);
@@ -387,8 +391,10 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
       }
     }
     for (CpuIsa isa : isas) {
-      const std::string what = std::string(isa == CpuIsa::kScalar ? "scalar" : "avx512") +
-                               " round " + std::to_string(round);
+      const char* name = isa == CpuIsa::kScalar ? "scalar"
+                         : isa == CpuIsa::kAvx2 ? "avx2"
+                                                : "avx512";
+      const std::string what = std::string(name) + " round " + std::to_string(round);
       auto scorer = make_cpu_scorer(isa);
       scorer->set_params(sp, typical);
       scorer->set_nodes(nodes);

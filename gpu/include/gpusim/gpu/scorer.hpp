@@ -75,7 +75,7 @@ std::unique_ptr<Scorer> make_cpu_scorer();
 // The instruction set of the CPU backend's batch loops: the best this machine runs (kBest), or
 // one named, for tests that compare the paths (where the machine lacks it, the scalar code runs).
 // Every path makes the same decisions.
-enum class CpuIsa { kBest, kScalar, kAvx512 };
+enum class CpuIsa { kBest, kScalar, kAvx2, kAvx512 };
 bool cpu_isa_usable(CpuIsa isa);
 std::unique_ptr<Scorer> make_cpu_scorer(CpuIsa isa);
 
