@@ -142,6 +142,21 @@ struct VecPod {
   const std::int64_t* row_scores = nullptr;
 };
 
+// The columns' addresses, for the loops to hold in locals: their row stores could otherwise
+// alias the vectors' own pointers, which the loops would then reload every step.
+struct ColumnData {
+  const std::int64_t* cpu;
+  const std::int64_t* mem;
+  const std::int64_t* row_cpu;
+  const std::int32_t* max_free;
+  const std::int32_t* full;
+  const std::uint64_t* model_bit;
+};
+ColumnData column_data(const HotColumns& h) {
+  return ColumnData{h.cpu.data(),      h.mem.data(),  h.row_cpu.data(),
+                    h.max_free.data(), h.full.data(), h.model_bit.data()};
+}
+
 // One pod's FGD evaluations of nodes [lo, hi) from the columns: the filter and the same-row test
 // without branches, the cached score where it applies; nodes that fit but need more than the
 // cache go to `slow(i)` (out of line). Writes the scores to `row` (when not null) and returns
@@ -149,13 +164,7 @@ struct VecPod {
 template <typename Slow>
 Placement fgd_tile_scalar(const HotColumns& h, const VecPod& q, std::size_t lo, std::size_t hi,
                           std::int64_t* row, const Slow& slow) {
-  // The columns' addresses in locals: the row stores could alias the vectors' own pointers.
-  const std::int64_t* cpu = h.cpu.data();
-  const std::int64_t* mem = h.mem.data();
-  const std::int64_t* row_cpu = h.row_cpu.data();
-  const std::int32_t* max_free = h.max_free.data();
-  const std::int32_t* full = h.full.data();
-  const std::uint64_t* model_bit = h.model_bit.data();
+  const auto [cpu, mem, row_cpu, max_free, full, model_bit] = column_data(h);
   Placement b;
   for (std::size_t i = lo; i < hi; ++i) {
     const bool fit = (cpu[i] >= q.cpu) & (mem[i] >= q.mem) & (max_free[i] >= q.max_free) &
@@ -171,6 +180,18 @@ Placement fgd_tile_scalar(const HotColumns& h, const VecPod& q, std::size_t lo, 
 }
 
 #if GPUSIM_CPU_X86
+// The vector loops' answer from their lanes: each lane kept its first maximum and where it was;
+// across lanes the lowest node index among the maxima.
+Placement best_of_lanes(const std::int64_t* score, const std::int64_t* where, std::size_t lanes) {
+  Placement b;
+  for (std::size_t k = 0; k < lanes; ++k) {
+    const auto node = static_cast<std::int32_t>(where[k]);
+    if (score[k] > b.score || (score[k] == b.score && score[k] != kInfeasible && node < b.node))
+      b = Placement{node, score[k]};
+  }
+  return b;
+}
+
 bool avx512_usable() {
   static const bool usable =
       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
@@ -198,12 +219,7 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) Placement fgd_tile
   __m512i best_at = _mm512_setzero_si512();
   __m512i at = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(lo)),
                                 _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
-  const std::int64_t* cpu = h.cpu.data();  // in locals, as fgd_tile_scalar's
-  const std::int64_t* mem = h.mem.data();
-  const std::int64_t* row_cpu = h.row_cpu.data();
-  const std::int32_t* max_free = h.max_free.data();
-  const std::int32_t* full = h.full.data();
-  const std::uint64_t* model_bit = h.model_bit.data();
+  const auto [cpu, mem, row_cpu, max_free, full, model_bit] = column_data(h);
   for (std::size_t i = lo; i < hi; i += kLanes) {
     __mmask8 fit = _mm512_cmpge_epi64_mask(_mm512_loadu_si512(cpu + i), pc);
     fit &= _mm512_cmpge_epi64_mask(_mm512_loadu_si512(mem + i), pm);
@@ -243,14 +259,7 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) Placement fgd_tile
   alignas(64) std::int64_t where[kLanes];
   _mm512_store_si512(score, best);
   _mm512_store_si512(where, best_at);
-  Placement b;
-  for (std::size_t k = 0; k < kLanes; ++k) {
-    // Each lane kept its first maximum; across lanes the lowest index among the maxima.
-    const auto node = static_cast<std::int32_t>(where[k]);
-    if (score[k] > b.score || (score[k] == b.score && score[k] != kInfeasible && node < b.node))
-      b = Placement{node, score[k]};
-  }
-  return b;
+  return best_of_lanes(score, where, kLanes);
 }
 
 bool avx2_usable() {
@@ -284,12 +293,7 @@ __attribute__((target("avx2"))) Placement fgd_tile_avx2(const HotColumns& h, con
   __m256i best_at = zero;
   __m256i at = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(lo)),
                                 _mm256_set_epi64x(3, 2, 1, 0));
-  const std::int64_t* cpu = h.cpu.data();  // in locals, as fgd_tile_scalar's
-  const std::int64_t* mem = h.mem.data();
-  const std::int64_t* row_cpu = h.row_cpu.data();
-  const std::int32_t* max_free = h.max_free.data();
-  const std::int32_t* full = h.full.data();
-  const std::uint64_t* model_bit = h.model_bit.data();
+  const auto [cpu, mem, row_cpu, max_free, full, model_bit] = column_data(h);
   for (std::size_t i = lo; i < hi; i += kStep) {
     // Lanes that fail: pod asks more cpu or memory than free, more than the devices have.
     __m256i fail = _mm256_or_si256(_mm256_cmpgt_epi64(pc, load4(cpu + i)),
@@ -337,13 +341,7 @@ __attribute__((target("avx2"))) Placement fgd_tile_avx2(const HotColumns& h, con
   alignas(32) std::int64_t where[kStep];
   _mm256_store_si256(reinterpret_cast<__m256i*>(score), best);
   _mm256_store_si256(reinterpret_cast<__m256i*>(where), best_at);
-  Placement b;
-  for (std::size_t k = 0; k < kStep; ++k) {
-    const auto node = static_cast<std::int32_t>(where[k]);
-    if (score[k] > b.score || (score[k] == b.score && score[k] != kInfeasible && node < b.node))
-      b = Placement{node, score[k]};
-  }
-  return b;
+  return best_of_lanes(score, where, kStep);
 }
 #endif
 
