@@ -740,11 +740,6 @@ void HpaController::start() {
                       [this] { sync_all(); });
 }
 
-const HpaState* HpaController::state(const std::string& key) const {
-  auto it = states_.find(key);
-  return it == states_.end() ? nullptr : &it->second;
-}
-
 void HpaController::on_object_changed(std::string_view kind, const std::string& key) {
   if (kind == "ReplicaSet") {
     auto it = cluster_.replica_sets.find(key);

@@ -132,8 +132,7 @@ class HpaController : public ClusterObserver {
   // Schedules the periodic syncs; the first one happens one sync period from now.
   void start();
   const HpaSettings& settings() const { return settings_; }
-  // Per-HPA state (key "namespace/name"), for outputs.
-  const HpaState* state(const std::string& key) const;
+  // Per-HPA state by key ("namespace/name"), for outputs.
   const std::map<std::string, HpaState>& states() const { return states_; }
 
   void on_object_changed(std::string_view kind, const std::string& key) override;

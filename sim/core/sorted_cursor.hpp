@@ -2,7 +2,6 @@
 // Lookups of ascending keys in an ordered map: one forward pass over the map for a whole sorted
 // sequence of keys (the rows of a sample walk another map with the same keys in the same order)
 // instead of a tree descent, and its string compares, per key.
-#include <iterator>
 
 namespace gpusim {
 
