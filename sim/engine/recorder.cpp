@@ -212,7 +212,7 @@ bool append_json_string(std::string& out, std::string_view s) {
   const std::size_t n = s.size();
   while (i < n) {
     while (i + 8 <= n) {
-      std::uint64_t block;
+      std::uint64_t block = 0;
       std::memcpy(&block, s.data() + i, sizeof block);
       if (block_needs_escape(block)) break;
       i += 8;

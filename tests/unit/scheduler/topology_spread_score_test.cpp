@@ -14,8 +14,6 @@
 namespace gpusim {
 namespace {
 
-using testing_util::NodeSpec;
-using testing_util::PodSpecBuilder;
 using testing_util::SchedulerFixture;
 
 constexpr const char* kZone = "topology.kubernetes.io/zone";
@@ -115,8 +113,9 @@ class TopologySpreadScoreTest : public SchedulerFixture {
   }
 
   // Places `n` pods labelled app=web (owned by `owner` when given), one at a time.
-  std::vector<PodId> place(int n, const std::string& prefix, std::optional<OwnerReference> owner,
-                           std::vector<TopologySpreadConstraint> spread = {}) {
+  std::vector<PodId> place(int n, const std::string& prefix,
+                           const std::optional<OwnerReference>& owner,
+                           const std::vector<TopologySpreadConstraint>& spread = {}) {
     std::vector<PodId> ids;
     for (int i = 0; i < n; ++i) {
       ids.push_back(add_pod({.name = prefix + std::to_string(i),
