@@ -203,6 +203,37 @@ PodReq random_pod(Rng& r) {
   return p;
 }
 
+// Every pod's score on every node and its best node, with the score rows and without, against
+// the per-shape reference.
+void expect_batch_equals_reference(Scorer& scorer, const std::vector<NodeRec>& nodes,
+                                   const std::vector<PodReq>& pods,
+                                   const std::vector<TypicalShape>& typical,
+                                   const std::string& what) {
+  std::vector<std::uint64_t> salts(pods.size(), 0);
+  std::vector<std::int64_t> scores(pods.size() * nodes.size());
+  std::vector<Placement> best(pods.size());
+  std::vector<Placement> best_only(pods.size());
+  scorer.score_batch(pods, salts, scores, best);
+  scorer.score_batch(pods, salts, {}, best_only);  // the loop without the row stores
+  for (std::size_t k = 0; k < pods.size(); ++k) {
+    Placement want;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      std::int32_t dev[kMaxGpusPerNode];
+      std::int32_t got = 0;
+      const std::int64_t ref = fits(nodes[i], pods[k])
+                                   ? ref_fgd_score(nodes[i], pods[k], typical, dev, &got)
+                                   : kInfeasible;
+      ASSERT_EQ(scores[k * nodes.size() + i], ref) << what << " pod " << k << " node " << i;
+      if (ref != kInfeasible && ref > want.score)
+        want = Placement{static_cast<std::int32_t>(i), ref};
+    }
+    ASSERT_EQ(best[k].node, want.node) << what << " pod " << k;
+    ASSERT_EQ(best[k].score, want.score) << what << " pod " << k;
+    ASSERT_EQ(best_only[k].node, want.node) << what << " pod " << k;
+    ASSERT_EQ(best_only[k].score, want.score) << what << " pod " << k;
+  }
+}
+
 TEST(FgdReference, GroupedTablesEqualThePerShapeFormula) {
   Rng r{std::mt19937_64(20261129)};
   std::int64_t feasible = 0;
@@ -243,25 +274,8 @@ TEST(FgdReference, GroupedTablesEqualThePerShapeFormula) {
     auto scorer = make_cpu_scorer();
     scorer->set_params(sp, typical);
     scorer->set_nodes(nodes);
-    std::vector<std::uint64_t> salts(pods.size(), 0);
-    std::vector<std::int64_t> scores(pods.size() * nodes.size());
-    std::vector<Placement> best(pods.size());
-    scorer->score_batch(pods, salts, scores, best);
-    for (std::size_t k = 0; k < pods.size(); ++k) {
-      Placement want;
-      for (std::size_t i = 0; i < nodes.size(); ++i) {
-        std::int32_t dev[kMaxGpusPerNode];
-        std::int32_t got = 0;
-        const std::int64_t ref = fits(nodes[i], pods[k])
-                                     ? ref_fgd_score(nodes[i], pods[k], typical, dev, &got)
-                                     : kInfeasible;
-        ASSERT_EQ(scores[k * nodes.size() + i], ref) << "round " << round << " pod " << k;
-        if (ref != kInfeasible && ref > want.score)
-          want = Placement{static_cast<std::int32_t>(i), ref};
-      }
-      ASSERT_EQ(best[k].node, want.node);
-      ASSERT_EQ(best[k].score, want.score);
-    }
+    expect_batch_equals_reference(*scorer, nodes, pods, typical, "round " + std::to_string(round));
+    if (::testing::Test::HasFatalFailure()) return;
   }
   EXPECT_GT(feasible, 50000);  // the comparison saw plenty of real scores
 }
@@ -297,34 +311,6 @@ PodReq pod_like(Rng& r, const std::vector<TypicalShape>& typical) {
       break;
   }
   return p;
-}
-
-void expect_batch_equals_reference(Scorer& scorer, const std::vector<NodeRec>& nodes,
-                                   const std::vector<PodReq>& pods,
-                                   const std::vector<TypicalShape>& typical, const char* what) {
-  std::vector<std::uint64_t> salts(pods.size(), 0);
-  std::vector<std::int64_t> scores(pods.size() * nodes.size());
-  std::vector<Placement> best(pods.size());
-  std::vector<Placement> best_only(pods.size());
-  scorer.score_batch(pods, salts, scores, best);
-  scorer.score_batch(pods, salts, {}, best_only);  // the loop without the row stores
-  for (std::size_t k = 0; k < pods.size(); ++k) {
-    Placement want;
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-      std::int32_t dev[kMaxGpusPerNode];
-      std::int32_t got = 0;
-      const std::int64_t ref = fits(nodes[i], pods[k])
-                                   ? ref_fgd_score(nodes[i], pods[k], typical, dev, &got)
-                                   : kInfeasible;
-      ASSERT_EQ(scores[k * nodes.size() + i], ref) << what << " pod " << k << " node " << i;
-      if (ref != kInfeasible && ref > want.score)
-        want = Placement{static_cast<std::int32_t>(i), ref};
-    }
-    ASSERT_EQ(best[k].node, want.node) << what << " pod " << k;
-    ASSERT_EQ(best[k].score, want.score) << what << " pod " << k;
-    ASSERT_EQ(best_only[k].node, want.node) << what << " pod " << k;
-    ASSERT_EQ(best_only[k].score, want.score) << what << " pod " << k;
-  }
 }
 
 TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
@@ -398,7 +384,7 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
       auto scorer = make_cpu_scorer(isa);
       scorer->set_params(sp, typical);
       scorer->set_nodes(nodes);
-      expect_batch_equals_reference(*scorer, nodes, pods, typical, what.c_str());
+      expect_batch_equals_reference(*scorer, nodes, pods, typical, what);
       // A node is added (every node's cache rebuilt), then nodes change (the columns follow
       // update_node, the cached scores wait for the next batch).
       std::vector<NodeRec> changed = nodes;
@@ -426,7 +412,7 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
         ASSERT_EQ(got.node, want.node) << what;
         ASSERT_EQ(got.score, want.score) << what;
       }
-      expect_batch_equals_reference(*scorer, changed, pods, typical, (what + " changed").c_str());
+      expect_batch_equals_reference(*scorer, changed, pods, typical, what + " changed");
     }
   }
 }

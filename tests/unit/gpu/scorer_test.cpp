@@ -75,6 +75,20 @@ ScoreParams params(Policy p) {
   return sp;
 }
 
+// A CPU scorer for `policy` over `nodes`, and the parameters evaluate() needs to score as the
+// scorer does (FGD's tables viewed from `tables`).
+struct CpuRig {
+  CpuRig(Policy policy, const std::vector<NodeRec>& nodes, const std::vector<TypicalShape>& typical)
+      : scorer(make_cpu_scorer()), sp(params(policy)), tables(typical) {
+    scorer->set_params(sp, typical);
+    scorer->set_nodes(nodes);
+    sp.fgd = tables.view();
+  }
+  std::unique_ptr<Scorer> scorer;
+  ScoreParams sp;
+  const FgdTables tables;
+};
+
 // Reference: evaluate() over every node, lowest index on ties.
 Placement reference_best(const std::vector<NodeRec>& nodes, const PodReq& pod, std::uint64_t salt,
                          const ScoreParams& sp) {
@@ -92,12 +106,9 @@ TEST_P(ScorerPolicies, IncrementalRowsMatchFullRecomputeAfterEveryBind) {
   const auto policy = static_cast<Policy>(GetParam());
   auto nodes = make_cluster(300, 7);
   const auto typical = make_typical();
-  auto scorer = make_cpu_scorer();
-  ScoreParams sp = params(policy);
-  scorer->set_params(sp, typical);
-  scorer->set_nodes(nodes);
-  const FgdTables tables(typical);
-  sp.fgd = tables.view();
+  CpuRig rig(policy, nodes, typical);
+  auto& scorer = rig.scorer;
+  const ScoreParams& sp = rig.sp;
   const auto pods = make_pods();
   std::vector<std::int32_t> shapes;
   for (const auto& p : pods)
@@ -132,12 +143,9 @@ TEST_P(ScorerPolicies, BatchMatchesPerPodEvaluation) {
   // More nodes than one of the CPU backend's 2048-node tiles, and not a multiple of it.
   const auto nodes = make_cluster(4099, 3);
   const auto typical = make_typical();
-  auto scorer = make_cpu_scorer();
-  ScoreParams sp = params(policy);
-  scorer->set_params(sp, typical);
-  scorer->set_nodes(nodes);
-  const FgdTables tables(typical);
-  sp.fgd = tables.view();
+  CpuRig rig(policy, nodes, typical);
+  auto& scorer = rig.scorer;
+  const ScoreParams& sp = rig.sp;
   const auto pods = make_pods();
   std::vector<std::uint64_t> salts(pods.size());
   for (std::size_t i = 0; i < salts.size(); ++i)
@@ -212,12 +220,9 @@ TEST_P(ScorerPolicies, FilterEdgesMatchEvaluate) {
     pods.push_back(p);
   }
   const auto typical = make_typical();
-  auto scorer = make_cpu_scorer();
-  ScoreParams sp = params(policy);
-  scorer->set_params(sp, typical);
-  scorer->set_nodes(nodes);
-  const FgdTables tables(typical);
-  sp.fgd = tables.view();
+  CpuRig rig(policy, nodes, typical);
+  auto& scorer = rig.scorer;
+  const ScoreParams& sp = rig.sp;
   std::vector<std::uint64_t> salts(pods.size(), 77);
   std::vector<std::int64_t> scores(pods.size() * nodes.size());
   std::vector<Placement> best(pods.size());
