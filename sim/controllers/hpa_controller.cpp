@@ -43,43 +43,55 @@ class ConditionUpdates {
   // Keeps views: every argument must outlive apply().
   void set(Type type, const char* status, const char* reason, const char* prefix,
            std::string_view suffix = {}) {
-    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, suffix, false};
+    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, suffix, type, false};
   }
   // A suffix that is one of HpaState::metric_names (see AppliedCondition::metric_name_data).
   void set_with_metric_name(Type type, const char* status, const char* reason, const char* prefix,
                             const std::string& name) {
-    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, name, true};
+    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, name, type, true};
   }
   // Returns whether ScalingActive's reason changed (or it is new).
   bool apply(std::vector<Condition>& conds, HpaState& state, TimeMs now) const {
+    auto& applied = state.applied_conditions;
+    if (same_types_as(conds, state)) {
+      // Each condition holds what the last reconcile's update of its type wrote, at the index
+      // recorded then: most syncs change one condition or none, and comparing or writing the
+      // messages cost more than the rest of the reconcile.
+      bool scaling_active_changed = false;
+      for (std::size_t i = 0; i < n_; ++i) {
+        const Update& u = updates_[i];
+        AppliedCondition& a = applied[i];
+        if (u.status == a.status && u.reason == a.reason && u.prefix == a.message_prefix &&
+            same_suffix(u, a)) {
+          continue;
+        }
+        Condition& c = conds[a.index];
+        // Literals with the same text may sit at different addresses: the text decides.
+        if (u.status != a.status && c.status != u.status) {
+          c.status = u.status;
+          c.last_transition_ms = now;
+        }
+        if (u.reason != a.reason && c.reason != u.reason) {
+          c.reason = u.reason;
+          if (u.type == kTypeNames[kScalingActive]) scaling_active_changed = true;
+        }
+        c.message.assign(u.prefix).append(u.suffix);
+        record(u, a, a.index);
+      }
+      return scaling_active_changed;
+    }
     bool scaling_active_changed = false;
-    const bool same_types = same_types_as(conds, state);
-    state.applied_conditions.resize(n_);
+    applied.resize(n_);
     // Kept between reconciles: the messages are longer than a short string, and a fresh one
     // allocated on every write.
     std::string& message = state.message_scratch;
     for (std::size_t i = 0; i < n_; ++i) {
       const Update& u = updates_[i];
-      AppliedCondition& a = state.applied_conditions[i];
-      // The last reconcile left this type's condition with exactly these values: most syncs
-      // change one condition or none, and comparing or writing the messages cost more than the
-      // rest of the reconcile.
-      if (same_types && u.status == a.status && u.reason == a.reason &&
-          u.prefix == a.message_prefix && same_suffix(u, a)) {
-        continue;
-      }
-      message.assign(u.prefix);
-      message.append(u.suffix);
+      message.assign(u.prefix).append(u.suffix);
       const bool reason_changed = set_condition(conds, u.type, u.status, u.reason, message, now);
-      if (reason_changed && u.type == kTypeNames[kScalingActive]) {
-        scaling_active_changed = true;
-      }
-      a.type = u.type;
-      a.status = u.status;
-      a.reason = u.reason;
-      a.message_prefix = u.prefix;
-      a.message_suffix.assign(u.suffix);
-      a.metric_name_data = u.metric_name ? u.suffix.data() : nullptr;
+      if (reason_changed && u.type == kTypeNames[kScalingActive]) scaling_active_changed = true;
+      record(u, applied[i],
+             static_cast<std::uint32_t>(find_condition(conds, u.type) - conds.data()));
     }
     state.conditions_after = conds.size();
     return scaling_active_changed;
@@ -94,19 +106,31 @@ class ConditionUpdates {
     const char* reason;
     const char* prefix;
     std::string_view suffix;
+    Type id;
     bool metric_name;  // the suffix is one of HpaState::metric_names
   };
-  // Whether update i and the last reconcile's update i are the only writes of their type in
-  // both reconciles, so that each condition holds what the last reconcile's update i wrote.
+  static void record(const Update& u, AppliedCondition& a, std::uint32_t index) {
+    a.type = u.type;
+    a.status = u.status;
+    a.reason = u.reason;
+    a.message_prefix = u.prefix;
+    a.message_suffix.assign(u.suffix);
+    a.metric_name_data = u.metric_name ? u.suffix.data() : nullptr;
+    a.index = index;
+  }
+  // Whether this reconcile and the last one wrote the same types in the same order, each once,
+  // with no condition added since, so that each condition holds what the last reconcile's
+  // update of its type wrote.
   bool same_types_as(const std::vector<Condition>& conds, const HpaState& state) const {
     if (state.applied_conditions.size() != n_ || conds.size() != state.conditions_after) {
       return false;
     }
+    unsigned seen = 0;  // a bit per Type
     for (std::size_t i = 0; i < n_; ++i) {
       if (updates_[i].type != state.applied_conditions[i].type) return false;
-      for (std::size_t j = 0; j < i; ++j) {
-        if (updates_[j].type == updates_[i].type) return false;
-      }
+      const unsigned bit = 1U << updates_[i].id;
+      if ((seen & bit) != 0) return false;
+      seen |= bit;
     }
     return true;
   }

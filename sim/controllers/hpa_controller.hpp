@@ -82,6 +82,7 @@ struct AppliedCondition {
   // Where a suffix that is one of HpaState::metric_names was read from: those do not change
   // until HpaController::rebuild(), which forgets these records too.
   const char* metric_name_data = nullptr;
+  std::uint32_t index = 0;  // of its condition in hpa.status.conditions
 };
 
 // What the controller remembers per HPA between reconciles.
