@@ -24,7 +24,8 @@ void Reconciler::drain() {
   scheduled_ = false;
   std::set<std::string> batch;
   batch.swap(dirty_);
-  for (const auto& key : batch) sync_(key);
+  for (const auto& key : batch)
+    sync_(key);
 }
 
 }  // namespace gpusim::ctrl

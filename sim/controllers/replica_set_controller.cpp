@@ -18,7 +18,9 @@ std::vector<PodId> active_pods_of(const Cluster& cluster, std::uint64_t owner_ui
 }
 
 ReplicaSetController::ReplicaSetController(Cluster& cluster, EventLoop& loop)
-    : cluster_(cluster), loop_(loop), reconciler_(loop, [this](const std::string& k) { sync(k); }) {}
+    : cluster_(cluster),
+      loop_(loop),
+      reconciler_(loop, [this](const std::string& k) { sync(k); }) {}
 
 void ReplicaSetController::on_object_changed(std::string_view kind, const std::string& key) {
   if (kind == "ReplicaSet") reconciler_.enqueue(key);
@@ -26,15 +28,19 @@ void ReplicaSetController::on_object_changed(std::string_view kind, const std::s
 
 void ReplicaSetController::pod_event(PodId id) {
   const Pod& p = cluster_.pod(id);
-  if (p.owner && p.owner->kind == "ReplicaSet") reconciler_.enqueue(p.namespace_ + "/" + p.owner->name);
+  if (p.owner && p.owner->kind == "ReplicaSet")
+    reconciler_.enqueue(p.namespace_ + "/" + p.owner->name);
 }
 
 void ReplicaSetController::rank_for_deletion(const Cluster& cluster, std::vector<PodId>& pods) {
   auto phase_rank = [](const Pod& p) {
     switch (p.status.phase) {
-      case PodPhase::kPending: return 0;
-      case PodPhase::kUnknown: return 1;
-      default: return 2;
+      case PodPhase::kPending:
+        return 0;
+      case PodPhase::kUnknown:
+        return 1;
+      default:
+        return 2;
     }
   };
   std::stable_sort(pods.begin(), pods.end(), [&](PodId a, PodId b) {
@@ -75,11 +81,11 @@ void ReplicaSetController::sync(const std::string& key) {
         CreateResult r = cluster_.create_pod(std::move(pod));
         if (!r.ok()) {
           failed = true;
-          cluster_.emit(ClusterEvent{0, "FailedCreate", "ReplicaSet", key, {},
-                                     "Error creating: " + r.error, true});
+          cluster_.emit(ClusterEvent{
+              0, "FailedCreate", "ReplicaSet", key, {}, "Error creating: " + r.error, true});
         } else {
-          cluster_.emit(ClusterEvent{0, "SuccessfulCreate", "ReplicaSet", key, {},
-                                     "Created pod: " + name, false});
+          cluster_.emit(ClusterEvent{
+              0, "SuccessfulCreate", "ReplicaSet", key, {}, "Created pod: " + name, false});
         }
       }
       to_create -= n;
@@ -99,8 +105,8 @@ void ReplicaSetController::sync(const std::string& key) {
     for (std::int32_t i = 0; i < -diff && i < static_cast<std::int32_t>(pods.size()); ++i) {
       const std::string name = cluster_.pod(pods[static_cast<std::size_t>(i)]).name;
       if (cluster_.request_deletion(pods[static_cast<std::size_t>(i)])) {
-        cluster_.emit(ClusterEvent{0, "SuccessfulDelete", "ReplicaSet", key, {},
-                                   "Deleted pod: " + name, false});
+        cluster_.emit(ClusterEvent{
+            0, "SuccessfulDelete", "ReplicaSet", key, {}, "Deleted pod: " + name, false});
       }
     }
   }

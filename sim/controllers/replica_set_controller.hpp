@@ -21,7 +21,8 @@ class ReplicaSetController : public ClusterObserver {
   void on_pod_updated(PodId id) override { pod_event(id); }
   void on_pod_deleted(PodId id) override { pod_event(id); }
 
-  // Upstream's ReplicaSet scale-down order (k8s-semantics.md 7.6): the first pods are deleted first.
+  // Upstream's ReplicaSet scale-down order (k8s-semantics.md 7.6): the first pods are deleted
+  // first.
   static void rank_for_deletion(const Cluster& cluster, std::vector<PodId>& pods);
 
  private:
