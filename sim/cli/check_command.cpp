@@ -29,6 +29,7 @@ struct CheckArgs {
   std::string junit, outdir, until, policy, format;
   std::optional<std::uint64_t> seed;
   bool quiet = false, no_report = false;
+  unsigned threads = 0;
 };
 
 struct Job {
@@ -62,6 +63,7 @@ int check(const CheckArgs& a) {
   base.seed = a.seed;
   base.policy = a.policy;
   base.reproducible = std::getenv("GPUSIM_REPRODUCIBLE") != nullptr;
+  base.threads = run_threads(a.threads);
   if (!a.until.empty()) {
     auto ms = parse_duration_ms(a.until);
     if (!ms || *ms <= 0)
@@ -212,6 +214,7 @@ void add_check_command(CLI::App& app) {
                 "Do not write report.html/report.md into the run directories");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only failures");
   add_max_memory_option(cmd);
+  add_threads_option(cmd, a->threads);
   cmd->callback([a] {
     const int rc = check(*a);
     if (rc != 0) throw ExitCode{rc};

@@ -26,5 +26,9 @@ void add_import_command(CLI::App& app);
 int report_error(const std::exception& e);  // prints and maps an exception to an exit code
 // --max-memory MIB: a resident-memory cap for the command's runs (run_stop.hpp).
 void add_max_memory_option(CLI::App* cmd);
+// --threads N for a command that runs one simulation at a time (RunOptions::threads); 0 (the
+// default) picks min(2, cores).
+void add_threads_option(CLI::App* cmd, unsigned& threads);
+unsigned run_threads(unsigned requested);
 
 }  // namespace gpusim::cli

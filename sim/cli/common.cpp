@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/run_stop.hpp"
@@ -35,6 +37,21 @@ void add_max_memory_option(CLI::App* cmd) {
          "else no cap)")
       ->type_name("MIB")
       ->check(CLI::PositiveNumber);
+}
+
+void add_threads_option(CLI::App* cmd, unsigned& threads) {
+  cmd->add_option("--threads", threads,
+                  "Threads for a serving run's metrics scrape and HPA syncs (0: min(2, cores)); "
+                  "results are the same for any count")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+}
+
+unsigned run_threads(unsigned requested) {
+  // Two: one spinning helper is what the scrape's and syncs' few hundred items per step pay
+  // for (bench/RESULTS.md); more is the user's call.
+  if (requested > 0) return requested;
+  return std::min(2U, std::max(1U, std::thread::hardware_concurrency()));
 }
 
 }  // namespace gpusim::cli

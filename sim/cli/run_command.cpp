@@ -30,6 +30,7 @@ struct RunArgs {
   bool quiet = false;
   bool reproducible = false;
   bool check_invariants = false;
+  unsigned threads = 0;
 };
 
 std::string percent(std::int64_t part, std::int64_t whole) {
@@ -100,6 +101,7 @@ int run(const RunArgs& a) {
   opts.explain = a.explain || (!a.no_explain && explain_by_default(scenario));
   opts.reproducible = a.reproducible || std::getenv("GPUSIM_REPRODUCIBLE") != nullptr;
   opts.check_invariants = a.check_invariants;
+  opts.threads = run_threads(a.threads);
   validate_expectations(scenario);
   const std::filesystem::path out = a.outdir.empty()
                                         ? std::filesystem::path("out") / scenario.simulation.name
@@ -174,6 +176,7 @@ void add_run_command(CLI::App& app) {
                 "Do not write report.html and report.md into the output directory");
   cmd->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
   add_max_memory_option(cmd);
+  add_threads_option(cmd, a->threads);
   cmd->add_flag(
       "--check-invariants", a->check_invariants,
       "Check node capacity, GPU devices, quotas and gangs after every event; any violation "

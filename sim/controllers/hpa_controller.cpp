@@ -754,8 +754,12 @@ class ClusterInputs : public HpaInputs {
 }  // namespace
 
 HpaController::HpaController(Cluster& cluster, EventLoop& loop, HpaSettings settings,
-                             const MetricsPipeline* metrics)
-    : cluster_(cluster), loop_(loop), settings_(settings), metrics_(metrics) {
+                             const MetricsPipeline* metrics, ForkJoin* fork_join)
+    : cluster_(cluster),
+      loop_(loop),
+      settings_(settings),
+      metrics_(metrics),
+      fork_join_(fork_join) {
   if (settings_.sync_period_ms <= 0) settings_.sync_period_ms = 15'000;
 }
 
@@ -854,19 +858,58 @@ void HpaController::rebuild() {
     }
     entries_.push_back(std::move(e));
   }
+  // Without a load model a pod's usage comes from its annotations, read through a cache that
+  // the metrics pipeline fills on demand: those reconciles stay on one thread.
+  independent_ = metrics_ != nullptr;
+  for (const Entry& e : entries_) {
+    if (e.load == nullptr) independent_ = false;
+  }
+  for (const auto& [uid, index] : entries_by_target_) {
+    if (entries_by_target_.count(uid) > 1) independent_ = false;
+  }
 }
 
 void HpaController::sync_all() {
   if (dirty_) rebuild();
-  for (Entry& e : entries_)
-    sync(e);
+  const TimeMs now = loop_.now();
+  if (fork_join_ != nullptr && fork_join_->threads() > 1 && independent_) {
+    outcomes_.resize(entries_.size());
+    fork_join_->for_each_range(entries_.size(), [this, now](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i)
+        outcomes_[i] = reconcile(entries_[i], now);
+    });
+    for (std::size_t i = 0; i < entries_.size(); ++i)
+      apply(entries_[i], outcomes_[i], now);
+  } else {
+    for (Entry& e : entries_)
+      apply(e, reconcile(e, now), now);
+  }
   loop_.at_background(loop_.now() + settings_.sync_period_ms, EventPriority::kMetrics,
                       [this] { sync_all(); });
 }
 
-void HpaController::sync(Entry& e) {
+ReconcileOutcome HpaController::reconcile(Entry& e, TimeMs now) {
+  if (e.deployment == nullptr && e.replica_set == nullptr) return {};  // see apply()
+  ScaleRead scale;
+  static const std::vector<const ReplicaSet*> kNone;
+  std::vector<const ReplicaSet*> single;
+  const std::vector<const ReplicaSet*>* sets = &kNone;
+  if (e.deployment != nullptr) {
+    scale.spec_replicas = e.deployment->spec_replicas();
+    scale.status_replicas = e.deployment->status.replicas;
+    sets = e.owned_sets;
+  } else {
+    scale.spec_replicas = e.replica_set->replicas;
+    scale.status_replicas = e.replica_set->status.replicas;
+    single.push_back(e.replica_set);
+    sets = &single;
+  }
+  ClusterInputs inputs(cluster_, metrics_, *sets, e.load, e.hpa->meta.namespace_, e.cache);
+  return reconcile_hpa(*e.hpa, *e.state, scale, inputs, settings_, now);
+}
+
+void HpaController::apply(Entry& e, const ReconcileOutcome& o, TimeMs now) {
   HorizontalPodAutoscaler& hpa = *e.hpa;
-  const TimeMs now = loop_.now();
   if (e.deployment == nullptr && e.replica_set == nullptr) {
     // Written outside the reconcile: its next updates must not be skipped as repeats.
     e.state->applied_conditions.clear();
@@ -888,22 +931,6 @@ void HpaController::sync(Entry& e) {
     }
     return;
   }
-  ScaleRead scale;
-  static const std::vector<const ReplicaSet*> kNone;
-  std::vector<const ReplicaSet*> single;
-  const std::vector<const ReplicaSet*>* sets = &kNone;
-  if (e.deployment != nullptr) {
-    scale.spec_replicas = e.deployment->spec_replicas();
-    scale.status_replicas = e.deployment->status.replicas;
-    sets = e.owned_sets;
-  } else {
-    scale.spec_replicas = e.replica_set->replicas;
-    scale.status_replicas = e.replica_set->status.replicas;
-    single.push_back(e.replica_set);
-    sets = &single;
-  }
-  ClusterInputs inputs(cluster_, metrics_, *sets, e.load, hpa.meta.namespace_, e.cache);
-  const ReconcileOutcome o = reconcile_hpa(hpa, *e.state, scale, inputs, settings_, now);
   if (o.scaling_active_changed) {
     const Condition* c = find_condition(hpa.status.conditions, kScalingActiveType);
     if (c != nullptr && c->status == "False"sv) {

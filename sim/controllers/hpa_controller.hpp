@@ -16,6 +16,7 @@
 #include "controllers/metrics_pipeline.hpp"
 #include "controllers/recommendation_window.hpp"
 #include "controllers/replica_calculator.hpp"
+#include "core/fork_join.hpp"
 #include "model/cluster.hpp"
 
 namespace gpusim::ctrl {
@@ -127,8 +128,10 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
 // The actor: syncs every HPA each sync period (after the metrics scrape of that instant).
 class HpaController : public ClusterObserver {
  public:
+  // With `fork_join`, a sync's reconciles are split over its threads where that changes
+  // nothing (see rebuild()); their writes to the cluster follow in HPA order.
   HpaController(Cluster& cluster, EventLoop& loop, HpaSettings settings,
-                const MetricsPipeline* metrics);
+                const MetricsPipeline* metrics, ForkJoin* fork_join = nullptr);
 
   // Schedules the periodic syncs; the first one happens one sync period from now.
   void start();
@@ -208,7 +211,10 @@ class HpaController : public ClusterObserver {
     TargetCache cache;
   };
   void sync_all();
-  void sync(Entry& e);
+  // A sync is reconcile() on the HPA's own state, then apply() of what it decided to the
+  // cluster (events, the target's scale).
+  ReconcileOutcome reconcile(Entry& e, TimeMs now);
+  void apply(Entry& e, const ReconcileOutcome& o, TimeMs now);
   void rebuild();
   void pod_changed(PodId id);
   // Marks the pod caches of the HPAs whose target is, or owns, the object with this uid.
@@ -218,8 +224,13 @@ class HpaController : public ClusterObserver {
   EventLoop& loop_;
   HpaSettings settings_;
   const MetricsPipeline* metrics_;
+  ForkJoin* fork_join_;
   std::map<std::string, HpaState> states_;
   std::vector<Entry> entries_;
+  // Whether the entries' reconciles may run in parallel: each reads only its own target and
+  // load model, and no two share a target (one's rescale would be the other's input).
+  bool independent_ = false;
+  std::vector<ReconcileOutcome> outcomes_;
   bool dirty_ = true;
   bool target_missing_ = false;  // some HPA's scale target was not found at the last rebuild
   // ReplicaSets by owner (Deployment uid), kept from ReplicaSet changes.

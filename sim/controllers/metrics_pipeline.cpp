@@ -9,12 +9,14 @@
 namespace gpusim::ctrl {
 
 MetricsPipeline::MetricsPipeline(Cluster& cluster, EventLoop& loop, MetricsSettings settings,
-                                 std::vector<WorkloadLoadSpec> load, std::uint64_t seed)
+                                 std::vector<WorkloadLoadSpec> load, std::uint64_t seed,
+                                 ForkJoin* fork_join)
     : cluster_(cluster),
       loop_(loop),
       settings_(settings),
       window_ms_(settings.window_ms > 0 ? settings.window_ms : settings.scrape_interval_ms),
-      specs_(std::move(load)) {
+      specs_(std::move(load)),
+      fork_join_(fork_join) {
   if (settings_.scrape_interval_ms <= 0) settings_.scrape_interval_ms = 15'000;
   if (window_ms_ <= 0) window_ms_ = settings_.scrape_interval_ms;
   for (const WorkloadLoadSpec& spec : specs_) {
@@ -197,7 +199,9 @@ std::int64_t MetricsPipeline::cpu_limit_of(WorkloadLoadState& w, const PodTempla
   return w.cpu_limit_milli;
 }
 
-void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now) {
+void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now,
+                                      std::vector<MmcQuery>& queries,
+                                      std::vector<WorkloadLoadState*>& waiting) {
   const WorkloadLoadSpec& s = *w.spec;
   // Totals over the interval since the last scrape use the values of that scrape.
   if (w.t_ms >= 0 && now > w.t_ms) {
@@ -248,9 +252,9 @@ void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now) {
     served = std::min(offered, capacity);
     w.latency_known = s.service_rate > 0;
     if (w.latency_known) {
-      // Answered for all workloads at once by scrape(), which then finishes this one.
-      mmc_queries_.push_back(MmcQuery{offered, s.service_rate, ready});
-      mmc_workloads_.push_back(&w);
+      // Answered with the others of its range by scrape(), which then finishes this one.
+      queries.push_back(MmcQuery{offered, s.service_rate, ready});
+      waiting.push_back(&w);
     }
   }
   if (w.latency_known && s.queue && std::isfinite(w.latency_s)) {
@@ -273,17 +277,23 @@ void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now) {
 
 void MetricsPipeline::scrape() {
   const TimeMs now = loop_.now();
-  mmc_queries_.clear();
-  mmc_workloads_.clear();
-  for (auto& w : workloads_)
-    scrape_workload(*w, now);
-  mmc_latency_s_.resize(mmc_queries_.size());
-  mmc_response_times_s(mmc_queries_, mmc_latency_s_);
-  for (std::size_t i = 0; i < mmc_workloads_.size(); ++i) {
-    WorkloadLoadState& w = *mmc_workloads_[i];
-    w.latency_s = mmc_latency_s_[i];
-    if (std::isfinite(w.latency_s)) w.max_latency_s = std::max(w.max_latency_s, w.latency_s);
-  }
+  for_each_range(fork_join_, workloads_.size(), [this, now](std::size_t begin, std::size_t end) {
+    // Per thread, reused: an M/M/c answer does not depend on the queries beside it.
+    thread_local std::vector<MmcQuery> queries;
+    thread_local std::vector<WorkloadLoadState*> waiting;
+    thread_local std::vector<double> latency_s;
+    queries.clear();
+    waiting.clear();
+    for (std::size_t i = begin; i < end; ++i)
+      scrape_workload(*workloads_[i], now, queries, waiting);
+    latency_s.resize(queries.size());
+    mmc_response_times_s(queries, latency_s);
+    for (std::size_t i = 0; i < waiting.size(); ++i) {
+      WorkloadLoadState& w = *waiting[i];
+      w.latency_s = latency_s[i];
+      if (std::isfinite(w.latency_s)) w.max_latency_s = std::max(w.max_latency_s, w.latency_s);
+    }
+  });
   last_scrape_ms_ = now;
   loop_.at_background(now + settings_.scrape_interval_ms, EventPriority::kMetrics,
                       [this] { scrape(); });

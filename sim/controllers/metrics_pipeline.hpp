@@ -16,6 +16,7 @@
 
 #include "controllers/load_model.hpp"
 #include "core/event_loop.hpp"
+#include "core/fork_join.hpp"
 #include "core/rng.hpp"
 #include "model/cluster.hpp"
 
@@ -91,8 +92,11 @@ struct PodMetricInputs {
 
 class MetricsPipeline : public ClusterObserver {
  public:
+  // With `fork_join`, a scrape's workloads are split over its threads (each one's state and
+  // random stream are its own).
   MetricsPipeline(Cluster& cluster, EventLoop& loop, MetricsSettings settings,
-                  std::vector<WorkloadLoadSpec> load, std::uint64_t seed);
+                  std::vector<WorkloadLoadSpec> load, std::uint64_t seed,
+                  ForkJoin* fork_join = nullptr);
 
   // Schedules the periodic scrapes; the first happens now.
   void start();
@@ -145,7 +149,10 @@ class MetricsPipeline : public ClusterObserver {
 
  private:
   void scrape();
-  void scrape_workload(WorkloadLoadState& w, TimeMs now);
+  // Workloads whose latency is an M/M/c answer are left in `queries` and `waiting`: a range's
+  // queries are answered together (see mmc_response_times_s).
+  void scrape_workload(WorkloadLoadState& w, TimeMs now, std::vector<MmcQuery>& queries,
+                       std::vector<WorkloadLoadState*>& waiting);
   const PodTemplate* resolve(WorkloadLoadState& w);
   std::int32_t ready_pods_of(const WorkloadLoadState& w) const;
   std::int64_t cpu_limit_of(WorkloadLoadState& w, const PodTemplate* t);
@@ -163,10 +170,7 @@ class MetricsPipeline : public ClusterObserver {
   TimeMs last_scrape_ms_ = -1;
   mutable std::unordered_map<const PodTemplate*, std::pair<std::int64_t, std::int64_t>>
       usage_cache_;
-  // One scrape's M/M/c latency queries, answered together (see mmc_response_times_s).
-  std::vector<MmcQuery> mmc_queries_;
-  std::vector<WorkloadLoadState*> mmc_workloads_;
-  std::vector<double> mmc_latency_s_;
+  ForkJoin* fork_join_;
 };
 
 // The PodMetricInputs overloads are inline: the HPA controller calls them for every pod of every

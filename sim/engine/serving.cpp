@@ -3,9 +3,16 @@
 namespace gpusim::engine {
 
 Serving::Serving(Cluster& cluster, EventLoop& loop, const SimulationSpec& spec, std::uint64_t seed,
-                 Timeline::AddPoolNode add_pool_node) {
-  metrics_ = std::make_unique<ctrl::MetricsPipeline>(cluster, loop, spec.metrics, spec.load, seed);
-  hpa_ = std::make_unique<ctrl::HpaController>(cluster, loop, spec.hpa, metrics_.get());
+                 unsigned threads, Timeline::AddPoolNode add_pool_node) {
+  // Below a few dozen workloads a step is a few microseconds: not worth a spinning helper.
+  constexpr std::size_t kMinItemsForThreads = 32;
+  if (threads > 1 && spec.load.size() >= kMinItemsForThreads) {
+    fork_join_ = std::make_unique<ForkJoin>(threads);
+  }
+  metrics_ = std::make_unique<ctrl::MetricsPipeline>(cluster, loop, spec.metrics, spec.load, seed,
+                                                     fork_join_.get());
+  hpa_ = std::make_unique<ctrl::HpaController>(cluster, loop, spec.hpa, metrics_.get(),
+                                               fork_join_.get());
   taints_ = std::make_unique<ctrl::TaintEvictionController>(cluster, loop);
   disruption_ = std::make_unique<ctrl::DisruptionController>(cluster, loop);
   nodes_ = std::make_unique<ctrl::NodeLifecycleController>(cluster, loop, spec.node_lifecycle);

@@ -14,6 +14,7 @@
 #include "controllers/metrics_pipeline.hpp"
 #include "controllers/node_lifecycle.hpp"
 #include "controllers/taint_eviction.hpp"
+#include "core/fork_join.hpp"
 #include "engine/simulation.hpp"
 #include "engine/timeline.hpp"
 #include "engine/workload_outputs.hpp"
@@ -22,8 +23,9 @@ namespace gpusim::engine {
 
 class Serving : public OutputContributor {
  public:
+  // `threads`: see RunOptions::threads.
   Serving(Cluster& cluster, EventLoop& loop, const SimulationSpec& spec, std::uint64_t seed,
-          Timeline::AddPoolNode add_pool_node);
+          unsigned threads, Timeline::AddPoolNode add_pool_node);
   ~Serving() override;
 
   void add_summary(nlohmann::ordered_json& summary) const override;
@@ -38,6 +40,7 @@ class Serving : public OutputContributor {
   const WorkloadOutputs& outputs() const { return *outputs_; }
 
  private:
+  std::unique_ptr<ForkJoin> fork_join_;  // null: everything on the event loop's thread
   std::unique_ptr<ctrl::MetricsPipeline> metrics_;
   std::unique_ptr<ctrl::HpaController> hpa_;
   std::unique_ptr<ctrl::TaintEvictionController> taints_;

@@ -81,7 +81,7 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   cluster_->add_observer(recorder_.get());
   // Load, metrics, HPA, budgets, node lifecycle, drains, timeline, workloads.csv/hpa.csv.
   contributors_.push_back(
-      std::make_unique<Serving>(*cluster_, loop_, spec, seed_,
+      std::make_unique<Serving>(*cluster_, loop_, spec, seed_, options_.threads,
                                 [this](const std::string& pool) { add_replacement_node(pool); }));
   // Quota admission (after Priority's), quota, CronJob and PyTorchJob controllers: before any
   // object is stored.

@@ -33,6 +33,9 @@ struct RunOptions {
   bool reproducible = false;  // write wall-clock figures as 0 so outputs are byte-identical
   // Attach the InvariantChecker (after every event); summary.json gets an "invariants" section.
   bool check_invariants = false;
+  // Threads for the steps of a serving run that split into independent items (the metrics
+  // scrape, the HPA syncs); outputs are the same for any count. 1: the event loop's thread only.
+  unsigned threads = 1;
   // Called between slices of simulated time (about 1/200 of the run) with the time reached and
   // the events processed so far; slicing the run changes nothing in its results.
   std::function<void(TimeMs now_ms, std::uint64_t events)> progress;

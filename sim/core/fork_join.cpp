@@ -1,0 +1,113 @@
+#include "core/fork_join.hpp"
+
+#include <algorithm>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace gpusim {
+
+namespace {
+
+// Eight chunks per thread: small enough that a helper preempted in the middle of one holds
+// little back, large enough that claiming them costs nothing next to the items.
+constexpr std::size_t kChunksPerThread = 8;
+constexpr std::size_t kMaxChunks = 0xFFFF;
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+}  // namespace
+
+ForkJoin::ForkJoin(unsigned threads, std::chrono::microseconds spin) : spin_(spin) {
+  for (unsigned i = 1; i < threads; ++i)
+    helpers_.emplace_back([this] { helper(); });
+}
+
+ForkJoin::~ForkJoin() {
+  stopping_.store(true);
+  step_.fetch_add(1);
+  step_.notify_all();
+  for (std::thread& t : helpers_)
+    t.join();
+}
+
+void ForkJoin::run(std::size_t items, void* fn, Call call) {
+  fn_ = fn;
+  call_ = call;
+  items_ = items;
+  chunks_ = static_cast<std::uint32_t>(std::min({items, kChunksPerThread * threads(), kMaxChunks}));
+  done_.store(0, std::memory_order_relaxed);
+  const std::uint32_t step = step_.load(std::memory_order_relaxed) + 1;
+  range_.store(pack(step, 0, chunks_), std::memory_order_relaxed);
+  step_.store(step);  // seq_cst: ordered with the sleepers_ load below (see helper())
+  if (sleepers_.load() > 0) step_.notify_all();
+  std::uint32_t finished = work(step, true);
+  // The helpers' chunks: wait for them (a helper never leaves one half done).
+  while (finished < chunks_) {
+    const std::uint32_t d = done_.load(std::memory_order_acquire);
+    if (d + finished >= chunks_) break;
+    cpu_relax();
+  }
+}
+
+bool ForkJoin::claim(std::uint32_t step, bool from_front, std::uint32_t& chunk) {
+  std::uint64_t r = range_.load(std::memory_order_relaxed);
+  for (;;) {
+    const auto s = static_cast<std::uint32_t>(r >> 32);
+    const auto front = static_cast<std::uint32_t>((r >> 16) & 0xFFFF);
+    const auto back = static_cast<std::uint32_t>(r & 0xFFFF);
+    if (s != step || front >= back) return false;
+    chunk = from_front ? front : back - 1;
+    const std::uint64_t next = from_front ? pack(s, front + 1, back) : pack(s, front, back - 1);
+    if (range_.compare_exchange_weak(r, next, std::memory_order_acq_rel,
+                                     std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+}
+
+std::uint32_t ForkJoin::work(std::uint32_t step, bool from_front) {
+  std::uint32_t ran = 0;
+  std::uint32_t chunk = 0;
+  while (claim(step, from_front, chunk)) {
+    const std::size_t begin = items_ * chunk / chunks_;
+    const std::size_t end = items_ * (chunk + 1) / chunks_;
+    call_(fn_, begin, end);
+    ++ran;
+  }
+  return ran;
+}
+
+void ForkJoin::helper() {
+  std::uint32_t seen = 0;
+  for (;;) {
+    std::uint32_t step = step_.load(std::memory_order_acquire);
+    if (step == seen) {
+      const auto give_up = std::chrono::steady_clock::now() + spin_;
+      for (unsigned i = 1; step == seen; ++i) {
+        cpu_relax();
+        step = step_.load(std::memory_order_acquire);
+        if (step != seen || i % 64 != 0 || std::chrono::steady_clock::now() < give_up) continue;
+        // Announced before the last look at step_ (both seq_cst), so that run() either sees a
+        // sleeper and notifies, or this thread sees the new step and does not sleep.
+        sleepers_.fetch_add(1);
+        step_.wait(seen);
+        sleepers_.fetch_sub(1);
+        step = step_.load(std::memory_order_acquire);
+      }
+    }
+    seen = step;
+    if (stopping_.load()) return;
+    const std::uint32_t ran = work(step, false);
+    if (ran > 0) done_.fetch_add(ran, std::memory_order_release);
+  }
+}
+
+}  // namespace gpusim
