@@ -874,12 +874,18 @@ void HpaController::sync_all() {
   const TimeMs now = loop_.now();
   if (fork_join_ != nullptr && fork_join_->threads() > 1 && independent_) {
     outcomes_.resize(entries_.size());
+    writes_.resize(entries_.size());
     fork_join_->for_each_range(entries_.size(), [this, now](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i)
-        outcomes_[i] = reconcile(entries_[i], now);
+      for (std::size_t i = begin; i < end; ++i) {
+        ReconcileOutcome o = reconcile(entries_[i], now);
+        // Most syncs write nothing: only those outcomes cross to the event loop's thread.
+        writes_[i] = o.rescale || o.scaling_active_changed || !has_target(entries_[i]);
+        if (writes_[i] != 0) outcomes_[i] = std::move(o);
+      }
     });
-    for (std::size_t i = 0; i < entries_.size(); ++i)
-      apply(entries_[i], outcomes_[i], now);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (writes_[i] != 0) apply(entries_[i], outcomes_[i], now);
+    }
   } else {
     for (Entry& e : entries_)
       apply(e, reconcile(e, now), now);
@@ -889,7 +895,7 @@ void HpaController::sync_all() {
 }
 
 ReconcileOutcome HpaController::reconcile(Entry& e, TimeMs now) {
-  if (e.deployment == nullptr && e.replica_set == nullptr) return {};  // see apply()
+  if (!has_target(e)) return {};  // see apply()
   ScaleRead scale;
   static const std::vector<const ReplicaSet*> kNone;
   std::vector<const ReplicaSet*> single;
@@ -910,7 +916,7 @@ ReconcileOutcome HpaController::reconcile(Entry& e, TimeMs now) {
 
 void HpaController::apply(Entry& e, const ReconcileOutcome& o, TimeMs now) {
   HorizontalPodAutoscaler& hpa = *e.hpa;
-  if (e.deployment == nullptr && e.replica_set == nullptr) {
+  if (!has_target(e)) {
     // Written outside the reconcile: its next updates must not be skipped as repeats.
     e.state->applied_conditions.clear();
     const bool changed =

@@ -210,6 +210,9 @@ class HpaController : public ClusterObserver {
     const WorkloadLoadState* load = nullptr;
     TargetCache cache;
   };
+  static bool has_target(const Entry& e) {
+    return e.deployment != nullptr || e.replica_set != nullptr;
+  }
   void sync_all();
   // A sync is reconcile() on the HPA's own state, then apply() of what it decided to the
   // cluster (events, the target's scale).
@@ -231,6 +234,7 @@ class HpaController : public ClusterObserver {
   // load model, and no two share a target (one's rescale would be the other's input).
   bool independent_ = false;
   std::vector<ReconcileOutcome> outcomes_;
+  std::vector<std::uint8_t> writes_;  // whether outcomes_[i] has something for apply()
   bool dirty_ = true;
   bool target_missing_ = false;  // some HPA's scale target was not found at the last rebuild
   // ReplicaSets by owner (Deployment uid), kept from ReplicaSet changes.

@@ -10,9 +10,10 @@ namespace gpusim {
 
 namespace {
 
-// Eight chunks per thread: small enough that a helper preempted in the middle of one holds
-// little back, large enough that claiming them costs nothing next to the items.
-constexpr std::size_t kChunksPerThread = 8;
+// Four chunks per thread: small enough that a helper preempted in the middle of one holds
+// little back; few enough that the claims, each a compare-and-swap on a line both cores write,
+// cost little next to the items.
+constexpr std::size_t kChunksPerThread = 4;
 constexpr std::size_t kMaxChunks = 0xFFFF;
 
 void cpu_relax() {
