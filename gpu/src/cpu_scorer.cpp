@@ -1,6 +1,9 @@
 // The CPU backend: plain loops over the host records, the reference the CUDA backend must match.
 #include <algorithm>
+#include <cstdlib>
 #include <map>
+#include <memory>
+#include <new>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -140,6 +143,14 @@ struct VecPod {
   // `cached`; the other nodes that fit are scored one by one.
   bool cached = false;
   const std::int64_t* row_scores = nullptr;
+  // FGD off the node's own cpu row: the pod's slot in the tight cache (TightCache), node 0's
+  // entry at cpu index 0, or null when the pod's shape has no slot; the cache's entries per
+  // node and per cpu index, and the cpu thresholds (fgd_cpu_index()).
+  const std::int64_t* tight = nullptr;
+  std::int64_t tight_node = 0;
+  std::int64_t tight_index = 0;
+  const std::int64_t* cpu_thresholds = nullptr;
+  std::int32_t n_cpu = 0;
 };
 
 // The columns' addresses, for the loops to hold in locals: their row stores could otherwise
@@ -156,6 +167,27 @@ ColumnData column_data(const HotColumns& h) {
   return ColumnData{h.cpu.data(),      h.mem.data(),  h.row_cpu.data(),
                     h.max_free.data(), h.full.data(), h.model_bit.data()};
 }
+
+// FGD's scores of pods that change a node's cpu index. Off the node's own row a score depends on
+// the pod only through its GPU shape and the cpu index after (fgd_score_with), and a node has
+// few cpu indices (the typical shapes' cpu thresholds + 1), so the batch loops keep one score per
+// (node, cpu index after, slot), a slot being CPU-only pods or one of the cached GPU shapes:
+// `per_node` entries a node, cpu index k of node i at [i * per_node + k * slots]. An entry is
+// filled by the first evaluation that needs it (most (node, index) pairs are never reached: the
+// index after is at most the node's own) and cleared when the node changes. Entries hold
+// score ^ kInfeasible, so that 0 is "not computed" and calloc's untouched pages cost nothing
+// until a pod needs them; a feasible score is never kInfeasible.
+struct FreeDeleter {
+  void operator()(std::int64_t* p) const { std::free(p); }
+};
+struct TightCache {
+  std::unique_ptr<std::int64_t[], FreeDeleter> entries;
+  std::size_t slots = 0;  // 0: no cache (too many cpu indices for the budget)
+  std::size_t per_node = 0;
+};
+// At most this many entries a node (1 KiB; fewer slots where the cpu indices are many): 100 MB
+// of address space at 100,000 nodes, of which a batch touches the (node, index) pairs it reaches.
+constexpr std::size_t kMaxTightEntries = 128;
 
 // One pod's FGD evaluations of nodes [lo, hi) from the columns: the filter and the same-row test
 // without branches, the cached score where it applies; nodes that fit but need more than the
@@ -219,9 +251,12 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) Placement fgd_tile
   __m512i best_at = _mm512_setzero_si512();
   __m512i at = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(lo)),
                                 _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+  const __m512i node_entries = _mm512_set1_epi64(q.tight_node);
+  const __m512i index_step = _mm512_set1_epi64(q.tight_index);
   const auto [cpu, mem, row_cpu, max_free, full, model_bit] = column_data(h);
   for (std::size_t i = lo; i < hi; i += kLanes) {
-    __mmask8 fit = _mm512_cmpge_epi64_mask(_mm512_loadu_si512(cpu + i), pc);
+    const __m512i cpu_free = _mm512_loadu_si512(cpu + i);
+    __mmask8 fit = _mm512_cmpge_epi64_mask(cpu_free, pc);
     fit &= _mm512_cmpge_epi64_mask(_mm512_loadu_si512(mem + i), pm);
     fit &= _mm256_cmpge_epi32_mask(
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(max_free + i)), gmax);
@@ -235,15 +270,33 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) Placement fgd_tile
       cached = fit & _mm512_cmpge_epi64_mask(_mm512_loadu_si512(row_cpu + i), pc);
       s = _mm512_mask_loadu_epi64(inf, cached, q.row_scores + i);
     }
-    const __mmask8 rest = fit & static_cast<__mmask8>(~cached);
+    __mmask8 rest = fit & static_cast<__mmask8>(~cached);
     if (rest != 0) [[unlikely]] {
-      alignas(64) std::int64_t lane[kLanes];
-      _mm512_store_si512(lane, s);
-      for (unsigned b = rest; b != 0; b &= b - 1) {
-        const auto k = static_cast<std::size_t>(__builtin_ctz(b));
-        lane[k] = slow(i + k);
+      if (q.tight) {
+        // Off the node's row: the entry at the cpu index after (fgd_cpu_index() of cpu free -
+        // the pod's cpu; the lane fits, so no overflow), where an evaluation has filled it.
+        const __m512i after = _mm512_sub_epi64(cpu_free, pc);
+        __m512i at_index = _mm512_mullo_epi64(at, node_entries);
+        for (std::int32_t k = 0; k < q.n_cpu; ++k) {
+          const __mmask8 le =
+              _mm512_cmpge_epi64_mask(after, _mm512_set1_epi64(q.cpu_thresholds[k]));
+          at_index = _mm512_mask_add_epi64(at_index, le, at_index, index_step);
+        }
+        const __m512i e =
+            _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), rest, at_index, q.tight, 8);
+        const __mmask8 known = _mm512_mask_test_epi64_mask(rest, e, e);
+        s = _mm512_mask_xor_epi64(s, known, e, inf);
+        rest &= static_cast<__mmask8>(~known);
       }
-      s = _mm512_load_si512(lane);
+      if (rest != 0) {
+        alignas(64) std::int64_t lane[kLanes];
+        _mm512_store_si512(lane, s);
+        for (unsigned b = rest; b != 0; b &= b - 1) {
+          const auto k = static_cast<std::size_t>(__builtin_ctz(b));
+          lane[k] = slow(i + k);
+        }
+        s = _mm512_load_si512(lane);
+      }
     }
     if (row) {
       const std::size_t left = n - i;
@@ -293,11 +346,15 @@ __attribute__((target("avx2"))) Placement fgd_tile_avx2(const HotColumns& h, con
   __m256i best_at = zero;
   __m256i at = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(lo)),
                                 _mm256_set_epi64x(3, 2, 1, 0));
+  const __m256i node_entries = _mm256_set1_epi64x(q.tight_node);
+  const __m256i index_step = _mm256_set1_epi64x(q.tight_index);
+  const __m256i last_index = _mm256_set1_epi64x(q.n_cpu * q.tight_index);
   const auto [cpu, mem, row_cpu, max_free, full, model_bit] = column_data(h);
   for (std::size_t i = lo; i < hi; i += kStep) {
+    const __m256i cpu_free = load4(cpu + i);
     // Lanes that fail: pod asks more cpu or memory than free, more than the devices have.
-    __m256i fail = _mm256_or_si256(_mm256_cmpgt_epi64(pc, load4(cpu + i)),
-                                   _mm256_cmpgt_epi64(pm, load4(mem + i)));
+    __m256i fail =
+        _mm256_or_si256(_mm256_cmpgt_epi64(pc, cpu_free), _mm256_cmpgt_epi64(pm, load4(mem + i)));
     const __m128i gpu_fail = _mm_or_si128(
         _mm_cmpgt_epi32(gmax, _mm_loadu_si128(reinterpret_cast<const __m128i*>(max_free + i))),
         _mm_cmpgt_epi32(gfull, _mm_loadu_si128(reinterpret_cast<const __m128i*>(full + i))));
@@ -313,16 +370,34 @@ __attribute__((target("avx2"))) Placement fgd_tile_avx2(const HotColumns& h, con
           inf, _mm256_maskload_epi64(reinterpret_cast<const long long*>(q.row_scores + i), cached),
           cached);
     }
-    const int rest =
-        _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_andnot_si256(cached, fit_lanes)));
+    __m256i rest_lanes = _mm256_andnot_si256(cached, fit_lanes);
+    int rest = _mm256_movemask_pd(_mm256_castsi256_pd(rest_lanes));
     if (rest != 0) [[unlikely]] {
-      alignas(32) std::int64_t lane[kStep];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(lane), s);
-      for (unsigned b = static_cast<unsigned>(rest); b != 0; b &= b - 1) {
-        const auto k = static_cast<std::size_t>(__builtin_ctz(b));
-        lane[k] = slow(i + k);
+      if (q.tight) {
+        // fgd_tile_avx512()'s lookup, from the last cpu index down (AVX2 has "greater than" only);
+        // node indices and entries per node are below 2^32, so the 32-bit multiply is exact.
+        const __m256i after = _mm256_sub_epi64(cpu_free, pc);
+        __m256i at_index = _mm256_add_epi64(_mm256_mul_epu32(at, node_entries), last_index);
+        for (std::int32_t k = 0; k < q.n_cpu; ++k) {
+          const __m256i above = _mm256_cmpgt_epi64(_mm256_set1_epi64x(q.cpu_thresholds[k]), after);
+          at_index = _mm256_sub_epi64(at_index, _mm256_and_si256(above, index_step));
+        }
+        const __m256i e = _mm256_mask_i64gather_epi64(
+            zero, reinterpret_cast<const long long*>(q.tight), at_index, rest_lanes, 8);
+        const __m256i known = _mm256_andnot_si256(_mm256_cmpeq_epi64(e, zero), rest_lanes);
+        s = _mm256_blendv_epi8(s, _mm256_xor_si256(e, inf), known);
+        rest_lanes = _mm256_andnot_si256(known, rest_lanes);
+        rest = _mm256_movemask_pd(_mm256_castsi256_pd(rest_lanes));
       }
-      s = _mm256_load_si256(reinterpret_cast<const __m256i*>(lane));
+      if (rest != 0) {
+        alignas(32) std::int64_t lane[kStep];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(lane), s);
+        for (unsigned b = static_cast<unsigned>(rest); b != 0; b &= b - 1) {
+          const auto k = static_cast<std::size_t>(__builtin_ctz(b));
+          lane[k] = slow(i + k);
+        }
+        s = _mm256_load_si256(reinterpret_cast<const __m256i*>(lane));
+      }
     }
     if (row) {
       if (n - i >= kStep) {
@@ -424,6 +499,8 @@ class CpuScorer final : public ScorerBase {
       // node per row and reads little of them.
       if (!shapes_stale_[i]) stale_nodes_.push_back(static_cast<std::int32_t>(i));
       shapes_stale_[i] = 1;
+      if (tight_.entries)
+        std::fill_n(tight_.entries.get() + i * tight_.per_node, tight_.per_node, 0);
     }
   }
   void ensure_rows(std::size_t count) override {
@@ -499,12 +576,17 @@ class CpuScorer final : public ScorerBase {
   };
   PodPlan plan_of(const PodReq& pod) const {
     PodPlan q{pod, plain_request(pod), gpu_need(pod), {}, nullptr, false, {}};
+    // FGD's tight cache: slot 0 takes the CPU-only pods, slot s + 1 the cached shape s.
+    std::size_t slot = tight_.slots;
     if (params_.policy == Policy::kFgd) {
       q.fgd = fgd_pod(pod, table_);
       const GpuShape g{pod.gpu_count, pod.gpu_milli};
       for (std::size_t s = 0; s < cached_shapes_.size(); ++s) {
-        if (cached_shapes_[s] == g) q.shape_scores = shape_scores_.data() + s * padded_;
+        if (cached_shapes_[s] != g) continue;
+        q.shape_scores = shape_scores_.data() + s * padded_;
+        slot = s + 1;
       }
+      if (q.fgd.cpu_only) slot = 0;
     }
     q.vec = q.plain && pod.cpu_milli >= 0;
     q.v.cpu = pod.cpu_milli;
@@ -517,6 +599,13 @@ class CpuScorer final : public ScorerBase {
     }
     q.v.cached = q.shape_scores || q.fgd.cpu_only;
     q.v.row_scores = q.fgd.cpu_only ? zeros_.data() : q.shape_scores;
+    if (tight_.entries && slot < tight_.slots) {
+      q.v.tight = tight_.entries.get() + slot;
+      q.v.tight_node = static_cast<std::int64_t>(tight_.per_node);
+      q.v.tight_index = static_cast<std::int64_t>(tight_.slots);
+      q.v.cpu_thresholds = table_.data + table_.n_milli;
+      q.v.n_cpu = table_.n_cpu;
+    }
     return q;
   }
 
@@ -555,6 +644,7 @@ class CpuScorer final : public ScorerBase {
         sizeof(HotNode) + sizeof(NodeRec) + stride_ * sizeof(std::int64_t);
     const std::size_t kTileNodes =
         std::clamp<std::size_t>((std::size_t{40} << 10) / node_bytes, 32, 2048);
+    if constexpr (P == Policy::kFgd) ensure_tight();
     plans_.clear();
     for (std::size_t p = 0; p < pods.size(); ++p) {
       best[p] = Placement{};
@@ -697,14 +787,31 @@ class CpuScorer final : public ScorerBase {
   }
 
   // FGD's score of a node the pod fits (evaluate_as<kFgd> after its filter), out of line for
-  // the vector loop's rare lanes.
+  // the vector loop's rare lanes; fills the pod's tight cache entry where it has one.
   GPUSIM_NOINLINE std::int64_t fgd_after_filter(std::size_t i, const PodPlan& q,
-                                                const ScoreParams& sp) const {
+                                                const ScoreParams& sp) {
     const CachedShapeStats stats{cache_.data() + i * stride_, table_.n_milli};
-    if (q.shape_scores && !shapes_stale_[i] &&
-        stats.same_cpu_index(hot_[i].cpu_free_milli - q.pod.cpu_milli))
-      return q.shape_scores[i];
+    const std::int64_t cpu_after = hot_[i].cpu_free_milli - q.pod.cpu_milli;
+    const bool same_row = stats.same_cpu_index(cpu_after);
+    if (same_row && q.shape_scores && !shapes_stale_[i]) return q.shape_scores[i];
+    if (!same_row && q.v.tight) {
+      std::int64_t* line =
+          tight_.entries.get() + i * tight_.per_node +
+          static_cast<std::size_t>(fgd_cpu_index(table_, cpu_after)) * tight_.slots;
+      std::int64_t& e = line[q.v.tight - tight_.entries.get()];
+      if (e == 0)
+        e = fgd_score_with(nodes_[i], q.pod, q.fgd, sp, stats, nullptr, nullptr) ^ kInfeasible;
+      return e ^ kInfeasible;
+    }
     return fgd_score_with(nodes_[i], q.pod, q.fgd, sp, stats, nullptr, nullptr);
+  }
+
+  // The tight cache's storage, for the batch about to run (its pods' plans point into it).
+  void ensure_tight() {
+    if (tight_.entries || tight_.slots == 0 || nodes_.empty()) return;
+    void* p = std::calloc(nodes_.size() * tight_.per_node, sizeof(std::int64_t));
+    if (!p) throw std::bad_alloc();
+    tight_.entries.reset(static_cast<std::int64_t*>(p));
   }
 
   void refresh_hot(std::size_t i) {
@@ -740,6 +847,7 @@ class CpuScorer final : public ScorerBase {
     cache_.clear();
     shape_scores_.clear();
     stride_ = 0;
+    tight_ = TightCache{};
     if (params_.policy != Policy::kFgd) return;
     table_ = fgd_.view();
     stride_ = cache_stride(static_cast<std::size_t>(table_.n_milli));
@@ -747,6 +855,9 @@ class CpuScorer final : public ScorerBase {
     shape_scores_.assign(cached_shapes_.size() * padded_, 0);
     shapes_stale_.assign(nodes_.size(), 0);
     stale_nodes_.clear();
+    const auto indices = static_cast<std::size_t>(table_.n_cpu) + 1;
+    tight_.slots = std::min(cached_shapes_.size() + 1, kMaxTightEntries / indices);
+    tight_.per_node = tight_.slots * indices;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       refresh_stats(i);
       refresh_shape_scores(i);
@@ -819,6 +930,7 @@ class CpuScorer final : public ScorerBase {
   std::vector<PodPlan> plans_;              // score_batch's scratch
   std::vector<GpuShape> batch_shapes_;      // plan_batch_shapes()
   std::vector<std::int64_t> batch_scores_;  // batch_shapes_ x padded_
+  TightCache tight_;                        // allocated by the first FGD batch
 };
 
 }  // namespace

@@ -313,7 +313,8 @@ PodReq pod_like(Rng& r, const std::vector<TypicalShape>& typical) {
   return p;
 }
 
-TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
+// The instruction sets whose loops the CPU scorer runs on this machine.
+std::vector<CpuIsa> usable_isas() {
   std::vector<CpuIsa> isas;
   for (CpuIsa isa : {CpuIsa::kScalar, CpuIsa::kAvx2, CpuIsa::kAvx512}) {
     if (cpu_isa_usable(isa)) {
@@ -323,6 +324,15 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
                 << ": its loops are not compared\n";
     }
   }
+  return isas;
+}
+
+const char* isa_name(CpuIsa isa) {
+  return isa == CpuIsa::kScalar ? "scalar" : isa == CpuIsa::kAvx2 ? "avx2" : "avx512";
+}
+
+TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
+  const std::vector<CpuIsa> isas = usable_isas();
   Rng r{std::mt19937_64(20261130)};
   for (int round = 0; round < 60; ++round) {
     const auto typical = random_shapes(r);
@@ -377,10 +387,7 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
       }
     }
     for (CpuIsa isa : isas) {
-      const char* name = isa == CpuIsa::kScalar ? "scalar"
-                         : isa == CpuIsa::kAvx2 ? "avx2"
-                                                : "avx512";
-      const std::string what = std::string(name) + " round " + std::to_string(round);
+      const std::string what = std::string(isa_name(isa)) + " round " + std::to_string(round);
       auto scorer = make_cpu_scorer(isa);
       scorer->set_params(sp, typical);
       scorer->set_nodes(nodes);
@@ -413,6 +420,82 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
         ASSERT_EQ(got.score, want.score) << what;
       }
       expect_batch_equals_reference(*scorer, changed, pods, typical, what + " changed");
+    }
+  }
+}
+
+// Pods that change the nodes' cpu index, the CPU scorer's cache of scores per (node, cpu index
+// after, GPU shape): nodes with little cpu free, so most pods leave less than some typical shape
+// needs. Each batch runs twice (the first fills entries, the second reads them), then nodes
+// change their devices but not their cpu (the same entries, other scores), then the parameters
+// change (other shapes and indices), then a node is added.
+TEST(FgdReference, CpuScorerTightCpuEqualsThePerShapeFormula) {
+  const std::vector<CpuIsa> isas = usable_isas();
+  Rng r{std::mt19937_64(20261201)};
+  for (int round = 0; round < 40; ++round) {
+    auto typical = random_shapes(r);
+    while (typical.empty())
+      typical = random_shapes(r);
+    ScoreParams sp;
+    sp.policy = Policy::kFgd;
+    sp.max_cpu_milli = 64000;
+    sp.max_gpu_milli = 16000;
+    // Each node's cpu just above some typical shape's: pods asking a little cpu drop it below.
+    const auto tight_node = [&] {
+      NodeRec n = random_node(r);
+      if (!typical.empty()) {
+        const TypicalShape& m = typical[static_cast<std::size_t>(r.in(0, typical.size() - 1))];
+        n.cpu_free_milli = m.cpu_milli + r.in(0, 3000);
+      }
+      return n;
+    };
+    std::vector<NodeRec> distinct(static_cast<std::size_t>(r.in(1, 12)));
+    for (auto& n : distinct)
+      n = tight_node();
+    std::vector<NodeRec> nodes(
+        static_cast<std::size_t>(round % 4 == 0 ? r.in(1000, 1100) : r.in(1, 70)));
+    for (auto& n : nodes)
+      n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
+    std::vector<PodReq> pods(24);
+    for (std::size_t k = 0; k < pods.size(); ++k) {
+      PodReq& p = pods[k];
+      p = pod_like(r, typical);
+      if (k > 0 && r.in(0, 1) == 0) {  // another pod's devices: the same slot at other indices
+        const PodReq& other = pods[static_cast<std::size_t>(r.in(0, k - 1))];
+        p.gpu_count = other.gpu_count;
+        p.gpu_milli = other.gpu_milli;
+      }
+      const NodeRec& n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
+      if (r.in(0, 1) == 0) {
+        const TypicalShape& m = typical[static_cast<std::size_t>(r.in(0, typical.size() - 1))];
+        p.cpu_milli = n.cpu_free_milli - m.cpu_milli + r.in(-1, 1);  // at an index's edge
+      } else if (p.cpu_milli >= 0) {
+        p.cpu_milli = r.in(0, std::max<std::int64_t>(n.cpu_free_milli, 0));
+      }
+    }
+    for (CpuIsa isa : isas) {
+      const std::string what = std::string(isa_name(isa)) + " tight round " + std::to_string(round);
+      auto scorer = make_cpu_scorer(isa);
+      scorer->set_params(sp, typical);
+      scorer->set_nodes(nodes);
+      expect_batch_equals_reference(*scorer, nodes, pods, typical, what);
+      expect_batch_equals_reference(*scorer, nodes, pods, typical, what + " again");
+      std::vector<NodeRec> changed = nodes;
+      for (int c = 0; c < 8; ++c) {
+        const auto i = static_cast<std::size_t>(r.in(0, changed.size() - 1));
+        NodeRec n = random_node(r);
+        n.cpu_free_milli = changed[i].cpu_free_milli;
+        changed[i] = n;
+        scorer->update_node(static_cast<std::int32_t>(i), changed[i]);
+      }
+      expect_batch_equals_reference(*scorer, changed, pods, typical, what + " changed");
+      const auto other = random_shapes(r);
+      scorer->set_params(sp, other);
+      expect_batch_equals_reference(*scorer, changed, pods, other, what + " other shapes");
+      changed.push_back(tight_node());
+      scorer->update_node(static_cast<std::int32_t>(changed.size() - 1), changed.back());
+      expect_batch_equals_reference(*scorer, changed, pods, other, what + " added");
+      if (::testing::Test::HasFatalFailure()) return;
     }
   }
 }
