@@ -456,6 +456,15 @@ GPUSIM_HD inline std::int64_t fgd_single_device_score(const PodReq& p, const Fgd
   return best;
 }
 
+// fgd_single_device_score()'s `base` off the node's own row without the pod's W * m:
+// frag - W * idle - S, with the sums of the row of `cpu_after` written to `sums`.
+template <typename Stats>
+GPUSIM_HD inline std::int64_t fgd_row_base(const NodeRec& n, const FgdTable& t, const Stats& stats,
+                                           std::int64_t cpu_after, std::int64_t* sums) {
+  const std::int64_t s = fgd_node_sums(n, t, stats, fgd_cpu_index(t, cpu_after), sums);
+  return stats.frag() - t.total_weight * n.gpu_free_total - s;
+}
+
 // The single-device shortcut when the pod changes the node's cpu index: the sums of the weight
 // row after, on the stack (room for kFgdStackMilli distinct milli). Kept out of line so that its
 // stack does not weigh on fgd_score_with()'s other paths.
@@ -465,9 +474,9 @@ GPUSIM_HD GPUSIM_NOINLINE std::int64_t fgd_single_device_score_after(
     const NodeRec& n, const PodReq& p, const FgdTable& t, const Stats& stats,
     std::int64_t cpu_after, std::int32_t* out, std::int32_t* got) {
   std::int64_t sums[3 * (kFgdStackMilli + 1)];
-  const std::int64_t s = fgd_node_sums(n, t, stats, fgd_cpu_index(t, cpu_after), sums);
-  const std::int64_t base = stats.frag() - t.total_weight * (n.gpu_free_total - p.gpu_milli) - s;
-  return fgd_single_device_score(p, fgd_pod(p, t), t, stats, sums, base, out, got);
+  const std::int64_t row = fgd_row_base(n, t, stats, cpu_after, sums);
+  const FgdPod q = fgd_pod(p, t);
+  return fgd_single_device_score(p, q, t, stats, sums, row + q.wm, out, got);
 }
 
 // What `times` devices going from f to f2 milli free change in milli r's statistics: how many
@@ -637,6 +646,30 @@ GPUSIM_HD inline std::int64_t fgd_score_with(const NodeRec& n, const PodReq& p,
                                              const ScoreParams& sp, const Stats& stats,
                                              std::int32_t* out, std::int32_t* got) {
   return fgd_score_with(n, p, fgd_pod(p, sp.fgd), sp, stats, out, got);
+}
+
+// Whether fgd_scores_off_row() takes the pod: one device by the shortcut, or CPU-only.
+GPUSIM_HD inline bool fgd_row_shares(const FgdPod& q, const FgdTable& t) {
+  return t.n_milli <= kFgdStackMilli && (q.single || q.cpu_only);
+}
+
+// fgd_score_with() of `count` pods that leave the node with `cpu_after` free, off its own cpu
+// row (!stats.same_cpu_index(cpu_after); the pods' own cpu is not read), each one that
+// fgd_row_shares() (`q[c]` its fgd_pod()), for a backend that keeps scores per cpu index after:
+// the row's sums made once for all of them. A CPU-only pod moves no device, so the general
+// path's sum after is the row's S and its score the row base.
+template <typename Stats>
+GPUSIM_HD inline void fgd_scores_off_row(const NodeRec& n, const PodReq* p, const FgdPod* q,
+                                         std::int32_t count, const FgdTable& t, const Stats& stats,
+                                         std::int64_t cpu_after, std::int64_t* scores) {
+  static_assert(Stats::kSums);
+  std::int64_t sums[3 * (kFgdStackMilli + 1)];
+  const std::int64_t row = fgd_row_base(n, t, stats, cpu_after, sums);
+  for (std::int32_t c = 0; c < count; ++c) {
+    scores[c] = q[c].cpu_only ? row
+                              : fgd_single_device_score(p[c], q[c], t, stats, sums, row + q[c].wm,
+                                                        nullptr, nullptr);
+  }
 }
 
 GPUSIM_HD inline std::int64_t fgd_score(const NodeRec& n, const PodReq& p, const ScoreParams& sp,
