@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -118,6 +119,10 @@ struct Rng {
   template <typename T, std::size_t N>
   T pick(const T (&v)[N]) {
     return v[static_cast<std::size_t>(in(0, N - 1))];
+  }
+  template <typename T>
+  const T& any(const std::vector<T>& v) {  // v not empty
+    return v[static_cast<std::size_t>(in(0, static_cast<std::int64_t>(v.size()) - 1))];
   }
 };
 
@@ -280,6 +285,23 @@ TEST(FgdReference, GroupedTablesEqualThePerShapeFormula) {
   EXPECT_GT(feasible, 50000);  // the comparison saw plenty of real scores
 }
 
+// A few distinct nodes, repeated: equal scores in many lanes and tiles (ties); `many` gives 1,000
+// or so nodes, across the vector loop's tiles, else up to 70; a count off the lanes leaves a
+// partial step.
+std::vector<NodeRec> repeated(Rng& r, const std::vector<NodeRec>& distinct, bool many) {
+  std::vector<NodeRec> nodes(static_cast<std::size_t>(many ? r.in(1000, 1100) : r.in(1, 70)));
+  for (auto& n : nodes)
+    n = r.any(distinct);
+  return nodes;
+}
+
+// Pod k takes an earlier pod's devices (typical or not): a GPU shape several pods of the batch ask.
+void devices_of_an_earlier_pod(Rng& r, std::vector<PodReq>& pods, std::size_t k) {
+  const PodReq& other = pods[static_cast<std::size_t>(r.in(0, static_cast<std::int64_t>(k) - 1))];
+  pods[k].gpu_count = other.gpu_count;
+  pods[k].gpu_milli = other.gpu_milli;
+}
+
 // The CPU scorer's own paths against the reference, for every instruction set the machine runs:
 // per-node scores of the typical GPU shapes (a pod of such a shape on a node whose cpu index it
 // leaves as it is), the column loops (their filter, the same-row compare, nodes left to the
@@ -289,7 +311,7 @@ TEST(FgdReference, GroupedTablesEqualThePerShapeFormula) {
 PodReq pod_like(Rng& r, const std::vector<TypicalShape>& typical) {
   PodReq p = random_pod(r);
   if (!typical.empty() && r.in(0, 2) != 0) {  // mostly a typical GPU shape: the cached scores
-    const TypicalShape& m = typical[static_cast<std::size_t>(r.in(0, typical.size() - 1))];
+    const TypicalShape& m = r.any(typical);
     p.gpu_count = m.gpu_count;
     p.gpu_milli = m.gpu_milli;
   }
@@ -327,6 +349,15 @@ std::vector<CpuIsa> usable_isas() {
   return isas;
 }
 
+std::unique_ptr<Scorer> scorer_on(CpuIsa isa, const ScoreParams& sp,
+                                  const std::vector<TypicalShape>& typical,
+                                  const std::vector<NodeRec>& nodes) {
+  auto scorer = make_cpu_scorer(isa);
+  scorer->set_params(sp, typical);
+  scorer->set_nodes(nodes);
+  return scorer;
+}
+
 const char* isa_name(CpuIsa isa) {
   return isa == CpuIsa::kScalar ? "scalar" : isa == CpuIsa::kAvx2 ? "avx2" : "avx512";
 }
@@ -340,8 +371,6 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
     sp.policy = Policy::kFgd;
     sp.max_cpu_milli = 64000;
     sp.max_gpu_milli = 16000;
-    // A few distinct nodes, repeated: equal scores in many lanes and tiles (ties); 1,100 or so
-    // nodes cross the vector loop's tiles, and a count off the lanes leaves a partial step.
     std::vector<NodeRec> distinct(static_cast<std::size_t>(r.in(1, 12)));
     for (auto& n : distinct) {
       n = random_node(r);
@@ -359,38 +388,28 @@ TEST(FgdReference, CpuScorerPathsEqualThePerShapeFormula) {
           break;
       }
     }
-    std::vector<NodeRec> nodes(
-        static_cast<std::size_t>(round % 3 == 0 ? r.in(1000, 1100) : r.in(1, 70)));
-    for (auto& n : nodes)
-      n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
+    const std::vector<NodeRec> nodes = repeated(r, distinct, round % 3 == 0);
     std::vector<PodReq> pods(16);
     for (std::size_t k = 0; k < pods.size(); ++k) {
       PodReq& p = pods[k];
       p = pod_like(r, typical);
-      const NodeRec& edge = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
+      const NodeRec& edge = r.any(distinct);
       if (r.in(0, 3) == 0 && edge.gpu_max_free > 0 && edge.gpu_max_free < kMilliPerGpu) {
         p.gpu_count = 1;  // a share of just what a node's freest device has
         p.gpu_milli = edge.gpu_max_free;
       }
-      if (k > 0 && r.in(0, 2) == 0) {
-        // Another pod's devices (typical or not): a GPU shape several pods of the batch ask.
-        const PodReq& other = pods[static_cast<std::size_t>(r.in(0, k - 1))];
-        p.gpu_count = other.gpu_count;
-        p.gpu_milli = other.gpu_milli;
-      }
+      if (k > 0 && r.in(0, 2) == 0) devices_of_an_earlier_pod(r, pods, k);
       if (!typical.empty() && r.in(0, 2) == 0) {
         // At a cpu index's edge: the pod leaves one of the nodes just at, or just below, a
         // typical shape's cpu (the cached score applies at the one and not the other).
-        const NodeRec& n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
-        const TypicalShape& m = typical[static_cast<std::size_t>(r.in(0, typical.size() - 1))];
+        const NodeRec& n = r.any(distinct);
+        const TypicalShape& m = r.any(typical);
         p.cpu_milli = n.cpu_free_milli - m.cpu_milli + r.in(-1, 1);
       }
     }
     for (CpuIsa isa : isas) {
       const std::string what = std::string(isa_name(isa)) + " round " + std::to_string(round);
-      auto scorer = make_cpu_scorer(isa);
-      scorer->set_params(sp, typical);
-      scorer->set_nodes(nodes);
+      const auto scorer = scorer_on(isa, sp, typical, nodes);
       expect_batch_equals_reference(*scorer, nodes, pods, typical, what);
       // A node is added (every node's cache rebuilt), then nodes change (the columns follow
       // update_node, the cached scores wait for the next batch).
@@ -444,7 +463,7 @@ TEST(FgdReference, CpuScorerTightCpuEqualsThePerShapeFormula) {
     const auto tight_node = [&] {
       NodeRec n = random_node(r);
       if (!typical.empty()) {
-        const TypicalShape& m = typical[static_cast<std::size_t>(r.in(0, typical.size() - 1))];
+        const TypicalShape& m = r.any(typical);
         n.cpu_free_milli = m.cpu_milli + r.in(0, 3000);
       }
       return n;
@@ -452,22 +471,15 @@ TEST(FgdReference, CpuScorerTightCpuEqualsThePerShapeFormula) {
     std::vector<NodeRec> distinct(static_cast<std::size_t>(r.in(1, 12)));
     for (auto& n : distinct)
       n = tight_node();
-    std::vector<NodeRec> nodes(
-        static_cast<std::size_t>(round % 4 == 0 ? r.in(1000, 1100) : r.in(1, 70)));
-    for (auto& n : nodes)
-      n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
+    const std::vector<NodeRec> nodes = repeated(r, distinct, round % 4 == 0);
     std::vector<PodReq> pods(24);
     for (std::size_t k = 0; k < pods.size(); ++k) {
       PodReq& p = pods[k];
       p = pod_like(r, typical);
-      if (k > 0 && r.in(0, 1) == 0) {  // another pod's devices: the same slot at other indices
-        const PodReq& other = pods[static_cast<std::size_t>(r.in(0, k - 1))];
-        p.gpu_count = other.gpu_count;
-        p.gpu_milli = other.gpu_milli;
-      }
-      const NodeRec& n = distinct[static_cast<std::size_t>(r.in(0, distinct.size() - 1))];
+      if (k > 0 && r.in(0, 1) == 0) devices_of_an_earlier_pod(r, pods, k);  // other indices
+      const NodeRec& n = r.any(distinct);
       if (r.in(0, 1) == 0) {
-        const TypicalShape& m = typical[static_cast<std::size_t>(r.in(0, typical.size() - 1))];
+        const TypicalShape& m = r.any(typical);
         p.cpu_milli = n.cpu_free_milli - m.cpu_milli + r.in(-1, 1);  // at an index's edge
       } else if (p.cpu_milli >= 0) {
         p.cpu_milli = r.in(0, std::max<std::int64_t>(n.cpu_free_milli, 0));
@@ -475,9 +487,7 @@ TEST(FgdReference, CpuScorerTightCpuEqualsThePerShapeFormula) {
     }
     for (CpuIsa isa : isas) {
       const std::string what = std::string(isa_name(isa)) + " tight round " + std::to_string(round);
-      auto scorer = make_cpu_scorer(isa);
-      scorer->set_params(sp, typical);
-      scorer->set_nodes(nodes);
+      const auto scorer = scorer_on(isa, sp, typical, nodes);
       expect_batch_equals_reference(*scorer, nodes, pods, typical, what);
       expect_batch_equals_reference(*scorer, nodes, pods, typical, what + " again");
       std::vector<NodeRec> changed = nodes;
