@@ -574,19 +574,16 @@ class CpuScorer final : public ScorerBase {
     bool vec = false;  // the vector loop takes it: a plain request asking cpu >= 0
     VecPod v;
   };
-  PodPlan plan_of(const PodReq& pod) const {
+  // Once per pod and loop, out of line: inlined into each policy's batch and row loops it used up
+  // GCC's inlining budget for this file, and fits() was then left out of line in the row loops.
+  GPUSIM_NOINLINE PodPlan plan_of(const PodReq& pod) const {
     PodPlan q{pod, plain_request(pod), gpu_need(pod), {}, nullptr, false, {}};
-    // FGD's tight cache: slot 0 takes the CPU-only pods, slot s + 1 the cached shape s.
-    std::size_t slot = tight_.slots;
     if (params_.policy == Policy::kFgd) {
       q.fgd = fgd_pod(pod, table_);
       const GpuShape g{pod.gpu_count, pod.gpu_milli};
       for (std::size_t s = 0; s < cached_shapes_.size(); ++s) {
-        if (cached_shapes_[s] != g) continue;
-        q.shape_scores = shape_scores_.data() + s * padded_;
-        slot = s + 1;
+        if (cached_shapes_[s] == g) q.shape_scores = shape_scores_.data() + s * padded_;
       }
-      if (q.fgd.cpu_only) slot = 0;
     }
     q.vec = q.plain && pod.cpu_milli >= 0;
     q.v.cpu = pod.cpu_milli;
@@ -599,14 +596,26 @@ class CpuScorer final : public ScorerBase {
     }
     q.v.cached = q.shape_scores || q.fgd.cpu_only;
     q.v.row_scores = q.fgd.cpu_only ? zeros_.data() : q.shape_scores;
-    if (tight_.entries && slot < tight_.slots) {
+    if (tight_.entries) set_tight_slot(q);
+    return q;
+  }
+
+  // The pod's slot in the tight cache, where it has one: slot 0 takes the CPU-only pods, slot
+  // s + 1 the cached shape s.
+  void set_tight_slot(PodPlan& q) const {
+    std::size_t slot = tight_.slots;
+    if (q.fgd.cpu_only) {
+      slot = 0;
+    } else if (q.shape_scores) {
+      slot = static_cast<std::size_t>(q.shape_scores - shape_scores_.data()) / padded_ + 1;
+    }
+    if (slot < tight_.slots) {
       q.v.tight = tight_.entries.get() + slot;
       q.v.tight_node = static_cast<std::int64_t>(tight_.per_node);
       q.v.tight_index = static_cast<std::int64_t>(tight_.slots);
       q.v.cpu_thresholds = table_.data + table_.n_milli;
       q.v.n_cpu = table_.n_cpu;
     }
-    return q;
   }
 
   // evaluate_with() for policy P: plain requests filtered on the HotNode (the same verdict as
