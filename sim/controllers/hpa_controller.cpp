@@ -879,7 +879,7 @@ void HpaController::sync_all() {
       for (std::size_t i = begin; i < end; ++i) {
         ReconcileOutcome o = reconcile(entries_[i], now);
         // Most syncs write nothing: only those outcomes cross to the event loop's thread.
-        writes_[i] = o.rescale || o.scaling_active_changed || !has_target(entries_[i]);
+        writes_[i] = writes_cluster(entries_[i], o);
         if (writes_[i] != 0) outcomes_[i] = std::move(o);
       }
     });
@@ -887,8 +887,10 @@ void HpaController::sync_all() {
       if (writes_[i] != 0) apply(entries_[i], outcomes_[i], now);
     }
   } else {
-    for (Entry& e : entries_)
-      apply(e, reconcile(e, now), now);
+    for (Entry& e : entries_) {
+      const ReconcileOutcome o = reconcile(e, now);
+      if (writes_cluster(e, o)) apply(e, o, now);
+    }
   }
   loop_.at_background(loop_.now() + settings_.sync_period_ms, EventPriority::kMetrics,
                       [this] { sync_all(); });

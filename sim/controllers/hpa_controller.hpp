@@ -213,6 +213,10 @@ class HpaController : public ClusterObserver {
   static bool has_target(const Entry& e) {
     return e.deployment != nullptr || e.replica_set != nullptr;
   }
+  // Whether apply() has anything to do for the outcome.
+  static bool writes_cluster(const Entry& e, const ReconcileOutcome& o) {
+    return o.rescale || o.scaling_active_changed || !has_target(e);
+  }
   void sync_all();
   // A sync is reconcile() on the HPA's own state, then apply() of what it decided to the
   // cluster (events, the target's scale).
