@@ -10,12 +10,6 @@ namespace gpusim {
 
 namespace {
 
-// Four chunks per thread: small enough that a helper preempted in the middle of one holds
-// little back; few enough that the claims, each a compare-and-swap on a line both cores write,
-// cost little next to the items.
-constexpr std::size_t kChunksPerThread = 4;
-constexpr std::size_t kMaxChunks = 0xFFFF;
-
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   _mm_pause();
@@ -42,8 +36,8 @@ ForkJoin::~ForkJoin() {
 void ForkJoin::run(std::size_t items, void* fn, Call call) {
   fn_ = fn;
   call_ = call;
-  items_ = items;
-  chunks_ = static_cast<std::uint32_t>(std::min({items, kChunksPerThread * threads(), kMaxChunks}));
+  if (items != bounds_.back()) plan_chunks(items);  // the same items every sync period
+  chunks_ = static_cast<std::uint32_t>(bounds_.size() - 1);
   done_.store(0, std::memory_order_relaxed);
   const std::uint32_t step = step_.load(std::memory_order_relaxed) + 1;
   range_.store(pack(step, 0, chunks_), std::memory_order_relaxed);
@@ -56,6 +50,30 @@ void ForkJoin::run(std::size_t items, void* fn, Call call) {
     if (d + finished >= chunks_) break;
     cpu_relax();
   }
+}
+
+void ForkJoin::plan_chunks(std::size_t items) {
+  // The caller's share from the front, the helpers' from the back, each cut in halves down to
+  // one item at the middle: a side that finishes first waits for at most the other side's
+  // current chunk, and those are the smallest; about 2 log2(items) compare-and-swaps in all, on
+  // a line both cores write.
+  const std::size_t front = items / threads();
+  bounds_.assign(1, 0);
+  for (std::size_t at = 0, left = front; left > 0;) {
+    const std::size_t take = (left + 1) / 2;
+    at += take;
+    left -= take;
+    bounds_.push_back(at);
+  }
+  // From the last item down, so that in item order the back side's chunks grow to its end.
+  const std::size_t mark = bounds_.size();
+  for (std::size_t at = items, left = items - front; left > 0;) {
+    bounds_.push_back(at);
+    const std::size_t take = (left + 1) / 2;
+    at -= take;
+    left -= take;
+  }
+  std::reverse(bounds_.begin() + static_cast<std::ptrdiff_t>(mark), bounds_.end());
 }
 
 bool ForkJoin::claim(std::uint32_t step, bool from_front, std::uint32_t& chunk) {
@@ -78,9 +96,7 @@ std::uint32_t ForkJoin::work(std::uint32_t step, bool from_front) {
   std::uint32_t ran = 0;
   std::uint32_t chunk = 0;
   while (claim(step, from_front, chunk)) {
-    const std::size_t begin = items_ * chunk / chunks_;
-    const std::size_t end = items_ * (chunk + 1) / chunks_;
-    call_(fn_, begin, end);
+    call_(fn_, bounds_[chunk], bounds_[chunk + 1]);
     ++ran;
   }
   return ran;

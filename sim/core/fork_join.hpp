@@ -54,6 +54,8 @@ class ForkJoin {
     return (std::uint64_t{step} << 32) | (std::uint64_t{front} << 16) | back;
   }
   void run(std::size_t items, void* fn, Call call);
+  // Fills bounds_ for a step of `items` items.
+  void plan_chunks(std::size_t items);
   // Takes a chunk of step `step` from the front or the back; false when none is left.
   bool claim(std::uint32_t step, bool from_front, std::uint32_t& chunk);
   // Runs chunks of `step` until none is left; returns how many it ran.
@@ -65,7 +67,7 @@ class ForkJoin {
   // Set by the caller before it publishes a step (release on step_), read by helpers after.
   void* fn_ = nullptr;
   Call call_ = nullptr;
-  std::size_t items_ = 0;
+  std::vector<std::size_t> bounds_{0};  // chunk c is [bounds_[c], bounds_[c + 1])
   std::uint32_t chunks_ = 0;
   alignas(64) std::atomic<std::uint32_t> step_{0};
   std::atomic<std::uint32_t> sleepers_{0};
