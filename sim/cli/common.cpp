@@ -44,7 +44,7 @@ void add_threads_option(CLI::App* cmd, unsigned& threads) {
                   "Threads for a serving run's metrics scrape and HPA syncs (0: min(2, cores)); "
                   "results are the same for any count")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0U, 256U));
 }
 
 unsigned run_threads(unsigned requested) {

@@ -2,7 +2,7 @@
 """`gpusim run` on every malformed scenario of tests/data/scenarios/bad: exit code 2, the first
 expected diagnostic printed as file:line:col, and nothing left in the output's parent directory
 (no output directory, no staging directory). Warning-only files must run (exit 0). Also a missing
-input file and a directory without YAML.
+input file, a directory without YAML and an out-of-range --threads.
 
 usage: bad_inputs_cli_test.py GPUSIM"""
 import pathlib
@@ -59,6 +59,12 @@ def main():
             failures.append(f"directory without YAML: exit {p.returncode}\n{p.stderr[-400:]}")
         if (parent / "o").exists() and any((parent / "o").iterdir()):
             failures.append("an output was left for a missing input")
+        # Option values out of range: exit 2 naming the option, no output.
+        demo = HERE.parent.parent / "scenarios" / "demo"
+        for threads in ("-1", "300"):
+            p, out = run(gpusim, [str(demo), "--threads", threads], parent / "t")
+            if p.returncode != 2 or "--threads" not in p.stderr or out.exists():
+                failures.append(f"--threads {threads}: exit {p.returncode}\n{p.stderr[-400:]}")
     for msg in failures:
         print("FAIL", msg)
     print(f"{len(files)} bad inputs, {len(failures)} failure(s)")
