@@ -36,46 +36,50 @@ std::map<std::string, std::string> run_files(const Scenario& scenario, bool stre
   return files;
 }
 
+// The bundled HPA month's scenario, and a fresh scratch directory named for this test run.
+Scenario hpa_month() {
+  return scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + "/bench/scenarios/hpa-30d"});
+}
+fs::path scratch(const std::string& name) {
+  return fs::temp_directory_path() /
+         (name + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+}
+
+void expect_same_files(const std::map<std::string, std::string>& want,
+                       const std::map<std::string, std::string>& got, const std::string& how) {
+  ASSERT_EQ(got.size(), want.size()) << how;
+  for (const auto& [name, content] : want) {
+    ASSERT_TRUE(got.count(name)) << name << " " << how;
+    EXPECT_TRUE(got.at(name) == content) << name << " differs " << how;
+  }
+}
+
 TEST(StreamedOutputsTest, StreamedFilesAreTheFilesWrittenAtTheEnd) {
   // The HPA month's scenario: sixteen hours of it fill events.jsonl, hpa.csv and workloads.csv
   // past one chunk each, so every streamed file hands chunks to the spool during the run.
-  const Scenario scenario =
-      scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + "/bench/scenarios/hpa-30d"});
-  const fs::path base =
-      fs::temp_directory_path() /
-      ("gpusim-streamed-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  const Scenario scenario = hpa_month();
+  const fs::path base = scratch("gpusim-streamed-");
   const auto kept = run_files(scenario, false, base / "kept");
   const auto streamed = run_files(scenario, true, base / "streamed");
   for (const char* name : {"events.jsonl", "hpa.csv", "workloads.csv"}) {
     ASSERT_TRUE(kept.count(name)) << name;
     EXPECT_GT(kept.at(name).size(), ChunkedText::kChunkBytes) << name;
   }
-  ASSERT_EQ(streamed.size(), kept.size());
-  for (const auto& [name, content] : kept) {
-    ASSERT_TRUE(streamed.count(name)) << name;
-    EXPECT_TRUE(streamed.at(name) == content) << name << " differs when streamed";
-  }
+  expect_same_files(kept, streamed, "when streamed");
   fs::remove_all(base);
 }
 
 TEST(StreamedOutputsTest, ThreadsChangeNoFile) {
   // The HPA month's 200 Deployments are enough for the scrape and the syncs to be split; in
   // sixteen hours their HPAs scale up and down many times.
-  const Scenario scenario =
-      scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + "/bench/scenarios/hpa-30d"});
-  const fs::path base =
-      fs::temp_directory_path() /
-      ("gpusim-threads-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  const Scenario scenario = hpa_month();
+  const fs::path base = scratch("gpusim-threads-");
   const auto one = run_files(scenario, true, base / "one", 1);
   ASSERT_TRUE(one.count("hpa.csv"));
   EXPECT_NE(one.at("events.jsonl").find("SuccessfulRescale"), std::string::npos);
   for (unsigned threads : {2U, 3U}) {
     const auto many = run_files(scenario, true, base / std::to_string(threads), threads);
-    ASSERT_EQ(many.size(), one.size());
-    for (const auto& [name, content] : one) {
-      ASSERT_TRUE(many.count(name)) << name;
-      EXPECT_TRUE(many.at(name) == content) << name << " differs on " << threads << " threads";
-    }
+    expect_same_files(one, many, "on " + std::to_string(threads) + " threads");
   }
   fs::remove_all(base);
 }
