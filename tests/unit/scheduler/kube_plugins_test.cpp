@@ -363,14 +363,8 @@ TEST_F(KubePluginsTest, SystemDefaultSpreadingForReplicaSetPods) {
   // replica there; the default hostname spreading (weight 2) pulls replicas apart.
   add_node({.name = "n1", .cpu = "64", .memory = "256Gi"});
   add_node({.name = "n2", .cpu = "8", .memory = "32Gi"});
-  ReplicaSet rs;
-  rs.meta.name = "web-abc";
-  rs.meta.namespace_ = "default";
-  rs.meta.uid = cluster.next_uid();
-  rs.selector = testing_util::selector({{"app", "web"}});
-  cluster.replica_sets["default/web-abc"] = rs;
+  const OwnerReference owner = add_replica_set("web-abc", {{"app", "web"}});
   start();
-  const OwnerReference owner{"ReplicaSet", "web-abc", rs.meta.uid, true};
   std::vector<PodId> pods;
   for (int i = 0; i < 6; ++i) {
     pods.push_back(add_pod({.name = "web-" + std::to_string(i),

@@ -117,6 +117,18 @@ class SchedulerFixture : public ::testing::Test {
     return make_template(std::move(t));
   }
 
+  // A ReplicaSet default/<name> selecting `match`, and the owner reference its pods carry.
+  OwnerReference add_replica_set(const std::string& name, Labels match) {
+    ReplicaSet rs;
+    rs.meta.name = name;
+    rs.meta.namespace_ = "default";
+    rs.meta.uid = cluster.next_uid();
+    rs.selector.match_labels = std::move(match);
+    const OwnerReference owner{"ReplicaSet", name, rs.meta.uid, true};
+    cluster.replica_sets["default/" + name] = std::move(rs);
+    return owner;
+  }
+
   PodId add_pod(const PodSpecBuilder& b) { return add_pod(b, make(b)); }
 
   PodId add_pod(const PodSpecBuilder& b, std::shared_ptr<const PodTemplate> tmpl) {

@@ -136,16 +136,6 @@ class TopologySpreadScoreTest : public SchedulerFixture {
     return out;
   }
 
-  OwnerReference replica_set() {
-    ReplicaSet rs;
-    rs.meta.name = "web-abc";
-    rs.meta.namespace_ = "default";
-    rs.meta.uid = cluster.next_uid();
-    rs.selector = testing_util::selector({{"app", "web"}});
-    cluster.replica_sets["default/web-abc"] = rs;
-    return OwnerReference{"ReplicaSet", "web-abc", rs.meta.uid, true};
-  }
-
   std::map<std::string, std::string> zone_of;
   Sink sink;
 };
@@ -154,7 +144,7 @@ TEST_F(TopologySpreadScoreTest, SystemDefaultsWithoutZoneLabels) {
   // No node has a zone: only hostname spreading counts, and every node sits in the one slot of
   // nodes without the zone key.
   add_nodes({{"n1", ""}, {"n2", ""}, {"n3", ""}, {"n4", ""}});
-  const OwnerReference owner = replica_set();
+  const OwnerReference owner = add_replica_set("web-abc", {{"app", "web"}});
   start();
   scheduler->set_explain(&sink);
   const auto ids = place(7, "web-", owner);
@@ -164,7 +154,7 @@ TEST_F(TopologySpreadScoreTest, SystemDefaultsWithoutZoneLabels) {
 
 TEST_F(TopologySpreadScoreTest, SystemDefaultsWithSomeZones) {
   add_nodes({{"a1", "a"}, {"a2", "a"}, {"b1", "b"}, {"x1", ""}, {"x2", ""}});
-  const OwnerReference owner = replica_set();
+  const OwnerReference owner = add_replica_set("web-abc", {{"app", "web"}});
   start();
   scheduler->set_explain(&sink);
   const auto ids = place(9, "web-", owner);
