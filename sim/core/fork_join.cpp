@@ -43,13 +43,10 @@ void ForkJoin::run(std::size_t items, void* fn, Call call) {
   range_.store(pack(step, 0, chunks_), std::memory_order_relaxed);
   step_.store(step);  // seq_cst: ordered with the sleepers_ load below (see helper())
   if (sleepers_.load() > 0) step_.notify_all();
-  std::uint32_t finished = work(step, true);
+  const std::uint32_t finished = work(step, true);
   // The helpers' chunks: wait for them (a helper never leaves one half done).
-  while (finished < chunks_) {
-    const std::uint32_t d = done_.load(std::memory_order_acquire);
-    if (d + finished >= chunks_) break;
+  while (finished + done_.load(std::memory_order_acquire) < chunks_)
     cpu_relax();
-  }
 }
 
 void ForkJoin::plan_chunks(std::size_t items) {
