@@ -72,6 +72,9 @@ struct PodTopologySpreadPlugin::PodKeys {
   std::vector<std::weak_ptr<const PodTemplate>> templates;  // by id
   std::unordered_map<std::string, std::uint32_t> ns_ids;
   std::vector<std::vector<Key>> on_node;  // per node, of the pods bound there
+  // Per node, a bit per template id modulo 64 of its pods: a selector none of whose matching
+  // templates has its bit there has no pod on the node (see MatchCounts::tmpl_bits).
+  std::vector<std::uint64_t> tmpl_bits;
   std::uint64_t seen = 0;
   bool rebuild = true;
   // Ids are renumbered (and every selector's verdicts dropped) once this many were handed out,
@@ -82,6 +85,7 @@ struct PodTopologySpreadPlugin::PodKeys {
   std::uint32_t ns_id(const std::string& ns) {
     return ns_ids.try_emplace(ns, static_cast<std::uint32_t>(ns_ids.size())).first->second;
   }
+  static std::uint64_t bit(std::uint32_t tmpl) { return std::uint64_t{1} << (tmpl % 64); }
   std::uint32_t tmpl_id(const std::shared_ptr<const PodTemplate>& t) {
     auto [it, added] = tmpl_ids.try_emplace(t.get());
     if (!added && !it->second.first.expired()) return it->second.second;
@@ -101,8 +105,13 @@ struct PodTopologySpreadPlugin::MatchCounts {
   std::uint32_t ns_id = 0;                // `ns` in PodKeys
   std::optional<LabelSelector> selector;  // nullopt matches nothing
   std::vector<std::int8_t> matches;       // per template id: -1 not yet asked, else 0 / 1
-  std::uint64_t matches_generation = 0;   // PodKeys::generation the verdicts belong to
-  std::uint64_t seen = 0;                 // change-log position the counts reflect
+  // PodKeys::bit of every template it matches, among the first `bits_cover` ids: replaying a
+  // node change then costs two loads unless the node holds a pod of a matching template (or
+  // of one sharing its bit).
+  std::uint64_t tmpl_bits = 0;
+  std::size_t bits_cover = 0;
+  std::uint64_t matches_generation = 0;  // PodKeys::generation the verdicts belong to
+  std::uint64_t seen = 0;                // change-log position the counts reflect
   bool rescan = true;
   std::vector<std::int32_t> count;  // per node
   // Per tracked topology key: totals per domain, and the domain each node's count sits in.
@@ -175,14 +184,21 @@ void PodTopologySpreadPlugin::sync_pod_keys() {
   const NodeTable& t = handle_.nodes();
   const Cluster& cluster = handle_.cluster();
   auto refresh = [&](NodeIndex n) {
-    if (k.on_node.size() < t.size()) k.on_node.resize(t.size());
+    if (k.on_node.size() < t.size()) {
+      k.on_node.resize(t.size());
+      k.tmpl_bits.resize(t.size(), 0);
+    }
     auto& keys = k.on_node[n];
     keys.clear();
-    if (!t.live(n)) return;
-    for (PodId id : cluster.node(n).pods) {
-      const Pod& p = cluster.pod(id);
-      keys.push_back(PodKeys::Key{k.tmpl_id(p.tmpl), k.ns_id(p.namespace_)});
+    std::uint64_t bits = 0;
+    if (t.live(n)) {
+      for (PodId id : cluster.node(n).pods) {
+        const Pod& p = cluster.pod(id);
+        keys.push_back(PodKeys::Key{k.tmpl_id(p.tmpl), k.ns_id(p.namespace_)});
+        bits |= PodKeys::bit(keys.back().tmpl);
+      }
     }
+    k.tmpl_bits[n] = bits;
   };
   auto rebuild = [&] {
     for (NodeIndex n = 0; n < t.size(); ++n)
@@ -238,6 +254,8 @@ PodTopologySpreadPlugin::MatchCounts& PodTopologySpreadPlugin::counts_for(
   m->ns_id = pod_keys_->ns_id(ns);
   m->selector = selector;
   m->matches.clear();
+  m->tmpl_bits = 0;
+  m->bits_cover = 0;
   m->keys.clear();
   m->totals.clear();
   m->attributed.clear();
@@ -261,23 +279,33 @@ void PodTopologySpreadPlugin::sync(MatchCounts& m) {
   PodKeys& keys = *pod_keys_;
   if (m.matches_generation != keys.generation) {
     m.matches.clear();
+    m.tmpl_bits = 0;
+    m.bits_cover = 0;
     m.matches_generation = keys.generation;
   }
   // The table does not grow while its changes replay.
   if (m.count.size() < t.size()) m.count.resize(t.size(), 0);
   const bool selects = m.selector.has_value();
+  if (m.matches.size() < keys.templates.size()) m.matches.resize(keys.templates.size(), -1);
+  auto verdict = [&](std::uint32_t id) {
+    if (m.matches[id] < 0) {
+      // A dead template has no pods: it matches nothing from now on.
+      const std::shared_ptr<const PodTemplate> tmpl = keys.templates[id].lock();
+      m.matches[id] = selects && tmpl && m.selector->matches(tmpl->labels) ? 1 : 0;
+    }
+    return m.matches[id];
+  };
+  for (; m.bits_cover < keys.templates.size(); ++m.bits_cover) {
+    const auto id = static_cast<std::uint32_t>(m.bits_cover);
+    if (verdict(id) != 0) m.tmpl_bits |= PodKeys::bit(id);
+  }
   auto recount = [&](NodeIndex n) {
+    // No pod of this selector on the node before (count) or now (no matching template's bit).
+    if (m.count[n] == 0 && (keys.tmpl_bits[n] & m.tmpl_bits) == 0) return;
     std::int32_t c = 0;
     if (selects && t.live(n)) {
       for (const PodKeys::Key& k : keys.on_node[n]) {
-        if (k.ns != m.ns_id) continue;
-        if (k.tmpl >= m.matches.size()) m.matches.resize(keys.templates.size(), -1);
-        if (m.matches[k.tmpl] < 0) {
-          // Alive: a pod on this node holds it.
-          const std::shared_ptr<const PodTemplate> tmpl = keys.templates[k.tmpl].lock();
-          m.matches[k.tmpl] = m.selector->matches(tmpl->labels) ? 1 : 0;
-        }
-        c += m.matches[k.tmpl];
+        if (k.ns == m.ns_id) c += verdict(k.tmpl);
       }
     }
     // Most replayed nodes hold no pod of this selector before or after (a selector matches one
@@ -515,7 +543,9 @@ Status PodTopologySpreadPlugin::pre_score(CycleState& cycle, const PodInfo& pod,
   std::vector<std::int64_t> sizes(s.constraints.size(), 0);
   for (std::size_t k : s.soft) {
     Constraint& c = s.constraints[k];
-    c.domain_counts.assign(keys_[c.key].domain_count() + 1, -1);
+    // Hostname constraints score from the per-node counts: a slot per node would be written
+    // for nothing.
+    if (!c.hostname) c.domain_counts.assign(keys_[c.key].domain_count() + 1, -1);
   }
   s.ignored.assign(nodes.size(), 0);
   std::int64_t ignored = 0;
@@ -589,11 +619,23 @@ void PodTopologySpreadPlugin::score(CycleState& cycle, const PodInfo& pod,
   s.terms.clear();
   for (std::size_t k : s.soft) {
     const Constraint& c = s.constraints[k];
+    // A key no node ever had adds nothing to any node (upstream's defaults, zone in clusters
+    // without zones).
+    if (keys_[c.key].domain_count() == 0) continue;
     s.terms.push_back(State::ScoreTerm{&keys_[c.key], c.hostname ? c.counts->count.data() : nullptr,
                                        c.domain_counts.data(), c.weight,
                                        static_cast<double>(c.max_skew - 1)});
   }
   const bool any_ignored = s.ignored_count > 0;
+  if (!any_ignored && s.terms.size() == 1 && s.terms[0].node_counts != nullptr &&
+      s.terms[0].domains->missing() == 0) {
+    // The system defaults on nodes that all have a hostname: one term per node, no lookups.
+    const State::ScoreTerm& t = s.terms[0];
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      out[i] = round_to_int64(static_cast<double>(t.node_counts[nodes[i]]) * t.weight + t.skew);
+    }
+    return;
+  }
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     if (any_ignored && s.ignored[i]) {
       out[i] = 0;

@@ -108,12 +108,12 @@ TEST(GpuNodeView, FallsBackToAFullPassWhenTheLogWasCompacted) {
   sched::GpuNodeView view(table);
   std::vector<gpu::NodeRec> last;
   check(view, table, last);
-  // More changes than the table keeps in its log (at least 1024) before the next sync: bind and
-  // release, leaving a few pods bound.
-  for (int i = 0; i < 800; ++i) {
+  // More changes than the table keeps in its log (it keeps at least 1024 and drops the older
+  // entries at twice that) before the next sync: bind and release, leaving a few pods bound.
+  for (int i = 0; i < 1600; ++i) {
     const PodId p =
         c.bind("p" + std::to_string(i), PodShape{1, 0, 0}, static_cast<NodeId>(i % 2), {});
-    if (i < 790) c.cluster.release(p);
+    if (i < 1590) c.cluster.release(p);
   }
   ASSERT_GT(table.log_base(), 0u);
   const auto changed = check(view, table, last);
