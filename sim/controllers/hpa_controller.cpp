@@ -42,43 +42,41 @@ class ConditionUpdates {
   enum Type { kAbleToScale, kScalingActive, kScalingLimited };
   // Keeps views: every argument must outlive apply().
   void set(Type type, const char* status, const char* reason, const char* prefix,
-           std::string_view suffix = {}) {
-    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, suffix, type, false};
+           std::string_view text = {}) {
+    if (!text.empty()) has_text_ = true;
+    add(type, ConditionKey{kTypeNames[type], status, reason, prefix, nullptr}, text);
   }
-  // A suffix that is one of HpaState::metric_names (see AppliedCondition::metric_name_data).
+  // A suffix that is one of HpaState::metric_names (see ConditionKey).
   void set_with_metric_name(Type type, const char* status, const char* reason, const char* prefix,
                             const std::string& name) {
-    updates_[n_++] = Update{kTypeNames[type], status, reason, prefix, name, type, true};
+    add(type, ConditionKey{kTypeNames[type], status, reason, prefix, name.data()}, name);
   }
   // Returns whether ScalingActive's reason changed (or it is new).
   bool apply(std::vector<Condition>& conds, HpaState& state, TimeMs now) const {
+    return repeats_last(conds, state) ? false : apply_new(conds, state, now);
+  }
+  // The usual sync: the very same updates as the last one, and no condition added since.
+  bool repeats_last(const std::vector<Condition>& conds, const HpaState& state) const {
+    if (has_text_ || state.applied_text || state.applied_conditions.size() != n_ ||
+        conds.size() != state.conditions_after) {
+      return false;
+    }
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (!(keys_[i] == state.applied_keys[i])) return false;
+    }
+    return true;
+  }
+
+ private:
+  // One pointer per type, so that types compare as pointers.
+  static constexpr const char* kTypeNames[] = {"AbleToScale", "ScalingActive", "ScalingLimited"};
+
+  // Out of line: reconcile_hpa stays small where most syncs end in repeats_last().
+  [[gnu::noinline]] bool apply_new(std::vector<Condition>& conds, HpaState& state,
+                                   TimeMs now) const {
     auto& applied = state.applied_conditions;
-    if (same_types_as(conds, state)) {
-      // Each condition holds what the last reconcile's update of its type wrote, at the index
-      // recorded then: most syncs change one condition or none, and comparing or writing the
-      // messages cost more than the rest of the reconcile.
-      bool scaling_active_changed = false;
-      for (std::size_t i = 0; i < n_; ++i) {
-        const Update& u = updates_[i];
-        AppliedCondition& a = applied[i];
-        if (u.status == a.status && u.reason == a.reason && u.prefix == a.message_prefix &&
-            same_suffix(u, a)) {
-          continue;
-        }
-        Condition& c = conds[a.index];
-        // Literals with the same text may sit at different addresses: the text decides.
-        if (u.status != a.status && c.status != u.status) {
-          c.status = u.status;
-          c.last_transition_ms = now;
-        }
-        if (u.reason != a.reason && c.reason != u.reason) {
-          c.reason = u.reason;
-          if (u.type == kTypeNames[kScalingActive]) scaling_active_changed = true;
-        }
-        c.message.assign(u.prefix).append(u.suffix);
-        record(u, a, a.index);
-      }
-      return scaling_active_changed;
+    if (applied.size() == n_ && conds.size() == state.conditions_after && same_types_as(state)) {
+      return apply_changes(conds, state, now);
     }
     bool scaling_active_changed = false;
     applied.resize(n_);
@@ -86,51 +84,66 @@ class ConditionUpdates {
     // allocated on every write.
     std::string& message = state.message_scratch;
     for (std::size_t i = 0; i < n_; ++i) {
-      const Update& u = updates_[i];
-      message.assign(u.prefix).append(u.suffix);
-      const bool reason_changed = set_condition(conds, u.type, u.status, u.reason, message, now);
-      if (reason_changed && u.type == kTypeNames[kScalingActive]) scaling_active_changed = true;
-      record(u, applied[i],
-             static_cast<std::uint32_t>(find_condition(conds, u.type) - conds.data()));
+      const ConditionKey& k = keys_[i];
+      message.assign(k.prefix).append(suffixes_[i]);
+      const bool reason_changed = set_condition(conds, k.type, k.status, k.reason, message, now);
+      if (reason_changed && k.type == kTypeNames[kScalingActive]) scaling_active_changed = true;
+      record(state, i, static_cast<std::uint32_t>(find_condition(conds, k.type) - conds.data()));
     }
+    state.applied_text = has_text_;
     state.conditions_after = conds.size();
     return scaling_active_changed;
   }
-
- private:
-  // One pointer per type, so that types compare as pointers.
-  static constexpr const char* kTypeNames[] = {"AbleToScale", "ScalingActive", "ScalingLimited"};
-  // Without initialisers: set() writes each entry before apply() reads it, and initialising the
-  // six of every reconcile would cost more than the comparisons of a sync that changes nothing.
-  struct Update {  // NOLINT(cppcoreguidelines-pro-type-member-init)
-    const char* type;
-    const char* status;
-    const char* reason;
-    const char* prefix;
-    std::string_view suffix;
-    Type id;
-    bool metric_name;  // the suffix is one of HpaState::metric_names
-  };
-  static void record(const Update& u, AppliedCondition& a, std::uint32_t index) {
-    a.type = u.type;
-    a.status = u.status;
-    a.reason = u.reason;
-    a.message_prefix = u.prefix;
-    a.message_suffix.assign(u.suffix);
-    a.metric_name_data = u.metric_name ? u.suffix.data() : nullptr;
+  void add(Type type, const ConditionKey& key, std::string_view suffix) {
+    keys_[n_] = key;
+    suffixes_[n_] = suffix;
+    ids_[n_++] = type;
+  }
+  // Each condition holds what the last reconcile's update of its type wrote, at the index
+  // recorded then (see same_types_as): most syncs that change anything change one condition.
+  bool apply_changes(std::vector<Condition>& conds, HpaState& state, TimeMs now) const {
+    bool scaling_active_changed = false;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const ConditionKey& u = keys_[i];
+      const ConditionKey& a = state.applied_keys[i];
+      if (u.status == a.status && u.reason == a.reason && u.prefix == a.prefix &&
+          same_suffix(i, state)) {
+        continue;
+      }
+      Condition& c = conds[state.applied_conditions[i].index];
+      // Literals with the same text may sit at different addresses: the text decides.
+      if (u.status != a.status && c.status != u.status) {
+        c.status = u.status;
+        c.last_transition_ms = now;
+      }
+      if (u.reason != a.reason && c.reason != u.reason) {
+        c.reason = u.reason;
+        if (u.type == kTypeNames[kScalingActive]) scaling_active_changed = true;
+      }
+      c.message.assign(u.prefix).append(suffixes_[i]);
+      record(state, i, state.applied_conditions[i].index);
+    }
+    state.applied_text = has_text_;
+    return scaling_active_changed;
+  }
+  void record(HpaState& state, std::size_t i, std::uint32_t index) const {
+    state.applied_keys[i] = keys_[i];
+    AppliedCondition& a = state.applied_conditions[i];
+    if (keys_[i].metric_name == nullptr) {
+      a.text_suffix.assign(suffixes_[i]);
+    } else {
+      a.text_suffix.clear();
+    }
     a.index = index;
   }
-  // Whether this reconcile and the last one wrote the same types in the same order, each once,
-  // with no condition added since, so that each condition holds what the last reconcile's
-  // update of its type wrote.
-  bool same_types_as(const std::vector<Condition>& conds, const HpaState& state) const {
-    if (state.applied_conditions.size() != n_ || conds.size() != state.conditions_after) {
-      return false;
-    }
+  // Whether this reconcile and the last one wrote the same types in the same order, each once
+  // (with as many updates, and no condition added since: see apply), so that each condition
+  // holds what the last reconcile's update of its type wrote.
+  bool same_types_as(const HpaState& state) const {
     unsigned seen = 0;  // a bit per Type
     for (std::size_t i = 0; i < n_; ++i) {
-      if (updates_[i].type != state.applied_conditions[i].type) return false;
-      const unsigned bit = 1U << updates_[i].id;
+      if (keys_[i].type != state.applied_keys[i].type) return false;
+      const unsigned bit = 1U << ids_[i];
       if ((seen & bit) != 0) return false;
       seen |= bit;
     }
@@ -138,15 +151,63 @@ class ConditionUpdates {
   }
   // The same metric name read from the same place needs no compare (its text is on the heap,
   // likely out of cache by the next sync).
-  static bool same_suffix(const Update& u, const AppliedCondition& a) {
-    const std::string_view s = u.suffix;
-    if (s.size() != a.message_suffix.size()) return false;
-    if (u.metric_name && s.data() == a.metric_name_data) return true;
-    return s.empty() || std::memcmp(s.data(), a.message_suffix.data(), s.size()) == 0;
+  bool same_suffix(std::size_t i, const HpaState& state) const {
+    const ConditionKey& u = keys_[i];
+    const ConditionKey& a = state.applied_keys[i];
+    if (u.metric_name != nullptr || a.metric_name != nullptr) {
+      return u.metric_name == a.metric_name;
+    }
+    return suffixes_[i] == state.applied_conditions[i].text_suffix;
   }
-  Update updates_[6];
+
+  // Without initialisers: add() writes each entry before apply() reads it, and initialising
+  // them all on every reconcile would cost more than the compare of a sync that changes nothing.
+  ConditionKey keys_[kMaxConditionUpdates];  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  std::string_view suffixes_[kMaxConditionUpdates];
+  Type ids_[kMaxConditionUpdates];  // NOLINT(cppcoreguidelines-pro-type-member-init)
   std::size_t n_ = 0;
+  bool has_text_ = false;  // some suffix is text
 };
+
+// The ScalingActive update of a metrics pass that found a replica count.
+void set_valid_metric(ConditionUpdates& updates, const std::string& metric_name) {
+  updates.set_with_metric_name(ConditionUpdates::kScalingActive, "True", "ValidMetricFound",
+                               "the HPA was able to successfully calculate a replica count from ",
+                               metric_name);
+}
+
+// Without spec.behavior: the AbleToScale and ScalingLimited updates for the metrics' proposal
+// and its stabilized value (RecommendationWindow); returns the count the HPA sets.
+std::int32_t limit_without_behavior(ConditionUpdates& updates, std::int32_t current,
+                                    std::int32_t proposal, std::int32_t stabilized,
+                                    std::int32_t min_replicas, std::int32_t max_replicas) {
+  if (stabilized != proposal) {
+    updates.set(ConditionUpdates::kAbleToScale, "True", "ScaleDownStabilized",
+                "recent recommendations were higher than current one, applying the highest "
+                "recent recommendation");
+  } else {
+    updates.set(ConditionUpdates::kAbleToScale, "True", "ReadyForNewScale",
+                "recommended size matches current size");
+  }
+  const Limited l =
+      convert_desired_replicas_with_rules(current, stabilized, min_replicas, max_replicas);
+  updates.set(ConditionUpdates::kScalingLimited, l.replicas == stabilized ? "False" : "True",
+              l.reason, l.message);
+  return l.replicas;
+}
+
+// spec.metrics, or upstream's default: cpu at 80 % of request.
+const std::vector<MetricSpec>& metrics_of(const HorizontalPodAutoscaler& hpa) {
+  static const std::vector<MetricSpec> kDefaultMetrics = [] {
+    MetricSpec cpu;
+    cpu.type = MetricSourceType::kResource;
+    cpu.resource_name = "cpu";
+    cpu.target.type = MetricTargetType::kUtilization;
+    cpu.target.average_utilization = 80;
+    return std::vector<MetricSpec>{cpu};
+  }();
+  return hpa.metrics.empty() ? kDefaultMetrics : hpa.metrics;
+}
 
 std::int64_t quantity_milli(const std::optional<Quantity>& q) {
   return q ? q->milli_value() : 0;
@@ -329,15 +390,7 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     out.reason = "Current number of replicas below Spec.MinReplicas";
     desired = min_replicas;
   } else {
-    static const std::vector<MetricSpec> kDefaultMetrics = [] {
-      MetricSpec cpu;
-      cpu.type = MetricSourceType::kResource;
-      cpu.resource_name = "cpu";
-      cpu.target.type = MetricTargetType::kUtilization;
-      cpu.target.average_utilization = 80;
-      return std::vector<MetricSpec>{cpu};
-    }();
-    const std::vector<MetricSpec>& metrics = hpa.metrics.empty() ? kDefaultMetrics : hpa.metrics;
+    const std::vector<MetricSpec>& metrics = metrics_of(hpa);
     state.metrics.resize(metrics.size());
     state.metric_names.resize(metrics.size());
     std::int32_t best = 0;
@@ -374,9 +427,7 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
       out.desired = current;
       return out;
     }
-    updates.set_with_metric_name(ConditionUpdates::kScalingActive, "True", "ValidMetricFound",
-                                 "the HPA was able to successfully calculate a replica count from ",
-                                 *best_name);
+    set_valid_metric(updates, *best_name);
     if (invalid > 0) {
       out.error = "invalid metrics (" + std::to_string(invalid) + " invalid out of " +
                   std::to_string(metrics.size()) + "), first error is: " + first_invalid.error;
@@ -388,19 +439,8 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     if (!behavior) {
       const std::int32_t stabilized =
           state.window.record(desired, now, settings.downscale_stabilization_ms);
-      if (stabilized != desired) {
-        updates.set(ConditionUpdates::kAbleToScale, "True", "ScaleDownStabilized",
-                    "recent recommendations were higher than current one, applying the highest "
-                    "recent recommendation");
-      } else {
-        updates.set(ConditionUpdates::kAbleToScale, "True", "ReadyForNewScale",
-                    "recommended size matches current size");
-      }
-      const Limited l =
-          convert_desired_replicas_with_rules(current, stabilized, min_replicas, hpa.max_replicas);
-      updates.set(ConditionUpdates::kScalingLimited, l.replicas == stabilized ? "False" : "True",
-                  l.reason, l.message);
-      desired = l.replicas;
+      desired = limit_without_behavior(updates, current, desired, stabilized, min_replicas,
+                                       hpa.max_replicas);
     } else {
       const Limited s =
           stabilize_with_behavior(state.recommendations, current, desired, *behavior, now);
@@ -880,6 +920,10 @@ void HpaController::sync_all() {
     writes_.resize(entries_.size());
     fork_join_->for_each_range(entries_.size(), [this, now](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
+        if (steady_sync(entries_[i], now)) {
+          writes_[i] = 0;
+          continue;
+        }
         ReconcileOutcome o = reconcile(entries_[i], now);
         // Most syncs write nothing: only those outcomes cross to the event loop's thread.
         writes_[i] = writes_cluster(entries_[i], o);
@@ -891,12 +935,67 @@ void HpaController::sync_all() {
     }
   } else {
     for (Entry& e : entries_) {
+      if (steady_sync(e, now)) continue;
       const ReconcileOutcome o = reconcile(e, now);
       if (writes_cluster(e, o)) apply(e, o, now);
     }
   }
   loop_.at_background(loop_.now() + settings_.sync_period_ms, EventPriority::kMetrics,
                       [this] { sync_all(); });
+}
+
+bool HpaController::steady_sync(Entry& e, TimeMs now) {
+  HorizontalPodAutoscaler& hpa = *e.hpa;
+  HpaState& st = *e.state;
+  if (!settings_.steady_sync || e.deployment == nullptr || e.load == nullptr ||
+      metrics_ == nullptr || hpa.behavior || !st.initialized) {
+    return false;
+  }
+  const std::vector<MetricSpec>& metrics = metrics_of(hpa);
+  // One metric, its names built by an earlier reconcile.
+  if (metrics.size() != 1 || st.metrics.size() != 1 || st.metrics[0].name.empty()) return false;
+  const MetricSpec& m = metrics[0];
+  if (m.type != MetricSourceType::kResource || m.target.type != MetricTargetType::kUtilization ||
+      !m.target.average_utilization) {
+    return false;
+  }
+  const std::int32_t current = e.deployment->spec_replicas();
+  const std::int32_t min_replicas = hpa.min_replicas.value_or(1);
+  if (current == 0 || current > hpa.max_replicas || current < min_replicas) return false;
+  const std::int32_t target = *m.target.average_utilization;
+  PodGroups groups;
+  ClusterInputs inputs(cluster_, metrics_, *e.owned_sets, e.load, hpa.meta.namespace_, e.cache);
+  const CalculatorSettings cs{settings_.cpu_initialization_period_ms,
+                              settings_.initial_readiness_delay_ms};
+  if (inputs.pod_groups(m, is_cpu(m.resource_name), now, cs, missing_fill_percent(target), groups,
+                        st.scratch)) {
+    return false;
+  }
+  const ReplicaProposal p =
+      resource_utilization_replicas(current, target, m.resource_name, groups,
+                                    Tolerances{settings_.tolerance, settings_.tolerance});
+  if (!p.ok) return false;
+  const std::int32_t stabilized =
+      st.window.peek(p.replicas, now, settings_.downscale_stabilization_ms);
+  ConditionUpdates updates;
+  set_valid_metric(updates, st.metric_names[0]);
+  if (limit_without_behavior(updates, current, p.replicas, stabilized, min_replicas,
+                             hpa.max_replicas) != current) {
+    return false;
+  }
+  // What reconcile_hpa writes for this outcome. ScalingActive is True: a change of its reason
+  // leaves apply() nothing to do.
+  updates.apply(hpa.status.conditions, st, now);
+  st.window.record(p.replicas, now, settings_.downscale_stabilization_ms);
+  MetricValue& v = st.metrics[0];
+  v.clear_values();
+  v.ok = true;
+  v.proposal = p.replicas;
+  v.current_m = p.utilization;
+  v.target_m = target;
+  hpa.status.current_replicas = current;
+  hpa.status.desired_replicas = current;
+  return true;
 }
 
 ReconcileOutcome HpaController::reconcile(Entry& e, TimeMs now) {

@@ -3,6 +3,7 @@
 // reconcileAutoscaler over an abstract view of the scale subresource and the metrics APIs; the
 // HpaController actor runs it for every HPA each sync period against the cluster and the
 // MetricsPipeline, and the conformance vectors run it against fixtures.
+#include <array>
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <map>
@@ -28,6 +29,9 @@ struct HpaSettings {
   TimeMs downscale_stabilization_ms = 5 * 60'000;    // ...-downscale-stabilization
   TimeMs cpu_initialization_period_ms = 5 * 60'000;  // ...-cpu-initialization-period
   TimeMs initial_readiness_delay_ms = 30'000;        // ...-initial-readiness-delay
+  // gpusim's own: syncs that HpaController::steady_sync can do take its shortcut (the tests
+  // turn it off to compare).
+  bool steady_sync = true;
 };
 
 // What one reconcile reads besides the HPA object.
@@ -73,16 +77,25 @@ struct MetricValue {
   }
 };
 
-// One set_condition() of a reconcile, as pointers to string literals plus a message suffix.
+// One condition update of a reconcile. The type, status, reason and message prefix are string
+// literals and the message suffix is empty, one of HpaState::metric_names or other text. The
+// first two kinds are known by address (`metric_name`, nullptr for none): the names do not
+// change until HpaController::rebuild(), which forgets these records too. So two keys without
+// text suffixes are the same update exactly when they compare equal.
+struct ConditionKey {
+  const char* type;
+  const char* status;
+  const char* reason;
+  const char* prefix;
+  const char* metric_name;
+  bool operator==(const ConditionKey&) const = default;
+};
+// At most ScalingActive, AbleToScale and ScalingLimited, then AbleToScale's SucceededRescale.
+constexpr std::size_t kMaxConditionUpdates = 4;
+
+// What one applied condition update leaves besides its key.
 struct AppliedCondition {
-  const char* type = "";
-  const char* status = "";
-  const char* reason = "";
-  const char* message_prefix = "";
-  std::string message_suffix;
-  // Where a suffix that is one of HpaState::metric_names was read from: those do not change
-  // until HpaController::rebuild(), which forgets these records too.
-  const char* metric_name_data = nullptr;
+  std::string text_suffix;  // the message suffix when it is text (see ConditionKey)
   std::uint32_t index = 0;  // of its condition in hpa.status.conditions
 };
 
@@ -97,10 +110,13 @@ struct HpaState {
   // lines instead of each costing a miss (most HPAs have one metric and three conditions).
   boost::container::small_vector<MetricValue, 1> metrics;
   std::vector<PodSample> scratch;
-  // The condition updates of the last reconcile and the size of the conditions list after
-  // them. A reconcile that would make the very same updates skips them: they would change
-  // nothing, and comparing the messages each sync cost more than the rest of the reconcile.
-  boost::container::small_vector<AppliedCondition, 4> applied_conditions;
+  // The condition updates of the last reconcile (keys, whether one had a text suffix, the rest
+  // per update) and the size of the conditions list after them. A reconcile that would make
+  // the very same updates skips them: they would change nothing, and comparing the messages
+  // each sync cost more than the rest of the reconcile.
+  std::array<ConditionKey, kMaxConditionUpdates> applied_keys{};
+  bool applied_text = false;
+  boost::container::small_vector<AppliedCondition, kMaxConditionUpdates> applied_conditions;
   std::size_t conditions_after = 0;
   // Per metric, for the conditions (spec-derived, kept).
   boost::container::small_vector<std::string, 1> metric_names;
@@ -221,6 +237,11 @@ class HpaController : public ClusterObserver {
   // A sync is reconcile() on the HPA's own state, then apply() of what it decided to the
   // cluster (events, the target's scale).
   ReconcileOutcome reconcile(Entry& e, TimeMs now);
+  // Most syncs of a serving HPA (no behavior, one Resource utilization metric) keep the size.
+  // This does such a sync with what reconcile_hpa computes for it and nothing else, and
+  // returns true; for any other outcome it returns false having changed nothing but caches,
+  // and reconcile() follows.
+  bool steady_sync(Entry& e, TimeMs now);
   void apply(Entry& e, const ReconcileOutcome& o, TimeMs now);
   void rebuild();
   void pod_changed(PodId id);

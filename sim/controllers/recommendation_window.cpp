@@ -24,4 +24,14 @@ std::int32_t RecommendationWindow::record(std::int32_t desired, TimeMs now, Time
   return maxima_[head_].replicas;
 }
 
+std::int32_t RecommendationWindow::peek(std::int32_t desired, TimeMs now, TimeMs window_ms) const {
+  const TimeMs cutoff = now - window_ms;
+  std::size_t head = head_;
+  while (head < maxima_.size() && maxima_[head].t_ms < cutoff)
+    ++head;
+  // add() would drop the entries not above `desired`; the first one left is the highest.
+  return head < maxima_.size() && maxima_[head].replicas > desired ? maxima_[head].replicas
+                                                                   : desired;
+}
+
 }  // namespace gpusim::ctrl

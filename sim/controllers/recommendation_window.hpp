@@ -18,6 +18,8 @@ class RecommendationWindow {
   // stabilizeRecommendation: records `desired` at `now` and returns the highest recommendation
   // no older than `window_ms` (inclusive), `desired` included. The window is the same each call.
   std::int32_t record(std::int32_t desired, TimeMs now, TimeMs window_ms);
+  // What record() would return, without recording.
+  std::int32_t peek(std::int32_t desired, TimeMs now, TimeMs window_ms) const;
 
  private:
   // From head_ on: times increasing, replicas strictly decreasing. An entry with a later, not

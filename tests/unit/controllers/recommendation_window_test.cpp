@@ -53,6 +53,7 @@ TEST(RecommendationWindow, AnswersAsUpstreamsLogScan) {
       now += kind == 0 ? 0 : kind == 1 ? static_cast<TimeMs>(rng.uniform(900'000)) : 15'000;
       const std::int32_t desired = static_cast<std::int32_t>(rng.uniform(30));
       const std::int32_t want = upstream_stabilize(log, desired, now, window_ms);
+      ASSERT_EQ(window.peek(desired, now, window_ms), want) << "run " << run << " step " << step;
       const std::int32_t got = window.record(desired, now, window_ms);
       ASSERT_EQ(got, want) << "run " << run << " step " << step << " window " << window_ms;
       ++checked;

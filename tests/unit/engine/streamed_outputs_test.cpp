@@ -1,7 +1,8 @@
 // A run's outputs do not depend on how they are made: with the growing files streamed while the
 // run goes on (Simulation::stream_outputs, what `gpusim run` does), every file is byte for byte
 // the one of a run that keeps them in memory and writes them at the end; and with the scrape and
-// the HPA syncs split over threads (RunOptions::threads), the one of a run on one thread.
+// the HPA syncs split over threads (RunOptions::threads), the one of a run on one thread; and
+// with the HPA syncs' shortcut (HpaController::steady_sync) off, the one of a run with it on.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -82,6 +83,21 @@ TEST(StreamedOutputsTest, ThreadsChangeNoFile) {
     expect_same_files(one, many, "on " + std::to_string(threads) + " threads");
   }
   fs::remove_all(base);
+}
+
+TEST(StreamedOutputsTest, SteadySyncsChangeNoFile) {
+  // The HPA month takes the shortcut for most syncs and scales in between; in the serving
+  // example its HPA also sees a rollout, a drain and a node failure, with unready pods.
+  for (const char* path : {"/bench/scenarios/hpa-30d", "/scenarios/serving"}) {
+    Scenario scenario = scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + path});
+    const fs::path base = scratch("gpusim-steady-");
+    const auto with = run_files(scenario, true, base / "with");
+    scenario.simulation.hpa.steady_sync = false;
+    const auto without = run_files(scenario, true, base / "without");
+    ASSERT_TRUE(with.count("hpa.csv")) << path;
+    expect_same_files(without, with, std::string("with the shortcut, ") + path);
+    fs::remove_all(base);
+  }
 }
 
 }  // namespace
