@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 
 namespace gpusim::ctrl {
 
@@ -10,9 +9,10 @@ using namespace std::string_view_literals;
 constexpr std::string_view kScalingActiveType = "ScalingActive";
 
 namespace {
-// `name == "cpu"` calls an out-of-line compare; this runs for every HPA metric each sync.
+// `name == "cpu"` calls an out-of-line compare (and so did memcmp); this runs for every HPA
+// metric each sync.
 bool is_cpu(const std::string& name) {
-  return name.size() == 3 && std::memcmp(name.data(), "cpu", 3) == 0;
+  return name.size() == 3 && name[0] == 'c' && name[1] == 'p' && name[2] == 'u';
 }
 }  // namespace
 
@@ -730,11 +730,16 @@ class ClusterInputs : public HpaInputs {
 
   // The sets' requests for the metric's resource, computed once per cache refresh.
   HpaController::MetricRequests& requests(const MetricSpec& m, bool resource) {
-    static const std::string kAll;
     // The HPA's metric specs do not move or change while its entry (and this cache) lives.
     for (HpaController::MetricRequests& r : cache_.requests) {
       if (r.spec == &m) return r;
     }
+    return add_requests(m, resource);
+  }
+  // Out of line: requests() is called every sync and finds its entry.
+  [[gnu::noinline]] HpaController::MetricRequests& add_requests(const MetricSpec& m,
+                                                                bool resource) {
+    static const std::string kAll;
     const std::string& container =
         m.type == MetricSourceType::kContainerResource ? m.container : kAll;
     for (HpaController::MetricRequests& r : cache_.requests) {
