@@ -37,7 +37,8 @@ struct MetricOutcome {
 
 // Collects a reconcile's condition updates and applies them at the end, skipping the ones that
 // repeat the previous reconcile's (no-ops: only this controller writes the HPA's conditions).
-class ConditionUpdates {
+// keys_ and ids_ have no initialisers (see there).
+class ConditionUpdates {  // NOLINT(cppcoreguidelines-pro-type-member-init)
  public:
   enum Type { kAbleToScale, kScalingActive, kScalingLimited };
   // Keeps views: every argument must outlive apply().
@@ -162,9 +163,9 @@ class ConditionUpdates {
 
   // Without initialisers: add() writes each entry before apply() reads it, and initialising
   // them all on every reconcile would cost more than the compare of a sync that changes nothing.
-  ConditionKey keys_[kMaxConditionUpdates];  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  ConditionKey keys_[kMaxConditionUpdates];
   std::string_view suffixes_[kMaxConditionUpdates];
-  Type ids_[kMaxConditionUpdates];  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  Type ids_[kMaxConditionUpdates];
   std::size_t n_ = 0;
   bool has_text_ = false;  // some suffix is text
 };
