@@ -346,11 +346,67 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
   return out;
 }
 
+// Most syncs of a serving HPA (no behavior, one Resource utilization metric) keep the size. This
+// does such a sync with the helpers the rest of reconcile_hpa uses and nothing else, and returns
+// true with `out` as reconcile_hpa would set it; for any other outcome it returns false having
+// changed nothing but the inputs' caches, and reconcile_hpa goes the long way.
+bool steady_reconcile(HorizontalPodAutoscaler& hpa, HpaState& st, ScaleRead scale,
+                      HpaInputs& inputs, const HpaSettings& settings, TimeMs now,
+                      ReconcileOutcome& out) {
+  if (hpa.behavior || !st.initialized) return false;
+  const std::vector<MetricSpec>& metrics = metrics_of(hpa);
+  // One metric, its names built by an earlier reconcile.
+  if (metrics.size() != 1 || st.metrics.size() != 1 || st.metrics[0].name.empty()) return false;
+  const MetricSpec& m = metrics[0];
+  if (m.type != MetricSourceType::kResource || m.target.type != MetricTargetType::kUtilization ||
+      !m.target.average_utilization) {
+    return false;
+  }
+  const std::int32_t current = scale.spec_replicas;
+  const std::int32_t min_replicas = hpa.min_replicas.value_or(1);
+  if (current == 0 || current > hpa.max_replicas || current < min_replicas) return false;
+  const std::int32_t target = *m.target.average_utilization;
+  PodGroups groups;
+  const CalculatorSettings cs{settings.cpu_initialization_period_ms,
+                              settings.initial_readiness_delay_ms};
+  if (inputs.pod_groups(m, is_cpu(m.resource_name), now, cs, missing_fill_percent(target), groups,
+                        st.scratch)) {
+    return false;
+  }
+  const ReplicaProposal p = resource_utilization_replicas(
+      current, target, m.resource_name, groups, Tolerances{settings.tolerance, settings.tolerance});
+  if (!p.ok) return false;
+  const std::int32_t stabilized =
+      st.window.peek(p.replicas, now, settings.downscale_stabilization_ms);
+  ConditionUpdates updates;
+  set_valid_metric(updates, st.metric_names[0]);
+  if (limit_without_behavior(updates, current, p.replicas, stabilized, min_replicas,
+                             hpa.max_replicas) != current) {
+    return false;
+  }
+  // What the long way writes for this outcome.
+  out.scaling_active_changed = updates.apply(hpa.status.conditions, st, now);
+  st.window.record(p.replicas, now, settings.downscale_stabilization_ms);
+  MetricValue& v = st.metrics[0];
+  v.clear_values();
+  v.ok = true;
+  v.proposal = p.replicas;
+  v.current_m = p.utilization;
+  v.target_m = target;
+  hpa.status.current_replicas = current;
+  hpa.status.desired_replicas = current;
+  out.desired = current;
+  return true;
+}
+
 }  // namespace
 
 ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, ScaleRead scale,
                                HpaInputs& inputs, const HpaSettings& settings, TimeMs now) {
   ReconcileOutcome out;
+  if (settings.steady_sync && steady_reconcile(hpa, state, scale, inputs, settings, now, out)) {
+    return out;
+  }
   const std::int32_t current = scale.spec_replicas;
   if (!state.initialized) {
     // A new HPA cannot scale below its starting size for one downscale window.
@@ -926,10 +982,6 @@ void HpaController::sync_all() {
     writes_.resize(entries_.size());
     fork_join_->for_each_range(entries_.size(), [this, now](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
-        if (steady_sync(entries_[i], now)) {
-          writes_[i] = 0;
-          continue;
-        }
         ReconcileOutcome o = reconcile(entries_[i], now);
         // Most syncs write nothing: only those outcomes cross to the event loop's thread.
         writes_[i] = writes_cluster(entries_[i], o);
@@ -941,67 +993,12 @@ void HpaController::sync_all() {
     }
   } else {
     for (Entry& e : entries_) {
-      if (steady_sync(e, now)) continue;
       const ReconcileOutcome o = reconcile(e, now);
       if (writes_cluster(e, o)) apply(e, o, now);
     }
   }
   loop_.at_background(loop_.now() + settings_.sync_period_ms, EventPriority::kMetrics,
                       [this] { sync_all(); });
-}
-
-bool HpaController::steady_sync(Entry& e, TimeMs now) {
-  HorizontalPodAutoscaler& hpa = *e.hpa;
-  HpaState& st = *e.state;
-  if (!settings_.steady_sync || e.deployment == nullptr || e.load == nullptr ||
-      metrics_ == nullptr || hpa.behavior || !st.initialized) {
-    return false;
-  }
-  const std::vector<MetricSpec>& metrics = metrics_of(hpa);
-  // One metric, its names built by an earlier reconcile.
-  if (metrics.size() != 1 || st.metrics.size() != 1 || st.metrics[0].name.empty()) return false;
-  const MetricSpec& m = metrics[0];
-  if (m.type != MetricSourceType::kResource || m.target.type != MetricTargetType::kUtilization ||
-      !m.target.average_utilization) {
-    return false;
-  }
-  const std::int32_t current = e.deployment->spec_replicas();
-  const std::int32_t min_replicas = hpa.min_replicas.value_or(1);
-  if (current == 0 || current > hpa.max_replicas || current < min_replicas) return false;
-  const std::int32_t target = *m.target.average_utilization;
-  PodGroups groups;
-  ClusterInputs inputs(cluster_, metrics_, *e.owned_sets, e.load, hpa.meta.namespace_, e.cache);
-  const CalculatorSettings cs{settings_.cpu_initialization_period_ms,
-                              settings_.initial_readiness_delay_ms};
-  if (inputs.pod_groups(m, is_cpu(m.resource_name), now, cs, missing_fill_percent(target), groups,
-                        st.scratch)) {
-    return false;
-  }
-  const ReplicaProposal p =
-      resource_utilization_replicas(current, target, m.resource_name, groups,
-                                    Tolerances{settings_.tolerance, settings_.tolerance});
-  if (!p.ok) return false;
-  const std::int32_t stabilized =
-      st.window.peek(p.replicas, now, settings_.downscale_stabilization_ms);
-  ConditionUpdates updates;
-  set_valid_metric(updates, st.metric_names[0]);
-  if (limit_without_behavior(updates, current, p.replicas, stabilized, min_replicas,
-                             hpa.max_replicas) != current) {
-    return false;
-  }
-  // What reconcile_hpa writes for this outcome. ScalingActive is True: a change of its reason
-  // leaves apply() nothing to do.
-  updates.apply(hpa.status.conditions, st, now);
-  st.window.record(p.replicas, now, settings_.downscale_stabilization_ms);
-  MetricValue& v = st.metrics[0];
-  v.clear_values();
-  v.ok = true;
-  v.proposal = p.replicas;
-  v.current_m = p.utilization;
-  v.target_m = target;
-  hpa.status.current_replicas = current;
-  hpa.status.desired_replicas = current;
-  return true;
 }
 
 ReconcileOutcome HpaController::reconcile(Entry& e, TimeMs now) {

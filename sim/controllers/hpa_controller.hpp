@@ -29,8 +29,8 @@ struct HpaSettings {
   TimeMs downscale_stabilization_ms = 5 * 60'000;    // ...-downscale-stabilization
   TimeMs cpu_initialization_period_ms = 5 * 60'000;  // ...-cpu-initialization-period
   TimeMs initial_readiness_delay_ms = 30'000;        // ...-initial-readiness-delay
-  // gpusim's own: syncs that HpaController::steady_sync can do take its shortcut (the tests
-  // turn it off to compare).
+  // gpusim's own: reconcile_hpa takes its shortcut for the syncs that keep the size of an HPA
+  // without behavior on one Resource utilization metric (the tests turn it off to compare).
   bool steady_sync = true;
 };
 
@@ -237,11 +237,6 @@ class HpaController : public ClusterObserver {
   // A sync is reconcile() on the HPA's own state, then apply() of what it decided to the
   // cluster (events, the target's scale).
   ReconcileOutcome reconcile(Entry& e, TimeMs now);
-  // Most syncs of a serving HPA (no behavior, one Resource utilization metric) keep the size.
-  // This does such a sync with what reconcile_hpa computes for it and nothing else, and
-  // returns true; for any other outcome it returns false having changed nothing but caches,
-  // and reconcile() follows.
-  bool steady_sync(Entry& e, TimeMs now);
   void apply(Entry& e, const ReconcileOutcome& o, TimeMs now);
   void rebuild();
   void pod_changed(PodId id);

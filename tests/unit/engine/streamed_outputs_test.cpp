@@ -2,7 +2,8 @@
 // run goes on (Simulation::stream_outputs, what `gpusim run` does), every file is byte for byte
 // the one of a run that keeps them in memory and writes them at the end; and with the scrape and
 // the HPA syncs split over threads (RunOptions::threads), the one of a run on one thread; and
-// with the HPA syncs' shortcut (HpaController::steady_sync) off, the one of a run with it on.
+// with reconcile_hpa's shortcut for steady syncs (HpaSettings::steady_sync) off, the one of a
+// run with it on.
 #include <gtest/gtest.h>
 
 #include <filesystem>
