@@ -29,7 +29,8 @@ struct Diagnostic {
 
 class Diagnostics {
  public:
-  void error(SourceLocation loc, std::string field_path, std::string message, std::string hint = {});
+  void error(SourceLocation loc, std::string field_path, std::string message,
+             std::string hint = {});
   void warning(SourceLocation loc, std::string field_path, std::string message,
                std::string hint = {});
   void add(Diagnostic d) { items_.push_back(std::move(d)); }
@@ -48,7 +49,8 @@ class Diagnostics {
 class InputError : public std::runtime_error {
  public:
   explicit InputError(std::vector<Diagnostic> diagnostics);
-  InputError(SourceLocation loc, std::string field_path, std::string message, std::string hint = {});
+  InputError(SourceLocation loc, std::string field_path, std::string message,
+             std::string hint = {});
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
 
  private:

@@ -10,7 +10,8 @@ namespace gpusim {
 std::optional<TimeMs> parse_duration_ms(std::string_view text) {
   if (text.empty()) return std::nullopt;
   bool all_digits = true;
-  for (char c : text) all_digits = all_digits && std::isdigit(static_cast<unsigned char>(c));
+  for (char c : text)
+    all_digits = all_digits && std::isdigit(static_cast<unsigned char>(c));
   if (all_digits) {
     if (text.size() > 12) return std::nullopt;
     return static_cast<TimeMs>(std::stoll(std::string(text))) * 1000;
@@ -25,7 +26,8 @@ std::optional<TimeMs> parse_duration_ms(std::string_view text) {
   if (i == text.size()) return std::nullopt;
   while (i < text.size()) {
     const std::size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+      ++i;
     if (i == start) return std::nullopt;
     const std::string number(text.substr(start, i - start));
     if (number == "." || number.find('.') != number.rfind('.')) return std::nullopt;
@@ -36,16 +38,24 @@ std::optional<TimeMs> parse_duration_ms(std::string_view text) {
       return std::nullopt;  // thousands of digits: beyond long double, not a duration
     }
     const std::size_t unit_start = i;
-    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])))
+      ++i;
     const std::string_view unit = text.substr(unit_start, i - unit_start);
     long double scale = 0;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    else if (unit == "d") scale = 86'400'000;
-    else if (unit == "w") scale = 7 * 86'400'000.0L;
-    else return std::nullopt;
+    if (unit == "ms")
+      scale = 1;
+    else if (unit == "s")
+      scale = 1000;
+    else if (unit == "m")
+      scale = 60'000;
+    else if (unit == "h")
+      scale = 3'600'000;
+    else if (unit == "d")
+      scale = 86'400'000;
+    else if (unit == "w")
+      scale = 7 * 86'400'000.0L;
+    else
+      return std::nullopt;
     total_ms += value * scale;
     if (total_ms > 9.0e15L) return std::nullopt;  // ~285,000 years: a typo, not a scenario
   }
@@ -79,7 +89,8 @@ std::string format_duration(TimeMs ms) {
     } else {
       std::string frac = std::to_string(rest % 1000);
       frac.insert(0, 3 - frac.size(), '0');
-      while (frac.back() == '0') frac.pop_back();
+      while (frac.back() == '0')
+        frac.pop_back();
       out += std::to_string(rest / 1000) + "." + frac + "s";
     }
   }

@@ -22,10 +22,10 @@ namespace gpusim {
 // A Kubernetes Event (kubectl describe's Events section), recorded to events.jsonl.
 struct ClusterEvent {
   TimeMs t_ms = 0;
-  std::string type;     // the reason: Scheduled, FailedScheduling, Preempted, Killing, ...
-  std::string kind;     // involved object kind: Pod, Node, Deployment, Job, ...
-  std::string object;   // namespace/name (name for cluster-scoped objects)
-  std::string node;     // where relevant
+  std::string type;    // the reason: Scheduled, FailedScheduling, Preempted, Killing, ...
+  std::string kind;    // involved object kind: Pod, Node, Deployment, Job, ...
+  std::string object;  // namespace/name (name for cluster-scoped objects)
+  std::string node;    // where relevant
   std::string message;
   bool warning = false;
 };

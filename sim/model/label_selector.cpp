@@ -20,9 +20,11 @@ bool requirement_matches(const SelectorRequirement& req, const Labels& labels) {
   const bool present = it != labels.end();
   switch (req.op) {
     case SelectorOperator::kIn:
-      return present && std::find(req.values.begin(), req.values.end(), it->second) != req.values.end();
+      return present &&
+             std::find(req.values.begin(), req.values.end(), it->second) != req.values.end();
     case SelectorOperator::kNotIn:
-      return !present || std::find(req.values.begin(), req.values.end(), it->second) == req.values.end();
+      return !present ||
+             std::find(req.values.begin(), req.values.end(), it->second) == req.values.end();
     case SelectorOperator::kExists:
       return present;
     case SelectorOperator::kDoesNotExist:
@@ -51,12 +53,18 @@ bool LabelSelector::matches(const Labels& labels) const {
 
 const char* to_string(SelectorOperator op) {
   switch (op) {
-    case SelectorOperator::kIn: return "In";
-    case SelectorOperator::kNotIn: return "NotIn";
-    case SelectorOperator::kExists: return "Exists";
-    case SelectorOperator::kDoesNotExist: return "DoesNotExist";
-    case SelectorOperator::kGt: return "Gt";
-    case SelectorOperator::kLt: return "Lt";
+    case SelectorOperator::kIn:
+      return "In";
+    case SelectorOperator::kNotIn:
+      return "NotIn";
+    case SelectorOperator::kExists:
+      return "Exists";
+    case SelectorOperator::kDoesNotExist:
+      return "DoesNotExist";
+    case SelectorOperator::kGt:
+      return "Gt";
+    case SelectorOperator::kLt:
+      return "Lt";
   }
   return "?";
 }
@@ -73,11 +81,19 @@ std::string LabelSelector::str() const {
   for (const auto& r : match_expressions) {
     sep();
     switch (r.op) {
-      case SelectorOperator::kExists: out += r.key; break;
-      case SelectorOperator::kDoesNotExist: out += "!" + r.key; break;
+      case SelectorOperator::kExists:
+        out += r.key;
+        break;
+      case SelectorOperator::kDoesNotExist:
+        out += "!" + r.key;
+        break;
       default: {
-        out += r.key + (r.op == SelectorOperator::kIn ? " in (" : r.op == SelectorOperator::kNotIn ? " notin (" : r.op == SelectorOperator::kGt ? " gt (" : " lt (");
-        for (std::size_t i = 0; i < r.values.size(); ++i) out += (i ? "," : "") + r.values[i];
+        out += r.key + (r.op == SelectorOperator::kIn      ? " in ("
+                        : r.op == SelectorOperator::kNotIn ? " notin ("
+                        : r.op == SelectorOperator::kGt    ? " gt ("
+                                                           : " lt (");
+        for (std::size_t i = 0; i < r.values.size(); ++i)
+          out += (i ? "," : "") + r.values[i];
         out += ")";
       }
     }

@@ -14,8 +14,8 @@ namespace gpusim {
 inline constexpr const char* kGpuProductLabel = "nvidia.com/gpu.product";
 
 struct GpuDevice {
-  std::int32_t used_milli = 0;    // 0..1000
-  std::vector<PodId> holders;     // pods using this device (one unless shared)
+  std::int32_t used_milli = 0;  // 0..1000
+  std::vector<PodId> holders;   // pods using this device (one unless shared)
   std::int32_t free_milli() const { return 1000 - used_milli; }
 };
 
@@ -36,8 +36,8 @@ struct Node {
   ResourceAmounts requested;          // sum of effective requests of pods holding the node
   std::int64_t nonzero_cpu_milli = 0;
   std::int64_t nonzero_memory_bytes = 0;
-  std::vector<PodId> pods;            // pods bound to the node and not yet terminated
-  std::vector<GpuDevice> gpus;        // one per nvidia.com/gpu device
+  std::vector<PodId> pods;      // pods bound to the node and not yet terminated
+  std::vector<GpuDevice> gpus;  // one per nvidia.com/gpu device
 
   std::int64_t gpu_free_milli() const;
   std::int32_t gpu_fully_free() const;

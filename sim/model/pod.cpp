@@ -1,6 +1,7 @@
+#include "model/pod.hpp"
+
 #include <stdexcept>
 
-#include "model/pod.hpp"
 #include "model/pod_resources.hpp"
 
 namespace gpusim {
@@ -12,7 +13,9 @@ bool PodResources::requests_nothing() const {
   return gpu.count == 0;
 }
 
-void PodTemplate::finalize() { resources = compute_pod_resources(spec, annotations); }
+void PodTemplate::finalize() {
+  resources = compute_pod_resources(spec, annotations);
+}
 
 std::shared_ptr<const PodTemplate> make_template(PodTemplate t) {
   t.finalize();
@@ -21,11 +24,16 @@ std::shared_ptr<const PodTemplate> make_template(PodTemplate t) {
 
 const char* to_string(PodPhase phase) {
   switch (phase) {
-    case PodPhase::kPending: return "Pending";
-    case PodPhase::kRunning: return "Running";
-    case PodPhase::kSucceeded: return "Succeeded";
-    case PodPhase::kFailed: return "Failed";
-    case PodPhase::kUnknown: return "Unknown";
+    case PodPhase::kPending:
+      return "Pending";
+    case PodPhase::kRunning:
+      return "Running";
+    case PodPhase::kSucceeded:
+      return "Succeeded";
+    case PodPhase::kFailed:
+      return "Failed";
+    case PodPhase::kUnknown:
+      return "Unknown";
   }
   return "Unknown";
 }

@@ -65,9 +65,9 @@ struct PodSpec {
 // GPU demand beyond the plain nvidia.com/gpu count: fractional sharing (milli-GPU of one device,
 // as the openb trace's gpu_milli) and an allowed set of GPU models.
 struct GpuRequest {
-  std::int32_t count = 0;            // devices
-  std::int32_t milli_per_gpu = 0;    // 1..1000; 1000 for whole devices
-  std::vector<std::string> models;   // empty = any model
+  std::int32_t count = 0;           // devices
+  std::int32_t milli_per_gpu = 0;   // 1..1000; 1000 for whole devices
+  std::vector<std::string> models;  // empty = any model
   std::int64_t total_milli() const { return static_cast<std::int64_t>(count) * milli_per_gpu; }
   bool shared() const { return count == 1 && milli_per_gpu < 1000; }
 };
@@ -76,7 +76,7 @@ struct GpuRequest {
 struct PodResources {
   ResourceAmounts requests;  // effective requests (init containers, sidecars, overhead)
   ResourceAmounts limits;    // effective limits (only names every relevant container sets)
-  std::int64_t nonzero_cpu_milli = 0;     // scoring view with upstream's non-zero defaults
+  std::int64_t nonzero_cpu_milli = 0;  // scoring view with upstream's non-zero defaults
   std::int64_t nonzero_memory_bytes = 0;
   QosClass qos = QosClass::kBestEffort;
   GpuRequest gpu;
@@ -100,12 +100,12 @@ const char* to_string(PodPhase phase);
 
 // Where the simulated kubelet is with the pod; finer than the phase.
 enum class PodStage {
-  kPending,      // waiting for the scheduler (or gated)
-  kBound,        // bound, waiting for image pulls
-  kInitializing, // init containers running
-  kRunning,      // app containers running
-  kTerminating,  // deletion requested, within the grace period
-  kTerminated,   // Succeeded or Failed
+  kPending,       // waiting for the scheduler (or gated)
+  kBound,         // bound, waiting for image pulls
+  kInitializing,  // init containers running
+  kRunning,       // app containers running
+  kTerminating,   // deletion requested, within the grace period
+  kTerminated,    // Succeeded or Failed
 };
 
 using NodeId = std::uint32_t;
@@ -122,14 +122,14 @@ struct PodStatus {
   bool ready = false;
   bool ever_ready = false;
   std::optional<TimeMs> scheduled_ms;
-  std::optional<TimeMs> started_ms;     // containers started (status.startTime analogue)
+  std::optional<TimeMs> started_ms;  // containers started (status.startTime analogue)
   std::optional<TimeMs> ready_transition_ms;
   std::optional<TimeMs> finished_ms;
   std::int32_t restarts = 0;
   std::int32_t priority = 0;  // resolved from the PriorityClass at admission
   std::int32_t scheduling_attempts = 0;
   std::optional<std::int64_t> deletion_grace_s;  // grace period of a requested deletion
-  std::string reason;   // Evicted, Preempted, DeadlineExceeded, OOMKilled, ...
+  std::string reason;  // Evicted, Preempted, DeadlineExceeded, OOMKilled, ...
   std::string message;
 };
 

@@ -7,8 +7,12 @@ namespace gpusim {
 namespace {
 
 using Getter = const ResourceQuantities& (*)(const Container&);
-const ResourceQuantities& requests_of(const Container& c) { return c.resources.requests; }
-const ResourceQuantities& limits_of(const Container& c) { return c.resources.limits; }
+const ResourceQuantities& requests_of(const Container& c) {
+  return c.resources.requests;
+}
+const ResourceQuantities& limits_of(const Container& c) {
+  return c.resources.limits;
+}
 
 void add_into(ResourceQuantities& into, const ResourceQuantities& from) {
   for (const auto& [name, q] : from) {
@@ -34,7 +38,8 @@ void max_into(ResourceQuantities& into, const ResourceQuantities& from) {
 
 ResourceQuantities effective(const PodSpec& spec, Getter get) {
   ResourceQuantities sum;
-  for (const auto& c : spec.containers) add_into(sum, get(c));
+  for (const auto& c : spec.containers)
+    add_into(sum, get(c));
   ResourceQuantities sidecars;
   ResourceQuantities init_max;
   for (const auto& c : spec.init_containers) {
@@ -59,7 +64,8 @@ std::int64_t nonzero(const PodSpec& spec, std::string_view name, std::int64_t df
     return to_units(name, it->second);
   };
   std::int64_t sum = 0;
-  for (const auto& c : spec.containers) sum += one(c);
+  for (const auto& c : spec.containers)
+    sum += one(c);
   std::int64_t sidecars = 0;
   std::int64_t init_max = 0;
   for (const auto& c : spec.init_containers) {
@@ -84,7 +90,8 @@ int parse_int_annotation(const Annotations& a, const char* key, int dflt) {
   const auto& s = it->second;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
-    throw std::invalid_argument(std::string("annotation ") + key + ": not a non-negative integer: \"" + s + "\"");
+    throw std::invalid_argument(std::string("annotation ") + key +
+                                ": not a non-negative integer: \"" + s + "\"");
   }
   return v;
 }
@@ -133,17 +140,22 @@ QosClass qos_class(const PodSpec& spec) {
       }
     }
   };
-  for (const auto& c : spec.containers) visit(c);
-  for (const auto& c : spec.init_containers) visit(c);
+  for (const auto& c : spec.containers)
+    visit(c);
+  for (const auto& c : spec.init_containers)
+    visit(c);
   if (!any) return QosClass::kBestEffort;
   return guaranteed ? QosClass::kGuaranteed : QosClass::kBurstable;
 }
 
 const char* to_string(QosClass qos) {
   switch (qos) {
-    case QosClass::kGuaranteed: return "Guaranteed";
-    case QosClass::kBurstable: return "Burstable";
-    case QosClass::kBestEffort: return "BestEffort";
+    case QosClass::kGuaranteed:
+      return "Guaranteed";
+    case QosClass::kBurstable:
+      return "Burstable";
+    case QosClass::kBestEffort:
+      return "BestEffort";
   }
   return "BestEffort";
 }

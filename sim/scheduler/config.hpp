@@ -3,11 +3,10 @@
 // these from YAML; Framework resolves them against upstream's default plugin set.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace gpusim::sched {
 

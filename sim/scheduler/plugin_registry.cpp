@@ -10,18 +10,22 @@ void PluginRegistry::add(std::string name, Factory factory) {
   factories_[std::move(name)] = std::move(factory);
 }
 
-bool PluginRegistry::has(const std::string& name) const { return factories_.count(name) != 0; }
+bool PluginRegistry::has(const std::string& name) const {
+  return factories_.count(name) != 0;
+}
 
 std::unique_ptr<Plugin> PluginRegistry::create(const std::string& name, const nlohmann::json& args,
                                                FrameworkHandle& handle) const {
   auto it = factories_.find(name);
-  if (it == factories_.end()) throw std::invalid_argument("unknown scheduler plugin \"" + name + "\"");
+  if (it == factories_.end())
+    throw std::invalid_argument("unknown scheduler plugin \"" + name + "\"");
   return it->second(args, handle);
 }
 
 std::vector<std::string> PluginRegistry::names() const {
   std::vector<std::string> out;
-  for (const auto& [name, f] : factories_) out.push_back(name);
+  for (const auto& [name, f] : factories_)
+    out.push_back(name);
   return out;
 }
 

@@ -12,7 +12,8 @@ SchedulingQueue::SchedulingQueue(TimeMs initial_backoff_ms, TimeMs max_backoff_m
 
 TimeMs SchedulingQueue::backoff_for(std::int32_t attempts) const {
   TimeMs d = initial_backoff_ms_;
-  for (std::int32_t i = 1; i < attempts && d < max_backoff_ms_; ++i) d *= 2;
+  for (std::int32_t i = 1; i < attempts && d < max_backoff_ms_; ++i)
+    d *= 2;
   return std::min(d, max_backoff_ms_);
 }
 
@@ -39,7 +40,8 @@ std::optional<PodId> SchedulingQueue::pop() {
     active_.pop();
     auto it = entries_.find(top.id);
     // Stale heap items (removed pods, or pods that moved and re-entered) are skipped.
-    if (it == entries_.end() || it->second.where != Where::kActive || it->second.seq != top.seq) continue;
+    if (it == entries_.end() || it->second.where != Where::kActive || it->second.seq != top.seq)
+      continue;
     --active_count_;
     ++it->second.attempts;
     it->second.where = Where::kInFlight;
@@ -72,7 +74,8 @@ void SchedulingQueue::flush(TimeMs now) {
   for (auto& [id, e] : entries_) {
     if (e.where == Where::kBackoff && e.backoff_until <= now) {
       push_active(id, e);
-    } else if (e.where == Where::kUnschedulable && now - e.unschedulable_since >= max_unschedulable_ms_) {
+    } else if (e.where == Where::kUnschedulable &&
+               now - e.unschedulable_since >= max_unschedulable_ms_) {
       if (e.backoff_until > now) {
         e.where = Where::kBackoff;
       } else {
@@ -100,7 +103,8 @@ TimeMs SchedulingQueue::next_backoff() const {
 TimeMs SchedulingQueue::next_flush() const {
   TimeMs t = kForever;
   for (const auto& [id, e] : entries_) {
-    if (e.where == Where::kUnschedulable) t = std::min(t, e.unschedulable_since + max_unschedulable_ms_);
+    if (e.where == Where::kUnschedulable)
+      t = std::min(t, e.unschedulable_since + max_unschedulable_ms_);
   }
   return t;
 }
