@@ -346,53 +346,39 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
   return out;
 }
 
-// Most syncs of a serving HPA (no behavior, one Resource utilization metric) keep the size. This
-// does such a sync with the helpers the rest of reconcile_hpa uses and nothing else, and returns
-// true with `out` as reconcile_hpa would set it; for any other outcome it returns false having
-// changed nothing but the inputs' caches, and reconcile_hpa goes the long way.
+// Most syncs of a serving HPA (no behavior, one metric) keep the size. This does such a sync
+// with the steps of the long way that it needs (compute_metric, the recommendation window, the
+// condition updates) and returns true with `out` as the long way would set it; for any other
+// outcome it returns false having changed nothing that the long way does not write again, and
+// reconcile_hpa goes the long way.
 bool steady_reconcile(HorizontalPodAutoscaler& hpa, HpaState& st, ScaleRead scale,
-                      HpaInputs& inputs, const HpaSettings& settings, TimeMs now,
-                      ReconcileOutcome& out) {
+                      HpaInputs& inputs, const HpaSettings& settings, Tolerances tol,
+                      const CalculatorSettings& cs, TimeMs now, ReconcileOutcome& out) {
   if (hpa.behavior || !st.initialized) return false;
   const std::vector<MetricSpec>& metrics = metrics_of(hpa);
   // One metric, its names built by an earlier reconcile.
   if (metrics.size() != 1 || st.metrics.size() != 1 || st.metrics[0].name.empty()) return false;
-  const MetricSpec& m = metrics[0];
-  if (m.type != MetricSourceType::kResource || m.target.type != MetricTargetType::kUtilization ||
-      !m.target.average_utilization) {
-    return false;
-  }
   const std::int32_t current = scale.spec_replicas;
   const std::int32_t min_replicas = hpa.min_replicas.value_or(1);
   if (current == 0 || current > hpa.max_replicas || current < min_replicas) return false;
-  const std::int32_t target = *m.target.average_utilization;
-  PodGroups groups;
-  const CalculatorSettings cs{settings.cpu_initialization_period_ms,
-                              settings.initial_readiness_delay_ms};
-  if (inputs.pod_groups(m, is_cpu(m.resource_name), now, cs, missing_fill_percent(target), groups,
-                        st.scratch)) {
-    return false;
-  }
-  const ReplicaProposal p = resource_utilization_replicas(
-      current, target, m.resource_name, groups, Tolerances{settings.tolerance, settings.tolerance});
-  if (!p.ok) return false;
+  MetricValue& v = st.metrics[0];
+  v.clear_values();
+  const MetricOutcome o =
+      compute_metric(metrics[0], scale, inputs, st, v, st.metric_names[0], tol, cs, now);
+  if (!o.ok) return false;
   const std::int32_t stabilized =
-      st.window.peek(p.replicas, now, settings.downscale_stabilization_ms);
+      st.window.peek(o.replicas, now, settings.downscale_stabilization_ms);
   ConditionUpdates updates;
-  set_valid_metric(updates, st.metric_names[0]);
-  if (limit_without_behavior(updates, current, p.replicas, stabilized, min_replicas,
+  set_valid_metric(updates, *o.name);
+  if (limit_without_behavior(updates, current, o.replicas, stabilized, min_replicas,
                              hpa.max_replicas) != current) {
     return false;
   }
   // What the long way writes for this outcome.
   out.scaling_active_changed = updates.apply(hpa.status.conditions, st, now);
-  st.window.record(p.replicas, now, settings.downscale_stabilization_ms);
-  MetricValue& v = st.metrics[0];
-  v.clear_values();
+  st.window.record(o.replicas, now, settings.downscale_stabilization_ms);
   v.ok = true;
-  v.proposal = p.replicas;
-  v.current_m = p.utilization;
-  v.target_m = target;
+  v.proposal = o.replicas;
   hpa.status.current_replicas = current;
   hpa.status.desired_replicas = current;
   out.desired = current;
@@ -404,7 +390,11 @@ bool steady_reconcile(HorizontalPodAutoscaler& hpa, HpaState& st, ScaleRead scal
 ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, ScaleRead scale,
                                HpaInputs& inputs, const HpaSettings& settings, TimeMs now) {
   ReconcileOutcome out;
-  if (settings.steady_sync && steady_reconcile(hpa, state, scale, inputs, settings, now, out)) {
+  Tolerances tol{settings.tolerance, settings.tolerance};
+  const CalculatorSettings cs{settings.cpu_initialization_period_ms,
+                              settings.initial_readiness_delay_ms};
+  if (settings.steady_sync &&
+      steady_reconcile(hpa, state, scale, inputs, settings, tol, cs, now, out)) {
     return out;
   }
   const std::int32_t current = scale.spec_replicas;
@@ -423,11 +413,8 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
     behavior = resolve_behavior(
         *hpa.behavior, static_cast<std::int32_t>(settings.downscale_stabilization_ms / 1000));
   }
-  Tolerances tol{settings.tolerance, settings.tolerance};
   if (behavior && behavior->scale_up.tolerance) tol.scale_up = *behavior->scale_up.tolerance;
   if (behavior && behavior->scale_down.tolerance) tol.scale_down = *behavior->scale_down.tolerance;
-  const CalculatorSettings cs{settings.cpu_initialization_period_ms,
-                              settings.initial_readiness_delay_ms};
   auto& conds = hpa.status.conditions;
   ConditionUpdates updates;
 
