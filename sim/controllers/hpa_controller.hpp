@@ -30,7 +30,7 @@ struct HpaSettings {
   TimeMs cpu_initialization_period_ms = 5 * 60'000;  // ...-cpu-initialization-period
   TimeMs initial_readiness_delay_ms = 30'000;        // ...-initial-readiness-delay
   // gpusim's own: reconcile_hpa takes its shortcut for the syncs that keep the size of an HPA
-  // without behavior on one Resource utilization metric (the tests turn it off to compare).
+  // without behavior on one metric (the tests turn it off to compare).
   bool steady_sync = true;
 };
 
