@@ -20,7 +20,7 @@ Serving::Serving(Cluster& cluster, EventLoop& loop, const SimulationSpec& spec, 
   timeline_ =
       std::make_unique<Timeline>(cluster, loop, *nodes_, *drains_, std::move(add_pool_node));
   outputs_ = std::make_unique<WorkloadOutputs>(cluster, loop, spec.sample_interval_ms, *metrics_,
-                                               *hpa_, *drains_);
+                                               *hpa_, *drains_, fork_join_.get());
   for (ClusterObserver* o : std::initializer_list<ClusterObserver*>{
            metrics_.get(), hpa_.get(), taints_.get(), disruption_.get(), nodes_.get(),
            drains_.get(), outputs_.get()}) {

@@ -30,13 +30,14 @@ void append_condition(std::string& out, const std::vector<Condition>& conds,
 WorkloadOutputs::WorkloadOutputs(Cluster& cluster, EventLoop& loop, TimeMs sample_interval_ms,
                                  const ctrl::MetricsPipeline& metrics,
                                  const ctrl::HpaController& hpa,
-                                 const ctrl::DrainController& drains)
+                                 const ctrl::DrainController& drains, ForkJoin* fork_join)
     : cluster_(cluster),
       loop_(loop),
       interval_ms_(sample_interval_ms > 0 ? sample_interval_ms : 60'000),
       metrics_(metrics),
       hpa_(hpa),
-      drains_(drains) {
+      drains_(drains),
+      fork_join_(fork_join) {
   workloads_csv_.record().append(
       "t_ms,deployment,desired,replicas,updated,ready,available,unavailable,offered_rps,"
       "served_rps,latency_ms,queue_depth,queue_oldest_age_s,cpu_per_ready_pod_milli\n");
@@ -110,80 +111,114 @@ void WorkloadOutputs::sample() {
   const TimeMs now = loop_.now();
   if (now != last_sample_ms_) {
     last_sample_ms_ = now;
+    collect_rows();
     char t_buf[24];
     const std::string_view t(
         t_buf,
         static_cast<std::size_t>(std::to_chars(t_buf, t_buf + sizeof t_buf, now).ptr - t_buf));
-    SortedCursor workloads(metrics_.workloads_by_key());
-    for (const auto& [key, d] : cluster_.deployments) {
-      const auto* found = workloads.find(key);
-      const ctrl::WorkloadLoadState* w = found != nullptr ? *found : nullptr;
-      std::string& o = workloads_csv_.record();
-      o.append(t).push_back(',');
-      append_csv_field(o, key);
-      for (const std::int32_t v :
-           {d.spec_replicas(), d.status.replicas, d.status.updated_replicas,
-            d.status.ready_replicas, d.status.available_replicas, d.status.unavailable_replicas}) {
-        o.push_back(',');
-        append_int(o, v);
-      }
-      o.push_back(',');
-      if (w != nullptr && w->t_ms >= 0) {
-        append_fixed3(o, w->offered_rps);
-        o.push_back(',');
-        append_fixed3(o, w->served_rps);
-        o.push_back(',');
-        if (w->latency_known) append_fixed3(o, w->latency_s * 1000.0);
-        o.push_back(',');
-        if (w->spec->queue) append_fixed3(o, w->queue_depth);
-        o.push_back(',');
-        if (w->spec->queue) append_fixed3(o, w->oldest_age_s);
-        o.push_back(',');
-        append_int(o, w->cpu_ready_milli);
-        o.push_back('\n');
-      } else {
-        o.append(",,,,,\n"sv);
-      }
-    }
-    SortedCursor states(hpa_.states());
-    for (const auto& [key, h] : cluster_.hpas) {
-      std::string& o = hpa_csv_.record();
-      o.append(t).push_back(',');
-      append_csv_field(o, key);
-      o.push_back(',');
-      field_.assign(h.scale_target_ref.kind).append("/"sv).append(h.scale_target_ref.name);
-      append_csv_field(o, field_);
-      for (const std::int32_t v : {h.min_replicas.value_or(1), h.max_replicas,
-                                   h.status.current_replicas, h.status.desired_replicas}) {
-        o.push_back(',');
-        append_int(o, v);
-      }
-      o.push_back(',');
-      field_.clear();
-      if (const ctrl::HpaState* st = states.find(key)) {
-        for (const ctrl::MetricValue& m : st->metrics) {
-          if (!field_.empty()) field_.push_back(';');
-          field_.append(m.name).push_back('=');
-          if (m.ok) {
-            append_int(field_, m.current_m);
-          } else {
-            field_.push_back('?');
-          }
-          field_.push_back('/');
-          append_int(field_, m.target_m);
+    // Rows are formatted in parallel (nothing is written while the event loop waits here), each
+    // into its own reused string, and appended in order below.
+    const std::size_t rows = deployment_rows_.size() + hpa_rows_.size();
+    row_text_.resize(rows);
+    for_each_range(fork_join_, rows, [this, t](std::size_t begin, std::size_t end) {
+      thread_local std::string field;  // one composite field of a row
+      for (std::size_t i = begin; i < end; ++i) {
+        std::string& o = row_text_[i];
+        o.clear();
+        if (i < deployment_rows_.size()) {
+          append_deployment_row(o, t, deployment_rows_[i]);
+        } else {
+          append_hpa_row(o, t, hpa_rows_[i - deployment_rows_.size()], field);
         }
       }
-      append_csv_field(o, field_);
-      o.push_back(',');
-      append_condition(o, h.status.conditions, "AbleToScale"sv);
-      o.push_back(',');
-      append_condition(o, h.status.conditions, "ScalingActive"sv);
-      o.push_back(',');
-      append_condition(o, h.status.conditions, "ScalingLimited"sv);
-      o.push_back('\n');
+    });
+    for (std::size_t i = 0; i < rows; ++i) {
+      (i < deployment_rows_.size() ? workloads_csv_ : hpa_csv_).record().append(row_text_[i]);
     }
   }
   loop_.at_background(now + interval_ms_, EventPriority::kRecorder, [this] { sample(); });
+}
+
+void WorkloadOutputs::collect_rows() {
+  deployment_rows_.clear();
+  SortedCursor workloads(metrics_.workloads_by_key());
+  for (const auto& [key, d] : cluster_.deployments) {
+    const auto* found = workloads.find(key);
+    deployment_rows_.push_back({&key, &d, found != nullptr ? *found : nullptr});
+  }
+  hpa_rows_.clear();
+  SortedCursor states(hpa_.states());
+  for (const auto& [key, h] : cluster_.hpas)
+    hpa_rows_.push_back({&key, &h, states.find(key)});
+}
+
+void WorkloadOutputs::append_deployment_row(std::string& o, std::string_view t,
+                                            const DeploymentRow& row) {
+  const Deployment& d = *row.deployment;
+  const ctrl::WorkloadLoadState* w = row.load;
+  o.append(t).push_back(',');
+  append_csv_field(o, *row.key);
+  for (const std::int32_t v :
+       {d.spec_replicas(), d.status.replicas, d.status.updated_replicas, d.status.ready_replicas,
+        d.status.available_replicas, d.status.unavailable_replicas}) {
+    o.push_back(',');
+    append_int(o, v);
+  }
+  o.push_back(',');
+  if (w != nullptr && w->t_ms >= 0) {
+    append_fixed3(o, w->offered_rps);
+    o.push_back(',');
+    append_fixed3(o, w->served_rps);
+    o.push_back(',');
+    if (w->latency_known) append_fixed3(o, w->latency_s * 1000.0);
+    o.push_back(',');
+    if (w->spec->queue) append_fixed3(o, w->queue_depth);
+    o.push_back(',');
+    if (w->spec->queue) append_fixed3(o, w->oldest_age_s);
+    o.push_back(',');
+    append_int(o, w->cpu_ready_milli);
+    o.push_back('\n');
+  } else {
+    o.append(",,,,,\n"sv);
+  }
+}
+
+void WorkloadOutputs::append_hpa_row(std::string& o, std::string_view t, const HpaRow& row,
+                                     std::string& field) {
+  const HorizontalPodAutoscaler& h = *row.hpa;
+  o.append(t).push_back(',');
+  append_csv_field(o, *row.key);
+  o.push_back(',');
+  field.assign(h.scale_target_ref.kind).append("/"sv).append(h.scale_target_ref.name);
+  append_csv_field(o, field);
+  for (const std::int32_t v : {h.min_replicas.value_or(1), h.max_replicas,
+                               h.status.current_replicas, h.status.desired_replicas}) {
+    o.push_back(',');
+    append_int(o, v);
+  }
+  o.push_back(',');
+  field.clear();
+  if (row.state != nullptr) {
+    for (const ctrl::MetricValue& m : row.state->metrics) {
+      if (!field.empty()) field.push_back(';');
+      field.append(m.name).push_back('=');
+      if (m.ok) {
+        append_int(field, m.current_m);
+      } else {
+        field.push_back('?');
+      }
+      field.push_back('/');
+      append_int(field, m.target_m);
+    }
+  }
+  append_csv_field(o, field);
+  o.push_back(',');
+  append_condition(o, h.status.conditions, "AbleToScale"sv);
+  o.push_back(',');
+  append_condition(o, h.status.conditions, "ScalingActive"sv);
+  o.push_back(',');
+  append_condition(o, h.status.conditions, "ScalingLimited"sv);
+  o.push_back('\n');
 }
 
 void WorkloadOutputs::add_summary(nlohmann::ordered_json& summary) const {

@@ -14,6 +14,7 @@
 #include "controllers/hpa_controller.hpp"
 #include "controllers/metrics_pipeline.hpp"
 #include "core/chunked_text.hpp"
+#include "core/fork_join.hpp"
 #include "engine/simulation.hpp"
 #include "model/cluster.hpp"
 
@@ -23,7 +24,7 @@ class WorkloadOutputs : public OutputContributor, public ClusterObserver {
  public:
   WorkloadOutputs(Cluster& cluster, EventLoop& loop, TimeMs sample_interval_ms,
                   const ctrl::MetricsPipeline& metrics, const ctrl::HpaController& hpa,
-                  const ctrl::DrainController& drains);
+                  const ctrl::DrainController& drains, ForkJoin* fork_join = nullptr);
 
   // Starts periodic sampling now.
   void start();
@@ -58,7 +59,23 @@ class WorkloadOutputs : public OutputContributor, public ClusterObserver {
   const std::map<std::string, Track>& tracks() const { return tracks_; }
 
  private:
+  // A sample's rows: what each reads, gathered on the event loop's thread before they are
+  // formatted (on fork_join_'s threads where there is one).
+  struct DeploymentRow {
+    const std::string* key;
+    const Deployment* deployment;
+    const ctrl::WorkloadLoadState* load;  // null: no load model for it
+  };
+  struct HpaRow {
+    const std::string* key;
+    const HorizontalPodAutoscaler* hpa;
+    const ctrl::HpaState* state;  // null: not synced yet
+  };
   void sample();
+  void collect_rows();
+  static void append_deployment_row(std::string& o, std::string_view t, const DeploymentRow& row);
+  static void append_hpa_row(std::string& o, std::string_view t, const HpaRow& row,
+                             std::string& field);
   void observe(const std::string& key, bool spec_changed);
 
   Cluster& cluster_;
@@ -70,7 +87,10 @@ class WorkloadOutputs : public OutputContributor, public ClusterObserver {
   std::map<std::string, Track> tracks_;
   ChunkedText workloads_csv_;
   ChunkedText hpa_csv_;
-  std::string field_;  // one composite field of a row, reused
+  ForkJoin* fork_join_;
+  std::vector<DeploymentRow> deployment_rows_;
+  std::vector<HpaRow> hpa_rows_;
+  std::vector<std::string> row_text_;  // a sample's rows, deployments' first; reused
   TimeMs last_sample_ms_ = -1;
 };
 

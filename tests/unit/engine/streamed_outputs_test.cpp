@@ -1,9 +1,9 @@
 // A run's outputs do not depend on how they are made: with the growing files streamed while the
 // run goes on (Simulation::stream_outputs, what `gpusim run` does), every file is byte for byte
-// the one of a run that keeps them in memory and writes them at the end; and with the scrape and
-// the HPA syncs split over threads (RunOptions::threads), the one of a run on one thread; and
-// with reconcile_hpa's shortcut for steady syncs (HpaSettings::steady_sync) off, the one of a
-// run with it on.
+// the one of a run that keeps them in memory and writes them at the end; and with the scrape, the
+// HPA syncs and the serving samples' rows split over threads (RunOptions::threads), the one of a
+// run on one thread; and with reconcile_hpa's shortcut for steady syncs
+// (HpaSettings::steady_sync) off, the one of a run with it on.
 #include <gtest/gtest.h>
 
 #include <filesystem>
