@@ -12,7 +12,7 @@ std::vector<PodId> active_pods_of(const Cluster& cluster, std::uint64_t owner_ui
   std::vector<PodId> out;
   for (PodId id : cluster.pods_of(owner_uid)) {
     const Pod& p = cluster.pod(id);
-    if (!p.terminal() && !p.deletion_ms) out.push_back(id);
+    if (is_active(p)) out.push_back(id);
   }
   return out;
 }
@@ -61,8 +61,11 @@ void ReplicaSetController::sync(const std::string& key) {
   auto it = cluster_.replica_sets.find(key);
   if (it == cluster_.replica_sets.end()) return;
   ReplicaSet& rs = it->second;
-  std::vector<PodId> pods = active_pods_of(cluster_, rs.meta.uid);
-  const auto have = static_cast<std::int32_t>(pods.size());
+  // Counted in place: a sync runs on every change of one of the set's pods, and most create or
+  // delete none.
+  const std::vector<PodId>& owned = cluster_.pods_of(rs.meta.uid);
+  const auto have = static_cast<std::int32_t>(std::count_if(
+      owned.begin(), owned.end(), [&](PodId id) { return is_active(cluster_.pod(id)); }));
   const std::int32_t diff = rs.replicas - have;
 
   if (diff > 0) {
@@ -101,6 +104,7 @@ void ReplicaSetController::sync(const std::string& key) {
       if (diff > kBurstReplicas) reconciler_.enqueue(key);
     }
   } else if (diff < 0) {
+    std::vector<PodId> pods = active_pods_of(cluster_, rs.meta.uid);
     rank_for_deletion(cluster_, pods);
     for (std::int32_t i = 0; i < -diff && i < static_cast<std::int32_t>(pods.size()); ++i) {
       const std::string name = cluster_.pod(pods[static_cast<std::size_t>(i)]).name;
@@ -114,8 +118,9 @@ void ReplicaSetController::sync(const std::string& key) {
   // Status.
   ReplicaSetStatus st;
   TimeMs next_available = kForever;
-  for (PodId id : active_pods_of(cluster_, rs.meta.uid)) {
+  for (PodId id : cluster_.pods_of(rs.meta.uid)) {
     const Pod& p = cluster_.pod(id);
+    if (!is_active(p)) continue;
     ++st.replicas;
     if (!p.status.ready) continue;
     ++st.ready_replicas;

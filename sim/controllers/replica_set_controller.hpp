@@ -35,7 +35,11 @@ class ReplicaSetController : public ClusterObserver {
   std::map<std::string, int> create_failures_;  // per ReplicaSet, for back-off
 };
 
-// Pods an owner controls that count toward its replicas: not terminal, not being deleted.
+// Whether a pod counts toward its owner's replicas: not terminal, not being deleted.
+inline bool is_active(const Pod& p) {
+  return !p.terminal() && !p.deletion_ms;
+}
+// The active pods an owner controls.
 std::vector<PodId> active_pods_of(const Cluster& cluster, std::uint64_t owner_uid);
 
 }  // namespace gpusim::ctrl
