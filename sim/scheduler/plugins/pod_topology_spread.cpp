@@ -75,7 +75,18 @@ struct PodTopologySpreadPlugin::PodKeys {
   // Per node, a bit per template id modulo 64 of its pods: a selector none of whose matching
   // templates has its bit there has no pod on the node (see MatchCounts::tmpl_bits).
   std::vector<std::uint64_t> tmpl_bits;
-  std::uint64_t seen = 0;
+  // The nodes refreshed since the last rebuild, in order, each with its tmpl_bits before and
+  // after: a selector replays only the entries that share a bit with its templates, instead of
+  // every node change of the cluster (see sync(MatchCounts&)). Compacted as the node table's
+  // log is; a selector that fell behind log_base rescans.
+  struct Change {
+    NodeIndex node;
+    std::uint64_t bits;
+  };
+  std::vector<Change> log;
+  std::uint64_t log_base = 0;  // position of log[0]
+  std::uint64_t log_end() const { return log_base + log.size(); }
+  std::uint64_t seen = 0;  // node table change-log position the keys reflect
   bool rebuild = true;
   // Ids are renumbered (and every selector's verdicts dropped) once this many were handed out,
   // so dead templates do not accumulate.
@@ -111,7 +122,7 @@ struct PodTopologySpreadPlugin::MatchCounts {
   std::uint64_t tmpl_bits = 0;
   std::size_t bits_cover = 0;
   std::uint64_t matches_generation = 0;  // PodKeys::generation the verdicts belong to
-  std::uint64_t seen = 0;                // change-log position the counts reflect
+  std::uint64_t seen = 0;                // PodKeys::log position the counts reflect
   bool rescan = true;
   std::vector<std::int32_t> count;  // per node
   // Per tracked topology key: totals per domain, and the domain each node's count sits in.
@@ -198,11 +209,16 @@ void PodTopologySpreadPlugin::sync_pod_keys() {
         bits |= PodKeys::bit(keys.back().tmpl);
       }
     }
+    k.log.push_back(PodKeys::Change{n, k.tmpl_bits[n] | bits});
     k.tmpl_bits[n] = bits;
   };
   auto rebuild = [&] {
     for (NodeIndex n = 0; n < t.size(); ++n)
       refresh(n);
+    // Every selector rescans: its counts may miss what changed before this pass (and template
+    // ids, hence bits, may be new).
+    k.log_base = k.log_end() + 1;
+    k.log.clear();
   };
   if (k.templates.size() >= k.id_limit) {
     k.tmpl_ids.clear();
@@ -218,6 +234,12 @@ void PodTopologySpreadPlugin::sync_pod_keys() {
     return;
   }
   replay_node_changes(t, k.seen, refresh, rebuild);
+  const std::size_t keep = std::max<std::size_t>(1024, 4 * t.live_count());
+  if (k.log.size() >= 2 * keep) {
+    const std::size_t drop = k.log.size() - keep;
+    k.log.erase(k.log.begin(), k.log.begin() + static_cast<std::ptrdiff_t>(drop));
+    k.log_base += drop;
+  }
 }
 
 PodTopologySpreadPlugin::MatchCounts& PodTopologySpreadPlugin::counts_for(
@@ -337,13 +359,18 @@ void PodTopologySpreadPlugin::sync(MatchCounts& m) {
     for (NodeIndex n = 0; n < t.size(); ++n)
       recount(n);
   };
-  if (m.rescan) {
+  if (m.rescan || m.seen < keys.log_base) {
     rescan();
     m.rescan = false;
-    m.seen = t.change_seq();
-    return;
+  } else {
+    // Only nodes that held or now hold a pod of a template sharing a bit with this selector's
+    // can change its counts (see recount).
+    for (std::size_t i = static_cast<std::size_t>(m.seen - keys.log_base); i < keys.log.size();
+         ++i) {
+      if ((keys.log[i].bits & m.tmpl_bits) != 0) recount(keys.log[i].node);
+    }
   }
-  replay_node_changes(t, m.seen, recount, rescan);
+  m.seen = keys.log_end();
 }
 
 PodTopologySpreadPlugin::State& PodTopologySpreadPlugin::build(CycleState& cycle,
@@ -402,7 +429,7 @@ PodTopologySpreadPlugin::State& PodTopologySpreadPlugin::build(CycleState& cycle
   for (const Constraint& c : s.constraints)
     keys_[c.key].sync(t);
   for (const Constraint& c : s.constraints) {
-    if (c.counts->seen != t.change_seq() || c.counts->rescan) sync(*c.counts);
+    if (c.counts->seen != pod_keys_->log_end() || c.counts->rescan) sync(*c.counts);
   }
   return s;
 }

@@ -14,6 +14,7 @@
 namespace gpusim {
 namespace {
 
+using testing_util::PodSpecBuilder;
 using testing_util::SchedulerFixture;
 
 constexpr const char* kZone = "topology.kubernetes.io/zone";
@@ -177,6 +178,59 @@ TEST_F(TopologySpreadScoreTest, SpecConstraintsLeaveOutNodesWithoutTheKey) {
   const auto ids = place(8, "web-", std::nullopt, {zone, host});
   place(1, "probe-", std::nullopt, {zone, host});
   expect_scores({{kZone, 2}, {"kubernetes.io/hostname", 1}}, true, per_node(ids));
+}
+
+TEST_F(TopologySpreadScoreTest, CountsStayExactUnderChurnOfManyWorkloads) {
+  // Eighty workloads, each one pod template as a ReplicaSet's (more templates than the 64 bits
+  // that filter the replay of node changes), then thousands of pods deleted and replaced among
+  // all but the first: enough changes for the change logs to compact, so that the first
+  // workload's counts, untouched since, are rebuilt, while another's replay the changes since
+  // its last pod. That one (w30, whose bit no other template shares) loses all but one of its
+  // pods before its probe: nodes it left must count zero.
+  add_nodes({{"n1", "a"}, {"n2", "a"}, {"n3", "b"}, {"n4", "b"}, {"n5", ""}});
+  constexpr int kWorkloads = 80;
+  std::vector<OwnerReference> owners;
+  std::vector<PodSpecBuilder> specs;
+  std::vector<std::shared_ptr<const PodTemplate>> templates;
+  for (int w = 0; w < kWorkloads; ++w) {
+    const std::string app = "w" + std::to_string(w);
+    owners.push_back(add_replica_set("rs-" + std::to_string(w), {{"app", app}}));
+    specs.push_back(
+        {.cpu = "100m", .memory = "128Mi", .labels = {{"app", app}}, .owner = owners[w]});
+    templates.push_back(make(specs.back()));
+  }
+  start();
+  scheduler->set_explain(&sink);
+  std::vector<std::vector<PodId>> pods(kWorkloads);
+  int created = 0;
+  auto add = [&](int w) {
+    PodSpecBuilder b = specs[w];
+    b.name = "p" + std::to_string(created++);
+    pods[w].push_back(add_pod(b, templates[w]));
+    run();
+  };
+  auto remove = [&](int w) {
+    cluster.delete_pod(pods[w].front());
+    pods[w].erase(pods[w].begin());
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int w = 0; w < kWorkloads; ++w)
+      add(w);
+  }
+  for (int i = 0; i < 1500; ++i) {
+    const int w = 1 + i % (kWorkloads - 1);
+    remove(w);
+    add(w);
+  }
+  while (pods[30].size() > 1)
+    remove(30);
+  for (int w : {0, 30}) {
+    std::map<std::string, std::int64_t> matching;
+    for (PodId id : pods[w])
+      ++matching[node_of(id)];
+    add(w);
+    expect_scores({{"kubernetes.io/hostname", 3}, {kZone, 5}}, false, matching);
+  }
 }
 
 }  // namespace
