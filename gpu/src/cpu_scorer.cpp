@@ -119,7 +119,20 @@ struct HotColumns {
   std::vector<std::int32_t> max_free;
   std::vector<std::int32_t> full;
   std::vector<std::uint64_t> model_bit;  // model_allowed()'s bit of the node's model, or none
+  // BestFit: minus the node's part of its score (best_fit_node_term), read as cached scores with
+  // the pod's part added (VecPod::row_add); its row_cpu is INT64_MAX, every fit "on the row".
+  std::vector<std::int64_t> best_fit;
 };
+
+// score_best_fit(n, p) = best_fit_pod_term(p) - best_fit_node_term(n): the same integers, split
+// so that the vector loops score BestFit like FGD's cached rows (one add per node).
+std::int64_t best_fit_node_term(const NodeRec& n, const ScoreParams& sp) {
+  return n.cpu_free_milli * sp.max_gpu_milli + n.gpu_free_total * sp.max_cpu_milli;
+}
+std::int64_t best_fit_pod_term(const PodReq& p, const ScoreParams& sp) {
+  return 2 * sp.max_cpu_milli * sp.max_gpu_milli + p.cpu_milli * sp.max_gpu_milli +
+         pod_gpu_total(p) * sp.max_cpu_milli;
+}
 
 std::int64_t open_cpu(const NodeRec& n) {
   return node_open(n) ? n.cpu_free_milli : INT64_MIN;
@@ -140,9 +153,11 @@ struct VecPod {
   std::uint64_t model_mask = 0;
   bool any_model = true;  // no model test: a CPU-only pod, or an empty mask
   // FGD on a node's own cpu row: a cached score per node (zeros for a CPU-only pod), when
-  // `cached`; the other nodes that fit are scored one by one.
+  // `cached`; the other nodes that fit are scored one by one. BestFit: every node that fits,
+  // its score row_add + row_scores[i] (HotColumns::best_fit).
   bool cached = false;
   const std::int64_t* row_scores = nullptr;
+  std::int64_t row_add = 0;
   // FGD off the node's own cpu row: the pod's slot in the tight cache (TightCache), node 0's
   // entry at cpu index 0, or null when the pod's shape has no slot; the cache's entries per
   // node and per cpu index, and the cpu thresholds (fgd_cpu_index()).
@@ -202,7 +217,7 @@ Placement fgd_tile_scalar(const HotColumns& h, const VecPod& q, std::size_t lo, 
     const bool fit = (cpu[i] >= q.cpu) & (mem[i] >= q.mem) & (max_free[i] >= q.max_free) &
                      (full[i] >= q.full) & (((model_bit[i] & q.model_mask) != 0) | q.any_model);
     const bool cached = fit & q.cached & (row_cpu[i] >= q.cpu);
-    std::int64_t s = cached ? q.row_scores[i] : kInfeasible;
+    std::int64_t s = cached ? q.row_add + q.row_scores[i] : kInfeasible;
     if (fit & !cached) [[unlikely]]
       s = slow(i);
     if (row) row[i] = s;
@@ -246,6 +261,7 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) Placement fgd_tile
   const __m512i mask = _mm512_set1_epi64(static_cast<long long>(q.model_mask));
   const __mmask8 any_model = q.any_model ? 0xff : 0;
   const __m512i inf = _mm512_set1_epi64(kInfeasible);
+  const __m512i row_add = _mm512_set1_epi64(q.row_add);
   const __m512i step = _mm512_set1_epi64(kLanes);
   __m512i best = inf;
   __m512i best_at = _mm512_setzero_si512();
@@ -269,6 +285,7 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))) Placement fgd_tile
     if (q.cached) {
       cached = fit & _mm512_cmpge_epi64_mask(_mm512_loadu_si512(row_cpu + i), pc);
       s = _mm512_mask_loadu_epi64(inf, cached, q.row_scores + i);
+      if (q.row_add != 0) s = _mm512_mask_add_epi64(s, cached, s, row_add);
     }
     __mmask8 rest = fit & static_cast<__mmask8>(~cached);
     if (rest != 0) [[unlikely]] {
@@ -341,6 +358,7 @@ __attribute__((target("avx2"))) Placement fgd_tile_avx2(const HotColumns& h, con
   const __m256i zero = _mm256_setzero_si256();
   const __m256i all_ones = _mm256_set1_epi64x(-1);
   const __m256i inf = _mm256_set1_epi64x(kInfeasible);
+  const __m256i row_add = _mm256_set1_epi64x(q.row_add);
   const __m256i step = _mm256_set1_epi64x(kStep);
   __m256i best = inf;
   __m256i best_at = zero;
@@ -366,9 +384,10 @@ __attribute__((target("avx2"))) Placement fgd_tile_avx2(const HotColumns& h, con
     __m256i s = inf;
     if (q.cached) {
       cached = _mm256_andnot_si256(_mm256_cmpgt_epi64(pc, load4(row_cpu + i)), fit_lanes);
-      s = _mm256_blendv_epi8(
-          inf, _mm256_maskload_epi64(reinterpret_cast<const long long*>(q.row_scores + i), cached),
-          cached);
+      __m256i got =
+          _mm256_maskload_epi64(reinterpret_cast<const long long*>(q.row_scores + i), cached);
+      if (q.row_add != 0) got = _mm256_add_epi64(got, row_add);
+      s = _mm256_blendv_epi8(inf, got, cached);
     }
     __m256i rest_lanes = _mm256_andnot_si256(cached, fit_lanes);
     int rest = _mm256_movemask_pd(_mm256_castsi256_pd(rest_lanes));
@@ -485,6 +504,7 @@ class CpuScorer final : public ScorerBase {
     cols_.max_free.assign(padded_, 0);
     cols_.full.assign(padded_, 0);
     cols_.model_bit.assign(padded_, 0);
+    cols_.best_fit.assign(padded_, 0);
     zeros_.assign(padded_, 0);
     for (std::size_t i = 0; i < nodes_.size(); ++i)
       refresh_hot(i);
@@ -596,6 +616,11 @@ class CpuScorer final : public ScorerBase {
     }
     q.v.cached = q.shape_scores || q.fgd.cpu_only;
     q.v.row_scores = q.fgd.cpu_only ? zeros_.data() : q.shape_scores;
+    if (params_.policy == Policy::kBestFit) {
+      q.v.cached = true;
+      q.v.row_scores = cols_.best_fit.data();
+      q.v.row_add = best_fit_pod_term(pod, params_);
+    }
     if (tight_.entries) set_tight_slot(q);
     return q;
   }
@@ -663,6 +688,7 @@ class CpuScorer final : public ScorerBase {
       refresh_stale_shape_scores();  // the column loops read every node's
       return fgd_batch(pods, scores, best, sp);
     }
+    if constexpr (P == Policy::kBestFit) return best_fit_batch(pods, salts, scores, best, sp);
     for (std::size_t lo = 0; lo < n; lo += kTileNodes) {
       const std::size_t hi = std::min(n, lo + kTileNodes);
       for (std::size_t p = 0; p < pods.size(); ++p) {
@@ -710,27 +736,56 @@ class CpuScorer final : public ScorerBase {
       }
       for (std::size_t p = 0; p < pods.size(); ++p) {
         const PodPlan& plan = plans_[p];
-        std::int64_t* row = scores.empty() ? nullptr : scores.data() + p * n;
-        Placement b = best[p];
-        if (plan.vec) {
-          // The tile's best has higher indices than the earlier tiles': strictly greater wins.
-          const Placement t = fgd_tile(plan, lo, hi, row, slow_of(plan));
-          if (t.score > b.score) b = t;
-        } else {
-          for (std::size_t i = lo; i < hi; ++i) {
-            const std::int64_t s = evaluate_as<Policy::kFgd>(i, plan, 0, sp);
-            if (row) row[i] = s;
-            if (s > b.score) b = Placement{static_cast<std::int32_t>(i), s};
-          }
-        }
-        best[p] = b;
+        tile_pass(plan, lo, hi, scores.empty() ? nullptr : scores.data() + p * n, best[p],
+                  slow_of(plan),
+                  [&](std::size_t i) { return evaluate_as<Policy::kFgd>(i, plan, 0, sp); });
       }
     }
     evaluations_ += pods.size() * n;
   }
   static constexpr std::size_t kColumnTileNodes = 512;
 
-  // One pod's FGD scores of nodes [lo, hi) by the column loop of the scorer's instruction set.
+  // One pod's scores of nodes [lo, hi) into `row` (when not null) and its best so far `b`: the
+  // column loop (fgd_tile) for a vector-loop pod, `each(i)` node by node for the others.
+  template <typename Slow, typename Each>
+  void tile_pass(const PodPlan& plan, std::size_t lo, std::size_t hi, std::int64_t* row,
+                 Placement& b, const Slow& slow, const Each& each) const {
+    if (plan.vec) {
+      // The tile's best has higher indices than the earlier tiles': strictly greater wins.
+      const Placement t = fgd_tile(plan, lo, hi, row, slow);
+      if (t.score > b.score) b = t;
+      return;
+    }
+    for (std::size_t i = lo; i < hi; ++i) {
+      const std::int64_t s = each(i);
+      if (row) row[i] = s;
+      if (s > b.score) b = Placement{static_cast<std::int32_t>(i), s};
+    }
+  }
+
+  // score_batch_as<kBestFit>() (plans_ made): the vector-loop pods by fgd_tile() on the
+  // best_fit column (each fit read as a cached score, nothing left for `slow`), the others node
+  // by node.
+  void best_fit_batch(std::span<const PodReq> pods, std::span<const std::uint64_t> salts,
+                      std::span<std::int64_t> scores, std::span<Placement> best,
+                      const ScoreParams& sp) {
+    const std::size_t n = nodes_.size();
+    for (std::size_t lo = 0; lo < n; lo += kColumnTileNodes) {
+      const std::size_t hi = std::min(n, lo + kColumnTileNodes);
+      for (std::size_t p = 0; p < pods.size(); ++p) {
+        const PodPlan& plan = plans_[p];
+        const auto each = [&](std::size_t i) {
+          return evaluate_as<Policy::kBestFit>(i, plan, salts[p], sp);
+        };
+        tile_pass(plan, lo, hi, scores.empty() ? nullptr : scores.data() + p * n, best[p], each,
+                  each);
+      }
+    }
+    evaluations_ += pods.size() * n;
+  }
+
+  // One pod's FGD scores of nodes [lo, hi) by the column loop of the scorer's instruction set
+  // (BestFit's too: best_fit_batch).
   template <typename Slow>
   Placement fgd_tile(const PodPlan& plan, std::size_t lo, std::size_t hi, std::int64_t* row,
                      const Slow& slow) const {
@@ -864,6 +919,7 @@ class CpuScorer final : public ScorerBase {
     cols_.max_free[i] = n.gpu_max_free;
     cols_.full[i] = n.gpu_full;
     cols_.model_bit[i] = model_bit(n.model);
+    if (params_.policy == Policy::kBestFit) cols_.best_fit[i] = -best_fit_node_term(n, params_);
   }
 
   template <Policy P>
@@ -890,6 +946,12 @@ class CpuScorer final : public ScorerBase {
     shape_scores_.clear();
     stride_ = 0;
     tight_ = TightCache{};
+    if (params_.policy == Policy::kBestFit) {
+      // The parameters weigh the node terms; every fit is read from them (VecPod).
+      cols_.row_cpu.assign(padded_, INT64_MAX);
+      for (std::size_t i = 0; i < nodes_.size(); ++i)
+        cols_.best_fit[i] = -best_fit_node_term(nodes_[i], params_);
+    }
     if (params_.policy != Policy::kFgd) return;
     table_ = fgd_.view();
     stride_ = cache_stride(static_cast<std::size_t>(table_.n_milli));

@@ -164,13 +164,10 @@ TEST_P(ScorerPolicies, BatchMatchesPerPodEvaluation) {
   }
 }
 
-// Nodes at the edges of the CPU backend's filter (cordoned, no pod slot, an extended resource
-// below zero or short, tags, cpu and memory exactly used up) and pods with and without
-// extended resources and tags: the batch and the rows give evaluate()'s verdicts node by node,
-// whether the backend filters a request on its summary fields or on the whole record.
-TEST_P(ScorerPolicies, FilterEdgesMatchEvaluate) {
-  const auto policy = static_cast<Policy>(GetParam());
-  auto nodes = make_cluster(500, 13);
+// Nodes at the edges of the CPU backend's filter: cordoned, no pod slot, an extended resource
+// below zero or short, tags, cpu and memory exactly used up.
+std::vector<NodeRec> edge_nodes(int count, std::uint64_t seed) {
+  auto nodes = make_cluster(count, seed);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     NodeRec& n = nodes[i];
     const int d = static_cast<int>(i % kExtDims);
@@ -203,7 +200,13 @@ TEST_P(ScorerPolicies, FilterEdgesMatchEvaluate) {
         break;
     }
   }
-  auto pods = make_pods();
+  return nodes;
+}
+
+// make_pods() and, for each, the same with an extended resource, a required tag, a forbidden
+// tag and a negative extended request (none of them a plain request).
+std::vector<PodReq> edge_pods() {
+  std::vector<PodReq> pods = make_pods();
   const std::size_t plain = pods.size();
   for (std::size_t i = 0; i < plain; ++i) {
     PodReq p = pods[i];
@@ -219,6 +222,16 @@ TEST_P(ScorerPolicies, FilterEdgesMatchEvaluate) {
     p.ext[i % kExtDims] = -1;  // a negative request is not a plain one either
     pods.push_back(p);
   }
+  return pods;
+}
+
+// Edge nodes and pods with and without extended resources and tags: the batch and the rows
+// give evaluate()'s verdicts node by node, whether the backend filters a request on its summary
+// fields or on the whole record.
+TEST_P(ScorerPolicies, FilterEdgesMatchEvaluate) {
+  const auto policy = static_cast<Policy>(GetParam());
+  const auto nodes = edge_nodes(500, 13);
+  const auto pods = edge_pods();
   const auto typical = make_typical();
   CpuRig rig(policy, nodes, typical);
   auto& scorer = rig.scorer;
@@ -245,6 +258,55 @@ TEST_P(ScorerPolicies, FilterEdgesMatchEvaluate) {
   }
   EXPECT_GT(feasible, 0u);
   EXPECT_GT(infeasible, 0u);
+}
+
+// BestFit's column loops (each instruction set this machine runs): the batch equals evaluate()
+// node by node and picks the lowest index among equal scores (the cluster repeats node
+// states), on edge nodes and pods, after nodes change, and after the parameters that weigh
+// the node terms change.
+TEST(Scorer, BestFitColumnLoopsMatchEvaluateOnEveryIsa) {
+  auto nodes = edge_nodes(1037, 21);
+  const auto pods = edge_pods();
+  const std::vector<std::uint64_t> salts(pods.size(), 5);
+  auto expect_batch = [&](Scorer& scorer, const ScoreParams& sp, const std::string& what) {
+    std::vector<std::int64_t> scores(pods.size() * nodes.size());
+    std::vector<Placement> best(pods.size());
+    scorer.score_batch(pods, salts, scores, best);
+    for (std::size_t p = 0; p < pods.size(); ++p) {
+      for (std::size_t n = 0; n < nodes.size(); ++n) {
+        ASSERT_EQ(scores[p * nodes.size() + n],
+                  evaluate(nodes[n], static_cast<std::int32_t>(n), pods[p], salts[p], sp))
+            << what << " pod " << p << " node " << n;
+      }
+      const Placement want = reference_best(nodes, pods[p], salts[p], sp);
+      ASSERT_EQ(best[p].node, want.node) << what << " pod " << p;
+      ASSERT_EQ(best[p].score, want.score) << what << " pod " << p;
+    }
+  };
+  int compared = 0;
+  for (CpuIsa isa : {CpuIsa::kScalar, CpuIsa::kAvx2, CpuIsa::kAvx512}) {
+    if (!cpu_isa_usable(isa)) continue;
+    const std::string what = "isa " + std::to_string(static_cast<int>(isa));
+    auto scorer = make_cpu_scorer(isa);
+    ScoreParams sp = params(Policy::kBestFit);
+    scorer->set_params(sp, {});
+    scorer->set_nodes(nodes);
+    expect_batch(*scorer, sp, what);
+    for (std::size_t i = 3; i < nodes.size(); i += 97) {
+      nodes[i].cpu_free_milli -= 1000;
+      nodes[i].gpu_free_milli[0] = 0;
+      finalize_node(nodes[i]);
+      scorer->update_node(static_cast<std::int32_t>(i), nodes[i]);
+    }
+    expect_batch(*scorer, sp, what + " after node changes");
+    sp.max_cpu_milli = 64000;
+    sp.max_gpu_milli = 16000;
+    scorer->set_params(sp, {});
+    expect_batch(*scorer, sp, what + " after new parameters");
+    nodes = edge_nodes(1037, 21);
+    ++compared;
+  }
+  EXPECT_GE(compared, 1);
 }
 
 std::string policy_test_name(const ::testing::TestParamInfo<int>& info) {
