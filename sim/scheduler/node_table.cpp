@@ -125,16 +125,7 @@ void NodeTable::refresh(NodeIndex n) {
 void NodeTable::changed(NodeIndex n) {
   ++version_[n];
   ++generation_;
-  // Once it outgrows the table several times over, the older half goes; readers that fell
-  // behind it rescan. Keeping the newer half spares the rescan to readers that read the log
-  // every few thousand changes (PodTopologySpread's counts of a selector, for one: clearing
-  // the whole log sent every selector but the latest to a full pass).
-  const std::size_t keep = std::max<std::size_t>(1024, 4 * live_.size());
-  if (log_.size() >= 2 * keep) {
-    const std::size_t drop = log_.size() - keep;
-    log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(drop));
-    log_base_ += drop;
-  }
+  compact_change_log(log_, log_base_, live_.size());
   log_.push_back(n);
 }
 

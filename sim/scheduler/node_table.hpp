@@ -2,6 +2,8 @@
 // The scheduler's cache of node state as structure-of-arrays (one column per resource), kept up
 // to date incrementally from cluster notifications. Plugins filter and score whole columns of
 // candidate nodes at a time; the GPU scorer uploads the same columns.
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +16,20 @@
 namespace gpusim::sched {
 
 using NodeIndex = std::uint32_t;  // == cluster NodeId
+
+// A log of node changes (NodeTable's, and the ones its readers derive from it) that readers
+// replay from their own positions: once it outgrows the table several times over, the older
+// half goes, and readers that fell behind `base` rescan. Keeping the newer half spares the rescan
+// to readers that read the log every few thousand changes (PodTopologySpread's counts of a
+// selector, for one: clearing the whole log sent every selector but the latest to a full pass).
+template <typename Entry>
+void compact_change_log(std::vector<Entry>& log, std::uint64_t& base, std::size_t nodes) {
+  const std::size_t keep = std::max<std::size_t>(1024, 4 * nodes);
+  if (log.size() < 2 * keep) return;
+  const std::size_t drop = log.size() - keep;
+  log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(drop));
+  base += drop;
+}
 
 class NodeTable : public ClusterObserver {
  public:

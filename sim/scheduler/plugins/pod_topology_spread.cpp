@@ -78,7 +78,7 @@ struct PodTopologySpreadPlugin::PodKeys {
   // The nodes refreshed since the last rebuild, in order, each with its tmpl_bits before and
   // after: a selector replays only the entries that share a bit with its templates, instead of
   // every node change of the cluster (see sync(MatchCounts&)). Compacted as the node table's
-  // log is; a selector that fell behind log_base rescans.
+  // log is (compact_change_log); a selector that fell behind log_base rescans.
   struct Change {
     NodeIndex node;
     std::uint64_t bits;
@@ -234,12 +234,7 @@ void PodTopologySpreadPlugin::sync_pod_keys() {
     return;
   }
   replay_node_changes(t, k.seen, refresh, rebuild);
-  const std::size_t keep = std::max<std::size_t>(1024, 4 * t.live_count());
-  if (k.log.size() >= 2 * keep) {
-    const std::size_t drop = k.log.size() - keep;
-    k.log.erase(k.log.begin(), k.log.begin() + static_cast<std::ptrdiff_t>(drop));
-    k.log_base += drop;
-  }
+  compact_change_log(k.log, k.log_base, t.size());
 }
 
 PodTopologySpreadPlugin::MatchCounts& PodTopologySpreadPlugin::counts_for(
