@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <type_traits>
 
 namespace gpusim::ctrl {
 
@@ -62,10 +64,9 @@ class ConditionUpdates {  // NOLINT(cppcoreguidelines-pro-type-member-init)
         conds.size() != state.conditions_after) {
       return false;
     }
-    for (std::size_t i = 0; i < n_; ++i) {
-      if (!(keys_[i] == state.applied_keys[i])) return false;
-    }
-    return true;
+    // One compare of the keys' bytes: member by member cost more than the rest of this test.
+    static_assert(std::has_unique_object_representations_v<ConditionKey>);
+    return std::memcmp(keys_, state.applied_keys.data(), n_ * sizeof(ConditionKey)) == 0;
   }
 
  private:
@@ -624,9 +625,8 @@ class ClusterInputs : public HpaInputs {
         m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
     HpaController::MetricRequests& r_all = requests(m, resource);
     const HpaController::SetRequests& sets = r_all.sets;
-    const bool cpu_usage = is_cpu(m.resource_name);
     if (resource && load_ != nullptr && r_all.all_requested) {
-      group_counted(r_all, cpu_usage, now, cs, fill_percent, out);
+      group_counted(r_all, cpu, now, cs, fill_percent, out);
       return std::nullopt;
     }
     out = PodGroups{};
@@ -638,7 +638,7 @@ class ClusterInputs : public HpaInputs {
         if (auto sample = metrics_->resource_sample(c.inputs, load_)) {
           reading = MetricReading{true, sample->t_ms, sample->window_ms};
           value_m = !r.carries_usage ? 0
-                    : cpu_usage      ? sample->cpu_milli
+                    : cpu            ? sample->cpu_milli
                                      : sample->memory_bytes * 1000;
         }
       } else if (auto v = metrics_->pods_metric_milli(c.inputs, load_, m.metric_name)) {
@@ -726,6 +726,7 @@ class ClusterInputs : public HpaInputs {
       k.node_generation = metrics_->node_generation();
       k.until = ClassHorizon{};
       k.sets.assign(r.sets.size(), HpaController::SetCounts{});
+      k.base_fill_percent = -1;
       const MetricReading sampled{true, scrape_ms, metrics_->window_ms()};
       for (const HpaController::CachedPod& c : cache_.pods) {
         HpaController::SetCounts& n = k.sets[c.set];
@@ -747,29 +748,37 @@ class ClusterInputs : public HpaInputs {
         }
       }
     }
-    out = PodGroups{};
+    if (k.base_fill_percent != fill_percent) sum_counts(k, r.sets, fill_percent);
+    // Only the ready pods' usage moves with the scrape.
+    const std::int64_t busy_m = cpu ? load_->cpu_ready_milli : load_->memory_ready_bytes * 1000;
+    const std::int64_t idle_m = cpu ? load_->cpu_idle_milli : load_->memory_idle_bytes * 1000;
+    out = k.base;
     for (std::size_t i = 0; i < k.sets.size(); ++i) {
       const HpaController::SetCounts& n = k.sets[i];
-      const HpaController::SetRequest& q = r.sets[i];
-      const std::int64_t request = *q.request_m;
-      std::int64_t busy_m = 0;
-      std::int64_t idle_m = 0;
-      if (q.carries_usage) {
-        busy_m = cpu ? load_->cpu_ready_milli : load_->memory_ready_bytes * 1000;
-        idle_m = cpu ? load_->cpu_idle_milli : load_->memory_idle_bytes * 1000;
-      }
-      const std::int32_t ready = n.ready_busy + n.ready_idle;
-      out.pods += n.pods;
-      out.ready += ready;
-      out.ready_usage_m += n.ready_busy * busy_m + n.ready_idle * idle_m;
-      out.ready_request_m += ready * request;
-      out.unready += n.unready;
-      out.unready_request_m += n.unready * request;
-      out.missing += n.missing;
-      out.missing_request_m += n.missing * request;
-      // PodGroups::add truncates per pod; every pod of a set truncates the same product.
-      out.missing_fill_m += n.missing * (request * fill_percent / 100);
+      if (r.sets[i].carries_usage) out.ready_usage_m += n.ready_busy * busy_m + n.ready_idle * idle_m;
     }
+  }
+
+  // The PodGroups of the counts but for the ready pods' usage (see group_counted).
+  static void sum_counts(HpaController::ClassCounts& k, const HpaController::SetRequests& sets,
+                         std::int64_t fill_percent) {
+    PodGroups& g = k.base;
+    g = PodGroups{};
+    for (std::size_t i = 0; i < k.sets.size(); ++i) {
+      const HpaController::SetCounts& n = k.sets[i];
+      const std::int64_t request = *sets[i].request_m;
+      const std::int32_t ready = n.ready_busy + n.ready_idle;
+      g.pods += n.pods;
+      g.ready += ready;
+      g.ready_request_m += ready * request;
+      g.unready += n.unready;
+      g.unready_request_m += n.unready * request;
+      g.missing += n.missing;
+      g.missing_request_m += n.missing * request;
+      // PodGroups::add truncates per pod; every pod of a set truncates the same product.
+      g.missing_fill_m += n.missing * (request * fill_percent / 100);
+    }
+    k.base_fill_percent = fill_percent;
   }
 
   // The sets' requests for the metric's resource, computed once per cache refresh.

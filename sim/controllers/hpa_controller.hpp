@@ -44,6 +44,7 @@ class HpaInputs {
   virtual std::optional<std::string> pod_samples(const MetricSpec& metric,
                                                  std::vector<PodSample>& out) = 0;
   // The same pods grouped for the calculator (see group_pods; `scratch` may hold the samples).
+  // `cpu`: the metric is the cpu resource (the calculator's cpu rules, and the usage read).
   // The default groups pod_samples(); a source that can classify its pods in place overrides it.
   virtual std::optional<std::string> pod_groups(const MetricSpec& metric, bool cpu, TimeMs now,
                                                 const CalculatorSettings& s,
@@ -193,6 +194,10 @@ class HpaController : public ClusterObserver {
     std::uint64_t node_generation = 0;
     ClassHorizon until;
     boost::container::small_vector<SetCounts, 2> sets;
+    // The sums of `sets` but for the ready pods' usage, with missing pods filled at
+    // base_fill_percent (-1: not summed since the last count).
+    PodGroups base;
+    std::int64_t base_fill_percent = -1;
   };
   struct MetricRequests {
     const MetricSpec* spec = nullptr;  // the spec it was first asked for
