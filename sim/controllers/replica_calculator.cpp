@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/rounding.hpp"
+
 namespace gpusim::ctrl {
 
 PodGroups group_pods(std::span<const PodSample> pods, bool cpu, TimeMs now,
@@ -55,12 +57,13 @@ ReplicaProposal resource_utilization_replicas(std::int32_t current, std::int32_t
   }
   if (g.ready_request_m == 0) return fail("no metrics returned matched known pods");
   // Upstream truncates the utilization to an integer percent BEFORE dividing by the target.
-  const auto utilization = static_cast<std::int32_t>(g.ready_usage_m * 100 / g.ready_request_m);
+  const auto utilization =
+      static_cast<std::int32_t>(divide_int64(g.ready_usage_m * 100, g.ready_request_m));
   const double ratio = static_cast<double>(utilization) / static_cast<double>(target_percent);
   ReplicaProposal out;
   out.ok = true;
   out.utilization = utilization;
-  out.usage_m = g.ready_usage_m / g.ready;
+  out.usage_m = divide_int64(g.ready_usage_m, g.ready);
 
   const bool scale_up_with_unready = g.unready > 0 && ratio > 1.0;
   if (!scale_up_with_unready && g.missing == 0) {
