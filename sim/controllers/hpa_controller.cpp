@@ -638,9 +638,7 @@ class ClusterInputs : public HpaInputs {
       if (resource) {
         if (auto sample = metrics_->resource_sample(c.inputs, load_)) {
           reading = MetricReading{true, sample->t_ms, sample->window_ms};
-          value_m = !r.carries_usage ? 0
-                    : cpu            ? sample->cpu_milli
-                                     : sample->memory_bytes * 1000;
+          value_m = !r.carries_usage ? 0 : cpu ? sample->cpu_milli : sample->memory_bytes * 1000;
         }
       } else if (auto v = metrics_->pods_metric_milli(c.inputs, load_, m.metric_name)) {
         reading = MetricReading{true, load_ ? load_->t_ms : 0, metrics_->window_ms()};
@@ -756,7 +754,8 @@ class ClusterInputs : public HpaInputs {
     out = k.base;
     for (std::size_t i = 0; i < k.sets.size(); ++i) {
       const HpaController::SetCounts& n = k.sets[i];
-      if (r.sets[i].carries_usage) out.ready_usage_m += n.ready_busy * busy_m + n.ready_idle * idle_m;
+      if (r.sets[i].carries_usage)
+        out.ready_usage_m += n.ready_busy * busy_m + n.ready_idle * idle_m;
     }
   }
 

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <numbers>
 
+#include "core/rounding.hpp"
+
 namespace gpusim::ctrl {
 
 namespace {
@@ -38,7 +40,7 @@ double rate_at(const RateSpec& spec, TimeMs t) {
       break;
     case RateShape::kDaily: {
       const TimeMs period = spec.period_ms > 0 ? spec.period_ms : 24LL * 3600 * 1000;
-      r = spec.base + spec.amplitude * daily_cos((t - spec.peak_ms) % period, period);
+      r = spec.base + spec.amplitude * daily_cos(remainder_int64(t - spec.peak_ms, period), period);
       break;
     }
     case RateShape::kSteps: {

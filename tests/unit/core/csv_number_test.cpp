@@ -69,18 +69,18 @@ TEST(CsvNumberTest, RoundToInt64IsLlround) {
   }
 }
 
-// The 32-bit shortcut must give C++'s int64 quotient everywhere: on both sides of 2^32, for
-// negative operands (which take the long way) and at the edges of the range.
-TEST(CsvNumberTest, DivideInt64IsTheInt64Quotient) {
+// The 32-bit shortcut must give C++'s int64 quotient and remainder everywhere: on both sides of
+// 2^32, for negative operands (which take the long way) and at the edges of the range.
+TEST(CsvNumberTest, DivideAndRemainderInt64AreTheInt64Ones) {
   constexpr std::int64_t k32 = std::int64_t{1} << 32;
   std::mt19937_64 gen(11);
-  const std::int64_t edges[] = {0,       1,       2,        3,      99,     100,
-                                k32 - 2, k32 - 1, k32,      k32 + 1, -1,    -2,
-                                -k32,    -k32 + 1, -k32 - 1, std::numeric_limits<std::int64_t>::max(),
-                                std::numeric_limits<std::int64_t>::min() + 1};
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t edges[] = {0,       1,  2,  3,    99,       100,      k32 - 2, k32 - 1, k32,
+                                k32 + 1, -1, -2, -k32, -k32 + 1, -k32 - 1, kMax,    -kMax};
   auto check = [](std::int64_t n, std::int64_t d) {
     if (d == 0) return;
     ASSERT_EQ(divide_int64(n, d), n / d) << n << " / " << d;
+    ASSERT_EQ(remainder_int64(n, d), n % d) << n << " % " << d;
   };
   for (const std::int64_t n : edges) {
     for (const std::int64_t d : edges)
