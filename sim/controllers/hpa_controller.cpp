@@ -264,7 +264,18 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
                              const CalculatorSettings& cs, TimeMs now) {
   MetricOutcome out;
   out.name = &name;
-  ReplicaProposal p;
+  // Each proposal is made in place (`const ReplicaProposal p = ...`): assigned to one declared
+  // up front, its string member cost an out-of-line move each sync.
+  auto take = [&out](const ReplicaProposal& p) {
+    if (!p.ok) {
+      out.error = p.error;
+      return;
+    }
+    out.ok = true;
+    out.replicas = p.replicas;
+  };
+  // Kept in the state: zeroing a fresh one each sync was a slow string store (rep stos).
+  PodGroups& groups = st.groups;
   switch (m.type) {
     case MetricSourceType::kResource:
     case MetricSourceType::kContainerResource: {
@@ -273,40 +284,42 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
           m.target.type == MetricTargetType::kUtilization && m.target.average_utilization;
       const std::int64_t fill_percent =
           utilization ? missing_fill_percent(*m.target.average_utilization) : 0;
-      PodGroups groups;
       if (auto err = in.pod_groups(m, is_cpu(m.resource_name), now, cs, fill_percent, groups,
                                    st.scratch)) {
         out.error = "unable to get metrics for resource " + m.resource_name + ": " + *err;
         return out;
       }
       if (utilization) {
-        p = resource_utilization_replicas(scale.spec_replicas, *m.target.average_utilization,
-                                          m.resource_name, groups, tol);
+        const ReplicaProposal p = resource_utilization_replicas(
+            scale.spec_replicas, *m.target.average_utilization, m.resource_name, groups, tol);
         value.current_m = p.utilization;
         value.target_m = *m.target.average_utilization;
+        take(p);
       } else if (m.target.type == MetricTargetType::kAverageValue && m.target.average_value) {
         value.target_m = quantity_milli(m.target.average_value);
-        p = plain_metric_replicas(scale.spec_replicas, value.target_m, groups, tol);
+        const ReplicaProposal p =
+            plain_metric_replicas(scale.spec_replicas, value.target_m, groups, tol);
         value.current_m = p.usage_m;
+        take(p);
       } else {
         out.error =
             "invalid resource metric source: neither a utilization target nor a value "
             "target was set";
-        return out;
       }
-      break;
+      return out;
     }
     case MetricSourceType::kPods: {
       out.fail_reason = "FailedGetPodsMetric";
-      PodGroups groups;
       if (auto err = in.pod_groups(m, false, now, cs, 0, groups, st.scratch)) {
         out.error = "unable to get metric " + m.metric_name + ": " + *err;
         return out;
       }
       value.target_m = quantity_milli(m.target.average_value);
-      p = plain_metric_replicas(scale.spec_replicas, value.target_m, groups, tol);
+      const ReplicaProposal p =
+          plain_metric_replicas(scale.spec_replicas, value.target_m, groups, tol);
       value.current_m = p.usage_m;
-      break;
+      take(p);
+      return out;
     }
     case MetricSourceType::kObject:
     case MetricSourceType::kExternal: {
@@ -322,30 +335,27 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
       }
       if (m.target.type == MetricTargetType::kValue && m.target.value) {
         value.target_m = quantity_milli(m.target.value);
-        p = value_replicas(scale.spec_replicas, *v, value.target_m, in.ready_running_pods(), tol);
+        const ReplicaProposal p =
+            value_replicas(scale.spec_replicas, *v, value.target_m, in.ready_running_pods(), tol);
+        value.current_m = p.usage_m;
+        take(p);
       } else if (m.target.type == MetricTargetType::kAverageValue && m.target.average_value) {
         value.target_m = quantity_milli(m.target.average_value);
-        p = average_value_replicas(scale.status_replicas, *v, value.target_m, tol);
+        const ReplicaProposal p =
+            average_value_replicas(scale.status_replicas, *v, value.target_m, tol);
+        value.current_m = p.usage_m;
+        take(p);
       } else {
         out.error = "invalid " + std::string(object ? "object" : "external") +
                     " metric source: neither a value target nor an average value target was set";
-        return out;
       }
-      value.current_m = p.usage_m;
-      break;
+      return out;
     }
     default:
       out.fail_reason = "InvalidMetricSourceType";
       out.error = "unknown metric source type";
       return out;
   }
-  if (!p.ok) {
-    out.error = p.error;
-    return out;
-  }
-  out.ok = true;
-  out.replicas = p.replicas;
-  return out;
 }
 
 // Most syncs of a serving HPA (no behavior, one metric) keep the size. This does such a sync

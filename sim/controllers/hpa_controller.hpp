@@ -111,6 +111,7 @@ struct HpaState {
   // lines instead of each costing a miss (most HPAs have one metric and three conditions).
   boost::container::small_vector<MetricValue, 1> metrics;
   std::vector<PodSample> scratch;
+  PodGroups groups;  // a metric's pods as the calculator groups them, rewritten by each use
   // The condition updates of the last reconcile (keys, whether one had a text suffix, the rest
   // per update) and the size of the conditions list after them. A reconcile that would make
   // the very same updates skips them: they would change nothing, and comparing the messages
