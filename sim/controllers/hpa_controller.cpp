@@ -63,7 +63,8 @@ class ConditionUpdates {  // NOLINT(cppcoreguidelines-pro-type-member-init)
       return false;
     }
     // Member by member: the keys were just stored a pointer at a time, and a memcmp's wider
-    // loads of them wait for the stores to retire (fewer instructions, more time).
+    // loads cannot take their bytes from those stores, so they wait (fewer instructions than
+    // this loop, more time).
     for (std::size_t i = 0; i < n_; ++i) {
       if (!(keys_[i] == state.applied_keys[i])) return false;
     }
@@ -274,7 +275,7 @@ MetricOutcome compute_metric(const MetricSpec& m, ScaleRead scale, HpaInputs& in
     out.ok = true;
     out.replicas = p.replicas;
   };
-  // Kept in the state: zeroing a fresh one each sync was a slow string store (rep stos).
+  // Kept in the state: a fresh one each sync was zeroed with `rep stos`, slow to start.
   PodGroups& groups = st.groups;
   switch (m.type) {
     case MetricSourceType::kResource:
