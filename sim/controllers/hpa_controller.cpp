@@ -763,20 +763,23 @@ class ClusterInputs : public HpaInputs {
     const std::int64_t busy_m = cpu ? load_->cpu_ready_milli : load_->memory_ready_bytes * 1000;
     const std::int64_t idle_m = cpu ? load_->cpu_idle_milli : load_->memory_idle_bytes * 1000;
     out = k.base;
-    for (std::size_t i = 0; i < k.sets.size(); ++i) {
-      const HpaController::SetCounts& n = k.sets[i];
-      if (r.sets[i].carries_usage)
-        out.ready_usage_m += n.ready_busy * busy_m + n.ready_idle * idle_m;
-    }
+    out.ready_usage_m = k.usage_busy * busy_m + k.usage_idle * idle_m;
   }
 
-  // The PodGroups of the counts but for the ready pods' usage (see group_counted).
+  // The PodGroups of the counts but for the ready pods' usage, and the pods that usage is
+  // counted over (see group_counted).
   static void sum_counts(HpaController::ClassCounts& k, const HpaController::SetRequests& sets,
                          std::int64_t fill_percent) {
     PodGroups& g = k.base;
     g = PodGroups{};
+    k.usage_busy = 0;
+    k.usage_idle = 0;
     for (std::size_t i = 0; i < k.sets.size(); ++i) {
       const HpaController::SetCounts& n = k.sets[i];
+      if (sets[i].carries_usage) {
+        k.usage_busy += n.ready_busy;
+        k.usage_idle += n.ready_idle;
+      }
       const std::int64_t request = *sets[i].request_m;
       const std::int32_t ready = n.ready_busy + n.ready_idle;
       g.pods += n.pods;

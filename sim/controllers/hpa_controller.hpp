@@ -199,6 +199,10 @@ class HpaController : public ClusterObserver {
     // base_fill_percent (-1: not summed since the last count).
     PodGroups base;
     std::int64_t base_fill_percent = -1;
+    // The ready pods whose sets carry the usage, busy and idle (summed with `base`): a sync's
+    // ready usage is usage_busy x busy usage + usage_idle x idle usage.
+    std::int64_t usage_busy = 0;
+    std::int64_t usage_idle = 0;
   };
   struct MetricRequests {
     const MetricSpec* spec = nullptr;  // the spec it was first asked for
