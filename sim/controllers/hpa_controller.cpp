@@ -992,6 +992,7 @@ void HpaController::sync_all() {
     writes_.resize(entries_.size());
     fork_join_->for_each_range(entries_.size(), [this, now](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
+        if (i + 1 < end) prefetch(entries_[i + 1]);
         ReconcileOutcome o = reconcile(entries_[i], now);
         // Most syncs write nothing: only those outcomes cross to the event loop's thread.
         writes_[i] = writes_cluster(entries_[i], o);
@@ -1002,7 +1003,9 @@ void HpaController::sync_all() {
       if (writes_[i] != 0) apply(entries_[i], outcomes_[i], now);
     }
   } else {
-    for (Entry& e : entries_) {
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      Entry& e = entries_[i];
+      if (i + 1 < entries_.size()) prefetch(entries_[i + 1]);
       const ReconcileOutcome o = reconcile(e, now);
       if (writes_cluster(e, o)) apply(e, o, now);
     }

@@ -243,6 +243,14 @@ class HpaController : public ClusterObserver {
   static bool writes_cluster(const Entry& e, const ReconcileOutcome& o) {
     return o.rescale || o.scaling_active_changed || !has_target(e);
   }
+  // Asks for the objects a sync of `e` reads first, while the previous entry syncs: each is its
+  // own heap block, last touched a sync period ago.
+  static void prefetch(const Entry& e) {
+    __builtin_prefetch(e.hpa);
+    __builtin_prefetch(e.state);
+    __builtin_prefetch(e.deployment);
+    __builtin_prefetch(e.load);
+  }
   void sync_all();
   // A sync is reconcile() on the HPA's own state, then apply() of what it decided to the
   // cluster (events, the target's scale).

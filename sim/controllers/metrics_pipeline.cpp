@@ -284,8 +284,12 @@ void MetricsPipeline::scrape() {
     thread_local std::vector<double> latency_s;
     queries.clear();
     waiting.clear();
-    for (std::size_t i = begin; i < end; ++i)
+    for (std::size_t i = begin; i < end; ++i) {
+      // The next state is fetched while this one is scraped: each is its own heap block, last
+      // touched a sync ago, and its first read was a tenth of the scrape's time.
+      if (i + 1 < end) __builtin_prefetch(workloads_[i + 1].get());
       scrape_workload(*workloads_[i], now, queries, waiting);
+    }
     latency_s.resize(queries.size());
     mmc_response_times_s(queries, latency_s);
     for (std::size_t i = 0; i < waiting.size(); ++i) {
