@@ -2,7 +2,7 @@
 // Integer arithmetic of the hot paths, the same results as the plain operators for less time:
 // std::llround without the library call (the metrics scrape rounds two products per workload
 // per scrape, and glibc's llround cost more than the arithmetic around it), and int64 division
-// through a 32-bit one where the operands allow.
+// through a 32-bit one or a double one where the operands allow.
 #include <cmath>
 #include <cstdint>
 
@@ -36,5 +36,14 @@ inline std::int64_t remainder_int64(std::int64_t n, std::int64_t d) {
   if (fits_uint32(n, d)) return static_cast<std::uint32_t>(n) % static_cast<std::uint32_t>(d);
   return n % d;
 }
+
+// a / b for integers 0 <= a < kExactQuotientLimit (2^53) and b > 0, divided as doubles: the
+// correctly rounded quotient is off by less than 1 / b, so it truncates to the integer quotient
+// exactly; and a loop's double divisions overlap where 64-bit integer divisions do not. The
+// caller checks the range once for a whole loop (PodTopologySpread's NormalizeScore).
+inline std::int64_t exact_quotient(std::int64_t a, double b) {
+  return static_cast<std::int64_t>(static_cast<double>(a) / b);
+}
+inline constexpr std::int64_t kExactQuotientLimit = std::int64_t{1} << 53;
 
 }  // namespace gpusim

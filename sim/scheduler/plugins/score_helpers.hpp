@@ -6,19 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "core/rounding.hpp"  // exact_quotient
 #include "scheduler/plugins/plugin_args.hpp"
 
 namespace gpusim::sched {
 
 inline constexpr std::int64_t kMaxNodeScore = 100;
-
-// a / b for integers 0 <= a < 2^53 and b > 0, divided as doubles: the correctly rounded
-// quotient is off by less than 1 / b, so it truncates to the integer quotient exactly; and a
-// loop's double divisions overlap where 64-bit integer divisions do not.
-inline std::int64_t exact_quotient(std::int64_t a, double b) {
-  return static_cast<std::int64_t>(static_cast<double>(a) / b);
-}
-inline constexpr std::int64_t kExactQuotientLimit = std::int64_t{1} << 53;
 
 // helper.DefaultNormalizeScore with maxPriority 100.
 void default_normalize_score(std::span<std::int64_t> scores, bool reverse);

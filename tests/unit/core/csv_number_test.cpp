@@ -8,7 +8,6 @@
 #include <string>
 
 #include "core/csv.hpp"
-#include "core/rounding.hpp"
 
 namespace gpusim {
 namespace {
@@ -52,46 +51,6 @@ TEST(CsvNumberTest, Fixed3PrintsWhatToCharsPrints) {
                          std::numeric_limits<double>::denorm_min(),
                          std::numeric_limits<double>::infinity(), std::nan("")}) {
     EXPECT_EQ(fixed3(v), reference_fixed3(v)) << v;
-  }
-}
-
-TEST(CsvNumberTest, RoundToInt64IsLlround) {
-  std::mt19937_64 gen(7);
-  std::uniform_real_distribution<double> unit(-1.0, 1.0);
-  for (int i = 0; i < 200'000; ++i) {
-    const double v = unit(gen) * std::pow(2.0, static_cast<int>(gen() % 70));
-    ASSERT_EQ(round_to_int64(v), std::llround(v)) << v;
-  }
-  for (const double v :
-       {0.5, -0.5, 1.5, -2.5, 0.49999999999999994, -0.49999999999999994, 4503599627370495.5,
-        4503599627370497.0, 9007199254740993.0, 0x1p62, -0x1p62, 1e18, -1e18}) {
-    EXPECT_EQ(round_to_int64(v), std::llround(v)) << v;
-  }
-}
-
-// The 32-bit shortcut must give C++'s int64 quotient and remainder everywhere: on both sides of
-// 2^32, for negative operands (which take the long way) and at the edges of the range.
-TEST(CsvNumberTest, DivideAndRemainderInt64AreTheInt64Ones) {
-  constexpr std::int64_t k32 = std::int64_t{1} << 32;
-  std::mt19937_64 gen(11);
-  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  const std::int64_t edges[] = {0,       1,  2,  3,    99,       100,      k32 - 2, k32 - 1, k32,
-                                k32 + 1, -1, -2, -k32, -k32 + 1, -k32 - 1, kMax,    -kMax};
-  auto check = [](std::int64_t n, std::int64_t d) {
-    if (d == 0) return;
-    ASSERT_EQ(divide_int64(n, d), n / d) << n << " / " << d;
-    ASSERT_EQ(remainder_int64(n, d), n % d) << n << " % " << d;
-  };
-  for (const std::int64_t n : edges) {
-    for (const std::int64_t d : edges)
-      check(n, d);
-  }
-  for (int i = 0; i < 200'000; ++i) {
-    const auto n = static_cast<std::int64_t>(gen() >> (gen() % 64));
-    const auto d = static_cast<std::int64_t>(gen() >> (gen() % 64));
-    check(n, d);
-    check(-n, d);
-    check(n, -d);
   }
 }
 
