@@ -879,8 +879,8 @@ HpaController::HpaController(Cluster& cluster, EventLoop& loop, HpaSettings sett
 }
 
 void HpaController::start() {
-  loop_.at_background(loop_.now() + settings_.sync_period_ms, EventPriority::kMetrics,
-                      [this] { sync_all(); });
+  next_sync_ms_ = loop_.now() + settings_.sync_period_ms;
+  loop_.at_background(next_sync_ms_, EventPriority::kMetrics, [this] { sync_all(); });
 }
 
 void HpaController::on_object_changed(std::string_view kind, const std::string& key) {
@@ -982,36 +982,84 @@ void HpaController::rebuild() {
   for (const auto& [uid, index] : entries_by_target_) {
     if (entries_by_target_.count(uid) > 1) independent_ = false;
   }
+  // Only with the scrape's period is every sync instant a scrape instant with the scrape first:
+  // each schedules its next event while it runs, the scrape before the sync.
+  entry_of_workload_.clear();
+  if (settings_.follow_scrape && independent_ &&
+      metrics_->settings().scrape_interval_ms == settings_.sync_period_ms) {
+    const auto& workloads = metrics_->workloads();
+    std::unordered_map<const WorkloadLoadState*, std::size_t> index;
+    for (std::size_t w = 0; w < workloads.size(); ++w)
+      index.emplace(workloads[w].get(), w);
+    entry_of_workload_.assign(workloads.size(), -1);
+    for (std::size_t i = 0; i < entries_.size(); ++i)
+      entry_of_workload_[index.at(entries_[i].load)] = static_cast<std::int32_t>(i);
+  }
+}
+
+void HpaController::before_scrape(TimeMs now) {
+  if (now != next_sync_ms_) return;
+  // Nothing changes the cluster between this scrape and the sync, so the rebuild the sync would
+  // do is the same one.
+  if (dirty_) rebuild();
+  if (entry_of_workload_.empty()) return;
+  outcomes_.resize(entries_.size());
+  writes_.resize(entries_.size());
+  reconciled_ms_ = now;
+}
+
+void HpaController::after_scraped(std::size_t begin, std::size_t end, TimeMs now) {
+  if (reconciled_ms_ != now) return;
+  for (std::size_t w = begin; w < end; ++w) {
+    const std::int32_t i = entry_of_workload_[w];
+    if (i < 0) continue;
+    if (w + 1 < end && entry_of_workload_[w + 1] >= 0)
+      prefetch(entries_[entry_of_workload_[w + 1]]);
+    reconcile_into(static_cast<std::size_t>(i), now);
+  }
 }
 
 void HpaController::sync_all() {
-  if (dirty_) rebuild();
   const TimeMs now = loop_.now();
-  if (fork_join_ != nullptr && fork_join_->threads() > 1 && independent_) {
-    outcomes_.resize(entries_.size());
-    writes_.resize(entries_.size());
-    fork_join_->for_each_range(entries_.size(), [this, now](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) {
-        if (i + 1 < end) prefetch(entries_[i + 1]);
-        ReconcileOutcome o = reconcile(entries_[i], now);
-        // Most syncs write nothing: only those outcomes cross to the event loop's thread.
-        writes_[i] = writes_cluster(entries_[i], o);
-        if (writes_[i] != 0) outcomes_[i] = std::move(o);
-      }
-    });
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      if (writes_[i] != 0) apply(entries_[i], outcomes_[i], now);
-    }
+  if (reconciled_ms_ == now) {
+    apply_outcomes(now);
+    ++syncs_inside_scrapes_;
   } else {
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      Entry& e = entries_[i];
-      if (i + 1 < entries_.size()) prefetch(entries_[i + 1]);
-      const ReconcileOutcome o = reconcile(e, now);
-      if (writes_cluster(e, o)) apply(e, o, now);
+    if (dirty_) rebuild();
+    if (fork_join_ != nullptr && fork_join_->threads() > 1 && independent_) {
+      outcomes_.resize(entries_.size());
+      writes_.resize(entries_.size());
+      fork_join_->for_each_range(entries_.size(), [this, now](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+          if (i + 1 < end) prefetch(entries_[i + 1]);
+          reconcile_into(i, now);
+        }
+      });
+      apply_outcomes(now);
+    } else {
+      for (std::size_t i = 0; i < entries_.size(); ++i) {
+        Entry& e = entries_[i];
+        if (i + 1 < entries_.size()) prefetch(entries_[i + 1]);
+        const ReconcileOutcome o = reconcile(e, now);
+        if (writes_cluster(e, o)) apply(e, o, now);
+      }
     }
   }
-  loop_.at_background(loop_.now() + settings_.sync_period_ms, EventPriority::kMetrics,
-                      [this] { sync_all(); });
+  next_sync_ms_ = now + settings_.sync_period_ms;
+  loop_.at_background(next_sync_ms_, EventPriority::kMetrics, [this] { sync_all(); });
+}
+
+void HpaController::reconcile_into(std::size_t i, TimeMs now) {
+  ReconcileOutcome o = reconcile(entries_[i], now);
+  // Most syncs write nothing: only those outcomes are kept for apply_outcomes().
+  writes_[i] = writes_cluster(entries_[i], o);
+  if (writes_[i] != 0) outcomes_[i] = std::move(o);
+}
+
+void HpaController::apply_outcomes(TimeMs now) {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (writes_[i] != 0) apply(entries_[i], outcomes_[i], now);
+  }
 }
 
 ReconcileOutcome HpaController::reconcile(Entry& e, TimeMs now) {

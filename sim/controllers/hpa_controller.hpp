@@ -17,6 +17,7 @@
 #include "controllers/metrics_pipeline.hpp"
 #include "controllers/recommendation_window.hpp"
 #include "controllers/replica_calculator.hpp"
+#include "controllers/scrape_follower.hpp"
 #include "core/fork_join.hpp"
 #include "model/cluster.hpp"
 
@@ -32,6 +33,9 @@ struct HpaSettings {
   // gpusim's own: reconcile_hpa takes its shortcut for the syncs that keep the size of an HPA
   // without behavior on one metric (the tests turn it off to compare).
   bool steady_sync = true;
+  // gpusim's own: the syncs at a scrape's instant run inside the scrape (HpaController's
+  // ScrapeFollower side; the tests turn it off to compare).
+  bool follow_scrape = true;
 };
 
 // What one reconcile reads besides the HPA object.
@@ -144,7 +148,7 @@ ReconcileOutcome reconcile_hpa(HorizontalPodAutoscaler& hpa, HpaState& state, Sc
                                HpaInputs& inputs, const HpaSettings& settings, TimeMs now);
 
 // The actor: syncs every HPA each sync period (after the metrics scrape of that instant).
-class HpaController : public ClusterObserver {
+class HpaController : public ClusterObserver, public ScrapeFollower {
  public:
   // With `fork_join`, a sync's reconciles are split over its threads where that changes
   // nothing (see rebuild()); their writes to the cluster follow in HPA order.
@@ -158,6 +162,14 @@ class HpaController : public ClusterObserver {
   const std::map<std::string, HpaState>& states() const { return states_; }
 
   void on_object_changed(std::string_view kind, const std::string& key) override;
+  // As the metrics pipeline's follower, a sync whose instant has a scrape (same period, the
+  // scrape first) reconciles each HPA right after its workload is scraped; the sync event then
+  // only applies the outcomes, in HPA order. Nothing runs between the two events (both are
+  // kMetrics at one instant and the scrape schedules nothing else), so this changes no output.
+  void before_scrape(TimeMs now) override;
+  void after_scraped(std::size_t begin, std::size_t end, TimeMs now) override;
+  // How many syncs ran their reconciles inside a scrape so far.
+  std::uint64_t syncs_inside_scrapes() const { return syncs_inside_scrapes_; }
   void on_pod_added(PodId id) override { pod_changed(id); }
   void on_pod_bound(PodId id) override { pod_changed(id); }
   void on_pod_updated(PodId id) override { pod_changed(id); }
@@ -255,6 +267,9 @@ class HpaController : public ClusterObserver {
   // A sync is reconcile() on the HPA's own state, then apply() of what it decided to the
   // cluster (events, the target's scale).
   ReconcileOutcome reconcile(Entry& e, TimeMs now);
+  // reconcile() of entry i, keeping the outcome in outcomes_/writes_ for apply_outcomes().
+  void reconcile_into(std::size_t i, TimeMs now);
+  void apply_outcomes(TimeMs now);
   void apply(Entry& e, const ReconcileOutcome& o, TimeMs now);
   void rebuild();
   void pod_changed(PodId id);
@@ -273,6 +288,12 @@ class HpaController : public ClusterObserver {
   bool independent_ = false;
   std::vector<ReconcileOutcome> outcomes_;
   std::vector<std::uint8_t> writes_;  // whether outcomes_[i] has something for apply()
+  // The entry reading each of the metrics pipeline's workloads (-1: none), for after_scraped();
+  // empty when the entries are not independent_ or the pipeline's period is not the sync's.
+  std::vector<std::int32_t> entry_of_workload_;
+  TimeMs next_sync_ms_ = -1;   // the instant of the next sync_all()
+  TimeMs reconciled_ms_ = -1;  // the instant whose reconciles the scrape runs (set before it)
+  std::uint64_t syncs_inside_scrapes_ = 0;
   bool dirty_ = true;
   bool target_missing_ = false;  // some HPA's scale target was not found at the last rebuild
   // ReplicaSets by owner (Deployment uid), kept from ReplicaSet changes.

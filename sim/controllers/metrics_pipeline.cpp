@@ -275,30 +275,40 @@ void MetricsPipeline::scrape_workload(WorkloadLoadState& w, TimeMs now,
   w.memory_idle_bytes = s.memory_base_bytes;
 }
 
+void MetricsPipeline::scrape_block(std::size_t begin, std::size_t end, TimeMs now) {
+  // Per thread, reused: an M/M/c answer does not depend on the queries beside it.
+  thread_local std::vector<MmcQuery> queries;
+  thread_local std::vector<WorkloadLoadState*> waiting;
+  thread_local std::vector<double> latency_s;
+  queries.clear();
+  waiting.clear();
+  for (std::size_t i = begin; i < end; ++i) {
+    // The next state is fetched while this one is scraped: each is its own heap block, last
+    // touched a sync ago, and its first read was a tenth of the scrape's time.
+    if (i + 1 < workloads_.size()) __builtin_prefetch(workloads_[i + 1].get());
+    scrape_workload(*workloads_[i], now, queries, waiting);
+  }
+  latency_s.resize(queries.size());
+  mmc_response_times_s(queries, latency_s);
+  for (std::size_t i = 0; i < waiting.size(); ++i) {
+    WorkloadLoadState& w = *waiting[i];
+    w.latency_s = latency_s[i];
+    if (std::isfinite(w.latency_s)) w.max_latency_s = std::max(w.max_latency_s, w.latency_s);
+  }
+  if (follower_ != nullptr) follower_->after_scraped(begin, end, now);
+}
+
 void MetricsPipeline::scrape() {
   const TimeMs now = loop_.now();
-  for_each_range(fork_join_, workloads_.size(), [this, now](std::size_t begin, std::size_t end) {
-    // Per thread, reused: an M/M/c answer does not depend on the queries beside it.
-    thread_local std::vector<MmcQuery> queries;
-    thread_local std::vector<WorkloadLoadState*> waiting;
-    thread_local std::vector<double> latency_s;
-    queries.clear();
-    waiting.clear();
-    for (std::size_t i = begin; i < end; ++i) {
-      // The next state is fetched while this one is scraped: each is its own heap block, last
-      // touched a sync ago, and its first read was a tenth of the scrape's time.
-      if (i + 1 < end) __builtin_prefetch(workloads_[i + 1].get());
-      scrape_workload(*workloads_[i], now, queries, waiting);
-    }
-    latency_s.resize(queries.size());
-    mmc_response_times_s(queries, latency_s);
-    for (std::size_t i = 0; i < waiting.size(); ++i) {
-      WorkloadLoadState& w = *waiting[i];
-      w.latency_s = latency_s[i];
-      if (std::isfinite(w.latency_s)) w.max_latency_s = std::max(w.max_latency_s, w.latency_s);
-    }
-  });
+  // Set first: a follower reads the samples of this scrape (scrape_workload reads only w.t_ms).
   last_scrape_ms_ = now;
+  if (follower_ != nullptr) follower_->before_scrape(now);
+  for_each_range(fork_join_, workloads_.size(), [this, now](std::size_t begin, std::size_t end) {
+    // In blocks, so that a follower finds the block's states still in L1.
+    constexpr std::size_t kBlock = 16;
+    for (std::size_t b = begin; b < end; b += kBlock)
+      scrape_block(b, std::min(end, b + kBlock), now);
+  });
   loop_.at_background(now + settings_.scrape_interval_ms, EventPriority::kMetrics,
                       [this] { scrape(); });
 }

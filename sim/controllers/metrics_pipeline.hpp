@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "controllers/load_model.hpp"
+#include "controllers/scrape_follower.hpp"
 #include "core/event_loop.hpp"
 #include "core/fork_join.hpp"
 #include "core/rng.hpp"
@@ -100,6 +101,8 @@ class MetricsPipeline : public ClusterObserver {
 
   // Schedules the periodic scrapes; the first happens now.
   void start();
+  // `follower` (or nullptr) is called by every scrape from now on (see ScrapeFollower).
+  void set_follower(ScrapeFollower* follower) { follower_ = follower; }
   const MetricsSettings& settings() const { return settings_; }
   TimeMs window_ms() const { return window_ms_; }
 
@@ -149,6 +152,8 @@ class MetricsPipeline : public ClusterObserver {
 
  private:
   void scrape();
+  // Scrapes workloads [begin, end) of one thread's range and hands them to the follower.
+  void scrape_block(std::size_t begin, std::size_t end, TimeMs now);
   // Workloads whose latency is an M/M/c answer are left in `queries` and `waiting`: a range's
   // queries are answered together (see mmc_response_times_s).
   void scrape_workload(WorkloadLoadState& w, TimeMs now, std::vector<MmcQuery>& queries,
@@ -171,6 +176,7 @@ class MetricsPipeline : public ClusterObserver {
   mutable std::unordered_map<const PodTemplate*, std::pair<std::int64_t, std::int64_t>>
       usage_cache_;
   ForkJoin* fork_join_;
+  ScrapeFollower* follower_ = nullptr;
 };
 
 // The PodMetricInputs overloads are inline: the HPA controller calls them for every pod of every

@@ -13,6 +13,7 @@ Serving::Serving(Cluster& cluster, EventLoop& loop, const SimulationSpec& spec, 
                                                      fork_join_.get());
   hpa_ = std::make_unique<ctrl::HpaController>(cluster, loop, spec.hpa, metrics_.get(),
                                                fork_join_.get());
+  metrics_->set_follower(hpa_.get());
   taints_ = std::make_unique<ctrl::TaintEvictionController>(cluster, loop);
   disruption_ = std::make_unique<ctrl::DisruptionController>(cluster, loop);
   nodes_ = std::make_unique<ctrl::NodeLifecycleController>(cluster, loop, spec.node_lifecycle);

@@ -3,7 +3,9 @@
 // the one of a run that keeps them in memory and writes them at the end; and with the scrape, the
 // HPA syncs and the serving samples' rows split over threads (RunOptions::threads), the one of a
 // run on one thread; and with reconcile_hpa's shortcut for steady syncs
-// (HpaSettings::steady_sync) off, the one of a run with it on.
+// (HpaSettings::steady_sync) off, the one of a run with it on; and with the HPA syncs run as
+// steps of their own rather than inside the scrape of their instant (HpaSettings::follow_scrape),
+// the one of a run that folds them into the scrape.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -97,6 +99,26 @@ TEST(StreamedOutputsTest, SteadySyncsChangeNoFile) {
     const auto without = run_files(scenario, true, base / "without");
     ASSERT_TRUE(with.count("hpa.csv")) << path;
     expect_same_files(without, with, std::string("with the shortcut, ") + path);
+    fs::remove_all(base);
+  }
+}
+
+TEST(StreamedOutputsTest, SyncsInsideTheScrapeChangeNoFile) {
+  // Both scenarios scrape and sync every 15 s, so with follow_scrape every sync's reconciles run
+  // in the scrape; on two threads they also run in the other thread's ranges.
+  for (const char* path : {"/bench/scenarios/hpa-30d", "/scenarios/serving"}) {
+    Scenario scenario = scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + path});
+    const fs::path base = scratch("gpusim-follow-");
+    for (unsigned threads : {1U, 2U}) {
+      const std::string how = std::string(path) + " on " + std::to_string(threads) + " threads";
+      scenario.simulation.hpa.follow_scrape = true;
+      const auto inside = run_files(scenario, true, base / "inside", threads);
+      scenario.simulation.hpa.follow_scrape = false;
+      const auto apart = run_files(scenario, true, base / "apart", threads);
+      ASSERT_TRUE(inside.count("hpa.csv")) << how;
+      EXPECT_NE(inside.at("events.jsonl").find("SuccessfulRescale"), std::string::npos) << how;
+      expect_same_files(apart, inside, "with the syncs inside the scrape, " + how);
+    }
     fs::remove_all(base);
   }
 }
