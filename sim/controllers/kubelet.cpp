@@ -121,10 +121,13 @@ void Kubelet::pull(PodId id, const Container& c, TimeMs pull_ms, Step then, std:
   PullQueue& q = pulls_[n];
   Node& node = cluster_.node(n);
   auto known = q.ready_at_ms.find(c.image);
-  const bool on_disk =
-      std::find(node.images.begin(), node.images.end(), c.image) != node.images.end();
-  if ((known != q.ready_at_ms.end() && known->second <= now) ||
-      (known == q.ready_at_ms.end() && on_disk)) {
+  // The node's image list is read only for images this kubelet never pulled: it grows to every
+  // image that ran there, and most pulls are of images pulled before.
+  const bool present =
+      known != q.ready_at_ms.end()
+          ? known->second <= now
+          : std::find(node.images.begin(), node.images.end(), c.image) != node.images.end();
+  if (present) {
     cluster_.emit(ClusterEvent{0, "Pulled", "Pod", pod.key(), node.name(),
                                "Container image \"" + c.image + "\" already present on machine",
                                false});
