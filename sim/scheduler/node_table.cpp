@@ -62,6 +62,7 @@ void NodeTable::on_node_added(NodeId id) {
     gpu_offset_.resize(n, 0);
     gpu_model_.resize(n, 0);
     version_.resize(n, 0);
+    meta_version_.resize(n, 0);
     reserved_on_.resize(n);
   }
   const Node& node = cluster_.node(id);
@@ -90,30 +91,37 @@ void NodeTable::on_node_updated(NodeId id) {
 void NodeTable::on_node_removed(NodeId id) {
   if (live_[id]) --live_count_;
   live_[id] = 0;
+  ++meta_version_[id];
   changed(id);
 }
 
 void NodeTable::on_pod_bound(PodId id) {
-  refresh(cluster_.pod(id).status.node);
+  refresh_usage(cluster_.pod(id).status.node);
 }
 
 void NodeTable::on_pod_released(PodId, NodeId node) {
-  refresh(node);
+  refresh_usage(node);
 }
 
 void NodeTable::refresh(NodeIndex n) {
   const Node& node = cluster_.node(n);
-  for (std::size_t d = 0; d < names_.size(); ++d) {
+  for (std::size_t d = 0; d < names_.size(); ++d)
     alloc_[d][n] = node.allocatable_units.get(names_[d]);
+  unschedulable_[n] = node.unschedulable ? 1 : 0;
+  taint_set_[n] = intern_taints(node.taints);
+  ++meta_version_[n];
+  refresh_usage(n);
+}
+
+void NodeTable::refresh_usage(NodeIndex n) {
+  const Node& node = cluster_.node(n);
+  for (std::size_t d = 0; d < names_.size(); ++d)
     requested_[d][n] = node.requested.get(names_[d]);
-  }
   // The pods column counts bound pods (upstream's len(nodeInfo.Pods)).
   requested_[kPods][n] = static_cast<std::int64_t>(node.pods.size());
   requested_[kGpu][n] = node.requested.get(kNvidiaGpu);
   nonzero_cpu_[n] = node.nonzero_cpu_milli;
   nonzero_mem_[n] = node.nonzero_memory_bytes;
-  unschedulable_[n] = node.unschedulable ? 1 : 0;
-  taint_set_[n] = intern_taints(node.taints);
   for (std::size_t g = 0; g < node.gpus.size(); ++g) {
     gpu_free_[gpu_offset_[n] + g] = node.gpus[g].free_milli();
   }

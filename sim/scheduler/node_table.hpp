@@ -71,6 +71,9 @@ class NodeTable : public ClusterObserver {
   std::uint64_t version(NodeIndex n) const { return version_[n]; }
   const std::uint64_t* version_column() const { return version_.data(); }
   const char* live_column() const { return live_.data(); }
+  // Bumps when the node is added, updated (labels, taints, allocatable may change) or removed,
+  // not when a pod is bound or released there: caches of label-derived state key on it.
+  std::uint64_t meta_version(NodeIndex n) const { return meta_version_[n]; }
   std::uint64_t generation() const { return generation_; }
   // Change log: every node whose row changed (refresh, reservation, removal), in order, so plugin
   // caches can update only those. A reader keeps the sequence number it has read up to and
@@ -99,7 +102,8 @@ class NodeTable : public ClusterObserver {
   void on_pod_released(PodId id, NodeId node) override;
 
  private:
-  void refresh(NodeIndex n);  // copies one node's state from the cluster (plus reservations)
+  void refresh(NodeIndex n);        // copies one node's state from the cluster (plus reservations)
+  void refresh_usage(NodeIndex n);  // only what binds and releases change (requests, devices)
   void apply_reservation(PodId pod, NodeIndex n, int sign);
   void changed(NodeIndex n);  // bumps the node's version and logs the change
   std::uint32_t intern_taints(const std::vector<Taint>& taints);
@@ -118,6 +122,7 @@ class NodeTable : public ClusterObserver {
   std::vector<std::uint32_t> gpu_model_;
   std::vector<std::string> gpu_models_{""};
   std::vector<std::uint64_t> version_;
+  std::vector<std::uint64_t> meta_version_;
   std::uint64_t generation_ = 0;
   std::vector<NodeIndex> log_;
   std::uint64_t log_base_ = 0;

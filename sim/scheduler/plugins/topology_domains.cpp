@@ -8,7 +8,11 @@ void TopologyDomains::update(const NodeTable& table, NodeIndex n) {
   if (domain_.size() < table.size()) {
     domain_.resize(table.size(), -1);
     counted_.resize(table.size(), 0);
+    meta_seen_.resize(table.size(), 0);
   }
+  // Most logged changes are binds and releases: the node's labels and liveness stay.
+  if (meta_seen_[n] == table.meta_version(n)) return;
+  meta_seen_[n] = table.meta_version(n);
   if (counted_[n]) {
     if (domain_[n] >= 0) {
       --nodes_in_[static_cast<std::size_t>(domain_[n])];

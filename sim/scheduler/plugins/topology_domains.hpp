@@ -33,7 +33,8 @@ class TopologyDomains {
   std::string key_;
   std::uint64_t seen_ = 0;
   std::vector<std::int32_t> domain_;
-  std::vector<char> counted_;  // the node is counted in nodes_in_ / missing_
+  std::vector<char> counted_;             // the node is counted in nodes_in_ / missing_
+  std::vector<std::uint64_t> meta_seen_;  // NodeTable::meta_version at the last update
   std::vector<std::int64_t> nodes_in_;
   std::int64_t missing_ = 0;
   std::unordered_map<std::string, std::int32_t> ids_;

@@ -180,6 +180,27 @@ TEST_F(TopologySpreadScoreTest, SpecConstraintsLeaveOutNodesWithoutTheKey) {
   expect_scores({{kZone, 2}, {"kubernetes.io/hostname", 1}}, true, per_node(ids));
 }
 
+TEST_F(TopologySpreadScoreTest, ANodeRelabelledBetweenBindsCountsInItsNewZone) {
+  // The zones are read again only when a node itself changes (NodeTable::meta_version), not on
+  // each bind: a2 moves from zone a to b and x1 joins a new zone c after pods were placed, and
+  // binds follow before and after the probe.
+  add_nodes({{"a1", "a"}, {"a2", "a"}, {"b1", "b"}, {"x1", ""}});
+  const OwnerReference owner = add_replica_set("web-abc", {{"app", "web"}});
+  start();
+  scheduler->set_explain(&sink);
+  auto ids = place(6, "web-", owner);
+  for (const auto& [name, zone] : {std::pair<std::string, std::string>{"a2", "b"}, {"x1", "c"}}) {
+    const NodeId id = cluster.find_node(name);
+    cluster.node(id).meta.labels[kZone] = zone;
+    zone_of[name] = zone;
+    cluster.node_changed(id);
+  }
+  const auto more = place(5, "more-", owner);
+  ids.insert(ids.end(), more.begin(), more.end());
+  place(1, "probe-", owner);
+  expect_scores({{"kubernetes.io/hostname", 3}, {kZone, 5}}, false, per_node(ids));
+}
+
 TEST_F(TopologySpreadScoreTest, CountsStayExactUnderChurnOfManyWorkloads) {
   // Eighty workloads, each one pod template as a ReplicaSet's (more templates than the 64 bits
   // that filter the replay of node changes), then thousands of pods deleted and replaced among
