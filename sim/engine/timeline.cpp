@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "core/duration.hpp"
 
@@ -34,9 +35,23 @@ std::optional<TimeMs> duration_param(const TimelineEvent& e, const char* key) {
   return parse_duration_ms(*v);
 }
 
+bool true_text(const std::string& v) {
+  return v == "true" || v == "True" || v == "yes" || v == "1";
+}
+
+bool false_text(const std::string& v) {
+  return v == "false" || v == "False" || v == "no" || v == "0";
+}
+
 bool bool_param(const TimelineEvent& e, const char* key) {
   const std::string* v = param(e, key);
-  return v != nullptr && (*v == "true" || *v == "True" || *v == "yes" || *v == "1");
+  return v != nullptr && true_text(*v);
+}
+
+std::optional<ctrl::NodeFailureMode> failure_mode(const std::string& v) {
+  if (v == "notReady" || v == "NotReady") return ctrl::NodeFailureMode::kNotReady;
+  if (v == "unreachable" || v == "Unreachable") return ctrl::NodeFailureMode::kUnreachable;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -46,6 +61,35 @@ const std::vector<std::string>& timeline_actions() {
       "setImage", "patch", "scale",   "restart", "cordon",          "uncordon",
       "drain",    "fail",  "recover", "remove",  "spotInterruption"};
   return actions;
+}
+
+const std::vector<TimelineParam>& timeline_params(const std::string& action) {
+  using T = TimelineParam::Type;
+  static const std::map<std::string, std::vector<TimelineParam>, std::less<>> params{
+      {"setImage", {{"image", T::kText}, {"container", T::kText}}},
+      {"scale", {{"replicas", T::kText}}},
+      {"drain", {{"timeout", T::kDuration}, {"retry", T::kDuration}, {"force", T::kBool}}},
+      {"fail", {{"mode", T::kFailMode}, {"gracePeriod", T::kDuration}}},
+      {"spotInterruption", {{"notice", T::kDuration}, {"replaceAfter", T::kDuration}}}};
+  static const std::vector<TimelineParam> kNone;
+  auto it = params.find(action);
+  return it == params.end() ? kNone : it->second;
+}
+
+bool valid_timeline_param(TimelineParam::Type type, const std::string& value) {
+  switch (type) {
+    case TimelineParam::Type::kDuration: {
+      const std::optional<TimeMs> ms = parse_duration_ms(value);
+      return ms && *ms >= 0;
+    }
+    case TimelineParam::Type::kBool:
+      return true_text(value) || false_text(value);
+    case TimelineParam::Type::kFailMode:
+      return failure_mode(value).has_value();
+    case TimelineParam::Type::kText:
+      return true;
+  }
+  return true;
 }
 
 Timeline::Timeline(Cluster& cluster, EventLoop& loop, ctrl::NodeLifecycleController& nodes,
@@ -264,12 +308,12 @@ void Timeline::drain(const TimelineEvent& e) {
 void Timeline::fail(const TimelineEvent& e) {
   ctrl::NodeFailureMode mode = ctrl::NodeFailureMode::kUnreachable;
   if (const std::string* m = param(e, "mode")) {
-    if (*m == "notReady" || *m == "NotReady") {
-      mode = ctrl::NodeFailureMode::kNotReady;
-    } else if (*m != "unreachable" && *m != "Unreachable") {
+    const std::optional<ctrl::NodeFailureMode> given = failure_mode(*m);
+    if (!given) {
       error(e, "params.mode must be unreachable or notReady");
       return;
     }
+    mode = *given;
   }
   const std::optional<TimeMs> grace = duration_param(e, "gracePeriod");
   for (NodeId n : node_targets(e))

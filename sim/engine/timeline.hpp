@@ -17,6 +17,18 @@ namespace gpusim::engine {
 // The actions this engine implements (the loader accepts exactly these).
 const std::vector<std::string>& timeline_actions();
 
+// A param an action reads and what its value must be, so that the loader rejects a value the
+// action would otherwise read as absent (a drain's timeout "10 m" would wait forever).
+struct TimelineParam {
+  enum class Type { kText, kDuration, kBool, kFailMode };
+  std::string name;
+  Type type = Type::kText;
+};
+// The params of `action` (empty for an action without params or an unknown one).
+const std::vector<TimelineParam>& timeline_params(const std::string& action);
+// Whether `value` is one the action reads as `type` means (kText: anything).
+bool valid_timeline_param(TimelineParam::Type type, const std::string& value);
+
 class Timeline {
  public:
   using Action = std::function<void(const TimelineEvent&)>;

@@ -46,6 +46,36 @@ std::vector<std::string> split(const std::string& s) {
   }
 }
 
+// Every param is one the action reads, with a value it can read: the engine reads a value it
+// cannot parse as absent, so a typo would otherwise change the run silently.
+void check_params(Diagnostics& d, const engine::TimelineEvent& e) {
+  const std::vector<engine::TimelineParam>& known = engine::timeline_params(e.action);
+  for (const auto& [name, value] : e.params) {
+    auto it = std::find_if(known.begin(), known.end(),
+                           [&](const engine::TimelineParam& p) { return p.name == name; });
+    if (it == known.end()) {
+      std::vector<std::string> names;
+      std::string listed;
+      for (const engine::TimelineParam& p : known) {
+        names.push_back(p.name);
+        listed += (listed.empty() ? "" : ", ") + p.name;
+      }
+      const std::string near = closest_match(name, names);
+      d.warning(e.source, "spec.timeline", e.action + ": unknown param \"" + name + "\" (ignored)",
+                !near.empty()   ? "did you mean \"" + near + "\"?"
+                : names.empty() ? e.action + " takes no params"
+                                : e.action + " reads " + listed);
+      continue;
+    }
+    if (engine::valid_timeline_param(it->type, value)) continue;
+    using T = engine::TimelineParam::Type;
+    const char* want = it->type == T::kDuration ? "a duration such as 90s, 10m or 1h30m"
+                       : it->type == T::kBool   ? "true or false"
+                                                : "unreachable or notReady";
+    error_at(d, e, e.action + ": params." + name + " \"" + value + "\" is not " + want);
+  }
+}
+
 bool is_deployment_kind(const std::string& k) {
   return k == "Deployment" || k == "deployment" || k == "deployments" || k == "deploy";
 }
@@ -231,6 +261,7 @@ void resolve_timeline(engine::Scenario& scenario,
     // An unknown action is already reported by the Simulation parser; its target means nothing.
     const auto& known_actions = engine::timeline_actions();
     if (std::find(known_actions.begin(), known_actions.end(), a) == known_actions.end()) continue;
+    check_params(diagnostics, *e);
     const bool workload = a == "setImage" || a == "patch" || a == "restart" || a == "scale";
     if (!workload) {
       std::string t = e->target;
