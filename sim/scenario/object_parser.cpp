@@ -130,10 +130,12 @@ Pod ObjectParser::pod(const Value& object, ObjectMode mode) {
   t.labels = m.labels;
   t.annotations = m.annotations;
   t.spec = pod_spec(f.required("spec"), TemplateOwner::kPod, describe_object("Pod", m));
+  const Value at = entry(f.get("metadata"), "annotations");
+  check_timing_annotations(t, at);
   try {
     p.tmpl = make_template(std::move(t));
   } catch (const std::invalid_argument& e) {
-    if (gpusim_annotation_errors_ == 0) entry(f.get("metadata"), "annotations").error(e.what());
+    if (gpusim_annotation_errors_ == 0) at.error(e.what());
   }
   return p;
 }

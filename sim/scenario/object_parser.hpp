@@ -97,6 +97,8 @@ class ObjectParser {
   References& refs_;
   // Bad gpusim.io annotations seen so far: make_template()'s own complaint about them would
   // repeat the one already reported at the annotation.
+  // A gpusim.io timing annotation of `t` that the kubelet could not read, as an error at `at`.
+  static void check_timing_annotations(const PodTemplate& t, const Value& at);
   std::size_t gpusim_annotation_errors_ = 0;
 };
 

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <set>
 
+#include "controllers/metrics_pipeline.hpp"
+#include "controllers/timings.hpp"
 #include "core/distribution.hpp"
 #include "core/duration.hpp"
 #include "model/pod_resources.hpp"
@@ -139,6 +141,13 @@ Annotations ObjectParser::annotations(const Value& v) {
     } else if (key == kAnnotationGpuModel) {
       if (s.find_first_not_of('|') == std::string::npos) {
         at.error("expected one or more GPU model names separated by '|', got \"" + s + "\"");
+      }
+    } else if (key == ctrl::kAnnotationCpuUsage || key == ctrl::kAnnotationMemoryUsage) {
+      // The metrics pipeline reads a value it cannot parse as no usage at all.
+      const auto q = Quantity::parse(s);
+      if (!q || q->sign() < 0) {
+        at.error("expected a non-negative quantity, got \"" + s + "\"",
+                 key == ctrl::kAnnotationCpuUsage ? "e.g. \"400m\" or \"1.5\"" : "e.g. \"1Gi\"");
       }
     }
     if (v.doc().diagnostics().error_count() != errors_before) ++gpusim_annotation_errors_;
@@ -873,14 +882,35 @@ ObjectParser::TemplateResult ObjectParser::pod_template(const Value& v, Template
     if (key.rfind("gpusim.io/", 0) == 0) t.annotations.emplace(key, value);
   }
   out.labels = t.labels;
+  const Value at = mv.present() ? entry(mv, "annotations") : v;
+  check_timing_annotations(t, at);
   try {
     out.tmpl = make_template(std::move(t));
   } catch (const std::invalid_argument& e) {
     // A backstop: annotations() reports bad GPU annotations at the annotation itself.
-    const Value at = mv.present() ? entry(mv, "annotations") : v;
     if (gpusim_annotation_errors_ == 0) at.error(e.what());
   }
   return out;
+}
+
+void ObjectParser::check_timing_annotations(const PodTemplate& t, const Value& at) {
+  // The kubelet reads these when a pod starts and would skip a value it cannot read (with one
+  // warning event per template); here the run does not start. Only the first is named, as the
+  // kubelet names it; duration and startup were checked by annotations() already.
+  const ctrl::PodTimings timings = ctrl::pod_timings(t, false, ctrl::TimingDefaults{});
+  if (timings.error.empty() || timings.error.rfind(ctrl::kAnnotationDuration, 0) == 0 ||
+      timings.error.rfind(ctrl::kAnnotationStartup, 0) == 0) {
+    return;
+  }
+  // "gpusim.io/warmup: not a duration ...": at the annotation itself when the template sets it
+  // (it may come from the workload's own annotations instead).
+  const std::size_t colon = timings.error.find(": ");
+  const Value own = entry(at, timings.error.substr(0, colon));
+  if (colon != std::string::npos && own.present()) {
+    own.error(timings.error.substr(colon + 2));
+  } else {
+    at.error(timings.error);
+  }
 }
 
 }  // namespace gpusim::scenario
