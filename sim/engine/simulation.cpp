@@ -63,7 +63,9 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   } else if (spec.defaults.job_pod_duration_ms) {
     td.job_pod_duration = DurationDistribution::fixed(*spec.defaults.job_pod_duration_ms);
   }
-  if (spec.defaults.pod_duration_ms) {
+  if (spec.defaults.pod_duration) {
+    td.pod_duration = *spec.defaults.pod_duration;  // as for Jobs: drawn per start
+  } else if (spec.defaults.pod_duration_ms) {
     td.pod_duration = DurationDistribution::fixed(*spec.defaults.pod_duration_ms);
   }
   td.seed = seed_;

@@ -15,6 +15,7 @@
 #include "engine/invariants.hpp"
 #include "engine/simulation.hpp"
 #include "scenario/loader.hpp"
+#include "unit/scenario/scenario_test_util.hpp"
 
 namespace gpusim::engine {
 namespace {
@@ -231,6 +232,39 @@ TEST(BatchScenarios, TheClusterAutoscalerScanIntervalComesFromTheSimulation) {
   // The same pods go pending at the same time in both runs; the slow autoscaler looks at them
   // only at its next scan, 5 min after the prompt instead of 10 s.
   EXPECT_GE(slow_up - fast_up, 4 * 60'000);
+}
+
+// spec.defaults.podDuration takes a distribution as jobPodDuration does: each bare pod draws its
+// own run time (it once ran every pod for the distribution's first parameter, 10m here).
+TEST(BatchScenarios, ADistributedPodDurationIsDrawnPerPod) {
+  std::string text =
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: d}\nspec:\n"
+      "  defaults: {podDuration: \"uniform(10m,30m)\"}\n"
+      "  nodePools: [{name: cpu, count: 1, template: {status: {capacity: {cpu: 64, memory: "
+      "64Gi}}}}]\n";
+  for (int i = 0; i < 20; ++i) {
+    text += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p" + std::to_string(i) +
+            "}\nspec:\n  restartPolicy: Never\n  containers: [{name: c, image: busybox, "
+            "resources: {requests: {cpu: 100m}}}]\n";
+  }
+  const scenario::testing::TempFile file(text);
+  const Scenario sc = scenario::load_scenario({file.path()});
+  RunOptions options;
+  options.reproducible = true;
+  Simulation sim(sc, options);
+  sim.run();
+  std::set<TimeMs> runs;
+  std::size_t finished = 0;
+  sim.cluster().for_each_pod([&](PodId, const Pod& p) {
+    if (!p.status.started_ms || !p.status.finished_ms) return;
+    ++finished;
+    const TimeMs run = *p.status.finished_ms - *p.status.started_ms;
+    EXPECT_GE(run, 10 * 60'000);
+    EXPECT_LE(run, 30 * 60'000);
+    runs.insert(run);
+  });
+  EXPECT_EQ(finished, 20u);
+  EXPECT_GE(runs.size(), 10u);  // drawn per pod, not one fixed time
 }
 
 }  // namespace
