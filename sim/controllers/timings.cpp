@@ -176,6 +176,14 @@ PodTimings pod_timings(const PodTemplate& t, bool job_owned, const TimingDefault
                   if (p) c.hang_probability = *p;
                   return p.has_value();
                 });
+  // Hangs are drawn for app containers only: a named init container would be ignored.
+  for (std::size_t i = 0; i < out.init.size() && out.error.empty(); ++i) {
+    if (out.init[i].hang_probability > 0) {
+      out.error = std::string(kAnnotationHangProbability) + ": \"" +
+                  t.spec.init_containers[i].name +
+                  "\" is an init container, and only app containers hang";
+    }
+  }
   return out;
 }
 

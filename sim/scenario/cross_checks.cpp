@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string>
 
 namespace gpusim::scenario {
 namespace {
@@ -125,6 +126,17 @@ void check_references(const engine::Scenario& scenario, const References& refs,
   check_scheduler_names(scenario, refs, diagnostics);
   check_scale_targets(scenario, refs, diagnostics);
   check_nodes(scenario, refs, diagnostics);
+  if (!refs.image_sizes.empty() && scenario.simulation.defaults.image_pull_bytes_per_second <= 0) {
+    // Once: every image-size of the run is inert for the same reason.
+    const ObjectRef& first = refs.image_sizes.front();
+    std::string message = "gpusim.io/image-size has no effect without a pull bandwidth";
+    if (refs.image_sizes.size() > 1) {
+      message += " (nor have the " + std::to_string(refs.image_sizes.size() - 1) + " others)";
+    }
+    diagnostics.warning(first.location, first.path, message,
+                        "set spec.defaults.imagePullBandwidth (e.g. 100Mi), or give "
+                        "gpusim.io/image-pull as a duration");
+  }
   const auto gate = scenario.simulation.feature_gates.find("HPAScaleToZero");
   const bool scale_to_zero = gate != scenario.simulation.feature_gates.end() && gate->second;
   if (!scale_to_zero) {

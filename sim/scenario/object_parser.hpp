@@ -32,6 +32,7 @@ struct References {
   std::vector<ObjectRef> node_names;        // spec.nodeName
   std::vector<ObjectRef> scale_targets;     // HPA spec.scaleTargetRef
   std::vector<ObjectRef> scale_to_zero;     // HPAs with minReplicas 0 (needs HPAScaleToZero)
+  std::vector<ObjectRef> image_sizes;       // gpusim.io/image-size (needs imagePullBandwidth)
 };
 
 // Manifests need metadata.name; templates inside the Simulation document (arrivals, node pools)

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "controllers/kubelet.hpp"
 #include "controllers/metrics_pipeline.hpp"
 #include "controllers/timings.hpp"
 #include "core/distribution.hpp"
@@ -142,6 +143,13 @@ Annotations ObjectParser::annotations(const Value& v) {
       if (s.find_first_not_of('|') == std::string::npos) {
         at.error("expected one or more GPU model names separated by '|', got \"" + s + "\"");
       }
+    } else if (key == ctrl::kAnnotationKubeletDown) {
+      at.warning(
+          "gpusim sets this on a Node while its kubelet is down (a timeline fail); set by "
+          "hand it only hides the node's pods from the metrics pipeline",
+          "take a node down with a timeline entry: {at: 1h, action: fail, target: NODE}");
+    } else if (key == ctrl::kAnnotationImageSize) {
+      refs_.image_sizes.push_back({s, {}, {}, {}, at.location(), at.path()});
     } else if (key == ctrl::kAnnotationCpuUsage || key == ctrl::kAnnotationMemoryUsage) {
       // The metrics pipeline reads a value it cannot parse as no usage at all.
       const auto q = Quantity::parse(s);

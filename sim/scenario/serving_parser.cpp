@@ -260,7 +260,15 @@ void parse_serving(Fields& spec, engine::SimulationSpec& out) {
 }
 
 void parse_lifecycle_defaults(Fields& d, engine::Defaults& out) {
-  if (auto q = d.get("imagePullBandwidth").quantity()) out.image_pull_bytes_per_second = q->value();
+  const Value bandwidth = d.get("imagePullBandwidth");
+  if (auto q = bandwidth.quantity()) {
+    // 0 or less would make gpusim.io/image-size say nothing at all.
+    if (q->sign() <= 0) {
+      bandwidth.error("must be a positive quantity of bytes per second", "e.g. 100Mi");
+    } else {
+      out.image_pull_bytes_per_second = q->value();
+    }
+  }
   if (auto ms = d.get("shutdown").duration()) out.shutdown_ms = *ms;
   if (auto ms = d.get("failureAfter").positive_duration()) out.failure_after_ms = *ms;
 }

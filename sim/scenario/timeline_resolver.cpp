@@ -279,7 +279,10 @@ void resolve_timeline(engine::Scenario& scenario,
     const std::string key = deployment_key(e->target);
     auto src = deployments.find(key);
     if (key.empty() || src == deployments.end()) {
-      error_at(diagnostics, *e, a + ": no Deployment \"" + key + "\" in the manifests",
+      // An empty key is another kind (StatefulSet/ns/x) or a malformed target: name the text.
+      error_at(diagnostics, *e,
+               key.empty() ? a + ": \"" + e->target + "\" is not a Deployment target"
+                           : a + ": no Deployment \"" + key + "\" in the manifests",
                "targets are Deployment/namespace/name, deployment/name or namespace/name");
       continue;
     }
