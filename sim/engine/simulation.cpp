@@ -84,7 +84,7 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   // Load, metrics, HPA, budgets, node lifecycle, drains, timeline, workloads.csv/hpa.csv.
   contributors_.push_back(
       std::make_unique<Serving>(*cluster_, loop_, spec, seed_, options_.threads,
-                                [this](const std::string& pool) { add_replacement_node(pool); }));
+                                [this](const std::string& pool) { add_next_pool_node(pool); }));
   // Quota admission (after Priority's), quota, CronJob and PyTorchJob controllers: before any
   // object is stored.
   auto batch = std::make_unique<Batch>(*cluster_, loop_, scenario_, seed_);
@@ -92,21 +92,7 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
   contributors_.push_back(std::move(batch));
 
   build_cluster();
-  // Autoscaled pools name new nodes after the highest index the pool ever used, so a removed
-  // node's name is never reused (nodes.csv keeps one row per name).
-  batch_->start(*scheduler_,
-                [this, next = std::map<std::string, std::int32_t>()](
-                    const std::string& pool) mutable -> NodeId {
-                  for (const auto& p : scenario_.simulation.node_pools) {
-                    if (p.name != pool) continue;
-                    std::int32_t& i = next.try_emplace(pool, p.count).first->second;
-                    while (cluster_->find_node(p.name + "-" + std::to_string(i)) != kNoNode)
-                      ++i;
-                    add_node_from_pool(p, i);
-                    return cluster_->find_node(p.name + "-" + std::to_string(i++));
-                  }
-                  return kNoNode;
-                });
+  batch_->start(*scheduler_, [this](const std::string& pool) { return add_next_pool_node(pool); });
   if (spec.trace) contributors_.push_back(std::make_unique<TraceReplay>(*this));
   contributors_.push_back(std::make_unique<DefragOutput>(*cluster_));
   if (options_.check_invariants) {
@@ -123,15 +109,16 @@ Simulation::Simulation(const Scenario& scenario, RunOptions options)
 
 Simulation::~Simulation() = default;
 
-void Simulation::add_replacement_node(const std::string& pool) {
+NodeId Simulation::add_next_pool_node(const std::string& pool) {
   for (const auto& p : scenario_.simulation.node_pools) {
     if (p.name != pool) continue;
-    std::int32_t i = p.count;
+    std::int32_t& i = next_pool_index_.try_emplace(pool, p.count).first->second;
     while (cluster_->find_node(p.name + "-" + std::to_string(i)) != kNoNode)
       ++i;
     add_node_from_pool(p, i);
-    return;
+    return cluster_->find_node(p.name + "-" + std::to_string(i++));
   }
+  return kNoNode;
 }
 
 std::string Simulation::gpu_model_of(const Node& n) const {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -92,11 +93,14 @@ class Simulation {
  private:
   void build_cluster();
   void add_node_from_pool(const NodePoolSpec& pool, std::int32_t index);
-  // A new node for a pool, named after the pool's highest index in use (spot replacements).
-  void add_replacement_node(const std::string& pool);
+  // A new node for `pool` (the autoscaler's and spot replacements), kNoNode for an unknown pool.
+  // Named after the highest index the pool ever used, so that a removed node's name is never
+  // reused (nodes.csv keeps one row per name).
+  NodeId add_next_pool_node(const std::string& pool);
   std::string gpu_model_of(const Node& n) const;
 
   const Scenario& scenario_;
+  std::map<std::string, std::int32_t> next_pool_index_;  // see add_next_pool_node
   // First, so that it is destroyed last: the recorder and contributors hand it their chunks.
   std::unique_ptr<TextSpool> spool_;
   RunOptions options_;

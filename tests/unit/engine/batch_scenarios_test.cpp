@@ -267,5 +267,49 @@ TEST(BatchScenarios, ADistributedPodDurationIsDrawnPerPod) {
   EXPECT_GE(runs.size(), 10u);  // drawn per pod, not one fixed time
 }
 
+class NodeNames : public ClusterObserver {
+ public:
+  explicit NodeNames(const Cluster& c) : cluster_(c) {}
+  void on_node_added(NodeId id) override { added.push_back(cluster_.node(id).name()); }
+  std::vector<std::string> added;
+
+ private:
+  const Cluster& cluster_;
+};
+
+// Spot interruptions with replacements, twice on one pool: every node that joins has a name no
+// node had before (a second round once reused the first round's replacement names), and the
+// Deployment is whole again at the end.
+TEST(BatchScenarios, SpotReplacementsNeverReuseANodeName) {
+  const std::string text =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n"
+      "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+      "    spec:\n      containers: [{name: web, image: nginx, resources: {requests: {cpu: "
+      "1}}}]\n---\napiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: s}\n"
+      "spec:\n  duration: 5h\n  nodePools: [{name: spot, count: 2, template: {status: "
+      "{capacity: {cpu: 4, memory: 16Gi}}}}]\n  timeline:\n"
+      "    - {at: 1h, action: spotInterruption, target: spot, params: {notice: 2m, replaceAfter: "
+      "1m}}\n"
+      "    - {at: 3h, action: spotInterruption, target: spot, params: {notice: 2m, replaceAfter: "
+      "1m}}\n";
+  const scenario::testing::TempFile file(text);
+  const Scenario sc = scenario::load_scenario({file.path()});
+  RunOptions options;
+  options.reproducible = true;
+  options.check_invariants = true;
+  Simulation sim(sc, options);
+  NodeNames names(sim.cluster());
+  sim.cluster().add_observer(&names);
+  sim.run();
+  expect_no_violations(sim);
+  // The two pool nodes are added before the observer; four replacements join later.
+  ASSERT_EQ(names.added.size(), 4u);
+  std::set<std::string> all(names.added.begin(), names.added.end());
+  all.insert({"spot-0", "spot-1"});
+  EXPECT_EQ(all.size(), 6u) << "a replacement reused a name";
+  const Deployment& d = sim.cluster().deployments.at("default/web");
+  EXPECT_EQ(d.status.ready_replicas, 2);
+}
+
 }  // namespace
 }  // namespace gpusim::engine
