@@ -95,11 +95,12 @@ class ObjectParser {
                                             const std::vector<std::string>& allowed);
   std::optional<ScalingRules> scaling_rules(const Value& v, bool up);
 
+  // A gpusim.io timing annotation of `t` that the kubelet could not read, as an error at `at`.
+  static void check_timing_annotations(const PodTemplate& t, const Value& at);
+
   References& refs_;
   // Bad gpusim.io annotations seen so far: make_template()'s own complaint about them would
   // repeat the one already reported at the annotation.
-  // A gpusim.io timing annotation of `t` that the kubelet could not read, as an error at `at`.
-  static void check_timing_annotations(const PodTemplate& t, const Value& at);
   std::size_t gpusim_annotation_errors_ = 0;
 };
 
