@@ -15,6 +15,7 @@
 #include "engine/trace_replay.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/openb_trace.hpp"
+#include "scheduler/config.hpp"
 
 namespace gpusim::cli {
 namespace {
@@ -54,6 +55,9 @@ Comparison run_comparison(const CompareOptions& options) {
   c.arrival_pcts = engine::kReportedArrivalPcts;
   const std::vector<std::string>& policies =
       options.policies.empty() ? kAllPolicies : options.policies;
+  // Every name before the first run: one found bad later would leave the others' outputs.
+  for (const auto& policy : policies)
+    sched::with_policy(scenario.scheduler, policy);
   for (const auto& policy : policies) {
     engine::RunOptions opts;
     opts.seed = options.seed;

@@ -298,7 +298,7 @@ class SweepRun {
     for (fs::directory_iterator it(staged.staging_path(), ec), end; !ec && it != end;
          it.increment(ec)) {
       const std::string name = it->path().filename().string();
-      if (name == "summary.json" ||
+      if (name == "summary.json" || name == kOutputMarkerFile ||
           std::find(spec_.keep.begin(), spec_.keep.end(), name) != spec_.keep.end()) {
         continue;
       }

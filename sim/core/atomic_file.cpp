@@ -1,10 +1,13 @@
 #include "core/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -80,14 +83,63 @@ std::string read_file(const fs::path& path) {
   return ss.str();
 }
 
+void check_replaceable(const fs::path& path) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  if (!fs::exists(st)) return;
+  const std::string refuse = "refusing to replace " + path.string() + ": ";
+  const std::string hint = "; remove it or choose another output directory";
+  if (!fs::is_directory(st)) {
+    throw std::invalid_argument(refuse + "it exists and is not a directory" + hint);
+  }
+  const fs::path here = fs::weakly_canonical(fs::current_path(ec), ec);
+  const fs::path target = fs::weakly_canonical(path, ec);
+  const auto [t, h] = std::mismatch(target.begin(), target.end(), here.begin(), here.end());
+  if (!ec && t == target.end()) {
+    throw std::invalid_argument(refuse + "it is the current directory or contains it" + hint);
+  }
+  if (fs::exists(path / kOutputMarkerFile, ec) || fs::exists(path / "summary.json", ec) ||
+      fs::is_empty(path, ec)) {
+    return;
+  }
+  throw std::invalid_argument(refuse + "it is a directory that gpusim did not write" + hint);
+}
+
+namespace {
+
+// `.<name>.partial-<pid>-<n>` and `.<name>.old-<pid>-<n>` beside `final` whose process is gone:
+// left by a run that was killed before it could clean up.
+void remove_dead_staging(const fs::path& parent, const std::string& name) {
+  std::error_code ec;
+  std::vector<fs::path> dead;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string entry = it->path().filename().string();
+    for (const std::string tag : {"." + name + ".partial-", "." + name + ".old-"}) {
+      if (entry.rfind(tag, 0) != 0) continue;
+      const std::string rest = entry.substr(tag.size());
+      const long pid = std::strtol(rest.c_str(), nullptr, 10);
+      if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+        dead.push_back(it->path());
+      }
+    }
+  }
+  for (const auto& p : dead)
+    fs::remove_all(p, ec);
+}
+
+}  // namespace
+
 StagedDirectory::StagedDirectory(fs::path final_path) : final_(std::move(final_path)) {
   if (final_.filename().empty()) final_ = final_.parent_path();
+  check_replaceable(final_);
   const fs::path parent = final_.has_parent_path() ? final_.parent_path() : fs::path(".");
   std::error_code ec;
   fs::create_directories(parent, ec);
+  remove_dead_staging(parent, final_.filename().string());
   staging_ = parent / ("." + final_.filename().string() + ".partial-" + unique_file_suffix());
   fs::create_directories(staging_, ec);
   if (ec) fail(staging_, ec.message());
+  write(kOutputMarkerFile, "written by gpusim: a later run may replace this directory\n");
 }
 
 StagedDirectory::~StagedDirectory() {
@@ -106,6 +158,7 @@ void StagedDirectory::write(std::string_view name, std::span<const std::string> 
 }
 
 void StagedDirectory::commit() {
+  check_replaceable(final_);
   std::error_code ec;
   fs::path old;
   if (fs::exists(final_, ec)) {

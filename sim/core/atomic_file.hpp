@@ -24,8 +24,20 @@ std::string unique_file_suffix();
 // it to path is atomic).
 std::filesystem::path temp_path_beside(const std::filesystem::path& path);
 
+// The file every committed StagedDirectory holds: a later commit to the same path may replace
+// a directory that has it, and only such a directory (or an empty one).
+inline constexpr const char* kOutputMarkerFile = ".gpusim-output";
+
+// Throws std::invalid_argument (bad input: exit 2) when a commit to `path` would delete what
+// gpusim did not write: an existing file or link, a directory that is neither empty nor an
+// earlier output (the marker, or the summary.json of a run from before the marker), or the
+// current directory or one above it.
+void check_replaceable(const std::filesystem::path& path);
+
 // A directory whose contents appear at `final_path` only when commit() is called. Until then
 // files go to a hidden staging directory next to it; the destructor removes an uncommitted one.
+// The constructor checks final_path (check_replaceable), so a run stops before it starts, and
+// removes the staging directories that killed runs left beside it.
 class StagedDirectory {
  public:
   explicit StagedDirectory(std::filesystem::path final_path);
@@ -38,7 +50,7 @@ class StagedDirectory {
   std::filesystem::path file(std::string_view name) const { return staging_ / name; }
   void write(std::string_view name, std::string_view content) const;
   void write(std::string_view name, std::span<const std::string> parts) const;
-  // Replaces any previous directory at final_path.
+  // Replaces the previous output at final_path (checked again: it may have appeared meanwhile).
   void commit();
 
  private:

@@ -65,6 +65,37 @@ def main():
             p, out = run(gpusim, [str(demo), "--threads", threads], parent / "t")
             if p.returncode != 2 or "--threads" not in p.stderr or out.exists():
                 failures.append(f"--threads {threads}: exit {p.returncode}\n{p.stderr[-400:]}")
+    # -o naming what gpusim did not write (a user's directory, a file, the input itself):
+    # exit 2 before running, and it is left exactly as it was.
+    with tempfile.TemporaryDirectory() as tmp:
+        parent = pathlib.Path(tmp)
+        demo = HERE.parent.parent / "scenarios" / "demo"
+        mine = parent / "mine"
+        mine.mkdir()
+        (mine / "precious.txt").write_text("keep\n")
+        afile = parent / "afile"
+        afile.write_text("keep\n")
+        scenario_copy = parent / "scenario"
+        scenario_copy.mkdir()
+        for f in demo.iterdir():
+            (scenario_copy / f.name).write_bytes(f.read_bytes())
+        before = {x: sorted(y.name for y in x.iterdir()) for x in (mine, scenario_copy)}
+        for inputs, out in (([demo], mine), ([demo], afile), ([scenario_copy], scenario_copy)):
+            p = subprocess.run([gpusim, "run", *map(str, inputs), "-o", str(out), "--no-report", "-q"],
+                               capture_output=True, text=True, timeout=120)
+            if p.returncode != 2 or "refusing to replace" not in p.stderr:
+                failures.append(f"-o {out.name}: exit {p.returncode}\n{p.stderr[-400:]}")
+        after = {x: sorted(y.name for y in x.iterdir()) for x in (mine, scenario_copy)}
+        if before != after or afile.read_text() != "keep\n":
+            failures.append(f"-o replaced what gpusim did not write: {before} -> {after}")
+        left = sorted(x.name for x in parent.iterdir() if x.name.startswith("."))
+        if left:
+            failures.append(f"refused -o left {left} behind")
+        # compare: every policy is checked before the first run writes anything.
+        p = subprocess.run([gpusim, "compare", str(demo), "--policy", "FGD,Bogus", "-o", str(parent / "cmp")],
+                           capture_output=True, text=True, timeout=120)
+        if p.returncode != 2 or (parent / "cmp").exists():
+            failures.append(f"compare with a bad policy: exit {p.returncode}, output {(parent / 'cmp').exists()}")
     for msg in failures:
         print("FAIL", msg)
     print(f"{len(files)} bad inputs, {len(failures)} failure(s)")

@@ -86,7 +86,9 @@ TEST(ChunkedTextTest, StreamedTextIsWrittenWholeAndAppearsOnlyOnCommit) {
   const std::string written = read_file(dir.file("events.jsonl"));
   EXPECT_EQ(written.size(), expected.size());
   EXPECT_TRUE(written == expected);
-  EXPECT_EQ(count_entries(dir.staging_path()), 1);  // no temporary left beside it
+  // The file and the output marker: no temporary left beside them.
+  EXPECT_EQ(count_entries(dir.staging_path()), 2);
+  EXPECT_TRUE(std::filesystem::exists(dir.file(kOutputMarkerFile)));
   dir.commit();
   EXPECT_TRUE(read_file(out / "events.jsonl") == expected);
   std::filesystem::remove_all(out);
