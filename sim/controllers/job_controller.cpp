@@ -221,8 +221,13 @@ void JobController::sync(const std::string& key) {
   }
   if (!job.status.start_ms) job.status.start_ms = now;
 
-  // Failure conditions, in upstream's order: backoff limit, then the active deadline.
-  if (job.status.failed + restarts > job.spec.backoff_limit) {
+  // Failure conditions, in upstream's order: backoff limit, then the active deadline. Failed
+  // pods exceed the limit when more than it; OnFailure restarts of the pods still running reach
+  // it when as many as it (any restart with a limit of 0): pastBackoffLimitOnFailure.
+  const bool restarts_past_limit =
+      on_failure &&
+      (job.spec.backoff_limit == 0 ? restarts > 0 : restarts >= job.spec.backoff_limit);
+  if (job.status.failed > job.spec.backoff_limit || restarts_past_limit) {
     finish(job, st, key, false, "BackoffLimitExceeded",
            "Job has reached the specified backoff limit");
     return;
@@ -259,12 +264,14 @@ void JobController::sync(const std::string& key) {
       }
     }
   } else {
-    // Work-queue Job: done when a pod succeeded and none is left running.
+    // Work-queue Job: done when a pod succeeded and none is left running. After the first
+    // success no pod is added, and the running ones are left to finish (upstream's
+    // wantActive = active).
     if (job.status.succeeded > 0 && active.empty()) {
       finish(job, st, key, true, "CompletionsReached", "Job completed");
       return;
     }
-    want = job.status.succeeded > 0 ? 0 : parallelism;
+    want = job.status.succeeded > 0 ? static_cast<std::int32_t>(active.size()) : parallelism;
   }
 
   const auto have = static_cast<std::int32_t>(active.size());

@@ -190,6 +190,60 @@ TEST_F(JobHarness, BackoffLimitFailsTheJobAndDoublesTheDelay) {
   EXPECT_EQ(count_events("BackoffLimitExceeded"), 1);
 }
 
+// A work queue (completions unset): after the first success no pod is added and the running
+// ones finish on their own (upstream's wantActive = active); the Job completes when the last one
+// has. It once deleted the others at the first success.
+TEST_F(JobHarness, AWorkQueueLetsItsOtherPodsFinishAfterTheFirstSuccess) {
+  JobSpec s;
+  s.parallelism = 3;
+  add_job("queue", s);
+  run_until(0);
+  auto pods = live_pods("queue");
+  ASSERT_EQ(pods.size(), 3u);
+  finish(pods[0], true);
+  run_until(1'000);
+  EXPECT_EQ(live_pods("queue").size(), 2u);  // none deleted, none added
+  EXPECT_FALSE(job_finished(*job("queue")));
+  finish(pods[1], true);
+  run_until(2'000);
+  EXPECT_FALSE(job_finished(*job("queue")));
+  finish(pods[2], true);
+  run_until(3'000);
+  EXPECT_TRUE(job_succeeded(*job("queue")));
+  EXPECT_EQ(job("queue")->status.succeeded, 3);
+  EXPECT_EQ(count_events("SuccessfulCreate"), 3);
+}
+
+// restartPolicy OnFailure: the restarts of running pods reach backoffLimit when as many as it
+// (pastBackoffLimitOnFailure: restarts >= limit; > 0 for a limit of 0), not one restart later.
+TEST_F(JobHarness, OnFailureRestartsReachTheBackoffLimitAtTheLimit) {
+  JobSpec s;
+  s.backoff_limit = 2;
+  s.tmpl = tmpl(RestartPolicy::kOnFailure);
+  add_job("restarts", s);
+  run_until(0);
+  const PodId pod = live_pods("restarts").at(0);
+  cluster.pod(pod).status.restarts = 1;
+  cluster.pod_changed(pod);
+  run_until(1'000);
+  EXPECT_FALSE(job_finished(*job("restarts")));
+  cluster.pod(pod).status.restarts = 2;
+  cluster.pod_changed(pod);
+  run_until(2'000);
+  EXPECT_TRUE(has_condition(*job("restarts"), "Failed", "BackoffLimitExceeded"));
+
+  JobSpec zero;
+  zero.backoff_limit = 0;
+  zero.tmpl = tmpl(RestartPolicy::kOnFailure);
+  add_job("once", zero);
+  run_until(3'000);
+  const PodId first = live_pods("once").at(0);
+  cluster.pod(first).status.restarts = 1;
+  cluster.pod_changed(first);
+  run_until(4'000);
+  EXPECT_TRUE(has_condition(*job("once"), "Failed", "BackoffLimitExceeded"));
+}
+
 TEST_F(JobHarness, ActiveDeadlineFailsTheJobAndDeletesItsPods) {
   JobSpec s;
   s.parallelism = 2;
