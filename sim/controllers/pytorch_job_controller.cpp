@@ -38,6 +38,16 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The replica spec a pod was made from (its replica-type label), or nullptr.
+const ReplicaSpec* replica_spec_of(const PyTorchJob& job, const Pod& p) {
+  auto t = p.labels().find(kTrainingReplicaTypeLabel);
+  if (t == p.labels().end()) return nullptr;
+  for (const auto& [type, spec] : job.replica_specs) {
+    if (lower(type) == t->second) return &spec;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 bool pytorch_job_finished(const PyTorchJob& job) {
@@ -128,7 +138,7 @@ std::shared_ptr<const PodTemplate> PyTorchJobController::template_for(const PyTo
       pt.labels[kTrainingJobNameLabel] = job.meta.name;
       pt.labels[kTrainingReplicaTypeLabel] = lower(t);
       pt.labels[kPodGroupLabel] = job.meta.name;
-      pt.spec.restart_policy = s.restart_policy;
+      pt.spec.restart_policy = s.exit_code ? RestartPolicy::kNever : s.restart_policy;
       if (pt.spec.priority_class_name.empty())
         pt.spec.priority_class_name = job.priority_class_name;
       pt.annotations[kDurationAnnotation] = format_duration(run);
@@ -230,6 +240,37 @@ void PyTorchJobController::sync(const std::string& key) {
   st.lost = 0;
   job.status.active = active;
   job.status.succeeded = succeeded;
+
+  // The training operator's rules per replica type: a failed pod of a Never replica fails the
+  // job at once; the restarts of the running pods of OnFailure and Always replicas count
+  // against backoffLimit (PastBackoffLimit: as many as the limit, any with a limit of 0).
+  bool never_replica_failed = false;
+  std::int32_t restarts = 0;
+  for (PodId id : pods) {
+    const Pod& p = cluster_.pod(id);
+    const ReplicaSpec* spec = replica_spec_of(job, p);
+    if (spec == nullptr) continue;
+    if (p.status.phase == PodPhase::kFailed && spec->restart_policy == RestartPolicy::kNever) {
+      never_replica_failed = true;
+    } else if (!p.terminal() && !p.deletion_ms &&
+               (spec->restart_policy == RestartPolicy::kOnFailure ||
+                spec->restart_policy == RestartPolicy::kAlways)) {
+      restarts += p.status.restarts;
+    }
+  }
+  if (never_replica_failed) {
+    job.status.failed += failed;
+    fail(job, st, key, "PyTorchJobFailed",
+         who + " has failed because " + std::to_string(failed) + " " + failed_type +
+             " replica(s) failed.");
+    return;
+  }
+  if (job.backoff_limit == 0 ? restarts > 0 : restarts >= job.backoff_limit) {
+    fail(job, st, key, "BackoffLimitExceeded",
+         who + " has failed because it has reached the specified backoff limit (" +
+             std::to_string(restarts) + " container restart(s)).");
+    return;
+  }
 
   if (failed > 0) {
     job.status.failed += failed;

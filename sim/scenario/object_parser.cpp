@@ -490,6 +490,7 @@ PyTorchJob ObjectParser::pytorch_job(const Value& object, ObjectMode mode) {
         // The operator restarts pods that exit with a retryable code (>128); simulated pods exit
         // 0 or are killed, so the operator's OnFailure handling is the closest behaviour.
         out.restart_policy = RestartPolicy::kOnFailure;
+        out.exit_code = true;
         pod_restart = RestartPolicy::kNever;
       } else {
         restart.unsupported(*s, {"Always", "OnFailure", "Never", "ExitCode"});

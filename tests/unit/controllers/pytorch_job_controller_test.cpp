@@ -36,13 +36,15 @@ class PyTorchJobTest : public ::testing::Test, public ClusterObserver {
     return make_template(std::move(t));
   }
 
-  PyTorchJob& add(const std::string& name, int workers, const char* duration = nullptr) {
+  // restartPolicy Never by default; `exit_code`: ExitCode (pods Never, the operator restarts).
+  PyTorchJob& add(const std::string& name, int workers, const char* duration = nullptr,
+                  RestartPolicy policy = RestartPolicy::kNever, bool exit_code = false) {
     PyTorchJob j;
     j.meta.name = name;
     j.meta.namespace_ = "ml";
     j.meta.uid = cluster.next_uid();
-    j.replica_specs["Master"] = ReplicaSpec{1, RestartPolicy::kNever, tmpl(duration)};
-    j.replica_specs["Worker"] = ReplicaSpec{workers, RestartPolicy::kNever, tmpl(duration)};
+    j.replica_specs["Master"] = ReplicaSpec{1, policy, exit_code, tmpl(duration)};
+    j.replica_specs["Worker"] = ReplicaSpec{workers, policy, exit_code, tmpl(duration)};
     j.backoff_limit = 1;
     j.priority_class_name = "training";
     cluster.pytorch_jobs["ml/" + name] = j;
@@ -136,9 +138,14 @@ TEST_F(PyTorchJobTest, SucceedsWhenTheMasterSucceeds) {
   EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0"}));
 }
 
+// restartPolicy ExitCode: the operator restarts a failed pod (gpusim: the whole gang, as a
+// distributed run cannot go on without one of its ranks) until backoffLimit.
 TEST_F(PyTorchJobTest, AFailedWorkerRestartsTheWholeGangThenTheJobFails) {
-  add("llm", 2, "1h");
+  add("llm", 2, "1h", RestartPolicy::kOnFailure, /*exit_code=*/true);
   loop.run(0);
+  // The kubelet must not restart them in place: a failed pod is the operator's to handle.
+  cluster.for_each_pod(
+      [&](PodId, const Pod& p) { EXPECT_EQ(p.spec().restart_policy, RestartPolicy::kNever); });
   set_phase("llm-worker-1", PodPhase::kFailed);
   loop.run(10);
   // Attempt 2: every pod recreated (same names), a new run time drawn.
@@ -151,6 +158,37 @@ TEST_F(PyTorchJobTest, AFailedWorkerRestartsTheWholeGangThenTheJobFails) {
   loop.run(20);
   EXPECT_TRUE(condition("llm", "Failed"));
   EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 2);
+}
+
+// restartPolicy Never: the first failed replica fails the job, with no restart (the training
+// operator restarts only OnFailure, Always and ExitCode replicas).
+TEST_F(PyTorchJobTest, AFailedNeverReplicaFailsTheJobAtOnce) {
+  add("llm", 2, "1h");
+  loop.run(0);
+  set_phase("llm-worker-1", PodPhase::kFailed);
+  loop.run(10);
+  EXPECT_TRUE(condition("llm", "Failed"));
+  EXPECT_EQ(count("PyTorchJobRestarting"), 0);
+  EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 1);
+}
+
+// restartPolicy OnFailure: the kubelet restarts containers in place, and the operator fails the
+// job when the running pods' restarts reach backoffLimit (PastBackoffLimit).
+TEST_F(PyTorchJobTest, OnFailureRestartsCountAgainstTheBackoffLimit) {
+  add("llm", 1, "1h", RestartPolicy::kOnFailure);  // backoffLimit 1
+  loop.run(0);
+  cluster.for_each_pod(
+      [&](PodId, const Pod& p) { EXPECT_EQ(p.spec().restart_policy, RestartPolicy::kOnFailure); });
+  set_phase("llm-worker-0", PodPhase::kRunning);
+  loop.run(10);
+  EXPECT_FALSE(condition("llm", "Failed"));
+  const PodId w = cluster.find_pod("ml", "llm-worker-0");
+  cluster.pod(w).status.restarts = 1;
+  cluster.pod_changed(w);
+  loop.run(20);
+  EXPECT_TRUE(condition("llm", "Failed"));
+  EXPECT_EQ(count("BackoffLimitExceeded"), 1);
 }
 
 TEST_F(PyTorchJobTest, ALostPodAlsoRestartsTheGang) {
