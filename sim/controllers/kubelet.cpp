@@ -85,8 +85,33 @@ void Kubelet::on_pod_bound(PodId id) {
   r = Run{};
   r.uid = cluster_.pod(id).uid;
   r.epoch = epoch;
+  // Counted from here (status.startTime, set when the kubelet first takes the pod), across
+  // restarts: not an epoch-guarded step.
+  if (const std::optional<std::int64_t>& d = cluster_.pod(id).spec().active_deadline_s) {
+    const PodRef ref = cluster_.ref(id);
+    loop_.after(*d * 1000, EventPriority::kApi, [this, ref] { deadline_exceeded(ref); });
+  }
   if (node_down(cluster_.pod(id).status.node)) return;  // runs when the kubelet comes back
   begin(id);
+}
+
+void Kubelet::deadline_exceeded(PodRef ref) {
+  Pod* pod = cluster_.pod_if(ref);
+  if (pod == nullptr || pod->terminal() || pod->deletion_ms || node_down(pod->status.node)) return;
+  const PodId id = ref.id;
+  ++runs_[id].epoch;  // drops the run's pending steps
+  runs_[id].hung = false;
+  const std::string message = "Pod was active on the node longer than the specified deadline";
+  set_ready(id, false, message);
+  pod->status.phase = PodPhase::kFailed;
+  pod->status.stage = PodStage::kTerminated;
+  pod->status.finished_ms = loop_.now();
+  pod->status.reason = "DeadlineExceeded";
+  pod->status.message = message;
+  cluster_.release(id);
+  cluster_.emit(
+      ClusterEvent{0, "DeadlineExceeded", "Pod", pod->key(), node_of(*pod).name(), message, true});
+  cluster_.pod_changed(id);
 }
 
 void Kubelet::on_pod_deleted(PodId id) {

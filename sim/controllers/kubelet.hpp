@@ -97,6 +97,8 @@ class Kubelet : public ClusterObserver {
   void container_exited(PodId id, bool success, std::int32_t container, bool init);
   void set_ready(PodId id, bool ready, const std::string& why);
   void terminate(PodId id);
+  // spec.activeDeadlineSeconds after the pod reached its node: the kubelet fails it.
+  void deadline_exceeded(PodRef ref);
   void node_went_down(NodeId id);
   void node_came_back(NodeId id);
   bool node_down(NodeId id) const { return id < node_down_.size() && node_down_[id]; }

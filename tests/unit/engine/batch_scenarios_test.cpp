@@ -58,10 +58,11 @@ std::unique_ptr<BundledRun> run_bundled(const std::string& name,
   return r;
 }
 
-void expect_no_violations(const Simulation& sim) {
+// `min_events`: the bundled scenarios check far more events than this; the small ones less.
+void expect_no_violations(const Simulation& sim, std::size_t min_events = 1000) {
   const InvariantChecker* inv = sim.invariants();
   ASSERT_NE(inv, nullptr);
-  EXPECT_GT(inv->events_checked(), 1000u);
+  EXPECT_GT(inv->events_checked(), min_events);
   std::string first;
   for (const auto& v : inv->violations()) {
     if (first.size() < 2000)
@@ -309,6 +310,45 @@ TEST(BatchScenarios, SpotReplacementsNeverReuseANodeName) {
   EXPECT_EQ(all.size(), 6u) << "a replacement reused a name";
   const Deployment& d = sim.cluster().deployments.at("default/web");
   EXPECT_EQ(d.status.ready_replicas, 2);
+}
+
+// A pod's own spec.activeDeadlineSeconds: the kubelet fails it that long after it reached its
+// node (DeadlineExceeded), however its containers are doing; a Job counts that as a failure.
+TEST(BatchScenarios, APodsActiveDeadlineFailsItOnItsNode) {
+  const std::string text =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: capped}\nspec:\n  restartPolicy: Always\n"
+      "  activeDeadlineSeconds: 120\n  containers: [{name: c, image: busybox, resources: "
+      "{requests: {cpu: 100m}}}]\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: "
+      "j, annotations: {gpusim.io/duration: 10m}}\nspec:\n  backoffLimit: 1\n  template:\n"
+      "    spec:\n      restartPolicy: Never\n      activeDeadlineSeconds: 60\n"
+      "      containers: [{name: c, image: busybox, resources: {requests: {cpu: 100m}}}]\n---\n"
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: d}\nspec:\n"
+      "  duration: 30m\n  nodePools: [{name: cpu, count: 1, template: {status: {capacity: "
+      "{cpu: 8, memory: 8Gi}}}}]\n";
+  const scenario::testing::TempFile file(text);
+  const Scenario sc = scenario::load_scenario({file.path()});
+  RunOptions options;
+  options.reproducible = true;
+  options.check_invariants = true;
+  Simulation sim(sc, options);
+  EventLog log;
+  sim.cluster().add_observer(&log);
+  sim.run();
+  expect_no_violations(sim, 20);
+  const Pod& capped = sim.cluster().pod(sim.cluster().find_pod("default", "capped"));
+  EXPECT_EQ(capped.status.phase, PodPhase::kFailed);
+  EXPECT_EQ(capped.status.reason, "DeadlineExceeded");
+  ASSERT_TRUE(capped.status.finished_ms && capped.status.scheduled_ms);
+  EXPECT_EQ(*capped.status.finished_ms - *capped.status.scheduled_ms, 120'000);
+  // Both Job pods fail at their deadline (the second is over backoffLimit 1), long before 10m.
+  const Job& j = sim.cluster().jobs.at("default/j");
+  EXPECT_EQ(j.status.failed, 2);
+  TimeMs failed_at = -1;
+  for (const auto& e : log.events) {
+    if (e.type == "BackoffLimitExceeded") failed_at = e.t_ms;
+  }
+  EXPECT_GT(failed_at, 0);
+  EXPECT_LT(failed_at, 10 * 60'000);
 }
 
 }  // namespace
