@@ -158,6 +158,14 @@ ResourceQuota ObjectParser::resource_quota(const Value& object) {
   Fields spec(f.get("spec"));
   const Value hard = spec.get("hard");
   q.hard = resources(hard, "quota");
+  // Object counts other than pods are not simulated: a CI gate on them would pass silently.
+  for (const auto& [name, value] : q.hard) {
+    if (name.starts_with("count/") && name != "count/pods") {
+      entry(hard, name)
+          .warning("\"" + name + "\" is not enforced: gpusim counts pods only (pods, count/pods)",
+                   "the quota's other limits still apply; this one never rejects anything");
+    }
+  }
   static const std::vector<std::string> kScopes{"Terminating",   "NotTerminating",
                                                 "BestEffort",    "NotBestEffort",
                                                 "PriorityClass", "CrossNamespacePodAffinity"};
