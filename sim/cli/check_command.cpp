@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -95,6 +96,22 @@ int check(const CheckArgs& a) {
     }
   }
   if (!problems.empty()) throw InputError(problems);
+  // Each run gets its own directory: two scenarios of one name would overwrite each other.
+  const auto run_dir_of = [&](const Job& j) {
+    if (a.outdir.empty()) return fs::path("out") / j.scenario.simulation.name;
+    return jobs.size() == 1 ? fs::path(a.outdir) : fs::path(a.outdir) / j.scenario.simulation.name;
+  };
+  std::map<fs::path, const Job*> dirs;
+  for (const auto& j : jobs) {
+    if (j.saved_run) continue;
+    const auto [at, fresh] = dirs.emplace(run_dir_of(j), &j);
+    if (!fresh) {
+      throw std::invalid_argument("scenarios \"" + at->second->input + "\" and \"" + j.input +
+                                  "\" are both named \"" + j.scenario.simulation.name +
+                                  "\": their runs would share " + at->first.string() +
+                                  " (give them different metadata.name)");
+    }
+  }
 
   std::vector<reports::SuiteResult> suites;
   bool all_passed = true;
@@ -114,13 +131,7 @@ int check(const CheckArgs& a) {
                           planned_end(j.scenario, opts));
       opts.progress = [&meter](TimeMs t, std::uint64_t ev) { meter.update(t, ev); };
       engine::Simulation sim(j.scenario, opts);
-      fs::path out;
-      if (a.outdir.empty()) {
-        out = fs::path("out") / j.scenario.simulation.name;
-      } else {
-        out =
-            jobs.size() == 1 ? fs::path(a.outdir) : fs::path(a.outdir) / j.scenario.simulation.name;
-      }
+      const fs::path out = run_dir_of(j);
       StagedDirectory staged(out);
       sim.stream_outputs(staged);
       sim.run();
@@ -206,7 +217,7 @@ void add_check_command(CLI::App& app) {
   cmd->add_option(
       "-o,--output-dir", a->outdir,
       "Run directories: DIR (one scenario) or DIR/<scenario> (default: out/<scenario>)");
-  cmd->add_option("--seed", a->seed, "Random seed (overrides each Simulation's spec.seed)");
+  add_seed_option(cmd, a->seed, "Random seed (overrides each Simulation's spec.seed)");
   cmd->add_option("--until", a->until, "Simulated time to stop at (overrides spec.duration)");
   cmd->add_option("--policy", a->policy, "GPU placement policy for every scenario");
   cmd->add_option("--format", a->format, "Printed results: table (default), json or yaml");

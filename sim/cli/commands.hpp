@@ -2,6 +2,9 @@
 // Each gpusim subcommand registers itself on the CLI11 app and returns the exit code through
 // the callback: 0 success, 1 expectations failed, 2 bad input.
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
 
 namespace gpusim::cli {
 
@@ -29,6 +32,8 @@ void add_max_memory_option(CLI::App* cmd);
 // --threads N for a command that runs one simulation at a time (RunOptions::threads); 0 (the
 // default) picks min(2, cores).
 void add_threads_option(CLI::App* cmd, unsigned& threads);
+// --seed: a whole number 0..2^64-1, nothing else (CLI11 alone wraps "-1" round).
+void add_seed_option(CLI::App* cmd, std::optional<std::uint64_t>& seed, const std::string& help);
 unsigned run_threads(unsigned requested);
 
 }  // namespace gpusim::cli

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <thread>
 
@@ -45,6 +46,21 @@ void add_threads_option(CLI::App* cmd, unsigned& threads) {
                   "results are the same for any count")
       ->type_name("N")
       ->check(CLI::Range(0U, 256U));
+}
+
+void add_seed_option(CLI::App* cmd, std::optional<std::uint64_t>& seed, const std::string& help) {
+  cmd->add_option("--seed", seed, help)
+      ->type_name("N")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            std::uint64_t v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+              return "expected a whole number from 0 to 18446744073709551615, got \"" + text + "\"";
+            }
+            return {};
+          },
+          "0..2^64-1"));
 }
 
 unsigned run_threads(unsigned requested) {

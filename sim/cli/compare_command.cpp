@@ -167,7 +167,7 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--policy", *policies,
                   "Comma-separated GPU policies (default: "
                   "Random,DotProduct,GpuClustering,GpuPacking,BestFit,FGD)");
-  cmd->add_option("--seed", o->seed, "Random seed (overrides the Simulation's spec.seed)");
+  add_seed_option(cmd, o->seed, "Random seed (overrides the Simulation's spec.seed)");
   cmd->add_option("-o,--output-dir", o->outdir, "Write each run's outputs to DIR/<policy>");
   cmd->add_option("--scorer", o->scorer, "GPU scorer backend: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));

@@ -156,7 +156,7 @@ void add_run_command(CLI::App& app) {
       ->required();
   cmd->add_option("-f,--filename", a->inputs, "Same as the positional inputs (kubectl style)");
   cmd->add_option("-o,--output-dir", a->outdir, "Output directory (default: out/<scenario name>)");
-  cmd->add_option("--seed", a->seed, "Random seed (overrides the Simulation's spec.seed)");
+  add_seed_option(cmd, a->seed, "Random seed (overrides the Simulation's spec.seed)");
   cmd->add_option("--until", a->until,
                   "Simulated time to stop at, e.g. 12h (overrides spec.duration)");
   cmd->add_option(

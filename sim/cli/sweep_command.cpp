@@ -7,6 +7,7 @@
 #include "cli/indexed_job.hpp"
 #include "cli/sweep_runner.hpp"
 #include "core/atomic_file.hpp"
+#include "core/quantity.hpp"
 #include "scenario/sweep_parser.hpp"
 #include "scenario/sweep_plan.hpp"
 
@@ -93,7 +94,16 @@ void add_sweep_command(CLI::App& app) {
                   "Shards = completions (with --emit-indexed-job; default 4)");
   cmd->add_option("--parallelism", a->job.parallelism, "Pods at once (default: all shards)");
   cmd->add_option("--cpus", a->job.cpus, "CPUs per pod: requests, limits and -j (default 2)");
-  cmd->add_option("--memory", a->job.memory, "Memory per pod (default: 1Gi per CPU)");
+  cmd->add_option("--memory", a->job.memory, "Memory per pod (default: 1Gi per CPU)")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            // Written into the Job as is: a value kubectl would reject must not get there.
+            const auto q = Quantity::parse(text);
+            return q && q->sign() > 0
+                       ? std::string()
+                       : "expected a positive quantity such as 4Gi, got \"" + text + "\"";
+          },
+          "QUANTITY"));
   cmd->add_option("--results-claim", a->job.results_claim,
                   "PersistentVolumeClaim mounted at /results");
   cmd->add_option("--workdir", a->job.workdir,

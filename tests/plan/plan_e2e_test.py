@@ -138,6 +138,16 @@ def main():
         check(rc == 2 and "bad.yaml:4:3" in err and "apiVersion" in err,
               f"bad dump: exit 2 at file:line ({rc}: {err})")
         check(not (tmp / "bad-import").exists(), "bad dump: nothing written")
+        # A directory name that is no valid object name still gives a scenario that loads; bad
+        # --name and --duration values are exit 2, with nothing written.
+        rc, out, err = gpusim("import", "-f", DUMP, "-o", tmp / "Prod_EU", "-q")
+        check(rc == 0, f"import into Prod_EU exit 0 ({err})")
+        rc, out, err = gpusim("validate", tmp / "Prod_EU")
+        check(rc == 0, f"validate the import into Prod_EU exit 0 ({out} {err})")
+        for flag, value in (("--name", "Bad_Name"), ("--duration", "abc"), ("--duration", "-5m")):
+            rc, out, err = gpusim("import", "-f", DUMP, "-o", tmp / "flags", flag, value)
+            check(rc == 2 and flag in err, f"import {flag} {value}: exit 2 naming it ({rc}: {err})")
+            check(not (tmp / "flags").exists(), f"import {flag} {value}: nothing written")
 
     if failures:
         print(f"{len(failures)} failure(s)")

@@ -65,6 +65,11 @@ def main():
             p, out = run(gpusim, [str(demo), "--threads", threads], parent / "t")
             if p.returncode != 2 or "--threads" not in p.stderr or out.exists():
                 failures.append(f"--threads {threads}: exit {p.returncode}\n{p.stderr[-400:]}")
+        # A seed that is not a 64-bit unsigned number (CLI11 alone wrapped -1 round).
+        for seed in ("-1", "18446744073709551616", "1e3"):
+            p, out = run(gpusim, [str(demo), "--seed", seed], parent / "s")
+            if p.returncode != 2 or "--seed" not in p.stderr or out.exists():
+                failures.append(f"--seed {seed}: exit {p.returncode}\n{p.stderr[-400:]}")
     # -o naming what gpusim did not write (a user's directory, a file, the input itself):
     # exit 2 before running, and it is left exactly as it was.
     with tempfile.TemporaryDirectory() as tmp:

@@ -153,6 +153,11 @@ def main():
         expect(not os.path.exists(out_broken), "nothing written for bad input")
         rc, _, se = run([gpusim, "check", os.path.join(tmp, "missing")])
         expect(rc == 2, f"a missing scenario exits 2 (got {rc})")
+        # Two scenarios of one metadata.name would share DIR/<name>: exit 2, nothing run.
+        out_same = os.path.join(tmp, "out-same")
+        rc, _, se = run([gpusim, "check", str(ok), str(bad), "-o", out_same])
+        expect(rc == 2 and "both named" in se and not os.path.exists(out_same),
+               f"two scenarios of one name exit 2 with nothing written (got {rc}: {se})")
 
         # The readers of a run directory.
         rc, so, _ = run([gpusim, "get", "nodes", out, "--at", "30m"])

@@ -145,6 +145,9 @@ def main():
         r = run(["sweep", SWEEP, "--emit-indexed-job", "--image", "registry.example/gpusim:0.1", "--shards", "4",
                  "--parallelism", "2", "--cpus", "2"])
         check(r.returncode == 0, f"--emit-indexed-job exits 0: {r.stderr}")
+        bad = run(["sweep", SWEEP, "--emit-indexed-job", "--image", "img:1", "--memory", "1Gx"])
+        check(bad.returncode == 2 and "--memory" in bad.stderr and not bad.stdout,
+              f"--memory 1Gx: exit 2 and no Job: {bad.returncode} {bad.stderr}")
         job = tmp / "job" / "job.yaml"
         job.parent.mkdir()
         job.write_text(r.stdout)
