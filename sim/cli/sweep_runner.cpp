@@ -389,37 +389,43 @@ void merge_sweeps(const std::vector<std::string>& dirs, const std::string& out, 
     }
   }
   const fs::path outdir(out);
+  // Where each point comes from, all found before anything is written: a merge with a shard
+  // missing writes nothing (exit 2) rather than a directory of some points and no table.
+  std::vector<std::pair<fs::path, fs::path>> copies;  // (source, target)
   std::vector<std::string> missing;
   for (const auto& p : (*plan)["points"]) {
     const std::string id = p["id"].get<std::string>();
     const fs::path target = outdir / "points" / id;
     std::error_code ec;
     if (fs::exists(target / "point.json", ec)) continue;
-    bool found = false;
-    for (const auto& d : dirs) {
-      const fs::path src = fs::path(d) / "points" / id;
-      if (!fs::exists(src / "point.json", ec)) continue;
-      StagedDirectory staged(target);
-      std::vector<fs::path> files;
-      for (fs::directory_iterator it(src, ec), end; !ec && it != end; it.increment(ec))
-        files.push_back(it->path());
-      std::sort(files.begin(), files.end());
-      for (const auto& f : files)
-        staged.write(f.filename().string(), read_file(f));
-      staged.commit();
-      found = true;
-      break;
+    const auto from = std::find_if(dirs.begin(), dirs.end(), [&](const std::string& d) {
+      return fs::exists(fs::path(d) / "points" / id / "point.json", ec);
+    });
+    if (from == dirs.end()) {
+      missing.push_back(id);
+    } else {
+      copies.emplace_back(fs::path(*from) / "points" / id, target);
     }
-    if (!found) missing.push_back(id);
   }
   if (!missing.empty()) {
     std::string list;
     for (std::size_t i = 0; i < missing.size() && i < 5; ++i)
       list += (i ? ", " : "") + missing[i];
-    throw std::runtime_error("merge: " + std::to_string(missing.size()) +
-                             " point(s) are in none of the directories (" + list +
-                             (missing.size() > 5 ? ", ..." : "") +
-                             "); run their shards (a rerun resumes) and merge again");
+    throw std::invalid_argument("merge: " + std::to_string(missing.size()) +
+                                " point(s) are in none of the directories (" + list +
+                                (missing.size() > 5 ? ", ..." : "") +
+                                "); run their shards (a rerun resumes) and merge again");
+  }
+  for (const auto& [src, target] : copies) {
+    StagedDirectory staged(target);
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (fs::directory_iterator it(src, ec), end; !ec && it != end; it.increment(ec))
+      files.push_back(it->path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files)
+      staged.write(f.filename().string(), read_file(f));
+    staged.commit();
   }
   write_summary_files(*plan, outdir, report);
 }

@@ -138,7 +138,7 @@ StagedDirectory::StagedDirectory(fs::path final_path) : final_(std::move(final_p
   remove_dead_staging(parent, final_.filename().string());
   staging_ = parent / ("." + final_.filename().string() + ".partial-" + unique_file_suffix());
   fs::create_directories(staging_, ec);
-  if (ec) fail(staging_, ec.message());
+  if (ec) fail(final_, ec.message());  // the user's path, not the hidden staging one
   write(kOutputMarkerFile, "written by gpusim: a later run may replace this directory\n");
 }
 

@@ -65,6 +65,11 @@ def main():
             p, out = run(gpusim, [str(demo), "--threads", threads], parent / "t")
             if p.returncode != 2 or "--threads" not in p.stderr or out.exists():
                 failures.append(f"--threads {threads}: exit {p.returncode}\n{p.stderr[-400:]}")
+        # An input with no end: a located error, not an allocation failure.
+        if pathlib.Path("/dev/zero").exists():
+            p = subprocess.run([gpusim, "validate", "/dev/zero"], capture_output=True, text=True, timeout=120)
+            if p.returncode != 2 or "/dev/zero: error: input larger than" not in p.stderr:
+                failures.append(f"validate /dev/zero: exit {p.returncode}\n{p.stderr[-400:]}")
         # A seed that is not a 64-bit unsigned number (CLI11 alone wrapped -1 round).
         for seed in ("-1", "18446744073709551616", "1e3"):
             p, out = run(gpusim, [str(demo), "--seed", seed], parent / "s")

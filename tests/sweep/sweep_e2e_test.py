@@ -100,7 +100,8 @@ def main():
         check(r.returncode == 0, f"merge exits 0: {r.stderr[-300:]}")
         same_tree(single, merged, "shards merged vs single run")
         r = run(["merge", shard_dirs[0], shard_dirs[1], "-o", tmp / "partial"])
-        check(r.returncode != 0 and "in none of the directories" in r.stderr, "merge with a shard missing fails")
+        check(r.returncode == 2 and "in none of the directories" in r.stderr, "merge with a shard missing: exit 2")
+        check(not (tmp / "partial").exists(), "merge with a shard missing writes nothing")
 
         # Interrupted: points lost, a stale staging directory left behind; rerun resumes.
         resumed = tmp / "resumed"
