@@ -257,6 +257,12 @@ std::vector<Series> family_gauge(const RunDir& run, const Family& f, std::string
   if (t == nullptr) {
     throw MetricError(std::string(metric) + " needs " + f.file + ", which this run did not write");
   }
+  // A header and no rows: the run had none of these objects (a serving run without an HPA
+  // writes hpa.csv all the same), which is the missing file's case, not a failed assertion.
+  if (t->empty()) {
+    throw MetricError(std::string(metric) + " needs rows of " + f.file +
+                      ", which has none in this run (no such object)");
+  }
   auto tc = t->column("t_ms");
   if (!tc) throw MetricError(std::string(f.file) + " has no t_ms column");
   std::vector<std::size_t> label_cols;

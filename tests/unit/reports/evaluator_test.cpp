@@ -126,6 +126,21 @@ TEST(Evaluator, MissingFileIsAnErrorResultNotACrash) {
   EXPECT_EQ(results[0].message, "hpa_at_max needs hpa.csv, which this run did not write");
 }
 
+// A serving run without an HPA writes hpa.csv with its header only: an expectation about HPAs
+// cannot be evaluated there, as if the file were missing (an error, not a failed assertion).
+TEST(Evaluator, AFileWithNoRowsIsAnErrorResultLikeAMissingOne) {
+  auto files = testing::sample_files();
+  const std::string& hpa = files.at("hpa.csv");
+  files["hpa.csv"] = hpa.substr(0, hpa.find('\n') + 1);
+  const RunDir run = RunDir::from_files(files, "emptyhpa");
+  const auto results = evaluate_expectations(run, {{"hpa", "duration(hpa_at_max) < 30m", {}}});
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].passed);
+  EXPECT_TRUE(results[0].error);
+  EXPECT_EQ(results[0].message,
+            "hpa_at_max needs rows of hpa.csv, which has none in this run (no such object)");
+}
+
 TEST(Expectations, MalformedExpressionsAreLocatedInTheFile) {
   const Diagnostics d = check_expectations({{"ok", "max(pod_wait) < 1m", {"sim.yaml", 10, 11}},
                                             {"bad", "max(pod_wait) < 10", {"sim.yaml", 12, 13}},
