@@ -1,10 +1,13 @@
 // `gpusim compare`: several GPU policies on one scenario, side by side.
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/compare.hpp"
@@ -56,8 +59,17 @@ Comparison run_comparison(const CompareOptions& options) {
   const std::vector<std::string>& policies =
       options.policies.empty() ? kAllPolicies : options.policies;
   // Every name before the first run: one found bad later would leave the others' outputs.
-  for (const auto& policy : policies)
+  std::set<std::string> seen;
+  for (const auto& policy : policies) {
     sched::with_policy(scenario.scheduler, policy);
+    std::string folded = policy;
+    std::transform(folded.begin(), folded.end(), folded.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!seen.insert(folded).second) {
+      throw std::invalid_argument("policy \"" + policy +
+                                  "\" is listed twice: its runs would share one directory");
+    }
+  }
   for (const auto& policy : policies) {
     engine::RunOptions opts;
     opts.seed = options.seed;

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/run_stop.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"gpusim: what-if simulation of Kubernetes clusters running ML workloads on GPUs",
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   gpusim::cli::add_plan_command(app);
   gpusim::cli::add_import_command(app);
   try {
+    // Read once, before any work: a bad GPUSIM_MAX_MEMORY_MIB is bad input (exit 2).
+    gpusim::cli::detail::memory_cap_env();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);

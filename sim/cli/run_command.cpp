@@ -167,14 +167,17 @@ void add_run_command(CLI::App& app) {
          "--scorer", a->scorer,
          "GPU scorer backend for the GPU policies: auto (CUDA when a device is usable), cpu, cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  cmd->add_flag("--explain", a->explain,
-                "Record every scheduling attempt for `gpusim explain` (the default for clusters of "
-                "up to 64 nodes)");
+  CLI::Option* explain = cmd->add_flag(
+      "--explain", a->explain,
+      "Record every scheduling attempt for `gpusim explain` (the default for clusters of "
+      "up to 64 nodes)");
   cmd->add_flag("--no-explain", a->no_explain,
-                "Do not record explain.jsonl, even for a small cluster");
+                "Do not record explain.jsonl, even for a small cluster")
+      ->excludes(explain);
   cmd->add_flag("--no-report", a->no_report,
                 "Do not write report.html and report.md into the output directory");
-  cmd->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
+  cmd->add_flag("-q,--quiet", a->quiet,
+                "No progress, summary or report paths (warnings and errors still go to stderr)");
   add_max_memory_option(cmd);
   add_threads_option(cmd, a->threads);
   cmd->add_flag(

@@ -51,10 +51,16 @@ inline std::atomic<std::int64_t> memory_cap_flag{-1};
 inline std::int64_t memory_cap_env() {
   static const std::int64_t cap = [] {
     const char* v = std::getenv("GPUSIM_MAX_MEMORY_MIB");
-    if (v == nullptr) return std::int64_t{0};
+    if (v == nullptr || *v == '\0') return std::int64_t{0};
     char* end = nullptr;
     const long long n = std::strtoll(v, &end, 10);
-    return (end != v && *end == '\0' && n > 0) ? static_cast<std::int64_t>(n) : std::int64_t{0};
+    if (end == v || *end != '\0' || n <= 0) {
+      // A cap the user meant to set must not silently be none.
+      throw std::invalid_argument(
+          "GPUSIM_MAX_MEMORY_MIB: expected a positive number of MiB, got \"" + std::string(v) +
+          "\"");
+    }
+    return static_cast<std::int64_t>(n);
   }();
   return cap;
 }

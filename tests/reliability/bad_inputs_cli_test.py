@@ -5,6 +5,7 @@ expected diagnostic printed as file:line:col, and nothing left in the output's p
 input file, a directory without YAML and an out-of-range --threads.
 
 usage: bad_inputs_cli_test.py GPUSIM"""
+import os
 import pathlib
 import re
 import subprocess
@@ -101,11 +102,21 @@ def main():
         left = sorted(x.name for x in parent.iterdir() if x.name.startswith("."))
         if left:
             failures.append(f"refused -o left {left} behind")
-        # compare: every policy is checked before the first run writes anything.
-        p = subprocess.run([gpusim, "compare", str(demo), "--policy", "FGD,Bogus", "-o", str(parent / "cmp")],
-                           capture_output=True, text=True, timeout=120)
-        if p.returncode != 2 or (parent / "cmp").exists():
-            failures.append(f"compare with a bad policy: exit {p.returncode}, output {(parent / 'cmp').exists()}")
+        # compare: every policy is checked before the first run writes anything; a policy listed
+        # twice would run twice into one directory.
+        for policies in ("FGD,Bogus", "FGD,fgd"):
+            p = subprocess.run([gpusim, "compare", str(demo), "--policy", policies, "-o", str(parent / "cmp")],
+                               capture_output=True, text=True, timeout=120)
+            if p.returncode != 2 or (parent / "cmp").exists():
+                failures.append(f"compare --policy {policies}: exit {p.returncode}, output {(parent / 'cmp').exists()}")
+        # Contradicting flags, and a memory cap in the environment that is no number.
+        p, out = run(gpusim, [str(demo), "--explain", "--no-explain"], parent / "x")
+        if p.returncode != 2 or out.exists():
+            failures.append(f"--explain --no-explain: exit {p.returncode}")
+        p = subprocess.run([gpusim, "run", str(demo), "-o", str(parent / "m"), "-q"], capture_output=True,
+                           text=True, timeout=120, env={**os.environ, "GPUSIM_MAX_MEMORY_MIB": "abc"})
+        if p.returncode != 2 or "GPUSIM_MAX_MEMORY_MIB" not in p.stderr or (parent / "m").exists():
+            failures.append(f"GPUSIM_MAX_MEMORY_MIB=abc: exit {p.returncode}\n{p.stderr[-300:]}")
     for msg in failures:
         print("FAIL", msg)
     print(f"{len(files)} bad inputs, {len(failures)} failure(s)")
