@@ -466,6 +466,12 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
   for (auto s : seeds)
     seed_text += (seed_text.empty() ? "" : ", ") + std::to_string(s);
   m.facts.emplace_back("seed", seed_text);
+  // The GPU policy that made a single run (summary.json scheduler.policy); a comparison's
+  // variants are named above.
+  if (const auto& sched = first.summary().value("scheduler", nlohmann::ordered_json::object());
+      !m.comparison && sched.contains("policy")) {
+    m.facts.emplace_back("policy", sched["policy"].get<std::string>());
+  }
   m.facts.emplace_back("simulated time", format_duration(first.end_ms()));
   if (!m.comparison) m.facts.emplace_back("run directory", first.path());
 

@@ -18,6 +18,7 @@
 #include "engine/invariants.hpp"
 #include "engine/serving.hpp"
 #include "engine/trace_replay.hpp"
+#include "scheduler/plugin_registry.hpp"
 
 namespace gpusim::engine {
 
@@ -272,6 +273,11 @@ nlohmann::ordered_json Simulation::summary() const {
                     {"scheduled", st.scheduled},
                     {"unschedulable_attempts", st.unschedulable},
                     {"preemptions", st.preemptions}};
+  // A saved run must say which policy made it (--policy, else spec.policy).
+  const std::string& policy =
+      !options_.policy.empty() ? options_.policy : scenario_.simulation.policy;
+  if (!policy.empty())
+    s["scheduler"]["policy"] = sched::PluginRegistry::builtin().canonical(policy);
   s["nodes"] = cluster_->node_count();
   for (const auto& c : contributors_)
     c->add_summary(s);

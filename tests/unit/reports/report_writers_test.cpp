@@ -65,6 +65,24 @@ TEST(ReportModel, SummaryFiguresComeFromTheRun) {
   EXPECT_EQ(row("pods pending at the end"), "1");
 }
 
+// A run made with a GPU policy says which (summary.json scheduler.policy); one without does not.
+TEST(ReportModel, TheRunsPolicyIsAmongItsFacts) {
+  auto files = testing::sample_files();
+  const RunDir plain = RunDir::from_files(files, "plain");
+  auto summary = nlohmann::ordered_json::parse(files.at("summary.json"));
+  summary["scheduler"]["policy"] = "FGD";
+  files["summary.json"] = summary.dump();
+  const RunDir with_policy = RunDir::from_files(files, "fgd");
+  auto policy_of = [](const RunDir& r) {
+    for (const auto& [name, value] : build_report({&r}).facts) {
+      if (name == "policy") return value;
+    }
+    return std::string("(none)");
+  };
+  EXPECT_EQ(policy_of(with_policy), "FGD");
+  EXPECT_EQ(policy_of(plain), "(none)");
+}
+
 TEST(ReportModel, ComparisonMarksTheBestValue) {
   const RunDir a = testing::sample_run();
   auto files = testing::sample_files();
