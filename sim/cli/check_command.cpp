@@ -60,6 +60,16 @@ int check(const CheckArgs& a) {
   if (jobs.empty())
     throw std::invalid_argument(
         "nothing to check: name scenario files or directories (or -f FILE)");
+  // A saved run is evaluated as recorded: options that shape a run do not apply to it.
+  if (a.seed || !a.policy.empty() || !a.until.empty() || !a.outdir.empty()) {
+    for (const auto& j : jobs) {
+      if (j.saved_run) {
+        std::cerr << "warning: " << j.input
+                  << " is a saved run, checked as recorded: --seed, --policy, --until and -o "
+                     "apply only to the scenarios\n";
+      }
+    }
+  }
   engine::RunOptions base;
   base.seed = a.seed;
   base.policy = a.policy;

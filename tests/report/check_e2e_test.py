@@ -153,6 +153,10 @@ def main():
         expect(not os.path.exists(out_broken), "nothing written for bad input")
         rc, _, se = run([gpusim, "check", os.path.join(tmp, "missing")])
         expect(rc == 2, f"a missing scenario exits 2 (got {rc})")
+        # A saved run is checked as recorded; options that shape a run say they do not apply.
+        rc, _, se = run([gpusim, "check", out, "--seed", "5"])
+        expect(rc == 0 and "is a saved run, checked as recorded" in se,
+               f"check of a saved run with --seed warns (got {rc}: {se})")
         # Two scenarios of one metadata.name would share DIR/<name>: exit 2, nothing run.
         out_same = os.path.join(tmp, "out-same")
         rc, _, se = run([gpusim, "check", str(ok), str(bad), "-o", out_same])
