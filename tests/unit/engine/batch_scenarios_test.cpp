@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -44,18 +45,33 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-std::unique_ptr<BundledRun> run_bundled(const std::string& name,
-                                        void (*edit)(Scenario&) = nullptr) {
+// Runs `sc` with the invariant checker and the event log (`before_run` may attach more).
+std::unique_ptr<BundledRun> run_checked(
+    Scenario sc, const std::function<void(Simulation&)>& before_run = nullptr) {
   auto r = std::make_unique<BundledRun>();
-  r->scenario = scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + "/scenarios/" + name});
-  if (edit) edit(r->scenario);
+  r->scenario = std::move(sc);
   RunOptions options;
   options.check_invariants = true;
   options.reproducible = true;
   r->sim = std::make_unique<Simulation>(r->scenario, options);
   r->sim->cluster().add_observer(&r->log);
+  if (before_run) before_run(*r->sim);
   r->sim->run();
   return r;
+}
+
+std::unique_ptr<BundledRun> run_bundled(const std::string& name,
+                                        void (*edit)(Scenario&) = nullptr) {
+  Scenario sc = scenario::load_scenario({std::string(GPUSIM_SOURCE_DIR) + "/scenarios/" + name});
+  if (edit) edit(sc);
+  return run_checked(std::move(sc));
+}
+
+// A scenario written out in the test.
+std::unique_ptr<BundledRun> run_text(const std::string& text,
+                                     const std::function<void(Simulation&)>& before_run = nullptr) {
+  const scenario::testing::TempFile file(text);
+  return run_checked(scenario::load_scenario({file.path()}), before_run);
 }
 
 // `min_events`: the bundled scenarios check far more events than this; the small ones less.
@@ -248,12 +264,8 @@ TEST(BatchScenarios, ADistributedPodDurationIsDrawnPerPod) {
             "}\nspec:\n  restartPolicy: Never\n  containers: [{name: c, image: busybox, "
             "resources: {requests: {cpu: 100m}}}]\n";
   }
-  const scenario::testing::TempFile file(text);
-  const Scenario sc = scenario::load_scenario({file.path()});
-  RunOptions options;
-  options.reproducible = true;
-  Simulation sim(sc, options);
-  sim.run();
+  const auto r = run_text(text);
+  const Simulation& sim = *r->sim;
   std::set<TimeMs> runs;
   std::size_t finished = 0;
   sim.cluster().for_each_pod([&](PodId, const Pod& p) {
@@ -293,19 +305,16 @@ TEST(BatchScenarios, SpotReplacementsNeverReuseANodeName) {
       "1m}}\n"
       "    - {at: 3h, action: spotInterruption, target: spot, params: {notice: 2m, replaceAfter: "
       "1m}}\n";
-  const scenario::testing::TempFile file(text);
-  const Scenario sc = scenario::load_scenario({file.path()});
-  RunOptions options;
-  options.reproducible = true;
-  options.check_invariants = true;
-  Simulation sim(sc, options);
-  NodeNames names(sim.cluster());
-  sim.cluster().add_observer(&names);
-  sim.run();
+  std::unique_ptr<NodeNames> names;
+  const auto r = run_text(text, [&](Simulation& s) {
+    names = std::make_unique<NodeNames>(s.cluster());
+    s.cluster().add_observer(names.get());
+  });
+  Simulation& sim = *r->sim;
   expect_no_violations(sim);
   // The two pool nodes are added before the observer; four replacements join later.
-  ASSERT_EQ(names.added.size(), 4u);
-  std::set<std::string> all(names.added.begin(), names.added.end());
+  ASSERT_EQ(names->added.size(), 4u);
+  std::set<std::string> all(names->added.begin(), names->added.end());
   all.insert({"spot-0", "spot-1"});
   EXPECT_EQ(all.size(), 6u) << "a replacement reused a name";
   const Deployment& d = sim.cluster().deployments.at("default/web");
@@ -325,15 +334,8 @@ TEST(BatchScenarios, APodsActiveDeadlineFailsItOnItsNode) {
       "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: d}\nspec:\n"
       "  duration: 30m\n  nodePools: [{name: cpu, count: 1, template: {status: {capacity: "
       "{cpu: 8, memory: 8Gi}}}}]\n";
-  const scenario::testing::TempFile file(text);
-  const Scenario sc = scenario::load_scenario({file.path()});
-  RunOptions options;
-  options.reproducible = true;
-  options.check_invariants = true;
-  Simulation sim(sc, options);
-  EventLog log;
-  sim.cluster().add_observer(&log);
-  sim.run();
+  const auto r = run_text(text);
+  Simulation& sim = *r->sim;
   expect_no_violations(sim, 20);
   const Pod& capped = sim.cluster().pod(sim.cluster().find_pod("default", "capped"));
   EXPECT_EQ(capped.status.phase, PodPhase::kFailed);
@@ -343,12 +345,9 @@ TEST(BatchScenarios, APodsActiveDeadlineFailsItOnItsNode) {
   // Both Job pods fail at their deadline (the second is over backoffLimit 1), long before 10m.
   const Job& j = sim.cluster().jobs.at("default/j");
   EXPECT_EQ(j.status.failed, 2);
-  TimeMs failed_at = -1;
-  for (const auto& e : log.events) {
-    if (e.type == "BackoffLimitExceeded") failed_at = e.t_ms;
-  }
-  EXPECT_GT(failed_at, 0);
-  EXPECT_LT(failed_at, 10 * 60'000);
+  const auto failed = r->events("BackoffLimitExceeded");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_LT(failed[0].t_ms, 10 * 60'000);
 }
 
 }  // namespace
