@@ -112,9 +112,10 @@ namespace {
 void remove_dead_staging(const fs::path& parent, const std::string& name) {
   std::error_code ec;
   std::vector<fs::path> dead;
+  const std::string tags[] = {"." + name + ".partial-", "." + name + ".old-"};
   for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string entry = it->path().filename().string();
-    for (const std::string tag : {"." + name + ".partial-", "." + name + ".old-"}) {
+    for (const std::string& tag : tags) {
       if (entry.rfind(tag, 0) != 0) continue;
       const std::string rest = entry.substr(tag.size());
       const long pid = std::strtol(rest.c_str(), nullptr, 10);
