@@ -50,9 +50,11 @@ std::vector<std::string> split(const std::string& s) {
 // cannot parse as absent, so a typo would otherwise change the run silently.
 void check_params(Diagnostics& d, const engine::TimelineEvent& e) {
   const std::vector<engine::TimelineParam>& known = engine::timeline_params(e.action);
-  for (const auto& [name, value] : e.params) {
+  for (const auto& param : e.params) {
+    const std::string& name = param.first;
+    const std::string& value = param.second;
     auto it = std::find_if(known.begin(), known.end(),
-                           [&](const engine::TimelineParam& p) { return p.name == name; });
+                           [&name](const engine::TimelineParam& p) { return p.name == name; });
     if (it == known.end()) {
       std::vector<std::string> names;
       std::string listed;
