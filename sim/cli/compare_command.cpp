@@ -1,6 +1,4 @@
 // `gpusim compare`: several GPU policies on one scenario, side by side.
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -19,6 +17,7 @@
 #include "scenario/loader.hpp"
 #include "scenario/openb_trace.hpp"
 #include "scheduler/config.hpp"
+#include "scheduler/plugin_registry.hpp"
 
 namespace gpusim::cli {
 namespace {
@@ -61,11 +60,8 @@ Comparison run_comparison(const CompareOptions& options) {
   // Every name before the first run: one found bad later would leave the others' outputs.
   std::set<std::string> seen;
   for (const auto& policy : policies) {
-    sched::with_policy(scenario.scheduler, policy);
-    std::string folded = policy;
-    std::transform(folded.begin(), folded.end(), folded.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (!seen.insert(folded).second) {
+    sched::with_policy(scenario.scheduler, policy);  // throws for an unknown name
+    if (!seen.insert(sched::PluginRegistry::builtin().canonical(policy)).second) {
       throw std::invalid_argument("policy \"" + policy +
                                   "\" is listed twice: its runs would share one directory");
     }

@@ -1,7 +1,5 @@
 // `gpusim import -f dump.yaml -o DIR`: a scenario directory from `kubectl get
 // nodes,pods,deployments,jobs,hpa,resourcequotas -A -o yaml` (docs/plan.md). Exit 2 on bad input.
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -15,22 +13,14 @@
 namespace gpusim::cli {
 namespace {
 
-// A Simulation name from the output directory's name ("Prod_EU" -> "prod-eu"): lower case,
-// other characters than [a-z0-9.-] as '-', trimmed to start and end alphanumeric.
+// A Simulation name from the output directory's name ("Prod_EU" -> "prod-eu").
 std::string name_from_directory(const std::string& dir) {
-  std::string name;
-  for (const char c : dir) {
-    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    name.push_back(
-        (std::isalnum(static_cast<unsigned char>(l)) != 0 || l == '.' || l == '-') ? l : '-');
-  }
-  const auto keep = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  while (!name.empty() && !keep(name.back()))
+  std::string name = scenario::dns_label_chars(dir);
+  if (name.size() > 63) name.resize(63);
+  while (!name.empty() && name.back() == '-')
     name.pop_back();
-  const auto first = std::find_if(name.begin(), name.end(), keep);
-  name.erase(name.begin(), first);
-  if (name.size() > 253) name.resize(253);
-  return scenario::check_dns_subdomain(name).empty() ? name : "imported";
+  name.erase(0, name.find_first_not_of('-'));
+  return name.empty() ? "imported" : name;
 }
 
 }  // namespace

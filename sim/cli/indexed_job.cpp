@@ -1,18 +1,15 @@
 #include "cli/indexed_job.hpp"
 
-#include <cctype>
 #include <stdexcept>
+
+#include "scenario/names.hpp"
 
 namespace gpusim::cli {
 namespace {
 
 // A DNS-1123 label from the sweep name: lower case, [a-z0-9-], at most 63 with the prefix.
 std::string job_name(const std::string& sweep) {
-  std::string n = "gpusim-sweep-";
-  for (char c : sweep) {
-    const auto u = static_cast<unsigned char>(c);
-    n += std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '-';
-  }
+  std::string n = "gpusim-sweep-" + scenario::dns_label_chars(sweep);
   if (n.size() > 52) n.resize(52);  // Indexed Job pod names append -<index>-<hash>
   while (!n.empty() && n.back() == '-')
     n.pop_back();

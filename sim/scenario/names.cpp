@@ -93,4 +93,14 @@ std::string check_label_value(std::string_view s) {
   return {};
 }
 
+std::string dns_label_chars(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    out += std::isalnum(u) != 0 ? static_cast<char>(std::tolower(u)) : '-';
+  }
+  return out;
+}
+
 }  // namespace gpusim::scenario

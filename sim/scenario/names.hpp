@@ -11,4 +11,8 @@ std::string check_dns_subdomain(std::string_view s);  // most object names
 std::string check_label_key(std::string_view s);      // [prefix/]name
 std::string check_label_value(std::string_view s);
 
+// `s` as a DNS-1123 label's characters: letters lower-cased, everything but [a-z0-9] as '-'
+// (callers trim the ends and cut the length they need).
+std::string dns_label_chars(std::string_view s);
+
 }  // namespace gpusim::scenario
