@@ -31,7 +31,8 @@ std::string pod_name(const std::string& key) {
 // Events about the pod: its own, and admission rejections that name it.
 std::vector<const RunEvent*> pod_events(const RunDir& run, const std::string& key) {
   std::vector<const RunEvent*> out;
-  const std::string quoted = "\"" + pod_name(key) + "\"";
+  // A pod's refusal names it as `pods "name"` (a refused Job of the same name does not).
+  const std::string quoted = "pods \"" + pod_name(key) + "\"";
   const std::string ns = key.substr(0, key.find('/'));
   for (const auto& e : run.events()) {
     if (e.object == key || (e.type == "FailedCreate" && e.namespace_() == ns &&

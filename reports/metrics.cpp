@@ -83,9 +83,10 @@ std::vector<MetricInfo> build_catalog() {
       "Kubernetes events; `type` is the reason (Scheduled, FailedScheduling, Preempted, ...)");
   add("quota_rejections", K::kEvent, U::kNumber,
       {"namespace", "object", "kind", "quota", "resource"}, "events.jsonl",
-      "creations refused by ResourceQuota admission (FailedCreate: exceeded quota)");
+      "creations refused by ResourceQuota admission (FailedCreate or ReplicaSetCreateError: "
+      "exceeded quota)");
   add("admission_rejections", K::kEvent, U::kNumber, kEventLabels, "events.jsonl",
-      "creations refused by any admission plugin (FailedCreate events)");
+      "creations refused by any admission plugin (FailedCreate, ReplicaSetCreateError events)");
   add("scheduling_failures", K::kEvent, U::kNumber, kEventLabels, "events.jsonl",
       "FailedScheduling events");
   add("preemptions", K::kEvent, U::kNumber, kEventLabels, "events.jsonl",
@@ -472,13 +473,13 @@ std::vector<Series> load_series(const RunDir& run, std::string_view metric,
         l["type"] = e.type;
         l["warning"] = e.warning ? "true" : "false";
       } else if (m == "quota_rejections") {
-        if (e.type != "FailedCreate") continue;
+        if (!e.refused_creation()) continue;
         auto q = parse_quota_rejection(e.message);
         if (!q) continue;
         l["quota"] = q->quota;
         l["resource"] = q->resource;
       } else if (m == "admission_rejections") {
-        if (e.type != "FailedCreate") continue;
+        if (!e.refused_creation()) continue;
       } else if (m == "scheduling_failures") {
         if (e.type != "FailedScheduling") continue;
       } else if (m == "preemptions") {

@@ -67,7 +67,7 @@ std::map<std::string, NsStats> namespace_stats(const RunDir& r) {
     s.waits.push_back(static_cast<double>(pod_wait_ms(p, r.end_ms())));
   }
   for (const auto& e : r.events()) {
-    if (e.type == "FailedCreate") {
+    if (e.refused_creation()) {
       NsStats& s = ns[e.namespace_()];
       if (parse_quota_rejection(e.message))
         ++s.quota_rejections;
@@ -773,7 +773,7 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
     std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::int64_t, TimeMs>>
         agg;
     for (const auto& e : r->events()) {
-      if (e.type != "FailedCreate") continue;
+      if (!e.refused_creation()) continue;
       auto q = parse_quota_rejection(e.message);
       if (!q) continue;
       auto [it, inserted] = agg.try_emplace({e.namespace_(), q->quota, q->resource}, 0, e.t_ms);

@@ -25,6 +25,11 @@ struct RunEvent {
   std::string message;
   bool warning = false;
   std::string namespace_() const;  // the part of `object` before '/', empty when cluster-scoped
+  // A creation that admission refused: a pod, or another object (FailedCreate), or a
+  // Deployment's new ReplicaSet (ReplicaSetCreateError, as upstream records it).
+  bool refused_creation() const {
+    return type == "FailedCreate" || type == "ReplicaSetCreateError";
+  }
 };
 
 struct PodRecord {

@@ -198,6 +198,15 @@ void CronJobController::sync(const std::string& key) {
     job.meta.uid = cluster_.next_uid();
     job.meta.creation_ms = now;
     job.spec = cj.job_template.spec;
+    if (auto refused = cluster_.admit_object("Job", job.meta)) {
+      // As an error from upstream's sync: the run stays unstarted (lastScheduleTime unchanged)
+      // and the CronJob is retried with the controller's per-item exponential back-off.
+      cluster_.emit(ClusterEvent{
+          0, "FailedCreate", "CronJob", key, {}, object_refusal_message("Job", *refused), true});
+      reconciler_.enqueue_rate_limited(key);
+      return;
+    }
+    reconciler_.forget(key);
     cluster_.jobs[jkey] = std::move(job);
     cluster_.object_changed("Job", jkey);
     cluster_.emit(

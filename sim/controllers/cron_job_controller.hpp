@@ -5,7 +5,8 @@
 // scheduled time is skipped as MissSchedule) and concurrencyPolicy (Allow runs Jobs side by
 // side; Forbid does not start while one is active and starts the missed run once it finishes,
 // if still within the starting deadline; Replace deletes the active Jobs first). Finished Jobs
-// beyond successfulJobsHistoryLimit / failedJobsHistoryLimit are deleted, oldest first.
+// beyond successfulJobsHistoryLimit / failedJobsHistoryLimit are deleted, oldest first. A Job
+// that admission refuses (count/jobs.batch) is a FailedCreate event and a retry with back-off.
 // Simulated time 0 is kSimulationEpochUnixS (cron_schedule.hpp); schedules are UTC.
 #include <map>
 #include <set>

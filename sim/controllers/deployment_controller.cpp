@@ -256,6 +256,22 @@ ReplicaSet* DeploymentController::create_new(Deployment& d, Tracking& t,
   tmpl.labels[kPodTemplateHashLabel] = hash;
   rs.tmpl = make_template(std::move(tmpl));
   rs.source_template = d.tmpl;
+  if (auto refused = cluster_.admit_object("ReplicaSet", rs.meta)) {
+    // getNewReplicaSet's error path: Progressing=False (with a progress deadline), a warning,
+    // and the sync fails (retried with back-off) without scaling anything.
+    const std::string msg =
+        "Failed to create new replica set \"" + rs.meta.name + "\": " + *refused;
+    if (d.progress_deadline_s != INT32_MAX) {
+      set_condition(d.status.conditions, "Progressing", "False", "ReplicaSetCreateError", msg,
+                    loop_.now());
+      cluster_.object_changed("DeploymentStatus", d.meta.key());
+    }
+    cluster_.emit(
+        ClusterEvent{0, "ReplicaSetCreateError", "Deployment", d.meta.key(), {}, msg, true});
+    reconciler_.enqueue_rate_limited(d.meta.key());
+    return nullptr;
+  }
+  reconciler_.forget(d.meta.key());
   const std::string key = rs.meta.key();
   ReplicaSet& stored = cluster_.replica_sets[key] = std::move(rs);
   d.meta.annotations[kRevisionAnnotation] = std::to_string(revision);
@@ -363,6 +379,7 @@ void DeploymentController::cleanup(Deployment& d, const std::vector<ReplicaSet*>
 void DeploymentController::rollout_rolling(Deployment& d, Tracking& t, ReplicaSet* new_rs,
                                            std::vector<ReplicaSet*> old_sets) {
   if (new_rs == nullptr) new_rs = create_new(d, t, old_sets);
+  if (new_rs == nullptr) return;
   const RolloutSpec spec = RolloutSpec::of(d);
   std::int32_t all = new_rs->replicas;
   for (ReplicaSet* rs : old_sets)
@@ -424,6 +441,7 @@ void DeploymentController::rollout_recreate(Deployment& d, Tracking& t, ReplicaS
     }
   }
   if (new_rs == nullptr) new_rs = create_new(d, t, old_sets);
+  if (new_rs == nullptr) return;
   scale_rs(*new_rs, d.spec_replicas(), d);
   sync_status(d, t, new_rs, old_sets, true);
   const RolloutStatus rs{d.status.replicas, d.status.updated_replicas, d.status.ready_replicas,

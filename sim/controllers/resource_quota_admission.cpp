@@ -50,6 +50,18 @@ std::optional<std::string> ResourceQuotaAdmission::admit(const Pod& pod, PodStat
   return std::nullopt;
 }
 
+std::optional<std::string> ResourceQuotaAdmission::admit_object(std::string_view kind,
+                                                                const ObjectMeta& meta) {
+  const auto resource = counted_resource(kind);
+  if (!resource) return std::nullopt;
+  std::vector<ResourceQuota*> quotas = quotas_in_namespace(cluster_, meta.namespace_);
+  if (quotas.empty()) return std::nullopt;
+  const QuotaDecision d = check_object_create(quotas, *resource);
+  if (d.allowed) return std::nullopt;
+  ++object_rejections_[meta.namespace_ + "/" + d.failed_quota];
+  return d.message;
+}
+
 void ResourceQuotaAdmission::admitted(PodId) {
   for (const auto& [key, charge] : pending_) {
     auto it = cluster_.quotas.find(key);

@@ -3,7 +3,8 @@
 // pod that would take any quota of its namespace over its hard limit, with upstream's Forbidden
 // messages (k8s-semantics.md 5.3). An admitted pod's usage is charged to status.used at once, as
 // the API server does; the quota controller (resource_quota_controller.hpp) gives it back when
-// the pod terminates or is deleted.
+// the pod terminates or is deleted. Object counts (count/jobs.batch, count/deployments.apps, ...)
+// are admitted the same way on the CREATE of those objects.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -41,14 +42,22 @@ class ResourceQuotaAdmission : public AdmissionPlugin {
 
   std::optional<std::string> admit(const Pod& pod, PodStatus& status) override;
   void admitted(PodId id) override;
+  // Object counts (count/jobs.batch, ...): charged at once, as the API server does; the quota
+  // controller recounts the namespace's objects whenever one of them changes or goes away.
+  std::optional<std::string> admit_object(std::string_view kind, const ObjectMeta& meta) override;
 
   // Pods rejected per quota ("namespace/name"), for the run summary.
   const std::map<std::string, std::uint64_t>& rejections() const { return rejections_; }
+  // Other objects (Jobs, Deployments, ...) rejected per quota.
+  const std::map<std::string, std::uint64_t>& object_rejections() const {
+    return object_rejections_;
+  }
 
  private:
   Cluster& cluster_;
   QuotaSpecs specs_;
   std::map<std::string, std::uint64_t> rejections_;
+  std::map<std::string, std::uint64_t> object_rejections_;
   // Charges decided by the last admit(), applied when the pod is actually created.
   std::vector<std::pair<std::string, ResourceQuantities>> pending_;
 };

@@ -198,6 +198,12 @@ void ArrivalGenerator::create(Stream& s, const TraceRow* row) {
     if (row != nullptr) return row->namespace_;
     return template_ns.empty() ? std::string("default") : template_ns;
   };
+  // A refused Job is gone, as after a rejected `kubectl create`: counted, not retried.
+  auto admitted = [&](std::string_view kind, const ObjectMeta& meta) {
+    if (cluster_.admit_or_report(kind, meta)) return true;
+    ++rejected_[a.name];
+    return false;
+  };
   auto object_meta = [&](ObjectMeta m) {
     m.name = name;
     m.generate_name.clear();
@@ -229,7 +235,7 @@ void ArrivalGenerator::create(Stream& s, const TraceRow* row) {
     for (auto& [type, spec] : j.replica_specs)
       spec.tmpl = derive(spec.tmpl);
     const std::string key = j.meta.key();
-    if (cluster_.pytorch_jobs.count(key)) return;
+    if (cluster_.pytorch_jobs.count(key) || !admitted("PyTorchJob", j.meta)) return;
     cluster_.pytorch_jobs[key] = std::move(j);
     cluster_.object_changed("PyTorchJob", key);
   } else {
@@ -244,7 +250,7 @@ void ArrivalGenerator::create(Stream& s, const TraceRow* row) {
     j.status = JobStatus{};
     j.spec.tmpl = derive(j.spec.tmpl);
     const std::string key = j.meta.key();
-    if (cluster_.jobs.count(key)) return;
+    if (cluster_.jobs.count(key) || !admitted("Job", j.meta)) return;
     cluster_.jobs[key] = std::move(j);
     cluster_.object_changed("Job", key);
   }

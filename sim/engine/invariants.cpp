@@ -78,6 +78,8 @@ void InvariantChecker::on_object_changed(std::string_view kind, const std::strin
     last_used_.erase(key);  // a changed quota starts over (hard may have been lowered)
   } else if (kind == "PodGroup") {
     dirty_groups_.insert(key);
+  } else if (counted_resource(kind)) {
+    dirty_namespaces_.insert(key.substr(0, key.find('/')));  // object counts
   }
 }
 
@@ -165,7 +167,7 @@ void InvariantChecker::check_quota(const std::string& key, const ResourceQuota& 
         report("quota",
                "quota " + key + ": status.used " + name + "=" +
                    (got == q.status_used.end() ? std::string("<unset>") : got->second.str()) +
-                   " but the pods use " + v.str());
+                   " but a recalculation gives " + v.str());
       }
     }
   }

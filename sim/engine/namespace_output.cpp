@@ -98,7 +98,7 @@ void NamespaceOutput::close(Open& o, bool deleted) {
 }
 
 void NamespaceOutput::on_event(const ClusterEvent& e) {
-  if (e.type != "FailedCreate") return;
+  if (!refused_pod(e)) return;
   const std::string ns = e.object.substr(0, e.object.find('/'));
   Figures& f = figures_[ns];
   ++f.pods_rejected;

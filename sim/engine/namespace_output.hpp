@@ -10,8 +10,9 @@
 // carries them, the pods created with it in the same sync do not. Creations still refused when
 // the run ends are counted in pods_rejected and quota_rejections, not in the waits. GPU use is the
 // milli-GPU a bound pod holds times how long it holds it, in milli-GPU-hours (1000 = one GPU for
-// one hour), exact integers. Rejections are FailedCreate events (the pod never existed); those
-// whose message says "exceeded quota" are quota rejections.
+// one hour), exact integers. Rejections are FailedCreate events of pods (the pod never existed;
+// refused Jobs, Deployments, ... are not pods); those whose message says "exceeded quota" are
+// quota rejections.
 #include <cstdint>
 #include <map>
 #include <string>

@@ -346,7 +346,7 @@ bool append_event_line(std::string& out, const ClusterEvent& e) {
 void Recorder::on_event(const ClusterEvent& e) {
   if (e.kind == "Pod" && e.type == "Preempted") ++pods_.preempted;
   if (e.kind == "Pod" && e.type == "Evicted") ++pods_.evicted;
-  if (e.type == "FailedCreate") ++pods_.rejected;
+  if (refused_pod(e)) ++pods_.rejected;
   ++event_count_;
   std::string& out = events_.record();
   if (append_event_line(out, e)) return;

@@ -150,8 +150,11 @@ void Simulation::build_cluster() {
     c.quotas[q.meta.key()] = q;
     c.object_changed("ResourceQuota", q.meta.key());  // the quota controller fills status now
   }
-  for (const auto& pdb : scenario_.pdbs)
-    c.pdbs[pdb.meta.key()] = pdb;
+  // Objects are created in manifest order within each kind, each through admission (object
+  // count quotas), as `kubectl apply` would: one refused is reported and left out.
+  for (const auto& pdb : scenario_.pdbs) {
+    if (c.admit_or_report("PodDisruptionBudget", pdb.meta)) c.pdbs[pdb.meta.key()] = pdb;
+  }
   for (Node n : scenario_.nodes) {
     if (n.gpu_model.empty()) n.gpu_model = gpu_model_of(n);
     if (!n.meta.labels.count("kubernetes.io/hostname"))
@@ -167,28 +170,24 @@ void Simulation::build_cluster() {
     obj.meta.creation_ms = 0;
     return obj;
   };
-  for (const auto& h : scenario_.hpas)
-    c.hpas[h.meta.key()] = with_uid(h);
-  for (const auto& rs : scenario_.replica_sets) {
-    c.replica_sets[rs.meta.key()] = with_uid(rs);
-    c.object_changed("ReplicaSet", rs.meta.key());
+  for (const auto& h : scenario_.hpas) {
+    if (c.admit_or_report("HorizontalPodAutoscaler", h.meta)) c.hpas[h.meta.key()] = with_uid(h);
   }
-  for (const auto& d : scenario_.deployments) {
-    c.deployments[d.meta.key()] = with_uid(d);
-    c.object_changed("Deployment", d.meta.key());
-  }
-  for (const auto& j : scenario_.jobs) {
-    c.jobs[j.meta.key()] = with_uid(j);
-    c.object_changed("Job", j.meta.key());
-  }
-  for (const auto& cj : scenario_.cron_jobs) {
-    c.cron_jobs[cj.meta.key()] = with_uid(cj);
-    c.object_changed("CronJob", cj.meta.key());
-  }
-  for (const auto& pj : scenario_.pytorch_jobs) {
-    c.pytorch_jobs[pj.meta.key()] = with_uid(pj);
-    c.object_changed("PyTorchJob", pj.meta.key());
-  }
+  auto create = [&](std::string_view kind, auto& store, const auto& obj) {
+    if (!c.admit_or_report(kind, obj.meta)) return;
+    store[obj.meta.key()] = with_uid(obj);
+    c.object_changed(kind, obj.meta.key());
+  };
+  for (const auto& rs : scenario_.replica_sets)
+    create("ReplicaSet", c.replica_sets, rs);
+  for (const auto& d : scenario_.deployments)
+    create("Deployment", c.deployments, d);
+  for (const auto& j : scenario_.jobs)
+    create("Job", c.jobs, j);
+  for (const auto& cj : scenario_.cron_jobs)
+    create("CronJob", c.cron_jobs, cj);
+  for (const auto& pj : scenario_.pytorch_jobs)
+    create("PyTorchJob", c.pytorch_jobs, pj);
   for (const auto& p : scenario_.pods) {
     CreateResult r = c.create_pod(p);
     if (!r.ok()) {

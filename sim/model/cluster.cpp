@@ -1,9 +1,23 @@
 #include "model/cluster.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
+#include "model/quota_evaluator.hpp"
+
 namespace gpusim {
+
+std::string object_refusal_message(std::string_view kind, const std::string& error) {
+  std::string lower(kind);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return "Error creating " + lower + ": " + error;
+}
+
+bool refused_pod(const ClusterEvent& e) {
+  return e.type == "FailedCreate" && e.message.starts_with("Error creating: ");
+}
 
 Cluster::Cluster(const EventLoop& clock, std::uint64_t seed)
     : clock_(clock), names_(Rng::stream(seed, "object-names")) {}
@@ -214,6 +228,30 @@ const std::vector<PodId>& Cluster::pods_of(std::uint64_t owner_uid) const {
 void Cluster::object_changed(std::string_view kind, const std::string& key) {
   for (auto* o : observers_)
     o->on_object_changed(kind, key);
+}
+
+std::optional<std::string> Cluster::admit_object(std::string_view kind, const ObjectMeta& meta) {
+  for (auto* a : admission_) {
+    if (auto err = a->admit_object(kind, meta)) {
+      return std::string(counted_resource(kind).value_or(kind)) + " \"" + meta.name +
+             "\" is forbidden: " + *err;
+    }
+  }
+  return std::nullopt;
+}
+
+bool Cluster::admit_or_report(std::string_view kind, const ObjectMeta& meta) {
+  auto err = admit_object(kind, meta);
+  if (err) {
+    emit(ClusterEvent{0,
+                      "FailedCreate",
+                      std::string(kind),
+                      meta.key(),
+                      {},
+                      object_refusal_message(kind, *err),
+                      true});
+  }
+  return !err;
 }
 
 Pod* Cluster::pod_if(PodRef ref) {

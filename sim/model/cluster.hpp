@@ -30,6 +30,13 @@ struct ClusterEvent {
   bool warning = false;
 };
 
+// A FailedCreate event's message for an object other than a pod, as the CronJob controller
+// writes it: "Error creating job: jobs.batch \"x\" is forbidden: ...". Refused pods read
+// "Error creating: pods ..." (the ReplicaSet and Job controllers' form).
+std::string object_refusal_message(std::string_view kind, const std::string& error);
+// Whether the event reports a pod that admission refused (not another object).
+bool refused_pod(const ClusterEvent& e);
+
 class ClusterObserver {
  public:
   virtual ~ClusterObserver() = default;
@@ -57,6 +64,12 @@ class AdmissionPlugin {
   virtual std::optional<std::string> admit(const Pod& pod, PodStatus& mutable_status) = 0;
   // Called when an admitted pod is finally created (after every plugin admitted it).
   virtual void admitted(PodId) {}
+  // The CREATE of another object (a Job, a Deployment, ...), about to be stored under `meta`.
+  // A plugin that admits it may charge for it at once: the writer stores it right after.
+  virtual std::optional<std::string> admit_object(std::string_view /*kind*/,
+                                                  const ObjectMeta& /*meta*/) {
+    return std::nullopt;
+  }
 };
 
 struct CreateResult {
@@ -119,6 +132,13 @@ class Cluster {
   const std::vector<PodId>& pods_of(std::uint64_t owner_uid) const;
   // Workload writers call this after changing one of the object maps below.
   void object_changed(std::string_view kind, const std::string& key);
+  // Runs admission for the CREATE of an object of `kind` other than a pod; the writer stores it
+  // (and calls object_changed) only when this returns no error. The error reads as the API
+  // server's: `jobs.batch "nightly-29" is forbidden: exceeded quota: ...`.
+  std::optional<std::string> admit_object(std::string_view kind, const ObjectMeta& meta);
+  // admit_object for a creation no controller retries (a manifest's object, an arrival): a
+  // refusal is a FailedCreate event of the object itself. Returns whether it was admitted.
+  bool admit_or_report(std::string_view kind, const ObjectMeta& meta);
 
   // Kubernetes-style generated pod names: prefix + 5 characters from the seeded name stream,
   // unique in the namespace.

@@ -399,6 +399,67 @@ QuotaDecision check_pod_create(std::vector<ResourceQuota*>& quotas, const PodSpe
   return d;
 }
 
+namespace {
+// The kinds gpusim stores and their API resources.
+constexpr std::pair<std::string_view, std::string_view> kCountedResources[] = {
+    {"Deployment", "deployments.apps"},
+    {"ReplicaSet", "replicasets.apps"},
+    {"Job", "jobs.batch"},
+    {"CronJob", "cronjobs.batch"},
+    {"HorizontalPodAutoscaler", "horizontalpodautoscalers.autoscaling"},
+    {"PodDisruptionBudget", "poddisruptionbudgets.policy"},
+    {"PyTorchJob", "pytorchjobs.kubeflow.org"},
+};
+}  // namespace
+
+std::optional<std::string_view> counted_resource(std::string_view kind) {
+  for (const auto& [k, resource] : kCountedResources) {
+    if (k == kind) return resource;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> counted_kind(std::string_view quota_name) {
+  if (!quota_name.starts_with("count/")) return std::nullopt;
+  for (const auto& [kind, resource] : kCountedResources) {
+    if (quota_name.substr(6) == resource) return kind;
+  }
+  return std::nullopt;
+}
+
+QuotaDecision check_object_create(std::vector<ResourceQuota*>& quotas, std::string_view resource) {
+  QuotaDecision d;
+  const std::string name = "count/" + std::string(resource);
+  const ResourceQuantities requested{{name, Quantity::from_int(1)}};
+  std::vector<std::pair<std::size_t, ResourceQuantities>> charges;
+  for (std::size_t i = 0; i < quotas.size(); ++i) {
+    const ResourceQuota& q = *quotas[i];
+    if (!quota_scope_selectors(q).empty()) continue;
+    auto hard = q.status_hard.find(name);
+    if (hard == q.status_hard.end()) continue;
+    auto used = q.status_used.find(name);
+    if (used == q.status_used.end()) {
+      d.allowed = false;
+      d.failed_quota = q.meta.name;
+      d.message = "status unknown for quota: " + q.meta.name + ", resources: " + name;
+      return d;
+    }
+    if (used->second + requested.begin()->second > hard->second) {
+      d.allowed = false;
+      d.failed_quota = q.meta.name;
+      d.message = "exceeded quota: " + q.meta.name + ", requested: " + pretty_print(requested) +
+                  ", used: " + pretty_print(mask(q.status_used, {name})) +
+                  ", limited: " + pretty_print(mask(q.status_hard, {name}));
+      return d;
+    }
+    charges.emplace_back(i, requested);
+  }
+  for (const auto& [i, r] : charges)
+    add_usage(quotas[i]->status_used, r);
+  d.charged = std::move(charges);
+  return d;
+}
+
 std::vector<std::string> validate_resource_quota(const ResourceQuota& quota) {
   std::vector<std::string> errs;
   for (const auto& [name, q] : quota.hard) {

@@ -88,6 +88,21 @@ struct QuotaDecision {
 QuotaDecision check_pod_create(std::vector<ResourceQuota*>& quotas, const PodSpec& spec,
                                bool dry_run = false);
 
+// Object count quota (ObjectCountEvaluator): "count/<resource>.<group>" charges 1 for every
+// object of that resource in the namespace, whatever its state, from its CREATE until it is
+// deleted. The API resource of each kind gpusim stores ("jobs.batch" for Job); nullopt for Pod
+// (the pod evaluator counts pods) and for kinds gpusim does not keep.
+std::optional<std::string_view> counted_resource(std::string_view kind);
+// The kind whose objects `quota_name` ("count/jobs.batch") counts: the inverse of
+// counted_resource (nullopt for count/pods and names of kinds gpusim does not keep).
+std::optional<std::string_view> counted_kind(std::string_view quota_name);
+
+// CheckRequest for the CREATE of one object of `resource` ("jobs.batch") against the quotas of
+// its namespace (in name order): every quota whose status.hard limits count/<resource> must have
+// room for one more. Quotas with scopes never match objects other than pods
+// (MatchesNoScopeFunc). On success each such quota's status_used is charged.
+QuotaDecision check_object_create(std::vector<ResourceQuota*>& quotas, std::string_view resource);
+
 // prettyPrint: "k=v,k=v" sorted by name, canonical quantities.
 std::string pretty_print(const ResourceQuantities& list);
 

@@ -2,8 +2,10 @@
 #include "scenario/object_parser.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "controllers/cron_schedule.hpp"
+#include "model/quota_evaluator.hpp"
 #include "scenario/names.hpp"
 
 namespace gpusim::scenario {
@@ -158,12 +160,20 @@ ResourceQuota ObjectParser::resource_quota(const Value& object) {
   Fields spec(f.get("spec"));
   const Value hard = spec.get("hard");
   q.hard = resources(hard, "quota");
-  // Object counts other than pods are not simulated: a CI gate on them would pass silently.
+  // Counts of objects gpusim does not keep (Services, ConfigMaps, ...) never change: a CI gate
+  // on them would pass silently.
+  static const std::set<std::string> kLegacyCounts{
+      "services",   "services.loadbalancers", "services.nodeports",     "secrets",
+      "configmaps", "persistentvolumeclaims", "replicationcontrollers", "resourcequotas"};
   for (const auto& [name, value] : q.hard) {
-    if (name.starts_with("count/") && name != "count/pods") {
+    if ((name.starts_with("count/") && name != kCountPods && !counted_kind(name)) ||
+        kLegacyCounts.count(name)) {
       entry(hard, name)
-          .warning("\"" + name + "\" is not enforced: gpusim counts pods only (pods, count/pods)",
-                   "the quota's other limits still apply; this one never rejects anything");
+          .warning("\"" + name + "\" is not enforced: gpusim does not simulate those objects",
+                   "counted are count/pods, count/deployments.apps, count/replicasets.apps, "
+                   "count/jobs.batch, count/cronjobs.batch, "
+                   "count/horizontalpodautoscalers.autoscaling, count/poddisruptionbudgets.policy "
+                   "and count/pytorchjobs.kubeflow.org");
     }
   }
   static const std::vector<std::string> kScopes{"Terminating",   "NotTerminating",

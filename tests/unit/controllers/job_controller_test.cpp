@@ -358,6 +358,50 @@ TEST_F(JobHarness, QuotaRejectionsRetryWithBackoffUntilQuotaFrees) {
   EXPECT_EQ(cluster.quotas["ns/cpu"].status_used["requests.cpu"], *Quantity::parse("2"));
 }
 
+// count/jobs.batch: admission charges a Job at its CREATE and refuses one past the limit with
+// upstream's message; the quota controller counts the namespace's Jobs again when one goes.
+TEST_F(JobHarness, AJobCountQuotaChargesAtCreateAndGivesBackOnDelete) {
+  ResourceQuotaAdmission admission(cluster);
+  ResourceQuotaController quotas(cluster);
+  cluster.add_admission(&admission);
+  cluster.add_observer(&quotas);
+  ResourceQuota q;
+  q.meta.name = "jobs";
+  q.meta.namespace_ = "ns";
+  q.hard["count/jobs.batch"] = Quantity::from_int(1);
+  q.hard["requests.cpu"] = *Quantity::parse("8");
+  cluster.quotas["ns/jobs"] = q;
+  cluster.object_changed("ResourceQuota", "ns/jobs");
+  auto used = [&] { return cluster.quotas["ns/jobs"].status_used["count/jobs.batch"]; };
+  EXPECT_EQ(used(), Quantity::from_int(0));
+
+  ObjectMeta a;
+  a.name = "a";
+  a.namespace_ = "ns";
+  EXPECT_EQ(cluster.admit_object("Job", a), std::nullopt);
+  EXPECT_EQ(used(), Quantity::from_int(1));  // charged before the Job is stored
+  add_job("a", JobSpec{});
+  EXPECT_EQ(used(), Quantity::from_int(1));
+  ObjectMeta b = a;
+  b.name = "b";
+  EXPECT_EQ(cluster.admit_object("Job", b),
+            "jobs.batch \"b\" is forbidden: exceeded quota: jobs, requested: count/jobs.batch=1, "
+            "used: count/jobs.batch=1, limited: count/jobs.batch=1");
+  EXPECT_EQ(admission.object_rejections().at("ns/jobs"), 1u);
+  EXPECT_TRUE(admission.rejections().empty());  // no pod was refused
+  // Other kinds and other namespaces are not limited by it.
+  EXPECT_EQ(cluster.admit_object("CronJob", b), std::nullopt);
+  ObjectMeta elsewhere = b;
+  elsewhere.namespace_ = "other";
+  EXPECT_EQ(cluster.admit_object("Job", elsewhere), std::nullopt);
+
+  delete_job(cluster, "ns/a");
+  EXPECT_EQ(used(), Quantity::from_int(0));
+  EXPECT_EQ(cluster.admit_object("Job", b), std::nullopt);
+  add_job("b", JobSpec{});
+  EXPECT_EQ(quotas.recalculate(cluster.quotas["ns/jobs"]), cluster.quotas["ns/jobs"].status_used);
+}
+
 // ---- CronJob ----------------------------------------------------------------------------
 
 class CronHarness : public JobHarness {

@@ -350,5 +350,146 @@ TEST(BatchScenarios, APodsActiveDeadlineFailsItOnItsNode) {
   EXPECT_LT(failed[0].t_ms, 10 * 60'000);
 }
 
+// count/jobs.batch counts every Job of the namespace until it is deleted, finished or not: a
+// CronJob that keeps three successful Jobs (the default history) under a quota of two starts
+// two runs, then every creation is refused (a FailedCreate on the CronJob, retried with the
+// controller's back-off, never more than the quota); keeping one finished Job, every run starts.
+std::string cron_under_job_quota(int history_limit) {
+  return "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: jobs}\nspec:\n"
+         "  hard: {count/jobs.batch: \"2\"}\n---\n"
+         "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n"
+         "  schedule: \"*/10 * * * *\"\n  successfulJobsHistoryLimit: " +
+         std::to_string(history_limit) +
+         "\n  jobTemplate:\n    spec:\n      template:\n"
+         "        metadata: {annotations: {gpusim.io/duration: 1m}}\n"
+         "        spec:\n          restartPolicy: Never\n"
+         "          containers: [{name: c, image: busybox, resources: {requests: {cpu: "
+         "100m}}}]\n---\n"
+         "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: d}\nspec:\n"
+         "  duration: 3h\n  nodePools: [{name: cpu, count: 1, template: {status: {capacity: "
+         "{cpu: 8, memory: 8Gi}}}}]\n";
+}
+
+TEST(BatchScenarios, AJobCountQuotaStopsACronJobThatKeepsItsHistory) {
+  const auto r = run_text(cron_under_job_quota(3));
+  Simulation& sim = *r->sim;
+  expect_no_violations(sim, 20);
+  EXPECT_EQ(r->events("SuccessfulCreate").size(), 2u + 2u);  // two Jobs, one pod each
+  const auto refused = r->events("FailedCreate");
+  ASSERT_FALSE(refused.empty());
+  EXPECT_EQ(refused[0].kind, "CronJob");
+  EXPECT_EQ(refused[0].object, "default/nightly");
+  EXPECT_EQ(refused[0].t_ms, 30 * 60'000);
+  EXPECT_TRUE(starts_with(refused[0].message,
+                          "Error creating job: jobs.batch \"nightly-28401150\" is forbidden: "
+                          "exceeded quota: jobs, requested: count/jobs.batch=1, used: "
+                          "count/jobs.batch=2, limited: count/jobs.batch=2"))
+      << refused[0].message;
+  // Back-off: 5 ms doubling to 1000 s, one retry waiting at a time; 2.5 h of refusals take
+  // 18 quick retries and then one every 1000 s, not one per sync or per schedule.
+  EXPECT_GE(refused.size(), 20u);
+  EXPECT_LE(refused.size(), 40u);
+  const ResourceQuota& q = sim.cluster().quotas.at("default/jobs");
+  EXPECT_EQ(q.status_used.at("count/jobs.batch"), Quantity::from_int(2));
+  // They are not pods: no pod was refused.
+  EXPECT_EQ(sim.summary()["pods"]["rejected"], 0);
+}
+
+TEST(BatchScenarios, AJobCountQuotaLetsEveryRunStartWhenOneFinishedJobIsKept) {
+  const auto r = run_text(cron_under_job_quota(1));
+  Simulation& sim = *r->sim;
+  expect_no_violations(sim, 20);
+  EXPECT_TRUE(r->events("FailedCreate").empty());
+  EXPECT_EQ(r->events("SuccessfulCreate").size(), 2u * 18u);  // 00:10 .. 03:00, a pod each
+  EXPECT_LE(sim.cluster().quotas.at("default/jobs").status_used.at("count/jobs.batch"),
+            Quantity::from_int(2));
+}
+
+// Manifest objects go through the same admission, in manifest order: the third Deployment
+// under count/deployments.apps: 2 is refused and never runs; a rollout that needs a fourth
+// ReplicaSet under count/replicasets.apps: 3 stalls with ReplicaSetCreateError.
+TEST(BatchScenarios, ObjectCountQuotasRefuseManifestObjectsAndNewReplicaSets) {
+  auto deployment = [](const std::string& name) {
+    return "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name +
+           "}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: " + name +
+           "}}\n  template:\n    metadata: {labels: {app: " + name +
+           "}}\n    spec:\n      containers: [{name: c, image: \"nginx:1\", resources: "
+           "{requests: {cpu: 100m}}}]\n";
+  };
+  std::string text =
+      "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: objects}\nspec:\n"
+      "  hard: {count/deployments.apps: \"2\", count/replicasets.apps: \"3\"}\n";
+  text += deployment("a") + deployment("b") + deployment("c");
+  text +=
+      "---\napiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: d}\nspec:\n"
+      "  duration: 2h\n  nodePools: [{name: cpu, count: 1, template: {status: {capacity: "
+      "{cpu: 8, memory: 8Gi}}}}]\n  timeline:\n";
+  for (int i = 2; i <= 3; ++i) {
+    text += "    - {at: " + std::to_string(i * 10) +
+            "m, action: setImage, target: Deployment/default/a, params: {container: c, image: "
+            "\"nginx:" +
+            std::to_string(i) + "\"}}\n";
+  }
+  const auto r = run_text(text);
+  Simulation& sim = *r->sim;
+  expect_no_violations(sim, 20);
+  const Cluster& c = sim.cluster();
+  EXPECT_FALSE(c.deployments.count("default/c"));
+  // a and b have a ReplicaSet each; a's first rollout makes the third; the second is refused.
+  const auto stalled = r->events("ReplicaSetCreateError");
+  ASSERT_FALSE(stalled.empty());
+  // Each refusal once: c at t=0 (before this log was attached) and each retry of a's sync.
+  EXPECT_EQ(sim.batch().quota_admission().object_rejections().at("default/objects"),
+            1 + stalled.size());
+  EXPECT_TRUE(r->events("FailedCreate").empty());
+  EXPECT_EQ(stalled[0].t_ms, 30 * 60'000);
+  EXPECT_EQ(stalled[0].object, "default/a");
+  const Deployment& a = c.deployments.at("default/a");
+  const Condition* progressing = nullptr;
+  for (const Condition& cond : a.status.conditions) {
+    if (cond.type == "Progressing") progressing = &cond;
+  }
+  ASSERT_NE(progressing, nullptr);
+  EXPECT_EQ(progressing->status, "False");
+  EXPECT_EQ(progressing->reason, "ReplicaSetCreateError");
+  // The rollout to nginx:2 stays whole: the stalled one scales nothing.
+  EXPECT_EQ(a.status.ready_replicas, 1);
+  EXPECT_EQ(c.quotas.at("default/objects").status_used.at("count/replicasets.apps"),
+            Quantity::from_int(3));
+}
+
+// An arrival's Job refused by count/jobs.batch is dropped and counted as the arrival's
+// rejection; Jobs removed by ttlSecondsAfterFinished give their count back.
+TEST(BatchScenarios, ArrivalsRefusedByAJobCountAreCountedAndTheTtlFreesTheQuota) {
+  const std::string text =
+      "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: jobs}\nspec:\n"
+      "  hard: {count/jobs.batch: \"1\"}\n---\n"
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: d}\nspec:\n"
+      "  duration: 1h\n  nodePools: [{name: cpu, count: 1, template: {status: {capacity: "
+      "{cpu: 8, memory: 8Gi}}}}]\n"
+      "  arrivals:\n    - name: batch\n      interval: 5m\n      start: 1m\n      count: 10\n"
+      "      template:\n        apiVersion: batch/v1\n        kind: Job\n"
+      "        metadata: {annotations: {gpusim.io/duration: 6m}}\n"
+      "        spec:\n          ttlSecondsAfterFinished: 0\n          template:\n"
+      "            spec:\n              restartPolicy: Never\n"
+      "              containers: [{name: c, image: busybox, resources: {requests: {cpu: "
+      "100m}}}]\n";
+  const auto r = run_text(text);
+  Simulation& sim = *r->sim;
+  expect_no_violations(sim, 20);
+  // Each Job runs 6 min (plus start-up) and goes at once: the arrival 5 min after an admitted
+  // one finds it still there, the one after that finds the quota free again.
+  const auto refused = r->events("FailedCreate");
+  ASSERT_EQ(refused.size(), 5u);
+  for (const auto& e : refused) {
+    EXPECT_EQ(e.kind, "Job");
+    EXPECT_TRUE(starts_with(e.message, "Error creating job: jobs.batch \"batch-")) << e.message;
+  }
+  const auto arrivals = sim.summary()["arrivals"];
+  ASSERT_EQ(arrivals.size(), 1u);
+  EXPECT_EQ(arrivals[0]["created"], 5);
+  EXPECT_EQ(arrivals[0]["rejected"], 5);
+}
+
 }  // namespace
 }  // namespace gpusim::engine
