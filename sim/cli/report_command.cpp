@@ -34,7 +34,8 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("run_dirs", a->run_dirs, "Run directories written by gpusim run")->required();
   cmd->add_option("-f,--filename", a->run_dirs, "Same as the positional run directories");
   cmd->add_option("-o,--output", a->out,
-                  "HTML file (default: RUNDIR/report.html for one run, report.html for several)");
+                  "HTML file (default: RUNDIR/report.html for one run, report.html for several); "
+                  "a path ending in .md names the Markdown, and the HTML goes beside it");
   cmd->add_option("--label", a->labels,
                   "Name of each run in the report, in order (default: directory names)");
   cmd->add_flag("-q,--quiet", a->quiet, "Print nothing on success");

@@ -149,8 +149,10 @@ void print_expectations(std::ostream& os, const std::vector<reports::Expectation
 }
 
 std::vector<fs::path> write_report_files(const std::vector<fs::path>& run_dirs,
-                                         const std::vector<std::string>& labels,
-                                         const fs::path& html) {
+                                         const std::vector<std::string>& labels, fs::path html) {
+  // `-o report.md` asks for the Markdown by its name: the HTML goes beside it (written to the
+  // same path, the Markdown replaced it).
+  if (html.extension() == ".md") html.replace_extension(".html");
   std::vector<reports::RunDir> runs;
   runs.reserve(run_dirs.size());
   for (std::size_t i = 0; i < run_dirs.size(); ++i) {

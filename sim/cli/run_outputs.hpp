@@ -39,11 +39,12 @@ WrittenRun write_run_directory(const engine::Simulation& sim, const engine::Scen
 // One line per expectation: "PASS name" or "FAIL name: <message> (at <time>)".
 void print_expectations(std::ostream& os, const std::vector<reports::ExpectationResult>& results);
 
-// Writes report.html (to `html`), the Markdown next to it (<stem>.md) and the report's CSVs
-// (<stem>-summary.csv, <stem>-namespaces.csv, ...), each atomically. Returns the files written.
+// Writes report.html (to `html`; a path ending in .md names the Markdown, and the HTML takes
+// .html), the Markdown next to it (<stem>.md) and the report's CSVs (<stem>-summary.csv,
+// <stem>-namespaces.csv, ...), each atomically. Returns the files written.
 std::vector<std::filesystem::path> write_report_files(
     const std::vector<std::filesystem::path>& run_dirs, const std::vector<std::string>& labels,
-    const std::filesystem::path& html);
+    std::filesystem::path html);
 
 // The simulated time a run will stop at, when known before it runs (--until or spec.duration).
 std::optional<TimeMs> planned_end(const engine::Scenario& scenario,

@@ -117,6 +117,10 @@ def main():
                            text=True, timeout=120, env={**os.environ, "GPUSIM_MAX_MEMORY_MIB": "abc"})
         if p.returncode != 2 or "GPUSIM_MAX_MEMORY_MIB" not in p.stderr or (parent / "m").exists():
             failures.append(f"GPUSIM_MAX_MEMORY_MIB=abc: exit {p.returncode}\n{p.stderr[-300:]}")
+        # A mistyped command is named, with the nearest one, rather than "A subcommand is required".
+        p = subprocess.run([gpusim, "rnu", str(demo)], capture_output=True, text=True, timeout=60)
+        if p.returncode != 2 or 'unknown command "rnu" (did you mean "run"?)' not in p.stderr:
+            failures.append(f"gpusim rnu: exit {p.returncode}\n{p.stderr[-300:]}")
     for msg in failures:
         print("FAIL", msg)
     print(f"{len(files)} bad inputs, {len(failures)} failure(s)")

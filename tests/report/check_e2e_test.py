@@ -183,6 +183,13 @@ def main():
                f"report of two runs writes HTML and Markdown: {se}")
         html = pathlib.Path(cmp_html).read_text() if os.path.exists(cmp_html) else ""
         expect("out-ok: cluster" in html and "out-bad: cluster" in html, "both variants overlaid in the charts")
+        # -o naming the Markdown: the HTML goes beside it instead of being overwritten by it.
+        md = os.path.join(tmp, "one.md")
+        rc, so, se = run([gpusim, "report", out, "-o", md, "--quiet"])
+        one_html = os.path.join(tmp, "one.html")
+        expect(rc == 0 and pathlib.Path(md).read_text().startswith("# gpusim report")
+               and os.path.exists(one_html) and pathlib.Path(one_html).read_text().startswith("<!DOCTYPE html>"),
+               f"report -o one.md writes one.md (Markdown) and one.html: {se}")
     print("check end-to-end: " + ("FAILED" if failures else "passed"))
     return 1 if failures else 0
 
