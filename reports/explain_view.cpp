@@ -216,12 +216,22 @@ ojson explain_json(const RunDir& run, const std::string& key) {
   int incarnation = 1;
   if (const std::string* text = run.explain_jsonl()) {
     std::istringstream in(*text);
+    std::size_t n = 0;
     for (std::string line; std::getline(in, line);) {
+      ++n;
       if (line.empty()) continue;
-      // Cheap filter before parsing: explain.jsonl can be large.
-      if (line.find("\"" + key + "\"") == std::string::npos) continue;
-      ojson a = ojson::parse(line, nullptr, false);
-      if (a.is_discarded() || a.value("pod", std::string()) != key) continue;
+      // Only the pod's lines are parsed (explain.jsonl can be large); every line is at least
+      // checked to be whole, so that damage elsewhere is not read as "no attempt recorded".
+      ojson a;
+      if (line.front() == '{' && line.back() == '}') {
+        if (line.find("\"" + key + "\"") == std::string::npos) continue;
+        a = ojson::parse(line, nullptr, false);
+      }
+      if (!a.is_object()) {
+        throw std::invalid_argument(run.path() + "/explain.jsonl:" + std::to_string(n) +
+                                    ": not a JSON object (the file is damaged)");
+      }
+      if (a.value("pod", std::string()) != key) continue;
       // Controllers recreate pods under the same name (PyTorchJob replicas, StatefulSet-like
       // names): each pod object is its own section. Runs recorded before the uid was written
       // tell them apart by the attempt counter starting again.

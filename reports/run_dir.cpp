@@ -112,6 +112,14 @@ RunDir RunDir::from_files(const std::map<std::string, std::string>& files, std::
     return it->second;
   };
   auto where = [&](const char* f) { return path + "/" + f; };
+  // gpusim ends every line it writes: a table or log that stops mid-line was cut short (a copy
+  // interrupted, a full disk), and its last row would be read with a value cut in two.
+  for (const auto& [name, text] : files) {
+    if (!text.empty() && text.back() != '\n' && name != "summary.json") {
+      throw std::invalid_argument(path + "/" + name +
+                                  ": ends in the middle of a line (the file was cut short)");
+    }
+  }
   try {
     r.summary_ = nlohmann::json::parse(get("summary.json"));
   } catch (const nlohmann::json::exception& e) {

@@ -179,6 +179,38 @@ TEST(Explain, QuotaRejectionsOfAPodThatNeverExisted) {
   EXPECT_EQ(missing.hint, "did you mean team-a/train-1?");
 }
 
+// A run directory damaged after it was written (a copy cut short): every table and log must
+// end its last line, and explain.jsonl's lines must be whole, even the other pods' lines.
+TEST(RunDirFiles, AFileCutShortIsAnErrorNamingIt) {
+  for (const char* name : {"pods.csv", "events.jsonl", "timeseries.csv", "explain.jsonl"}) {
+    auto files = testing::sample_files();
+    files[name].pop_back();  // the final newline
+    try {
+      RunDir::from_files(files, "cut");
+      ADD_FAILURE() << name << " cut short was read";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(
+          std::string(e.what()),
+          "cut/" + std::string(name) + ": ends in the middle of a line (the file was cut short)");
+    }
+  }
+}
+
+TEST(Explain, ADamagedExplainLineIsAnErrorEvenForAnotherPod) {
+  auto files = testing::sample_files();
+  files["explain.jsonl"] = R"({"t_ms":1000,"pod":"team-a/other","profile":"p","attempt":1,"res)"
+                           "\n" +
+                           files["explain.jsonl"];
+  const RunDir run = RunDir::from_files(files, "damaged");
+  try {
+    explain_json(run, "team-a/train-1");
+    ADD_FAILURE() << "a damaged explain.jsonl was read";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "damaged/explain.jsonl:1: not a JSON object (the file is damaged)");
+  }
+}
+
 TEST(Format, YamlOfJson) {
   nlohmann::ordered_json j = {
       {"a", 1},
