@@ -60,6 +60,8 @@ void QuotaOutput::add_summary(nlohmann::ordered_json& summary) const {
     j["used_peak"] = peak;
     auto r = admission_.rejections().find(key);
     j["pods_rejected"] = r == admission_.rejections().end() ? 0 : r->second;
+    auto o = admission_.object_rejections().find(key);
+    j["objects_rejected"] = o == admission_.object_rejections().end() ? 0 : o->second;
     list.push_back(std::move(j));
   }
   summary["quotas"] = std::move(list);

@@ -392,7 +392,10 @@ TEST(BatchScenarios, AJobCountQuotaStopsACronJobThatKeepsItsHistory) {
   const ResourceQuota& q = sim.cluster().quotas.at("default/jobs");
   EXPECT_EQ(q.status_used.at("count/jobs.batch"), Quantity::from_int(2));
   // They are not pods: no pod was refused.
-  EXPECT_EQ(sim.summary()["pods"]["rejected"], 0);
+  const auto summary = sim.summary();
+  EXPECT_EQ(summary["pods"]["rejected"], 0);
+  EXPECT_EQ(summary["quotas"][0]["pods_rejected"], 0);
+  EXPECT_EQ(summary["quotas"][0]["objects_rejected"], refused.size());
 }
 
 TEST(BatchScenarios, AJobCountQuotaLetsEveryRunStartWhenOneFinishedJobIsKept) {
