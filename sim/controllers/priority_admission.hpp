@@ -1,6 +1,7 @@
 #pragma once
 // The Priority admission plugin: resolves priorityClassName (or the globalDefault class) into
-// the pod's priority, and rejects pods naming a class that does not exist.
+// the pod's priority, and rejects pods naming a class that does not exist or stating a priority
+// or preemptionPolicy other than the class's (plugin/pkg/admission/priority).
 #include "model/cluster.hpp"
 
 namespace gpusim::ctrl {

@@ -142,6 +142,9 @@ struct PostFilterResult {
   Status status;
   std::optional<NodeIndex> nominated;
   std::vector<PodId> victims;
+  // No node could be made to fit: the pod's nomination, if any, is cleared (upstream's
+  // NominatedNodeName ""). Otherwise a failed attempt keeps it.
+  bool clear_nomination = false;
 };
 
 class PostFilterPlugin : public virtual Plugin {

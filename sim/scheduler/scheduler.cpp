@@ -262,8 +262,10 @@ void Scheduler::schedule_one(PodId id) {
     table_.unreserve(nid);
   allowed_.clear();
   ScheduleResult r = fw->schedule(info, rec);
+  // The pod's own nomination stands too when its attempt fails (until a new nomination, a
+  // PostFilter that clears it, or its binding): lower-priority pods must not take that room.
   for (const auto& [nid, node] : lifted) {
-    if (nid != id && nominated_.count(nid)) table_.reserve(nid, node, {});
+    if (nominated_.count(nid)) table_.reserve(nid, node, {});
   }
   if (rec) {
     rec->t_ms = loop_.now();
@@ -333,6 +335,20 @@ void Scheduler::schedule_one(PodId id) {
   if (r.status.code == Code::kUnschedulable && r.preemption.nominated) {
     ++stats_.preemptions;
     const std::string& node_name = cluster_.node(*r.preemption.nominated).name();
+    // prepareCandidate: lower-priority pods nominated to that node lose their nomination and
+    // are retried (the room they counted on goes to this pod).
+    std::vector<PodId> displaced;
+    for (const auto& [nid, node] : nominated_) {
+      if (nid != id && node == *r.preemption.nominated &&
+          cluster_.pod(nid).status.priority < pod.status.priority) {
+        displaced.push_back(nid);
+      }
+    }
+    for (PodId nid : displaced) {
+      clear_nomination(nid);
+      cluster_.pod(nid).status.nominated_node.clear();
+      queue_.move_to_active_or_backoff(nid, loop_.now());
+    }
     pod.status.nominated_node = node_name;
     set_nomination(id, *r.preemption.nominated);
     message += " preemption: nominated node " + node_name + ", " +
@@ -348,6 +364,10 @@ void Scheduler::schedule_one(PodId id) {
     }
   } else if (r.status.code == Code::kUnschedulable && !r.preemption.status.message.empty()) {
     message += " preemption: " + r.preemption.status.message;
+    if (r.preemption.clear_nomination) {
+      clear_nomination(id);
+      pod.status.nominated_node.clear();
+    }
   }
   cluster_.emit(ClusterEvent{0, "FailedScheduling", "Pod", pod.key(), {}, message, true});
   if (rec) {

@@ -59,15 +59,23 @@ void SchedulingQueue::add_unschedulable(PodId id, TimeMs now) {
   e.backoff_until = now + backoff_for(std::max(1, e.attempts));
 }
 
-void SchedulingQueue::move_all_to_active_or_backoff(TimeMs now) {
-  for (auto& [id, e] : entries_) {
-    if (e.where != Where::kUnschedulable) continue;
-    if (e.backoff_until > now) {
-      e.where = Where::kBackoff;
-    } else {
-      push_active(id, e);
-    }
+void SchedulingQueue::requeue(PodId id, Entry& e, TimeMs now) {
+  if (e.where != Where::kUnschedulable) return;
+  if (e.backoff_until > now) {
+    e.where = Where::kBackoff;
+  } else {
+    push_active(id, e);
   }
+}
+
+void SchedulingQueue::move_all_to_active_or_backoff(TimeMs now) {
+  for (auto& [id, e] : entries_)
+    requeue(id, e, now);
+}
+
+void SchedulingQueue::move_to_active_or_backoff(PodId id, TimeMs now) {
+  auto it = entries_.find(id);
+  if (it != entries_.end()) requeue(id, it->second, now);
 }
 
 void SchedulingQueue::flush(TimeMs now) {

@@ -27,6 +27,8 @@ class SchedulingQueue {
   // A cluster event that may make pods schedulable: unschedulable pods go to activeQ, or to the
   // backoff queue while their backoff lasts.
   void move_all_to_active_or_backoff(TimeMs now);
+  // The same for one pod (an update of it that may make it schedulable).
+  void move_to_active_or_backoff(PodId id, TimeMs now);
   // Moves pods whose backoff has expired to activeQ, and pods unschedulable for longer than the
   // flush interval to activeQ/backoff.
   void flush(TimeMs now);
@@ -62,6 +64,7 @@ class SchedulingQueue {
     }
   };
   void push_active(PodId id, Entry& e);
+  void requeue(PodId id, Entry& e, TimeMs now);
   TimeMs backoff_for(std::int32_t attempts) const;
 
   TimeMs initial_backoff_ms_, max_backoff_ms_, max_unschedulable_ms_;

@@ -256,6 +256,7 @@ PostFilterResult DefaultPreemptionPlugin::post_filter(CycleState&, const PodInfo
     for (std::size_t i = 0; i < parts.size(); ++i)
       msg += (i == 0 ? ": " : ", ") + parts[i];
     result.status = Status{Code::kUnschedulable, msg + "."};
+    result.clear_nomination = true;
     return result;
   }
 

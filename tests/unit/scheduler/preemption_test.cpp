@@ -212,5 +212,66 @@ TEST_F(PreemptionTest, WaitsForTerminatingVictimsOnTheNominatedNode) {
       << log.failed("default/high");
 }
 
+// The nominee keeps the room it freed across failed retries: a lower-priority pod that comes
+// while the preemptor waits out its back-off does not take it (upstream's Filter counts nominated
+// pods of equal or higher priority).
+TEST_F(PreemptionTest, ANomineeKeepsItsRoomAcrossFailedRetries) {
+  add_node({.name = "n1", .cpu = "8"});
+  start();
+  std::vector<std::string> asked;
+  scheduler->set_evictor([&](PodId victim, PodId) {
+    asked.push_back(cluster.pod(victim).name);
+    cluster.request_deletion(victim);
+  });
+  const PodId low = place({.name = "low", .cpu = "8", .priority = 1});
+  const PodId mid = add_pod({.name = "mid", .cpu = "6", .priority = 100});
+  run();
+  ASSERT_EQ(cluster.pod(mid).status.nominated_node, "n1");
+  add_node({.name = "tiny", .cpu = "100m"});  // a retry that fails: "low" still terminates
+  run();
+  EXPECT_EQ(cluster.pod(mid).status.nominated_node, "n1");
+  // "low" goes while "mid" sits in back-off; "lowb" arrives at that moment.
+  cluster.delete_pod(low);
+  const PodId lowb = add_pod({.name = "lowb", .cpu = "4", .priority = 1});
+  run();
+  EXPECT_EQ(node_of(mid), "n1");
+  EXPECT_EQ(node_of(lowb), "");
+  EXPECT_EQ(asked, (std::vector<std::string>{"low"}));
+}
+
+// A higher-priority preemptor that picks the node a lower-priority pod was nominated to takes
+// that nomination away, and the lower pod looks again at once (prepareCandidate).
+TEST_F(PreemptionTest, APreemptorDisplacesALowerNomineeOnItsNode) {
+  add_node({.name = "n0", .cpu = "2"});
+  add_node({.name = "n1", .cpu = "2"});
+  start();
+  std::vector<std::string> asked;
+  scheduler->set_evictor([&](PodId victim, PodId) {
+    asked.push_back(cluster.pod(victim).name);
+    cluster.request_deletion(victim);
+  });
+  place({.name = "lowa",
+         .cpu = "2",
+         .priority = 1,
+         .node_selector = {{"kubernetes.io/hostname", "n0"}}});
+  place({.name = "lowc",
+         .cpu = "2",
+         .priority = 1,
+         .node_selector = {{"kubernetes.io/hostname", "n1"}}});
+  const PodId mid = add_pod({.name = "mid", .cpu = "2", .priority = 50});
+  run();
+  ASSERT_EQ(asked, (std::vector<std::string>{"lowa"}));
+  ASSERT_EQ(cluster.pod(mid).status.nominated_node, "n0");
+  // "high" may only use n0: it preempts there, and "mid" turns to n1.
+  const PodId high = add_pod({.name = "high",
+                              .cpu = "2",
+                              .priority = 100,
+                              .node_selector = {{"kubernetes.io/hostname", "n0"}}});
+  run();
+  EXPECT_EQ(cluster.pod(high).status.nominated_node, "n0");
+  EXPECT_EQ(cluster.pod(mid).status.nominated_node, "n1");
+  EXPECT_EQ(asked, (std::vector<std::string>{"lowa", "lowa", "lowc"}));
+}
+
 }  // namespace
 }  // namespace gpusim
