@@ -32,17 +32,15 @@ std::vector<PodId> pdb_pods(const Cluster& cluster, const PodDisruptionBudget& p
 
 namespace {
 
-// getExpectedScale: the sum of the scales of the pods' controllers (each counted once).
+// getExpectedScale: the sum of the scales of the pods' controllers (each counted once). Pods
+// without a controller are left out (upstream's unmanagedPods), not an error.
 bool expected_scale(const Cluster& cluster, const std::vector<PodId>& pods, std::int32_t& out,
                     std::string& error) {
   std::set<std::uint64_t> seen;
   out = 0;
   for (PodId id : pods) {
     const Pod& p = cluster.pod(id);
-    if (!p.owner || !p.owner->controller) {
-      error = "found no controllers for pod \"" + p.name + "\"";
-      return false;
-    }
+    if (!p.owner || !p.owner->controller) continue;
     if (p.owner->kind != "ReplicaSet") {
       error = "found no scalable controller for pod \"" + p.name + "\" (" + p.owner->kind + ")";
       return false;
@@ -76,9 +74,9 @@ PdbStatus compute_pdb_status(const Cluster& cluster, const PodDisruptionBudget& 
   }
   if (pdb_uses_scale(pdb)) {
     if (!expected_scale(cluster, pods, st.expected_pods, st.error)) return st;
-  } else {
+  } else if (pdb.min_available) {
     st.expected_pods = static_cast<std::int32_t>(pods.size());
-  }
+  }  // neither field: nothing expected, so no disruption is allowed (getExpectedPodCount)
   st.desired_healthy = pdb_desired_healthy(pdb, st.expected_pods);
   if (st.expected_pods > 0) {
     st.disruptions_allowed = std::max(0, st.current_healthy - st.desired_healthy);
@@ -117,9 +115,12 @@ Eviction evict_pod(Cluster& cluster, PodId id) {
       PodDisruptionBudget& pdb = cluster.pdbs.at(covering.front());
       const PdbStatus st = compute_pdb_status(cluster, pdb);
       e.budget = covering.front();
-      // An unready pod may go while the budget is otherwise healthy (IfHealthyBudget).
-      const bool unhealthy_ok = !pod.status.ready && st.error.empty() &&
-                                st.current_healthy >= st.desired_healthy && st.desired_healthy > 0;
+      // An unready pod may go while the budget is otherwise healthy (IfHealthyBudget), or
+      // always (AlwaysAllow).
+      const bool unhealthy_ok =
+          !pod.status.ready && (pdb.always_allow_unhealthy ||
+                                (st.error.empty() && st.current_healthy >= st.desired_healthy &&
+                                 st.desired_healthy > 0));
       if (!unhealthy_ok && (!st.error.empty() || st.disruptions_allowed <= 0)) {
         e.result = EvictionResult::kTooManyRequests;
         e.message = "Cannot evict pod as it would violate the pod's disruption budget.";

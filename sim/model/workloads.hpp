@@ -274,6 +274,9 @@ struct PodDisruptionBudget {
   std::optional<IntOrString> min_available;
   std::optional<IntOrString> max_unavailable;
   LabelSelector selector;
+  // unhealthyPodEvictionPolicy AlwaysAllow: a Running pod that is not Ready may always be
+  // evicted (IfHealthyBudget, the default: only while the budget is otherwise met).
+  bool always_allow_unhealthy = false;
   // status
   std::int32_t current_healthy = 0;
   std::int32_t desired_healthy = 0;

@@ -877,7 +877,10 @@ std::optional<PodDisruptionBudget> ObjectParser::pdb(const Value& object) {
     max.error("minAvailable and maxUnavailable cannot be both set", "keep one of them");
   }
   const Value selector = spec.get("selector");
-  spec.ignore({"unhealthyPodEvictionPolicy"});
+  if (auto policy = spec.get("unhealthyPodEvictionPolicy")
+                        .one_of<bool>({{"IfHealthyBudget", false}, {"AlwaysAllow", true}})) {
+    p.always_allow_unhealthy = *policy;
+  }
   auto sel = label_selector(selector);
   if (!selector.present()) {
     if (spec.ok()) {

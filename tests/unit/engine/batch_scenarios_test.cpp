@@ -494,5 +494,38 @@ TEST(BatchScenarios, ArrivalsRefusedByAJobCountAreCountedAndTheTtlFreesTheQuota)
   EXPECT_EQ(arrivals[0]["rejected"], 5);
 }
 
+// How many of a Deployment's three pods a drain may evict under a budget, as upstream's
+// disruption controller counts: a bare pod with the same labels is healthy but not expected
+// (getExpectedScale leaves it out), and a budget with neither field allows nothing.
+std::size_t evictions_under(const std::string& pdb_spec) {
+  const std::string text =
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: d}\nspec:\n"
+      "  duration: 10m\n  nodePools: [{name: node, count: 2, template: {status: {capacity: "
+      "{cpu: 8, memory: 32Gi}}}}]\n"
+      "  timeline: [{at: 60s, action: drain, target: node-0}]\n---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: bare, labels: {app: web}}\nspec:\n"
+      "  nodeName: node-1\n  containers: [{name: c, image: busybox, resources: {requests: "
+      "{cpu: 1}}}]\n---\n"
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n"
+      "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+      "    spec:\n      nodeSelector: {kubernetes.io/hostname: node-0}\n"
+      "      containers: [{name: c, image: busybox, resources: {requests: {cpu: 1}}}]\n---\n"
+      "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n"
+      "  selector: {matchLabels: {app: web}}\n" +
+      pdb_spec;
+  const auto r = run_text(text);
+  expect_no_violations(*r->sim, 20);
+  return r->events("Evicted").size();
+}
+
+TEST(BatchScenarios, PodDisruptionBudgetsCountAsUpstreamDoes) {
+  // Expected 3 (the Deployment's scale), healthy 4: 4 - (3 - 1) = 2 disruptions.
+  EXPECT_EQ(evictions_under("  maxUnavailable: 1\n"), 2u);
+  EXPECT_EQ(evictions_under("  minAvailable: \"50%\"\n"), 2u);  // 4 - ceil(1.5)
+  // Integer minAvailable counts every selected pod: 4 - 3 = 1.
+  EXPECT_EQ(evictions_under("  minAvailable: 3\n"), 1u);
+  EXPECT_EQ(evictions_under(""), 0u);
+}
+
 }  // namespace
 }  // namespace gpusim::engine
