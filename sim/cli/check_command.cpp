@@ -175,9 +175,10 @@ int check(const CheckArgs& a) {
         std::size_t failed = 0;
         for (const auto& r : s.results)
           failed += r.passed ? 0 : 1;
+        if (a.quiet && failed == 0) continue;  // -q: only failures
         std::cout << s.name << " (seed " << s.seed << ", " << s.run_dir << "): " << s.results.size()
                   << " expectation(s), " << failed << " failed\n";
-        print_expectations(std::cout, s.results);
+        print_expectations(std::cout, s.results, a.quiet);
       }
       if (!a.junit.empty() && !a.quiet) std::cout << "JUnit: " << a.junit << "\n";
     }

@@ -135,10 +135,11 @@ WrittenRun write_run_directory(const engine::Simulation& sim, const engine::Scen
   return w;
 }
 
-void print_expectations(std::ostream& os, const std::vector<reports::ExpectationResult>& results) {
+void print_expectations(std::ostream& os, const std::vector<reports::ExpectationResult>& results,
+                        bool failures_only) {
   for (const auto& r : results) {
     if (r.passed) {
-      os << "  PASS  " << r.name << "  (" << r.observed << ")\n";
+      if (!failures_only) os << "  PASS  " << r.name << "  (" << r.observed << ")\n";
       continue;
     }
     os << "  " << (r.error ? "ERROR " : "FAIL  ") << r.name << ": " << r.message;

@@ -36,8 +36,10 @@ WrittenRun write_run_directory(const engine::Simulation& sim, const engine::Scen
 WrittenRun write_run_directory(const engine::Simulation& sim, const engine::Scenario& scenario,
                                StagedDirectory& dir, const RunDirOptions& options);
 
-// One line per expectation: "PASS name" or "FAIL name: <message> (at <time>)".
-void print_expectations(std::ostream& os, const std::vector<reports::ExpectationResult>& results);
+// One line per expectation: "PASS name" or "FAIL name: <message> (at <time>)"; with
+// `failures_only`, the FAIL and ERROR lines alone (check -q).
+void print_expectations(std::ostream& os, const std::vector<reports::ExpectationResult>& results,
+                        bool failures_only = false);
 
 // Writes report.html (to `html`; a path ending in .md names the Markdown, and the HTML takes
 // .html), the Markdown next to it (<stem>.md) and the report's CSVs (<stem>-summary.csv,

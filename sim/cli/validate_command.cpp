@@ -1,7 +1,11 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/run_outputs.hpp"
+#include "engine/simulation.hpp"
+#include "reports/expectations.hpp"
 #include "scenario/loader.hpp"
+#include "scenario/openb_trace.hpp"
 
 namespace gpusim::cli {
 
@@ -12,12 +16,24 @@ void add_validate_command(CLI::App& app) {
       "Examples:\n  gpusim validate scenarios/demo\n  gpusim validate manifests.yaml sim.yaml");
   cmd->add_option("inputs", *inputs, "Scenario files or directories; - for stdin")->required();
   cmd->callback([inputs] {
-    const Diagnostics d = scenario::validate(*inputs);
+    engine::Scenario scenario;
+    Diagnostics d = scenario::validate(*inputs, scenario);
+    // What `run` checks before it runs: the expectations, then the scheduler profiles and
+    // everything else the simulation is built from. Valid here means `run` starts.
+    if (!d.has_errors()) d.append(reports::check_expectations(expectation_inputs(scenario)));
     for (const auto& item : d.items())
       std::cerr << item.str() << "\n";
     if (d.has_errors()) {
       std::cerr << d.error_count() << " error(s)\n";
       throw ExitCode{2};
+    }
+    try {
+      scenario::attach_trace_data(scenario);
+      engine::RunOptions options;
+      options.scorer = "cpu";  // no device is needed to build it
+      const engine::Simulation built(scenario, options);
+    } catch (const std::exception& e) {
+      throw ExitCode{report_error(e)};
     }
     std::cout << "valid: " << inputs->size() << " input(s)";
     const std::size_t warnings = d.items().size();

@@ -466,6 +466,10 @@ engine::Scenario load_scenario(const std::vector<std::string>& inputs) {
   return scenario;
 }
 
+Diagnostics validate(const std::vector<std::string>& inputs, engine::Scenario& scenario) {
+  return load(inputs, scenario);
+}
+
 Diagnostics validate(const std::vector<std::string>& inputs) {
   engine::Scenario scenario;
   return load(inputs, scenario);

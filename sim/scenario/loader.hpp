@@ -15,7 +15,8 @@ namespace gpusim::scenario {
 // otherwise the warnings are in Scenario::warnings.
 engine::Scenario load_scenario(const std::vector<std::string>& inputs);
 
-// Every error and warning, without throwing (`gpusim validate`).
+// Every error and warning, without throwing (`gpusim validate`); `scenario` gets what was read.
+Diagnostics validate(const std::vector<std::string>& inputs, engine::Scenario& scenario);
 Diagnostics validate(const std::vector<std::string>& inputs);
 
 }  // namespace gpusim::scenario

@@ -46,6 +46,10 @@ def main():
                     failures.append(f"{f.name}: left {left} behind")
             elif p.returncode != 0:
                 failures.append(f"{f.name} (warnings only): exit {p.returncode}\n{p.stderr[-800:]}")
+            # `validate` agrees with `run` on every file.
+            v = subprocess.run([gpusim, "validate", str(f)], capture_output=True, text=True, timeout=60)
+            if v.returncode != (2 if errors else 0):
+                failures.append(f"validate {f.name}: exit {v.returncode}, run gave {p.returncode}")
     with tempfile.TemporaryDirectory() as tmp:
         parent = pathlib.Path(tmp)
         missing = parent / "nope.yaml"
@@ -117,6 +121,21 @@ def main():
                            text=True, timeout=120, env={**os.environ, "GPUSIM_MAX_MEMORY_MIB": "abc"})
         if p.returncode != 2 or "GPUSIM_MAX_MEMORY_MIB" not in p.stderr or (parent / "m").exists():
             failures.append(f"GPUSIM_MAX_MEMORY_MIB=abc: exit {p.returncode}\n{p.stderr[-300:]}")
+        # What `run` rejects before running, `validate` rejects too: an expectation over an
+        # unknown metric, a policy that is no score plugin.
+        for name, spec, want in (
+                ("expectation", "  expectations: [{name: w, expr: max(pod_wiat) <= 10m}]\n",
+                 'unknown metric "pod_wiat"'),
+                ("policy", "  policy: NodeName\n", 'plugin "NodeName" does not implement the score')):
+            f = parent / f"{name}.yaml"
+            f.write_text("apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: v}\nspec:\n"
+                         "  nodePools: [{name: cpu, count: 1, template: {status: {capacity: {cpu: 8}}}}]\n"
+                         + spec)
+            for cmd in ("validate", "run"):
+                p = subprocess.run([gpusim, cmd, str(f), *(["-o", str(parent / "v")] if cmd == "run" else [])],
+                                   capture_output=True, text=True, timeout=60)
+                if p.returncode != 2 or want not in p.stderr:
+                    failures.append(f"{cmd} {name}: exit {p.returncode}\n{p.stderr[-300:]}")
         # A mistyped command is named, with the nearest one, rather than "A subcommand is required".
         p = subprocess.run([gpusim, "rnu", str(demo)], capture_output=True, text=True, timeout=60)
         if p.returncode != 2 or 'unknown command "rnu" (did you mean "run"?)' not in p.stderr:

@@ -139,6 +139,11 @@ def main():
         expect(rc2 == 1 and "waits-under-10m" in so2, f"re-check of a saved run exits 1 (got {rc2})")
         rc3, _, _ = run([gpusim, "check", out])
         expect(rc3 == 0, f"re-check of a passing saved run exits 0 (got {rc3})")
+        # -q prints the failures only: the failing run's FAIL line, not its PASS lines nor the
+        # passing run's header.
+        rc4, so4, _ = run([gpusim, "check", out_bad, out, "-q"])
+        expect(rc4 == 1 and "FAIL" in so4 and "PASS" not in so4 and so4.count("expectation(s)") == 1,
+               f"check -q prints failures only: {so4!r}")
 
         # 2: a malformed expression is a load error at file:line:column, and nothing runs.
         out_broken = os.path.join(tmp, "out-broken")
