@@ -35,8 +35,9 @@ std::vector<const RunEvent*> pod_events(const RunDir& run, const std::string& ke
   const std::string quoted = "pods \"" + pod_name(key) + "\"";
   const std::string ns = key.substr(0, key.find('/'));
   for (const auto& e : run.events()) {
-    if (e.object == key || (e.type == "FailedCreate" && e.namespace_() == ns &&
-                            e.message.find(quoted) != std::string::npos)) {
+    // Controllers' events name the controller (a Job called like the pod is not the pod).
+    if ((e.object == key && e.kind == "Pod") || (e.type == "FailedCreate" && e.namespace_() == ns &&
+                                                 e.message.find(quoted) != std::string::npos)) {
       out.push_back(&e);
     }
   }

@@ -23,10 +23,10 @@ void add_explain_command(CLI::App& app) {
       "explain.jsonl,\n"
       "which `gpusim run` records for clusters of up to 64 nodes, or always with --explain.\n"
       "Examples:\n"
-      "  gpusim explain out/demo ml-training/train-bert\n"
-      "  gpusim explain out/demo ml-training/train-bert -o wide     # every node, every feasible "
-      "node\n"
-      "  gpusim explain out/demo ml-serving/image-classifier-7c9f-0 -o json");
+      "  gpusim explain out/demo ml-training/finetune-llm-z26dp\n"
+      "  gpusim explain out/demo ml-training/finetune-llm-z26dp -o wide   # every node, every "
+      "feasible node\n"
+      "  gpusim explain out/demo ml-serving/fraud-detector-t726jzfxcz-8tsz5 -o json");
   cmd->add_option("run_dir", a->run_dir, "Run directory")->required();
   cmd->add_option("pod", a->pod, "The pod, as namespace/name")->required();
   cmd->add_option("-o,--output", a->format, "table (default), wide, json or yaml");

@@ -177,6 +177,8 @@ TEST(Explain, QuotaRejectionsOfAPodThatNeverExisted) {
   const ExplainResult missing = explain_pod(run, "team-a/train-3", OutputFormat::kTable);
   EXPECT_FALSE(missing.found);
   EXPECT_EQ(missing.hint, "did you mean team-a/train-1?");
+  // The Job whose pods were refused is no pod: its events do not make it one.
+  EXPECT_FALSE(explain_pod(run, "team-b/sweep", OutputFormat::kTable).found);
 }
 
 // A run directory damaged after it was written (a copy cut short): every table and log must
