@@ -54,12 +54,21 @@ bool DrainController::check_done(Active& a) {
   bool left = false;
   if (cluster_.node_exists(a.node)) {
     cluster_.for_each_pod([&](PodId, const Pod& p) {
-      if (p.status.node == a.node && !(p.owner && p.owner->kind == "DaemonSet")) left = true;
+      if (p.status.node == a.node && !(p.owner && p.owner->kind == "DaemonSet") &&
+          !a.failed.count(p.uid)) {
+        left = true;
+      }
     });
   }
   if (left) return false;
   a.done = true;
   r.finished_ms = loop_.now();
+  if (!a.failed.empty()) {
+    r.failed = true;
+    r.message = a.errors;
+    cluster_.emit(ClusterEvent{0, "DrainFailed", "Node", r.node, r.node, r.message, true});
+    return true;
+  }
   cluster_.emit(ClusterEvent{
       0, "NodeDrained", "Node", r.node, r.node,
       "Node " + r.node + " drained in " + format_duration(*r.finished_ms - r.started_ms) + " (" +
@@ -91,7 +100,7 @@ void DrainController::pass(std::size_t index) {
   for (PodId id : pods) {
     if (!cluster_.pod_exists(id)) continue;
     Pod& p = cluster_.pod(id);
-    if (p.deletion_ms) continue;  // waiting for it to go
+    if (p.deletion_ms || a.failed.count(p.uid)) continue;  // waiting for it to go, or given up
     const std::string key = p.key();
     const std::uint64_t uid = p.uid;
     const Eviction e = evict_pod(cluster_, id);
@@ -113,11 +122,10 @@ void DrainController::pass(std::size_t index) {
         }
         break;
       case EvictionResult::kFailed:
-        a.done = true;
-        r.failed = true;
-        r.message = "error when evicting pods/" + key + ": " + e.message;
-        cluster_.emit(ClusterEvent{0, "DrainFailed", "Node", r.node, r.node, r.message, true});
-        return;
+        a.failed.insert(uid);
+        a.errors += (a.errors.empty() ? "" : "; ") + std::string("error when evicting pods/") +
+                    key + ": " + e.message;
+        break;
       case EvictionResult::kGone:
         break;
     }

@@ -49,6 +49,10 @@ class DrainController : public ClusterObserver {
     std::size_t record = 0;
     DrainOptions options;
     std::set<std::uint64_t> blocked_reported;  // pod uids with an EvictionBlocked event
+    // Pods whose eviction failed for good (not 429): kubectl's per-pod error; the others are
+    // still evicted and waited for, and the drain fails at the end with these errors.
+    std::set<std::uint64_t> failed;
+    std::string errors;
     bool done = false;
   };
   void pass(std::size_t index);

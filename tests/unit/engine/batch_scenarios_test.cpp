@@ -527,5 +527,57 @@ TEST(BatchScenarios, PodDisruptionBudgetsCountAsUpstreamDoes) {
   EXPECT_EQ(evictions_under(""), 0u);
 }
 
+// A pod that two budgets select cannot be evicted; as kubectl drain, the drain still evicts the
+// node's other pods and waits for them, then fails naming that pod.
+TEST(BatchScenarios, ADrainEvictsTheOtherPodsBeforeFailingOnAPodWithTwoBudgets) {
+  const std::string text = R"(apiVersion: gpusim.io/v1alpha1
+kind: Simulation
+metadata: {name: d}
+spec:
+  duration: 3m
+  nodePools: [{name: node, count: 1, template: {status: {capacity: {cpu: 8, memory: 32Gi}}}}]
+  timeline: [{at: 30s, action: drain, target: node-0}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: a}}
+  template:
+    metadata: {labels: {app: a, tier: x}}
+    spec: {containers: [{name: c, image: busybox, resources: {requests: {cpu: 1}}}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: b}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: b}}
+  template:
+    metadata: {labels: {app: b}}
+    spec: {containers: [{name: c, image: busybox, resources: {requests: {cpu: 1}}}]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: a1}
+spec: {maxUnavailable: 1, selector: {matchLabels: {app: a}}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: a2}
+spec: {maxUnavailable: 1, selector: {matchLabels: {tier: x}}}
+)";
+  const auto r = run_text(text);
+  expect_no_violations(*r->sim, 20);
+  EXPECT_EQ(r->events("Evicted").size(), 2u);
+  const auto failed = r->events("DrainFailed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_GT(failed[0].t_ms, 30'000);  // after b's pods were gone
+  EXPECT_TRUE(starts_with(failed[0].message, "error when evicting pods/default/a-"))
+      << failed[0].message;
+  EXPECT_TRUE(r->events("NodeDrained").empty());
+}
+
 }  // namespace
 }  // namespace gpusim::engine
