@@ -579,5 +579,38 @@ spec: {maxUnavailable: 1, selector: {matchLabels: {tier: x}}}
   EXPECT_TRUE(r->events("NodeDrained").empty());
 }
 
+// Node failures as the node lifecycle controller meets them: the NoExecute taints that evict pods
+// are added per zone at 0.1 nodes/s, not at all while 55 % or more of a small zone (more than two
+// nodes) is NotReady, and not at all when every node is NotReady. Returns the eviction times.
+std::vector<TimeMs> evictions_when_failing(int nodes, int failing) {
+  std::string text =
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: z}\nspec:\n"
+      "  duration: 20m\n  nodePools: [{name: node, count: " +
+      std::to_string(nodes) +
+      ", template: {metadata: {labels: {topology.kubernetes.io/zone: a}}, status: {capacity: "
+      "{cpu: 8, memory: 8Gi}}}}]\n  timeline:\n";
+  for (int i = 0; i < failing; ++i)
+    text += "    - {at: 60s, action: fail, target: node-" + std::to_string(i) + "}\n";
+  for (int i = 0; i < nodes; ++i) {
+    text += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p" + std::to_string(i) +
+            "}\nspec:\n  nodeName: node-" + std::to_string(i) +
+            "\n  containers: [{name: c, image: busybox, resources: {requests: {cpu: 1}}}]\n";
+  }
+  const auto r = run_text(text);
+  expect_no_violations(*r->sim, 20);
+  std::vector<TimeMs> out;
+  for (const auto& e : r->events("TaintManagerEviction"))
+    out.push_back(e.t_ms);
+  return out;
+}
+
+TEST(BatchScenarios, NodeFailuresAreEvictedAtTheZoneRateAndNotInADisruptedZone) {
+  // NotReady at 60 s + 50 s; tainted then, one node per 10 s; evicted 300 s after the taint.
+  EXPECT_EQ(evictions_when_failing(10, 2), (std::vector<TimeMs>{410'000, 420'000}));
+  EXPECT_EQ(evictions_when_failing(4, 2), (std::vector<TimeMs>{410'000, 420'000}));
+  EXPECT_TRUE(evictions_when_failing(4, 3).empty());  // 3 of 4: partial disruption, zone <= 50
+  EXPECT_TRUE(evictions_when_failing(3, 3).empty());  // every node: nothing is evicted
+}
+
 }  // namespace
 }  // namespace gpusim::engine
