@@ -27,6 +27,15 @@ class PreemptionTest : public SchedulerFixture {
     });
   }
 
+  // Victims are asked to leave (deletion requested) but stay until the test deletes them: the
+  // names asked, in order, are in `asked`.
+  void ask_victims_to_leave() {
+    scheduler->set_evictor([this](PodId victim, PodId) {
+      asked.push_back(cluster.pod(victim).name);
+      cluster.request_deletion(victim);
+    });
+  }
+
   // Binds filler pods first so the preemptor meets a full cluster.
   PodId place(PodSpecBuilder b) {
     const PodId id = add_pod(b);
@@ -36,6 +45,7 @@ class PreemptionTest : public SchedulerFixture {
   }
 
   std::vector<std::string> victims;
+  std::vector<std::string> asked;
 };
 
 TEST_F(PreemptionTest, EvictsTheFewestLowestPriorityPods) {
@@ -192,11 +202,7 @@ TEST_F(PreemptionTest, WaitsForTerminatingVictimsOnTheNominatedNode) {
   start();
   // Victims are asked to leave but take a while (no deletion here): the preemptor keeps its
   // nomination instead of preempting again.
-  std::vector<std::string> asked;
-  scheduler->set_evictor([&](PodId victim, PodId) {
-    asked.push_back(cluster.pod(victim).name);
-    cluster.request_deletion(victim);
-  });
+  ask_victims_to_leave();
   place({.name = "low", .cpu = "2", .priority = 1});
   const PodId high = add_pod({.name = "high", .cpu = "2", .priority = 100});
   run();
@@ -218,11 +224,7 @@ TEST_F(PreemptionTest, WaitsForTerminatingVictimsOnTheNominatedNode) {
 TEST_F(PreemptionTest, ANomineeKeepsItsRoomAcrossFailedRetries) {
   add_node({.name = "n1", .cpu = "8"});
   start();
-  std::vector<std::string> asked;
-  scheduler->set_evictor([&](PodId victim, PodId) {
-    asked.push_back(cluster.pod(victim).name);
-    cluster.request_deletion(victim);
-  });
+  ask_victims_to_leave();
   const PodId low = place({.name = "low", .cpu = "8", .priority = 1});
   const PodId mid = add_pod({.name = "mid", .cpu = "6", .priority = 100});
   run();
@@ -245,11 +247,7 @@ TEST_F(PreemptionTest, APreemptorDisplacesALowerNomineeOnItsNode) {
   add_node({.name = "n0", .cpu = "2"});
   add_node({.name = "n1", .cpu = "2"});
   start();
-  std::vector<std::string> asked;
-  scheduler->set_evictor([&](PodId victim, PodId) {
-    asked.push_back(cluster.pod(victim).name);
-    cluster.request_deletion(victim);
-  });
+  ask_victims_to_leave();
   place({.name = "lowa",
          .cpu = "2",
          .priority = 1,
