@@ -336,6 +336,9 @@ SweepRunStats run_sweep(const SweepRunOptions& options) {
   // Loads and checks every base scenario and override before anything is written.
   SweepRun run(spec, options);
   std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    throw std::invalid_argument(dir.string() + " is not a directory: give -o a directory");
+  }
   if (fs::exists(dir / "sweep.json", ec)) {
     const ordered_json old = ordered_json::parse(read_file(dir / "sweep.json"), nullptr, false);
     if (old.is_discarded() || comparable(old) != comparable(plan)) {

@@ -136,6 +136,14 @@ def main():
                                    capture_output=True, text=True, timeout=60)
                 if p.returncode != 2 or want not in p.stderr:
                     failures.append(f"{cmd} {name}: exit {p.returncode}\n{p.stderr[-300:]}")
+        # sweep -o naming a file: bad input (exit 2) before anything runs, the file untouched.
+        afile = parent / "afile"
+        afile.write_text("keep\n")
+        sweep = HERE.parent.parent / "scenarios" / "sweeps" / "fgd-matrix.yaml"
+        p = subprocess.run([gpusim, "sweep", str(sweep), "-o", str(afile)], capture_output=True, text=True,
+                           timeout=60)
+        if p.returncode != 2 or "is not a directory" not in p.stderr or afile.read_text() != "keep\n":
+            failures.append(f"sweep -o FILE: exit {p.returncode}\n{p.stderr[-300:]}")
         # A mistyped command is named, with the nearest one, rather than "A subcommand is required".
         p = subprocess.run([gpusim, "rnu", str(demo)], capture_output=True, text=True, timeout=60)
         if p.returncode != 2 or 'unknown command "rnu" (did you mean "run"?)' not in p.stderr:
