@@ -8,9 +8,8 @@
 #include <vector>
 
 #include "controllers/cron_job_controller.hpp"
-#include "controllers/resource_quota_admission.hpp"
-#include "controllers/resource_quota_controller.hpp"
 #include "model/cluster.hpp"
+#include "unit/controllers/quota_setup.hpp"
 
 namespace gpusim::ctrl {
 namespace {
@@ -314,16 +313,8 @@ TEST_F(JobHarness, SuspendDeletesPodsAndResumeRecreatesThem) {
 }
 
 TEST_F(JobHarness, QuotaRejectionsRetryWithBackoffUntilQuotaFrees) {
-  ResourceQuotaAdmission admission(cluster);
-  ResourceQuotaController quotas(cluster);
-  cluster.add_admission(&admission);
-  cluster.add_observer(&quotas);
-  ResourceQuota q;
-  q.meta.name = "cpu";
-  q.meta.namespace_ = "ns";
-  q.hard["requests.cpu"] = *Quantity::parse("2");
-  cluster.quotas["ns/cpu"] = q;
-  cluster.object_changed("ResourceQuota", "ns/cpu");
+  testing::QuotaSetup quotas(cluster);
+  quotas.add("ns", "cpu", {{"requests.cpu", *Quantity::parse("2")}});
 
   JobSpec s;
   s.parallelism = 3;
@@ -361,17 +352,10 @@ TEST_F(JobHarness, QuotaRejectionsRetryWithBackoffUntilQuotaFrees) {
 // count/jobs.batch: admission charges a Job at its CREATE and refuses one past the limit with
 // upstream's message; the quota controller counts the namespace's Jobs again when one goes.
 TEST_F(JobHarness, AJobCountQuotaChargesAtCreateAndGivesBackOnDelete) {
-  ResourceQuotaAdmission admission(cluster);
-  ResourceQuotaController quotas(cluster);
-  cluster.add_admission(&admission);
-  cluster.add_observer(&quotas);
-  ResourceQuota q;
-  q.meta.name = "jobs";
-  q.meta.namespace_ = "ns";
-  q.hard["count/jobs.batch"] = Quantity::from_int(1);
-  q.hard["requests.cpu"] = *Quantity::parse("8");
-  cluster.quotas["ns/jobs"] = q;
-  cluster.object_changed("ResourceQuota", "ns/jobs");
+  testing::QuotaSetup quotas(cluster);
+  quotas.add(
+      "ns", "jobs",
+      {{"count/jobs.batch", Quantity::from_int(1)}, {"requests.cpu", *Quantity::parse("8")}});
   auto used = [&] { return cluster.quotas["ns/jobs"].status_used["count/jobs.batch"]; };
   EXPECT_EQ(used(), Quantity::from_int(0));
 
@@ -387,8 +371,8 @@ TEST_F(JobHarness, AJobCountQuotaChargesAtCreateAndGivesBackOnDelete) {
   EXPECT_EQ(cluster.admit_object("Job", b),
             "jobs.batch \"b\" is forbidden: exceeded quota: jobs, requested: count/jobs.batch=1, "
             "used: count/jobs.batch=1, limited: count/jobs.batch=1");
-  EXPECT_EQ(admission.object_rejections().at("ns/jobs"), 1u);
-  EXPECT_TRUE(admission.rejections().empty());  // no pod was refused
+  EXPECT_EQ(quotas.admission.object_rejections().at("ns/jobs"), 1u);
+  EXPECT_TRUE(quotas.admission.rejections().empty());  // no pod was refused
   // Other kinds and other namespaces are not limited by it.
   EXPECT_EQ(cluster.admit_object("CronJob", b), std::nullopt);
   ObjectMeta elsewhere = b;
@@ -399,7 +383,8 @@ TEST_F(JobHarness, AJobCountQuotaChargesAtCreateAndGivesBackOnDelete) {
   EXPECT_EQ(used(), Quantity::from_int(0));
   EXPECT_EQ(cluster.admit_object("Job", b), std::nullopt);
   add_job("b", JobSpec{});
-  EXPECT_EQ(quotas.recalculate(cluster.quotas["ns/jobs"]), cluster.quotas["ns/jobs"].status_used);
+  EXPECT_EQ(quotas.controller.recalculate(cluster.quotas["ns/jobs"]),
+            cluster.quotas["ns/jobs"].status_used);
 }
 
 // ---- CronJob ----------------------------------------------------------------------------

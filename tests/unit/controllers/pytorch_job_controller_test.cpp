@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "controllers/resource_quota_admission.hpp"
-#include "controllers/resource_quota_controller.hpp"
 #include "core/duration.hpp"
 #include "model/cluster.hpp"
+#include "unit/controllers/quota_setup.hpp"
 
 namespace gpusim::ctrl {
 namespace {
@@ -201,16 +200,8 @@ TEST_F(PyTorchJobTest, ALostPodAlsoRestartsTheGang) {
 }
 
 TEST_F(PyTorchJobTest, QuotaRejectionStopsTheRoundAndRetries) {
-  ResourceQuotaAdmission admission(cluster);
-  ResourceQuotaController quotas(cluster);
-  cluster.add_admission(&admission);
-  cluster.add_observer(&quotas);
-  ResourceQuota q;
-  q.meta.name = "gpus";
-  q.meta.namespace_ = "ml";
-  q.hard["requests.nvidia.com/gpu"] = Quantity::from_int(16);
-  cluster.quotas["ml/gpus"] = q;
-  cluster.object_changed("ResourceQuota", "ml/gpus");
+  testing::QuotaSetup quotas(cluster);
+  quotas.add("ml", "gpus", {{"requests.nvidia.com/gpu", Quantity::from_int(16)}});
   add("llm", 2, "1h");  // 3 x 8 GPUs > 16
   loop.at(100'000, EventPriority::kTimeline, [] {});
   loop.run(0);
