@@ -282,10 +282,10 @@ void TraceReplay::run_packing() {
     ++pod.status.scheduling_attempts;
     const sched::GpuBatchPlacer::Choice choice = placer->choose(pod, k);
     if (choice.ok) {
-      c.bind(ids[k], choice.node, choice.devices);
       const std::string& node_name = c.node(choice.node).name();
       c.emit(ClusterEvent{0, "Scheduled", "Pod", pod.key(), node_name,
                           "Successfully assigned " + pod.key() + " to " + node_name, false});
+      c.bind(ids[k], choice.node, choice.devices);
     } else {
       c.emit(ClusterEvent{0,
                           "FailedScheduling",
@@ -334,6 +334,11 @@ void TraceReplay::on_pod_bound(PodId id) {
   if (bound_.size() <= id) bound_.resize(id + 1, 0);
   bound_[id] = 1;
   allocated_ += p.resources().gpu.total_milli();
+  // Recorded at the binding, not at its Scheduled event (emitted just before it), so that the
+  // row's allocation and fragmentation include the pod.
+  if (spec_.mode != "timed") return;
+  auto it = index_of_.find(p.key());
+  if (it != index_of_.end()) record(it->second, true);
 }
 
 void TraceReplay::on_pod_released(PodId id, NodeId) {
@@ -351,11 +356,9 @@ void TraceReplay::on_pod_deleted(PodId id) {
 }
 
 void TraceReplay::on_event(const ClusterEvent& e) {
-  if (spec_.mode != "timed" || e.kind != "Pod") return;
-  const bool ok = e.type == "Scheduled";
-  if (!ok && e.type != "FailedScheduling") return;
+  if (spec_.mode != "timed" || e.kind != "Pod" || e.type != "FailedScheduling") return;
   auto it = index_of_.find(e.object);
-  if (it != index_of_.end()) record(it->second, ok);
+  if (it != index_of_.end()) record(it->second, false);
 }
 
 void TraceReplay::add_summary(nlohmann::ordered_json& s) const {

@@ -175,11 +175,13 @@ void Scheduler::bind_scheduled(PodId id, NodeIndex node, std::vector<std::int32_
   Pod& pod = cluster_.pod(id);
   queue_.done(id);
   clear_nomination(id);
-  cluster_.bind(id, node, std::move(devices));
   ++stats_.scheduled;
+  // Before the binding: its observers (the kubelet's Pulling, for one) act on it at once, and
+  // events.jsonl must show the assignment before what follows from it.
   const std::string& node_name = cluster_.node(node).name();
   cluster_.emit(ClusterEvent{0, "Scheduled", "Pod", pod.key(), node_name,
                              "Successfully assigned " + pod.key() + " to " + node_name, false});
+  cluster_.bind(id, node, std::move(devices));
 }
 
 void Scheduler::on_pod_released(PodId, NodeId) {

@@ -147,6 +147,31 @@ TEST(BatchScenarios, QuotaCiRejectsOnlyTheTeamOverItsQuotaAndRunsEveryRetraining
   EXPECT_TRUE(summary.contains("invariants"));
 }
 
+// events.jsonl tells each pod's story in order: the kubelet's events on a node follow the
+// pod's Scheduled event to that node (a binding's observers act on it at once, so the event is
+// emitted before them). Gang restarts and preemption in training re-create pods of one name.
+TEST(BatchScenarios, AKubeletEventFollowsThePodsScheduledEvent) {
+  for (const char* name : {"training", "demo"}) {
+    auto r = run_bundled(name);
+    std::map<std::string, std::string> scheduled_to;  // pod -> node of its last Scheduled event
+    std::size_t kubelet_events = 0;
+    for (const auto& e : r->log.events) {
+      if (e.kind != "Pod") continue;
+      if (e.type == "Scheduled") {
+        scheduled_to[e.object] = e.node;
+      } else if (e.type == "Pulling" || e.type == "Pulled" || e.type == "Created" ||
+                 e.type == "Started") {
+        ++kubelet_events;
+        auto it = scheduled_to.find(e.object);
+        ASSERT_NE(it, scheduled_to.end()) << name << ": " << e.type << " of " << e.object
+                                          << " at " << e.t_ms << " before its Scheduled event";
+        EXPECT_EQ(it->second, e.node) << name << ": " << e.type << " of " << e.object;
+      }
+    }
+    EXPECT_GT(kubelet_events, 20u) << name;
+  }
+}
+
 TEST(BatchScenarios, TrainingGangsArePlacedWholeAndYieldToInference) {
   auto r = run_bundled("training");
   expect_no_violations(*r->sim);
