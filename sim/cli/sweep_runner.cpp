@@ -313,6 +313,7 @@ class SweepRun {
 
  public:
   const std::exception_ptr& stop() const { return stop_; }
+  std::size_t base_count() const { return bases_.size(); }
 
  private:
   SweepSpec spec_;
@@ -373,6 +374,14 @@ SweepRunStats run_sweep(const SweepRunOptions& options) {
     }
   }
   return stats;
+}
+
+SweepCheck check_sweep(const std::string& sweep_file) {
+  SweepSpec spec = scenario::load_sweep(sweep_file);
+  const std::size_t points = scenario::plan_sweep(spec).size();
+  std::string name = spec.name;
+  const SweepRun run(std::move(spec), SweepRunOptions{});
+  return SweepCheck{name, points, run.base_count()};
 }
 
 void merge_sweeps(const std::vector<std::string>& dirs, const std::string& out, bool report) {

@@ -37,6 +37,16 @@ struct SweepRunStats {
 // thrown (exit 130/143/4); a rerun resumes with the missing points.
 SweepRunStats run_sweep(const SweepRunOptions& options);
 
+// What run_sweep checks before it writes or runs anything: the Sweep document, every base
+// scenario and every axis value applied to each base. Throws InputError; returns the plan's
+// number of points and of base scenarios.
+struct SweepCheck {
+  std::string name;
+  std::size_t points = 0;
+  std::size_t bases = 0;
+};
+SweepCheck check_sweep(const std::string& sweep_file);
+
 // Combines shard directories (each written by `gpusim sweep --shard`) into `out`: every point
 // copied once, results.csv and the report rebuilt. Throws when the directories hold different
 // sweeps or a point is in none of them.

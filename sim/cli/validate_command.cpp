@@ -2,10 +2,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_outputs.hpp"
+#include "cli/sweep_runner.hpp"
 #include "engine/simulation.hpp"
 #include "reports/expectations.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/openb_trace.hpp"
+#include "scenario/sweep_parser.hpp"
 
 namespace gpusim::cli {
 
@@ -13,9 +15,22 @@ void add_validate_command(CLI::App& app) {
   auto inputs = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = app.add_subcommand("validate", "Check scenario files and report every problem");
   cmd->footer(
-      "Examples:\n  gpusim validate scenarios/demo\n  gpusim validate manifests.yaml sim.yaml");
+      "A Sweep document (kind: Sweep) is checked as `gpusim sweep` checks it before it runs: the\n"
+      "document, every base scenario and every axis value on each.\n"
+      "Examples:\n  gpusim validate scenarios/demo\n  gpusim validate manifests.yaml sim.yaml\n"
+      "  gpusim validate scenarios/sweeps/fgd-matrix.yaml");
   cmd->add_option("inputs", *inputs, "Scenario files or directories; - for stdin")->required();
   cmd->callback([inputs] {
+    if (inputs->size() == 1 && scenario::is_sweep_document(inputs->front())) {
+      try {
+        const SweepCheck c = check_sweep(inputs->front());
+        std::cout << "valid: Sweep " << c.name << ", " << c.points << " point(s) over " << c.bases
+                  << " base scenario(s)\n";
+      } catch (const std::exception& e) {
+        throw ExitCode{report_error(e)};
+      }
+      return;
+    }
     engine::Scenario scenario;
     Diagnostics d = scenario::validate(*inputs, scenario);
     // What `run` checks before it runs: the expectations, then the scheduler profiles and

@@ -362,6 +362,18 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file, const st
   return spec;
 }
 
+bool is_sweep_document(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  try {
+    const YAML::Node root = YAML::Load(read_file(path));
+    const YAML::Node kind = root.IsMap() ? root["kind"] : YAML::Node();
+    return kind.IsScalar() && kind.Scalar() == "Sweep";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 SweepSpec load_sweep(const std::string& path) {
   std::string text;
   try {

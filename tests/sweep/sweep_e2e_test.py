@@ -7,7 +7,7 @@
 - an interrupted sweep (point directories deleted, a stale staging directory left behind, and a
   real kill mid-run) resumes to the same bytes, running only the missing points;
 - the emitted Indexed Job is valid batch/v1 for gpusim's own loader and runs as Indexed pods;
-- a bad Sweep fails with file:line:col and exit code 2.
+- a bad Sweep fails with file:line:col and exit code 2, from `sweep` and from `validate` alike.
 
 usage: sweep_e2e_test.py GPUSIM
 """
@@ -196,6 +196,13 @@ spec:
               f"missing pool located: {r.stderr}")
         check(not (tmp / "bad-out" / "points").exists() or not any((tmp / "bad-out" / "points").iterdir()),
               "nothing ran")
+        # `validate` checks a Sweep as `sweep` does before it runs: the same errors, exit 2.
+        v = run(["validate", bad])
+        check(v.returncode == 2 and "no node pool \"h100\"" in v.stderr and f"{bad}:13:13:" in v.stderr,
+              f"validate locates the missing pool as sweep does: {v.returncode} {v.stderr}")
+        v = run(["validate", SWEEP])
+        check(v.returncode == 0 and "valid: Sweep" in v.stdout and "16 point(s) over 1 base" in v.stdout,
+              f"validate accepts the sweep and counts its points: {v.returncode} {v.stdout}{v.stderr}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if FAILURES:
