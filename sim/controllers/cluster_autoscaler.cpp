@@ -4,6 +4,7 @@
 #include <memory>
 #include <sstream>
 
+#include "controllers/node_group_expander.hpp"
 #include "scheduler/framework.hpp"
 
 namespace gpusim::ctrl {
@@ -58,6 +59,10 @@ class WhatIf : public sched::FrameworkHandle {
       if (cluster_.node_exists(n)) cand.push_back(n);
     }
     if (cand.empty()) return false;
+    // The search starts after the node the last pod went to, as upstream's predicate checker
+    // does (lastIndex): pods spread over the nodes rather than filling the first.
+    const std::size_t start = next_ % cand.size();
+    std::rotate(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(start), cand.end());
     const std::vector<sched::NodeIndex> feasible = fw->feasible_nodes(fw->pod_info(id), cand);
     for (sched::NodeIndex n : feasible) {
       std::vector<std::int32_t> devices;
@@ -67,6 +72,9 @@ class WhatIf : public sched::FrameworkHandle {
         continue;
       }
       cluster_.bind(id, n, std::move(devices));
+      const auto at =
+          static_cast<std::size_t>(std::find(cand.begin(), cand.end(), n) - cand.begin());
+      next_ = start + at + 1;
       return true;
     }
     return false;
@@ -95,6 +103,7 @@ class WhatIf : public sched::FrameworkHandle {
   sched::ReasonTable reasons_;
   Rng rng_;
   std::map<std::string, std::unique_ptr<sched::Framework>> frameworks_;
+  std::size_t next_ = 0;  // where the next search starts
 };
 
 Node hypothetical(const NodeGroup& g, const std::string& name) {
@@ -111,6 +120,22 @@ Node hypothetical(const NodeGroup& g, const std::string& name) {
 bool is_being_deleted(const Node& n) {
   return std::any_of(n.taints.begin(), n.taints.end(),
                      [](const Taint& t) { return t.key == kToBeDeletedTaint; });
+}
+
+// The pod's app containers' requests of one resource (what upstream's least-waste adds up).
+std::int64_t container_requests(const Pod& p, std::string_view resource, bool milli) {
+  std::int64_t sum = 0;
+  for (const auto& c : p.spec().containers) {
+    auto it = c.resources.requests.find(resource);
+    if (it != c.resources.requests.end())
+      sum += milli ? it->second.milli_value() : it->second.value();
+  }
+  return sum;
+}
+
+ResourceAmounts template_allocatable(const NodeGroup& g) {
+  const Node& t = g.node_template;
+  return ResourceAmounts::from_quantities(t.allocatable.empty() ? t.capacity : t.allocatable);
 }
 
 std::string percent(double v) {
@@ -131,7 +156,8 @@ ClusterAutoscaler::ClusterAutoscaler(Cluster& cluster, EventLoop& loop,
       scheduler_(scheduler),
       groups_(std::move(groups)),
       add_node_(std::move(add_node)),
-      options_(options) {
+      options_(std::move(options)),
+      expander_rng_(Rng::stream(scheduler.seed(), "cluster-autoscaler-expander")) {
   for (const auto& g : groups_)
     stats_[g.name];
 }
@@ -164,12 +190,15 @@ void ClusterAutoscaler::start() {
 }
 
 void ClusterAutoscaler::schedule_scan(bool prompted) {
+  TimeMs at = loop_.now() + options_.scan_interval_ms;
   if (loop_.pending(scan_event_)) {
     if (!prompted || scan_foreground_) return;
-    loop_.cancel(scan_event_);  // a background scan becomes a foreground one
+    // A background scan becomes a foreground one at the same time: scans keep their period.
+    loop_.cancel(scan_event_);
+    at = scan_at_ms_;
   }
   scan_foreground_ = prompted;
-  const TimeMs at = loop_.now() + options_.scan_interval_ms;
+  scan_at_ms_ = at;
   auto fn = [this] { scan(); };
   scan_event_ = prompted ? loop_.at(at, EventPriority::kController, fn)
                          : loop_.at_background(at, EventPriority::kController, fn);
@@ -197,6 +226,8 @@ std::vector<PodId> ClusterAutoscaler::unschedulable_pods() const {
     if (p.bound() || p.terminal() || p.deletion_ms) return;
     if (p.status.scheduling_attempts == 0 || !p.status.nominated_node.empty()) return;
     if (scheduler_.waiting_node(id)) return;
+    // Expendable pods never cause a scale-up (upstream's expendable-pods-priority-cutoff).
+    if (p.status.priority < options_.expendable_pods_priority_cutoff) return;
     out.push_back(id);
   });
   std::stable_sort(out.begin(), out.end(), [&](PodId a, PodId b) {
@@ -223,6 +254,12 @@ std::vector<PodId> ClusterAutoscaler::filter_out_schedulable(
       w.mutable_cluster().bind(cp, c, p.status.gpu_devices);
     }
   }
+  // Nodes still being provisioned, in every group, take pods too (upstream adds the upcoming
+  // nodes to its snapshot first): a pod waiting for one needs no new node elsewhere.
+  for (const auto& g : groups_) {
+    for (std::int32_t i = 0; i < stats(g.name).upcoming; ++i)
+      targets.push_back(w.add_node(hypothetical(g, g.name + "-upcoming-" + std::to_string(i))));
+  }
   // Every pending pod exists in the copy before any is tried: a gang's PreFilter counts them.
   std::vector<std::pair<PodId, PodId>> copies;
   for (PodId p : pending)
@@ -242,12 +279,24 @@ ClusterAutoscaler::Estimate ClusterAutoscaler::estimate(const NodeGroup& group,
   std::vector<std::pair<PodId, PodId>> copies;
   for (PodId p : pending)
     copies.emplace_back(p, w.copy_pod(cluster_.pod(p)));
+  // Largest first, as upstream's binpacking estimator orders them (decreasing_pod_orderer: cpu
+  // plus memory requested over the template's allocatable), so that the count of new nodes does
+  // not depend on the pods' names.
+  const ResourceAmounts alloc = template_allocatable(group);
+  const auto size_of = [&](PodId p) {
+    const ResourceAmounts& r = cluster_.pod(p).resources().requests;
+    double score = 0;
+    for (std::string_view name : {kCpu, kMemory}) {
+      if (alloc.get(name) > 0)
+        score += static_cast<double>(r.get(name)) / static_cast<double>(alloc.get(name));
+    }
+    return score;
+  };
+  std::stable_sort(copies.begin(), copies.end(), [&](const auto& a, const auto& b) {
+    return size_of(a.first) > size_of(b.first);
+  });
   std::vector<NodeId> nodes;
-  const NodeGroupStats& st = stats(group.name);
-  for (std::int32_t i = 0; i < st.upcoming; ++i) {
-    nodes.push_back(w.add_node(hypothetical(group, group.name + "-upcoming-" + std::to_string(i))));
-  }
-  const std::int32_t room = group.max_size - size(group.name) - st.upcoming;
+  const std::int32_t room = group.max_size - size(group.name) - stats(group.name).upcoming;
   std::set<const PodTemplate*> never_fits;
   for (const auto& [real, copy] : copies) {
     const PodTemplate* t = cluster_.pod(real).tmpl.get();
@@ -273,26 +322,36 @@ ClusterAutoscaler::Estimate ClusterAutoscaler::estimate(const NodeGroup& group,
 }
 
 void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
-  const NodeGroup* best = nullptr;
-  Estimate best_e;
+  std::vector<ExpansionOption> options;
+  std::set<PodId> placeable;
   bool any_room = false;
   for (const auto& g : groups_) {
-    if (size(g.name) + stats(g.name).upcoming >= g.max_size && stats(g.name).upcoming == 0)
-      continue;
+    if (size(g.name) + stats(g.name).upcoming >= g.max_size) continue;
     any_room = true;
     Estimate e = estimate(g, pending);
-    if (e.helped.empty()) continue;
-    const bool better = best == nullptr || e.helped.size() > best_e.helped.size() ||
-                        (e.helped.size() == best_e.helped.size() &&
-                         g.cost_per_hour_micros < best->cost_per_hour_micros);
-    if (better) {
-      best = &g;
-      best_e = std::move(e);
+    if (e.new_nodes == 0) continue;
+    ExpansionOption o;
+    o.group = g.name;
+    o.node_count = e.new_nodes;
+    o.pods = std::move(e.helped);
+    for (PodId p : o.pods) {
+      placeable.insert(p);
+      o.pods_cpu_milli += container_requests(cluster_.pod(p), kCpu, true);
+      o.pods_memory_bytes += container_requests(cluster_.pod(p), kMemory, false);
     }
+    const Node& t = g.node_template;
+    const auto cap = [&](std::string_view r, bool milli) -> std::int64_t {
+      auto it = t.capacity.find(r);
+      if (it == t.capacity.end()) return 0;
+      return milli ? it->second.milli_value() : it->second.value();
+    };
+    o.node_cpu_milli = cap(kCpu, true);
+    o.node_memory_bytes = cap(kMemory, false);
+    o.node_cost_per_hour_micros = g.cost_per_hour_micros;
+    options.push_back(std::move(o));
   }
-  std::set<PodId> helped(best_e.helped.begin(), best_e.helped.end());
   for (PodId p : pending) {
-    if (helped.count(p)) continue;
+    if (placeable.count(p)) continue;
     const Pod& pod = cluster_.pod(p);
     if (!not_triggered_.insert(pod.uid).second) continue;
     cluster_.emit(ClusterEvent{0,
@@ -305,6 +364,20 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
                                    : "pod didn't trigger scale-up: max node group size reached",
                                false});
   }
+  ExpanderContext ctx;
+  ctx.priorities = &options_.priorities;
+  ctx.rng = &expander_rng_;
+  const std::int64_t chosen =
+      options.empty() ? -1 : choose_expansion(options, options_.expander, ctx);
+  if (chosen < 0) return;
+  const ExpansionOption& option = options[static_cast<std::size_t>(chosen)];
+  const NodeGroup* best = nullptr;
+  for (const auto& g : groups_) {
+    if (g.name == option.group) best = &g;
+  }
+  Estimate best_e;
+  best_e.new_nodes = option.node_count;
+  best_e.helped = option.pods;
   if (best == nullptr || best_e.new_nodes == 0) return;
   NodeGroupStats& st = stats_[best->name];
   const std::int32_t current = size(best->name) + st.upcoming;
@@ -343,8 +416,22 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
 }
 
 double ClusterAutoscaler::utilization(const Node& n) const {
+  // Pods terminating for longer than their grace period plus 30 s do not count (upstream's
+  // drain.IsPodLongTerminating): the evicted pods of a NotReady node, which never finish.
+  std::int64_t gone_gpu_milli = 0;
+  ResourceAmounts gone;
+  for (PodId id : n.pods) {
+    const Pod& p = cluster_.pod(id);
+    if (!p.deletion_ms) continue;
+    const std::int64_t grace_s =
+        p.status.deletion_grace_s.value_or(p.spec().termination_grace_period_s);
+    if (loop_.now() <= *p.deletion_ms + grace_s * 1000 + 30'000) continue;
+    gone_gpu_milli += p.resources().gpu.total_milli();
+    for (std::string_view r : {kCpu, kMemory})
+      gone.add(r, p.resources().requests.get(r));
+  }
   if (!n.gpus.empty()) {
-    std::int64_t used = 0;
+    std::int64_t used = -gone_gpu_milli;
     for (const auto& d : n.gpus)
       used += d.used_milli;
     return static_cast<double>(used) / (1000.0 * static_cast<double>(n.gpus.size()));
@@ -352,10 +439,58 @@ double ClusterAutoscaler::utilization(const Node& n) const {
   double u = 0;
   for (std::string_view r : {kCpu, kMemory}) {
     const std::int64_t alloc = n.allocatable_units.get(r);
-    if (alloc > 0)
-      u = std::max(u, static_cast<double>(n.requested.get(r)) / static_cast<double>(alloc));
+    if (alloc > 0) {
+      u = std::max(
+          u, static_cast<double>(n.requested.get(r) - gone.get(r)) / static_cast<double>(alloc));
+    }
   }
   return u;
+}
+
+double ClusterAutoscaler::threshold(const Node& n, const NodeGroup& g) const {
+  return n.gpus.empty() ? g.scale_down_utilization_threshold
+                        : g.scale_down_gpu_utilization_threshold;
+}
+
+bool ClusterAutoscaler::expendable(const Pod& p) const {
+  return p.status.priority < options_.expendable_pods_priority_cutoff;
+}
+
+std::string ClusterAutoscaler::blocking_reason(const Pod& p) const {
+  const auto annotation = [&](const char* key) -> const std::string* {
+    auto it = p.annotations().find(key);
+    return it == p.annotations().end() ? nullptr : &it->second;
+  };
+  const std::string* safe = annotation(kSafeToEvictAnnotation);
+  if (safe && *safe == "false") return "pod " + p.key() + " is annotated safe-to-evict: false";
+  // safe-to-evict "true" lifts the rules below (upstream's drainability rules).
+  if (safe && *safe == "true") return {};
+  if (!p.owner) return "pod " + p.key() + " is not replicated";
+  if (options_.skip_nodes_with_system_pods && p.namespace_ == "kube-system") {
+    const bool budgeted =
+        std::any_of(cluster_.pdbs.begin(), cluster_.pdbs.end(), [&](const auto& kv) {
+          return kv.second.meta.namespace_ == p.namespace_ &&
+                 kv.second.selector.matches(p.labels());
+        });
+    if (!budgeted)
+      return "non-daemonset, non-mirrored, kube-system pod " + p.key() +
+             " without a PodDisruptionBudget";
+  }
+  if (options_.skip_nodes_with_local_storage && !p.spec().local_volumes.empty()) {
+    std::set<std::string> allowed;
+    if (const std::string* list = annotation(kSafeToEvictLocalVolumesAnnotation)) {
+      std::size_t from = 0;
+      while (from <= list->size()) {
+        const std::size_t comma = std::min(list->find(',', from), list->size());
+        allowed.insert(list->substr(from, comma - from));
+        from = comma + 1;
+      }
+    }
+    for (const auto& v : p.spec().local_volumes) {
+      if (!allowed.count(v)) return "pod " + p.key() + " has local storage (volume " + v + ")";
+    }
+  }
+  return {};
 }
 
 bool ClusterAutoscaler::pods_can_move(NodeId node, std::string* why) const {
@@ -367,22 +502,15 @@ bool ClusterAutoscaler::pods_can_move(NodeId node, std::string* why) const {
   for (PodId id : n.pods) {
     const Pod& p = cluster_.pod(id);
     if (p.terminal() || p.deletion_ms) continue;
-    if (!p.owner) {
-      if (why) *why = "pod " + p.key() + " is not replicated";
+    if (const std::string reason = blocking_reason(p); !reason.empty()) {
+      if (why) *why = reason;
       return false;
     }
-    if (const std::string* v = p.annotations().count(kSafeToEvictAnnotation)
-                                   ? &p.annotations().find(kSafeToEvictAnnotation)->second
-                                   : nullptr;
-        v && *v == "false") {
-      if (why) *why = "pod " + p.key() + " is annotated safe-to-evict: false";
-      return false;
-    }
+    // Killed without a thought: it needs no room elsewhere and no budget.
+    if (expendable(p)) continue;
+    // An empty selector selects every pod of the namespace (policy/v1), as eviction counts it.
     for (const auto& [key, pdb] : cluster_.pdbs) {
-      if (pdb.meta.namespace_ != p.namespace_ || pdb.selector.empty() ||
-          !pdb.selector.matches(p.labels())) {
-        continue;
-      }
+      if (pdb.meta.namespace_ != p.namespace_ || !pdb.selector.matches(p.labels())) continue;
       if (--budget[key] < 0) {
         if (why) *why = "not enough pod disruption budget to move " + p.key() + " (" + key + ")";
         return false;
@@ -422,6 +550,7 @@ bool ClusterAutoscaler::pods_can_move(NodeId node, std::string* why) const {
 void ClusterAutoscaler::start_drain(NodeId id, bool empty) {
   Node& n = cluster_.node(id);
   draining_.insert(id);
+  if (!empty) draining_pods_.insert(id);
   unneeded_since_.erase(id);
   n.taints.push_back(Taint{kToBeDeletedTaint, std::to_string(loop_.now() / 1000),
                            TaintEffect::kNoSchedule, loop_.now()});
@@ -444,7 +573,8 @@ void ClusterAutoscaler::start_drain(NodeId id, bool empty) {
     if (pod.terminal() || pod.deletion_ms) continue;
     cluster_.emit(ClusterEvent{0, "ScaleDown", "Pod", pod.key(), n.name(),
                                "deleting pod for node scale down", false});
-    cluster_.request_deletion(p);
+    cluster_.request_deletion(
+        p, std::min(pod.spec().termination_grace_period_s, options_.max_graceful_termination_s));
   }
   finish_drains();
 }
@@ -456,13 +586,23 @@ void ClusterAutoscaler::finish_drains() {
       done.push_back(id);
       continue;
     }
-    if (cluster_.node(id).pods.empty()) done.push_back(id);
+    // A NotReady node's pods never finish terminating: its machine goes, and the pod garbage
+    // collector deletes them.
+    if (cluster_.node(id).pods.empty() || !cluster_.node(id).ready) done.push_back(id);
   }
   for (NodeId id : done) {
     draining_.erase(id);
+    draining_pods_.erase(id);
     if (!cluster_.node_exists(id)) continue;
     const std::string name = cluster_.node(id).name();
     const std::string pool = cluster_.node(id).pool;
+    const std::vector<PodId> left = cluster_.node(id).pods;
+    for (PodId p : left) {
+      if (!cluster_.pod_exists(p)) continue;
+      cluster_.emit(ClusterEvent{0, "PodGC", "Pod", cluster_.pod(p).key(), name,
+                                 "Deleted pod of removed node " + name, false});
+      cluster_.delete_pod(p);
+    }
     cluster_.remove_node(id);
     ++stats_[pool].nodes_removed;
     cluster_.emit(ClusterEvent{0, "ScaleDownDone", "NodePool", pool, name,
@@ -490,25 +630,42 @@ void ClusterAutoscaler::scale_down() {
   for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
     if (!cluster_.node_exists(id) || draining_.count(id)) {
       unneeded_since_.erase(id);
+      unremovable_until_.erase(id);
       continue;
     }
     const Node& n = cluster_.node(id);
     const NodeGroup* g = group_of(n);
     const std::string* disabled = n.meta.annotation(kScaleDownDisabledAnnotation);
-    if (g == nullptr || (disabled && *disabled == "true") || !n.ready) {
+    if (g == nullptr || (disabled && *disabled == "true") ||
+        (!n.ready && !options_.scale_down_unready_enabled)) {
       unneeded_since_.erase(id);
       continue;
     }
     const double u = utilization(n);
-    if (u >= g->scale_down_utilization_threshold) {
+    if (u >= threshold(n, *g)) {
       unneeded_since_.erase(id);
       continue;
     }
-    const TimeMs since = unneeded_since_.emplace(id, now).first->second;
-    if (now - since < g->scale_down_unneeded_ms) continue;
     bool empty = true;
     for (PodId p : n.pods)
       empty = empty && (cluster_.pod(p).terminal() || cluster_.pod(p).deletion_ms);
+    // Unneeded only while it could go now (upstream simulates each candidate's removal every
+    // scan, and leaves one it found unremovable alone for the recheck timeout).
+    if (!empty) {
+      auto it = unremovable_until_.find(id);
+      if (it != unremovable_until_.end() && now < it->second) {
+        unneeded_since_.erase(id);
+        continue;
+      }
+      if (!pods_can_move(id, nullptr)) {
+        unremovable_until_[id] = now + options_.unremovable_recheck_ms;
+        unneeded_since_.erase(id);
+        continue;
+      }
+    }
+    const TimeMs since = unneeded_since_.emplace(id, now).first->second;
+    const TimeMs wait = n.ready ? g->scale_down_unneeded_ms : options_.scale_down_unready_ms;
+    if (now - since < wait) continue;
     candidates.push_back(Candidate{id, u, empty});
   }
   if (last_scale_up_ms_ >= 0 && now - last_scale_up_ms_ < options_.scale_down_delay_after_add_ms)
@@ -518,23 +675,22 @@ void ClusterAutoscaler::scale_down() {
                      if (a.empty != b.empty) return a.empty;
                      return a.util < b.util;
                    });
-  std::int32_t empties = 0;
-  bool moved_one = false;
+  // Removals still in progress count against both budgets, as upstream's scale-down budgets.
+  auto in_progress = static_cast<std::int32_t>(draining_.size());
+  auto drains = static_cast<std::int32_t>(draining_pods_.size());
   for (const Candidate& c : candidates) {
+    if (in_progress >= options_.max_scale_down_parallelism) break;
     const std::string pool = cluster_.node(c.id).pool;
     if (removable[pool] <= 0) continue;
-    if (c.empty) {
-      if (empties >= options_.max_empty_bulk_delete) continue;
-      ++empties;
-      --removable[pool];
-      start_drain(c.id, true);
-    } else if (!moved_one) {
-      std::string why;
-      if (!pods_can_move(c.id, &why)) continue;
-      moved_one = true;
-      --removable[pool];
-      start_drain(c.id, false);
+    if (!c.empty) {
+      if (drains >= options_.max_drain_parallelism) continue;
+      // Again: the removals started in this scan may have taken the room.
+      if (!pods_can_move(c.id, nullptr)) continue;
+      ++drains;
     }
+    ++in_progress;
+    --removable[pool];
+    start_drain(c.id, c.empty);
   }
 }
 

@@ -1,24 +1,28 @@
 #pragma once
 // Cluster-autoscaler for node pools, one node group per autoscaled pool, scanning every 10 s
-// (AutoscalerOptions, from the Simulation's spec.clusterAutoscaler):
+// (AutoscalerOptions, from the Simulation's spec.clusterAutoscaler; defaults are upstream's):
 //
 // Scale-up. Pods the scheduler found unschedulable (Pending, attempted, not nominated, not
-// waiting at Permit) are tried, in priority order, on a what-if copy of each group: its
-// nodes still being provisioned plus as many new nodes from the group's template as it may
-// still add, using the scheduler's own Filter plugins (Framework::feasible_nodes) on those
-// hypothetical nodes. The group that would place the most pods wins (then the cheapest per
-// node-hour, then the first declared); it grows by the nodes the bin-packing needed, capped at
-// maxSize, and the nodes join after the group's provisioning delay. Pods no group can take get
-// one NotTriggerScaleUp event.
+// waiting at Permit, priority not below the expendable cutoff) that fit nowhere on the nodes
+// that exist or are being provisioned in any group are tried, largest first (cpu and memory
+// over the template's allocatable, upstream's binpacking order), on a what-if copy of each
+// group's template nodes with the scheduler's own Filter plugins. Each group that would place
+// some yields an option (its new nodes, capped at maxSize, and the pods); the expander chain
+// (default least-waste, as upstream) picks one, a seeded random draw settling ties, and its
+// nodes join after the group's provisioning delay. Pods no option places get one
+// NotTriggerScaleUp event.
 //
-// Scale-down. A node of a group above minSize whose utilisation stays below the threshold
-// (requested/allocatable of GPUs on GPU nodes, else the larger of cpu and memory) for the
-// unneeded time is removed if every pod on it can move: each has a controller, is not marked
-// cluster-autoscaler.kubernetes.io/safe-to-evict: "false", would not take a
-// PodDisruptionBudget below zero, and fits on the remaining nodes (the same Filter plugins on a
-// what-if copy of the cluster). Empty nodes go up to 10 at a time, others one per scan; the node
-// is tainted ToBeDeletedByClusterAutoscaler:NoSchedule, its pods evicted with their grace period,
-// and it is removed once empty. No scale-down for 10 minutes after a scale-up.
+// Scale-down. A node of a group above minSize is unneeded while its utilisation is below the
+// threshold (GPU requests over GPUs with the GPU threshold on GPU nodes, else the larger of cpu
+// and memory) and it could be removed now: every pod may move (a controller or safe-to-evict
+// "true"; not safe-to-evict "false"; no local storage nor kube-system pod without a
+// PodDisruptionBudget unless safe-to-evict "true"; no budget below zero) and fits on the other
+// nodes. A node found unremovable is not looked at again for 5 minutes. After the unneeded time
+// (20 minutes for a NotReady node) it goes: at most 10 removals in progress, of which one
+// non-empty node at a time (upstream's max-scale-down-parallelism and max-drain-parallelism);
+// the node is tainted ToBeDeletedByClusterAutoscaler:NoSchedule, its pods deleted with their
+// grace period (at most 600 s), and it is removed once empty. No scale-down for 10 minutes
+// after a scale-up.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,7 +30,9 @@
 #include <string>
 #include <vector>
 
+#include "controllers/autoscaler_options.hpp"
 #include "core/event_loop.hpp"
+#include "core/rng.hpp"
 #include "model/cluster.hpp"
 #include "scheduler/scheduler.hpp"
 
@@ -37,6 +43,8 @@ inline constexpr const char* kSafeToEvictAnnotation =
     "cluster-autoscaler.kubernetes.io/safe-to-evict";
 inline constexpr const char* kScaleDownDisabledAnnotation =
     "cluster-autoscaler.kubernetes.io/scale-down-disabled";
+inline constexpr const char* kSafeToEvictLocalVolumesAnnotation =
+    "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes";
 
 struct NodeGroup {
   std::string name;  // the pool; its nodes carry Node::pool == name
@@ -45,14 +53,9 @@ struct NodeGroup {
   std::int32_t max_size = 0;
   TimeMs provisioning_delay_ms = 0;
   double scale_down_utilization_threshold = 0.5;
+  double scale_down_gpu_utilization_threshold = 0.5;
   TimeMs scale_down_unneeded_ms = 10 * 60'000;
   std::int64_t cost_per_hour_micros = 0;
-};
-
-struct AutoscalerOptions {
-  TimeMs scan_interval_ms = 10'000;
-  TimeMs scale_down_delay_after_add_ms = 10 * 60'000;
-  std::int32_t max_empty_bulk_delete = 10;
 };
 
 struct NodeGroupStats {
@@ -94,6 +97,9 @@ class ClusterAutoscaler : public ClusterObserver {
   Estimate estimate(const NodeGroup& group, const std::vector<PodId>& pending) const;
   // Whether the pods of `node` fit on the other nodes (and may be moved at all).
   bool pods_can_move(NodeId node, std::string* why) const;
+  // Whether a pod of a node being removed may be left to go without a place elsewhere
+  // (priority below the expendable cutoff).
+  bool expendable(const Pod& p) const;
 
  private:
   std::vector<PodId> unschedulable_pods() const;
@@ -101,11 +107,14 @@ class ClusterAutoscaler : public ClusterObserver {
   // a pod waiting for a node that has just joined, or for the scheduler's back-off, needs no
   // new node.
   std::vector<PodId> filter_out_schedulable(const std::vector<PodId>& pending) const;
+  // Why `p` may not be moved off its node at all, or empty.
+  std::string blocking_reason(const Pod& p) const;
   void scale_up(const std::vector<PodId>& pending);
   void scale_down();
   void start_drain(NodeId node, bool empty);
   void finish_drains();
   double utilization(const Node& n) const;
+  double threshold(const Node& n, const NodeGroup& g) const;
   const NodeGroup* group_of(const Node& n) const;
   void schedule_scan(bool prompted);
 
@@ -117,10 +126,14 @@ class ClusterAutoscaler : public ClusterObserver {
   AutoscalerOptions options_;
   std::map<std::string, NodeGroupStats> stats_;
   std::map<NodeId, TimeMs> unneeded_since_;
+  std::map<NodeId, TimeMs> unremovable_until_;  // found unremovable: not rechecked before
   std::set<NodeId> draining_;
+  std::set<NodeId> draining_pods_;  // the removals that evicted pods (max-drain-parallelism)
+  Rng expander_rng_;
   std::set<std::uint64_t> not_triggered_;  // pods already told NotTriggerScaleUp
   TimeMs last_scale_up_ms_ = -1;
   EventLoop::EventId scan_event_{};
+  TimeMs scan_at_ms_ = 0;
   bool scan_foreground_ = false;
 };
 

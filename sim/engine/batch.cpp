@@ -64,17 +64,15 @@ void Batch::start(const sched::Scheduler& scheduler,
     g.max_size = pool.autoscaling->max_size;
     g.provisioning_delay_ms = pool.autoscaling->provisioning_delay_ms;
     g.scale_down_utilization_threshold = pool.autoscaling->scale_down_utilization_threshold;
+    g.scale_down_gpu_utilization_threshold = pool.autoscaling->scale_down_gpu_utilization_threshold;
     g.scale_down_unneeded_ms = pool.autoscaling->scale_down_unneeded_ms;
     g.cost_per_hour_micros = pool.cost_per_hour_micros;
     groups.push_back(std::move(g));
   }
   if (!groups.empty()) {
-    ctrl::AutoscalerOptions options;
-    options.scan_interval_ms = spec.cluster_autoscaler.scan_interval_ms;
-    options.scale_down_delay_after_add_ms = spec.cluster_autoscaler.scale_down_delay_after_add_ms;
-    options.max_empty_bulk_delete = spec.cluster_autoscaler.max_empty_bulk_delete;
-    autoscaler_ = std::make_unique<ctrl::ClusterAutoscaler>(
-        cluster_, loop_, scheduler, std::move(groups), std::move(add_node), options);
+    autoscaler_ = std::make_unique<ctrl::ClusterAutoscaler>(cluster_, loop_, scheduler,
+                                                            std::move(groups), std::move(add_node),
+                                                            spec.cluster_autoscaler.options);
     cluster_.add_observer(autoscaler_.get());
     autoscaler_->start();
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "controllers/autoscaler_options.hpp"
 #include "controllers/hpa_controller.hpp"
 #include "controllers/load_model.hpp"
 #include "controllers/metrics_pipeline.hpp"
@@ -33,6 +34,7 @@ struct NodePoolSpec {
     std::int32_t max_size = 0;
     TimeMs provisioning_delay_ms = 0;
     double scale_down_utilization_threshold = 0.5;
+    double scale_down_gpu_utilization_threshold = 0.5;
     TimeMs scale_down_unneeded_ms = 10 * 60 * 1000;
   };
   std::optional<Autoscaling> autoscaling;
@@ -40,15 +42,14 @@ struct NodePoolSpec {
   SourceLocation source;
 };
 
-// spec.clusterAutoscaler: the cluster-autoscaler's global flags (upstream's --scan-interval,
-// --scale-down-delay-after-add, --max-empty-bulk-delete) and the defaults of the per-pool
-// settings (--scale-down-utilization-threshold, --scale-down-unneeded-time), which a pool's
+// spec.clusterAutoscaler: the cluster-autoscaler's global flags (ctrl::AutoscalerOptions) and
+// the defaults of the per-pool settings (--scale-down-utilization-threshold,
+// --scale-down-gpu-utilization-threshold, --scale-down-unneeded-time), which a pool's
 // `autoscaling` overrides. Defaults are upstream's.
 struct ClusterAutoscalerSpec {
-  TimeMs scan_interval_ms = 10'000;
-  TimeMs scale_down_delay_after_add_ms = 10 * 60'000;
-  std::int32_t max_empty_bulk_delete = 10;
+  ctrl::AutoscalerOptions options;
   double scale_down_utilization_threshold = 0.5;
+  double scale_down_gpu_utilization_threshold = 0.5;
   TimeMs scale_down_unneeded_ms = 10 * 60'000;
   SourceLocation source;  // where the section is (unset when absent)
 };

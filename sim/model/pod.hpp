@@ -60,6 +60,9 @@ struct PodSpec {
   std::optional<std::int64_t> active_deadline_s;
   RestartPolicy restart_policy = RestartPolicy::kAlways;
   std::vector<std::string> scheduling_gates;
+  // Names of the volumes stored on the node (hostPath, emptyDir not in memory): they keep the
+  // cluster-autoscaler from moving the pod.
+  std::vector<std::string> local_volumes;
 };
 
 // GPU demand beyond the plain nvidia.com/gpu count: fractional sharing (milli-GPU of one device,

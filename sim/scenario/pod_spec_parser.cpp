@@ -839,8 +839,23 @@ PodSpec ObjectParser::pod_spec(const Value& v, TemplateOwner owner, const std::s
     Fields gf(gate);
     if (auto s = gf.required("name").str()) spec.scheduling_gates.push_back(*s);
   }
-  f.ignore({"volumes",
-            "serviceAccountName",
+  // Only what the cluster-autoscaler looks at: which volumes live on the node (hostPath, and
+  // emptyDir unless in memory), as its drainability rules read them.
+  for (const Value& volume : f.get("volumes").items()) {
+    if (!volume.is_map()) continue;
+    const YAML::Node& n = volume.node();
+    // (A missing key is an invalid node: only IsDefined() may be asked of it.)
+    const YAML::Node empty_dir = n["emptyDir"];
+    const YAML::Node medium =
+        empty_dir.IsDefined() && empty_dir.IsMap() ? empty_dir["medium"] : YAML::Node();
+    const bool in_memory = medium.IsDefined() && medium.IsScalar() && medium.Scalar() == "Memory";
+    if (n["hostPath"].IsDefined() || (empty_dir.IsDefined() && !in_memory)) {
+      const YAML::Node name = n["name"];
+      spec.local_volumes.push_back(name.IsDefined() && name.IsScalar() ? name.Scalar()
+                                                                       : std::string());
+    }
+  }
+  f.ignore({"serviceAccountName",
             "serviceAccount",
             "automountServiceAccountToken",
             "securityContext",

@@ -1,10 +1,13 @@
 #include "scenario/simulation_parser.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <regex>
 
+#include "controllers/node_group_expander.hpp"
 #include "engine/timeline.hpp"
 #include "scenario/fields.hpp"
 #include "scenario/names.hpp"
@@ -170,6 +173,16 @@ std::size_t count_nodes(const YAML::Node& n, std::size_t budget, int depth = 0) 
   return count;
 }
 
+// A utilisation threshold field: a ratio in 0..1.
+std::optional<double> ratio(const Value& v) {
+  auto d = v.number();
+  if (d && (*d < 0 || *d > 1)) {
+    v.error("must be between 0 and 1");
+    return std::nullopt;
+  }
+  return d;
+}
+
 // spec.clusterAutoscaler (read before the pools: its per-pool settings are their defaults).
 engine::ClusterAutoscalerSpec cluster_autoscaler(const Value& v) {
   engine::ClusterAutoscalerSpec out;
@@ -177,26 +190,87 @@ engine::ClusterAutoscalerSpec cluster_autoscaler(const Value& v) {
   out.source = v.location();
   Fields f(v);
   if (!f.ok()) return out;
-  if (auto ms = f.get("scanInterval").positive_duration()) out.scan_interval_ms = *ms;
-  if (auto ms = f.get("scaleDownDelayAfterAdd").duration()) {
-    out.scale_down_delay_after_add_ms = *ms;
-  }
-  const Value bulk = f.get("maxEmptyBulkDelete");
-  if (auto n = bulk.i32()) {
-    if (*n < 1) {
-      bulk.error("must be at least 1");
-    } else {
-      out.max_empty_bulk_delete = *n;
+  ctrl::AutoscalerOptions& o = out.options;
+  if (auto ms = f.get("scanInterval").positive_duration()) o.scan_interval_ms = *ms;
+  if (auto ms = f.get("scaleDownDelayAfterAdd").duration()) o.scale_down_delay_after_add_ms = *ms;
+  const auto at_least_one = [](const Value& value, std::int32_t& into) {
+    if (auto n = value.i32()) {
+      if (*n < 1) {
+        value.error("must be at least 1");
+      } else {
+        into = *n;
+      }
+    }
+  };
+  at_least_one(f.get("maxScaleDownParallelism"), o.max_scale_down_parallelism);
+  // Upstream's deprecated flag, now an alias of --max-scale-down-parallelism.
+  at_least_one(f.get("maxEmptyBulkDelete"), o.max_scale_down_parallelism);
+  at_least_one(f.get("maxDrainParallelism"), o.max_drain_parallelism);
+  const Value expander = f.get("expander");
+  if (auto text = expander.str()) {
+    o.expander.clear();
+    const std::vector<std::string> known = ctrl::expander_names();
+    std::size_t from = 0;
+    while (from <= text->size()) {
+      const std::size_t comma = std::min(text->find(',', from), text->size());
+      const std::string name = text->substr(from, comma - from);
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        expander.unsupported(name, known);
+      } else {
+        o.expander.push_back(name);
+      }
+      from = comma + 1;
     }
   }
-  const Value threshold = f.get("scaleDownUtilizationThreshold");
-  if (auto d = threshold.number()) {
-    if (*d < 0 || *d > 1) {
-      threshold.error("must be between 0 and 1");
+  const Value priorities = f.get("priorities");
+  if (priorities.is_map()) {
+    for (const auto& kv : priorities.node()) {
+      const std::string key = kv.first.Scalar();
+      const Value entry(&priorities.doc(), kv.second, priorities.path() + "." + key,
+                        kv.second.Mark());
+      std::int32_t prio = 0;
+      const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), prio);
+      if (ec != std::errc() || end != key.data() + key.size()) {
+        entry.error("priority \"" + key + "\" is not an integer");
+        continue;
+      }
+      std::vector<std::string> patterns;
+      if (auto list = entry.string_list()) patterns = *list;
+      for (const auto& pattern : patterns) {
+        try {
+          (void)std::regex(pattern);
+        } catch (const std::regex_error&) {
+          entry.error("\"" + pattern + "\" is not a valid regular expression");
+        }
+      }
+      o.priorities.emplace_back(prio, std::move(patterns));
+    }
+  } else if (priorities.present()) {
+    priorities.error("expected a map from priority to a list of regular expressions");
+  }
+  if (std::find(o.expander.begin(), o.expander.end(), "priority") != o.expander.end() &&
+      o.priorities.empty()) {
+    expander.error("the priority expander needs spec.clusterAutoscaler.priorities",
+                   "priorities: {\"10\": [\".*\"], \"50\": [\"^spot-.*\"]}");
+  }
+  if (auto n = f.get("expendablePodsPriorityCutoff").i32()) o.expendable_pods_priority_cutoff = *n;
+  if (auto b = f.get("scaleDownUnreadyEnabled").boolean()) o.scale_down_unready_enabled = *b;
+  if (auto ms = f.get("scaleDownUnreadyTime").duration()) o.scale_down_unready_ms = *ms;
+  if (auto ms = f.get("unremovableNodeRecheckTimeout").duration()) o.unremovable_recheck_ms = *ms;
+  if (auto b = f.get("skipNodesWithSystemPods").boolean()) o.skip_nodes_with_system_pods = *b;
+  if (auto b = f.get("skipNodesWithLocalStorage").boolean()) o.skip_nodes_with_local_storage = *b;
+  const Value grace = f.get("maxGracefulTerminationSec");
+  if (auto n = grace.i64()) {
+    if (*n < 0) {
+      grace.error("must be greater than or equal to 0");
     } else {
-      out.scale_down_utilization_threshold = *d;
+      o.max_graceful_termination_s = *n;
     }
   }
+  if (auto d = ratio(f.get("scaleDownUtilizationThreshold")))
+    out.scale_down_utilization_threshold = *d;
+  if (auto d = ratio(f.get("scaleDownGpuUtilizationThreshold")))
+    out.scale_down_gpu_utilization_threshold = *d;
   if (auto ms = f.get("scaleDownUnneededTime").duration()) out.scale_down_unneeded_ms = *ms;
   return out;
 }
@@ -244,6 +318,7 @@ NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string&
     Fields af(autoscaling);
     NodePoolSpec::Autoscaling a;
     a.scale_down_utilization_threshold = autoscaler.scale_down_utilization_threshold;
+    a.scale_down_gpu_utilization_threshold = autoscaler.scale_down_gpu_utilization_threshold;
     a.scale_down_unneeded_ms = autoscaler.scale_down_unneeded_ms;
     const Value min = af.get("minSize");
     const Value max = af.required("maxSize");
@@ -256,12 +331,20 @@ NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string&
       if (*n < a.min_size) max.error("must be greater than or equal to minSize");
       if (*n > kMaxPoolNodes) max.error("must be at most 1000000 nodes");
     }
-    if (auto ms = af.get("provisioningDelay").duration()) a.provisioning_delay_ms = *ms;
-    const Value threshold = af.get("scaleDownUtilizationThreshold");
-    if (auto d = threshold.number()) {
-      if (*d < 0 || *d > 1) threshold.error("must be between 0 and 1");
-      a.scale_down_utilization_threshold = *d;
+    const Value delay = af.get("provisioningDelay");
+    if (auto ms = delay.duration()) {
+      a.provisioning_delay_ms = *ms;
+      if (*ms >= 15 * 60'000) {
+        delay.warning(
+            "upstream's cluster-autoscaler gives up on a node not registered within "
+            "--max-node-provision-time (15m) and backs the group off; gpusim always "
+            "waits for it");
+      }
     }
+    if (auto d = ratio(af.get("scaleDownUtilizationThreshold")))
+      a.scale_down_utilization_threshold = *d;
+    if (auto d = ratio(af.get("scaleDownGpuUtilizationThreshold")))
+      a.scale_down_gpu_utilization_threshold = *d;
     if (auto ms = af.get("scaleDownUnneededTime").duration()) a.scale_down_unneeded_ms = *ms;
     pool.autoscaling = a;
   }

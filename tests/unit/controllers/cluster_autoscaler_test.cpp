@@ -1,6 +1,8 @@
 // Cluster-autoscaler decisions on a small cluster with the real scheduler and kubelet: scale-up
-// only where a group's template fits the pending pods, maxSize, scale-down after the unneeded
-// time when the pods can move, PodDisruptionBudgets and unreplicated pods blocking it.
+// only where a group's template fits the pending pods, maxSize, the expander, nodes on their way
+// counted, scale-down after the unneeded time when the pods can move, what blocks it
+// (PodDisruptionBudgets, unreplicated and kube-system pods, local storage), one drain at a time,
+// NotReady nodes. Expected values are upstream cluster-autoscaler's with its default flags.
 #include "controllers/cluster_autoscaler.hpp"
 
 #include <gtest/gtest.h>
@@ -67,6 +69,43 @@ class ClusterAutoscalerTest : public testing_util::SchedulerFixture {
         options);
     cluster.add_observer(autoscaler.get());
     autoscaler->start();
+  }
+
+  // A group of cpu-only nodes of the given shape and price.
+  static NodeGroup cpu_group(const std::string& name, const char* cpu, const char* memory,
+                             std::int32_t max_size, std::int64_t cost_micros = 0) {
+    NodeGroup g = group(name, 0, 0, max_size);
+    g.node_template.capacity["cpu"] = q(cpu);
+    g.node_template.capacity["memory"] = q(memory);
+    g.cost_per_hour_micros = cost_micros;
+    return g;
+  }
+
+  static PodSpecBuilder cpu_pod(const std::string& name, const char* cpu, const char* memory) {
+    PodSpecBuilder b;
+    b.name = name;
+    b.cpu = cpu;
+    b.memory = memory;
+    b.owner = OwnerReference{"ReplicaSet", "rs", 99};
+    return b;
+  }
+
+  // `b` with annotations and volumes stored on the node.
+  PodId add_pod_with(const PodSpecBuilder& b, const Annotations& annotations,
+                     std::vector<std::string> local_volumes = {}) {
+    PodTemplate t = *make(b);
+    for (const auto& [k, v] : annotations)
+      t.annotations[k] = v;
+    t.spec.local_volumes = std::move(local_volumes);
+    return add_pod(b, make_template(std::move(t)));
+  }
+
+  std::vector<TimeMs> times(const std::string& type, const std::string& kind) const {
+    std::vector<TimeMs> out;
+    for (const auto& e : log.events) {
+      if (e.type == type && e.kind == kind) out.push_back(e.t_ms);
+    }
+    return out;
   }
 
   static PodSpecBuilder gpu_pod(const std::string& name, int gpus) {
@@ -240,6 +279,212 @@ TEST_F(ClusterAutoscalerTest, AnUnreplicatedPodBlocksScaleDown) {
   EXPECT_EQ(autoscaler->size("gpu"), 1);
   EXPECT_TRUE(cluster.pod_exists(p));
   EXPECT_TRUE(cluster.pod(p).bound());
+}
+
+TEST_F(ClusterAutoscalerTest, NodesOnTheirWayInOneGroupTakePodsBeforeAnotherGroupGrows) {
+  NodeGroup a = cpu_group("a", "8", "32Gi", 10, 400'000);
+  NodeGroup b = cpu_group("b", "8", "32Gi", 10, 500'000);
+  b.node_template.meta.labels["tier"] = "b";
+  AutoscalerOptions options;
+  options.expander = {"price"};
+  start_autoscaler({a, b}, options);
+  for (int i = 0; i < 4; ++i)
+    add_pod(cpu_pod("web-" + std::to_string(i), "6", "1Gi"));
+  loop.run(kMinute);
+  ASSERT_EQ(autoscaler->stats("a").upcoming, 4);
+  // A pod only b takes arrives while a's four nodes are provisioning: the web pods wait for
+  // those, so b grows by one node, not five.
+  PodSpecBuilder special = cpu_pod("special", "6", "1Gi");
+  special.node_selector = {{"tier", "b"}};
+  add_pod(special);
+  loop.run(30 * kMinute);
+  EXPECT_EQ(autoscaler->stats("a").nodes_added, 4);
+  EXPECT_EQ(autoscaler->stats("b").nodes_added, 1);
+  EXPECT_EQ(count("ScaledUpGroup", "b"), 1);
+  int bound = 0;
+  cluster.for_each_pod([&](PodId, const Pod& p) { bound += p.bound() ? 1 : 0; });
+  EXPECT_EQ(bound, 5);
+}
+
+TEST_F(ClusterAutoscalerTest, TheDefaultExpanderIsLeastWaste) {
+  // Six 5-CPU pods: one per 8-CPU node (6 nodes, 0.375 of cpu and of memory wasted) or three
+  // per 16-CPU node (2 nodes, 0.0625 each). Upstream's default expander takes the second, though
+  // both place every pod and the small nodes cost less each.
+  start_autoscaler({cpu_group("small", "8", "8Gi", 10, 400'000),
+                    cpu_group("medium", "16", "16Gi", 10, 770'000)});
+  for (int i = 0; i < 6; ++i)
+    add_pod(cpu_pod("p-" + std::to_string(i), "5", "5Gi"));
+  loop.run(20 * kMinute);
+  EXPECT_EQ(count("ScaledUpGroup", "medium"), 1);
+  EXPECT_EQ(count("ScaledUpGroup", "small"), 0);
+  EXPECT_EQ(autoscaler->size("medium"), 2);
+}
+
+TEST_F(ClusterAutoscalerTest, TheBinPackingEstimateDoesNotDependOnPodNames) {
+  // Three 1-CPU pods created first and three 7-CPU pods: largest first, three 8-CPU nodes hold
+  // them all; in creation order the small pods would take a node of their own.
+  const NodeGroup g = cpu_group("g", "8", "32Gi", 10);
+  start_autoscaler({g});
+  std::vector<PodId> pods;
+  for (int i = 0; i < 3; ++i)
+    pods.push_back(add_pod(cpu_pod("a-small-" + std::to_string(i), "1", "1Gi")));
+  for (int i = 0; i < 3; ++i)
+    pods.push_back(add_pod(cpu_pod("z-big-" + std::to_string(i), "7", "1Gi")));
+  loop.run(1);
+  EXPECT_EQ(autoscaler->estimate(autoscaler->groups()[0], pods).new_nodes, 3);
+}
+
+TEST_F(ClusterAutoscalerTest, ExpendablePodsTriggerNoScaleUp) {
+  start_autoscaler({cpu_group("g", "8", "32Gi", 10)});
+  PodSpecBuilder p = cpu_pod("backfill", "6", "1Gi");
+  p.priority = -100;  // below the default cutoff of -10
+  add_pod(p);
+  loop.run(20 * kMinute);
+  EXPECT_EQ(count("ScaledUpGroup"), 0);
+}
+
+TEST_F(ClusterAutoscalerTest, NodesWithPodsAreDrainedOneAtATime) {
+  NodeGroup g = cpu_group("g", "8", "32Gi", 10);
+  for (int i = 0; i < 5; ++i)
+    add_group_node(g);
+  start_autoscaler({g});
+  // One 1-CPU pod per node (the scheduler spreads them): every node is unneeded and any pod
+  // fits elsewhere.
+  for (int i = 0; i < 5; ++i)
+    add_pod(cpu_pod("p-" + std::to_string(i), "1", "1Gi"));
+  loop.run(1);
+  for (NodeId n = 0; n < 5; ++n)
+    ASSERT_EQ(cluster.node(n).pods.size(), 1u);
+  loop.run(60 * kMinute);
+  // Upstream's max-drain-parallelism 1: a node whose pods are being evicted (30 s of grace)
+  // holds back the next one until it is gone.
+  const std::vector<TimeMs> started = times("ScaleDown", "Node");
+  const std::vector<TimeMs> done = times("ScaleDownDone", "NodePool");
+  ASSERT_GE(started.size(), 2u);
+  ASSERT_GE(done.size(), started.size() - 1);
+  for (std::size_t i = 1; i < started.size(); ++i)
+    EXPECT_GE(started[i], done[i - 1])
+        << "drain " << i << " began before drain " << i - 1 << " ended";
+  EXPECT_GE(started[1] - started[0], 30'000);
+}
+
+TEST_F(ClusterAutoscalerTest, ANotReadyNodeIsRemovedAfterTheUnreadyTime) {
+  NodeGroup g = cpu_group("g", "8", "32Gi", 10);
+  const NodeId ready = add_group_node(g);
+  const NodeId failed = add_group_node(g);
+  cluster.node(failed).ready = false;
+  cluster.node_changed(failed);
+  start_autoscaler({g});
+  loop.run(60 * kMinute);
+  const TimeMs ready_gone = first("ScaleDownDone", "g");
+  ASSERT_EQ(count("ScaleDownDone", "g"), 2);
+  EXPECT_FALSE(cluster.node_exists(ready));
+  EXPECT_FALSE(cluster.node_exists(failed));
+  // The ready one after scale-down-unneeded-time, the NotReady one after scale-down-unready-time.
+  TimeMs failed_gone = -1;
+  for (const auto& e : log.events) {
+    if (e.type == "ScaleDownDone" && e.node == "g-1") failed_gone = e.t_ms;
+  }
+  EXPECT_GE(ready_gone, 10 * kMinute);
+  EXPECT_LT(ready_gone, 11 * kMinute);
+  EXPECT_GE(failed_gone, 20 * kMinute);
+  EXPECT_LT(failed_gone, 21 * kMinute);
+}
+
+TEST_F(ClusterAutoscalerTest, TheUnneededTimeStartsWhenTheNodeCouldGo) {
+  NodeGroup g = cpu_group("g", "8", "32Gi", 10);
+  add_group_node(g);
+  start_autoscaler({g});
+  PodSpecBuilder bare = cpu_pod("bare", "1", "1Gi");
+  bare.owner.reset();
+  const PodId p = add_pod(bare);
+  loop.run(15 * kMinute);
+  ASSERT_EQ(count("ScaleDown"), 0);
+  cluster.delete_pod(p);
+  loop.run(60 * kMinute);
+  // Unneeded from 15 minutes, when the pod that kept it left: removed 10 minutes after that.
+  EXPECT_GE(first("ScaleDownDone", "g"), 25 * kMinute);
+  EXPECT_LT(first("ScaleDownDone", "g"), 26 * kMinute);
+}
+
+TEST_F(ClusterAutoscalerTest, WhatKeepsAPodFromMovingIsUpstreams) {
+  NodeGroup g = cpu_group("g", "8", "32Gi", 10);
+  add_group_node(g);
+  add_group_node(g);
+  start_autoscaler({g});
+  const auto node_of = [&](PodId id) { return cluster.pod(id).status.node; };
+  const auto why_not = [&](PodId id) {
+    std::string why;
+    return autoscaler->pods_can_move(node_of(id), &why) ? std::string("movable") : why;
+  };
+  PodSpecBuilder sys = cpu_pod("dns", "1", "1Gi");
+  sys.ns = "kube-system";
+  sys.labels = {{"k8s-app", "dns"}};
+  const PodId dns = add_pod(sys);
+  PodSpecBuilder cache = cpu_pod("cache", "1", "1Gi");
+  const PodId with_volume = add_pod_with(cache, {}, {"scratch"});
+  loop.run(1);
+  ASSERT_TRUE(cluster.pod(dns).bound() && cluster.pod(with_volume).bound());
+  EXPECT_NE(why_not(dns).find("kube-system pod"), std::string::npos) << why_not(dns);
+  EXPECT_NE(why_not(with_volume).find("local storage"), std::string::npos) << why_not(with_volume);
+
+  // A budget for the kube-system pod lets it move; so does naming the volume safe to lose.
+  PodDisruptionBudget pdb;
+  pdb.meta.name = "dns";
+  pdb.meta.namespace_ = "kube-system";
+  pdb.selector = testing_util::selector({{"k8s-app", "dns"}});
+  pdb.disruptions_allowed = 1;
+  cluster.pdbs["kube-system/dns"] = pdb;
+  EXPECT_EQ(why_not(dns), "movable");
+  cluster.delete_pod(with_volume);
+  const PodId listed =
+      add_pod_with(cache, {{kSafeToEvictLocalVolumesAnnotation, "logs,scratch"}}, {"scratch"});
+  loop.run(loop.now() + 1);
+  ASSERT_TRUE(cluster.pod(listed).bound());
+  EXPECT_EQ(why_not(listed), "movable");
+
+  // safe-to-evict "true" lifts the unreplicated rule.
+  cluster.delete_pod(listed);
+  PodSpecBuilder bare = cpu_pod("bare", "1", "1Gi");
+  bare.owner.reset();
+  const PodId plain = add_pod(bare);
+  loop.run(loop.now() + 1);
+  EXPECT_NE(why_not(plain).find("not replicated"), std::string::npos);
+  cluster.delete_pod(plain);
+  bare.name = "bare-safe";
+  const PodId safe = add_pod_with(bare, {{kSafeToEvictAnnotation, "true"}});
+  loop.run(loop.now() + 1);
+  ASSERT_TRUE(cluster.pod(safe).bound());
+  EXPECT_EQ(why_not(safe), "movable");
+
+  // A budget with an empty selector covers every pod of its namespace.
+  PodDisruptionBudget all;
+  all.meta.name = "all";
+  all.meta.namespace_ = "default";
+  all.disruptions_allowed = 0;
+  cluster.pdbs["default/all"] = all;
+  EXPECT_NE(why_not(safe).find("disruption budget"), std::string::npos) << why_not(safe);
+}
+
+TEST_F(ClusterAutoscalerTest, GpuNodesUseTheGpuThreshold) {
+  NodeGroup gpu = group("gpu", 8, 0, 4);
+  gpu.scale_down_utilization_threshold = 0.3;
+  gpu.scale_down_gpu_utilization_threshold = 0.5;
+  for (int i = 0; i < 3; ++i)
+    add_group_node(gpu);
+  start_autoscaler({gpu});
+  // Spread by the scheduler: 4 GPUs on gpu-0 (at the threshold), 3 on gpu-1 (0.375), gpu-2
+  // empty.
+  add_pod(gpu_pod("four", 4));
+  loop.run(1);
+  add_pod(gpu_pod("three", 3));
+  loop.run(2);
+  ASSERT_EQ(cluster.node(1).pods.size(), 1u);
+  loop.run(30 * kMinute);
+  // gpu-1 is under the GPU threshold (the 0.3 of cpu and memory would have kept it) and its pod
+  // fits on gpu-0: it goes with the empty gpu-2.
+  EXPECT_EQ(autoscaler->stats("gpu").nodes_removed, 2);
+  EXPECT_TRUE(cluster.node_exists(0));
 }
 
 }  // namespace

@@ -265,7 +265,7 @@ TEST(BatchScenarios, TheClusterAutoscalerScanIntervalComesFromTheSimulation) {
   };
   auto fast = run_bundled("autoscaling");
   auto slow = run_bundled("autoscaling", [](Scenario& s) {
-    s.simulation.cluster_autoscaler.scan_interval_ms = 5 * 60'000;
+    s.simulation.cluster_autoscaler.options.scan_interval_ms = 5 * 60'000;
   });
   expect_no_violations(*slow->sim);
   const TimeMs fast_up = first_scale_up(*fast), slow_up = first_scale_up(*slow);

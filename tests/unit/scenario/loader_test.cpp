@@ -422,9 +422,9 @@ TEST(ScenarioLoader, ClusterAutoscalerSettingsAndPoolDefaults) {
       "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n");
   const engine::Scenario s = load_scenario({f.path()});
   const engine::ClusterAutoscalerSpec& ca = s.simulation.cluster_autoscaler;
-  EXPECT_EQ(ca.scan_interval_ms, 30'000);
-  EXPECT_EQ(ca.scale_down_delay_after_add_ms, 120'000);
-  EXPECT_EQ(ca.max_empty_bulk_delete, 3);
+  EXPECT_EQ(ca.options.scan_interval_ms, 30'000);
+  EXPECT_EQ(ca.options.scale_down_delay_after_add_ms, 120'000);
+  EXPECT_EQ(ca.options.max_scale_down_parallelism, 3);
   EXPECT_DOUBLE_EQ(ca.scale_down_utilization_threshold, 0.25);
   EXPECT_EQ(ca.scale_down_unneeded_ms, 240'000);
   ASSERT_EQ(s.simulation.node_pools.size(), 2u);
@@ -443,11 +443,97 @@ TEST(ScenarioLoader, ClusterAutoscalerDefaultsAreUpstreams) {
       "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n");
   const engine::Scenario s = load_scenario({f.path()});
   const engine::ClusterAutoscalerSpec& ca = s.simulation.cluster_autoscaler;
-  EXPECT_EQ(ca.scan_interval_ms, 10'000);
-  EXPECT_EQ(ca.scale_down_delay_after_add_ms, 600'000);
-  EXPECT_EQ(ca.max_empty_bulk_delete, 10);
+  EXPECT_EQ(ca.options.scan_interval_ms, 10'000);
+  EXPECT_EQ(ca.options.scale_down_delay_after_add_ms, 600'000);
+  EXPECT_EQ(ca.options.max_scale_down_parallelism, 10);
   EXPECT_DOUBLE_EQ(s.simulation.node_pools[0].autoscaling->scale_down_utilization_threshold, 0.5);
   EXPECT_EQ(s.simulation.node_pools[0].autoscaling->scale_down_unneeded_ms, 600'000);
+}
+
+TEST(ScenarioLoader, ClusterAutoscalerExpandersAndScaleDownFlags) {
+  testing::TempFile f(
+      "apiVersion: gpusim.io/v1alpha1\n"
+      "kind: Simulation\n"
+      "spec:\n"
+      "  clusterAutoscaler:\n"
+      "    expander: priority,least-waste\n"
+      "    priorities: {\"10\": [\".*\"], \"50\": [\"^spot-\", \"-a100$\"]}\n"
+      "    maxScaleDownParallelism: 4\n"
+      "    maxDrainParallelism: 2\n"
+      "    expendablePodsPriorityCutoff: -100\n"
+      "    scaleDownUnreadyTime: 5m\n"
+      "    skipNodesWithLocalStorage: false\n"
+      "    maxGracefulTerminationSec: 60\n"
+      "    scaleDownGpuUtilizationThreshold: 0.7\n"
+      "  nodePools:\n"
+      "    - name: spot-a100\n"
+      "      autoscaling: {maxSize: 2, provisioningDelay: 20m}\n"
+      "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n");
+  const engine::Scenario s = load_scenario({f.path()});
+  const ctrl::AutoscalerOptions& o = s.simulation.cluster_autoscaler.options;
+  EXPECT_EQ(o.expander, (std::vector<std::string>{"priority", "least-waste"}));
+  ASSERT_EQ(o.priorities.size(), 2u);
+  EXPECT_EQ(o.priorities[1].first, 50);
+  EXPECT_EQ(o.priorities[1].second, (std::vector<std::string>{"^spot-", "-a100$"}));
+  EXPECT_EQ(o.max_scale_down_parallelism, 4);
+  EXPECT_EQ(o.max_drain_parallelism, 2);
+  EXPECT_EQ(o.expendable_pods_priority_cutoff, -100);
+  EXPECT_EQ(o.scale_down_unready_ms, 300'000);
+  EXPECT_FALSE(o.skip_nodes_with_local_storage);
+  EXPECT_TRUE(o.skip_nodes_with_system_pods);
+  EXPECT_EQ(o.max_graceful_termination_s, 60);
+  EXPECT_DOUBLE_EQ(s.simulation.node_pools[0].autoscaling->scale_down_gpu_utilization_threshold,
+                   0.7);
+  // A provisioning delay past upstream's max-node-provision-time is simulated, with a warning.
+  ASSERT_EQ(s.warnings.items().size(), 1u);
+  EXPECT_NE(s.warnings.items()[0].message.find("max-node-provision-time"), std::string::npos);
+}
+
+TEST(ScenarioLoader, ClusterAutoscalerBadExpandersAreLocated) {
+  testing::TempFile f(
+      "apiVersion: gpusim.io/v1alpha1\n"
+      "kind: Simulation\n"
+      "spec:\n"
+      "  clusterAutoscaler:\n"
+      "    expander: least-wast\n"
+      "  nodePools:\n"
+      "    - name: p\n"
+      "      autoscaling: {maxSize: 2}\n"
+      "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n");
+  try {
+    (void)load_scenario({f.path()});
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string first = e.diagnostics().at(0).str();
+    EXPECT_NE(first.find(":5:15: error: spec.clusterAutoscaler.expander: "), std::string::npos)
+        << first;
+    EXPECT_NE(first.find("least-waste"), std::string::npos) << first;
+  }
+  testing::TempFile g(
+      "apiVersion: gpusim.io/v1alpha1\n"
+      "kind: Simulation\n"
+      "spec:\n"
+      "  clusterAutoscaler:\n"
+      "    expander: priority\n"
+      "  nodePools:\n"
+      "    - name: p\n"
+      "      autoscaling: {maxSize: 2}\n"
+      "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n");
+  EXPECT_THROW((void)load_scenario({g.path()}), InputError);
+}
+
+TEST(ScenarioLoader, VolumesOnTheNodeAreKept) {
+  testing::TempFile f(
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+      "  containers: [{name: c, image: busybox}]\n"
+      "  volumes:\n"
+      "    - {name: scratch, emptyDir: {}}\n"
+      "    - {name: shm, emptyDir: {medium: Memory}}\n"
+      "    - {name: host, hostPath: {path: /var/log}}\n"
+      "    - {name: config, configMap: {name: c}}\n");
+  const engine::Scenario s = load_scenario({f.path()});
+  ASSERT_EQ(s.pods.size(), 1u);
+  EXPECT_EQ(s.pods[0].tmpl->spec.local_volumes, (std::vector<std::string>{"scratch", "host"}));
 }
 
 TEST(ScenarioLoader, UnreadableFileIsAnInputError) {
