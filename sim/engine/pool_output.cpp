@@ -33,7 +33,7 @@ PoolOutput::PoolOutput(const Cluster& cluster, EventLoop& loop, TimeMs interval_
 void PoolOutput::integrate(Pool& p) {
   const TimeMs dt = loop_.now() - p.last_ms;
   p.node_ms += dt * p.nodes;
-  p.cost_area += static_cast<Int128>(dt) * p.nodes * p.cost_per_hour_micros;
+  p.cost_area += static_cast<Int128>(dt) * p.billed * p.cost_per_hour_micros;
   p.last_ms = loop_.now();
 }
 
@@ -42,12 +42,17 @@ std::int64_t PoolOutput::cost_micros(const std::string& pool) const {
   return it == pools_.end() ? 0 : static_cast<std::int64_t>(it->second.cost_area / kMsPerHour);
 }
 
+void PoolOutput::recount(const std::string& name, Pool& p, std::int32_t node_delta) {
+  integrate(p);
+  p.nodes += node_delta;
+  p.billed = p.nodes + (autoscaler_ ? autoscaler_->stats(name).upcoming : 0);
+}
+
 void PoolOutput::on_node_added(NodeId id) {
   const Node& n = cluster_.node(id);
   if (n.pool.empty()) return;
   Pool& p = pools_[n.pool];
-  integrate(p);
-  ++p.nodes;
+  recount(n.pool, p, +1);
   if (!started_) p.initial = p.nodes;
   p.peak = std::max(p.peak, p.nodes);
 }
@@ -55,9 +60,13 @@ void PoolOutput::on_node_added(NodeId id) {
 void PoolOutput::on_node_removed(NodeId id) {
   const Node& n = cluster_.node(id);
   if (n.pool.empty()) return;
-  Pool& p = pools_[n.pool];
-  integrate(p);
-  --p.nodes;
+  recount(n.pool, pools_[n.pool], -1);
+}
+
+void PoolOutput::on_event(const ClusterEvent& e) {
+  if (e.type != "ScaledUpGroup" || e.kind != "NodePool") return;
+  auto it = pools_.find(e.object);
+  if (it != pools_.end()) recount(it->first, it->second, 0);
 }
 
 void PoolOutput::start() {

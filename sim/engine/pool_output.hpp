@@ -2,8 +2,10 @@
 // Node pools over time and what they cost: pools.csv (per sample and pool: t_ms,pool,nodes,
 // nodes_ready,gpus,gpu_allocated_milli,cost_micros, the cost accrued since t=0 in millionths of
 // the currency unit) and summary.json sections "pools" (node-hours, cost, scale-ups and
-// removals per pool) and "cost" (the total). Cost is node-hours times the pool's costPerHour,
-// integrated over every node's lifetime.
+// removals per pool) and "cost" (the total). Cost is the pool's costPerHour integrated over
+// every node's lifetime from the scale-up decision that launched it (clouds bill a machine
+// while it boots and joins), or from the start for the initial nodes; node-hours count joined
+// nodes only.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -30,6 +32,8 @@ class PoolOutput : public OutputContributor, public ClusterObserver {
 
   void on_node_added(NodeId id) override;
   void on_node_removed(NodeId id) override;
+  // ScaledUpGroup: the new nodes are billed from now.
+  void on_event(const ClusterEvent& e) override;
 
   // Cost accrued so far by a pool (micros), up to the last integration.
   std::int64_t cost_micros(const std::string& pool) const;
@@ -40,11 +44,14 @@ class PoolOutput : public OutputContributor, public ClusterObserver {
     bool autoscaled = false;
     std::int32_t min_size = 0, max_size = 0;
     std::int32_t nodes = 0, initial = 0, peak = 0;
+    std::int32_t billed = 0;   // nodes plus those being provisioned
     std::int64_t node_ms = 0;  // integral of the node count over time
     Int128 cost_area = 0;      // node-ms x micros per hour
     TimeMs last_ms = 0;
   };
   void integrate(Pool& p);
+  // After a change: integrates up to now at the old counts, then takes the new ones.
+  void recount(const std::string& name, Pool& p, std::int32_t node_delta);
   void sample();
 
   const Cluster& cluster_;

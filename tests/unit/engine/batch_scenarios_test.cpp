@@ -163,8 +163,8 @@ TEST(BatchScenarios, AKubeletEventFollowsThePodsScheduledEvent) {
                  e.type == "Started") {
         ++kubelet_events;
         auto it = scheduled_to.find(e.object);
-        ASSERT_NE(it, scheduled_to.end()) << name << ": " << e.type << " of " << e.object
-                                          << " at " << e.t_ms << " before its Scheduled event";
+        ASSERT_NE(it, scheduled_to.end()) << name << ": " << e.type << " of " << e.object << " at "
+                                          << e.t_ms << " before its Scheduled event";
         EXPECT_EQ(it->second, e.node) << name << ": " << e.type << " of " << e.object;
       }
     }
@@ -252,6 +252,16 @@ TEST(BatchScenarios, AutoscalingGrowsAndShrinksPoolsAndReportsCost) {
               p.contains("max_size") ? p["max_size"].get<std::int32_t>() : 1 << 30);
     total += p["cost_micros"].get<std::int64_t>();
     if (p["pool"] == "a100") EXPECT_GT(p["cost_micros"].get<std::int64_t>(), 0);
+    // Billed from each scale-up decision: the joined node-hours plus every added node's
+    // provisioning delay (a100 8 minutes, l4 3), at the pool's price.
+    if (p["pool"] == "a100" || p["pool"] == "l4") {
+      const double minutes = p["pool"] == "a100" ? 8 : 3;
+      const double hours =
+          p["node_hours"].get<double>() + p["nodes_added"].get<double>() * minutes / 60.0;
+      EXPECT_NEAR(p["cost_micros"].get<double>(), hours * p["cost_per_hour_micros"].get<double>(),
+                  2.0)
+          << p["pool"];
+    }
   }
   EXPECT_EQ(summary["cost"]["total_micros"].get<std::int64_t>(), total);
 }
