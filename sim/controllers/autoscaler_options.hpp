@@ -28,6 +28,7 @@ struct AutoscalerOptions {
   bool skip_nodes_with_system_pods = true;             // --skip-nodes-with-system-pods
   bool skip_nodes_with_local_storage = true;           // --skip-nodes-with-local-storage
   std::int64_t max_graceful_termination_s = 600;       // --max-graceful-termination-sec
+  std::int32_t max_bulk_soft_taint_count = 10;         // --max-bulk-soft-taint-count
 };
 
 }  // namespace gpusim::ctrl

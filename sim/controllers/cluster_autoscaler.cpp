@@ -112,7 +112,10 @@ Node hypothetical(const NodeGroup& g, const std::string& name) {
   n.meta.labels["kubernetes.io/hostname"] = name;
   n.pool = g.name;
   n.taints.erase(std::remove_if(n.taints.begin(), n.taints.end(),
-                                [](const Taint& t) { return t.key == kToBeDeletedTaint; }),
+                                [](const Taint& t) {
+                                  return t.key == kToBeDeletedTaint ||
+                                         t.key == kDeletionCandidateTaint;
+                                }),
                  n.taints.end());
   return n;
 }
@@ -613,6 +616,7 @@ void ClusterAutoscaler::finish_drains() {
 void ClusterAutoscaler::scale_down() {
   const TimeMs now = loop_.now();
   std::map<std::string, std::int32_t> removable;  // per group: how many may still go
+  std::map<std::string, bool> at_min;
   for (const auto& g : groups_) {
     std::int32_t live = 0;
     for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
@@ -620,6 +624,9 @@ void ClusterAutoscaler::scale_down() {
         ++live;
     }
     removable[g.name] = std::max(0, live - g.min_size);
+    // A group at its minimum has no scale-down candidates at all (upstream's
+    // PreFilteringScaleDownNodeProcessor, on the target size): none is unneeded or soft-tainted.
+    at_min[g.name] = live + stats(g.name).upcoming <= g.min_size;
   }
   struct Candidate {
     NodeId id;
@@ -636,7 +643,7 @@ void ClusterAutoscaler::scale_down() {
     const Node& n = cluster_.node(id);
     const NodeGroup* g = group_of(n);
     const std::string* disabled = n.meta.annotation(kScaleDownDisabledAnnotation);
-    if (g == nullptr || (disabled && *disabled == "true") ||
+    if (g == nullptr || at_min[g->name] || (disabled && *disabled == "true") ||
         (!n.ready && !options_.scale_down_unready_enabled)) {
       unneeded_since_.erase(id);
       continue;
@@ -670,6 +677,7 @@ void ClusterAutoscaler::scale_down() {
   }
   if (last_scale_up_ms_ >= 0 && now - last_scale_up_ms_ < options_.scale_down_delay_after_add_ms)
     return;
+  const std::size_t draining_before = draining_.size();
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& a, const Candidate& b) {
                      if (a.empty != b.empty) return a.empty;
@@ -691,6 +699,40 @@ void ClusterAutoscaler::scale_down() {
     ++in_progress;
     --removable[pool];
     start_drain(c.id, c.empty);
+  }
+  // Only in a scan that removed nothing, as upstream (ScaleDownNoNodeDeleted/NoUnneeded).
+  if (draining_.size() == draining_before) update_soft_taints();
+}
+
+void ClusterAutoscaler::update_soft_taints() {
+  // upstream's UpdateSoftDeletionTaints: a PreferNoSchedule taint on unneeded nodes steers new
+  // pods elsewhere; removed first from nodes needed again; max-bulk-soft-taint-count per scan.
+  const auto has = [](const Node& n, const char* key) {
+    return std::any_of(n.taints.begin(), n.taints.end(),
+                       [&](const Taint& t) { return t.key == key; });
+  };
+  std::int32_t budget = options_.max_bulk_soft_taint_count;
+  for (int pass = 0; pass < 2; ++pass) {
+    const bool untaint = pass == 0;
+    for (NodeId id = 0; id < cluster_.node_slots() && budget > 0; ++id) {
+      if (!cluster_.node_exists(id)) continue;
+      Node& n = cluster_.node(id);
+      if (group_of(n) == nullptr || has(n, kToBeDeletedTaint)) continue;
+      const bool unneeded = unneeded_since_.count(id) > 0;
+      const bool tainted = has(n, kDeletionCandidateTaint);
+      if (untaint ? (unneeded || !tainted) : (!unneeded || tainted)) continue;
+      if (untaint) {
+        n.taints.erase(
+            std::remove_if(n.taints.begin(), n.taints.end(),
+                           [](const Taint& t) { return t.key == kDeletionCandidateTaint; }),
+            n.taints.end());
+      } else {
+        n.taints.push_back(Taint{kDeletionCandidateTaint, std::to_string(loop_.now() / 1000),
+                                 TaintEffect::kPreferNoSchedule, loop_.now()});
+      }
+      --budget;
+      cluster_.node_changed(id);
+    }
   }
 }
 

@@ -22,7 +22,9 @@
 // non-empty node at a time (upstream's max-scale-down-parallelism and max-drain-parallelism);
 // the node is tainted ToBeDeletedByClusterAutoscaler:NoSchedule, its pods deleted with their
 // grace period (at most 600 s), and it is removed once empty. No scale-down for 10 minutes
-// after a scale-up.
+// after a scale-up. In a scan that removes nothing, unneeded nodes get a
+// DeletionCandidateOfClusterAutoscaler:PreferNoSchedule taint (and lose it when needed again),
+// at most 10 changes per scan.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,6 +41,7 @@
 namespace gpusim::ctrl {
 
 inline constexpr const char* kToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
+inline constexpr const char* kDeletionCandidateTaint = "DeletionCandidateOfClusterAutoscaler";
 inline constexpr const char* kSafeToEvictAnnotation =
     "cluster-autoscaler.kubernetes.io/safe-to-evict";
 inline constexpr const char* kScaleDownDisabledAnnotation =
@@ -111,6 +114,7 @@ class ClusterAutoscaler : public ClusterObserver {
   std::string blocking_reason(const Pod& p) const;
   void scale_up(const std::vector<PodId>& pending);
   void scale_down();
+  void update_soft_taints();
   void start_drain(NodeId node, bool empty);
   void finish_drains();
   double utilization(const Node& n) const;

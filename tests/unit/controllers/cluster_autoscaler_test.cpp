@@ -487,5 +487,36 @@ TEST_F(ClusterAutoscalerTest, GpuNodesUseTheGpuThreshold) {
   EXPECT_TRUE(cluster.node_exists(0));
 }
 
+TEST_F(ClusterAutoscalerTest, UnneededNodesAreSoftTaintedSoNewPodsGoElsewhere) {
+  NodeGroup g = cpu_group("g", "8", "32Gi", 10);
+  g.scale_down_unneeded_ms = 3'600'000;  // unneeded for the whole test, not yet removed
+  const NodeId busy = add_group_node(g);
+  const NodeId idle = add_group_node(g);
+  start_autoscaler({g});
+  PodSpecBuilder big = cpu_pod("big", "5", "1Gi");
+  big.node_selector = {{"kubernetes.io/hostname", "g-0"}};
+  add_pod(big);
+  loop.run(30'000);
+  const auto soft = [&](NodeId n) {
+    for (const auto& t : cluster.node(n).taints) {
+      if (t.key == kDeletionCandidateTaint) return t.effect == TaintEffect::kPreferNoSchedule;
+    }
+    return false;
+  };
+  EXPECT_FALSE(soft(busy));
+  EXPECT_TRUE(soft(idle));
+  // LeastAllocated alone would put a new pod on the idle node; the taint's score keeps it off.
+  const PodId p = add_pod(cpu_pod("small", "1", "1Gi"));
+  loop.run(40'000);
+  ASSERT_TRUE(cluster.pod(p).bound());
+  EXPECT_EQ(cluster.pod(p).status.node, busy);
+  // Needed again (over the threshold): the taint goes at the next scan.
+  PodSpecBuilder fill = cpu_pod("fill", "5", "1Gi");
+  fill.node_selector = {{"kubernetes.io/hostname", "g-1"}};
+  add_pod(fill);
+  loop.run(60'000);
+  EXPECT_FALSE(soft(idle));
+}
+
 }  // namespace
 }  // namespace gpusim::ctrl
