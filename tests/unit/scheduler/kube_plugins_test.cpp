@@ -2,6 +2,10 @@
 // GPU device assignment and the FitError message.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "scheduler_fixture.hpp"
 
 namespace gpusim {
@@ -105,6 +109,51 @@ TEST_F(KubePluginsTest, PreferNoScheduleOnlySteers) {
   const PodId p = add_pod({.name = "p", .cpu = "100m"});
   run();
   EXPECT_EQ(node_of(p), "plain");
+}
+
+TEST_F(KubePluginsTest, ScorePluginListedWithoutWeightScoresAtOne) {
+  // Upstream's mergePluginSet puts the user's multiPoint entry (no weight) in place of the
+  // default one (TaintToleration 3), and getScoreWeights takes score.enabled first (NodeAffinity,
+  // default 2) and turns a missing weight into 1.
+  add_node({.name = "n1",
+            .cpu = "8",
+            .memory = "16Gi",
+            .labels = {{"disk", "ssd"}},
+            .taints = {taint("k", "v", TaintEffect::kPreferNoSchedule)}});
+  add_node({.name = "n2", .cpu = "4", .memory = "8Gi"});
+  sched::SchedulerConfig config;
+  config.profiles[0].plugins["multiPoint"].enabled = {{"TaintToleration", std::nullopt}};
+  config.profiles[0].plugins["score"].enabled = {{"NodeAffinity", std::nullopt}};
+  start(config);
+  std::map<std::string, std::int32_t> weights;
+  for (const auto& [name, w] : scheduler->profile("default-scheduler")->score_names())
+    weights[name] = w;
+  EXPECT_EQ(weights["TaintToleration"], 1);
+  EXPECT_EQ(weights["NodeAffinity"], 1);
+  EXPECT_EQ(weights["PodTopologySpread"], 2);  // not re-listed: its default
+  Affinity aff;
+  aff.node_affinity.emplace();
+  aff.node_affinity->preferred.push_back(
+      {10, NodeSelectorTerm{{SelectorRequirement{"disk", SelectorOperator::kIn, {"ssd"}}}, {}}});
+  // n1: taint 0 + affinity 100 + fit 90 + balanced 96 = 286; n2: 100 + 0 + 81 + 93 = 274. With
+  // the default weights kept (3 and 2) n2 would win, 474 to 386.
+  const PodId p = add_pod({.name = "p", .cpu = "1", .memory = "1Gi", .affinity = aff});
+  run();
+  EXPECT_EQ(node_of(p), "n1");
+}
+
+TEST_F(KubePluginsTest, ScoreEntryWeightWinsOverMultiPoint) {
+  add_node({.name = "n1"});
+  sched::SchedulerConfig config;
+  config.profiles[0].plugins["multiPoint"].enabled = {{"NodeAffinity", 7}};
+  config.profiles[0].plugins["score"].enabled = {{"NodeAffinity", 0}, {"ImageLocality", 4}};
+  start(config);
+  std::map<std::string, std::int32_t> weights;
+  for (const auto& [name, w] : scheduler->profile("default-scheduler")->score_names())
+    weights[name] = w;
+  EXPECT_EQ(weights["NodeAffinity"], 1);  // 0 is 1, and the score point's entry wins
+  EXPECT_EQ(weights["ImageLocality"], 4);
+  EXPECT_EQ(weights["TaintToleration"], 3);
 }
 
 TEST_F(KubePluginsTest, CordonedNodesTakeOnlyTolerantPods) {
