@@ -218,6 +218,10 @@ TEST(ScenarioLoader, DirectoryWithSimulationAndManifests) {
   EXPECT_TRUE(h100.unschedulable);
   EXPECT_FALSE(h100.ready);
   EXPECT_EQ(h100.images.size(), 2u);
+  // sizeBytes under each of the image's names (ImageLocality reads it).
+  ASSERT_EQ(h100.image_size_bytes.size(), 2u);
+  EXPECT_EQ(h100.image_size_bytes.at("nginx:1.27"), 70'000'000);
+  EXPECT_EQ(h100.image_size_bytes.at("docker.io/library/nginx:1.27"), 70'000'000);
   EXPECT_EQ(q(h100.allocatable, "pods"), "64");
   EXPECT_EQ(q(h100.allocatable, "nvidia.com/gpu"), "4");
 

@@ -156,6 +156,41 @@ TEST_F(KubePluginsTest, ScoreEntryWeightWinsOverMultiPoint) {
   EXPECT_EQ(weights["TaintToleration"], 3);
 }
 
+TEST_F(KubePluginsTest, ImageLocalityWeighsNodeImageSizes) {
+  // The default profile, no plugin args: the size comes from the node's status.images, as
+  // upstream's sumImageScores reads it. The image is on the second node; the first would win the
+  // tie. 500Mi on 1 of 2 nodes scales to 250Mi: (250 - 23) * 100 / (1000 - 23) = 23.
+  add_node({.name = "n1", .cpu = "8"});
+  const NodeId n2 = add_node({.name = "n2", .cpu = "8"});
+  Node& node = cluster.node(n2);
+  node.images = {"docker.io/library/nginx:1.27", "nginx:1.27"};
+  for (const auto& name : node.images)
+    node.image_size_bytes[name] = 500LL << 20;
+  sched::SchedulerConfig config;
+  config.profiles[0].plugins["score"].disabled = {"*"};
+  config.profiles[0].plugins["score"].enabled = {{"ImageLocality", 1}};
+  start(config);
+  PodTemplate t = *make({.name = "p"});
+  t.spec.containers[0].image = "nginx:1.27";
+  const PodId p = add_pod({.name = "p"}, make_template(std::move(t)));
+  struct Records : sched::ExplainSink {
+    void record(sched::AttemptRecord r) override { all.push_back(std::move(r)); }
+    std::vector<sched::AttemptRecord> all;
+  } sink;
+  scheduler->set_explain(&sink);
+  run();
+  EXPECT_EQ(node_of(p), "n2");
+  ASSERT_EQ(sink.all.size(), 1u);
+  std::map<std::string, std::int64_t> image_scores;
+  for (const auto& v : sink.all[0].nodes) {
+    for (const auto& sc : v.scores) {
+      if (sc.plugin == "ImageLocality") image_scores[v.node] = sc.raw;
+    }
+  }
+  EXPECT_EQ(image_scores["n1"], 0);
+  EXPECT_EQ(image_scores["n2"], 23);
+}
+
 TEST_F(KubePluginsTest, CordonedNodesTakeOnlyTolerantPods) {
   add_node({.name = "cordoned", .cpu = "8", .unschedulable = true});
   add_node({.name = "open", .cpu = "1"});
