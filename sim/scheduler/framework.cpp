@@ -361,15 +361,6 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
       break;
     }
   }
-  if (pod.unknown_resource && prefilter_msg.empty()) {
-    // A resource no node offers: every node fails Fit for it.
-    for (const auto& [name, units] : pod.res->requests.entries()) {
-      if (units > 0 && table.dim(name) < 0) {
-        prefilter_msg = "Insufficient " + name;
-        break;
-      }
-    }
-  }
 
   // Filter, in chunks, from the round-robin start, until enough feasible nodes are found.
   feasible_.clear();

@@ -191,6 +191,51 @@ TEST_F(KubePluginsTest, ImageLocalityWeighsNodeImageSizes) {
   EXPECT_EQ(image_scores["n2"], 23);
 }
 
+// A pod asking for cpu and for one example.com/foo, which no node advertises.
+std::shared_ptr<const PodTemplate> with_foo(std::shared_ptr<const PodTemplate> base) {
+  PodTemplate t = *base;
+  t.spec.containers[0].resources.requests["example.com/foo"] = Quantity::from_int(1);
+  t.spec.containers[0].resources.limits["example.com/foo"] = Quantity::from_int(1);
+  return make_template(std::move(t));
+}
+
+TEST_F(KubePluginsTest, ResourceNoNodeHasFailsFitOnEveryNode) {
+  add_node({.name = "n1"});
+  add_node({.name = "n2", .taints = {taint("k", "v", TaintEffect::kNoSchedule)}});
+  start();
+  add_pod({.name = "p"}, with_foo(make({.name = "p", .cpu = "1"})));
+  run();
+  // NodeResourcesFit reports it, after the filters before it (the tainted node stops at
+  // TaintToleration); allocatable 0 everywhere, so preemption cannot help.
+  EXPECT_EQ(log.failed("default/p"),
+            "0/2 nodes are available: 1 Insufficient example.com/foo, 1 node(s) had untolerated "
+            "taint(s). preemption: 0/2 nodes are available: 2 Preemption is not helpful for "
+            "scheduling.");
+}
+
+TEST_F(KubePluginsTest, IgnoredResourceNoNodeHasIsNotChecked) {
+  // Upstream's fitsRequest skips ignored extended resources whether or not a node has them.
+  add_node({.name = "n1"});
+  sched::SchedulerConfig config;
+  config.profiles[0].plugin_config["NodeResourcesFit"] = {
+      {"ignoredResources", nlohmann::json::array({"example.com/foo"})}};
+  start(config);
+  const PodId p = add_pod({.name = "p"}, with_foo(make({.name = "p", .cpu = "1"})));
+  run();
+  EXPECT_EQ(node_of(p), "n1");
+}
+
+TEST_F(KubePluginsTest, IgnoredResourceGroupNoNodeHasIsNotChecked) {
+  add_node({.name = "n1"});
+  sched::SchedulerConfig config;
+  config.profiles[0].plugin_config["NodeResourcesFit"] = {
+      {"ignoredResourceGroups", nlohmann::json::array({"example.com"})}};
+  start(config);
+  const PodId p = add_pod({.name = "p"}, with_foo(make({.name = "p", .cpu = "1"})));
+  run();
+  EXPECT_EQ(node_of(p), "n1");
+}
+
 TEST_F(KubePluginsTest, CordonedNodesTakeOnlyTolerantPods) {
   add_node({.name = "cordoned", .cpu = "8", .unschedulable = true});
   add_node({.name = "open", .cpu = "1"});
