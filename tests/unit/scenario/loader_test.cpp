@@ -405,6 +405,27 @@ TEST(ScenarioLoader, MissingFileIsAnInputError) {
   }
 }
 
+TEST(ScenarioLoader, HostPortsKeepProtocolAndHostIp) {
+  testing::TempFile f(
+      "apiVersion: v1\n"
+      "kind: Pod\n"
+      "metadata: {name: dns}\n"
+      "spec:\n"
+      "  containers:\n"
+      "    - name: c\n"
+      "      image: coredns\n"
+      "      ports:\n"
+      "        - {containerPort: 53, hostPort: 53, protocol: UDP, hostIP: 10.0.0.1}\n"
+      "        - {containerPort: 53, hostPort: 53}\n"
+      "        - {containerPort: 8080}\n");
+  const engine::Scenario s = load_scenario({f.path()});
+  ASSERT_EQ(s.pods.size(), 1u);
+  const auto& ports = s.pods[0].spec().containers[0].host_ports;
+  ASSERT_EQ(ports.size(), 2u);  // the port without a hostPort takes none on the node
+  EXPECT_EQ(ports[0], (ContainerPort{53, "UDP", "10.0.0.1"}));
+  EXPECT_EQ(ports[1], (ContainerPort{53, "TCP", ""}));
+}
+
 TEST(ScenarioLoader, ClusterAutoscalerSettingsAndPoolDefaults) {
   testing::TempFile f(
       "apiVersion: gpusim.io/v1alpha1\n"

@@ -319,6 +319,36 @@ TEST_F(KubePluginsTest, HostPortsConflict) {
       "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.");
 }
 
+TEST_F(KubePluginsTest, HostPortsConflictPerProtocolAndHostIp) {
+  // Upstream's HostPortInfo.CheckConflict, one node per case.
+  add_node({.name = "n1"});
+  start();
+  auto port = [](std::int32_t n, const char* protocol, const char* ip) {
+    return ContainerPort{.host_port = n, .protocol = protocol, .host_ip = ip};
+  };
+  const PodId udp = add_pod({.name = "udp", .ports = {port(53, "UDP", "")}});
+  run();
+  const PodId tcp = add_pod({.name = "tcp", .ports = {port(53, "TCP", "")}});
+  run();
+  const PodId tcp_again = add_pod({.name = "tcp-again", .ports = {port(53, "TCP", "10.0.0.1")}});
+  run();
+  const PodId ip1 = add_pod({.name = "ip1", .ports = {port(80, "TCP", "10.0.0.1")}});
+  run();
+  const PodId ip2 = add_pod({.name = "ip2", .ports = {port(80, "TCP", "10.0.0.2")}});
+  run();
+  const PodId ip1_again = add_pod({.name = "ip1-again", .ports = {port(80, "TCP", "10.0.0.1")}});
+  run();
+  const PodId all = add_pod({.name = "all", .ports = {port(80, "TCP", "0.0.0.0")}});
+  run();
+  EXPECT_EQ(node_of(udp), "n1");
+  EXPECT_EQ(node_of(tcp), "n1");      // UDP 53 leaves TCP 53 free
+  EXPECT_EQ(node_of(tcp_again), "");  // TCP 53 on every address covers 10.0.0.1
+  EXPECT_EQ(node_of(ip1), "n1");
+  EXPECT_EQ(node_of(ip2), "n1");      // another address
+  EXPECT_EQ(node_of(ip1_again), "");  // the same address
+  EXPECT_EQ(node_of(all), "");        // every address meets 10.0.0.1 and 10.0.0.2
+}
+
 TEST_F(KubePluginsTest, WholeGpusAreAssignedByIndex) {
   add_node({.name = "g", .cpu = "32", .gpus = 4, .gpu_model = "A100"});
   start();
