@@ -362,12 +362,30 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
     }
   }
 
-  // Filter, in chunks, from the round-robin start, until enough feasible nodes are found.
   feasible_.clear();
   const std::size_t slots = table.size();
   std::vector<char> examined;
   if (explain) examined.assign(slots, 0);
-  if (prefilter_msg.empty() && slots > 0) {
+  // Upstream's evaluateNominatedNode: a pod nominated by an earlier preemption tries that node
+  // alone first. If it passes Filter it is the only feasible node, chosen without scoring, and
+  // the round-robin start stays where it was; otherwise the full search below runs.
+  if (prefilter_msg.empty() && !pod.pod->status.nominated_node.empty()) {
+    const NodeId nominated = handle_.cluster().find_node(pod.pod->status.nominated_node);
+    if (nominated != kNoNode && nominated < slots && table.live(nominated)) {
+      candidates_.assign(1, static_cast<NodeIndex>(nominated));
+      // Its rejections are dropped: the full search examines the node again.
+      Rejections scratch;
+      run_filters(state_, pod, candidates_, scratch);
+      if (!candidates_.empty()) {
+        feasible_.push_back(candidates_[0]);
+        result.evaluated = 1;
+        if (explain) examined[candidates_[0]] = 1;
+      }
+    }
+  }
+
+  // Filter, in chunks, from the round-robin start, until enough feasible nodes are found.
+  if (prefilter_msg.empty() && slots > 0 && feasible_.empty()) {
     const std::int32_t want = nodes_to_find(live);
     const std::uint32_t start = slots ? next_start_ % static_cast<std::uint32_t>(slots) : 0;
     // The node at search offset i (start + i, wrapped).
