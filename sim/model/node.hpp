@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct Node {
   std::string pool;       // node pool from the Simulation document; empty for manifest nodes
   std::string gpu_model;  // from the GPU model label; empty when the node has no GPUs
   std::vector<std::string> images;  // images already pulled (image locality, pull cache)
+  // status.images[].sizeBytes under each of the image's names. Images pulled during the run have
+  // no entry (ImageLocality then falls back to its args).
+  std::map<std::string, std::int64_t> image_size_bytes;
 
   // Runtime accounting, maintained by Cluster::bind/unbind.
   ResourceAmounts allocatable_units;  // allocatable in integer units (cpu milli, bytes, counts)

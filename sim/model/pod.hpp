@@ -27,6 +27,15 @@ struct Probe {
   std::int32_t failure_threshold = 3;
 };
 
+// A container port that takes a port on the node (hostPort > 0; ports without one are not kept):
+// the fields of upstream's v1.ContainerPort that NodePorts reads.
+struct ContainerPort {
+  std::int32_t host_port = 0;
+  std::string protocol = "TCP";  // TCP, UDP or SCTP
+  std::string host_ip;           // empty: every address (upstream's 0.0.0.0)
+  bool operator==(const ContainerPort&) const = default;
+};
+
 struct Container {
   std::string name;
   std::string image;
@@ -36,7 +45,7 @@ struct Container {
   std::optional<Probe> readiness_probe;
   std::optional<Probe> liveness_probe;
   std::optional<Probe> startup_probe;
-  std::vector<std::int32_t> host_ports;
+  std::vector<ContainerPort> host_ports;
 };
 
 enum class RestartPolicy { kAlways, kOnFailure, kNever };

@@ -110,10 +110,18 @@ Node ObjectParser::node(const Value& object, ObjectMode mode) {
   }
   for (const Value& image : st.get("images").items()) {
     Fields imf(image);
-    if (auto names = imf.get("names").string_list()) {
-      n.images.insert(n.images.end(), names->begin(), names->end());
+    const auto names = imf.get("names").string_list();
+    if (names) n.images.insert(n.images.end(), names->begin(), names->end());
+    // ImageLocality weighs images by this size, as upstream's scheduler cache does.
+    const Value size = imf.get("sizeBytes");
+    if (auto bytes = size.i64()) {
+      if (*bytes < 0) {
+        size.error("must not be negative");
+      } else if (names) {
+        for (const auto& name : *names)
+          n.image_size_bytes.emplace(name, *bytes);
+      }
     }
-    imf.ignore({"sizeBytes"});
   }
   st.ignore({"addresses", "daemonEndpoints", "nodeInfo", "phase", "volumesInUse", "volumesAttached",
              "config", "runtimeHandlers", "features"});

@@ -425,14 +425,26 @@ Container ObjectParser::container(const Value& v, bool init) {
     const Value cp = pf.required("containerPort");
     if (auto n = cp.i32(); n && (*n < 1 || *n > 65535)) cp.error("must be between 1 and 65535");
     const Value hp = pf.get("hostPort");
+    // NodePorts tells host ports apart by protocol and host IP, as upstream's HostPortInfo.
+    ContainerPort host_port;
+    const Value protocol = pf.get("protocol");
+    if (auto p = protocol.str()) {
+      if (*p == "TCP" || *p == "UDP" || *p == "SCTP") {
+        host_port.protocol = *p;
+      } else {
+        protocol.unsupported(*p, {"TCP", "UDP", "SCTP"});
+      }
+    }
+    if (auto ip = pf.get("hostIP").str()) host_port.host_ip = *ip;
     if (auto n = hp.i32()) {
       if (*n < 0 || *n > 65535) {
         hp.error("must be between 1 and 65535");
       } else if (*n > 0) {
-        c.host_ports.push_back(*n);
+        host_port.host_port = *n;
+        c.host_ports.push_back(std::move(host_port));
       }
     }
-    pf.ignore({"name", "protocol", "hostIP"});
+    pf.ignore({"name"});
   }
   f.ignore({"command", "args", "env", "envFrom", "volumeMounts", "volumeDevices", "workingDir",
             "securityContext", "lifecycle", "terminationMessagePath", "terminationMessagePolicy",

@@ -124,7 +124,7 @@ sched::PluginSetSpec plugin_set(const Value& v, bool weights) {
       } else if (*w < 0) {
         weight.error("must be a positive number", "score plugin weights are 1..100 typically");
       } else if (*w > 0) {
-        e.weight = *w;  // upstream treats 0 as "not set"
+        e.weight = *w;  // 0 is left unset: upstream's getScoreWeights makes both 1
       }
     }
     set.enabled.push_back(std::move(e));

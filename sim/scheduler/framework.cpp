@@ -117,7 +117,10 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
   static const PluginSetSpec kEmpty;
   const PluginSetSpec& multi = point("multiPoint") ? *point("multiPoint") : kEmpty;
 
-  // 1. The multiPoint list: defaults minus disabled, then the user's multiPoint plugins.
+  // 1. The multiPoint list: defaults minus disabled, then the user's multiPoint plugins. As
+  //    upstream's mergePluginSet, a user entry naming a default plugin replaces the default one in
+  //    place, weight included: re-listed without a weight, the plugin scores at 1, not at its
+  //    default weight.
   std::vector<PluginEntry> multi_list;
   for (const auto& e : default_multipoint_plugins()) {
     if (!listed(multi.disabled, e.name)) multi_list.push_back(e);
@@ -126,7 +129,7 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
     auto it = std::find_if(multi_list.begin(), multi_list.end(),
                            [&](const PluginEntry& x) { return x.name == e.name; });
     if (it != multi_list.end()) {
-      if (e.weight) it->weight = e.weight;
+      *it = e;
     } else {
       multi_list.push_back(e);
     }
@@ -151,7 +154,7 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
   };
 
   // 3. Place plugins at each point: multiPoint entries where they implement the point unless
-  //    disabled there, then the point's own enabled entries (which override weights).
+  //    disabled there, then the point's own enabled entries (whose weights win, see score).
   auto place = [&](const char* point_name, auto add) {
     const PluginSetSpec* ps = point(point_name);
     std::vector<std::string> seen;
@@ -197,11 +200,12 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
     if (x && std::find(permit_.begin(), permit_.end(), x) == permit_.end()) permit_.push_back(x);
     return x != nullptr;
   });
-  place("score", [&](Plugin* p, const PluginEntry& e, bool) {
+  place("score", [&](Plugin* p, const PluginEntry& e, bool explicit_point) {
     auto* x = dynamic_cast<ScorePlugin*>(p);
     if (!x) return false;
-    const std::int32_t w = e.weight.value_or(1);
-    if (w <= 0) {
+    // Upstream's getScoreWeights: an unset weight, or 0, is 1.
+    const std::int32_t w = e.weight.value_or(0) == 0 ? 1 : *e.weight;
+    if (w < 0) {
       throw std::invalid_argument("profile \"" + name_ + "\": score plugin \"" + e.name +
                                   "\" needs a positive weight");
     }
@@ -209,7 +213,9 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
                            [&](const ScoreEntry& s) { return s.plugin == x; });
     if (it == score_.end()) {
       score_.push_back({x, w});
-    } else if (e.weight) {
+    } else if (explicit_point) {
+      // getScoreWeights reads score.enabled before multiPoint: the score point's entry sets the
+      // weight even when it gives none (1), whatever the multiPoint entry said.
       it->weight = w;
     }
     return true;
@@ -355,22 +361,31 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
       break;
     }
   }
-  if (pod.unknown_resource && prefilter_msg.empty()) {
-    // A resource no node offers: every node fails Fit for it.
-    for (const auto& [name, units] : pod.res->requests.entries()) {
-      if (units > 0 && table.dim(name) < 0) {
-        prefilter_msg = "Insufficient " + name;
-        break;
+
+  feasible_.clear();
+  const std::size_t slots = table.size();
+  std::vector<char> examined;
+  if (explain) examined.assign(slots, 0);
+  // Upstream's evaluateNominatedNode: a pod nominated by an earlier preemption tries that node
+  // alone first. If it passes Filter it is the only feasible node, chosen without scoring, and
+  // the round-robin start stays where it was; otherwise the full search below runs.
+  if (prefilter_msg.empty() && !pod.pod->status.nominated_node.empty()) {
+    const NodeId nominated = handle_.cluster().find_node(pod.pod->status.nominated_node);
+    if (nominated != kNoNode && nominated < slots && table.live(nominated)) {
+      candidates_.assign(1, static_cast<NodeIndex>(nominated));
+      // Its rejections are dropped: the full search examines the node again.
+      Rejections scratch;
+      run_filters(state_, pod, candidates_, scratch);
+      if (!candidates_.empty()) {
+        feasible_.push_back(candidates_[0]);
+        result.evaluated = 1;
+        if (explain) examined[candidates_[0]] = 1;
       }
     }
   }
 
   // Filter, in chunks, from the round-robin start, until enough feasible nodes are found.
-  feasible_.clear();
-  const std::size_t slots = table.size();
-  std::vector<char> examined;
-  if (explain) examined.assign(slots, 0);
-  if (prefilter_msg.empty() && slots > 0) {
+  if (prefilter_msg.empty() && slots > 0 && feasible_.empty()) {
     const std::int32_t want = nodes_to_find(live);
     const std::uint32_t start = slots ? next_start_ % static_cast<std::uint32_t>(slots) : 0;
     // The node at search offset i (start + i, wrapped).

@@ -32,7 +32,7 @@ struct PodInfo {
   const Pod* pod = nullptr;
   const PodResources* res = nullptr;
   std::vector<std::pair<int, std::int64_t>> requests;  // (dim, units), non-zero entries only
-  bool unknown_resource = false;                       // requests a resource no node has
+  bool unknown_resource = false;  // requests a resource no node has (NodeResourcesFit checks it)
   std::int32_t priority = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "scheduler/plugins/image_locality.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include "core/quantity.hpp"
 #include "scheduler/plugins/filter_helpers.hpp"
@@ -14,8 +15,8 @@ constexpr std::int64_t kMinThreshold = 23 * kMiB;
 constexpr std::int64_t kMaxContainerThreshold = 1000 * kMiB;
 
 struct Image {
-  std::string name;  // normalized
-  std::int64_t size = 0;
+  std::string name;       // normalized
+  std::int64_t size = 0;  // bytes; -1 while pre_score looks for it
 };
 
 struct ImageLocalityState : PluginState {
@@ -33,10 +34,23 @@ std::int64_t read_size(const ArgsReader& a, const std::string& field, const nloh
   a.fail(field, "must be a non-negative byte count or quantity (\"500Mi\")");
 }
 
+// Whether `raw` (a name in a node's image list) normalizes to `normalized`, without building the
+// normalized string: this runs for every image of every node in each cycle.
+bool names_image(std::string_view raw, std::string_view normalized) {
+  if (raw == normalized) return true;  // a normalized name has a tag, so raw has one too
+  constexpr std::string_view kLatest = ":latest";
+  if (normalized.size() != raw.size() + kLatest.size() || !normalized.starts_with(raw) ||
+      !normalized.ends_with(kLatest)) {
+    return false;
+  }
+  const auto colon = raw.rfind(':');
+  const auto slash = raw.rfind('/');
+  return colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash);
+}
+
 bool node_has(const Node& node, const std::string& normalized) {
-  return std::any_of(node.images.begin(), node.images.end(), [&](const std::string& i) {
-    return ImageLocalityPlugin::normalized_image_name(i) == normalized;
-  });
+  return std::any_of(node.images.begin(), node.images.end(),
+                     [&](const std::string& i) { return names_image(i, normalized); });
 }
 
 }  // namespace
@@ -77,32 +91,52 @@ ImageLocalityPlugin::ImageLocalityPlugin(const nlohmann::json& args, FrameworkHa
   }
 }
 
-std::int64_t ImageLocalityPlugin::size_of(const std::string& normalized) const {
+std::int64_t ImageLocalityPlugin::args_size_of(const std::string& normalized) const {
   auto it = sizes_.find(normalized);
   return it == sizes_.end() ? default_size_ : it->second;
 }
 
 Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
                                       std::span<const NodeIndex>) {
-  if (sizes_.empty() && default_size_ == 0) return Status::skip();
   ImageLocalityState& s = cycle_slot<ImageLocalityState>(state, *this);
   s.images.clear();
   const PodSpec& spec = pod.pod->spec();
   s.containers = static_cast<std::int64_t>(spec.init_containers.size() + spec.containers.size());
   auto add = [&](const Container& c) {
-    if (c.image.empty()) return;
-    Image img{normalized_image_name(c.image), 0};
-    img.size = size_of(img.name);
-    if (img.size > 0) s.images.push_back(std::move(img));
+    if (!c.image.empty()) s.images.push_back(Image{normalized_image_name(c.image), -1});
   };
   for (const auto& c : spec.init_containers)
     add(c);
   for (const auto& c : spec.containers)
     add(c);
-  if (s.images.empty()) return Status::skip();
-  // The spread factor counts every node of the cluster, not only the feasible ones.
   const NodeTable& t = handle_.nodes();
   const Cluster& c = handle_.cluster();
+  // An image's size is the sizeBytes the first node (in node order) reports for it: upstream's
+  // scheduler cache keeps one size per image name, the one it saw first. Nodes that hold the
+  // image without a size (pulled during the run) are passed over: a real kubelet would report
+  // the same size.
+  for (NodeIndex n = 0; n < t.size(); ++n) {
+    if (!t.live(n)) continue;
+    const Node& node = c.node(n);
+    if (node.image_size_bytes.empty()) continue;
+    for (Image& img : s.images) {
+      if (img.size >= 0) continue;
+      for (const auto& [name, bytes] : node.image_size_bytes) {
+        if (names_image(name, img.name)) {
+          img.size = bytes;
+          break;
+        }
+      }
+    }
+  }
+  // Images no node gives a size for (pulled during the run, or listed without sizeBytes) take
+  // the size from the args, if any; unknown sizes count 0.
+  for (Image& img : s.images) {
+    if (img.size < 0) img.size = args_size_of(img.name);
+  }
+  std::erase_if(s.images, [](const Image& img) { return img.size <= 0; });
+  if (s.images.empty()) return Status::skip();
+  // The spread factor counts every node of the cluster, not only the feasible ones.
   s.total_nodes = 0;
   std::vector<std::int64_t> holders(s.images.size(), 0);
   for (NodeIndex n = 0; n < t.size(); ++n) {

@@ -2,9 +2,10 @@
 // ImageLocality: prefers nodes that already hold the pod's images, weighted by image size and
 // by how widely the image is spread (upstream's formula: sum over the pod's containers of
 // size * nodesWithImage / allNodes, clamped to [23Mi, 1000Mi * containers] and scaled to 0..100).
-// gpusim's nodes record which images they pulled (Node::images) but not their sizes, so sizes
-// come from this plugin's args (a gpusim extension); images of unknown size count 0. With no
-// sizes configured the plugin skips in PreScore and contributes nothing.
+// Sizes are the nodes' status.images[].sizeBytes, as upstream. Images the kubelet pulls during
+// the run have no size there; for those (and images listed without sizeBytes) the plugin's args
+// give one (a gpusim extension). Images of unknown size count 0; when none of the pod's images
+// has a size the plugin skips in PreScore and contributes nothing.
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -33,7 +34,8 @@ class ImageLocalityPlugin : public ScorePlugin {
   static std::int64_t calculate_priority(std::int64_t sum_scores, std::int64_t containers);
 
  private:
-  std::int64_t size_of(const std::string& normalized) const;
+  // The args' size for an image no node reports a size for (0: unknown).
+  std::int64_t args_size_of(const std::string& normalized) const;
 
   FrameworkHandle& handle_;
   std::map<std::string, std::int64_t, std::less<>> sizes_;  // by normalized name

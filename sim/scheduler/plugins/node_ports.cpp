@@ -1,7 +1,5 @@
 #include "scheduler/plugins/node_ports.hpp"
 
-#include <algorithm>
-
 #include "scheduler/plugins/filter_helpers.hpp"
 
 namespace gpusim::sched {
@@ -11,14 +9,27 @@ namespace {
 template <typename F>
 void for_each_host_port(const PodSpec& spec, F&& f) {
   for (const auto& c : spec.containers) {
-    for (auto p : c.host_ports) {
-      if (p > 0) f(p);
+    for (const auto& p : c.host_ports) {
+      if (p.host_port > 0) f(p);
     }
   }
 }
 
+bool binds_every_address(const ContainerPort& p) {
+  return p.host_ip.empty() || p.host_ip == "0.0.0.0";
+}
+
+// Upstream's HostPortInfo.CheckConflict: the same protocol and port, on the same host IP or with
+// either side on every address (0.0.0.0); TCP 53 and UDP 53 do not conflict, nor do one port on
+// two different host IPs.
+bool conflict(const ContainerPort& wanted, const ContainerPort& used) {
+  return wanted.host_port == used.host_port && wanted.protocol == used.protocol &&
+         (binds_every_address(wanted) || binds_every_address(used) ||
+          wanted.host_ip == used.host_ip);
+}
+
 struct NodePortsState : PluginState {
-  std::vector<std::int32_t> wanted;  // sorted
+  std::vector<ContainerPort> wanted;
 };
 
 }  // namespace
@@ -31,9 +42,8 @@ NodePortsPlugin::NodePortsPlugin(FrameworkHandle& handle)
 Status NodePortsPlugin::pre_filter(CycleState& state, const PodInfo& pod) {
   NodePortsState& s = cycle_slot<NodePortsState>(state, *this);
   s.wanted.clear();
-  for_each_host_port(pod.pod->spec(), [&](std::int32_t p) { s.wanted.push_back(p); });
+  for_each_host_port(pod.pod->spec(), [&](const ContainerPort& p) { s.wanted.push_back(p); });
   if (s.wanted.empty()) return Status::skip();
-  std::sort(s.wanted.begin(), s.wanted.end());
   return Status::ok();
 }
 
@@ -43,12 +53,13 @@ void NodePortsPlugin::filter(CycleState& state, const PodInfo& pod, std::vector<
   if (s.wanted.empty()) return;
   const Cluster& c = handle_.cluster();
   filter_nodes(nodes, out, [&](NodeIndex n) {
-    bool conflict = false;
+    bool clash = false;
     for (PodId id : c.node(n).pods) {
-      for_each_host_port(c.pod(id).spec(), [&](std::int32_t p) {
-        conflict = conflict || std::binary_search(s.wanted.begin(), s.wanted.end(), p);
+      for_each_host_port(c.pod(id).spec(), [&](const ContainerPort& used) {
+        for (const ContainerPort& wanted : s.wanted)
+          clash = clash || conflict(wanted, used);
       });
-      if (conflict) return reason_;
+      if (clash) return reason_;
     }
     return kFits;
   });

@@ -1,6 +1,7 @@
 #pragma once
-// NodePorts: a pod's container hostPorts must be free on the node. gpusim models ports as plain
-// numbers (no protocol or hostIP), so two pods conflict when they use the same hostPort.
+// NodePorts: a pod's container hostPorts must be free on the node. As upstream's HostPortInfo, a
+// port is taken per protocol and host IP: two pods conflict on the same hostPort and protocol
+// when they name the same hostIP or either binds every address (no hostIP, or 0.0.0.0).
 #include "scheduler/plugin.hpp"
 
 namespace gpusim::sched {

@@ -11,11 +11,19 @@ namespace gpusim::sched {
 namespace {
 
 struct Request {
-  int dim = 0;
+  int dim = 0;  // -1: a resource no node has
   std::int64_t units = 0;
+  std::array<ReasonId, 2> reasons{};  // "Insufficient <name>": {resolvable, unresolvable}
   const std::int64_t* alloc = nullptr;
   const std::int64_t* used = nullptr;
 };
+
+// A request's allocatable and requested columns; `zeros` for a resource no node has.
+void columns(const NodeTable& t, const std::vector<std::int64_t>& zeros, const Request& r,
+             const std::int64_t*& alloc, const std::int64_t*& used) {
+  alloc = r.dim < 0 ? zeros.data() : t.alloc(r.dim);
+  used = r.dim < 0 ? zeros.data() : t.requested(r.dim);
+}
 
 struct ScoredResource {
   std::int64_t weight = 1;
@@ -83,17 +91,17 @@ void NodeResourcesFitPlugin::intern_reasons() {
     const std::string text = "Insufficient " + t.dim_name(d);
     insufficient_.push_back(
         {handle_.reasons().intern(text, false), handle_.reasons().intern(text, true)});
-    const std::string& name = t.dim_name(d);
-    bool ign = false;
-    if (is_extended_resource(name)) {
-      ign = std::find(ignored_resources_.begin(), ignored_resources_.end(), name) !=
-            ignored_resources_.end();
-      const std::string group = name.substr(0, name.find('/'));
-      ign = ign || std::find(ignored_groups_.begin(), ignored_groups_.end(), group) !=
-                       ignored_groups_.end();
-    }
-    ignored_dim_.push_back(ign ? 1 : 0);
+    ignored_dim_.push_back(ignored_name(t.dim_name(d)) ? 1 : 0);
   }
+}
+
+bool NodeResourcesFitPlugin::ignored_name(const std::string& name) const {
+  // Upstream's fitsRequest skips only extended resources named in the args.
+  if (!is_extended_resource(name)) return false;
+  const std::string group = name.substr(0, name.find('/'));
+  return std::find(ignored_resources_.begin(), ignored_resources_.end(), name) !=
+             ignored_resources_.end() ||
+         std::find(ignored_groups_.begin(), ignored_groups_.end(), group) != ignored_groups_.end();
 }
 
 bool NodeResourcesFitPlugin::ignored(int dim) const {
@@ -107,7 +115,25 @@ Status NodeResourcesFitPlugin::pre_filter(CycleState& state, const PodInfo& pod)
   for (const auto& [dim, units] : pod.requests) {
     // The pod count is checked on its own; ignored extended resources are not checked.
     if (dim == NodeTable::kPods || units <= 0 || ignored(dim)) continue;
-    s.requests.push_back(Request{dim, units, nullptr, nullptr});
+    s.requests.push_back(Request{dim, units, insufficient_[static_cast<std::size_t>(dim)]});
+  }
+  if (pod.unknown_resource) {
+    // A resource no node has is allocatable 0 everywhere: every node is short of it, beyond what
+    // preemption could free, unless the args ignore it (then the pod may schedule, as upstream).
+    const NodeTable& t = handle_.nodes();
+    if (zeros_.size() < t.size()) zeros_.assign(t.size(), 0);
+    for (const auto& [name, units] : pod.res->requests.entries()) {
+      if (units <= 0 || t.dim(name) >= 0 || ignored_name(name)) continue;
+      auto it = unknown_reasons_.find(name);
+      if (it == unknown_reasons_.end()) {
+        const std::string text = "Insufficient " + name;
+        it = unknown_reasons_
+                 .emplace(name, std::array<ReasonId, 2>{handle_.reasons().intern(text, false),
+                                                        handle_.reasons().intern(text, true)})
+                 .first;
+      }
+      s.requests.push_back(Request{-1, units, it->second});
+    }
   }
   return Status::ok();
 }
@@ -116,10 +142,8 @@ void NodeResourcesFitPlugin::filter(CycleState& state, const PodInfo& pod,
                                     std::vector<NodeIndex>& nodes, Rejections& out) {
   NodeResourcesFitState& s = cycle_slot<NodeResourcesFitState>(state, *this);
   const NodeTable& t = handle_.nodes();
-  for (auto& r : s.requests) {
-    r.alloc = t.alloc(r.dim);
-    r.used = t.requested(r.dim);
-  }
+  for (auto& r : s.requests)
+    columns(t, zeros_, r, r.alloc, r.used);
   const std::int64_t* pods_alloc = t.alloc(NodeTable::kPods);
   const std::int64_t* pods_used = t.requested(NodeTable::kPods);
   std::size_t kept = 0;
@@ -131,7 +155,7 @@ void NodeResourcesFitPlugin::filter(CycleState& state, const PodInfo& pod,
     }
     for (const Request& r : s.requests) {
       if (r.units > r.alloc[n] - r.used[n]) {
-        out.add(n, insufficient_[static_cast<std::size_t>(r.dim)][r.units > r.alloc[n] ? 1 : 0]);
+        out.add(n, r.reasons[r.units > r.alloc[n] ? 1 : 0]);
         fits = false;
       }
     }
@@ -147,8 +171,10 @@ bool NodeResourcesFitPlugin::column_checks(CycleState& state, const PodInfo&, Fu
   out.require_fit(t.alloc(NodeTable::kPods), t.requested(NodeTable::kPods), 1, too_many_pods_,
                   too_many_pods_);
   for (const Request& r : s.requests) {
-    const auto& reasons = insufficient_[static_cast<std::size_t>(r.dim)];
-    out.require_fit(t.alloc(r.dim), t.requested(r.dim), r.units, reasons[0], reasons[1]);
+    const std::int64_t* alloc = nullptr;
+    const std::int64_t* used = nullptr;
+    columns(t, zeros_, r, alloc, used);
+    out.require_fit(alloc, used, r.units, r.reasons[0], r.reasons[1]);
   }
   return true;
 }

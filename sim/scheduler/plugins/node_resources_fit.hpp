@@ -6,6 +6,7 @@
 // configured resources, with the scheduler's non-zero cpu/memory defaults.
 #include <array>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@ class NodeResourcesFitPlugin : public PreFilterPlugin, public FilterPlugin, publ
  private:
   void intern_reasons();
   bool ignored(int dim) const;
+  bool ignored_name(const std::string& name) const;  // ignoredResources / ignoredResourceGroups
 
   FrameworkHandle& handle_;
   Strategy strategy_ = Strategy::kLeastAllocated;
@@ -50,6 +52,10 @@ class NodeResourcesFitPlugin : public PreFilterPlugin, public FilterPlugin, publ
   std::vector<std::string> ignored_resources_, ignored_groups_;
   std::vector<std::array<ReasonId, 2>> insufficient_;  // per dim: {resolvable, unresolvable}
   std::vector<char> ignored_dim_;
+  // Requests for resources no node has: their reasons, and a column of zeros to check them
+  // against (allocatable and requested are 0 on every node).
+  std::map<std::string, std::array<ReasonId, 2>, std::less<>> unknown_reasons_;
+  std::vector<std::int64_t> zeros_;
   ReasonId too_many_pods_;
   NodeScoreCache cache_;
 };

@@ -44,8 +44,10 @@ std::vector<ResourceSpec> read_resource_specs(const ArgsReader& args, std::strin
     ResourceSpec spec;
     spec.name = r.string("name", "");
     if (spec.name.empty()) r.fail("name", "required");
-    if (!r.has("weight")) r.fail("weight", "required (1..100)");
-    spec.weight = r.integer("weight", 1, 1, 100);
+    // Upstream's SetDefaults_NodeResourcesFitArgs / ..BalancedAllocationArgs: a weight left out
+    // or 0 is 1.
+    const std::int64_t weight = r.integer("weight", 0, 0, 100);
+    spec.weight = weight == 0 ? 1 : weight;
     for (const auto& prev : out) {
       if (prev.name == spec.name) r.fail("name", "duplicate resource \"" + spec.name + "\"");
     }

@@ -30,7 +30,8 @@ struct ResourceSpec {
 };
 // [{cpu, 1}, {memory, 1}]: upstream's default for both plugins.
 std::vector<ResourceSpec> default_resource_specs();
-// Reads `resources` ([{name, weight}]) from args; the default list when absent or empty.
+// Reads `resources` ([{name, weight}]) from args; the default list when absent or empty. A
+// weight left out or 0 is 1, as upstream defaults it.
 std::vector<ResourceSpec> read_resource_specs(const ArgsReader& args, std::string_view field);
 
 // Per-resource scores (requested includes the incoming pod). Inline: called per node and resource.

@@ -218,6 +218,10 @@ TEST(ScenarioLoader, DirectoryWithSimulationAndManifests) {
   EXPECT_TRUE(h100.unschedulable);
   EXPECT_FALSE(h100.ready);
   EXPECT_EQ(h100.images.size(), 2u);
+  // sizeBytes under each of the image's names (ImageLocality reads it).
+  ASSERT_EQ(h100.image_size_bytes.size(), 2u);
+  EXPECT_EQ(h100.image_size_bytes.at("nginx:1.27"), 70'000'000);
+  EXPECT_EQ(h100.image_size_bytes.at("docker.io/library/nginx:1.27"), 70'000'000);
   EXPECT_EQ(q(h100.allocatable, "pods"), "64");
   EXPECT_EQ(q(h100.allocatable, "nvidia.com/gpu"), "4");
 
@@ -399,6 +403,27 @@ TEST(ScenarioLoader, MissingFileIsAnInputError) {
     EXPECT_EQ(e.diagnostics()[0].location.line, 0);
     EXPECT_NE(e.diagnostics()[0].message.find("cannot read"), std::string::npos);
   }
+}
+
+TEST(ScenarioLoader, HostPortsKeepProtocolAndHostIp) {
+  testing::TempFile f(
+      "apiVersion: v1\n"
+      "kind: Pod\n"
+      "metadata: {name: dns}\n"
+      "spec:\n"
+      "  containers:\n"
+      "    - name: c\n"
+      "      image: coredns\n"
+      "      ports:\n"
+      "        - {containerPort: 53, hostPort: 53, protocol: UDP, hostIP: 10.0.0.1}\n"
+      "        - {containerPort: 53, hostPort: 53}\n"
+      "        - {containerPort: 8080}\n");
+  const engine::Scenario s = load_scenario({f.path()});
+  ASSERT_EQ(s.pods.size(), 1u);
+  const auto& ports = s.pods[0].spec().containers[0].host_ports;
+  ASSERT_EQ(ports.size(), 2u);  // the port without a hostPort takes none on the node
+  EXPECT_EQ(ports[0], (ContainerPort{53, "UDP", "10.0.0.1"}));
+  EXPECT_EQ(ports[1], (ContainerPort{53, "TCP", ""}));
 }
 
 TEST(ScenarioLoader, ClusterAutoscalerSettingsAndPoolDefaults) {

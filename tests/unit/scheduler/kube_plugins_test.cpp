@@ -2,6 +2,10 @@
 // GPU device assignment and the FitError message.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "scheduler_fixture.hpp"
 
 namespace gpusim {
@@ -107,6 +111,131 @@ TEST_F(KubePluginsTest, PreferNoScheduleOnlySteers) {
   EXPECT_EQ(node_of(p), "plain");
 }
 
+TEST_F(KubePluginsTest, ScorePluginListedWithoutWeightScoresAtOne) {
+  // Upstream's mergePluginSet puts the user's multiPoint entry (no weight) in place of the
+  // default one (TaintToleration 3), and getScoreWeights takes score.enabled first (NodeAffinity,
+  // default 2) and turns a missing weight into 1.
+  add_node({.name = "n1",
+            .cpu = "8",
+            .memory = "16Gi",
+            .labels = {{"disk", "ssd"}},
+            .taints = {taint("k", "v", TaintEffect::kPreferNoSchedule)}});
+  add_node({.name = "n2", .cpu = "4", .memory = "8Gi"});
+  sched::SchedulerConfig config;
+  config.profiles[0].plugins["multiPoint"].enabled = {{"TaintToleration", std::nullopt}};
+  config.profiles[0].plugins["score"].enabled = {{"NodeAffinity", std::nullopt}};
+  start(config);
+  std::map<std::string, std::int32_t> weights;
+  for (const auto& [name, w] : scheduler->profile("default-scheduler")->score_names())
+    weights[name] = w;
+  EXPECT_EQ(weights["TaintToleration"], 1);
+  EXPECT_EQ(weights["NodeAffinity"], 1);
+  EXPECT_EQ(weights["PodTopologySpread"], 2);  // not re-listed: its default
+  Affinity aff;
+  aff.node_affinity.emplace();
+  aff.node_affinity->preferred.push_back(
+      {10, NodeSelectorTerm{{SelectorRequirement{"disk", SelectorOperator::kIn, {"ssd"}}}, {}}});
+  // n1: taint 0 + affinity 100 + fit 90 + balanced 96 = 286; n2: 100 + 0 + 81 + 93 = 274. With
+  // the default weights kept (3 and 2) n2 would win, 474 to 386.
+  const PodId p = add_pod({.name = "p", .cpu = "1", .memory = "1Gi", .affinity = aff});
+  run();
+  EXPECT_EQ(node_of(p), "n1");
+}
+
+TEST_F(KubePluginsTest, ScoreEntryWeightWinsOverMultiPoint) {
+  add_node({.name = "n1"});
+  sched::SchedulerConfig config;
+  config.profiles[0].plugins["multiPoint"].enabled = {{"NodeAffinity", 7}};
+  config.profiles[0].plugins["score"].enabled = {{"NodeAffinity", 0}, {"ImageLocality", 4}};
+  start(config);
+  std::map<std::string, std::int32_t> weights;
+  for (const auto& [name, w] : scheduler->profile("default-scheduler")->score_names())
+    weights[name] = w;
+  EXPECT_EQ(weights["NodeAffinity"], 1);  // 0 is 1, and the score point's entry wins
+  EXPECT_EQ(weights["ImageLocality"], 4);
+  EXPECT_EQ(weights["TaintToleration"], 3);
+}
+
+TEST_F(KubePluginsTest, ImageLocalityWeighsNodeImageSizes) {
+  // The default profile, no plugin args: the size comes from the node's status.images, as
+  // upstream's sumImageScores reads it. The image is on the second node; the first would win the
+  // tie. 500Mi on 1 of 2 nodes scales to 250Mi: (250 - 23) * 100 / (1000 - 23) = 23.
+  add_node({.name = "n1", .cpu = "8"});
+  const NodeId n2 = add_node({.name = "n2", .cpu = "8"});
+  Node& node = cluster.node(n2);
+  node.images = {"docker.io/library/nginx:1.27", "nginx:1.27"};
+  for (const auto& name : node.images)
+    node.image_size_bytes[name] = 500LL << 20;
+  sched::SchedulerConfig config;
+  config.profiles[0].plugins["score"].disabled = {"*"};
+  config.profiles[0].plugins["score"].enabled = {{"ImageLocality", 1}};
+  start(config);
+  PodTemplate t = *make({.name = "p"});
+  t.spec.containers[0].image = "nginx:1.27";
+  const PodId p = add_pod({.name = "p"}, make_template(std::move(t)));
+  struct Records : sched::ExplainSink {
+    void record(sched::AttemptRecord r) override { all.push_back(std::move(r)); }
+    std::vector<sched::AttemptRecord> all;
+  } sink;
+  scheduler->set_explain(&sink);
+  run();
+  EXPECT_EQ(node_of(p), "n2");
+  ASSERT_EQ(sink.all.size(), 1u);
+  std::map<std::string, std::int64_t> image_scores;
+  for (const auto& v : sink.all[0].nodes) {
+    for (const auto& sc : v.scores) {
+      if (sc.plugin == "ImageLocality") image_scores[v.node] = sc.raw;
+    }
+  }
+  EXPECT_EQ(image_scores["n1"], 0);
+  EXPECT_EQ(image_scores["n2"], 23);
+}
+
+// A pod asking for cpu and for one example.com/foo, which no node advertises.
+std::shared_ptr<const PodTemplate> with_foo(std::shared_ptr<const PodTemplate> base) {
+  PodTemplate t = *base;
+  t.spec.containers[0].resources.requests["example.com/foo"] = Quantity::from_int(1);
+  t.spec.containers[0].resources.limits["example.com/foo"] = Quantity::from_int(1);
+  return make_template(std::move(t));
+}
+
+TEST_F(KubePluginsTest, ResourceNoNodeHasFailsFitOnEveryNode) {
+  add_node({.name = "n1"});
+  add_node({.name = "n2", .taints = {taint("k", "v", TaintEffect::kNoSchedule)}});
+  start();
+  add_pod({.name = "p"}, with_foo(make({.name = "p", .cpu = "1"})));
+  run();
+  // NodeResourcesFit reports it, after the filters before it (the tainted node stops at
+  // TaintToleration); allocatable 0 everywhere, so preemption cannot help.
+  EXPECT_EQ(log.failed("default/p"),
+            "0/2 nodes are available: 1 Insufficient example.com/foo, 1 node(s) had untolerated "
+            "taint(s). preemption: 0/2 nodes are available: 2 Preemption is not helpful for "
+            "scheduling.");
+}
+
+TEST_F(KubePluginsTest, IgnoredResourceNoNodeHasIsNotChecked) {
+  // Upstream's fitsRequest skips ignored extended resources whether or not a node has them.
+  add_node({.name = "n1"});
+  sched::SchedulerConfig config;
+  config.profiles[0].plugin_config["NodeResourcesFit"] = {
+      {"ignoredResources", nlohmann::json::array({"example.com/foo"})}};
+  start(config);
+  const PodId p = add_pod({.name = "p"}, with_foo(make({.name = "p", .cpu = "1"})));
+  run();
+  EXPECT_EQ(node_of(p), "n1");
+}
+
+TEST_F(KubePluginsTest, IgnoredResourceGroupNoNodeHasIsNotChecked) {
+  add_node({.name = "n1"});
+  sched::SchedulerConfig config;
+  config.profiles[0].plugin_config["NodeResourcesFit"] = {
+      {"ignoredResourceGroups", nlohmann::json::array({"example.com"})}};
+  start(config);
+  const PodId p = add_pod({.name = "p"}, with_foo(make({.name = "p", .cpu = "1"})));
+  run();
+  EXPECT_EQ(node_of(p), "n1");
+}
+
 TEST_F(KubePluginsTest, CordonedNodesTakeOnlyTolerantPods) {
   add_node({.name = "cordoned", .cpu = "8", .unschedulable = true});
   add_node({.name = "open", .cpu = "1"});
@@ -188,6 +317,36 @@ TEST_F(KubePluginsTest, HostPortsConflict) {
   EXPECT_EQ(
       msg.substr(0, msg.find(" preemption:")),
       "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.");
+}
+
+TEST_F(KubePluginsTest, HostPortsConflictPerProtocolAndHostIp) {
+  // Upstream's HostPortInfo.CheckConflict, one node per case.
+  add_node({.name = "n1"});
+  start();
+  auto port = [](std::int32_t n, const char* protocol, const char* ip) {
+    return ContainerPort{.host_port = n, .protocol = protocol, .host_ip = ip};
+  };
+  const PodId udp = add_pod({.name = "udp", .ports = {port(53, "UDP", "")}});
+  run();
+  const PodId tcp = add_pod({.name = "tcp", .ports = {port(53, "TCP", "")}});
+  run();
+  const PodId tcp_again = add_pod({.name = "tcp-again", .ports = {port(53, "TCP", "10.0.0.1")}});
+  run();
+  const PodId ip1 = add_pod({.name = "ip1", .ports = {port(80, "TCP", "10.0.0.1")}});
+  run();
+  const PodId ip2 = add_pod({.name = "ip2", .ports = {port(80, "TCP", "10.0.0.2")}});
+  run();
+  const PodId ip1_again = add_pod({.name = "ip1-again", .ports = {port(80, "TCP", "10.0.0.1")}});
+  run();
+  const PodId all = add_pod({.name = "all", .ports = {port(80, "TCP", "0.0.0.0")}});
+  run();
+  EXPECT_EQ(node_of(udp), "n1");
+  EXPECT_EQ(node_of(tcp), "n1");      // UDP 53 leaves TCP 53 free
+  EXPECT_EQ(node_of(tcp_again), "");  // TCP 53 on every address covers 10.0.0.1
+  EXPECT_EQ(node_of(ip1), "n1");
+  EXPECT_EQ(node_of(ip2), "n1");      // another address
+  EXPECT_EQ(node_of(ip1_again), "");  // the same address
+  EXPECT_EQ(node_of(all), "");        // every address meets 10.0.0.1 and 10.0.0.2
 }
 
 TEST_F(KubePluginsTest, WholeGpusAreAssignedByIndex) {

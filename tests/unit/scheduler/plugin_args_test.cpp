@@ -6,6 +6,7 @@
 #include <string>
 
 #include "scheduler/plugins/image_locality.hpp"
+#include "scheduler/plugins/node_resources_fit.hpp"
 #include "scheduler_fixture.hpp"
 
 namespace gpusim {
@@ -35,8 +36,12 @@ TEST_F(PluginArgsTest, BadArgsNameTheField) {
             "RequestedToCapacityRatio (got \"Fastest\")");
   EXPECT_EQ(
       error_for("NodeResourcesFit",
-                {{"scoringStrategy", {{"resources", {{{"name", "cpu"}, {"weight", 0}}}}}}}),
-      "NodeResourcesFit args: scoringStrategy.resources[0].weight: must be an integer in 1..100");
+                {{"scoringStrategy", {{"resources", {{{"name", "cpu"}, {"weight", 101}}}}}}}),
+      "NodeResourcesFit args: scoringStrategy.resources[0].weight: must be an integer in 0..100");
+  EXPECT_EQ(error_for("NodeResourcesBalancedAllocation",
+                      {{"resources", {{{"name", "cpu"}, {"weight", -1}}}}}),
+            "NodeResourcesBalancedAllocation args: resources[0].weight: must be an integer in "
+            "0..100");
   EXPECT_EQ(
       error_for("NodeResourcesFit", {{"scoringStrategy", {{"type", "RequestedToCapacityRatio"}}}}),
       "NodeResourcesFit args: scoringStrategy.requestedToCapacityRatio: required for type "
@@ -76,6 +81,26 @@ TEST_F(PluginArgsTest, BadArgsNameTheField) {
   EXPECT_EQ(error_for("NodeResourcesFit", {{"apiVersion", "kubescheduler.config.k8s.io/v1"},
                                            {"kind", "NodeResourcesFitArgs"}}),
             "");
+}
+
+TEST_F(PluginArgsTest, ResourceWeightLeftOutOrZeroIsOne) {
+  // Upstream's SetDefaults_NodeResourcesFitArgs and
+  // SetDefaults_NodeResourcesBalancedAllocationArgs.
+  add_node({.name = "n1"});
+  const nlohmann::json resources = {{{"name", "cpu"}},
+                                    {{"name", "memory"}, {"weight", 0}},
+                                    {{"name", "nvidia.com/gpu"}, {"weight", 3}}};
+  EXPECT_EQ(error_for("NodeResourcesFit",
+                      {{"scoringStrategy", {{"type", "MostAllocated"}, {"resources", resources}}}}),
+            "");
+  EXPECT_EQ(error_for("NodeResourcesBalancedAllocation", {{"resources", resources}}), "");
+  start();
+  const sched::NodeResourcesFitPlugin fit(
+      {{"scoringStrategy", {{"type", "MostAllocated"}, {"resources", resources}}}}, *scheduler);
+  ASSERT_EQ(fit.resources().size(), 3u);
+  EXPECT_EQ(fit.resources()[0].weight, 1);
+  EXPECT_EQ(fit.resources()[1].weight, 1);
+  EXPECT_EQ(fit.resources()[2].weight, 3);
 }
 
 TEST_F(PluginArgsTest, MostAllocatedPacks) {

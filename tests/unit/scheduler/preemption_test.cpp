@@ -241,6 +241,32 @@ TEST_F(PreemptionTest, ANomineeKeepsItsRoomAcrossFailedRetries) {
   EXPECT_EQ(asked, (std::vector<std::string>{"low"}));
 }
 
+// Upstream's evaluateNominatedNode: on its retry a preemptor whose nominated node passes Filter
+// takes that node without scoring, even where another node has come free with a higher score.
+TEST_F(PreemptionTest, ANomineeTakesItsNominatedNodeWithoutScoring) {
+  add_node({.name = "nA", .cpu = "2"});
+  add_node({.name = "nB", .cpu = "8"});
+  start();
+  ask_victims_to_leave();
+  const PodId low = place({.name = "low",
+                           .cpu = "2",
+                           .priority = 1,
+                           .node_selector = {{"kubernetes.io/hostname", "nA"}}});
+  const PodId blocker = place({.name = "blocker",
+                               .cpu = "8",
+                               .priority = 1000,
+                               .node_selector = {{"kubernetes.io/hostname", "nB"}}});
+  const PodId p = add_pod({.name = "p", .cpu = "2", .priority = 100});
+  run();
+  ASSERT_EQ(cluster.pod(p).status.nominated_node, "nA");
+  EXPECT_EQ(asked, (std::vector<std::string>{"low"}));
+  // Before the retry nB empties: LeastAllocated now scores nB 75 and nA 0.
+  cluster.delete_pod(blocker);
+  cluster.delete_pod(low);
+  run();
+  EXPECT_EQ(node_of(p), "nA");
+}
+
 // A higher-priority preemptor that picks the node a lower-priority pod was nominated to takes
 // that nomination away, and the lower pod looks again at once (prepareCandidate).
 TEST_F(PreemptionTest, APreemptorDisplacesALowerNomineeOnItsNode) {

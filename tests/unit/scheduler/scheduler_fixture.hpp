@@ -48,7 +48,8 @@ struct PodSpecBuilder {
   std::vector<Toleration> tolerations;
   Affinity affinity;
   std::vector<TopologySpreadConstraint> spread;
-  std::vector<std::int32_t> host_ports;
+  std::vector<std::int32_t> host_ports;  // TCP, every address
+  std::vector<ContainerPort> ports;      // any protocol and host IP
   std::optional<OwnerReference> owner;
   std::optional<PreemptionPolicy> preemption_policy;
   std::string ns = "default";
@@ -103,7 +104,9 @@ class SchedulerFixture : public ::testing::Test {
       c.resources.requests["nvidia.com/gpu"] = Quantity::from_int(b.gpus);
       c.resources.limits["nvidia.com/gpu"] = Quantity::from_int(b.gpus);
     }
-    c.host_ports = b.host_ports;
+    for (const std::int32_t p : b.host_ports)
+      c.host_ports.push_back(ContainerPort{.host_port = p});
+    c.host_ports.insert(c.host_ports.end(), b.ports.begin(), b.ports.end());
     t.spec.containers.push_back(std::move(c));
     if (b.gpu_milli) {
       t.annotations[kAnnotationGpuMilli] = std::to_string(*b.gpu_milli);
