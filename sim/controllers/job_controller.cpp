@@ -23,6 +23,16 @@ void set_condition(Job& job, Condition c) {
   job.status.conditions.push_back(std::move(c));
 }
 
+// When a failed pod finished, for the pod-failure back-off (upstream's getFinishedTime): its
+// containers' exit, else the time its Ready condition turned False, else the deletion request
+// (upstream's deletionTimestamp - grace period; gpusim records the request itself).
+TimeMs finished_time(const Pod& p) {
+  if (p.status.finished_ms) return *p.status.finished_ms;
+  if (!p.status.ready && p.status.ready_transition_ms) return *p.status.ready_transition_ms;
+  if (p.deletion_ms) return *p.deletion_ms;
+  return p.creation_ms;
+}
+
 TimeMs doubling(TimeMs base, TimeMs cap, std::int32_t steps) {
   TimeMs d = base;
   for (std::int32_t i = 1; i < steps && d < cap; ++i)
@@ -70,15 +80,16 @@ void JobController::on_pod_deleted(PodId id) {
   const std::string key = p.namespace_ + "/" + p.owner->name;
   auto it = state_.find(key);
   if (it != state_.end() && !p.terminal() && !it->second.self_deleted.count(p.uid)) {
-    // A pod removed before it finished (evicted, preempted, its node gone) failed, as the Job
-    // controller's finalizer tracking counts it.
+    // A pod removed before it finished that sync never saw terminating (an unbound pod is
+    // removed at once, so is a pod whose node object goes) failed, as the Job controller's
+    // finalizer tracking counts it. Pods seen with a deletion request were counted then.
     if (it->second.counted.insert(p.uid).second) {
       auto job = cluster_.jobs.find(key);
       if (job != cluster_.jobs.end() && job->second.meta.uid == p.owner->uid &&
           !job_finished(job->second)) {
         ++job->second.status.failed;
         ++it->second.failures_since_success;
-        it->second.last_failure_ms = loop_.now();
+        it->second.last_failure_ms = std::max(it->second.last_failure_ms, loop_.now());
       }
     }
   }
@@ -187,11 +198,23 @@ void JobController::sync(const std::string& key) {
       } else {
         ++job.status.failed;
         ++st.failures_since_success;
-        st.last_failure_ms = std::max(st.last_failure_ms, p.status.finished_ms.value_or(now));
+        st.last_failure_ms = std::max(st.last_failure_ms, finished_time(p));
       }
       continue;
     }
-    if (p.deletion_ms) continue;
+    if (p.deletion_ms) {
+      // A pod deleted before it finished (drained, evicted, preempted, its node tainted) has
+      // failed from now on, though it may take its grace period, or a down node's recovery, to
+      // go away: upstream's isPodFailed under podReplacementPolicy TerminatingOrFailed. Pods this
+      // controller deleted itself (suspend, scale-down) are not failures: upstream removes their
+      // tracking finalizer before deleting them.
+      if (!st.self_deleted.count(p.uid) && st.counted.insert(p.uid).second) {
+        ++job.status.failed;
+        ++st.failures_since_success;
+        st.last_failure_ms = std::max(st.last_failure_ms, finished_time(p));
+      }
+      continue;
+    }
     active.push_back(id);
     if (on_failure) restarts += p.status.restarts;
     if (p.index >= 0 && static_cast<std::size_t>(p.index) < index_active.size()) {

@@ -74,6 +74,25 @@ class JobHarness : public ::testing::Test, public ClusterObserver {
     cluster.pod_changed(id);
   }
 
+  // The scheduler's and kubelet's part: the pod is bound to a node and runs, Ready.
+  void bind_running(PodId id) {
+    if (node == kNoNode) {
+      Node n;
+      n.meta.name = "node-0";
+      n.capacity["cpu"] = Quantity::from_int(64);
+      n.allocatable = n.capacity;
+      node = cluster.add_node(std::move(n));
+    }
+    cluster.bind(id, node, {});
+    Pod& p = cluster.pod(id);
+    p.status.phase = PodPhase::kRunning;
+    p.status.stage = PodStage::kRunning;
+    p.status.ready = true;
+    p.status.ever_ready = true;
+    p.status.ready_transition_ms = loop.now();
+    cluster.pod_changed(id);
+  }
+
   void run_until(TimeMs t) { loop.run(t); }
 
   int count_events(const std::string& type) const {
@@ -92,6 +111,7 @@ class JobHarness : public ::testing::Test, public ClusterObserver {
 
   EventLoop loop;
   Cluster cluster;
+  NodeId node = kNoNode;
   JobController jobs;
   CronJobController crons;
   std::vector<ClusterEvent> events;
@@ -290,6 +310,73 @@ TEST_F(JobHarness, EvictedPodsCountAsFailures) {
   EXPECT_EQ(job("evict")->status.failed, 1);
   run_until(11'000);
   EXPECT_EQ(live_pods("evict").size(), 1u);
+}
+
+// A bound pod deleted by someone else (a drain, an eviction, preemption, taint eviction off a
+// failed node) fails when the deletion is requested, not when the object goes: upstream's
+// isPodFailed counts a non-Succeeded pod with a deletionTimestamp (podReplacementPolicy
+// TerminatingOrFailed), and exceedsBackoffLimit sees it in the same sync. Here the pod never
+// goes, as on a node that stays down.
+TEST_F(JobHarness, APodDeletedBeforeItFinishesFailsAtOnce) {
+  JobSpec s;
+  s.backoff_limit = 0;
+  add_job("drained", s);
+  run_until(0);
+  const PodId p = live_pods("drained").at(0);
+  bind_running(p);
+  run_until(120'000);
+  cluster.request_deletion(p);  // drained at 120 s, 30 s grace
+  run_until(120'000);
+  Job* j = job("drained");
+  EXPECT_EQ(j->status.failed, 1);
+  EXPECT_TRUE(has_condition(*j, "Failed", "BackoffLimitExceeded"));
+  run_until(200'000);
+  EXPECT_EQ(count_events("SuccessfulCreate"), 1);  // no replacement
+}
+
+// The replacement of an evicted pod waits for the pod-failure back-off (10 s), counted from the
+// deletion (upstream's getFinishedTime: the Ready=False transition or deletionTimestamp - grace).
+TEST_F(JobHarness, AnEvictedPodIsReplacedAfterThePodFailureBackoff) {
+  JobSpec s;
+  add_job("evicted", s);  // backoffLimit 6
+  run_until(0);
+  const PodId p = live_pods("evicted").at(0);
+  bind_running(p);
+  run_until(5'000);
+  cluster.request_deletion(p);
+  run_until(5'000);
+  EXPECT_EQ(job("evicted")->status.failed, 1);
+  EXPECT_FALSE(job_finished(*job("evicted")));
+  run_until(14'999);
+  EXPECT_TRUE(live_pods("evicted").empty());
+  run_until(15'000);
+  EXPECT_EQ(live_pods("evicted").size(), 1u);
+  // The evicted pod going away later is not a second failure.
+  cluster.delete_pod(p);
+  run_until(20'000);
+  EXPECT_EQ(job("evicted")->status.failed, 1);
+}
+
+// Pods the controller deletes itself are not failures, running (bound) ones included: upstream
+// removes their tracking finalizer before deleting them.
+TEST_F(JobHarness, PodsTheControllerDeletesAreNotFailures) {
+  JobSpec s;
+  s.parallelism = 2;
+  s.completions = 2;
+  Job& j = add_job("pause", s);
+  run_until(0);
+  for (PodId id : live_pods("pause"))
+    bind_running(id);
+  j.spec.suspend = true;
+  cluster.object_changed("Job", "ns/pause");
+  run_until(1'000);
+  EXPECT_TRUE(live_pods("pause").empty());
+  EXPECT_EQ(job("pause")->status.failed, 0);
+  job("pause")->spec.suspend = false;
+  cluster.object_changed("Job", "ns/pause");
+  run_until(2'000);
+  EXPECT_EQ(live_pods("pause").size(), 2u);  // no back-off either
+  EXPECT_EQ(job("pause")->status.failed, 0);
 }
 
 TEST_F(JobHarness, SuspendDeletesPodsAndResumeRecreatesThem) {
