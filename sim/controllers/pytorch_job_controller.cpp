@@ -77,13 +77,8 @@ void PyTorchJobController::on_pod_deleted(PodId id) {
   const Pod& p = cluster_.pod(id);
   if (!p.owner || p.owner->kind != "PyTorchJob") return;
   const std::string key = p.namespace_ + "/" + p.owner->name;
-  State& st = state_[key];
-  if (!st.self_deleted.erase(p.uid) && !p.terminal()) {
-    // Evicted, preempted or its node went away: the gang lost a member.
-    ++st.lost;
-    auto it = p.labels().find(kTrainingReplicaTypeLabel);
-    st.lost_type = it == p.labels().end() ? "" : it->second;
-  }
+  // A pod lost before it finished (drained, evicted, preempted, its node gone) is no failure:
+  // the next sync finds its index empty and creates it again (ReconcilePods -> createNewPod).
   reconciler_.enqueue(key);
 }
 
@@ -154,7 +149,6 @@ void PyTorchJobController::delete_pods(PyTorchJob& job, State& st) {
   for (PodId id : pods) {
     const Pod& p = cluster_.pod(id);
     if (p.deletion_ms) continue;
-    st.self_deleted.insert(p.uid);
     cluster_.request_deletion(id);
   }
 }
@@ -167,7 +161,6 @@ void PyTorchJobController::fail(PyTorchJob& job, State& st, const std::string& k
   for (PodId id : std::vector<PodId>(cluster_.pods_of(job.meta.uid))) {
     const Pod& p = cluster_.pod(id);
     if (p.terminal() || p.deletion_ms) continue;
-    st.self_deleted.insert(p.uid);
     cluster_.request_deletion(id);
   }
   cluster_.emit(ClusterEvent{0, reason, "PyTorchJob", key, {}, message, true});
@@ -221,8 +214,8 @@ void PyTorchJobController::sync(const std::string& key) {
   }
 
   std::map<std::string, const Pod*> by_name;
-  std::int32_t failed = st.lost;
-  std::string failed_type = st.lost_type;
+  std::int32_t failed = 0;
+  std::string failed_type;
   std::int32_t active = 0, succeeded = 0;
   for (PodId id : pods) {
     const Pod& p = cluster_.pod(id);
@@ -237,7 +230,6 @@ void PyTorchJobController::sync(const std::string& key) {
       ++active;
     }
   }
-  st.lost = 0;
   job.status.active = active;
   job.status.succeeded = succeeded;
 
@@ -315,7 +307,6 @@ void PyTorchJobController::sync(const std::string& key) {
     for (PodId id : pods) {
       const Pod& p = cluster_.pod(id);
       if (p.terminal() || p.deletion_ms) continue;
-      st.self_deleted.insert(p.uid);
       cluster_.request_deletion(id);
     }
     cluster_.emit(ClusterEvent{

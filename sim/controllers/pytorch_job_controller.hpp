@@ -7,8 +7,9 @@
 // - all pods of one attempt run equally long: a gpusim.io/duration distribution (or the Job
 //   default) is drawn once per attempt from Rng::stream(seed, "pytorchjob-durations");
 // - succeeds when the Master succeeds (all Workers when there is no Master) and then deletes
-//   the pods still running; a failed or lost pod (evicted, preempted, node gone) restarts the
-//   whole gang (distributed training cannot continue without it) until backoffLimit restarts,
+//   the pods still running; a lost pod (drained, evicted, preempted, its node gone) is created
+//   again alone once it is gone, as ReconcilePods fills an empty replica index, and counts
+//   against nothing; a failed ExitCode pod restarts the whole gang until backoffLimit restarts,
 //   then the job fails; activeDeadlineSeconds fails it too;
 // - pod creations the API rejects (quota) are retried with the work queue's back-off (5 ms
 //   doubling to 1000 s), stopping at the first error of a round, as the operator does.
@@ -47,9 +48,6 @@ class PyTorchJobController : public ClusterObserver {
     // Per replica type, for the current attempt (labels, restart policy, drawn run time).
     std::map<std::string, std::shared_ptr<const PodTemplate>> templates;
     bool templates_built = false;
-    std::set<std::uint64_t> self_deleted;
-    std::int32_t lost = 0;  // pods that vanished before finishing (not deleted by us)
-    std::string lost_type;
     std::int32_t create_errors = 0;
     EventLoop::EventId timer{};
     TimeMs timer_at = kForever;

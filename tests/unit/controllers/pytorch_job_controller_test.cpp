@@ -190,13 +190,27 @@ TEST_F(PyTorchJobTest, OnFailureRestartsCountAgainstTheBackoffLimit) {
   EXPECT_EQ(count("BackoffLimitExceeded"), 1);
 }
 
-TEST_F(PyTorchJobTest, ALostPodAlsoRestartsTheGang) {
-  add("llm", 1, "1h");
+// A pod lost to a drain, an eviction, preemption or a node failure is created again alone, as
+// the operator's ReconcilePods fills the empty index: the other replicas keep running, no
+// Restarting event, nothing counted against backoffLimit (0 here).
+TEST_F(PyTorchJobTest, ALostPodIsRecreatedAlone) {
+  PyTorchJob& j = add("llm", 2, "1h");
+  j.backoff_limit = 0;
   loop.run(0);
-  cluster.request_deletion(cluster.find_pod("ml", "llm-worker-0"));  // e.g. preempted
+  const std::uint64_t master = cluster.pod(cluster.find_pod("ml", "llm-master-0")).uid;
+  const std::uint64_t worker0 = cluster.pod(cluster.find_pod("ml", "llm-worker-0")).uid;
+  const std::uint64_t lost = cluster.pod(cluster.find_pod("ml", "llm-worker-1")).uid;
+  cluster.request_deletion(cluster.find_pod("ml", "llm-worker-1"));  // e.g. preempted
   loop.run(10);
-  EXPECT_EQ(count("PyTorchJobRestarting"), 1);
-  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0", "llm-worker-0"}));
+  EXPECT_EQ(count("PyTorchJobRestarting"), 0);
+  EXPECT_FALSE(condition("llm", "Failed"));
+  EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 0);
+  EXPECT_EQ(pod_names(),
+            (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
+  EXPECT_EQ(cluster.pod(cluster.find_pod("ml", "llm-master-0")).uid, master);
+  EXPECT_EQ(cluster.pod(cluster.find_pod("ml", "llm-worker-0")).uid, worker0);
+  EXPECT_NE(cluster.pod(cluster.find_pod("ml", "llm-worker-1")).uid, lost);
+  EXPECT_EQ(count("SuccessfulCreatePod"), 4);
 }
 
 TEST_F(PyTorchJobTest, QuotaRejectionStopsTheRoundAndRetries) {
