@@ -48,6 +48,25 @@ const ReplicaSpec* replica_spec_of(const PyTorchJob& job, const Pod& p) {
   return nullptr;
 }
 
+// The replica type (the spec's key, "Master" or "Worker") a pod was made from, or nullptr.
+const std::string* replica_type_of(const PyTorchJob& job, const Pod& p) {
+  auto t = p.labels().find(kTrainingReplicaTypeLabel);
+  if (t == p.labels().end()) return nullptr;
+  for (const auto& [type, spec] : job.replica_specs) {
+    if (lower(type) == t->second) return &type;
+  }
+  return nullptr;
+}
+
+// The training operator's IsRetryableExitCode (pkg/util/train/train_util.go): signals that
+// usually mean a transient cause (SIGINT 130, SIGKILL 137, SIGTERM 143) and SIGUSR1 (138, for
+// users' own retryable errors) are retried; every other code is permanent (1, 2, 126, 127, 128,
+// 139 by name). A pod without an exit code of its container (the operator's 0xbeef) is too.
+bool retryable_exit_code(std::optional<std::int32_t> code) {
+  if (!code) return false;
+  return *code == 130 || *code == 137 || *code == 138 || *code == 143;
+}
+
 }  // namespace
 
 bool pytorch_job_finished(const PyTorchJob& job) {
@@ -117,7 +136,8 @@ std::shared_ptr<const PodTemplate> PyTorchJobController::template_for(const PyTo
                                                                       const std::string& type) {
   if (!st.templates_built) {
     st.templates_built = true;
-    // One run time per attempt, shared by every replica: the gang trains together.
+    // One run time, shared by every replica: the gang trains together. A pod created again runs
+    // it from its own start.
     std::optional<DurationDistribution> dist;
     for (const auto& [t, s] : job.replica_specs) {
       if (!s.tmpl) continue;
@@ -142,15 +162,6 @@ std::shared_ptr<const PodTemplate> PyTorchJobController::template_for(const PyTo
   }
   auto it = st.templates.find(type);
   return it == st.templates.end() ? nullptr : it->second;
-}
-
-void PyTorchJobController::delete_pods(PyTorchJob& job, State& st) {
-  const std::vector<PodId> pods = cluster_.pods_of(job.meta.uid);
-  for (PodId id : pods) {
-    const Pod& p = cluster_.pod(id);
-    if (p.deletion_ms) continue;
-    cluster_.request_deletion(id);
-  }
 }
 
 void PyTorchJobController::fail(PyTorchJob& job, State& st, const std::string& key,
@@ -204,26 +215,13 @@ void PyTorchJobController::sync(const std::string& key) {
   }
 
   const std::vector<PodId> pods = cluster_.pods_of(job.meta.uid);
-  if (st.restarting) {
-    // The whole gang restarts: wait until every old pod is gone (the names are reused).
-    if (!pods.empty()) return;
-    st.restarting = false;
-    ++st.attempt;
-    st.templates.clear();
-    st.templates_built = false;
-  }
-
   std::map<std::string, const Pod*> by_name;
-  std::int32_t failed = 0;
-  std::string failed_type;
   std::int32_t active = 0, succeeded = 0;
   for (PodId id : pods) {
     const Pod& p = cluster_.pod(id);
     by_name[p.name] = &p;
     if (p.status.phase == PodPhase::kFailed) {
-      ++failed;
-      auto t = p.labels().find(kTrainingReplicaTypeLabel);
-      if (t != p.labels().end()) failed_type = t->second;
+      if (st.counted_failed.insert(p.uid).second) ++job.status.failed;
     } else if (p.status.phase == PodPhase::kSucceeded) {
       ++succeeded;
     } else if (!p.deletion_ms) {
@@ -233,29 +231,17 @@ void PyTorchJobController::sync(const std::string& key) {
   job.status.active = active;
   job.status.succeeded = succeeded;
 
-  // The training operator's rules per replica type: a failed pod of a Never replica fails the
-  // job at once; the restarts of the running pods of OnFailure and Always replicas count
-  // against backoffLimit (PastBackoffLimit: as many as the limit, any with a limit of 0).
-  bool never_replica_failed = false;
+  // The restarts of the running pods of OnFailure and Always replicas count against
+  // backoffLimit (PastBackoffLimit: as many as the limit, any with a limit of 0).
   std::int32_t restarts = 0;
   for (PodId id : pods) {
     const Pod& p = cluster_.pod(id);
     const ReplicaSpec* spec = replica_spec_of(job, p);
-    if (spec == nullptr) continue;
-    if (p.status.phase == PodPhase::kFailed && spec->restart_policy == RestartPolicy::kNever) {
-      never_replica_failed = true;
-    } else if (!p.terminal() && !p.deletion_ms &&
-               (spec->restart_policy == RestartPolicy::kOnFailure ||
-                spec->restart_policy == RestartPolicy::kAlways)) {
+    if (spec != nullptr && !p.terminal() && !p.deletion_ms &&
+        (spec->restart_policy == RestartPolicy::kOnFailure ||
+         spec->restart_policy == RestartPolicy::kAlways)) {
       restarts += p.status.restarts;
     }
-  }
-  if (never_replica_failed) {
-    job.status.failed += failed;
-    fail(job, st, key, "PyTorchJobFailed",
-         who + " has failed because " + std::to_string(failed) + " " + failed_type +
-             " replica(s) failed.");
-    return;
   }
   if (job.backoff_limit == 0 ? restarts > 0 : restarts >= job.backoff_limit) {
     fail(job, st, key, "BackoffLimitExceeded",
@@ -264,27 +250,56 @@ void PyTorchJobController::sync(const std::string& key) {
     return;
   }
 
-  if (failed > 0) {
-    job.status.failed += failed;
-    const std::string why = std::to_string(failed) + " " + failed_type + " replica(s) failed.";
-    if (st.attempt >= job.backoff_limit) {
-      fail(job, st, key, "BackoffLimitExceeded",
-           who + " has failed because it has reached the specified backoff limit (" + why + ")");
-      return;
+  // ReconcilePods, per failed pod: a Never replica's fails the job; an ExitCode replica's
+  // fails it too unless the exit code is retryable (IsRetryableExitCode); any other (a
+  // retryable ExitCode pod, an OnFailure or Always pod the kubelet failed) is deleted and
+  // created again alone, the Restarting condition set.
+  std::map<std::string, std::int32_t> failed_of;  // replica type -> failed pods
+  std::string permanent;                          // the replica type of a permanent failure
+  bool never_failed = false;
+  std::vector<PodId> retry;
+  for (PodId id : pods) {
+    const Pod& p = cluster_.pod(id);
+    if (p.status.phase != PodPhase::kFailed) continue;
+    const auto* type = replica_type_of(job, p);
+    if (type == nullptr) continue;
+    const ReplicaSpec& spec = job.replica_specs.at(*type);
+    ++failed_of[*type];
+    if (!spec.exit_code && spec.restart_policy == RestartPolicy::kNever) {
+      never_failed = true;
+    } else if (spec.exit_code && !retryable_exit_code(p.status.exit_code)) {
+      if (permanent.empty()) permanent = *type;
+    } else if (!p.deletion_ms) {
+      retry.push_back(id);
     }
-    set_condition(job.status, Condition{"Restarting", "True", "PyTorchJobRestarting",
-                                        who + " is restarting because " + why, now});
-    cluster_.emit(ClusterEvent{0,
-                               "PyTorchJobRestarting",
-                               "PyTorchJob",
-                               key,
-                               {},
-                               who + " is restarting because " + why,
-                               true});
-    delete_pods(job, st);
-    st.restarting = true;
+  }
+  if (never_failed) {
+    std::string why;
+    for (const auto& [type, n] : failed_of) {
+      const ReplicaSpec& spec = job.replica_specs.at(type);
+      if (spec.exit_code || spec.restart_policy != RestartPolicy::kNever) continue;
+      why = std::to_string(n) + " " + lower(type) + " replica(s) failed.";
+    }
+    fail(job, st, key, "PyTorchJobFailed", who + " has failed because " + why);
+    return;
+  }
+  if (!permanent.empty()) {
+    fail(job, st, key, "PyTorchJobFailed",
+         "job \"" + job.meta.name + "\" is failing because \"" + permanent +
+             "\" replica(s) failed.");
+    return;
+  }
+  if (!retry.empty()) {
+    for (PodId id : retry) {
+      const std::string type = *replica_type_of(job, cluster_.pod(id));
+      const std::string msg = who + " is restarting because " + std::to_string(failed_of[type]) +
+                              " " + type + " replica(s) failed.";
+      set_condition(job.status, Condition{"Restarting", "True", "PyTorchJobRestarting", msg, now});
+      cluster_.emit(ClusterEvent{0, "PyTorchJobRestarting", "PyTorchJob", key, {}, msg, true});
+      // Terminal: removed at once; its on_pod_deleted wakes the sync that creates it again.
+      cluster_.request_deletion(id);
+    }
     cluster_.object_changed("PyTorchJobStatus", key);
-    if (cluster_.pods_of(job.meta.uid).empty()) reconciler_.enqueue(key);
     return;
   }
 

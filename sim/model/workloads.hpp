@@ -141,8 +141,8 @@ struct CronJob {
 struct ReplicaSpec {
   std::int32_t replicas = 1;
   RestartPolicy restart_policy = RestartPolicy::kOnFailure;
-  // restartPolicy ExitCode: the pods get Never and the operator restarts a failed one as for
-  // OnFailure (restart_policy then says kOnFailure).
+  // restartPolicy ExitCode: the pods get Never, and the operator recreates a failed one whose
+  // exit code is retryable and fails the job otherwise (restart_policy then says kOnFailure).
   bool exit_code = false;
   std::shared_ptr<const PodTemplate> tmpl;
 };

@@ -60,11 +60,14 @@ class PyTorchJobTest : public ::testing::Test, public ClusterObserver {
     return out;
   }
 
-  void set_phase(const std::string& name, PodPhase phase) {
+  // `exit_code`: the pytorch container's, as the kubelet reports it.
+  void set_phase(const std::string& name, PodPhase phase,
+                 std::optional<std::int32_t> exit_code = std::nullopt) {
     const PodId id = cluster.find_pod("ml", name);
     ASSERT_NE(id, kNoPod) << name;
     Pod& p = cluster.pod(id);
     p.status.phase = phase;
+    p.status.exit_code = exit_code;
     p.status.stage = phase == PodPhase::kRunning ? PodStage::kRunning : PodStage::kTerminated;
     cluster.pod_changed(id);
   }
@@ -137,26 +140,43 @@ TEST_F(PyTorchJobTest, SucceedsWhenTheMasterSucceeds) {
   EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0"}));
 }
 
-// restartPolicy ExitCode: the operator restarts a failed pod (gpusim: the whole gang, as a
-// distributed run cannot go on without one of its ranks) until backoffLimit.
-TEST_F(PyTorchJobTest, AFailedWorkerRestartsTheWholeGangThenTheJobFails) {
+// restartPolicy ExitCode: a pod that failed with a retryable exit code (137: SIGKILL, as a
+// liveness kill) is deleted and created again alone (ReconcilePods); the others keep running
+// and nothing counts against backoffLimit.
+TEST_F(PyTorchJobTest, ARetryableExitCodeRecreatesThatPodAlone) {
   add("llm", 2, "1h", RestartPolicy::kOnFailure, /*exit_code=*/true);
   loop.run(0);
   // The kubelet must not restart them in place: a failed pod is the operator's to handle.
   cluster.for_each_pod(
       [&](PodId, const Pod& p) { EXPECT_EQ(p.spec().restart_policy, RestartPolicy::kNever); });
-  set_phase("llm-worker-1", PodPhase::kFailed);
-  loop.run(10);
-  // Attempt 2: every pod recreated (same names), a new run time drawn.
-  EXPECT_EQ(count("PyTorchJobRestarting"), 1);
+  const std::uint64_t master = cluster.pod(cluster.find_pod("ml", "llm-master-0")).uid;
+  const std::uint64_t failed = cluster.pod(cluster.find_pod("ml", "llm-worker-1")).uid;
+  for (int round = 0; round < 3; ++round) {  // more than backoffLimit 1
+    set_phase("llm-worker-1", PodPhase::kFailed, kSigkillExitCode);
+    loop.run(loop.now() + 10);
+  }
+  EXPECT_EQ(count("PyTorchJobRestarting"), 3);
+  EXPECT_TRUE(condition("llm", "Restarting"));
+  EXPECT_FALSE(condition("llm", "Failed"));
   EXPECT_EQ(pod_names(),
             (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
-  cluster.for_each_pod([&](PodId, const Pod& p) { EXPECT_NE(p.status.phase, PodPhase::kFailed); });
-  // backoffLimit 1: the next failure fails the job.
-  set_phase("llm-worker-0", PodPhase::kFailed);
-  loop.run(20);
+  EXPECT_EQ(cluster.pod(cluster.find_pod("ml", "llm-master-0")).uid, master);
+  EXPECT_NE(cluster.pod(cluster.find_pod("ml", "llm-worker-1")).uid, failed);
+  EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 3);
+}
+
+// restartPolicy ExitCode with a permanent exit code (1: gpusim's simulated crash) fails the job
+// (IsRetryableExitCode: only 130, 137, 138 and 143 are retried).
+TEST_F(PyTorchJobTest, APermanentExitCodeFailsTheJob) {
+  add("llm", 2, "1h", RestartPolicy::kOnFailure, /*exit_code=*/true);
+  loop.run(0);
+  set_phase("llm-worker-1", PodPhase::kFailed, kCrashExitCode);
+  loop.run(10);
   EXPECT_TRUE(condition("llm", "Failed"));
-  EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 2);
+  EXPECT_EQ(count("PyTorchJobRestarting"), 0);
+  EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  // The running replicas are deleted; the failed one stays for inspection.
+  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-worker-1"}));
 }
 
 // restartPolicy Never: the first failed replica fails the job, with no restart (the training
