@@ -216,12 +216,12 @@ void PyTorchJobController::sync(const std::string& key) {
 
   const std::vector<PodId> pods = cluster_.pods_of(job.meta.uid);
   std::map<std::string, const Pod*> by_name;
-  std::int32_t active = 0, succeeded = 0;
+  std::int32_t active = 0, succeeded = 0, new_failures = 0;
   for (PodId id : pods) {
     const Pod& p = cluster_.pod(id);
     by_name[p.name] = &p;
     if (p.status.phase == PodPhase::kFailed) {
-      if (st.counted_failed.insert(p.uid).second) ++job.status.failed;
+      if (st.counted_failed.insert(p.uid).second) ++new_failures;
     } else if (p.status.phase == PodPhase::kSucceeded) {
       ++succeeded;
     } else if (!p.deletion_ms) {
@@ -230,24 +230,35 @@ void PyTorchJobController::sync(const std::string& key) {
   }
   job.status.active = active;
   job.status.succeeded = succeeded;
+  job.status.failed += new_failures;
 
-  // The restarts of the running pods of OnFailure and Always replicas count against
-  // backoffLimit (PastBackoffLimit: as many as the limit, any with a limit of 0).
-  std::int32_t restarts = 0;
-  for (PodId id : pods) {
-    const Pod& p = cluster_.pod(id);
-    const ReplicaSpec* spec = replica_spec_of(job, p);
-    if (spec != nullptr && !p.terminal() && !p.deletion_ms &&
-        (spec->restart_policy == RestartPolicy::kOnFailure ||
-         spec->restart_policy == RestartPolicy::kAlways)) {
-      restarts += p.status.restarts;
+  // backoffLimit, only when set (the operator defaults none: restarts never fail the job):
+  // reached by the restarts of the running pods of OnFailure and Always replicas
+  // (PastBackoffLimit: as many as the limit, any with a limit of 0), or, with a limit of 0, by a
+  // new Failed pod while not every replica is active (exceedsBackoffLimit: NumRequeues + 1 >
+  // limit, and the operator's work queue counts no requeues).
+  if (job.backoff_limit) {
+    const std::int32_t limit = *job.backoff_limit;
+    std::int32_t restarts = 0, total = 0;
+    for (const auto& [type, spec] : job.replica_specs)
+      total += spec.replicas;
+    for (PodId id : pods) {
+      const Pod& p = cluster_.pod(id);
+      const ReplicaSpec* spec = replica_spec_of(job, p);
+      if (spec != nullptr && !p.terminal() && !p.deletion_ms &&
+          (spec->restart_policy == RestartPolicy::kOnFailure ||
+           spec->restart_policy == RestartPolicy::kAlways)) {
+        restarts += p.status.restarts;
+      }
     }
-  }
-  if (job.backoff_limit == 0 ? restarts > 0 : restarts >= job.backoff_limit) {
-    fail(job, st, key, "BackoffLimitExceeded",
-         who + " has failed because it has reached the specified backoff limit (" +
-             std::to_string(restarts) + " container restart(s)).");
-    return;
+    const bool exceeds = new_failures > 0 && active != total && limit == 0;
+    const bool past = limit == 0 ? restarts > 0 : restarts >= limit;
+    if (exceeds || past) {
+      fail(job, st, key, "BackoffLimitExceeded",
+           who + " has failed because it has reached the specified backoff limit (" +
+               std::to_string(restarts) + " container restart(s)).");
+      return;
+    }
   }
 
   // ReconcilePods, per failed pod: a Never replica's fails the job; an ExitCode replica's

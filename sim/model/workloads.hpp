@@ -154,7 +154,7 @@ struct PyTorchJob {
   std::string priority_class_name;                   // runPolicy.schedulingPolicy.priorityClass
   std::optional<std::int64_t> schedule_timeout_s;    // ...schedulingPolicy.scheduleTimeoutSeconds
   std::optional<std::int64_t> active_deadline_s;
-  std::int32_t backoff_limit = 6;
+  std::optional<std::int32_t> backoff_limit;  // unset (the operator's default): no limit
   JobStatus status;
 };
 

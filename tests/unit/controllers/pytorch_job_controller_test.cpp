@@ -213,6 +213,32 @@ TEST_F(PyTorchJobTest, OnFailureRestartsCountAgainstTheBackoffLimit) {
 // A pod lost to a drain, an eviction, preemption or a node failure is created again alone, as
 // the operator's ReconcilePods fills the empty index: the other replicas keep running, no
 // Restarting event, nothing counted against backoffLimit (0 here).
+// Without runPolicy.backoffLimit (the operator defaults none: PastBackoffLimit is false)
+// container restarts never fail the job.
+TEST_F(PyTorchJobTest, WithoutABackoffLimitRestartsNeverFailTheJob) {
+  PyTorchJob& j = add("llm", 1, "1h", RestartPolicy::kOnFailure);
+  j.backoff_limit.reset();
+  loop.run(0);
+  set_phase("llm-worker-0", PodPhase::kRunning);
+  const PodId w = cluster.find_pod("ml", "llm-worker-0");
+  cluster.pod(w).status.restarts = 100;
+  cluster.pod_changed(w);
+  loop.run(10);
+  EXPECT_FALSE(condition("llm", "Failed"));
+}
+
+// backoffLimit 0: a new failed pod while a replica is missing fails the job before it is
+// retried (exceedsBackoffLimit: the operator's work queue counts no requeues, 0 + 1 > 0).
+TEST_F(PyTorchJobTest, ABackoffLimitOfZeroFailsOnTheFirstRetryableFailure) {
+  PyTorchJob& j = add("llm", 2, "1h", RestartPolicy::kOnFailure, /*exit_code=*/true);
+  j.backoff_limit = 0;
+  loop.run(0);
+  set_phase("llm-worker-1", PodPhase::kFailed, kSigkillExitCode);
+  loop.run(10);
+  EXPECT_TRUE(condition("llm", "Failed"));
+  EXPECT_EQ(count("PyTorchJobRestarting"), 0);
+}
+
 TEST_F(PyTorchJobTest, ALostPodIsRecreatedAlone) {
   PyTorchJob& j = add("llm", 2, "1h");
   j.backoff_limit = 0;

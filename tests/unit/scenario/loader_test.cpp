@@ -246,6 +246,7 @@ TEST(ScenarioLoader, DirectoryWithSimulationAndManifests) {
   EXPECT_EQ(pj.replica_specs.at("Worker").tmpl->spec.restart_policy, RestartPolicy::kNever);
   EXPECT_EQ(pj.min_available, 3);
   EXPECT_EQ(pj.priority_class_name, "batch");
+  EXPECT_FALSE(pj.backoff_limit);  // the training operator defaults none
 
   ASSERT_EQ(s.quotas.size(), 1u);
   EXPECT_EQ(q(s.quotas[0].hard, "requests.nvidia.com/gpu"), "16");
