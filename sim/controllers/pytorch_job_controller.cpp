@@ -164,8 +164,10 @@ std::shared_ptr<const PodTemplate> PyTorchJobController::template_for(const PyTo
   return it == st.templates.end() ? nullptr : it->second;
 }
 
-void PyTorchJobController::fail(PyTorchJob& job, State& st, const std::string& key,
-                                const std::string& reason, const std::string& message) {
+void PyTorchJobController::fail(PyTorchJob& job, const std::string& key, const std::string& message,
+                                bool warning) {
+  // Every failure has the reason PyTorchJobFailed (NewReason(kind, JobFailedReason)).
+  const std::string reason = "PyTorchJobFailed";
   set_condition(job.status, Condition{"Failed", "True", reason, message, loop_.now()});
   job.status.completion_ms = loop_.now();
   // Running pods are cleaned up; finished ones stay for inspection.
@@ -174,7 +176,7 @@ void PyTorchJobController::fail(PyTorchJob& job, State& st, const std::string& k
     if (p.terminal() || p.deletion_ms) continue;
     cluster_.request_deletion(id);
   }
-  cluster_.emit(ClusterEvent{0, reason, "PyTorchJob", key, {}, message, true});
+  cluster_.emit(ClusterEvent{0, reason, "PyTorchJob", key, {}, message, warning});
   cluster_.object_changed("PyTorchJobStatus", key);
 }
 
@@ -195,24 +197,6 @@ void PyTorchJobController::sync(const std::string& key) {
                   Condition{"Created", "True", "PyTorchJobCreated", who + " is created.", now});
   }
   ensure_pod_group(job, key);
-
-  if (job.active_deadline_s) {
-    const TimeMs deadline = *job.status.start_ms + *job.active_deadline_s * 1000;
-    if (now >= deadline) {
-      fail(job, st, key, "DeadlineExceeded",
-           who + " has failed because it was active longer than specified deadline");
-      return;
-    }
-    if (!loop_.pending(st.timer) || st.timer_at > deadline) {
-      if (loop_.pending(st.timer)) loop_.cancel(st.timer);
-      st.timer_at = deadline;
-      st.timer = loop_.at(deadline, EventPriority::kController, [this, key] {
-        auto s = state_.find(key);
-        if (s != state_.end()) s->second.timer_at = kForever;
-        reconciler_.enqueue(key);
-      });
-    }
-  }
 
   const std::vector<PodId> pods = cluster_.pods_of(job.meta.uid);
   std::map<std::string, const Pod*> by_name;
@@ -254,10 +238,32 @@ void PyTorchJobController::sync(const std::string& key) {
     const bool exceeds = new_failures > 0 && active != total && limit == 0;
     const bool past = limit == 0 ? restarts > 0 : restarts >= limit;
     if (exceeds || past) {
-      fail(job, st, key, "BackoffLimitExceeded",
-           who + " has failed because it has reached the specified backoff limit (" +
-               std::to_string(restarts) + " container restart(s)).");
+      fail(
+          job, key,
+          "Job " + job.meta.name + " has failed because it has reached the specified backoff limit",
+          /*warning=*/false);
       return;
+    }
+  }
+  // Then activeDeadlineSeconds (ReconcileJobs' order; both fail the job with PyTorchJobFailed,
+  // a Normal event).
+  if (job.active_deadline_s) {
+    const TimeMs deadline = *job.status.start_ms + *job.active_deadline_s * 1000;
+    if (now >= deadline) {
+      fail(job, key,
+           "Job " + job.meta.name +
+               " has failed because it was active longer than specified deadline",
+           /*warning=*/false);
+      return;
+    }
+    if (!loop_.pending(st.timer) || st.timer_at > deadline) {
+      if (loop_.pending(st.timer)) loop_.cancel(st.timer);
+      st.timer_at = deadline;
+      st.timer = loop_.at(deadline, EventPriority::kController, [this, key] {
+        auto s = state_.find(key);
+        if (s != state_.end()) s->second.timer_at = kForever;
+        reconciler_.enqueue(key);
+      });
     }
   }
 
@@ -285,19 +291,22 @@ void PyTorchJobController::sync(const std::string& key) {
     }
   }
   if (never_failed) {
+    // UpdateJobStatus' message and its Normal event.
     std::string why;
     for (const auto& [type, n] : failed_of) {
       const ReplicaSpec& spec = job.replica_specs.at(type);
       if (spec.exit_code || spec.restart_policy != RestartPolicy::kNever) continue;
-      why = std::to_string(n) + " " + lower(type) + " replica(s) failed.";
+      why = std::to_string(n) + " " + type + " replica(s) failed.";
     }
-    fail(job, st, key, "PyTorchJobFailed", who + " has failed because " + why);
+    fail(job, key, who + " is failed because " + why, /*warning=*/false);
     return;
   }
   if (!permanent.empty()) {
-    fail(job, st, key, "PyTorchJobFailed",
-         "job \"" + job.meta.name + "\" is failing because \"" + permanent +
-             "\" replica(s) failed.");
+    // ReconcilePods' message and its Warning event.
+    fail(
+        job, key,
+        "job \"" + job.meta.name + "\" is failing because \"" + permanent + "\" replica(s) failed.",
+        /*warning=*/true);
     return;
   }
   if (!retry.empty()) {

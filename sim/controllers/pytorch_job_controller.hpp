@@ -56,8 +56,7 @@ class PyTorchJobController : public ClusterObserver {
   };
 
   void sync(const std::string& key);
-  void fail(PyTorchJob& job, State& st, const std::string& key, const std::string& reason,
-            const std::string& message);
+  void fail(PyTorchJob& job, const std::string& key, const std::string& message, bool warning);
   void ensure_pod_group(const PyTorchJob& job, const std::string& key);
   std::shared_ptr<const PodTemplate> template_for(const PyTorchJob& job, State& st,
                                                   const std::string& type);

@@ -79,6 +79,13 @@ class PyTorchJobTest : public ::testing::Test, public ClusterObserver {
     return false;
   }
 
+  const Condition* failed_condition(const std::string& name) {
+    for (const auto& c : cluster.pytorch_jobs["ml/" + name].status.conditions) {
+      if (c.type == "Failed" && c.status == "True") return &c;
+    }
+    return nullptr;
+  }
+
   int count(const std::string& type) const {
     int n = 0;
     for (const auto& e : events)
@@ -173,6 +180,8 @@ TEST_F(PyTorchJobTest, APermanentExitCodeFailsTheJob) {
   set_phase("llm-worker-1", PodPhase::kFailed, kCrashExitCode);
   loop.run(10);
   EXPECT_TRUE(condition("llm", "Failed"));
+  EXPECT_EQ(failed_condition("llm")->message,
+            "job \"llm\" is failing because \"Worker\" replica(s) failed.");
   EXPECT_EQ(count("PyTorchJobRestarting"), 0);
   EXPECT_EQ(count("PyTorchJobFailed"), 1);
   // The running replicas are deleted; the failed one stays for inspection.
@@ -189,6 +198,8 @@ TEST_F(PyTorchJobTest, AFailedNeverReplicaFailsTheJobAtOnce) {
   EXPECT_TRUE(condition("llm", "Failed"));
   EXPECT_EQ(count("PyTorchJobRestarting"), 0);
   EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  EXPECT_EQ(failed_condition("llm")->message,
+            "PyTorchJob llm is failed because 1 Worker replica(s) failed.");
   EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 1);
 }
 
@@ -207,7 +218,28 @@ TEST_F(PyTorchJobTest, OnFailureRestartsCountAgainstTheBackoffLimit) {
   cluster.pod_changed(w);
   loop.run(20);
   EXPECT_TRUE(condition("llm", "Failed"));
-  EXPECT_EQ(count("BackoffLimitExceeded"), 1);
+  // The operator's reason and message (common/job.go ReconcileJobs), on condition and event.
+  const Condition* c = failed_condition("llm");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reason, "PyTorchJobFailed");
+  EXPECT_EQ(c->message, "Job llm has failed because it has reached the specified backoff limit");
+  EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  EXPECT_EQ(count("BackoffLimitExceeded"), 0);
+}
+
+TEST_F(PyTorchJobTest, ActiveDeadlineFailsTheJobAsPyTorchJobFailed) {
+  PyTorchJob& j = add("slow", 1, "1h");
+  j.active_deadline_s = 60;
+  loop.run(59'999);
+  EXPECT_FALSE(condition("slow", "Failed"));
+  loop.run(60'000);
+  const Condition* c = failed_condition("slow");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reason, "PyTorchJobFailed");
+  EXPECT_EQ(c->message, "Job slow has failed because it was active longer than specified deadline");
+  EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  EXPECT_EQ(count("DeadlineExceeded"), 0);
+  EXPECT_TRUE(pod_names().empty());  // the pods are deleted (unbound here: at once)
 }
 
 // A pod lost to a drain, an eviction, preemption or a node failure is created again alone, as
