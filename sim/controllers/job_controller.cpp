@@ -13,6 +13,13 @@ bool has_condition(const Job& job, const char* type) {
                      [&](const Condition& c) { return c.type == type && c.status == "True"; });
 }
 
+const Condition* true_condition(const Job& job, const char* type) {
+  for (const auto& c : job.status.conditions) {
+    if (c.type == type && c.status == "True") return &c;
+  }
+  return nullptr;
+}
+
 void set_condition(Job& job, Condition c) {
   for (auto& existing : job.status.conditions) {
     if (existing.type == c.type) {
@@ -127,10 +134,31 @@ void JobController::delete_active(Job& job, State& st) {
 
 void JobController::finish(Job& job, State& st, const std::string& key, bool complete,
                            const std::string& reason, const std::string& message) {
+  // Upstream first records the decision (SuccessCriteriaMet or FailureTarget) and deletes the
+  // active pods; when the Job fails, every pod not yet terminated counts as failed.
+  set_condition(job, Condition{complete ? "SuccessCriteriaMet" : "FailureTarget", "True", reason,
+                               message, loop_.now()});
+  if (!complete) {
+    for (PodId id : active_pods_of(cluster_, job.meta.uid)) {
+      if (st.counted.insert(cluster_.pod(id).uid).second) ++job.status.failed;
+    }
+  }
+  delete_active(job, st);
+  cluster_.object_changed("JobStatus", key);
+  enact_finished(job, st, key, complete, reason, message);
+}
+
+void JobController::enact_finished(Job& job, State& st, const std::string& key, bool complete,
+                                   const std::string& reason, const std::string& message) {
+  // The terminal condition (and its event) waits until no pod is terminating: upstream's
+  // enactJobFinished under delayTerminalCondition (JobPodReplacementPolicy, JobManagedBy).
+  for (PodId id : cluster_.pods_of(job.meta.uid)) {
+    const Pod& p = cluster_.pod(id);
+    if (p.deletion_ms && !p.terminal()) return;
+  }
   set_condition(job,
                 Condition{complete ? "Complete" : "Failed", "True", reason, message, loop_.now()});
   if (complete) job.status.completion_ms = loop_.now();
-  delete_active(job, st);
   cluster_.emit(
       ClusterEvent{0, complete ? "Completed" : reason, "Job", key, {}, message, !complete});
   cluster_.object_changed("JobStatus", key);
@@ -167,6 +195,19 @@ void JobController::sync(const std::string& key) {
         wake_at(key, st, expire, /*background=*/true);
       }
     }
+    return;
+  }
+
+  // Finishing: the decision was taken in an earlier sync; the terminal condition follows once
+  // the pods still terminating are gone (their deletion wakes this sync).
+  if (const Condition* c = true_condition(job, "FailureTarget")) {
+    const Condition target = *c;
+    enact_finished(job, st, key, false, target.reason, target.message);
+    return;
+  }
+  if (const Condition* c = true_condition(job, "SuccessCriteriaMet")) {
+    const Condition met = *c;
+    enact_finished(job, st, key, true, met.reason, met.message);
     return;
   }
 

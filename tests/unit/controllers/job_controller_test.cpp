@@ -274,9 +274,70 @@ TEST_F(JobHarness, ActiveDeadlineFailsTheJobAndDeletesItsPods) {
   Job* j = job("slow");
   EXPECT_TRUE(has_condition(*j, "Failed", "DeadlineExceeded"));
   EXPECT_TRUE(live_pods("slow").empty());
-  // Pods the controller deleted itself are not failures.
+  // When the Job fails, every pod not yet terminated counts as failed (upstream's
+  // trackJobStatusAndRemoveFinalizers), those it deletes for that too.
   run_until(61'000);
-  EXPECT_EQ(job("slow")->status.failed, 0);
+  EXPECT_EQ(job("slow")->status.failed, 2);
+}
+
+// The terminal condition waits for the terminating pods (upstream's delayTerminalCondition):
+// FailureTarget when the Job fails, Failed and its event once its last pod is gone.
+TEST_F(JobHarness, FailedWaitsUntilNoPodIsTerminating) {
+  JobSpec s;
+  s.parallelism = 2;
+  s.active_deadline_s = 60;
+  s.ttl_seconds_after_finished = 100;
+  add_job("slow", s);
+  run_until(0);
+  const auto pods = live_pods("slow");
+  for (PodId id : pods)
+    bind_running(id);
+  run_until(60'000);
+  Job* j = job("slow");
+  EXPECT_TRUE(has_condition(*j, "FailureTarget", "DeadlineExceeded"));
+  EXPECT_FALSE(job_finished(*j));
+  EXPECT_EQ(j->status.failed, 2);
+  EXPECT_EQ(count_events("DeadlineExceeded"), 0);
+  EXPECT_EQ(count_events("SuccessfulCreate"), 2);
+  run_until(70'000);
+  cluster.delete_pod(pods[0]);  // the kubelet finished one
+  run_until(80'000);
+  EXPECT_FALSE(job_finished(*job("slow")));
+  cluster.delete_pod(pods[1]);
+  run_until(90'000);
+  EXPECT_TRUE(has_condition(*job("slow"), "Failed", "DeadlineExceeded"));
+  EXPECT_EQ(count_events("DeadlineExceeded"), 1);
+  EXPECT_EQ(job("slow")->status.failed, 2);
+  EXPECT_EQ(count_events("SuccessfulCreate"), 2);
+  // ttlSecondsAfterFinished counts from Failed (80 s).
+  loop.at(300'000, EventPriority::kTimeline, [] {});
+  run_until(179'999);
+  EXPECT_NE(job("slow"), nullptr);
+  run_until(180'000);
+  EXPECT_EQ(job("slow"), nullptr);
+}
+
+// Success too: SuccessCriteriaMet, then Complete once the evicted pod still terminating is gone.
+TEST_F(JobHarness, CompleteWaitsUntilNoPodIsTerminating) {
+  JobSpec s;
+  s.completions = 1;
+  add_job("once", s);
+  run_until(0);
+  const PodId evicted = live_pods("once").at(0);
+  bind_running(evicted);
+  cluster.request_deletion(evicted);
+  run_until(10'000);  // the replacement, after the 10 s back-off
+  ASSERT_EQ(live_pods("once").size(), 1u);
+  finish(live_pods("once")[0], true);
+  run_until(11'000);
+  EXPECT_TRUE(has_condition(*job("once"), "SuccessCriteriaMet", "CompletionsReached"));
+  EXPECT_FALSE(job_finished(*job("once")));
+  EXPECT_EQ(count_events("Completed"), 0);
+  cluster.delete_pod(evicted);
+  run_until(12'000);
+  EXPECT_TRUE(job_succeeded(*job("once")));
+  EXPECT_EQ(job("once")->status.completion_ms, 11'000);
+  EXPECT_EQ(count_events("Completed"), 1);
 }
 
 TEST_F(JobHarness, TtlAfterFinishedDeletesTheJobAndItsPods) {
@@ -329,7 +390,12 @@ TEST_F(JobHarness, APodDeletedBeforeItFinishesFailsAtOnce) {
   run_until(120'000);
   Job* j = job("drained");
   EXPECT_EQ(j->status.failed, 1);
-  EXPECT_TRUE(has_condition(*j, "Failed", "BackoffLimitExceeded"));
+  // The failure is decided now (FailureTarget); Failed follows once the pod is gone.
+  EXPECT_TRUE(has_condition(*j, "FailureTarget", "BackoffLimitExceeded"));
+  run_until(150'000);
+  cluster.delete_pod(p);  // the grace period ended
+  run_until(150'000);
+  EXPECT_TRUE(has_condition(*job("drained"), "Failed", "BackoffLimitExceeded"));
   run_until(200'000);
   EXPECT_EQ(count_events("SuccessfulCreate"), 1);  // no replacement
 }
