@@ -218,6 +218,8 @@ void JobController::sync(const std::string& key) {
 
   // Count pods that finished since the last sync.
   std::vector<PodId> active;
+  std::int32_t terminating = 0;  // counted only under podReplacementPolicy Failed
+  const bool only_failed = job.spec.pod_replacement_policy == PodReplacementPolicy::kFailed;
   std::int32_t restarts = 0;
   std::vector<char> index_active;
   if (indexed && job.spec.completions) {
@@ -248,8 +250,12 @@ void JobController::sync(const std::string& key) {
       // failed from now on, though it may take its grace period, or a down node's recovery, to
       // go away: upstream's isPodFailed under podReplacementPolicy TerminatingOrFailed. Pods this
       // controller deleted itself (suspend, scale-down) are not failures: upstream removes their
-      // tracking finalizer before deleting them.
-      if (!st.self_deleted.count(p.uid) && st.counted.insert(p.uid).second) {
+      // tracking finalizer before deleting them. Under podReplacementPolicy Failed only phase
+      // Failed counts: the pod is a failure when it goes (on_pod_deleted), and it holds its
+      // place until then.
+      if (only_failed) {
+        ++terminating;
+      } else if (!st.self_deleted.count(p.uid) && st.counted.insert(p.uid).second) {
         ++job.status.failed;
         ++st.failures_since_success;
         st.last_failure_ms = std::max(st.last_failure_ms, finished_time(p));
@@ -353,8 +359,8 @@ void JobController::sync(const std::string& key) {
       cluster_.request_deletion(id);
     }
     job.status.active = want;
-  } else if (have < want) {
-    std::int32_t to_create = want - have;
+  } else if (have + terminating < want) {
+    std::int32_t to_create = want - have - terminating;
     if (indexed)
       to_create =
           std::min<std::int32_t>(to_create, static_cast<std::int32_t>(indexes_to_start.size()));

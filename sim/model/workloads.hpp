@@ -80,11 +80,15 @@ struct ReplicaSet {
 // ---- batch/v1 ------------------------------------------------------------------------------
 
 enum class CompletionMode { kNonIndexed, kIndexed };
+// When a Job replaces a pod: TerminatingOrFailed (the default) as soon as it is deleted or
+// failed; Failed only once it has terminated, and only phase Failed counts as a failure.
+enum class PodReplacementPolicy { kTerminatingOrFailed, kFailed };
 
 struct JobSpec {
   std::optional<std::int32_t> parallelism;  // default 1
   std::optional<std::int32_t> completions;  // unset: work queue, done when one pod succeeds
   CompletionMode completion_mode = CompletionMode::kNonIndexed;
+  PodReplacementPolicy pod_replacement_policy = PodReplacementPolicy::kTerminatingOrFailed;
   std::int32_t backoff_limit = 6;
   std::optional<std::int64_t> active_deadline_s;
   std::optional<std::int64_t> ttl_seconds_after_finished;

@@ -423,6 +423,31 @@ TEST_F(JobHarness, AnEvictedPodIsReplacedAfterThePodFailureBackoff) {
   EXPECT_EQ(job("evicted")->status.failed, 1);
 }
 
+// podReplacementPolicy Failed: a deleted pod holds its place until it has terminated, and only
+// then is a failure (upstream's isPodFailed: phase Failed only; manageJob subtracts the
+// terminating pods from the pods to create).
+TEST_F(JobHarness, PodReplacementPolicyFailedWaitsForTheTerminatingPod) {
+  JobSpec s;
+  s.pod_replacement_policy = PodReplacementPolicy::kFailed;
+  add_job("patient", s);
+  run_until(0);
+  const PodId p = live_pods("patient").at(0);
+  bind_running(p);
+  run_until(5'000);
+  cluster.request_deletion(p);
+  run_until(30'000);
+  EXPECT_EQ(job("patient")->status.failed, 0);
+  EXPECT_TRUE(live_pods("patient").empty());
+  EXPECT_EQ(count_events("SuccessfulCreate"), 1);
+  cluster.delete_pod(p);  // terminated at 30 s
+  run_until(30'000);
+  EXPECT_EQ(job("patient")->status.failed, 1);
+  run_until(39'999);
+  EXPECT_TRUE(live_pods("patient").empty());  // the pod-failure back-off, from 30 s
+  run_until(40'000);
+  EXPECT_EQ(live_pods("patient").size(), 1u);
+}
+
 // Pods the controller deletes itself are not failures, running (bound) ones included: upstream
 // removes their tracking finalizer before deleting them.
 TEST_F(JobHarness, PodsTheControllerDeletesAreNotFailures) {
