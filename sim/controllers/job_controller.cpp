@@ -13,6 +13,13 @@ bool has_condition(const Job& job, const char* type) {
                      [&](const Condition& c) { return c.type == type && c.status == "True"; });
 }
 
+const Condition* true_condition(const Job& job, const char* type) {
+  for (const auto& c : job.status.conditions) {
+    if (c.type == type && c.status == "True") return &c;
+  }
+  return nullptr;
+}
+
 void set_condition(Job& job, Condition c) {
   for (auto& existing : job.status.conditions) {
     if (existing.type == c.type) {
@@ -21,6 +28,16 @@ void set_condition(Job& job, Condition c) {
     }
   }
   job.status.conditions.push_back(std::move(c));
+}
+
+// When a failed pod finished, for the pod-failure back-off (upstream's getFinishedTime): its
+// containers' exit, else the time its Ready condition turned False, else the deletion request
+// (upstream's deletionTimestamp - grace period; gpusim records the request itself).
+TimeMs finished_time(const Pod& p) {
+  if (p.status.finished_ms) return *p.status.finished_ms;
+  if (!p.status.ready && p.status.ready_transition_ms) return *p.status.ready_transition_ms;
+  if (p.deletion_ms) return *p.deletion_ms;
+  return p.creation_ms;
 }
 
 TimeMs doubling(TimeMs base, TimeMs cap, std::int32_t steps) {
@@ -70,15 +87,16 @@ void JobController::on_pod_deleted(PodId id) {
   const std::string key = p.namespace_ + "/" + p.owner->name;
   auto it = state_.find(key);
   if (it != state_.end() && !p.terminal() && !it->second.self_deleted.count(p.uid)) {
-    // A pod removed before it finished (evicted, preempted, its node gone) failed, as the Job
-    // controller's finalizer tracking counts it.
+    // A pod removed before it finished that sync never saw terminating (an unbound pod is
+    // removed at once, so is a pod whose node object goes) failed, as the Job controller's
+    // finalizer tracking counts it. Pods seen with a deletion request were counted then.
     if (it->second.counted.insert(p.uid).second) {
       auto job = cluster_.jobs.find(key);
       if (job != cluster_.jobs.end() && job->second.meta.uid == p.owner->uid &&
           !job_finished(job->second)) {
         ++job->second.status.failed;
         ++it->second.failures_since_success;
-        it->second.last_failure_ms = loop_.now();
+        it->second.last_failure_ms = std::max(it->second.last_failure_ms, loop_.now());
       }
     }
   }
@@ -116,10 +134,31 @@ void JobController::delete_active(Job& job, State& st) {
 
 void JobController::finish(Job& job, State& st, const std::string& key, bool complete,
                            const std::string& reason, const std::string& message) {
+  // Upstream first records the decision (SuccessCriteriaMet or FailureTarget) and deletes the
+  // active pods; when the Job fails, every pod not yet terminated counts as failed.
+  set_condition(job, Condition{complete ? "SuccessCriteriaMet" : "FailureTarget", "True", reason,
+                               message, loop_.now()});
+  if (!complete) {
+    for (PodId id : active_pods_of(cluster_, job.meta.uid)) {
+      if (st.counted.insert(cluster_.pod(id).uid).second) ++job.status.failed;
+    }
+  }
+  delete_active(job, st);
+  cluster_.object_changed("JobStatus", key);
+  enact_finished(job, st, key, complete, reason, message);
+}
+
+void JobController::enact_finished(Job& job, State& st, const std::string& key, bool complete,
+                                   const std::string& reason, const std::string& message) {
+  // The terminal condition (and its event) waits until no pod is terminating: upstream's
+  // enactJobFinished under delayTerminalCondition (JobPodReplacementPolicy, JobManagedBy).
+  for (PodId id : cluster_.pods_of(job.meta.uid)) {
+    const Pod& p = cluster_.pod(id);
+    if (p.deletion_ms && !p.terminal()) return;
+  }
   set_condition(job,
                 Condition{complete ? "Complete" : "Failed", "True", reason, message, loop_.now()});
   if (complete) job.status.completion_ms = loop_.now();
-  delete_active(job, st);
   cluster_.emit(
       ClusterEvent{0, complete ? "Completed" : reason, "Job", key, {}, message, !complete});
   cluster_.object_changed("JobStatus", key);
@@ -159,6 +198,19 @@ void JobController::sync(const std::string& key) {
     return;
   }
 
+  // Finishing: the decision was taken in an earlier sync; the terminal condition follows once
+  // the pods still terminating are gone (their deletion wakes this sync).
+  if (const Condition* c = true_condition(job, "FailureTarget")) {
+    const Condition target = *c;
+    enact_finished(job, st, key, false, target.reason, target.message);
+    return;
+  }
+  if (const Condition* c = true_condition(job, "SuccessCriteriaMet")) {
+    const Condition met = *c;
+    enact_finished(job, st, key, true, met.reason, met.message);
+    return;
+  }
+
   const JobStatus before = job.status;
   const bool indexed = job.spec.completion_mode == CompletionMode::kIndexed;
   const bool on_failure =
@@ -166,6 +218,8 @@ void JobController::sync(const std::string& key) {
 
   // Count pods that finished since the last sync.
   std::vector<PodId> active;
+  std::int32_t terminating = 0;  // counted only under podReplacementPolicy Failed
+  const bool only_failed = job.spec.pod_replacement_policy == PodReplacementPolicy::kFailed;
   std::int32_t restarts = 0;
   std::vector<char> index_active;
   if (indexed && job.spec.completions) {
@@ -187,11 +241,27 @@ void JobController::sync(const std::string& key) {
       } else {
         ++job.status.failed;
         ++st.failures_since_success;
-        st.last_failure_ms = std::max(st.last_failure_ms, p.status.finished_ms.value_or(now));
+        st.last_failure_ms = std::max(st.last_failure_ms, finished_time(p));
       }
       continue;
     }
-    if (p.deletion_ms) continue;
+    if (p.deletion_ms) {
+      // A pod deleted before it finished (drained, evicted, preempted, its node tainted) has
+      // failed from now on, though it may take its grace period, or a down node's recovery, to
+      // go away: upstream's isPodFailed under podReplacementPolicy TerminatingOrFailed. Pods this
+      // controller deleted itself (suspend, scale-down) are not failures: upstream removes their
+      // tracking finalizer before deleting them. Under podReplacementPolicy Failed only phase
+      // Failed counts: the pod is a failure when it goes (on_pod_deleted), and it holds its
+      // place until then.
+      if (only_failed) {
+        ++terminating;
+      } else if (!st.self_deleted.count(p.uid) && st.counted.insert(p.uid).second) {
+        ++job.status.failed;
+        ++st.failures_since_success;
+        st.last_failure_ms = std::max(st.last_failure_ms, finished_time(p));
+      }
+      continue;
+    }
     active.push_back(id);
     if (on_failure) restarts += p.status.restarts;
     if (p.index >= 0 && static_cast<std::size_t>(p.index) < index_active.size()) {
@@ -289,8 +359,8 @@ void JobController::sync(const std::string& key) {
       cluster_.request_deletion(id);
     }
     job.status.active = want;
-  } else if (have < want) {
-    std::int32_t to_create = want - have;
+  } else if (have + terminating < want) {
+    std::int32_t to_create = want - have - terminating;
     if (indexed)
       to_create =
           std::min<std::int32_t>(to_create, static_cast<std::int32_t>(indexes_to_start.size()));

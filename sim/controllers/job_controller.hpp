@@ -6,6 +6,8 @@
 //   backoffLimit, and delays replacements after failures by 10 s doubling to 10 min;
 // - fails the Job past activeDeadlineSeconds, deletes it ttlSecondsAfterFinished after it
 //   finished, and deletes its pods when suspended;
+// - records the outcome first (FailureTarget, SuccessCriteriaMet) and sets Failed or Complete
+//   once none of its pods is terminating; a failing Job's pods still running count as failed;
 // - retries pod creations that the API rejected (quota) with its API back-off, 1 s doubling to
 //   60 s, creating pods in slow-start batches (1, 2, 4, ...) that stop at the first error.
 #include <cstdint>
@@ -45,8 +47,12 @@ class JobController : public ClusterObserver {
   };
 
   void sync(const std::string& key);
+  // The Job is done: SuccessCriteriaMet or FailureTarget now, its active pods deleted, and
+  // Complete or Failed by enact_finished once none of its pods is terminating.
   void finish(Job& job, State& st, const std::string& key, bool complete, const std::string& reason,
               const std::string& message);
+  void enact_finished(Job& job, State& st, const std::string& key, bool complete,
+                      const std::string& reason, const std::string& message);
   void delete_active(Job& job, State& st);
   // Wakes the Job's sync at `at` (the earliest of the requested times is kept).
   void wake_at(const std::string& key, State& st, TimeMs at, bool background);

@@ -284,8 +284,11 @@ void Kubelet::set_ready(PodId id, bool ready, const std::string& why) {
   cluster_.pod_changed(id);
 }
 
-void Kubelet::container_exited(PodId id, bool success, std::int32_t container, bool init) {
+void Kubelet::container_exited(PodId id, std::int32_t exit_code, std::int32_t container,
+                               bool init) {
+  const bool success = exit_code == 0;
   Pod& pod = cluster_.pod(id);
+  if (!init) pod.status.exit_code = exit_code;
   Run& r = runs_[id];
   ++r.epoch;  // drops this run's pending probe and exit events
   r.hung = false;
@@ -306,12 +309,14 @@ void Kubelet::container_exited(PodId id, bool success, std::int32_t container, b
     pod.status.stage = PodStage::kTerminated;
     pod.status.finished_ms = now;
     pod.status.reason = success ? "Completed" : (init ? "Init:Error" : "Error");
-    pod.status.message = success ? std::string() : "container " + name + " exited with code 1";
+    const std::string code = std::to_string(exit_code);
+    pod.status.message =
+        success ? std::string() : "container " + name + " exited with code " + code;
     cluster_.release(id);
-    cluster_.emit(ClusterEvent{
-        0, success ? "Completed" : "Failed", "Pod", pod.key(), node,
-        success ? "Containers exited with code 0" : "Container " + name + " failed (exit code 1)",
-        !success});
+    cluster_.emit(ClusterEvent{0, success ? "Completed" : "Failed", "Pod", pod.key(), node,
+                               success ? "Containers exited with code 0"
+                                       : "Container " + name + " failed (exit code " + code + ")",
+                               !success});
     cluster_.pod_changed(id);
     return;
   }
@@ -368,7 +373,7 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
       break;
     }
     case Step::kInitFailed:
-      container_exited(id, false, index, true);
+      container_exited(id, kCrashExitCode, index, true);
       break;
     case Step::kStart:
       start_app(id);
@@ -377,10 +382,10 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
       if (!r->hung) set_ready(id, true, "Readiness probe succeeded");
       break;
     case Step::kExit:
-      container_exited(id, true, 0, false);
+      container_exited(id, 0, 0, false);
       break;
     case Step::kCrash:
-      container_exited(id, false, index, false);
+      container_exited(id, kCrashExitCode, index, false);
       break;
     case Step::kHang: {
       r->hung = true;
@@ -418,7 +423,7 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
       cluster_.emit(
           ClusterEvent{0, "Killing", "Pod", pod.key(), node,
                        "Container " + c.name + " failed liveness probe, will be restarted", false});
-      container_exited(id, false, index, false);
+      container_exited(id, kSigkillExitCode, index, false);
       break;
     }
     case Step::kRestart:

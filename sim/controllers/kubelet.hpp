@@ -94,7 +94,8 @@ class Kubelet : public ClusterObserver {
   void run_init(PodId id, std::int32_t index);
   void pull_app(PodId id, std::int32_t index);
   void start_app(PodId id);
-  void container_exited(PodId id, bool success, std::int32_t container, bool init);
+  // `exit_code`: 0 on success, kCrashExitCode for a crash, kSigkillExitCode for a liveness kill.
+  void container_exited(PodId id, std::int32_t exit_code, std::int32_t container, bool init);
   void set_ready(PodId id, bool ready, const std::string& why);
   void terminate(PodId id);
   // spec.activeDeadlineSeconds after the pod reached its node: the kubelet fails it.

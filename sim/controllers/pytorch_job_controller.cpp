@@ -48,6 +48,25 @@ const ReplicaSpec* replica_spec_of(const PyTorchJob& job, const Pod& p) {
   return nullptr;
 }
 
+// The replica type (the spec's key, "Master" or "Worker") a pod was made from, or nullptr.
+const std::string* replica_type_of(const PyTorchJob& job, const Pod& p) {
+  auto t = p.labels().find(kTrainingReplicaTypeLabel);
+  if (t == p.labels().end()) return nullptr;
+  for (const auto& [type, spec] : job.replica_specs) {
+    if (lower(type) == t->second) return &type;
+  }
+  return nullptr;
+}
+
+// The training operator's IsRetryableExitCode (pkg/util/train/train_util.go): signals that
+// usually mean a transient cause (SIGINT 130, SIGKILL 137, SIGTERM 143) and SIGUSR1 (138, for
+// users' own retryable errors) are retried; every other code is permanent (1, 2, 126, 127, 128,
+// 139 by name). A pod without an exit code of its container (the operator's 0xbeef) is too.
+bool retryable_exit_code(std::optional<std::int32_t> code) {
+  if (!code) return false;
+  return *code == 130 || *code == 137 || *code == 138 || *code == 143;
+}
+
 }  // namespace
 
 bool pytorch_job_finished(const PyTorchJob& job) {
@@ -77,13 +96,8 @@ void PyTorchJobController::on_pod_deleted(PodId id) {
   const Pod& p = cluster_.pod(id);
   if (!p.owner || p.owner->kind != "PyTorchJob") return;
   const std::string key = p.namespace_ + "/" + p.owner->name;
-  State& st = state_[key];
-  if (!st.self_deleted.erase(p.uid) && !p.terminal()) {
-    // Evicted, preempted or its node went away: the gang lost a member.
-    ++st.lost;
-    auto it = p.labels().find(kTrainingReplicaTypeLabel);
-    st.lost_type = it == p.labels().end() ? "" : it->second;
-  }
+  // A pod lost before it finished (drained, evicted, preempted, its node gone) is no failure:
+  // the next sync finds its index empty and creates it again (ReconcilePods -> createNewPod).
   reconciler_.enqueue(key);
 }
 
@@ -122,7 +136,8 @@ std::shared_ptr<const PodTemplate> PyTorchJobController::template_for(const PyTo
                                                                       const std::string& type) {
   if (!st.templates_built) {
     st.templates_built = true;
-    // One run time per attempt, shared by every replica: the gang trains together.
+    // One run time, shared by every replica: the gang trains together. A pod created again runs
+    // it from its own start.
     std::optional<DurationDistribution> dist;
     for (const auto& [t, s] : job.replica_specs) {
       if (!s.tmpl) continue;
@@ -149,28 +164,19 @@ std::shared_ptr<const PodTemplate> PyTorchJobController::template_for(const PyTo
   return it == st.templates.end() ? nullptr : it->second;
 }
 
-void PyTorchJobController::delete_pods(PyTorchJob& job, State& st) {
-  const std::vector<PodId> pods = cluster_.pods_of(job.meta.uid);
-  for (PodId id : pods) {
-    const Pod& p = cluster_.pod(id);
-    if (p.deletion_ms) continue;
-    st.self_deleted.insert(p.uid);
-    cluster_.request_deletion(id);
-  }
-}
-
-void PyTorchJobController::fail(PyTorchJob& job, State& st, const std::string& key,
-                                const std::string& reason, const std::string& message) {
+void PyTorchJobController::fail(PyTorchJob& job, const std::string& key, const std::string& message,
+                                bool warning) {
+  // Every failure has the reason PyTorchJobFailed (NewReason(kind, JobFailedReason)).
+  const std::string reason = "PyTorchJobFailed";
   set_condition(job.status, Condition{"Failed", "True", reason, message, loop_.now()});
   job.status.completion_ms = loop_.now();
   // Running pods are cleaned up; finished ones stay for inspection.
   for (PodId id : std::vector<PodId>(cluster_.pods_of(job.meta.uid))) {
     const Pod& p = cluster_.pod(id);
     if (p.terminal() || p.deletion_ms) continue;
-    st.self_deleted.insert(p.uid);
     cluster_.request_deletion(id);
   }
-  cluster_.emit(ClusterEvent{0, reason, "PyTorchJob", key, {}, message, true});
+  cluster_.emit(ClusterEvent{0, reason, "PyTorchJob", key, {}, message, warning});
   cluster_.object_changed("PyTorchJobStatus", key);
 }
 
@@ -192,11 +198,62 @@ void PyTorchJobController::sync(const std::string& key) {
   }
   ensure_pod_group(job, key);
 
+  const std::vector<PodId> pods = cluster_.pods_of(job.meta.uid);
+  std::map<std::string, const Pod*> by_name;
+  std::int32_t active = 0, succeeded = 0, new_failures = 0;
+  for (PodId id : pods) {
+    const Pod& p = cluster_.pod(id);
+    by_name[p.name] = &p;
+    if (p.status.phase == PodPhase::kFailed) {
+      if (st.counted_failed.insert(p.uid).second) ++new_failures;
+    } else if (p.status.phase == PodPhase::kSucceeded) {
+      ++succeeded;
+    } else if (!p.deletion_ms) {
+      ++active;
+    }
+  }
+  job.status.active = active;
+  job.status.succeeded = succeeded;
+  job.status.failed += new_failures;
+
+  // backoffLimit, only when set (the operator defaults none: restarts never fail the job):
+  // reached by the restarts of the running pods of OnFailure and Always replicas
+  // (PastBackoffLimit: as many as the limit, any with a limit of 0), or, with a limit of 0, by a
+  // new Failed pod while not every replica is active (exceedsBackoffLimit: NumRequeues + 1 >
+  // limit, and the operator's work queue counts no requeues).
+  if (job.backoff_limit) {
+    const std::int32_t limit = *job.backoff_limit;
+    std::int32_t restarts = 0, total = 0;
+    for (const auto& [type, spec] : job.replica_specs)
+      total += spec.replicas;
+    for (PodId id : pods) {
+      const Pod& p = cluster_.pod(id);
+      const ReplicaSpec* spec = replica_spec_of(job, p);
+      if (spec != nullptr && !p.terminal() && !p.deletion_ms &&
+          (spec->restart_policy == RestartPolicy::kOnFailure ||
+           spec->restart_policy == RestartPolicy::kAlways)) {
+        restarts += p.status.restarts;
+      }
+    }
+    const bool exceeds = new_failures > 0 && active != total && limit == 0;
+    const bool past = limit == 0 ? restarts > 0 : restarts >= limit;
+    if (exceeds || past) {
+      fail(
+          job, key,
+          "Job " + job.meta.name + " has failed because it has reached the specified backoff limit",
+          /*warning=*/false);
+      return;
+    }
+  }
+  // Then activeDeadlineSeconds (ReconcileJobs' order; both fail the job with PyTorchJobFailed,
+  // a Normal event).
   if (job.active_deadline_s) {
     const TimeMs deadline = *job.status.start_ms + *job.active_deadline_s * 1000;
     if (now >= deadline) {
-      fail(job, st, key, "DeadlineExceeded",
-           who + " has failed because it was active longer than specified deadline");
+      fail(job, key,
+           "Job " + job.meta.name +
+               " has failed because it was active longer than specified deadline",
+           /*warning=*/false);
       return;
     }
     if (!loop_.pending(st.timer) || st.timer_at > deadline) {
@@ -210,89 +267,59 @@ void PyTorchJobController::sync(const std::string& key) {
     }
   }
 
-  const std::vector<PodId> pods = cluster_.pods_of(job.meta.uid);
-  if (st.restarting) {
-    // The whole gang restarts: wait until every old pod is gone (the names are reused).
-    if (!pods.empty()) return;
-    st.restarting = false;
-    ++st.attempt;
-    st.templates.clear();
-    st.templates_built = false;
-  }
-
-  std::map<std::string, const Pod*> by_name;
-  std::int32_t failed = st.lost;
-  std::string failed_type = st.lost_type;
-  std::int32_t active = 0, succeeded = 0;
+  // ReconcilePods, per failed pod: a Never replica's fails the job; an ExitCode replica's
+  // fails it too unless the exit code is retryable (IsRetryableExitCode); any other (a
+  // retryable ExitCode pod, an OnFailure or Always pod the kubelet failed) is deleted and
+  // created again alone, the Restarting condition set.
+  std::map<std::string, std::int32_t> failed_of;  // replica type -> failed pods
+  std::string permanent;                          // the replica type of a permanent failure
+  bool never_failed = false;
+  std::vector<PodId> retry;
   for (PodId id : pods) {
     const Pod& p = cluster_.pod(id);
-    by_name[p.name] = &p;
-    if (p.status.phase == PodPhase::kFailed) {
-      ++failed;
-      auto t = p.labels().find(kTrainingReplicaTypeLabel);
-      if (t != p.labels().end()) failed_type = t->second;
-    } else if (p.status.phase == PodPhase::kSucceeded) {
-      ++succeeded;
+    if (p.status.phase != PodPhase::kFailed) continue;
+    const auto* type = replica_type_of(job, p);
+    if (type == nullptr) continue;
+    const ReplicaSpec& spec = job.replica_specs.at(*type);
+    ++failed_of[*type];
+    if (!spec.exit_code && spec.restart_policy == RestartPolicy::kNever) {
+      never_failed = true;
+    } else if (spec.exit_code && !retryable_exit_code(p.status.exit_code)) {
+      if (permanent.empty()) permanent = *type;
     } else if (!p.deletion_ms) {
-      ++active;
+      retry.push_back(id);
     }
   }
-  st.lost = 0;
-  job.status.active = active;
-  job.status.succeeded = succeeded;
-
-  // The training operator's rules per replica type: a failed pod of a Never replica fails the
-  // job at once; the restarts of the running pods of OnFailure and Always replicas count
-  // against backoffLimit (PastBackoffLimit: as many as the limit, any with a limit of 0).
-  bool never_replica_failed = false;
-  std::int32_t restarts = 0;
-  for (PodId id : pods) {
-    const Pod& p = cluster_.pod(id);
-    const ReplicaSpec* spec = replica_spec_of(job, p);
-    if (spec == nullptr) continue;
-    if (p.status.phase == PodPhase::kFailed && spec->restart_policy == RestartPolicy::kNever) {
-      never_replica_failed = true;
-    } else if (!p.terminal() && !p.deletion_ms &&
-               (spec->restart_policy == RestartPolicy::kOnFailure ||
-                spec->restart_policy == RestartPolicy::kAlways)) {
-      restarts += p.status.restarts;
+  if (never_failed) {
+    // UpdateJobStatus' message and its Normal event.
+    std::string why;
+    for (const auto& [type, n] : failed_of) {
+      const ReplicaSpec& spec = job.replica_specs.at(type);
+      if (spec.exit_code || spec.restart_policy != RestartPolicy::kNever) continue;
+      why = std::to_string(n) + " " + type + " replica(s) failed.";
     }
-  }
-  if (never_replica_failed) {
-    job.status.failed += failed;
-    fail(job, st, key, "PyTorchJobFailed",
-         who + " has failed because " + std::to_string(failed) + " " + failed_type +
-             " replica(s) failed.");
+    fail(job, key, who + " is failed because " + why, /*warning=*/false);
     return;
   }
-  if (job.backoff_limit == 0 ? restarts > 0 : restarts >= job.backoff_limit) {
-    fail(job, st, key, "BackoffLimitExceeded",
-         who + " has failed because it has reached the specified backoff limit (" +
-             std::to_string(restarts) + " container restart(s)).");
+  if (!permanent.empty()) {
+    // ReconcilePods' message and its Warning event.
+    fail(
+        job, key,
+        "job \"" + job.meta.name + "\" is failing because \"" + permanent + "\" replica(s) failed.",
+        /*warning=*/true);
     return;
   }
-
-  if (failed > 0) {
-    job.status.failed += failed;
-    const std::string why = std::to_string(failed) + " " + failed_type + " replica(s) failed.";
-    if (st.attempt >= job.backoff_limit) {
-      fail(job, st, key, "BackoffLimitExceeded",
-           who + " has failed because it has reached the specified backoff limit (" + why + ")");
-      return;
+  if (!retry.empty()) {
+    for (PodId id : retry) {
+      const std::string type = *replica_type_of(job, cluster_.pod(id));
+      const std::string msg = who + " is restarting because " + std::to_string(failed_of[type]) +
+                              " " + type + " replica(s) failed.";
+      set_condition(job.status, Condition{"Restarting", "True", "PyTorchJobRestarting", msg, now});
+      cluster_.emit(ClusterEvent{0, "PyTorchJobRestarting", "PyTorchJob", key, {}, msg, true});
+      // Terminal: removed at once; its on_pod_deleted wakes the sync that creates it again.
+      cluster_.request_deletion(id);
     }
-    set_condition(job.status, Condition{"Restarting", "True", "PyTorchJobRestarting",
-                                        who + " is restarting because " + why, now});
-    cluster_.emit(ClusterEvent{0,
-                               "PyTorchJobRestarting",
-                               "PyTorchJob",
-                               key,
-                               {},
-                               who + " is restarting because " + why,
-                               true});
-    delete_pods(job, st);
-    st.restarting = true;
     cluster_.object_changed("PyTorchJobStatus", key);
-    if (cluster_.pods_of(job.meta.uid).empty()) reconciler_.enqueue(key);
     return;
   }
 
@@ -315,7 +342,6 @@ void PyTorchJobController::sync(const std::string& key) {
     for (PodId id : pods) {
       const Pod& p = cluster_.pod(id);
       if (p.terminal() || p.deletion_ms) continue;
-      st.self_deleted.insert(p.uid);
       cluster_.request_deletion(id);
     }
     cluster_.emit(ClusterEvent{

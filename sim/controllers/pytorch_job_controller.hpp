@@ -4,12 +4,16 @@
 // - creates a PodGroup (minMember = runPolicy.schedulingPolicy.minAvailable, else every replica)
 //   and the pods <job>-master-0, <job>-worker-<i>, labelled into the group so the Coscheduling
 //   plugin binds them all together or not at all;
-// - all pods of one attempt run equally long: a gpusim.io/duration distribution (or the Job
-//   default) is drawn once per attempt from Rng::stream(seed, "pytorchjob-durations");
+// - all pods run equally long: a gpusim.io/duration distribution (or the Job default) is
+//   drawn once per job from Rng::stream(seed, "pytorchjob-durations"), and a pod created again
+//   runs it from its own start;
 // - succeeds when the Master succeeds (all Workers when there is no Master) and then deletes
-//   the pods still running; a failed or lost pod (evicted, preempted, node gone) restarts the
-//   whole gang (distributed training cannot continue without it) until backoffLimit restarts,
-//   then the job fails; activeDeadlineSeconds fails it too;
+//   the pods still running; a lost pod (drained, evicted, preempted, its node gone) is created
+//   again alone once it is gone, as ReconcilePods fills an empty replica index, and counts
+//   against nothing; a failed pod of a Never replica fails the job, so does one of an ExitCode
+//   replica with a permanent exit code, while a retryable one (130, 137, 138, 143) is deleted
+//   and created again alone; the restarts of OnFailure and Always pods count against
+//   backoffLimit; activeDeadlineSeconds fails the job too;
 // - pod creations the API rejects (quota) are retried with the work queue's back-off (5 ms
 //   doubling to 1000 s), stopping at the first error of a round, as the operator does.
 #include <cstdint>
@@ -42,23 +46,17 @@ class PyTorchJobController : public ClusterObserver {
 
  private:
   struct State {
-    std::int32_t attempt = 0;
-    bool restarting = false;  // old pods are being deleted before the gang is recreated
-    // Per replica type, for the current attempt (labels, restart policy, drawn run time).
+    // Per replica type (labels, restart policy, the drawn run time).
     std::map<std::string, std::shared_ptr<const PodTemplate>> templates;
     bool templates_built = false;
-    std::set<std::uint64_t> self_deleted;
-    std::int32_t lost = 0;  // pods that vanished before finishing (not deleted by us)
-    std::string lost_type;
+    std::set<std::uint64_t> counted_failed;  // Failed pods already in status.failed
     std::int32_t create_errors = 0;
     EventLoop::EventId timer{};
     TimeMs timer_at = kForever;
   };
 
   void sync(const std::string& key);
-  void fail(PyTorchJob& job, State& st, const std::string& key, const std::string& reason,
-            const std::string& message);
-  void delete_pods(PyTorchJob& job, State& st);
+  void fail(PyTorchJob& job, const std::string& key, const std::string& message, bool warning);
   void ensure_pod_group(const PyTorchJob& job, const std::string& key);
   std::shared_ptr<const PodTemplate> template_for(const PyTorchJob& job, State& st,
                                                   const std::string& type);

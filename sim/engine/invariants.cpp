@@ -193,7 +193,12 @@ void InvariantChecker::check_group(const std::string& key, const PodGroup& g) {
   } else {
     cluster_.for_each_pod(consider);
   }
-  const bool partial = running > 0 && running < g.min_member && !finished_member;
+  // A gang the scheduler placed whole may lose members later (preempted, evicted): the training
+  // operator recreates them alone and the others keep running, so only a gang never complete
+  // is held to the limit.
+  if (running >= g.min_member) complete_once_.insert(key);
+  const bool partial =
+      running > 0 && running < g.min_member && !finished_member && !complete_once_.count(key);
   if (!partial) {
     partial_since_.erase(key);
     return;

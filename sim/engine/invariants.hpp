@@ -11,7 +11,8 @@
 //                     recalculation function, status.used also equals a full recount;
 //   gang              no PodGroup stays partially bound (some but fewer than minMember members
 //                     running on nodes) longer than its Permit timeout plus twice the members'
-//                     termination grace period.
+//                     termination grace period, unless it had minMember bound before (members
+//                     lost later are recreated alone while the others run).
 // The checker only looks at what changed since the last event (nodes, namespaces and groups it
 // heard about), so checking every event stays cheap. Other components add checks with
 // add_check() (the reliability issue extends it).
@@ -91,6 +92,7 @@ class InvariantChecker : public ClusterObserver, public OutputContributor {
   bool reservations_dirty_ = false;
   std::map<std::string, ResourceQuantities> last_used_;  // per quota, at the last check
   std::map<std::string, TimeMs> partial_since_;          // gangs partially bound, since when
+  std::set<std::string> complete_once_;                  // gangs that had minMember bound
 
   std::vector<InvariantViolation> violations_;  // the first kMaxKept
   std::uint64_t violation_count_ = 0;

@@ -124,6 +124,11 @@ using NodeId = std::uint32_t;
 using PodId = std::uint32_t;
 inline constexpr NodeId kNoNode = 0xffffffffu;
 inline constexpr PodId kNoPod = 0xffffffffu;
+// Exit codes of the simulated containers: a crash drawn from gpusim.io/failure-probability
+// exits with 1 (a general error, as an uncaught Python exception); a container killed by its
+// liveness probe gets SIGKILL, 128 + 9.
+inline constexpr std::int32_t kCrashExitCode = 1;
+inline constexpr std::int32_t kSigkillExitCode = 137;
 
 struct PodStatus {
   PodPhase phase = PodPhase::kPending;
@@ -141,6 +146,9 @@ struct PodStatus {
   std::int32_t priority = 0;  // resolved from the PriorityClass at admission
   std::int32_t scheduling_attempts = 0;
   std::optional<std::int64_t> deletion_grace_s;  // grace period of a requested deletion
+  // The last app container exit's code (the kubelet's containerStatuses[].state.terminated):
+  // 0 for a normal exit, kCrashExitCode for a simulated crash, 137 for a liveness kill.
+  std::optional<std::int32_t> exit_code;
   std::string reason;  // Evicted, Preempted, DeadlineExceeded, OOMKilled, ...
   std::string message;
 };

@@ -80,11 +80,15 @@ struct ReplicaSet {
 // ---- batch/v1 ------------------------------------------------------------------------------
 
 enum class CompletionMode { kNonIndexed, kIndexed };
+// When a Job replaces a pod: TerminatingOrFailed (the default) as soon as it is deleted or
+// failed; Failed only once it has terminated, and only phase Failed counts as a failure.
+enum class PodReplacementPolicy { kTerminatingOrFailed, kFailed };
 
 struct JobSpec {
   std::optional<std::int32_t> parallelism;  // default 1
   std::optional<std::int32_t> completions;  // unset: work queue, done when one pod succeeds
   CompletionMode completion_mode = CompletionMode::kNonIndexed;
+  PodReplacementPolicy pod_replacement_policy = PodReplacementPolicy::kTerminatingOrFailed;
   std::int32_t backoff_limit = 6;
   std::optional<std::int64_t> active_deadline_s;
   std::optional<std::int64_t> ttl_seconds_after_finished;
@@ -141,8 +145,8 @@ struct CronJob {
 struct ReplicaSpec {
   std::int32_t replicas = 1;
   RestartPolicy restart_policy = RestartPolicy::kOnFailure;
-  // restartPolicy ExitCode: the pods get Never and the operator restarts a failed one as for
-  // OnFailure (restart_policy then says kOnFailure).
+  // restartPolicy ExitCode: the pods get Never, and the operator recreates a failed one whose
+  // exit code is retryable and fails the job otherwise (restart_policy then says kOnFailure).
   bool exit_code = false;
   std::shared_ptr<const PodTemplate> tmpl;
 };
@@ -154,7 +158,7 @@ struct PyTorchJob {
   std::string priority_class_name;                   // runPolicy.schedulingPolicy.priorityClass
   std::optional<std::int64_t> schedule_timeout_s;    // ...schedulingPolicy.scheduleTimeoutSeconds
   std::optional<std::int64_t> active_deadline_s;
-  std::int32_t backoff_limit = 6;
+  std::optional<std::int32_t> backoff_limit;  // unset (the operator's default): no limit
   JobStatus status;
 };
 

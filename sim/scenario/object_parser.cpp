@@ -379,6 +379,12 @@ JobSpec ObjectParser::job_spec(const Value& v, const ObjectMeta& workload,
       mode.error("an Indexed Job needs spec.completions");
     }
   }
+  if (auto p = f.get("podReplacementPolicy")
+                   .one_of<PodReplacementPolicy>(
+                       {{"TerminatingOrFailed", PodReplacementPolicy::kTerminatingOrFailed},
+                        {"Failed", PodReplacementPolicy::kFailed}})) {
+    js.pod_replacement_policy = *p;
+  }
   if (auto n = non_negative_i32(f.get("backoffLimit"))) js.backoff_limit = *n;
   js.active_deadline_s = non_negative_i64(f.get("activeDeadlineSeconds"));
   js.ttl_seconds_after_finished = non_negative_i64(f.get("ttlSecondsAfterFinished"));
@@ -401,7 +407,7 @@ JobSpec ObjectParser::job_spec(const Value& v, const ObjectMeta& workload,
   } else if (manual_selector) {
     selector.error("required value is missing when spec.manualSelector is true");
   }
-  f.ignore({"podReplacementPolicy", "managedBy"});
+  f.ignore({"managedBy"});
   f.ignore_with_warning("podFailurePolicy", "podFailurePolicy (every failure counts)");
   f.ignore_with_warning("backoffLimitPerIndex", "backoffLimitPerIndex");
   f.ignore_with_warning("maxFailedIndexes", "maxFailedIndexes");

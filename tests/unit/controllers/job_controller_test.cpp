@@ -74,6 +74,25 @@ class JobHarness : public ::testing::Test, public ClusterObserver {
     cluster.pod_changed(id);
   }
 
+  // The scheduler's and kubelet's part: the pod is bound to a node and runs, Ready.
+  void bind_running(PodId id) {
+    if (node == kNoNode) {
+      Node n;
+      n.meta.name = "node-0";
+      n.capacity["cpu"] = Quantity::from_int(64);
+      n.allocatable = n.capacity;
+      node = cluster.add_node(std::move(n));
+    }
+    cluster.bind(id, node, {});
+    Pod& p = cluster.pod(id);
+    p.status.phase = PodPhase::kRunning;
+    p.status.stage = PodStage::kRunning;
+    p.status.ready = true;
+    p.status.ever_ready = true;
+    p.status.ready_transition_ms = loop.now();
+    cluster.pod_changed(id);
+  }
+
   void run_until(TimeMs t) { loop.run(t); }
 
   int count_events(const std::string& type) const {
@@ -92,6 +111,7 @@ class JobHarness : public ::testing::Test, public ClusterObserver {
 
   EventLoop loop;
   Cluster cluster;
+  NodeId node = kNoNode;
   JobController jobs;
   CronJobController crons;
   std::vector<ClusterEvent> events;
@@ -254,9 +274,70 @@ TEST_F(JobHarness, ActiveDeadlineFailsTheJobAndDeletesItsPods) {
   Job* j = job("slow");
   EXPECT_TRUE(has_condition(*j, "Failed", "DeadlineExceeded"));
   EXPECT_TRUE(live_pods("slow").empty());
-  // Pods the controller deleted itself are not failures.
+  // When the Job fails, every pod not yet terminated counts as failed (upstream's
+  // trackJobStatusAndRemoveFinalizers), those it deletes for that too.
   run_until(61'000);
-  EXPECT_EQ(job("slow")->status.failed, 0);
+  EXPECT_EQ(job("slow")->status.failed, 2);
+}
+
+// The terminal condition waits for the terminating pods (upstream's delayTerminalCondition):
+// FailureTarget when the Job fails, Failed and its event once its last pod is gone.
+TEST_F(JobHarness, FailedWaitsUntilNoPodIsTerminating) {
+  JobSpec s;
+  s.parallelism = 2;
+  s.active_deadline_s = 60;
+  s.ttl_seconds_after_finished = 100;
+  add_job("slow", s);
+  run_until(0);
+  const auto pods = live_pods("slow");
+  for (PodId id : pods)
+    bind_running(id);
+  run_until(60'000);
+  Job* j = job("slow");
+  EXPECT_TRUE(has_condition(*j, "FailureTarget", "DeadlineExceeded"));
+  EXPECT_FALSE(job_finished(*j));
+  EXPECT_EQ(j->status.failed, 2);
+  EXPECT_EQ(count_events("DeadlineExceeded"), 0);
+  EXPECT_EQ(count_events("SuccessfulCreate"), 2);
+  run_until(70'000);
+  cluster.delete_pod(pods[0]);  // the kubelet finished one
+  run_until(80'000);
+  EXPECT_FALSE(job_finished(*job("slow")));
+  cluster.delete_pod(pods[1]);
+  run_until(90'000);
+  EXPECT_TRUE(has_condition(*job("slow"), "Failed", "DeadlineExceeded"));
+  EXPECT_EQ(count_events("DeadlineExceeded"), 1);
+  EXPECT_EQ(job("slow")->status.failed, 2);
+  EXPECT_EQ(count_events("SuccessfulCreate"), 2);
+  // ttlSecondsAfterFinished counts from Failed (80 s).
+  loop.at(300'000, EventPriority::kTimeline, [] {});
+  run_until(179'999);
+  EXPECT_NE(job("slow"), nullptr);
+  run_until(180'000);
+  EXPECT_EQ(job("slow"), nullptr);
+}
+
+// Success too: SuccessCriteriaMet, then Complete once the evicted pod still terminating is gone.
+TEST_F(JobHarness, CompleteWaitsUntilNoPodIsTerminating) {
+  JobSpec s;
+  s.completions = 1;
+  add_job("once", s);
+  run_until(0);
+  const PodId evicted = live_pods("once").at(0);
+  bind_running(evicted);
+  cluster.request_deletion(evicted);
+  run_until(10'000);  // the replacement, after the 10 s back-off
+  ASSERT_EQ(live_pods("once").size(), 1u);
+  finish(live_pods("once")[0], true);
+  run_until(11'000);
+  EXPECT_TRUE(has_condition(*job("once"), "SuccessCriteriaMet", "CompletionsReached"));
+  EXPECT_FALSE(job_finished(*job("once")));
+  EXPECT_EQ(count_events("Completed"), 0);
+  cluster.delete_pod(evicted);
+  run_until(12'000);
+  EXPECT_TRUE(job_succeeded(*job("once")));
+  EXPECT_EQ(job("once")->status.completion_ms, 11'000);
+  EXPECT_EQ(count_events("Completed"), 1);
 }
 
 TEST_F(JobHarness, TtlAfterFinishedDeletesTheJobAndItsPods) {
@@ -290,6 +371,103 @@ TEST_F(JobHarness, EvictedPodsCountAsFailures) {
   EXPECT_EQ(job("evict")->status.failed, 1);
   run_until(11'000);
   EXPECT_EQ(live_pods("evict").size(), 1u);
+}
+
+// A bound pod deleted by someone else (a drain, an eviction, preemption, taint eviction off a
+// failed node) fails when the deletion is requested, not when the object goes: upstream's
+// isPodFailed counts a non-Succeeded pod with a deletionTimestamp (podReplacementPolicy
+// TerminatingOrFailed), and exceedsBackoffLimit sees it in the same sync. Here the pod never
+// goes, as on a node that stays down.
+TEST_F(JobHarness, APodDeletedBeforeItFinishesFailsAtOnce) {
+  JobSpec s;
+  s.backoff_limit = 0;
+  add_job("drained", s);
+  run_until(0);
+  const PodId p = live_pods("drained").at(0);
+  bind_running(p);
+  run_until(120'000);
+  cluster.request_deletion(p);  // drained at 120 s, 30 s grace
+  run_until(120'000);
+  Job* j = job("drained");
+  EXPECT_EQ(j->status.failed, 1);
+  // The failure is decided now (FailureTarget); Failed follows once the pod is gone.
+  EXPECT_TRUE(has_condition(*j, "FailureTarget", "BackoffLimitExceeded"));
+  run_until(150'000);
+  cluster.delete_pod(p);  // the grace period ended
+  run_until(150'000);
+  EXPECT_TRUE(has_condition(*job("drained"), "Failed", "BackoffLimitExceeded"));
+  run_until(200'000);
+  EXPECT_EQ(count_events("SuccessfulCreate"), 1);  // no replacement
+}
+
+// The replacement of an evicted pod waits for the pod-failure back-off (10 s), counted from the
+// deletion (upstream's getFinishedTime: the Ready=False transition or deletionTimestamp - grace).
+TEST_F(JobHarness, AnEvictedPodIsReplacedAfterThePodFailureBackoff) {
+  JobSpec s;
+  add_job("evicted", s);  // backoffLimit 6
+  run_until(0);
+  const PodId p = live_pods("evicted").at(0);
+  bind_running(p);
+  run_until(5'000);
+  cluster.request_deletion(p);
+  run_until(5'000);
+  EXPECT_EQ(job("evicted")->status.failed, 1);
+  EXPECT_FALSE(job_finished(*job("evicted")));
+  run_until(14'999);
+  EXPECT_TRUE(live_pods("evicted").empty());
+  run_until(15'000);
+  EXPECT_EQ(live_pods("evicted").size(), 1u);
+  // The evicted pod going away later is not a second failure.
+  cluster.delete_pod(p);
+  run_until(20'000);
+  EXPECT_EQ(job("evicted")->status.failed, 1);
+}
+
+// podReplacementPolicy Failed: a deleted pod holds its place until it has terminated, and only
+// then is a failure (upstream's isPodFailed: phase Failed only; manageJob subtracts the
+// terminating pods from the pods to create).
+TEST_F(JobHarness, PodReplacementPolicyFailedWaitsForTheTerminatingPod) {
+  JobSpec s;
+  s.pod_replacement_policy = PodReplacementPolicy::kFailed;
+  add_job("patient", s);
+  run_until(0);
+  const PodId p = live_pods("patient").at(0);
+  bind_running(p);
+  run_until(5'000);
+  cluster.request_deletion(p);
+  run_until(30'000);
+  EXPECT_EQ(job("patient")->status.failed, 0);
+  EXPECT_TRUE(live_pods("patient").empty());
+  EXPECT_EQ(count_events("SuccessfulCreate"), 1);
+  cluster.delete_pod(p);  // terminated at 30 s
+  run_until(30'000);
+  EXPECT_EQ(job("patient")->status.failed, 1);
+  run_until(39'999);
+  EXPECT_TRUE(live_pods("patient").empty());  // the pod-failure back-off, from 30 s
+  run_until(40'000);
+  EXPECT_EQ(live_pods("patient").size(), 1u);
+}
+
+// Pods the controller deletes itself are not failures, running (bound) ones included: upstream
+// removes their tracking finalizer before deleting them.
+TEST_F(JobHarness, PodsTheControllerDeletesAreNotFailures) {
+  JobSpec s;
+  s.parallelism = 2;
+  s.completions = 2;
+  Job& j = add_job("pause", s);
+  run_until(0);
+  for (PodId id : live_pods("pause"))
+    bind_running(id);
+  j.spec.suspend = true;
+  cluster.object_changed("Job", "ns/pause");
+  run_until(1'000);
+  EXPECT_TRUE(live_pods("pause").empty());
+  EXPECT_EQ(job("pause")->status.failed, 0);
+  job("pause")->spec.suspend = false;
+  cluster.object_changed("Job", "ns/pause");
+  run_until(2'000);
+  EXPECT_EQ(live_pods("pause").size(), 2u);  // no back-off either
+  EXPECT_EQ(job("pause")->status.failed, 0);
 }
 
 TEST_F(JobHarness, SuspendDeletesPodsAndResumeRecreatesThem) {

@@ -60,11 +60,14 @@ class PyTorchJobTest : public ::testing::Test, public ClusterObserver {
     return out;
   }
 
-  void set_phase(const std::string& name, PodPhase phase) {
+  // `exit_code`: the pytorch container's, as the kubelet reports it.
+  void set_phase(const std::string& name, PodPhase phase,
+                 std::optional<std::int32_t> exit_code = std::nullopt) {
     const PodId id = cluster.find_pod("ml", name);
     ASSERT_NE(id, kNoPod) << name;
     Pod& p = cluster.pod(id);
     p.status.phase = phase;
+    p.status.exit_code = exit_code;
     p.status.stage = phase == PodPhase::kRunning ? PodStage::kRunning : PodStage::kTerminated;
     cluster.pod_changed(id);
   }
@@ -74,6 +77,13 @@ class PyTorchJobTest : public ::testing::Test, public ClusterObserver {
       if (c.type == type && c.status == "True") return true;
     }
     return false;
+  }
+
+  const Condition* failed_condition(const std::string& name) {
+    for (const auto& c : cluster.pytorch_jobs["ml/" + name].status.conditions) {
+      if (c.type == "Failed" && c.status == "True") return &c;
+    }
+    return nullptr;
   }
 
   int count(const std::string& type) const {
@@ -137,26 +147,45 @@ TEST_F(PyTorchJobTest, SucceedsWhenTheMasterSucceeds) {
   EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0"}));
 }
 
-// restartPolicy ExitCode: the operator restarts a failed pod (gpusim: the whole gang, as a
-// distributed run cannot go on without one of its ranks) until backoffLimit.
-TEST_F(PyTorchJobTest, AFailedWorkerRestartsTheWholeGangThenTheJobFails) {
+// restartPolicy ExitCode: a pod that failed with a retryable exit code (137: SIGKILL, as a
+// liveness kill) is deleted and created again alone (ReconcilePods); the others keep running
+// and nothing counts against backoffLimit.
+TEST_F(PyTorchJobTest, ARetryableExitCodeRecreatesThatPodAlone) {
   add("llm", 2, "1h", RestartPolicy::kOnFailure, /*exit_code=*/true);
   loop.run(0);
   // The kubelet must not restart them in place: a failed pod is the operator's to handle.
   cluster.for_each_pod(
       [&](PodId, const Pod& p) { EXPECT_EQ(p.spec().restart_policy, RestartPolicy::kNever); });
-  set_phase("llm-worker-1", PodPhase::kFailed);
-  loop.run(10);
-  // Attempt 2: every pod recreated (same names), a new run time drawn.
-  EXPECT_EQ(count("PyTorchJobRestarting"), 1);
+  const std::uint64_t master = cluster.pod(cluster.find_pod("ml", "llm-master-0")).uid;
+  const std::uint64_t failed = cluster.pod(cluster.find_pod("ml", "llm-worker-1")).uid;
+  for (int round = 0; round < 3; ++round) {  // more than backoffLimit 1
+    set_phase("llm-worker-1", PodPhase::kFailed, kSigkillExitCode);
+    loop.run(loop.now() + 10);
+  }
+  EXPECT_EQ(count("PyTorchJobRestarting"), 3);
+  EXPECT_TRUE(condition("llm", "Restarting"));
+  EXPECT_FALSE(condition("llm", "Failed"));
   EXPECT_EQ(pod_names(),
             (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
-  cluster.for_each_pod([&](PodId, const Pod& p) { EXPECT_NE(p.status.phase, PodPhase::kFailed); });
-  // backoffLimit 1: the next failure fails the job.
-  set_phase("llm-worker-0", PodPhase::kFailed);
-  loop.run(20);
+  EXPECT_EQ(cluster.pod(cluster.find_pod("ml", "llm-master-0")).uid, master);
+  EXPECT_NE(cluster.pod(cluster.find_pod("ml", "llm-worker-1")).uid, failed);
+  EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 3);
+}
+
+// restartPolicy ExitCode with a permanent exit code (1: gpusim's simulated crash) fails the job
+// (IsRetryableExitCode: only 130, 137, 138 and 143 are retried).
+TEST_F(PyTorchJobTest, APermanentExitCodeFailsTheJob) {
+  add("llm", 2, "1h", RestartPolicy::kOnFailure, /*exit_code=*/true);
+  loop.run(0);
+  set_phase("llm-worker-1", PodPhase::kFailed, kCrashExitCode);
+  loop.run(10);
   EXPECT_TRUE(condition("llm", "Failed"));
-  EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 2);
+  EXPECT_EQ(failed_condition("llm")->message,
+            "job \"llm\" is failing because \"Worker\" replica(s) failed.");
+  EXPECT_EQ(count("PyTorchJobRestarting"), 0);
+  EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  // The running replicas are deleted; the failed one stays for inspection.
+  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-worker-1"}));
 }
 
 // restartPolicy Never: the first failed replica fails the job, with no restart (the training
@@ -169,6 +198,8 @@ TEST_F(PyTorchJobTest, AFailedNeverReplicaFailsTheJobAtOnce) {
   EXPECT_TRUE(condition("llm", "Failed"));
   EXPECT_EQ(count("PyTorchJobRestarting"), 0);
   EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  EXPECT_EQ(failed_condition("llm")->message,
+            "PyTorchJob llm is failed because 1 Worker replica(s) failed.");
   EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 1);
 }
 
@@ -187,16 +218,77 @@ TEST_F(PyTorchJobTest, OnFailureRestartsCountAgainstTheBackoffLimit) {
   cluster.pod_changed(w);
   loop.run(20);
   EXPECT_TRUE(condition("llm", "Failed"));
-  EXPECT_EQ(count("BackoffLimitExceeded"), 1);
+  // The operator's reason and message (common/job.go ReconcileJobs), on condition and event.
+  const Condition* c = failed_condition("llm");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reason, "PyTorchJobFailed");
+  EXPECT_EQ(c->message, "Job llm has failed because it has reached the specified backoff limit");
+  EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  EXPECT_EQ(count("BackoffLimitExceeded"), 0);
 }
 
-TEST_F(PyTorchJobTest, ALostPodAlsoRestartsTheGang) {
-  add("llm", 1, "1h");
+TEST_F(PyTorchJobTest, ActiveDeadlineFailsTheJobAsPyTorchJobFailed) {
+  PyTorchJob& j = add("slow", 1, "1h");
+  j.active_deadline_s = 60;
+  loop.run(59'999);
+  EXPECT_FALSE(condition("slow", "Failed"));
+  loop.run(60'000);
+  const Condition* c = failed_condition("slow");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reason, "PyTorchJobFailed");
+  EXPECT_EQ(c->message, "Job slow has failed because it was active longer than specified deadline");
+  EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  EXPECT_EQ(count("DeadlineExceeded"), 0);
+  EXPECT_TRUE(pod_names().empty());  // the pods are deleted (unbound here: at once)
+}
+
+// A pod lost to a drain, an eviction, preemption or a node failure is created again alone, as
+// the operator's ReconcilePods fills the empty index: the other replicas keep running, no
+// Restarting event, nothing counted against backoffLimit (0 here).
+// Without runPolicy.backoffLimit (the operator defaults none: PastBackoffLimit is false)
+// container restarts never fail the job.
+TEST_F(PyTorchJobTest, WithoutABackoffLimitRestartsNeverFailTheJob) {
+  PyTorchJob& j = add("llm", 1, "1h", RestartPolicy::kOnFailure);
+  j.backoff_limit.reset();
   loop.run(0);
-  cluster.request_deletion(cluster.find_pod("ml", "llm-worker-0"));  // e.g. preempted
+  set_phase("llm-worker-0", PodPhase::kRunning);
+  const PodId w = cluster.find_pod("ml", "llm-worker-0");
+  cluster.pod(w).status.restarts = 100;
+  cluster.pod_changed(w);
   loop.run(10);
-  EXPECT_EQ(count("PyTorchJobRestarting"), 1);
-  EXPECT_EQ(pod_names(), (std::vector<std::string>{"llm-master-0", "llm-worker-0"}));
+  EXPECT_FALSE(condition("llm", "Failed"));
+}
+
+// backoffLimit 0: a new failed pod while a replica is missing fails the job before it is
+// retried (exceedsBackoffLimit: the operator's work queue counts no requeues, 0 + 1 > 0).
+TEST_F(PyTorchJobTest, ABackoffLimitOfZeroFailsOnTheFirstRetryableFailure) {
+  PyTorchJob& j = add("llm", 2, "1h", RestartPolicy::kOnFailure, /*exit_code=*/true);
+  j.backoff_limit = 0;
+  loop.run(0);
+  set_phase("llm-worker-1", PodPhase::kFailed, kSigkillExitCode);
+  loop.run(10);
+  EXPECT_TRUE(condition("llm", "Failed"));
+  EXPECT_EQ(count("PyTorchJobRestarting"), 0);
+}
+
+TEST_F(PyTorchJobTest, ALostPodIsRecreatedAlone) {
+  PyTorchJob& j = add("llm", 2, "1h");
+  j.backoff_limit = 0;
+  loop.run(0);
+  const std::uint64_t master = cluster.pod(cluster.find_pod("ml", "llm-master-0")).uid;
+  const std::uint64_t worker0 = cluster.pod(cluster.find_pod("ml", "llm-worker-0")).uid;
+  const std::uint64_t lost = cluster.pod(cluster.find_pod("ml", "llm-worker-1")).uid;
+  cluster.request_deletion(cluster.find_pod("ml", "llm-worker-1"));  // e.g. preempted
+  loop.run(10);
+  EXPECT_EQ(count("PyTorchJobRestarting"), 0);
+  EXPECT_FALSE(condition("llm", "Failed"));
+  EXPECT_EQ(cluster.pytorch_jobs["ml/llm"].status.failed, 0);
+  EXPECT_EQ(pod_names(),
+            (std::vector<std::string>{"llm-master-0", "llm-worker-0", "llm-worker-1"}));
+  EXPECT_EQ(cluster.pod(cluster.find_pod("ml", "llm-master-0")).uid, master);
+  EXPECT_EQ(cluster.pod(cluster.find_pod("ml", "llm-worker-0")).uid, worker0);
+  EXPECT_NE(cluster.pod(cluster.find_pod("ml", "llm-worker-1")).uid, lost);
+  EXPECT_EQ(count("SuccessfulCreatePod"), 4);
 }
 
 TEST_F(PyTorchJobTest, QuotaRejectionStopsTheRoundAndRetries) {

@@ -237,6 +237,7 @@ TEST(ScenarioLoader, DirectoryWithSimulationAndManifests) {
   EXPECT_EQ(cj.failed_jobs_history_limit, 1);
   EXPECT_EQ(cj.job_template.spec.completions, 4);
   EXPECT_EQ(cj.job_template.spec.parallelism, 2);
+  EXPECT_EQ(cj.job_template.spec.pod_replacement_policy, PodReplacementPolicy::kFailed);
   ASSERT_TRUE(cj.job_template.spec.tmpl);
   EXPECT_EQ(cj.job_template.spec.tmpl->annotations.at("gpusim.io/duration"), "20m");
 
@@ -250,6 +251,7 @@ TEST(ScenarioLoader, DirectoryWithSimulationAndManifests) {
   EXPECT_EQ(pj.replica_specs.at("Worker").tmpl->spec.restart_policy, RestartPolicy::kNever);
   EXPECT_EQ(pj.min_available, 3);
   EXPECT_EQ(pj.priority_class_name, "batch");
+  EXPECT_FALSE(pj.backoff_limit);  // the training operator defaults none
 
   ASSERT_EQ(s.quotas.size(), 1u);
   EXPECT_EQ(q(s.quotas[0].hard, "requests.nvidia.com/gpu"), "16");
@@ -339,6 +341,7 @@ TEST(ScenarioLoader, UpstreamDefaults) {
   EXPECT_EQ(j.parallelism, 1);
   EXPECT_FALSE(j.completions);
   EXPECT_EQ(j.backoff_limit, 6);
+  EXPECT_EQ(j.pod_replacement_policy, PodReplacementPolicy::kTerminatingOrFailed);
   EXPECT_EQ(j.completion_mode, CompletionMode::kNonIndexed);
   EXPECT_FALSE(j.suspend);
   EXPECT_FALSE(j.selector);

@@ -107,6 +107,24 @@ TEST_F(GangTest, AGangThatFitsIsBoundTogether) {
   EXPECT_EQ(cluster_gpu_requested(), 8);
 }
 
+// The training operator recreates a lost member alone while the others run: the bound members
+// count towards minMember at Permit, so the newcomer binds at once without waiting for a gang.
+TEST_F(GangTest, AReplacementMemberJoinsItsBoundGang) {
+  add_group("pair", 2);
+  const auto t = gpu_template(4, "pair");
+  add_pod("pair-0", t);
+  const PodId second = add_pod("pair-1", t);
+  loop.run(1'000);
+  ASSERT_EQ(bound_pods.size(), 2u);
+  cluster.delete_pod(second);  // e.g. its node drained
+  add_pod("pair-1", t);
+  loop.run(2'000);
+  ASSERT_EQ(bound_pods.size(), 3u);
+  EXPECT_EQ(bound_pods.back(), "pair-1");
+  EXPECT_EQ(scheduler->stats().permit_waits, 1u);  // only the first gang's first member waited
+  EXPECT_EQ(scheduler->waiting(), 0u);
+}
+
 TEST_F(GangTest, AGangThatDoesNotFitHoldsNothingAndIsNeverPartiallyBound) {
   add_group("trio", 3, 30);
   const auto t = gpu_template(4, "trio");
