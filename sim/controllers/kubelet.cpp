@@ -208,6 +208,7 @@ void Kubelet::start_app(PodId id) {
   const PodTimings& t = timings(pod);
   if (r.app_started) ++pod.status.restarts;
   r.app_started = true;
+  r.app_running = true;
   r.hung = false;
   r.container_start_ms = now;
   pod.status.phase = PodPhase::kRunning;
@@ -292,6 +293,7 @@ void Kubelet::container_exited(PodId id, std::int32_t exit_code, std::int32_t co
   Run& r = runs_[id];
   ++r.epoch;  // drops this run's pending probe and exit events
   r.hung = false;
+  if (!init) r.app_running = false;
   const TimeMs now = loop_.now();
   const auto& list = init ? pod.spec().init_containers : pod.spec().containers;
   const std::string name = container >= 0 && container < static_cast<std::int32_t>(list.size())
@@ -443,7 +445,16 @@ void Kubelet::on_pod_updated(PodId id) {
   if (pod.deletion_ms && pod.bound() && pod.status.stage != PodStage::kTerminating &&
       !pod.terminal()) {
     terminate(id);
+    return;
   }
+  if (id >= runs_.size() || runs_[id].uid != pod.uid) return;
+  Run& r = runs_[id];
+  if (pod.status.peer_failures == r.peer_failures_seen) return;
+  r.peer_failures_seen = pod.status.peer_failures;
+  // A peer of its training collective went: the running process exits with an error (one
+  // already waiting to restart just restarts).
+  if (r.app_running && !pod.deletion_ms && !pod.terminal() && !node_down(pod.status.node))
+    container_exited(id, kCrashExitCode, 0, false);
 }
 
 void Kubelet::terminate(PodId id) {

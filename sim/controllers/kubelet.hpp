@@ -67,6 +67,8 @@ class Kubelet : public ClusterObserver {
     std::uint32_t epoch = 0;   // bumped to drop pending events (exit, restart, node down)
     bool app_started = false;  // app containers ran at least once (later starts are restarts)
     bool hung = false;
+    bool app_running = false;  // app containers started and not exited since
+    std::int32_t peer_failures_seen = 0;
     TimeMs container_start_ms = 0;
     BackOff backoff;
   };

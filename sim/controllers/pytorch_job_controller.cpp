@@ -87,8 +87,19 @@ void PyTorchJobController::on_object_changed(std::string_view kind, const std::s
 
 void PyTorchJobController::on_pod_updated(PodId id) {
   const Pod& p = cluster_.pod(id);
-  if (p.owner && p.owner->kind == "PyTorchJob") {
-    reconciler_.enqueue(p.namespace_ + "/" + p.owner->name);
+  if (!p.owner || p.owner->kind != "PyTorchJob") return;
+  const std::string key = p.namespace_ + "/" + p.owner->name;
+  reconciler_.enqueue(key);
+  if (p.deletion_ms && *p.deletion_ms == loop_.now()) {
+    lost(p, key);
+    return;
+  }
+  // A member created again after a loss starts: the collective re-forms, and the members that
+  // kept running start their run over with it (they could not train without it).
+  auto st = state_.find(key);
+  if (st != state_.end() && st->second.reforming && p.status.started_ms == loop_.now() &&
+      p.status.restarts == 0 && st->second.rejoined.insert(p.uid).second) {
+    break_collective(p);
   }
 }
 
@@ -98,7 +109,38 @@ void PyTorchJobController::on_pod_deleted(PodId id) {
   const std::string key = p.namespace_ + "/" + p.owner->name;
   // A pod lost before it finished (drained, evicted, preempted, its node gone) is no failure:
   // the next sync finds its index empty and creates it again (ReconcilePods -> createNewPod).
+  lost(p, key);
   reconciler_.enqueue(key);
+}
+
+void PyTorchJobController::lost(const Pod& p, const std::string& key) {
+  // Its peers' processes lose the collective when it is killed (or, deleted at once, gone).
+  auto job = cluster_.pytorch_jobs.find(key);
+  if (!p.status.started_ms || p.terminal() || job == cluster_.pytorch_jobs.end() ||
+      pytorch_job_finished(job->second)) {
+    return;
+  }
+  State& st = state_[key];
+  if (!st.lost.insert(p.uid).second) return;
+  st.reforming = true;
+  break_collective(p);
+}
+
+void PyTorchJobController::break_collective(const Pod& cause) {
+  State& st = state_[cause.namespace_ + "/" + cause.owner->name];
+  if (st.broken_ms == loop_.now()) return;
+  st.broken_ms = loop_.now();
+  // A copy: a peer's restart may change the job's pod list.
+  const std::vector<PodId> members = cluster_.pods_of(cause.owner->uid);
+  for (PodId id : members) {
+    Pod& peer = cluster_.pod(id);
+    if (peer.uid == cause.uid || peer.deletion_ms || peer.terminal() ||
+        peer.status.stage != PodStage::kRunning) {
+      continue;
+    }
+    ++peer.status.peer_failures;
+    cluster_.pod_changed(id);
+  }
 }
 
 void PyTorchJobController::wake_at(const std::string& key, State& st, TimeMs at) {

@@ -53,6 +53,11 @@ class PyTorchJobController : public ClusterObserver {
     std::int32_t create_errors = 0;
     EventLoop::EventId timer{};
     TimeMs timer_at = kForever;
+    // A member was lost after the gang formed: the pods created again re-form the collective.
+    bool reforming = false;
+    std::set<std::uint64_t> rejoined;  // pods whose first start restarted their peers
+    std::set<std::uint64_t> lost;      // pods whose loss broke the collective
+    TimeMs broken_ms = -1;             // the last break: members joining together break it once
   };
 
   void sync(const std::string& key);
@@ -61,6 +66,11 @@ class PyTorchJobController : public ClusterObserver {
   std::shared_ptr<const PodTemplate> template_for(const PyTorchJob& job, State& st,
                                                   const std::string& type);
   void wake_at(const std::string& key, State& st, TimeMs at);
+  // The application side of a broken collective (torch.distributed): every other running member
+  // of the job exits with an error and restarts per its restartPolicy (Pod peer_failures).
+  void break_collective(const Pod& cause);
+  // A member deleted before it finished (drain, eviction, preemption, node failure).
+  void lost(const Pod& p, const std::string& key);
 
   Cluster& cluster_;
   EventLoop& loop_;

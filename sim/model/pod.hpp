@@ -146,6 +146,10 @@ struct PodStatus {
   std::int32_t priority = 0;  // resolved from the PriorityClass at admission
   std::int32_t scheduling_attempts = 0;
   std::optional<std::int64_t> deletion_grace_s;  // grace period of a requested deletion
+  // Bumped when the pod's distributed-training collective breaks (a gang member lost, or one
+  // joining again): the kubelet makes its running app container exit with an error, to restart
+  // per restartPolicy, as a torch.distributed process does when a peer goes.
+  std::int32_t peer_failures = 0;
   // The last app container exit's code (the kubelet's containerStatuses[].state.terminated):
   // 0 for a normal exit, kCrashExitCode for a simulated crash, 137 for a liveness kill.
   std::optional<std::int32_t> exit_code;

@@ -172,6 +172,79 @@ TEST(BatchScenarios, AKubeletEventFollowsThePodsScheduledEvent) {
   }
 }
 
+// A PyTorchJob member lost to a drain is created again alone (the operator), and its peers'
+// torch.distributed processes fail with the collective and start over when it rejoins (the
+// application): the job finishes a whole run after the rejoin, every member together.
+TEST(BatchScenarios, AGangMemberLostToADrainRestartsTheRunWhenItRejoins) {
+  auto r = run_text(R"(
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata: {name: train, namespace: default, annotations: {gpusim.io/duration: 1h}}
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      restartPolicy: OnFailure
+      template:
+        spec:
+          nodeSelector: {role: master}
+          containers: [{name: pytorch, image: t, resources: {limits: {nvidia.com/gpu: 8}}}]
+    Worker:
+      replicas: 1
+      restartPolicy: OnFailure
+      template:
+        spec:
+          nodeSelector: {role: worker}
+          containers: [{name: pytorch, image: t, resources: {limits: {nvidia.com/gpu: 8}}}]
+---
+apiVersion: gpusim.io/v1alpha1
+kind: Simulation
+metadata: {name: gang-loss}
+spec:
+  duration: 3h
+  nodePools:
+    - name: m
+      count: 1
+      template:
+        metadata: {labels: {role: master}}
+        status: {capacity: {cpu: "8", memory: 64Gi, nvidia.com/gpu: "8"}}
+    - name: w
+      count: 2
+      template:
+        metadata: {labels: {role: worker}}
+        status: {capacity: {cpu: "8", memory: 64Gi, nvidia.com/gpu: "8"}}
+  timeline:
+    - {at: 20m, action: drain, target: w-1}
+)");
+  expect_no_violations(*r->sim, 10);
+  const auto at = [&](const std::string& type, const std::string& object) {
+    std::vector<TimeMs> out;
+    for (const auto& e : r->log.events) {
+      if (e.type == type && e.object == object) out.push_back(e.t_ms);
+    }
+    return out;
+  };
+  // The worker (first on w-1) is created again and starts on w-0; the master never left, yet
+  // restarts.
+  const auto worker_started = at("Started", "default/train-worker-0");
+  ASSERT_EQ(worker_started.size(), 2u);
+  const TimeMs rejoined = worker_started[1];
+  EXPECT_GE(rejoined, 20 * 60'000);
+  const auto done = at("PyTorchJobSucceeded", "default/train");
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_GE(done[0], rejoined + 3'600'000);
+  EXPECT_LT(done[0], rejoined + 3'600'000 + 60'000);
+  const auto master_done = at("Completed", "default/train-master-0");
+  const auto worker_done = at("Completed", "default/train-worker-0");
+  ASSERT_EQ(master_done.size(), 1u);
+  ASSERT_EQ(worker_done.size(), 1u);
+  EXPECT_LT(std::abs(master_done[0] - worker_done[0]), 60'000);
+  const Pod& master =
+      r->sim->cluster().pod(r->sim->cluster().find_pod("default", "train-master-0"));
+  EXPECT_GE(master.status.restarts, 1);
+  EXPECT_EQ(at("PyTorchJobRestarting", "default/train").size(), 0u);
+}
+
 TEST(BatchScenarios, TrainingGangsArePlacedWholeAndYieldToInference) {
   auto r = run_bundled("training");
   expect_no_violations(*r->sim);
