@@ -378,17 +378,14 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
   for (const auto& g : groups_) {
     if (g.name == option.group) best = &g;
   }
-  Estimate best_e;
-  best_e.new_nodes = option.node_count;
-  best_e.helped = option.pods;
-  if (best == nullptr || best_e.new_nodes == 0) return;
+  if (best == nullptr) return;
   NodeGroupStats& st = stats_[best->name];
   const std::int32_t current = size(best->name) + st.upcoming;
-  st.upcoming += best_e.new_nodes;
+  st.upcoming += option.node_count;
   ++st.scale_ups;
   last_scale_up_ms_ = loop_.now();
   const std::string change = best->name + " " + std::to_string(current) + "->" +
-                             std::to_string(current + best_e.new_nodes) +
+                             std::to_string(current + option.node_count) +
                              " (max: " + std::to_string(best->max_size) + ")";
   cluster_.emit(ClusterEvent{0,
                              "ScaledUpGroup",
@@ -396,9 +393,9 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
                              best->name,
                              {},
                              "Scale-up: setting group " + change + ", " +
-                                 std::to_string(best_e.helped.size()) + " pod(s) to schedule",
+                                 std::to_string(option.pods.size()) + " pod(s) to schedule",
                              false});
-  for (PodId p : best_e.helped) {
+  for (PodId p : option.pods) {
     cluster_.emit(ClusterEvent{0,
                                "TriggeredScaleUp",
                                "Pod",
@@ -408,7 +405,7 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
                                false});
   }
   const std::string name = best->name;
-  for (std::int32_t i = 0; i < best_e.new_nodes; ++i) {
+  for (std::int32_t i = 0; i < option.node_count; ++i) {
     loop_.after(best->provisioning_delay_ms, EventPriority::kApi, [this, name] {
       NodeGroupStats& s = stats_[name];
       --s.upcoming;
