@@ -95,6 +95,13 @@ class JobHarness : public ::testing::Test, public ClusterObserver {
 
   void run_until(TimeMs t) { loop.run(t); }
 
+  // spec.suspend changed as `kubectl patch` would, then the loop run to `t`.
+  void set_suspend(const std::string& name, bool suspend, TimeMs t) {
+    job(name)->spec.suspend = suspend;
+    cluster.object_changed("Job", "ns/" + name);
+    run_until(t);
+  }
+
   int count_events(const std::string& type) const {
     int n = 0;
     for (const auto& e : events)
@@ -454,18 +461,14 @@ TEST_F(JobHarness, PodsTheControllerDeletesAreNotFailures) {
   JobSpec s;
   s.parallelism = 2;
   s.completions = 2;
-  Job& j = add_job("pause", s);
+  add_job("pause", s);
   run_until(0);
   for (PodId id : live_pods("pause"))
     bind_running(id);
-  j.spec.suspend = true;
-  cluster.object_changed("Job", "ns/pause");
-  run_until(1'000);
+  set_suspend("pause", true, 1'000);
   EXPECT_TRUE(live_pods("pause").empty());
   EXPECT_EQ(job("pause")->status.failed, 0);
-  job("pause")->spec.suspend = false;
-  cluster.object_changed("Job", "ns/pause");
-  run_until(2'000);
+  set_suspend("pause", false, 2'000);
   EXPECT_EQ(live_pods("pause").size(), 2u);  // no back-off either
   EXPECT_EQ(job("pause")->status.failed, 0);
 }
@@ -474,17 +477,13 @@ TEST_F(JobHarness, SuspendDeletesPodsAndResumeRecreatesThem) {
   JobSpec s;
   s.parallelism = 3;
   s.completions = 3;
-  Job& j = add_job("pause", s);
+  add_job("pause", s);
   run_until(0);
   EXPECT_EQ(live_pods("pause").size(), 3u);
-  j.spec.suspend = true;
-  cluster.object_changed("Job", "ns/pause");
-  run_until(1'000);
+  set_suspend("pause", true, 1'000);
   EXPECT_TRUE(live_pods("pause").empty());
   EXPECT_EQ(job("pause")->status.failed, 0);
-  job("pause")->spec.suspend = false;
-  cluster.object_changed("Job", "ns/pause");
-  run_until(2'000);
+  set_suspend("pause", false, 2'000);
   EXPECT_EQ(live_pods("pause").size(), 3u);
   EXPECT_EQ(count_events("Suspended"), 1);
   EXPECT_EQ(count_events("Resumed"), 1);
