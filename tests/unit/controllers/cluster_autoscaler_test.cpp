@@ -241,12 +241,7 @@ TEST_F(ClusterAutoscalerTest, APodDisruptionBudgetWithNoDisruptionsLeftBlocksSca
   b.labels = {{"app", "web"}};
   add_pod(a);
   add_pod(b);
-  PodDisruptionBudget pdb;
-  pdb.meta.name = "web";
-  pdb.meta.namespace_ = "default";
-  pdb.selector = testing_util::selector({{"app", "web"}});
-  pdb.disruptions_allowed = 0;
-  cluster.pdbs["default/web"] = pdb;
+  add_pdb("default", "web", {{"app", "web"}}, 0);
   loop.run(1);
   const NodeId n0 = cluster.find_node("gpu-0");
   std::string why;
@@ -429,12 +424,7 @@ TEST_F(ClusterAutoscalerTest, WhatKeepsAPodFromMovingIsUpstreams) {
   EXPECT_NE(why_not(with_volume).find("local storage"), std::string::npos) << why_not(with_volume);
 
   // A budget for the kube-system pod lets it move; so does naming the volume safe to lose.
-  PodDisruptionBudget pdb;
-  pdb.meta.name = "dns";
-  pdb.meta.namespace_ = "kube-system";
-  pdb.selector = testing_util::selector({{"k8s-app", "dns"}});
-  pdb.disruptions_allowed = 1;
-  cluster.pdbs["kube-system/dns"] = pdb;
+  add_pdb("kube-system", "dns", {{"k8s-app", "dns"}}, 1);
   EXPECT_EQ(why_not(dns), "movable");
   cluster.delete_pod(with_volume);
   const PodId listed =
@@ -458,11 +448,7 @@ TEST_F(ClusterAutoscalerTest, WhatKeepsAPodFromMovingIsUpstreams) {
   EXPECT_EQ(why_not(safe), "movable");
 
   // A budget with an empty selector covers every pod of its namespace.
-  PodDisruptionBudget all;
-  all.meta.name = "all";
-  all.meta.namespace_ = "default";
-  all.disruptions_allowed = 0;
-  cluster.pdbs["default/all"] = all;
+  add_pdb("default", "all", {}, 0);
   EXPECT_NE(why_not(safe).find("disruption budget"), std::string::npos) << why_not(safe);
 }
 

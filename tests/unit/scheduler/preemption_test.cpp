@@ -107,12 +107,7 @@ TEST_F(PreemptionTest, FewerVictimsWinAtEqualPriority) {
 TEST_F(PreemptionTest, PodDisruptionBudgetsSteerTheChoice) {
   add_node({.name = "n1", .cpu = "2"});
   add_node({.name = "n2", .cpu = "2"});
-  PodDisruptionBudget pdb;
-  pdb.meta.name = "protect";
-  pdb.meta.namespace_ = "default";
-  pdb.selector = testing_util::selector({{"app", "protected"}});
-  pdb.disruptions_allowed = 0;
-  cluster.pdbs["default/protect"] = pdb;
+  add_pdb("default", "protect", {{"app", "protected"}}, 0);
   start_with_evictor();
   place({.name = "guarded",
          .cpu = "2",

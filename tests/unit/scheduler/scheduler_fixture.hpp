@@ -120,6 +120,18 @@ class SchedulerFixture : public ::testing::Test {
     return make_template(std::move(t));
   }
 
+  // A PodDisruptionBudget <ns>/<name> over `match` (empty: every pod of the namespace) whose
+  // status allows `allowed` disruptions, as the disruption controller would have computed it.
+  PodDisruptionBudget& add_pdb(const std::string& ns, const std::string& name, Labels match,
+                               std::int32_t allowed) {
+    PodDisruptionBudget pdb;
+    pdb.meta.name = name;
+    pdb.meta.namespace_ = ns;
+    pdb.selector.match_labels = std::move(match);
+    pdb.disruptions_allowed = allowed;
+    return cluster.pdbs[ns + "/" + name] = std::move(pdb);
+  }
+
   // A ReplicaSet default/<name> selecting `match`, and the owner reference its pods carry.
   OwnerReference add_replica_set(const std::string& name, Labels match) {
     ReplicaSet rs;
