@@ -86,7 +86,7 @@ void CronJobController::sync(const std::string& key) {
           "CronJob",
           key,
           {},
-          "Saw completed job: " + job->meta.name + ", status: " + (ok ? "Complete" : "Failed"),
+          "Saw completed job: " + job->meta.name + ", condition: " + (ok ? "Complete" : "Failed"),
           false});
     }
   }
@@ -127,23 +127,19 @@ void CronJobController::sync(const std::string& key) {
   int missed = 0;
   for (auto t = sched->next_after_ms(earliest); t && *t <= now; t = sched->next_after_ms(*t)) {
     most_recent = t;
-    if (++missed > kMaxMissedTimes) {
-      cluster_.emit(ClusterEvent{0,
-                                 "TooManyMissedTimes",
-                                 "CronJob",
-                                 key,
-                                 {},
-                                 "too many missed start times: " + std::to_string(missed) +
-                                     ". Set or decrease .spec.startingDeadlineSeconds or check "
-                                     "clock skew",
-                                 true});
-      // Jump to the last start time at or before now.
-      TimeMs lo = *t;
-      for (auto n = sched->next_after_ms(lo); n && *n <= now; n = sched->next_after_ms(lo))
-        lo = *n;
-      most_recent = lo;
-      break;
-    }
+    ++missed;
+  }
+  if (missed > kMaxMissedTimes) {
+    // The count of every missed start time (upstream estimates it from the schedule's period).
+    cluster_.emit(ClusterEvent{0,
+                               "TooManyMissedTimes",
+                               "CronJob",
+                               key,
+                               {},
+                               "too many missed start times: " + std::to_string(missed) +
+                                   ". Set or decrease .spec.startingDeadlineSeconds or check "
+                                   "clock skew",
+                               true});
   }
   const auto next = sched->next_after_ms(now);
   if (!most_recent) {

@@ -677,6 +677,24 @@ TEST_F(CronHarness, SuspendStopsNewRuns) {
   EXPECT_TRUE(cluster.jobs.empty());
 }
 
+// Resumed after 3 hours, an every-minute CronJob has missed 180 start times: upstream says how
+// many (it said 101 here, the count where it stopped looking) and starts only the latest.
+TEST_F(CronHarness, TooManyMissedStartTimesAreCountedAndTheLatestRuns) {
+  CronJob& cj = add_cron("* * * * *", ConcurrencyPolicy::kAllow);
+  cj.suspend = true;
+  cluster.object_changed("CronJob", "ns/nightly");
+  run_until(3 * 3'600'000);
+  ASSERT_TRUE(cluster.jobs.empty());
+  cluster.cron_jobs["ns/nightly"].suspend = false;
+  cluster.object_changed("CronJob", "ns/nightly");
+  run_until(3 * 3'600'000 + 1);
+  std::string message;
+  for (const auto& e : events)
+    if (e.type == "TooManyMissedTimes") message = e.message;
+  EXPECT_EQ(message.rfind("too many missed start times: 180. ", 0), 0u) << message;
+  EXPECT_EQ(job_names(), std::vector<std::string>{at_minute(180)});
+}
+
 TEST_F(CronHarness, UnparseableScheduleIsAWarningEvent) {
   add_cron("61 * * * *", ConcurrencyPolicy::kAllow);
   run_until(3'600'000);
