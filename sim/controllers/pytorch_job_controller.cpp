@@ -271,7 +271,9 @@ void PyTorchJobController::sync(const std::string& key) {
     for (PodId id : pods) {
       const Pod& p = cluster_.pod(id);
       const ReplicaSpec* spec = replica_spec_of(job, p);
-      if (spec != nullptr && !p.terminal() && !p.deletion_ms &&
+      // Running pods only, as PastBackoffLimit counts them (a pod waiting to restart is
+      // Running too; one Pending again after a re-creation starts from zero anyway).
+      if (spec != nullptr && p.status.phase == PodPhase::kRunning && !p.deletion_ms &&
           (spec->restart_policy == RestartPolicy::kOnFailure ||
            spec->restart_policy == RestartPolicy::kAlways)) {
         restarts += p.status.restarts;

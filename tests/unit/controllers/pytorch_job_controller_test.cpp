@@ -291,6 +291,20 @@ TEST_F(PyTorchJobTest, ALostPodIsRecreatedAlone) {
   EXPECT_EQ(count("SuccessfulCreatePod"), 4);
 }
 
+// PastBackoffLimit adds up the restarts of Running pods only.
+TEST_F(PyTorchJobTest, OnlyRunningPodsRestartsCountAgainstTheBackoffLimit) {
+  add("llm", 1, "1h", RestartPolicy::kOnFailure);  // backoffLimit 1
+  loop.run(0);
+  const PodId w = cluster.find_pod("ml", "llm-worker-0");
+  cluster.pod(w).status.restarts = 3;  // a pod still Pending (phase as created)
+  cluster.pod_changed(w);
+  loop.run(10);
+  EXPECT_FALSE(condition("llm", "Failed"));
+  set_phase("llm-worker-0", PodPhase::kRunning);
+  loop.run(20);
+  EXPECT_TRUE(condition("llm", "Failed"));
+}
+
 TEST_F(PyTorchJobTest, QuotaRejectionStopsTheRoundAndRetries) {
   testing::QuotaSetup quotas(cluster);
   quotas.add("ml", "gpus", {{"requests.nvidia.com/gpu", Quantity::from_int(16)}});
