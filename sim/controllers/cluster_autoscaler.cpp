@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "controllers/node_group_expander.hpp"
+#include "core/split.hpp"
 #include "scheduler/framework.hpp"
 
 namespace gpusim::ctrl {
@@ -479,12 +480,8 @@ std::string ClusterAutoscaler::blocking_reason(const Pod& p) const {
   if (options_.skip_nodes_with_local_storage && !p.spec().local_volumes.empty()) {
     std::set<std::string> allowed;
     if (const std::string* list = annotation(kSafeToEvictLocalVolumesAnnotation)) {
-      std::size_t from = 0;
-      while (from <= list->size()) {
-        const std::size_t comma = std::min(list->find(',', from), list->size());
-        allowed.insert(list->substr(from, comma - from));
-        from = comma + 1;
-      }
+      for (auto& name : split(*list, ','))
+        allowed.insert(std::move(name));
     }
     for (const auto& v : p.spec().local_volumes) {
       if (!allowed.count(v)) return "pod " + p.key() + " has local storage (volume " + v + ")";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/duration.hpp"
+#include "core/split.hpp"
 
 namespace gpusim::ctrl {
 namespace {
@@ -25,18 +26,6 @@ constexpr Bounds kHours{0, 23, nullptr};
 constexpr Bounds kDom{1, 31, nullptr};
 constexpr Bounds kMonths{1, 12, kMonthNames};
 constexpr Bounds kDow{0, 6, kDowNames};
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    const auto pos = s.find(sep, start);
-    out.emplace_back(s.substr(start, pos - start));
-    if (pos == std::string_view::npos) break;
-    start = pos + 1;
-  }
-  return out;
-}
 
 std::uint64_t bits(unsigned lo, unsigned hi, unsigned step) {
   std::uint64_t b = 0;

@@ -8,6 +8,7 @@
 #include "core/diagnostics.hpp"
 #include "core/distribution.hpp"
 #include "core/duration.hpp"
+#include "core/split.hpp"
 
 namespace gpusim::engine {
 namespace {
@@ -22,15 +23,11 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    const auto pos = s.find(sep, start);
-    out.push_back(trim(std::string_view(s).substr(start, pos - start)));
-    if (pos == std::string::npos) break;
-    start = pos + 1;
-  }
+// The fields of a CSV line, trimmed.
+std::vector<std::string> trimmed_fields(const std::string& s, char sep) {
+  std::vector<std::string> out = split(s, sep);
+  for (auto& f : out)
+    f = trim(f);
   return out;
 }
 
@@ -62,7 +59,7 @@ std::vector<ArrivalGenerator::TraceRow> ArrivalGenerator::parse_trace(const std:
     ++line_no;
     const std::string t = trim(line);
     if (t.empty() || t[0] == '#') continue;
-    const auto fields = split(t, ',');
+    const auto fields = trimmed_fields(t, ',');
     const auto time = parse_duration_ms(fields[0]);
     if (first && !time) {  // a header row
       first = false;
@@ -77,7 +74,7 @@ std::vector<ArrivalGenerator::TraceRow> ArrivalGenerator::parse_trace(const std:
     row.t_ms = *time;
     row.namespace_ = fields[1];
     if (row.namespace_.empty()) fail(static_cast<int>(fields[0].size()) + 2, "empty namespace");
-    for (const auto& part : split(fields[2], ';')) {
+    for (const auto& part : trimmed_fields(fields[2], ';')) {
       if (part.empty()) continue;
       const auto eq = part.find('=');
       if (eq == std::string::npos) fail(0, "request \"" + part + "\" is not name=quantity");

@@ -5,20 +5,10 @@
 #include <optional>
 
 #include "core/duration.hpp"
+#include "core/split.hpp"
 
 namespace gpusim::engine {
 namespace {
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t i = s.find(sep, start);
-    out.push_back(s.substr(start, i == std::string::npos ? std::string::npos : i - start));
-    if (i == std::string::npos) return out;
-    start = i + 1;
-  }
-}
 
 bool is_deployment_kind(const std::string& k) {
   return k == "Deployment" || k == "deployment" || k == "deployments" || k == "deploy";

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "controllers/node_group_expander.hpp"
+#include "core/split.hpp"
 #include "engine/timeline.hpp"
 #include "scenario/fields.hpp"
 #include "scenario/names.hpp"
@@ -210,16 +211,12 @@ engine::ClusterAutoscalerSpec cluster_autoscaler(const Value& v) {
   if (auto text = expander.str()) {
     o.expander.clear();
     const std::vector<std::string> known = ctrl::expander_names();
-    std::size_t from = 0;
-    while (from <= text->size()) {
-      const std::size_t comma = std::min(text->find(',', from), text->size());
-      const std::string name = text->substr(from, comma - from);
+    for (const std::string& name : split(*text, ',')) {
       if (std::find(known.begin(), known.end(), name) == known.end()) {
         expander.unsupported(name, known);
       } else {
         o.expander.push_back(name);
       }
-      from = comma + 1;
     }
   }
   const Value priorities = f.get("priorities");

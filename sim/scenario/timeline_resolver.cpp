@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/duration.hpp"
+#include "core/split.hpp"
 #include "engine/timeline.hpp"
 #include "scenario/document.hpp"
 #include "scenario/object_parser.hpp"
@@ -33,17 +34,6 @@ bool same_key(const YAML::Node& a, const YAML::Node& b, const char* key) {
 void error_at(Diagnostics& d, const engine::TimelineEvent& e, const std::string& message,
               const std::string& hint = {}) {
   d.error(e.source, "spec.timeline", message, hint);
-}
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t i = s.find('/', start);
-    out.push_back(s.substr(start, i == std::string::npos ? std::string::npos : i - start));
-    if (i == std::string::npos) return out;
-    start = i + 1;
-  }
 }
 
 // Every param is one the action reads, with a value it can read: the engine reads a value it
@@ -84,7 +74,7 @@ bool is_deployment_kind(const std::string& k) {
 
 // The same target syntax as engine::Timeline: Deployment/ns/name, deployment/name, ns/name, name.
 std::string deployment_key(const std::string& target) {
-  const std::vector<std::string> parts = split(target);
+  const std::vector<std::string> parts = split(target, '/');
   if (parts.size() == 3 && is_deployment_kind(parts[0])) return parts[1] + "/" + parts[2];
   if (parts.size() == 2) {
     return is_deployment_kind(parts[0]) ? "default/" + parts[1] : parts[0] + "/" + parts[1];
