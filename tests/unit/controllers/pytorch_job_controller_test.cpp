@@ -86,6 +86,16 @@ class PyTorchJobTest : public ::testing::Test, public ClusterObserver {
     return nullptr;
   }
 
+  // Failed with the operator's reason (common/job.go ReconcileJobs) and `message`, on the
+  // condition and one event.
+  void expect_failed_with(const std::string& name, const std::string& message) {
+    const Condition* c = failed_condition(name);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->reason, "PyTorchJobFailed");
+    EXPECT_EQ(c->message, message);
+    EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  }
+
   int count(const std::string& type) const {
     int n = 0;
     for (const auto& e : events)
@@ -218,12 +228,8 @@ TEST_F(PyTorchJobTest, OnFailureRestartsCountAgainstTheBackoffLimit) {
   cluster.pod_changed(w);
   loop.run(20);
   EXPECT_TRUE(condition("llm", "Failed"));
-  // The operator's reason and message (common/job.go ReconcileJobs), on condition and event.
-  const Condition* c = failed_condition("llm");
-  ASSERT_NE(c, nullptr);
-  EXPECT_EQ(c->reason, "PyTorchJobFailed");
-  EXPECT_EQ(c->message, "Job llm has failed because it has reached the specified backoff limit");
-  EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  expect_failed_with("llm",
+                     "Job llm has failed because it has reached the specified backoff limit");
   EXPECT_EQ(count("BackoffLimitExceeded"), 0);
 }
 
@@ -233,11 +239,8 @@ TEST_F(PyTorchJobTest, ActiveDeadlineFailsTheJobAsPyTorchJobFailed) {
   loop.run(59'999);
   EXPECT_FALSE(condition("slow", "Failed"));
   loop.run(60'000);
-  const Condition* c = failed_condition("slow");
-  ASSERT_NE(c, nullptr);
-  EXPECT_EQ(c->reason, "PyTorchJobFailed");
-  EXPECT_EQ(c->message, "Job slow has failed because it was active longer than specified deadline");
-  EXPECT_EQ(count("PyTorchJobFailed"), 1);
+  expect_failed_with("slow",
+                     "Job slow has failed because it was active longer than specified deadline");
   EXPECT_EQ(count("DeadlineExceeded"), 0);
   EXPECT_TRUE(pod_names().empty());  // the pods are deleted (unbound here: at once)
 }
