@@ -586,11 +586,10 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
   }
   if (any_cost) {
     add_row("cost", Better::kLower, [&](const RunDir& r) {
-      const json& c = S(r).contains("cost") ? S(r)["cost"] : json();
-      if (c.is_number()) return cell(fixed(c.get<double>(), 2), c.get<double>());
-      if (c.is_object() && c.contains("total") && c["total"].is_number())
-        return cell(fixed(c["total"].get<double>(), 2), c["total"].get<double>());
-      return cell("–");
+      // summary.json "cost": {"unit": "micros", "total_micros": N}, the pools' costPerHour summed.
+      if (!jhas(S(r), {"cost", "total_micros"})) return cell("–");
+      const double v = static_cast<double>(jint(S(r), {"cost", "total_micros"})) / 1e6;
+      return cell(fixed(v, 2), v);
     });
   }
   if (any_expect) {

@@ -2,6 +2,7 @@
 // (rewritten only with GPUSIM_UPDATE_GOLDEN=1), plus properties every report must have.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,6 +64,23 @@ TEST(ReportModel, SummaryFiguresComeFromTheRun) {
   EXPECT_EQ(row("scheduling wait max"), "5h30m");
   EXPECT_EQ(row("GPU-hours allocated"), "17.5");  // team-a 4 GPUs x 2h + 2 x 4h, team-b 0.5 x 3h
   EXPECT_EQ(row("pods pending at the end"), "1");
+}
+
+// The runs' cost (summary.json cost.total_micros, what the pools' costPerHour came to) is a row,
+// in currency units; a run without one shows none.
+TEST(ReportModel, CostIsTheRunsTotal) {
+  auto files = testing::sample_files();
+  files["summary.json"].insert(files["summary.json"].size() - 1,
+                               R"(,"cost":{"unit":"micros","total_micros":338339999})");
+  const RunDir priced = RunDir::from_files(files, "priced");
+  const RunDir plain = testing::sample_run();
+  const ReportModel m = build_report({&priced, &plain});
+  const Table& sum = m.sections[0].tables[0];
+  const auto it = std::find_if(sum.rows.begin(), sum.rows.end(),
+                               [](const auto& r) { return r.label == "cost"; });
+  ASSERT_NE(it, sum.rows.end());
+  EXPECT_EQ(it->cells.at(0).text, "338.34");
+  EXPECT_EQ(it->cells.at(1).text, "–");
 }
 
 // A run made with a GPU policy says which (summary.json scheduler.policy); one without does not.
