@@ -393,10 +393,9 @@ class Planner {
 
 ordered_json run_plan(const PlanOptions& options) {
   Planner planner(options);
-  const ordered_json plan = planner.run();
   const fs::path dir(options.outdir);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
+  claim_output_directory(dir, "plan.json");
+  const ordered_json plan = planner.run();
   write_file_atomic(dir / "plan.json", plan.dump(2) + "\n");
   write_file_atomic(dir / "plan.md", reports::plan_markdown(plan));
   return plan;

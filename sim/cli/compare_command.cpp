@@ -66,6 +66,7 @@ Comparison run_comparison(const CompareOptions& options) {
                                   "\" is listed twice: its runs would share one directory");
     }
   }
+  if (!options.outdir.empty()) claim_output_directory(options.outdir, "report.html");
   for (const auto& policy : policies) {
     engine::RunOptions opts;
     opts.seed = options.seed;
@@ -172,7 +173,7 @@ void add_compare_command(CLI::App& app) {
       "  gpusim compare scenarios/openb/default.yaml --seed 42\n"
       "  gpusim compare scenarios/openb/gpushare40.yaml --policy FGD,BestFit -o out/cmp");
   cmd->add_option("inputs", o->inputs, "Scenario files or directories")->required();
-  cmd->add_option("--policy", *policies,
+  cmd->add_option("--policy,--policies", *policies,
                   "Comma-separated GPU policies (default: "
                   "Random,DotProduct,GpuClustering,GpuPacking,BestFit,FGD)");
   add_seed_option(cmd, o->seed, "Random seed (overrides the Simulation's spec.seed)");

@@ -337,9 +337,6 @@ SweepRunStats run_sweep(const SweepRunOptions& options) {
   // Loads and checks every base scenario and override before anything is written.
   SweepRun run(spec, options);
   std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-    throw std::invalid_argument(dir.string() + " is not a directory: give -o a directory");
-  }
   if (fs::exists(dir / "sweep.json", ec)) {
     const ordered_json old = ordered_json::parse(read_file(dir / "sweep.json"), nullptr, false);
     if (old.is_discarded() || comparable(old) != comparable(plan)) {
@@ -351,6 +348,7 @@ SweepRunStats run_sweep(const SweepRunOptions& options) {
   }
   if (options.shards > 1)
     plan["shard"] = std::to_string(options.shard) + "/" + std::to_string(options.shards);
+  claim_output_directory(dir, "sweep.json");
   fs::create_directories(dir / "points", ec);
   // sweep.json first: a killed run leaves a directory that a rerun recognises as its own.
   write_file_atomic(dir / "sweep.json", plan.dump(2) + "\n");
@@ -428,6 +426,7 @@ void merge_sweeps(const std::vector<std::string>& dirs, const std::string& out, 
                                 (missing.size() > 5 ? ", ..." : "") +
                                 "); run their shards (a rerun resumes) and merge again");
   }
+  claim_output_directory(outdir, "sweep.json");
   for (const auto& [src, target] : copies) {
     StagedDirectory staged(target);
     std::error_code ec;

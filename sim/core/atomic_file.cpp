@@ -106,6 +106,31 @@ void check_replaceable(const fs::path& path) {
 }
 
 namespace {
+const char* const kMarkerText = "written by gpusim: a later run may replace this directory\n";
+}  // namespace
+
+void claim_output_directory(const fs::path& dir, std::string_view own_file) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(dir, ec);
+  const std::string refuse = "refusing to write into " + dir.string() + ": ";
+  const std::string hint = "; remove it or choose another output directory";
+  if (fs::exists(st)) {
+    if (!fs::is_directory(fs::status(dir, ec))) {
+      throw std::invalid_argument(refuse + "it exists and is not a directory" + hint);
+    }
+    if (!fs::exists(dir / kOutputMarkerFile, ec) && !fs::exists(dir / own_file, ec) &&
+        !fs::is_empty(dir, ec)) {
+      throw std::invalid_argument(refuse + "it is a directory that gpusim did not write" + hint);
+    }
+  }
+  fs::create_directories(dir, ec);
+  if (ec) fail(dir, ec.message());
+  if (!fs::exists(dir / kOutputMarkerFile, ec)) {
+    write_file_atomic(dir / kOutputMarkerFile, kMarkerText);
+  }
+}
+
+namespace {
 
 // `.<name>.partial-<pid>-<n>` and `.<name>.old-<pid>-<n>` beside `final` whose process is gone:
 // left by a run that was killed before it could clean up.
@@ -140,7 +165,7 @@ StagedDirectory::StagedDirectory(fs::path final_path) : final_(std::move(final_p
   staging_ = parent / ("." + final_.filename().string() + ".partial-" + unique_file_suffix());
   fs::create_directories(staging_, ec);
   if (ec) fail(final_, ec.message());  // the user's path, not the hidden staging one
-  write(kOutputMarkerFile, "written by gpusim: a later run may replace this directory\n");
+  write(kOutputMarkerFile, kMarkerText);
 }
 
 StagedDirectory::~StagedDirectory() {

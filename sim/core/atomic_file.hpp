@@ -34,6 +34,13 @@ inline constexpr const char* kOutputMarkerFile = ".gpusim-output";
 // current directory or one above it.
 void check_replaceable(const std::filesystem::path& path);
 
+// For commands that add to a directory over several steps instead of replacing it whole
+// (sweep, merge, compare, plan): throws std::invalid_argument (bad input: exit 2) unless `dir`
+// is absent, empty, or an earlier gpusim output (the marker, or `own_file`, which such a command
+// wrote before it wrote the marker); then creates it and writes the marker. A user's directory
+// of other files is never written into by accident.
+void claim_output_directory(const std::filesystem::path& dir, std::string_view own_file);
+
 // A directory whose contents appear at `final_path` only when commit() is called. Until then
 // files go to a hidden staging directory next to it; the destructor removes an uncommitted one.
 // The constructor checks final_path (check_replaceable), so a run stops before it starts, and

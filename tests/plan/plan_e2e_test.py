@@ -82,6 +82,13 @@ def main():
         check("+4 (4 -> 8)" in out, f"delta printed: {out}")
 
         # --- the upper bound fails: exit 1, said so.
+        # -o naming a directory of the user's own files: exit 2 before any run, nothing added.
+        users = tmp / "users"
+        users.mkdir()
+        (users / "notes.txt").write_text("mine\n")
+        rc, _, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=1..5", "-o", users)
+        check(rc == 2 and "gpusim did not write" in err, f"plan -o a user's directory: exit 2 ({rc}) {err[-200:]}")
+        check(sorted(p.name for p in users.iterdir()) == ["notes.txt"], "plan -o a user's directory adds nothing")
         rc, out, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=1..5", "-o", tmp / "p4")
         plan = json.loads((tmp / "p4" / "plan.json").read_text())
         check(rc == 1, f"no feasible candidate: exit 1 (got {rc})")

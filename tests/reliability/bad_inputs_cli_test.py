@@ -144,6 +144,15 @@ def main():
                            timeout=60)
         if p.returncode != 2 or "is not a directory" not in p.stderr or afile.read_text() != "keep\n":
             failures.append(f"sweep -o FILE: exit {p.returncode}\n{p.stderr[-300:]}")
+        # compare -o a directory of the user's own files: exit 2 before any run, nothing added.
+        users = parent / "users"
+        users.mkdir()
+        (users / "notes.txt").write_text("mine\n")
+        p = subprocess.run([gpusim, "compare", str(demo), "--policies", "FGD,BestFit", "-o", str(users)],
+                           capture_output=True, text=True, timeout=120)
+        if p.returncode != 2 or "gpusim did not write" not in p.stderr or \
+                [f.name for f in users.iterdir()] != ["notes.txt"]:
+            failures.append(f"compare -o a user's directory: exit {p.returncode}\n{p.stderr[-300:]}")
         # A mistyped command is named, with the nearest one, rather than "A subcommand is required".
         p = subprocess.run([gpusim, "rnu", str(demo)], capture_output=True, text=True, timeout=60)
         if p.returncode != 2 or 'unknown command "rnu" (did you mean "run"?)' not in p.stderr:

@@ -102,6 +102,16 @@ def main():
         r = run(["merge", shard_dirs[0], shard_dirs[1], "-o", tmp / "partial"])
         check(r.returncode == 2 and "in none of the directories" in r.stderr, "merge with a shard missing: exit 2")
         check(not (tmp / "partial").exists(), "merge with a shard missing writes nothing")
+        # -o naming a directory of the user's own files: exit 2, nothing added to it.
+        users = tmp / "users"
+        users.mkdir()
+        (users / "notes.txt").write_text("mine\n")
+        for cmd in (["sweep", SWEEP, "-o", users, "-q"], ["merge", *shard_dirs, "-o", users]):
+            r = run(cmd)
+            check(r.returncode == 2 and "gpusim did not write" in r.stderr,
+                  f"{cmd[0]} -o a user's directory: exit 2 ({r.returncode}) {r.stderr[-200:]}")
+            check(sorted(p.name for p in users.iterdir()) == ["notes.txt"],
+                  f"{cmd[0]} -o a user's directory adds nothing to it")
 
         # Interrupted: points lost, a stale staging directory left behind; rerun resumes.
         resumed = tmp / "resumed"

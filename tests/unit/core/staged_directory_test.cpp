@@ -93,5 +93,37 @@ TEST_F(StagedDirectoryTest, StagingLeftByADeadProcessIsRemoved) {
   EXPECT_TRUE(fs::exists(root_ / ".other.partial-2147483647-0"));  // another output's
 }
 
+// Sweeps, merges, comparisons and plans add to their -o directory: a new, empty or earlier
+// gpusim directory takes them (and gets the marker); a user's directory of other files does not.
+TEST_F(StagedDirectoryTest, ClaimingTakesANewEmptyOrEarlierOutputDirectory) {
+  claim_output_directory(root_ / "new" / "sweep", "sweep.json");
+  EXPECT_TRUE(fs::exists(root_ / "new" / "sweep" / kOutputMarkerFile));
+  fs::create_directories(root_ / "empty");
+  claim_output_directory(root_ / "empty", "sweep.json");
+  EXPECT_TRUE(fs::exists(root_ / "empty" / kOutputMarkerFile));
+  write(root_ / "before-marker" / "sweep.json", "{}");  // a sweep from before the marker
+  claim_output_directory(root_ / "before-marker", "sweep.json");
+  EXPECT_TRUE(fs::exists(root_ / "before-marker" / kOutputMarkerFile));
+  EXPECT_EQ(read_file(root_ / "before-marker" / "sweep.json"), "{}");
+  write(root_ / "marked" / kOutputMarkerFile, "");
+  write(root_ / "marked" / "results.csv", "kept");
+  EXPECT_NO_THROW(claim_output_directory(root_ / "marked", "plan.json"));
+  EXPECT_EQ(read_file(root_ / "marked" / "results.csv"), "kept");
+}
+
+TEST_F(StagedDirectoryTest, ClaimingRefusesAUsersDirectoryOrAFileAndWritesNothing) {
+  write(root_ / "home" / "notes.txt", "mine");
+  try {
+    claim_output_directory(root_ / "home", "sweep.json");
+    FAIL() << "a directory gpusim did not write was claimed";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("did not write"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(root_ / "home" / kOutputMarkerFile));
+  write(root_ / "file", "x");
+  EXPECT_THROW(claim_output_directory(root_ / "file", "sweep.json"), std::invalid_argument);
+  EXPECT_EQ(read_file(root_ / "file"), "x");
+}
+
 }  // namespace
 }  // namespace gpusim
