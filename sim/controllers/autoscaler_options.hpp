@@ -29,6 +29,18 @@ struct AutoscalerOptions {
   bool skip_nodes_with_local_storage = true;           // --skip-nodes-with-local-storage
   std::int64_t max_graceful_termination_s = 600;       // --max-graceful-termination-sec
   std::int32_t max_bulk_soft_taint_count = 10;         // --max-bulk-soft-taint-count
+  // Failed provisioning: a scale-up whose nodes have not all registered this long after it is
+  // given up (the pools' default; a pool may set its own, as upstream's per-group options),
+  // and the group backs off, exponentially.
+  TimeMs max_node_provision_ms = 15 * 60'000;            // --max-node-provision-time
+  TimeMs initial_node_group_backoff_ms = 5 * 60'000;     // --initial-node-group-backoff-duration
+  TimeMs max_node_group_backoff_ms = 30 * 60'000;        // --max-node-group-backoff-duration
+  TimeMs node_group_backoff_reset_ms = 3 * 60 * 60'000;  // --node-group-backoff-reset-timeout
+  bool balance_similar_node_groups = false;              // --balance-similar-node-groups
+  std::vector<std::string> balancing_ignore_labels;      // --balancing-ignore-label
+  double max_allocatable_difference_ratio = 0.05;        // --max-allocatable-difference-ratio
+  double max_free_difference_ratio = 0.05;               // --max-free-difference-ratio
+  double memory_difference_ratio = 0.015;                // --memory-difference-ratio
 };
 
 }  // namespace gpusim::ctrl

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "controllers/node_group_expander.hpp"
+#include "controllers/node_group_set.hpp"
+#include "core/duration.hpp"
 #include "core/split.hpp"
 #include "scheduler/framework.hpp"
 
@@ -161,7 +163,10 @@ ClusterAutoscaler::ClusterAutoscaler(Cluster& cluster, EventLoop& loop,
       groups_(std::move(groups)),
       add_node_(std::move(add_node)),
       options_(std::move(options)),
-      expander_rng_(Rng::stream(scheduler.seed(), "cluster-autoscaler-expander")) {
+      expander_rng_(Rng::stream(scheduler.seed(), "cluster-autoscaler-expander")),
+      provisioning_rng_(Rng::stream(scheduler.seed(), "cluster-autoscaler-provisioning")),
+      backoff_(options_.initial_node_group_backoff_ms, options_.max_node_group_backoff_ms,
+               options_.node_group_backoff_reset_ms) {
   for (const auto& g : groups_)
     stats_[g.name];
 }
@@ -183,10 +188,18 @@ std::int32_t ClusterAutoscaler::size(const std::string& group) const {
 }
 
 const NodeGroup* ClusterAutoscaler::group_of(const Node& n) const {
+  return find_group(n.pool);
+}
+
+const NodeGroup* ClusterAutoscaler::find_group(const std::string& name) const {
   for (const auto& g : groups_) {
-    if (g.name == n.pool) return &g;
+    if (g.name == name) return &g;
   }
   return nullptr;
+}
+
+bool ClusterAutoscaler::backed_off(const std::string& group) const {
+  return backoff_.backed_off(group, loop_.now());
 }
 
 void ClusterAutoscaler::start() {
@@ -210,6 +223,11 @@ void ClusterAutoscaler::schedule_scan(bool prompted) {
 
 void ClusterAutoscaler::on_event(const ClusterEvent& e) {
   if (e.type == "FailedScheduling" && e.kind == "Pod") schedule_scan(true);
+  if (e.kind == "NodePool" && e.type == "StockOut") stocked_out_.insert(e.object);
+  if (e.kind == "NodePool" && e.type == "Restock" && stocked_out_.erase(e.object) > 0) {
+    // Pods may be waiting for this capacity: the next scan keeps the run alive.
+    schedule_scan(true);
+  }
 }
 
 void ClusterAutoscaler::on_pod_released(PodId, NodeId node) {
@@ -276,7 +294,8 @@ std::vector<PodId> ClusterAutoscaler::filter_out_schedulable(
 }
 
 ClusterAutoscaler::Estimate ClusterAutoscaler::estimate(const NodeGroup& group,
-                                                        const std::vector<PodId>& pending) const {
+                                                        const std::vector<PodId>& pending,
+                                                        std::int32_t limit) const {
   Estimate e;
   WhatIf w(cluster_, scheduler_);
   // Every pending pod exists in the copy before any is tried: a gang's PreFilter counts them.
@@ -300,7 +319,8 @@ ClusterAutoscaler::Estimate ClusterAutoscaler::estimate(const NodeGroup& group,
     return size_of(a.first) > size_of(b.first);
   });
   std::vector<NodeId> nodes;
-  const std::int32_t room = group.max_size - size(group.name) - stats(group.name).upcoming;
+  const std::int32_t room =
+      limit >= 0 ? limit : group.max_size - size(group.name) - stats(group.name).upcoming;
   std::set<const PodTemplate*> never_fits;
   for (const auto& [real, copy] : copies) {
     const PodTemplate* t = cluster_.pod(real).tmpl.get();
@@ -329,10 +349,52 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
   std::vector<ExpansionOption> options;
   std::set<PodId> placeable;
   bool any_room = false;
+  std::int32_t at_max = 0;
+  std::int32_t in_backoff = 0;
+  const auto room = [&](const NodeGroup& g) {
+    return g.max_size - size(g.name) - stats(g.name).upcoming;
+  };
+  std::vector<const NodeGroup*> valid;
   for (const auto& g : groups_) {
-    if (size(g.name) + stats(g.name).upcoming >= g.max_size) continue;
+    if (room(g) <= 0) {
+      ++at_max;
+      continue;
+    }
+    // Upstream's IsNodeGroupSafeToScaleUp: a group backed off after a failed scale-up is no
+    // option at all.
+    if (backed_off(g.name)) {
+      ++in_backoff;
+      continue;
+    }
+    valid.push_back(&g);
+  }
+  // Balancing: a group's similar groups are the valid ones with a similar template that take
+  // every pod it takes (upstream's ComputeSimilarNodeGroups); their room adds to the group's in
+  // the estimate (upstream's SngCapacityThreshold).
+  std::map<std::string, std::vector<const NodeGroup*>> similar;
+  if (options_.balance_similar_node_groups) {
+    std::map<std::string, std::set<const PodTemplate*>> fits;
+    for (const NodeGroup* g : valid)
+      fits[g->name] = fitting_templates(*g, pending);
+    for (const NodeGroup* g : valid) {
+      const auto& mine = fits[g->name];
+      if (mine.empty()) continue;
+      for (const NodeGroup* h : valid) {
+        if (h == g || !similar_node_templates(g->node_template, h->node_template, options_))
+          continue;
+        const auto& theirs = fits[h->name];
+        if (std::includes(theirs.begin(), theirs.end(), mine.begin(), mine.end()))
+          similar[g->name].push_back(h);
+      }
+    }
+  }
+  for (const NodeGroup* gp : valid) {
+    const NodeGroup& g = *gp;
     any_room = true;
-    Estimate e = estimate(g, pending);
+    std::int32_t limit = room(g);
+    for (const NodeGroup* h : similar[g.name])
+      limit += room(*h);
+    Estimate e = estimate(g, pending, limit);
     if (e.new_nodes == 0) continue;
     ExpansionOption o;
     o.group = g.name;
@@ -354,6 +416,13 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
     o.node_cost_per_hour_micros = g.cost_per_hour_micros;
     options.push_back(std::move(o));
   }
+  std::string why = any_room ? "no node group can fit it" : "max node group size reached";
+  if (in_backoff > 0) {
+    // Upstream's reasons, counted per group.
+    why = std::to_string(in_backoff) + " in backoff after failed scale-up";
+    if (at_max > 0) why += ", " + std::to_string(at_max) + " max node group size reached";
+    if (any_room) why += ", no other node group can fit it";
+  }
   for (PodId p : pending) {
     if (placeable.count(p)) continue;
     const Pod& pod = cluster_.pod(p);
@@ -363,9 +432,7 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
                                "Pod",
                                pod.key(),
                                {},
-                               any_room
-                                   ? "pod didn't trigger scale-up: no node group can fit it"
-                                   : "pod didn't trigger scale-up: max node group size reached",
+                               "pod didn't trigger scale-up: " + why,
                                false});
   }
   ExpanderContext ctx;
@@ -375,44 +442,233 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
       options.empty() ? -1 : choose_expansion(options, options_.expander, ctx);
   if (chosen < 0) return;
   const ExpansionOption& option = options[static_cast<std::size_t>(chosen)];
-  const NodeGroup* best = nullptr;
-  for (const auto& g : groups_) {
-    if (g.name == option.group) best = &g;
-  }
+  const NodeGroup* best = find_group(option.group);
   if (best == nullptr) return;
-  NodeGroupStats& st = stats_[best->name];
-  const std::int32_t current = size(best->name) + st.upcoming;
-  st.upcoming += option.node_count;
-  ++st.scale_ups;
+  const auto target_size = [&](const NodeGroup& g) {
+    return size(g.name) + stats(g.name).upcoming;
+  };
+  std::vector<ScaleUpInfo> infos;
+  if (options_.balance_similar_node_groups) {
+    std::vector<ScaleUpInfo> set{{best->name, target_size(*best), 0, best->max_size}};
+    for (const NodeGroup* g : similar[best->name])
+      set.push_back(ScaleUpInfo{g->name, target_size(*g), 0, g->max_size});
+    infos = balance_scale_up(std::move(set), option.node_count);
+  } else {
+    const std::int32_t current = target_size(*best);
+    infos.push_back(ScaleUpInfo{best->name, current, current + option.node_count, best->max_size});
+  }
+  if (infos.empty()) return;
   last_scale_up_ms_ = loop_.now();
-  const std::string change = best->name + " " + std::to_string(current) + "->" +
-                             std::to_string(current + option.node_count) +
-                             " (max: " + std::to_string(best->max_size) + ")";
-  cluster_.emit(ClusterEvent{0,
-                             "ScaledUpGroup",
-                             "NodePool",
-                             best->name,
-                             {},
-                             "Scale-up: setting group " + change + ", " +
-                                 std::to_string(option.pods.size()) + " pod(s) to schedule",
-                             false});
+  std::string changes;
+  for (const ScaleUpInfo& info : infos) {
+    const std::string change = info.group + " " + std::to_string(info.current_size) + "->" +
+                               std::to_string(info.new_size) +
+                               " (max: " + std::to_string(info.max_size) + ")";
+    changes += (changes.empty() ? "{" : " {") + change + "}";
+    // The request first: the pool's cost counts the new nodes from this event on.
+    ++stats_[info.group].scale_ups;
+    increase_size(*find_group(info.group), info.new_size - info.current_size);
+    cluster_.emit(ClusterEvent{0,
+                               "ScaledUpGroup",
+                               "NodePool",
+                               info.group,
+                               {},
+                               "Scale-up: setting group " + change + ", " +
+                                   std::to_string(option.pods.size()) + " pod(s) to schedule",
+                               false});
+  }
   for (PodId p : option.pods) {
     cluster_.emit(ClusterEvent{0,
                                "TriggeredScaleUp",
                                "Pod",
                                cluster_.pod(p).key(),
                                {},
-                               "pod triggered scale-up: [{" + change + "}]",
+                               "pod triggered scale-up: [" + changes + "]",
                                false});
   }
-  const std::string name = best->name;
-  for (std::int32_t i = 0; i < option.node_count; ++i) {
-    loop_.after(best->provisioning_delay_ms, EventPriority::kApi, [this, name] {
-      NodeGroupStats& s = stats_[name];
-      --s.upcoming;
-      ++s.nodes_added;
-      add_node_(name);
+}
+
+std::set<const PodTemplate*> ClusterAutoscaler::fitting_templates(
+    const NodeGroup& g, const std::vector<PodId>& pending) const {
+  // Upstream's SchedulablePodGroups: the pods (by equivalence group; here, by template) that fit
+  // an empty node of the group.
+  WhatIf w(cluster_, scheduler_);
+  std::vector<std::pair<PodId, PodId>> copies;
+  for (PodId p : pending)
+    copies.emplace_back(p, w.copy_pod(cluster_.pod(p)));
+  std::set<const PodTemplate*> tried;
+  std::set<const PodTemplate*> out;
+  for (const auto& [real, copy] : copies) {
+    const PodTemplate* t = cluster_.pod(real).tmpl.get();
+    if (!tried.insert(t).second) continue;
+    const NodeId n = w.add_node(hypothetical(g, g.name + "-template-" + std::to_string(copy)));
+    if (w.place(copy, {n})) out.insert(t);
+  }
+  return out;
+}
+
+void ClusterAutoscaler::increase_size(const NodeGroup& g, std::int32_t count) {
+  std::vector<Upcoming>& list = upcoming_[g.name];
+  // The instances that exist for the cloud: nodes and those it accepted and is still creating.
+  std::int32_t instances = size(g.name);
+  for (const Upcoming& u : list)
+    instances += u.fate == Upcoming::Fate::kRefused ? 0 : 1;
+  const std::string name = g.name;
+  for (std::int32_t i = 0; i < count; ++i) {
+    Upcoming u;
+    u.requested_ms = loop_.now();
+    u.seq = next_upcoming_seq_++;
+    if (stocked_out_.count(name) > 0) {
+      u.fate = Upcoming::Fate::kRefused;
+      u.error = "RESOURCE_POOL_EXHAUSTED";
+    } else if (g.capacity && instances >= *g.capacity) {
+      u.fate = Upcoming::Fate::kRefused;
+      u.error = "QUOTA_EXCEEDED";
+    } else {
+      ++instances;
+      if (g.provisioning_failure_probability > 0 &&
+          provisioning_rng_.bernoulli(g.provisioning_failure_probability)) {
+        u.fate = Upcoming::Fate::kNeverJoins;
+      } else {
+        const std::uint64_t seq = u.seq;
+        u.join = loop_.after(g.provisioning_delay_ms, EventPriority::kApi,
+                             [this, name, seq] { join(name, seq); });
+      }
+    }
+    list.push_back(u);
+  }
+  sync_upcoming(name);
+  // Upstream's RegisterOrUpdateScaleUp: more nodes restart the request's clock.
+  ScaleUpRequest& r = requests_[name];
+  r.increase += count;
+  r.time_ms = loop_.now();
+  r.expected_add_ms = loop_.now() + g.max_node_provision_ms;
+}
+
+void ClusterAutoscaler::join(const std::string& group, std::uint64_t seq) {
+  std::vector<Upcoming>& list = upcoming_[group];
+  auto it = std::find_if(list.begin(), list.end(), [&](const Upcoming& u) { return u.seq == seq; });
+  if (it == list.end()) return;
+  list.erase(it);
+  sync_upcoming(group);
+  ++stats_[group].nodes_added;
+  add_node_(group);
+}
+
+void ClusterAutoscaler::sync_upcoming(const std::string& group) {
+  NodeGroupStats& st = stats_[group];
+  const std::vector<Upcoming>& list = upcoming_[group];
+  st.upcoming = static_cast<std::int32_t>(list.size());
+  st.upcoming_refused =
+      static_cast<std::int32_t>(std::count_if(list.begin(), list.end(), [](const Upcoming& u) {
+        return u.fate == Upcoming::Fate::kRefused;
+      }));
+}
+
+void ClusterAutoscaler::register_failed_scale_up(const NodeGroup& g) {
+  ++stats_[g.name].failed_scale_ups;
+  const TimeMs now = loop_.now();
+  const TimeMs until = backoff_.backoff(g.name, now);
+  cluster_.emit(ClusterEvent{0,
+                             "BackOff",
+                             "NodePool",
+                             g.name,
+                             {},
+                             "Disabling scale-up for node group " + g.name + " until " +
+                                 format_duration(until) + " (back-off " +
+                                 format_duration(until - now) + ")",
+                             true});
+}
+
+void ClusterAutoscaler::update_scale_requests() {
+  const TimeMs now = loop_.now();
+  backoff_.remove_stale(now);
+  for (auto it = requests_.begin(); it != requests_.end();) {
+    const std::string name = it->first;
+    const NodeGroup* g = find_group(name);
+    if (upcoming_[name].empty()) {
+      // Every node registered: the scale-up succeeded and the group starts afresh.
+      backoff_.remove(name);
+      it = requests_.erase(it);
+      continue;
+    }
+    if (it->second.expected_add_ms < now) {
+      cluster_.emit(ClusterEvent{0,
+                                 "ScaleUpTimedOut",
+                                 "NodePool",
+                                 name,
+                                 {},
+                                 "Nodes added to group " + name + " failed to register within " +
+                                     format_duration(now - it->second.time_ms),
+                                 true});
+      if (g != nullptr) register_failed_scale_up(*g);
+      it = requests_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+}
+
+void ClusterAutoscaler::handle_instance_errors() {
+  for (const auto& g : groups_) {
+    std::vector<Upcoming>& list = upcoming_[g.name];
+    std::map<std::string, std::int32_t> failed;  // per error code
+    for (const Upcoming& u : list) {
+      if (u.fate == Upcoming::Fate::kRefused) ++failed[u.error];
+    }
+    if (failed.empty()) continue;
+    for (const auto& [code, n] : failed) {
+      auto r = requests_.find(g.name);
+      // Upstream acts on errors of a group that is scaling up (a request is open).
+      if (r == requests_.end()) continue;
+      const std::string source = code == "QUOTA_EXCEEDED"
+                                     ? "the cloud provides at most " +
+                                           std::to_string(g.capacity.value_or(0)) +
+                                           " instances of " + g.name
+                                     : "the cloud is out of capacity for " + g.name;
+      cluster_.emit(ClusterEvent{0,
+                                 "ScaleUpFailed",
+                                 "NodePool",
+                                 g.name,
+                                 {},
+                                 "Failed adding " + std::to_string(n) + " nodes to group " +
+                                     g.name + " due to OutOfResource." + code +
+                                     "; source errors: " + source,
+                                 true});
+      r->second.increase -= n;
+      if (r->second.increase <= 0) requests_.erase(r);
+      register_failed_scale_up(g);
+    }
+    // Upstream's deleteCreatedNodesWithErrors: the failed instances go, the target shrinks.
+    const auto refused = std::remove_if(list.begin(), list.end(), [](const Upcoming& u) {
+      return u.fate == Upcoming::Fate::kRefused;
     });
+    stats_[g.name].nodes_failed += list.end() - refused;
+    list.erase(refused, list.end());
+    sync_upcoming(g.name);
+  }
+}
+
+void ClusterAutoscaler::remove_old_unregistered() {
+  const TimeMs now = loop_.now();
+  for (const auto& g : groups_) {
+    std::vector<Upcoming>& list = upcoming_[g.name];
+    for (auto it = list.begin(); it != list.end();) {
+      if (it->fate == Upcoming::Fate::kRefused ||
+          it->requested_ms + g.max_node_provision_ms >= now) {
+        ++it;
+        continue;
+      }
+      // Upstream leaves a group at its minimum size alone.
+      if (size(g.name) + static_cast<std::int32_t>(list.size()) <= g.min_size) break;
+      if (loop_.pending(it->join)) loop_.cancel(it->join);
+      const std::string node = g.name + "-unregistered-" + std::to_string(it->seq);
+      it = list.erase(it);
+      ++stats_[g.name].nodes_failed;
+      sync_upcoming(g.name);
+      cluster_.emit(ClusterEvent{0, "DeleteUnregistered", "NodePool", g.name, node,
+                                 "Removed unregistered node " + node, false});
+    }
   }
 }
 
@@ -732,14 +988,19 @@ void ClusterAutoscaler::update_soft_taints() {
 
 void ClusterAutoscaler::scan() {
   finish_drains();
+  // Upstream's order: the cluster state first (finished, timed-out and failed scale-ups, old
+  // unregistered nodes), so that this scan's scale-up already avoids a group that failed.
+  update_scale_requests();
+  handle_instance_errors();
+  remove_old_unregistered();
   const std::vector<PodId> pending = filter_out_schedulable(unschedulable_pods());
   if (!pending.empty()) scale_up(pending);
   scale_down();
   // Keep the run alive while nodes are coming or going, or while pods wait for a scale-up that
-  // may still happen; otherwise scan in the background.
+  // may still happen (a back-off running out); otherwise scan in the background.
   bool busy = !draining_.empty();
   for (const auto& [name, s] : stats_)
-    busy = busy || s.upcoming > 0;
+    busy = busy || s.upcoming > 0 || (!pending.empty() && backed_off(name));
   schedule_scan(busy);
 }
 

@@ -25,14 +25,34 @@
 // after a scale-up. In a scan that removes nothing, unneeded nodes get a
 // DeletionCandidateOfClusterAutoscaler:PreferNoSchedule taint (and lose it when needed again),
 // at most 10 changes per scan.
+//
+// Failed provisioning (upstream's clusterstate). Each scale-up is a request per group that
+// expects its nodes within --max-node-provision-time (15m; a later scale-up of the group
+// restarts the clock). The cloud may refuse an instance at once: the pool's capacity (instances
+// at once) is used up or a timeline stockOut is in force; the next scan then finds the error
+// (upstream's instance errors, class OutOfResource), emits ScaleUpFailed, shrinks the request,
+// backs the group off and deletes the failed instances. An instance may also be created and
+// never register (a seeded per-node provisioning failure, or a provisioning delay longer than
+// the provision time): the first scan after the request's deadline emits ScaleUpTimedOut and
+// backs the group off, and each such node is deleted (DeleteUnregistered) once it is older than
+// the provision time, unless the group's target size is at its minimum. Back-off is
+// NodeGroupBackoff's; a backed-off group is no scale-up option, so the same scan's scale-up
+// picks another group for the pods that lost their upcoming nodes. A request whose nodes have
+// all registered ends the group's back-off.
+//
+// --balance-similar-node-groups: the expander's group and the similar groups (node_group_set)
+// that have room, are not backed off and take every pod of the chosen option on an empty node
+// share its node count, smallest group first.
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "controllers/autoscaler_options.hpp"
+#include "controllers/node_group_backoff.hpp"
 #include "core/event_loop.hpp"
 #include "core/rng.hpp"
 #include "model/cluster.hpp"
@@ -59,13 +79,22 @@ struct NodeGroup {
   double scale_down_gpu_utilization_threshold = 0.5;
   TimeMs scale_down_unneeded_ms = 10 * 60'000;
   std::int64_t cost_per_hour_micros = 0;
+  TimeMs max_node_provision_ms = 15 * 60'000;
+  // The cloud's side: how many instances of the group may exist at once (unset: no limit), and
+  // the chance that a new instance never registers.
+  std::optional<std::int32_t> capacity;
+  double provisioning_failure_probability = 0;
 };
 
 struct NodeGroupStats {
   std::int64_t scale_ups = 0;  // scale-up decisions
   std::int64_t nodes_added = 0;
   std::int64_t nodes_removed = 0;
-  std::int32_t upcoming = 0;  // nodes being provisioned now
+  std::int32_t upcoming = 0;  // nodes being provisioned now (the target size less the nodes)
+  // Of those, the ones the cloud refused: no machine, nothing billed; deleted at the next scan.
+  std::int32_t upcoming_refused = 0;
+  std::int64_t failed_scale_ups = 0;  // failures registered: timeouts and out-of-resources
+  std::int64_t nodes_failed = 0;      // requested nodes deleted without ever registering
 };
 
 class ClusterAutoscaler : public ClusterObserver {
@@ -86,9 +115,13 @@ class ClusterAutoscaler : public ClusterObserver {
   const std::vector<NodeGroup>& groups() const { return groups_; }
   const NodeGroupStats& stats(const std::string& group) const;
   std::int32_t size(const std::string& group) const;  // live nodes of the group
+  bool backed_off(const std::string& group) const;
+  TimeMs backoff_until(const std::string& group) const { return backoff_.until(group); }
+  bool stocked_out(const std::string& group) const { return stocked_out_.count(group) > 0; }
 
   void on_pod_released(PodId id, NodeId node) override;
-  // An unschedulable pod prompts a scan (kept in the foreground: a scale-up may follow).
+  // An unschedulable pod prompts a scan (kept in the foreground: a scale-up may follow); the
+  // timeline's StockOut and Restock of a pool say whether the cloud has capacity for it.
   void on_event(const ClusterEvent& e) override;
   void on_pod_deleted(PodId id) override;
 
@@ -97,7 +130,9 @@ class ClusterAutoscaler : public ClusterObserver {
     std::int32_t new_nodes = 0;
     std::vector<PodId> helped;
   };
-  Estimate estimate(const NodeGroup& group, const std::vector<PodId>& pending) const;
+  // At most `limit` new nodes (unset: the group's room below its max size).
+  Estimate estimate(const NodeGroup& group, const std::vector<PodId>& pending,
+                    std::int32_t limit = -1) const;
   // Whether the pods of `node` fit on the other nodes (and may be moved at all).
   bool pods_can_move(NodeId node, std::string* why) const;
   // Whether a pod of a node being removed may be left to go without a place elsewhere
@@ -113,6 +148,21 @@ class ClusterAutoscaler : public ClusterObserver {
   // Why `p` may not be moved off its node at all, or empty.
   std::string blocking_reason(const Pod& p) const;
   void scale_up(const std::vector<PodId>& pending);
+  // The pending pods' templates an empty node of `g` takes (balancing compares these).
+  std::set<const PodTemplate*> fitting_templates(const NodeGroup& g,
+                                                 const std::vector<PodId>& pending) const;
+  // Asks the cloud for `count` more nodes of `g` (upstream's IncreaseSize and
+  // RegisterOrUpdateScaleUp).
+  void increase_size(const NodeGroup& g, std::int32_t count);
+  // Upstream's UpdateNodes steps: finished and timed-out scale-ups, instance errors, old
+  // unregistered nodes.
+  void update_scale_requests();
+  void handle_instance_errors();
+  void remove_old_unregistered();
+  void register_failed_scale_up(const NodeGroup& g);
+  void join(const std::string& group, std::uint64_t seq);
+  void sync_upcoming(const std::string& group);
+  const NodeGroup* find_group(const std::string& name) const;
   void scale_down();
   void update_soft_taints();
   void start_drain(NodeId node, bool empty);
@@ -134,6 +184,25 @@ class ClusterAutoscaler : public ClusterObserver {
   std::set<NodeId> draining_;
   std::set<NodeId> draining_pods_;  // the removals that evicted pods (max-drain-parallelism)
   Rng expander_rng_;
+  Rng provisioning_rng_;  // drawn only for groups with a provisioning failure probability
+  // A node asked of the cloud and not registered yet.
+  struct Upcoming {
+    TimeMs requested_ms = 0;
+    enum class Fate { kJoins, kNeverJoins, kRefused } fate = Fate::kJoins;
+    EventLoop::EventId join{};
+    std::uint64_t seq = 0;
+    std::string error;  // the cloud's error code of a refused one
+  };
+  std::map<std::string, std::vector<Upcoming>> upcoming_;  // per group, oldest first
+  std::uint64_t next_upcoming_seq_ = 0;
+  struct ScaleUpRequest {
+    std::int32_t increase = 0;
+    TimeMs time_ms = 0;
+    TimeMs expected_add_ms = 0;
+  };
+  std::map<std::string, ScaleUpRequest> requests_;
+  NodeGroupBackoff backoff_;
+  std::set<std::string> stocked_out_;
   std::set<std::uint64_t> not_triggered_;  // pods already told NotTriggerScaleUp
   TimeMs last_scale_up_ms_ = -1;
   EventLoop::EventId scan_event_{};

@@ -66,6 +66,9 @@ void Batch::start(const sched::Scheduler& scheduler,
     g.scale_down_utilization_threshold = pool.autoscaling->scale_down_utilization_threshold;
     g.scale_down_gpu_utilization_threshold = pool.autoscaling->scale_down_gpu_utilization_threshold;
     g.scale_down_unneeded_ms = pool.autoscaling->scale_down_unneeded_ms;
+    g.max_node_provision_ms = pool.autoscaling->max_node_provision_ms;
+    g.capacity = pool.autoscaling->capacity;
+    g.provisioning_failure_probability = pool.autoscaling->provisioning_failure_probability;
     g.cost_per_hour_micros = pool.cost_per_hour_micros;
     groups.push_back(std::move(g));
   }

@@ -45,7 +45,13 @@ std::int64_t PoolOutput::cost_micros(const std::string& pool) const {
 void PoolOutput::recount(const std::string& name, Pool& p, std::int32_t node_delta) {
   integrate(p);
   p.nodes += node_delta;
-  p.billed = p.nodes + (autoscaler_ ? autoscaler_->stats(name).upcoming : 0);
+  if (autoscaler_) {
+    // A node the cloud refused has no machine behind it: nothing to bill.
+    const auto& st = autoscaler_->stats(name);
+    p.billed = p.nodes + st.upcoming - st.upcoming_refused;
+  } else {
+    p.billed = p.nodes;
+  }
 }
 
 void PoolOutput::on_node_added(NodeId id) {
@@ -64,7 +70,7 @@ void PoolOutput::on_node_removed(NodeId id) {
 }
 
 void PoolOutput::on_event(const ClusterEvent& e) {
-  if (e.type != "ScaledUpGroup" || e.kind != "NodePool") return;
+  if ((e.type != "ScaledUpGroup" && e.type != "DeleteUnregistered") || e.kind != "NodePool") return;
   auto it = pools_.find(e.object);
   if (it != pools_.end()) recount(it->first, it->second, 0);
 }
@@ -131,6 +137,12 @@ void PoolOutput::add_summary(nlohmann::ordered_json& summary) const {
       j["scale_ups"] = st.scale_ups;
       j["nodes_added"] = st.nodes_added;
       j["nodes_removed"] = st.nodes_removed;
+      // Only where provisioning failed, so that summaries of runs without failures read as
+      // they did before failures were modelled.
+      if (st.failed_scale_ups > 0 || st.nodes_failed > 0) {
+        j["failed_scale_ups"] = st.failed_scale_ups;
+        j["nodes_failed"] = st.nodes_failed;
+      }
     }
     list.push_back(std::move(j));
   }

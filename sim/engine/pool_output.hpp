@@ -4,8 +4,9 @@
 // the currency unit) and summary.json sections "pools" (node-hours, cost, scale-ups and
 // removals per pool) and "cost" (the total). Cost is the pool's costPerHour integrated over
 // every node's lifetime from the scale-up decision that launched it (clouds bill a machine
-// while it boots and joins), or from the start for the initial nodes; node-hours count joined
-// nodes only.
+// while it boots and joins), or from the start for the initial nodes, until the node is removed
+// (a node that never registers is billed until the autoscaler deletes it; one the cloud refused
+// outright, out of capacity, is not billed at all); node-hours count joined nodes only.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -32,7 +33,7 @@ class PoolOutput : public OutputContributor, public ClusterObserver {
 
   void on_node_added(NodeId id) override;
   void on_node_removed(NodeId id) override;
-  // ScaledUpGroup: the new nodes are billed from now.
+  // ScaledUpGroup: the new nodes are billed from now; DeleteUnregistered: one is no longer.
   void on_event(const ClusterEvent& e) override;
 
   // Cost accrued so far by a pool (micros), up to the last integration.

@@ -36,6 +36,11 @@ struct NodePoolSpec {
     double scale_down_utilization_threshold = 0.5;
     double scale_down_gpu_utilization_threshold = 0.5;
     TimeMs scale_down_unneeded_ms = 10 * 60 * 1000;
+    TimeMs max_node_provision_ms = 15 * 60 * 1000;  // --max-node-provision-time for this pool
+    // The cloud: instances of the pool at once (unset: unlimited), and the chance that a new
+    // instance never registers (seeded).
+    std::optional<std::int32_t> capacity;
+    double provisioning_failure_probability = 0;
   };
   std::optional<Autoscaling> autoscaling;
   std::int64_t cost_per_hour_micros = 0;  // cost per node-hour in millionths of the currency unit

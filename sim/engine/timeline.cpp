@@ -48,8 +48,8 @@ std::optional<ctrl::NodeFailureMode> failure_mode(const std::string& v) {
 
 const std::vector<std::string>& timeline_actions() {
   static const std::vector<std::string> actions{
-      "setImage", "patch", "scale",   "restart", "cordon",          "uncordon",
-      "drain",    "fail",  "recover", "remove",  "spotInterruption"};
+      "setImage", "patch",   "scale",  "restart",          "cordon",   "uncordon", "drain",
+      "fail",     "recover", "remove", "spotInterruption", "stockOut", "restock"};
   return actions;
 }
 
@@ -60,7 +60,8 @@ const std::vector<TimelineParam>& timeline_params(const std::string& action) {
       {"scale", {{"replicas", T::kText}}},
       {"drain", {{"timeout", T::kDuration}, {"retry", T::kDuration}, {"force", T::kBool}}},
       {"fail", {{"mode", T::kFailMode}, {"gracePeriod", T::kDuration}}},
-      {"spotInterruption", {{"notice", T::kDuration}, {"replaceAfter", T::kDuration}}}};
+      {"spotInterruption", {{"notice", T::kDuration}, {"replaceAfter", T::kDuration}}},
+      {"stockOut", {{"duration", T::kDuration}}}};
   static const std::vector<TimelineParam> kNone;
   auto it = params.find(action);
   return it == params.end() ? kNone : it->second;
@@ -112,6 +113,8 @@ Timeline::Timeline(Cluster& cluster, EventLoop& loop, ctrl::NodeLifecycleControl
       nodes_.remove(n, "removed by the timeline");
   });
   add_action("spotInterruption", [this](const TimelineEvent& e) { spot_interruption(e); });
+  add_action("stockOut", [this](const TimelineEvent& e) { stock_out(e); });
+  add_action("restock", [this](const TimelineEvent& e) { restock(pool_name(e.target)); });
 }
 
 void Timeline::add_action(std::string name, Action action) {
@@ -308,6 +311,46 @@ void Timeline::fail(const TimelineEvent& e) {
   const std::optional<TimeMs> grace = duration_param(e, "gracePeriod");
   for (NodeId n : node_targets(e))
     nodes_.fail(n, mode, grace);
+}
+
+std::string Timeline::pool_name(const std::string& target) {
+  return target.rfind("pool/", 0) == 0 ? target.substr(5) : target;
+}
+
+void Timeline::stock_out(const TimelineEvent& e) {
+  // The cloud's side of a pool: the cluster-autoscaler hears of it through these events and
+  // has its new instances refused while it lasts.
+  const std::string pool = pool_name(e.target);
+  const std::optional<TimeMs> duration = duration_param(e, "duration");
+  const std::uint64_t generation = ++stock_generation_[pool];
+  stocked_out_.insert(pool);
+  cluster_.emit(ClusterEvent{0,
+                             "StockOut",
+                             "NodePool",
+                             pool,
+                             {},
+                             "The cloud has no capacity for node pool " + pool +
+                                 (duration ? " for " + format_duration(*duration) : "") +
+                                 ": new instances fail",
+                             true});
+  if (duration) {
+    loop_.after(*duration, EventPriority::kTimeline, [this, pool, generation] {
+      // A later stockOut or restock of the pool has taken over.
+      if (stock_generation_[pool] == generation) restock(pool);
+    });
+  }
+}
+
+void Timeline::restock(const std::string& pool) {
+  ++stock_generation_[pool];
+  if (stocked_out_.erase(pool) == 0) return;
+  cluster_.emit(ClusterEvent{0,
+                             "Restock",
+                             "NodePool",
+                             pool,
+                             {},
+                             "The cloud has capacity for node pool " + pool + " again",
+                             false});
 }
 
 void Timeline::spot_interruption(const TimelineEvent& e) {

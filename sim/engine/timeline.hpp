@@ -1,9 +1,12 @@
 #pragma once
 // The Simulation document's timeline: each entry runs at its time as an operator or a cloud
 // would act (kubectl set image / patch / scale / rollout restart / cordon / drain, a node
-// failing, recovering or disappearing, a spot pool being reclaimed). Actions register by name.
+// failing, recovering or disappearing, a spot pool being reclaimed, a pool's cloud capacity
+// running out and coming back). Actions register by name.
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +60,9 @@ class Timeline {
   void drain(const TimelineEvent& e);
   void fail(const TimelineEvent& e);
   void spot_interruption(const TimelineEvent& e);
+  void stock_out(const TimelineEvent& e);
+  void restock(const std::string& pool);
+  static std::string pool_name(const std::string& target);
 
   Cluster& cluster_;
   EventLoop& loop_;
@@ -64,6 +70,8 @@ class Timeline {
   ctrl::DrainController& drains_;
   AddPoolNode add_pool_node_;
   std::map<std::string, Action> actions_;
+  std::set<std::string> stocked_out_;
+  std::map<std::string, std::uint64_t> stock_generation_;
 };
 
 }  // namespace gpusim::engine

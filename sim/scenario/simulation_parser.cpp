@@ -4,10 +4,12 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <regex>
 
 #include "controllers/node_group_expander.hpp"
+#include "core/duration.hpp"
 #include "core/split.hpp"
 #include "engine/timeline.hpp"
 #include "scenario/fields.hpp"
@@ -269,6 +271,34 @@ engine::ClusterAutoscalerSpec cluster_autoscaler(const Value& v) {
   if (auto d = ratio(f.get("scaleDownGpuUtilizationThreshold")))
     out.scale_down_gpu_utilization_threshold = *d;
   if (auto ms = f.get("scaleDownUnneededTime").duration()) out.scale_down_unneeded_ms = *ms;
+  if (auto ms = f.get("maxNodeProvisionTime").positive_duration()) o.max_node_provision_ms = *ms;
+  const Value initial_backoff = f.get("initialNodeGroupBackoffDuration");
+  const Value max_backoff = f.get("maxNodeGroupBackoffDuration");
+  if (auto ms = initial_backoff.positive_duration()) o.initial_node_group_backoff_ms = *ms;
+  if (auto ms = max_backoff.positive_duration()) o.max_node_group_backoff_ms = *ms;
+  if (o.max_node_group_backoff_ms < o.initial_node_group_backoff_ms) {
+    (max_backoff.present() ? max_backoff : initial_backoff)
+        .error("maxNodeGroupBackoffDuration (" + format_duration(o.max_node_group_backoff_ms) +
+               ") must be at least initialNodeGroupBackoffDuration (" +
+               format_duration(o.initial_node_group_backoff_ms) + ")");
+  }
+  if (auto ms = f.get("nodeGroupBackoffResetTimeout").positive_duration())
+    o.node_group_backoff_reset_ms = *ms;
+  if (auto b = f.get("balanceSimilarNodeGroups").boolean()) o.balance_similar_node_groups = *b;
+  const Value ignore = f.get("balancingIgnoreLabels");
+  if (auto list = ignore.string_list()) {
+    for (const auto& key : *list) {
+      if (auto why = check_label_key(key); !why.empty()) {
+        ignore.error("invalid label key \"" + key + "\": " + why);
+      } else {
+        o.balancing_ignore_labels.push_back(key);
+      }
+    }
+  }
+  if (auto d = ratio(f.get("maxAllocatableDifferenceRatio")))
+    o.max_allocatable_difference_ratio = *d;
+  if (auto d = ratio(f.get("maxFreeDifferenceRatio"))) o.max_free_difference_ratio = *d;
+  if (auto d = ratio(f.get("memoryDifferenceRatio"))) o.memory_difference_ratio = *d;
   return out;
 }
 
@@ -311,6 +341,7 @@ NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string&
     }
   }
   const Value autoscaling = f.get("autoscaling");
+  std::function<void(std::int32_t, std::int32_t)> capacity_error;
   if (autoscaling.present()) {
     Fields af(autoscaling);
     NodePoolSpec::Autoscaling a;
@@ -328,16 +359,35 @@ NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string&
       if (*n < a.min_size) max.error("must be greater than or equal to minSize");
       if (*n > kMaxPoolNodes) max.error("must be at most 1000000 nodes");
     }
+    a.max_node_provision_ms = autoscaler.options.max_node_provision_ms;
+    if (auto ms = af.get("maxNodeProvisionTime").positive_duration()) a.max_node_provision_ms = *ms;
     const Value delay = af.get("provisioningDelay");
     if (auto ms = delay.duration()) {
       a.provisioning_delay_ms = *ms;
-      if (*ms >= 15 * 60'000) {
-        delay.warning(
-            "upstream's cluster-autoscaler gives up on a node not registered within "
-            "--max-node-provision-time (15m) and backs the group off; gpusim always "
-            "waits for it");
+      if (*ms > a.max_node_provision_ms) {
+        delay.warning("longer than maxNodeProvisionTime (upstream's --max-node-provision-time, " +
+                          format_duration(a.max_node_provision_ms) +
+                          "): every scale-up of this pool times out, its nodes are deleted "
+                          "unregistered and the pool backs off",
+                      "raise maxNodeProvisionTime (spec.clusterAutoscaler or this pool's "
+                      "autoscaling) if the nodes are slow rather than broken");
       }
     }
+    const Value capacity = af.get("capacity");
+    if (auto n = capacity.i32()) {
+      if (*n < 0) {
+        capacity.error("must be greater than or equal to 0");
+      } else {
+        a.capacity = *n;
+      }
+    }
+    // Checked once the pool's count is known.
+    capacity_error = [capacity](std::int32_t cap, std::int32_t count) {
+      capacity.error("must be at least the pool's count (" + std::to_string(count) + "), not " +
+                     std::to_string(cap) + ": the initial nodes are instances too");
+    };
+    if (auto d = ratio(af.get("provisioningFailureProbability")))
+      a.provisioning_failure_probability = *d;
     if (auto d = ratio(af.get("scaleDownUtilizationThreshold")))
       a.scale_down_utilization_threshold = *d;
     if (auto d = ratio(af.get("scaleDownGpuUtilizationThreshold")))
@@ -358,6 +408,9 @@ NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string&
     }
   } else if (pool.autoscaling && !count.present()) {
     pool.count = pool.autoscaling->min_size;
+  }
+  if (pool.autoscaling && pool.autoscaling->capacity && *pool.autoscaling->capacity < pool.count) {
+    capacity_error(*pool.autoscaling->capacity, pool.count);
   }
   if (auto micros = parse_micros(f.get("costPerHour"))) pool.cost_per_hour_micros = *micros;
   return pool;

@@ -97,11 +97,9 @@ YAML::Node find_container(YAML::Node pod_spec, const std::string& name) {
 // Two timeline entries contradict each other when they set one thing two ways at the same
 // instant: the run would follow file order, which is rarely what the author meant.
 const char* opposite_node_actions(const std::string& a, const std::string& b) {
-  static const std::pair<const char*, const char*> kPairs[] = {{"cordon", "uncordon"},
-                                                               {"drain", "uncordon"},
-                                                               {"fail", "recover"},
-                                                               {"remove", "recover"},
-                                                               {"remove", "uncordon"}};
+  static const std::pair<const char*, const char*> kPairs[] = {
+      {"cordon", "uncordon"}, {"drain", "uncordon"},  {"fail", "recover"},
+      {"remove", "recover"},  {"remove", "uncordon"}, {"stockOut", "restock"}};
   for (const auto& [x, y] : kPairs) {
     if ((a == x && b == y) || (a == y && b == x)) return x;
   }
@@ -215,11 +213,13 @@ void resolve_timeline(engine::Scenario& scenario,
                       Diagnostics& diagnostics) {
   std::set<std::string> nodes;
   std::set<std::string> pools;
+  std::set<std::string> autoscaled;
   for (const Node& n : scenario.nodes)
     nodes.insert(n.meta.name);
   std::map<std::string, std::string> pool_of_node;
   for (const auto& p : scenario.simulation.node_pools) {
     pools.insert(p.name);
+    if (p.autoscaling) autoscaled.insert(p.name);
     for (std::int32_t i = 0; i < p.count; ++i) {
       std::string name = p.name + "-" + std::to_string(i);
       pool_of_node.emplace(name, p.name);
@@ -257,7 +257,8 @@ void resolve_timeline(engine::Scenario& scenario,
     const bool workload = a == "setImage" || a == "patch" || a == "restart" || a == "scale";
     if (!workload) {
       std::string t = e->target;
-      const bool pool_only = a == "spotInterruption" || t.rfind("pool/", 0) == 0;
+      const bool cloud = a == "stockOut" || a == "restock";
+      const bool pool_only = a == "spotInterruption" || cloud || t.rfind("pool/", 0) == 0;
       if (t.rfind("node/", 0) == 0 || t.rfind("pool/", 0) == 0) t = t.substr(5);
       const bool known = pools.count(t) || (!pool_only && nodes.count(t));
       if (t.empty() || !known) {
@@ -265,6 +266,10 @@ void resolve_timeline(engine::Scenario& scenario,
             diagnostics, *e,
             a + ": no " + (pool_only ? "node pool" : "node or node pool") + " named \"" + t + "\"",
             "targets are node names (from manifests or <pool>-<index>) or node pool names");
+      } else if (cloud && !autoscaled.count(t)) {
+        error_at(diagnostics, *e, a + ": node pool \"" + t + "\" is not autoscaled",
+                 "a stock-out only refuses the cluster-autoscaler's new nodes; give the pool "
+                 "autoscaling (minSize/maxSize)");
       }
       continue;
     }

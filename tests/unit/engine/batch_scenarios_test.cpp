@@ -366,6 +366,117 @@ TEST(BatchScenarios, TheClusterAutoscalerScanIntervalComesFromTheSimulation) {
   EXPECT_GE(slow_up - fast_up, 4 * 60'000);
 }
 
+// "What if we cannot get H100s in zone a for 6 hours": a timeline stock-out of the cheaper
+// zone's pool. Its scale-up is refused (seen a scan later), it backs off and the other zone
+// takes the pods; the refused nodes cost nothing. After the restock, new pods go to zone a
+// again.
+TEST(BatchScenarios, AStockOutSendsTheScaleUpToAnotherZone) {
+  std::string text =
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
+      "  duration: 10h\n"
+      "  defaults: {podDuration: 2h}\n"
+      "  clusterAutoscaler: {expander: price}\n"
+      "  nodePools:\n"
+      "    - name: h100-a\n"
+      "      costPerHour: \"10\"\n"
+      "      autoscaling: {maxSize: 4, provisioningDelay: 5m}\n"
+      "      template: {metadata: {labels: {topology.kubernetes.io/zone: a}},\n"
+      "                 status: {capacity: {cpu: 96, memory: 1Ti, nvidia.com/gpu: 8}}}\n"
+      "    - name: h100-b\n"
+      "      costPerHour: \"12\"\n"
+      "      autoscaling: {maxSize: 4, provisioningDelay: 5m}\n"
+      "      template: {metadata: {labels: {topology.kubernetes.io/zone: b}},\n"
+      "                 status: {capacity: {cpu: 96, memory: 1Ti, nvidia.com/gpu: 8}}}\n"
+      "  timeline:\n"
+      "    - {at: 30m, action: stockOut, target: h100-a, params: {duration: 6h}}\n"
+      "  arrivals:\n"
+      "    - name: train\n"
+      "      interval: 7h\n"
+      "      start: 1h\n"
+      "      count: 2\n"
+      "      template:\n"
+      "        apiVersion: v1\n"
+      "        kind: Pod\n"
+      "        spec:\n"
+      "          restartPolicy: Never\n"
+      "          containers: [{name: c, image: trainer, resources: {limits: {nvidia.com/gpu: "
+      "8}}}]\n";
+  const auto r = run_text(text);
+  expect_no_violations(*r->sim, 100);
+  const auto at = [&](const std::string& type, const std::string& object) {
+    std::vector<TimeMs> out;
+    for (const auto& e : r->events(type)) {
+      if (e.object == object) out.push_back(e.t_ms);
+    }
+    return out;
+  };
+  ASSERT_EQ(at("StockOut", "h100-a"), (std::vector<TimeMs>{30 * 60'000}));
+  EXPECT_EQ(at("Restock", "h100-a"), (std::vector<TimeMs>{390 * 60'000}));
+  const std::vector<TimeMs> ups_a = at("ScaledUpGroup", "h100-a");
+  const std::vector<TimeMs> failed = at("ScaleUpFailed", "h100-a");
+  ASSERT_EQ(failed.size(), 1u);
+  ASSERT_EQ(ups_a.size(), 2u);  // refused at 1h, granted at 8h
+  EXPECT_EQ(failed[0], ups_a[0] + 10'000);
+  EXPECT_EQ(at("ScaledUpGroup", "h100-b"), (std::vector<TimeMs>{failed[0]}));
+  EXPECT_GT(ups_a[1], 8 * 3'600'000);
+
+  const auto summary = r->sim->summary();
+  for (const auto& p : summary["pools"]) {
+    if (p["pool"] == "h100-a") {
+      EXPECT_EQ(p["failed_scale_ups"].get<std::int64_t>(), 1);
+      EXPECT_EQ(p["nodes_failed"].get<std::int64_t>(), 1);
+      EXPECT_EQ(p["nodes_added"].get<std::int64_t>(), 1);
+      // Billed for the second scale-up's node only: never for the refused one.
+      const double hours = p["node_hours"].get<double>() + 5.0 / 60.0;
+      EXPECT_NEAR(p["cost_micros"].get<double>(), hours * 10'000'000, 2.0);
+    } else {
+      EXPECT_FALSE(p.contains("failed_scale_ups"));
+    }
+  }
+}
+
+// A pool whose nodes take longer than --max-node-provision-time: every scale-up times out, the
+// unregistered node is deleted and billed from the decision until then; the pod runs on the
+// other pool.
+TEST(BatchScenarios, NodesSlowerThanTheProvisionTimeAreGivenUpAndBilledUntilDeleted) {
+  std::string text =
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
+      "  duration: 3h\n"
+      "  defaults: {podDuration: 1h}\n"
+      "  clusterAutoscaler: {expander: price}\n"
+      "  nodePools:\n"
+      "    - name: slow\n"
+      "      costPerHour: \"6\"\n"
+      "      autoscaling: {maxSize: 4, provisioningDelay: 20m}\n"
+      "      template: {status: {capacity: {cpu: 96, memory: 1Ti, nvidia.com/gpu: 8}}}\n"
+      "    - name: fast\n"
+      "      costPerHour: \"12\"\n"
+      "      autoscaling: {maxSize: 4, provisioningDelay: 5m}\n"
+      "      template: {status: {capacity: {cpu: 96, memory: 1Ti, nvidia.com/gpu: 8}}}\n"
+      "---\napiVersion: v1\nkind: Pod\nmetadata: {name: train}\nspec:\n"
+      "  restartPolicy: Never\n"
+      "  containers: [{name: c, image: trainer, resources: {limits: {nvidia.com/gpu: 8}}}]\n";
+  const auto r = run_text(text);
+  expect_no_violations(*r->sim, 100);
+  EXPECT_EQ(r->scenario.warnings.items().size(), 1u);  // the provisioning delay
+  const auto timed_out = r->events("ScaleUpTimedOut");
+  ASSERT_EQ(timed_out.size(), 1u);
+  EXPECT_EQ(r->events("DeleteUnregistered").size(), 1u);
+  const auto ups = r->events("ScaledUpGroup");
+  ASSERT_EQ(ups.size(), 2u);
+  EXPECT_EQ(ups[0].object, "slow");
+  EXPECT_EQ(ups[1].object, "fast");
+  EXPECT_EQ(ups[1].t_ms, timed_out[0].t_ms);
+  const TimeMs billed_ms = timed_out[0].t_ms - ups[0].t_ms;  // decision to deletion
+  EXPECT_EQ(billed_ms, 15 * 60'000 + 10'000);
+  for (const auto& p : r->sim->summary()["pools"]) {
+    if (p["pool"] != "slow") continue;
+    EXPECT_EQ(p["nodes_added"].get<std::int64_t>(), 0);
+    EXPECT_EQ(p["nodes_failed"].get<std::int64_t>(), 1);
+    EXPECT_NEAR(p["cost_micros"].get<double>(), 6'000'000.0 * billed_ms / 3'600'000.0, 1.0);
+  }
+}
+
 // spec.defaults.podDuration takes a distribution as jobPodDuration does: each bare pod draws its
 // own run time (it once ran every pod for the distribution's first parameter, 10m here).
 TEST(BatchScenarios, ADistributedPodDurationIsDrawnPerPod) {

@@ -512,9 +512,74 @@ TEST(ScenarioLoader, ClusterAutoscalerExpandersAndScaleDownFlags) {
   EXPECT_EQ(o.max_graceful_termination_s, 60);
   EXPECT_DOUBLE_EQ(s.simulation.node_pools[0].autoscaling->scale_down_gpu_utilization_threshold,
                    0.7);
-  // A provisioning delay past upstream's max-node-provision-time is simulated, with a warning.
+  // A provisioning delay past upstream's max-node-provision-time: every scale-up of the pool
+  // times out, which the loader warns about.
   ASSERT_EQ(s.warnings.items().size(), 1u);
   EXPECT_NE(s.warnings.items()[0].message.find("max-node-provision-time"), std::string::npos);
+}
+
+TEST(ScenarioLoader, FailedProvisioningAndBalancingSettings) {
+  testing::TempFile f(
+      "apiVersion: gpusim.io/v1alpha1\n"
+      "kind: Simulation\n"
+      "spec:\n"
+      "  clusterAutoscaler:\n"
+      "    maxNodeProvisionTime: 20m\n"
+      "    initialNodeGroupBackoffDuration: 1m\n"
+      "    maxNodeGroupBackoffDuration: 8m\n"
+      "    nodeGroupBackoffResetTimeout: 1h\n"
+      "    balanceSimilarNodeGroups: true\n"
+      "    balancingIgnoreLabels: [example.com/rack]\n"
+      "    memoryDifferenceRatio: 0.02\n"
+      "  nodePools:\n"
+      "    - name: inherits\n"
+      "      autoscaling: {maxSize: 2}\n"
+      "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n"
+      "    - name: own\n"
+      "      count: 1\n"
+      "      autoscaling: {maxSize: 4, maxNodeProvisionTime: 30m, capacity: 3,\n"
+      "                    provisioningFailureProbability: 0.25}\n"
+      "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n"
+      "  timeline:\n"
+      "    - {at: 1h, action: stockOut, target: pool/own, params: {duration: 6h}}\n"
+      "    - {at: 9h, action: restock, target: own}\n");
+  const engine::Scenario s = load_scenario({f.path()});
+  const ctrl::AutoscalerOptions& o = s.simulation.cluster_autoscaler.options;
+  EXPECT_EQ(o.max_node_provision_ms, 20 * 60'000);
+  EXPECT_EQ(o.initial_node_group_backoff_ms, 60'000);
+  EXPECT_EQ(o.max_node_group_backoff_ms, 8 * 60'000);
+  EXPECT_EQ(o.node_group_backoff_reset_ms, 3'600'000);
+  EXPECT_TRUE(o.balance_similar_node_groups);
+  EXPECT_EQ(o.balancing_ignore_labels, (std::vector<std::string>{"example.com/rack"}));
+  EXPECT_DOUBLE_EQ(o.memory_difference_ratio, 0.02);
+  EXPECT_DOUBLE_EQ(o.max_allocatable_difference_ratio, 0.05);
+  const auto& inherits = *s.simulation.node_pools[0].autoscaling;
+  EXPECT_EQ(inherits.max_node_provision_ms, 20 * 60'000);
+  EXPECT_FALSE(inherits.capacity.has_value());
+  EXPECT_DOUBLE_EQ(inherits.provisioning_failure_probability, 0);
+  const auto& own = *s.simulation.node_pools[1].autoscaling;
+  EXPECT_EQ(own.max_node_provision_ms, 30 * 60'000);
+  EXPECT_EQ(own.capacity, 3);
+  EXPECT_DOUBLE_EQ(own.provisioning_failure_probability, 0.25);
+  ASSERT_EQ(s.simulation.timeline.size(), 2u);
+  EXPECT_EQ(s.simulation.timeline[0].params.at("duration"), "6h");
+  EXPECT_TRUE(s.warnings.items().empty());
+}
+
+TEST(ScenarioLoader, FailedProvisioningDefaultsAreUpstreams) {
+  testing::TempFile f(
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nspec:\n  nodePools:\n"
+      "    - name: p\n      autoscaling: {maxSize: 2}\n"
+      "      template: {status: {capacity: {cpu: '8', memory: 32Gi}}}\n");
+  const ctrl::AutoscalerOptions& o =
+      load_scenario({f.path()}).simulation.cluster_autoscaler.options;
+  EXPECT_EQ(o.max_node_provision_ms, 15 * 60'000);
+  EXPECT_EQ(o.initial_node_group_backoff_ms, 5 * 60'000);
+  EXPECT_EQ(o.max_node_group_backoff_ms, 30 * 60'000);
+  EXPECT_EQ(o.node_group_backoff_reset_ms, 3 * 3'600'000);
+  EXPECT_FALSE(o.balance_similar_node_groups);
+  EXPECT_DOUBLE_EQ(o.max_free_difference_ratio, 0.05);
+  EXPECT_DOUBLE_EQ(o.memory_difference_ratio, 0.015);
 }
 
 TEST(ScenarioLoader, ClusterAutoscalerBadExpandersAreLocated) {
