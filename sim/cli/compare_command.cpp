@@ -66,7 +66,7 @@ Comparison run_comparison(const CompareOptions& options) {
                                   "\" is listed twice: its runs would share one directory");
     }
   }
-  if (!options.outdir.empty()) claim_output_directory(options.outdir, "report.html");
+  if (!options.outdir.empty()) check_claimable(options.outdir, "report.html");
   for (const auto& policy : policies) {
     engine::RunOptions opts;
     opts.seed = options.seed;
@@ -98,6 +98,7 @@ Comparison run_comparison(const CompareOptions& options) {
     r.capacity_milli = get_int(summary, "gpu", "capacity_milli");
     if (!options.outdir.empty()) {
       const std::filesystem::path dir = std::filesystem::path(options.outdir) / r.policy;
+      claim_output_directory(options.outdir, "report.html");
       StagedDirectory staged(dir);
       sim.write_outputs(staged);
       staged.commit();

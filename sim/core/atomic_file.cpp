@@ -109,7 +109,7 @@ namespace {
 const char* const kMarkerText = "written by gpusim: a later run may replace this directory\n";
 }  // namespace
 
-void claim_output_directory(const fs::path& dir, std::string_view own_file) {
+void check_claimable(const fs::path& dir, std::string_view own_file) {
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(dir, ec);
   const std::string refuse = "refusing to write into " + dir.string() + ": ";
@@ -123,6 +123,11 @@ void claim_output_directory(const fs::path& dir, std::string_view own_file) {
       throw std::invalid_argument(refuse + "it is a directory that gpusim did not write" + hint);
     }
   }
+}
+
+void claim_output_directory(const fs::path& dir, std::string_view own_file) {
+  check_claimable(dir, own_file);
+  std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) fail(dir, ec.message());
   if (!fs::exists(dir / kOutputMarkerFile, ec)) {

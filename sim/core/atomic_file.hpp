@@ -40,6 +40,9 @@ void check_replaceable(const std::filesystem::path& path);
 // wrote before it wrote the marker); then creates it and writes the marker. A user's directory
 // of other files is never written into by accident.
 void claim_output_directory(const std::filesystem::path& dir, std::string_view own_file);
+// The check alone, for a command that writes nothing until its first result (a run stopped
+// before then leaves no directory behind).
+void check_claimable(const std::filesystem::path& dir, std::string_view own_file);
 
 // A directory whose contents appear at `final_path` only when commit() is called. Until then
 // files go to a hidden staging directory next to it; the destructor removes an uncommitted one.
