@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/duration.hpp"
 #include "reports/evaluator.hpp"
@@ -43,17 +44,22 @@ std::string render_chart(const Chart& c) {
   if (!c.has_data()) return s + ": " + (c.note.empty() ? std::string("no data") : c.note) + "\n\n";
   s += "\n\n| series | min | mean | max | last |\n|---|---:|---:|---:|---:|\n";
   for (const auto& ser : c.series) {
-    if (ser.points.empty()) continue;
-    double mn = ser.points.front().second, mx = mn, sum = 0;
+    // Gaps (NaN) are where the series has no value: not in its figures.
+    double mn = std::numeric_limits<double>::infinity(), mx = -mn, sum = 0, last = 0;
+    std::size_t n = 0;
     for (const auto& [x, y] : ser.points) {
+      if (std::isnan(y)) continue;
       mn = std::min(mn, y);
       mx = std::max(mx, y);
       sum += y;
+      last = y;
+      ++n;
     }
+    if (n == 0) continue;
     const Unit u = c.y_unit == Unit::kBool ? Unit::kNumber : c.y_unit;
     s += "| " + md_escape(ser.name) + " | " + value_text(mn, u) + " | " +
-         value_text(sum / static_cast<double>(ser.points.size()), u) + " | " + value_text(mx, u) +
-         " | " + value_text(ser.points.back().second, u) + " |\n";
+         value_text(sum / static_cast<double>(n), u) + " | " + value_text(mx, u) + " | " +
+         value_text(last, u) + " |\n";
   }
   s += "\n";
   return s;

@@ -140,13 +140,15 @@ std::vector<Chart> gpu_charts(const RunDir& r, const std::vector<TimeMs>& times,
   alloc.series.push_back(
       series_of("cluster", ts_column(r, "gpu_allocated_milli", "gpu_capacity_milli")));
   const auto cluster = gpu_groups(r, GroupBy::kCluster, times);
+  // A pool or model with no GPU nodes at a sample (scaled to zero, not yet provisioned) has no
+  // allocation there: a gap, as the pool table's means leave such samples out.
   auto to_pts = [](const std::vector<GpuGroupPoint>& g, bool f) {
     std::vector<std::pair<double, double>> out;
     for (const auto& p : g) {
       const double v = p.capacity_milli > 0
                            ? static_cast<double>(f ? p.fragmented_milli : p.allocated_milli) /
                                  static_cast<double>(p.capacity_milli)
-                           : 0;
+                           : std::nan("");
       out.emplace_back(static_cast<double>(p.t_ms), v);
     }
     return out;

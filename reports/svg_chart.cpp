@@ -35,7 +35,8 @@ std::string y_tick_label(double v, Unit u) {
   }
 }
 
-// Keeps shape with at most ~max points: per bucket the first, min, max and last point.
+// Keeps shape with at most ~max points: per bucket the first, min, max and last point, and
+// both sides of every edge of a gap (so gaps keep their place).
 std::vector<std::pair<double, double>> thin(const std::vector<std::pair<double, double>>& pts,
                                             std::size_t max) {
   if (pts.size() <= max) return pts;
@@ -44,12 +45,20 @@ std::vector<std::pair<double, double>> thin(const std::vector<std::pair<double, 
   const std::size_t per = (pts.size() + buckets - 1) / buckets;
   for (std::size_t b = 0; b < pts.size(); b += per) {
     const std::size_t e = std::min(pts.size(), b + per);
-    std::size_t lo = b, hi = b;
+    std::size_t lo = e, hi = e;
+    std::vector<std::size_t> idx = {b, e - 1};
     for (std::size_t i = b; i < e; ++i) {
-      if (pts[i].second < pts[lo].second) lo = i;
-      if (pts[i].second > pts[hi].second) hi = i;
+      const double y = pts[i].second;
+      if (i > 0 && std::isnan(y) != std::isnan(pts[i - 1].second)) {
+        idx.push_back(i - 1);
+        idx.push_back(i);
+      }
+      if (std::isnan(y)) continue;
+      if (lo == e || y < pts[lo].second) lo = i;
+      if (hi == e || y > pts[hi].second) hi = i;
     }
-    std::vector<std::size_t> idx = {b, lo, hi, e - 1};
+    if (lo != e) idx.push_back(lo);
+    if (hi != e) idx.push_back(hi);
     std::sort(idx.begin(), idx.end());
     idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
     for (auto i : idx)
@@ -62,7 +71,9 @@ std::vector<std::pair<double, double>> thin(const std::vector<std::pair<double, 
 
 bool Chart::has_data() const {
   for (const auto& s : series) {
-    if (!s.points.empty()) return true;
+    for (const auto& [x, y] : s.points) {
+      if (!std::isnan(y)) return true;
+    }
   }
   return false;
 }
@@ -111,10 +122,12 @@ std::string render_svg_chart(const Chart& c) {
     for (const auto& [x, y] : s.points) {
       x0 = std::min(x0, x);
       x1 = std::max(x1, x);
+      if (std::isnan(y)) continue;
       y0 = std::min(y0, y);
       y1 = std::max(y1, y);
     }
   }
+  if (y1 < y0) y1 = y0;  // only gaps
   x1 = std::max(x1, c.x_end);
   if (c.x_is_time) x0 = std::min(x0, 0.0);
   if (x1 <= x0) x1 = x0 + (c.x_is_time ? 60'000 : 1);
@@ -162,16 +175,26 @@ std::string render_svg_chart(const Chart& c) {
     if (s.points.empty()) continue;
     const auto pts = thin(s.points, 1600);
     std::string d;
+    bool pen_up = true;
     for (std::size_t k = 0; k < pts.size(); ++k) {
-      const double px = X(pts[k].first), py = Y(pts[k].second);
-      if (k == 0) {
+      const double px = X(pts[k].first);
+      if (std::isnan(pts[k].second)) {
+        // A held value ends where the gap starts.
+        if (!pen_up && s.step) d += "H" + num(px);
+        pen_up = true;
+        continue;
+      }
+      const double py = Y(pts[k].second);
+      if (pen_up) {
         d += "M" + num(px) + " " + num(py);
+        pen_up = false;
       } else if (s.step) {
         d += "H" + num(px) + "V" + num(py);
       } else {
         d += "L" + num(px) + " " + num(py);
       }
     }
+    if (d.empty()) continue;
     if (s.step && pts.size() == 1) d += "H" + num(X(x1));
     const char* color = kPalette[i % (sizeof kPalette / sizeof kPalette[0])];
     h += "<path class=\"series\" d=\"" + d + "\" stroke=\"" + color + "\"";
@@ -180,6 +203,7 @@ std::string render_svg_chart(const Chart& c) {
     h += "><title>" + html_escape(s.name) + "</title></path>\n";
     if (s.markers && pts.size() <= 600) {
       for (const auto& [x, y] : pts) {
+        if (std::isnan(y)) continue;
         h += "<circle cx=\"" + num(X(x)) + "\" cy=\"" + num(Y(y)) + "\" r=\"2.2\" fill=\"" + color +
              "\"/>";
       }

@@ -10,9 +10,10 @@ namespace gpusim::reports {
 
 struct ChartSeries {
   std::string name;
-  std::vector<std::pair<double, double>> points;  // (x, y) by x
-  bool step = true;                               // a sampled state: holds until the next point
-  int dash = 0;                                   // 0 solid; variants in comparisons get 1, 2, ...
+  // (x, y) by x; a NaN y is a gap (no value there: a pool with no GPU nodes has no allocation)
+  std::vector<std::pair<double, double>> points;
+  bool step = true;      // a sampled state: holds until the next point
+  int dash = 0;          // 0 solid; variants in comparisons get 1, 2, ...
   bool markers = false;  // a dot per point (sparse data, where lines would suggest values between)
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "reports/html_report.hpp"
 #include "reports/markdown_report.hpp"
 #include "reports/report_model.hpp"
+#include "reports/svg_chart.hpp"
 #include "sample_run.hpp"
 
 #ifndef GPUSIM_REPORTS_GOLDEN_DIR
@@ -159,6 +161,79 @@ TEST(HtmlReport, Golden) {
 TEST(MarkdownReport, Golden) {
   const RunDir run = testing::sample_run();
   expect_golden("sample.md", render_markdown(build_report({&run})));
+}
+
+// A NaN y is a gap: the line stops there and starts again after it, and the Markdown figures
+// leave it out (a pool scaled to zero has no allocation, not 0 %).
+TEST(ChartGaps, TheLineBreaksAndTheFiguresSkipTheGap) {
+  Chart c;
+  c.id = "g";
+  c.title = "gappy";
+  c.y_unit = Unit::kRatio;
+  ChartSeries s;
+  s.name = "pool h100";
+  s.points = {{0, 0.5}, {1000, std::nan("")}, {2000, std::nan("")}, {3000, 1.0}, {4000, 1.0}};
+  c.series.push_back(s);
+  const std::string svg = render_svg_chart(c);
+  EXPECT_EQ(svg.find("nan"), std::string::npos) << svg;
+  const std::size_t path = svg.find("<path class=\"series\" d=\"");
+  ASSERT_NE(path, std::string::npos);
+  const std::string d = svg.substr(path, svg.find('"', path + 26) - path);
+  EXPECT_EQ(count(d, "M"), 2u) << d;  // one segment before the gap, one after
+  ReportModel m;
+  m.title = "t";
+  m.sections.push_back(Section{"s", "S", "", {}, {c}, {}});
+  const std::string md = render_markdown(m);
+  EXPECT_NE(md.find("| pool h100 | 50.0% | 83.3% | 100.0% | 100.0% |"), std::string::npos) << md;
+  // Only gaps: no data.
+  c.series[0].points = {{0, std::nan("")}};
+  EXPECT_FALSE(c.has_data());
+}
+
+// The pool table's mean allocation and the chart's figures agree for a pool whose only node
+// joins at 3 h: both cover the samples where the pool had GPUs.
+TEST(ReportModel, APoolWithoutNodesIsAGapNotZeroAllocation) {
+  auto files = testing::sample_files();
+  files["nodes.csv"] += "h100-0,h100,H100,10800000,,16000,68719476736,110,4,gpusim.io/pool=h100,\n";
+  files["pods.csv"] +=
+      "team-c/"
+      "gpu-1,team-c,,,0,10800000,10800000,10800000,,,h100-0,Running,,1000,0,2000,2,0;1,0,1,app=g\n";
+  RunDir r = RunDir::from_files(files, "late-pool");
+  r.set_label("late-pool");
+  const ReportModel m = build_report({&r});
+  const Section* gpu = nullptr;
+  for (const auto& sec : m.sections)
+    if (sec.id == "gpus") gpu = &sec;
+  ASSERT_NE(gpu, nullptr);
+  const Chart* alloc = nullptr;
+  for (const auto& c : gpu->charts)
+    if (c.id == "gpu-allocation") alloc = &c;
+  ASSERT_NE(alloc, nullptr);
+  const ChartSeries* h100 = nullptr;
+  for (const auto& s : alloc->series)
+    if (s.name == "pool h100") h100 = &s;
+  ASSERT_NE(h100, nullptr);
+  double sum = 0;
+  int n = 0, gaps = 0;
+  for (const auto& [x, y] : h100->points) {
+    if (std::isnan(y)) {
+      ++gaps;
+      EXPECT_LT(x, 10800000) << "a gap after the node joined";
+    } else {
+      sum += y;
+      ++n;
+    }
+  }
+  EXPECT_GT(gaps, 0);
+  ASSERT_GT(n, 0);
+  EXPECT_NEAR(sum / n, 0.5, 1e-9);  // 2 of 4 GPUs whenever the pool exists
+  std::string table_mean;
+  for (const auto& t : gpu->tables)
+    for (const auto& row : t.rows)
+      if (row.label == "h100") table_mean = row.cells.at(3).text;
+  EXPECT_EQ(table_mean, "50%");
+  EXPECT_NE(render_markdown(m).find("| pool h100 | 50.0% | 50.0% | 50.0% | 50.0% |"),
+            std::string::npos);
 }
 
 TEST(ReportCsvs, SummaryAndNamespaces) {
