@@ -469,12 +469,17 @@ TEST(BatchScenarios, NodesSlowerThanTheProvisionTimeAreGivenUpAndBilledUntilDele
   EXPECT_EQ(ups[1].t_ms, timed_out[0].t_ms);
   const TimeMs billed_ms = timed_out[0].t_ms - ups[0].t_ms;  // decision to deletion
   EXPECT_EQ(billed_ms, 15 * 60'000 + 10'000);
-  for (const auto& p : r->sim->summary()["pools"]) {
+  // The summary is kept whole: iterating a member of the temporary would read freed memory.
+  const auto summary = r->sim->summary();
+  bool found = false;
+  for (const auto& p : summary["pools"]) {
     if (p["pool"] != "slow") continue;
+    found = true;
     EXPECT_EQ(p["nodes_added"].get<std::int64_t>(), 0);
     EXPECT_EQ(p["nodes_failed"].get<std::int64_t>(), 1);
     EXPECT_NEAR(p["cost_micros"].get<double>(), 6'000'000.0 * billed_ms / 3'600'000.0, 1.0);
   }
+  EXPECT_TRUE(found) << "no pool \"slow\" in summary.json";
 }
 
 // spec.defaults.podDuration takes a distribution as jobPodDuration does: each bare pod draws its
