@@ -122,6 +122,17 @@ class PreFilterPlugin : public virtual Plugin {
   virtual Status pre_filter(CycleState& state, const PodInfo& pod) = 0;
 };
 
+// Upstream's PreFilterExtensions (AddPod, RemovePod): a PreFilter plugin whose state counts the
+// pods on nodes keeps that state true while a dry run (DryRun) takes pods off a node and puts
+// them back. Called only when its pre_filter did not skip. add_pod must undo remove_pod
+// exactly: a dry run restores the state by adding back what it removed, rather than copying
+// the state per node as upstream's CycleState.Clone does.
+class PreFilterExtensions : public virtual Plugin {
+ public:
+  virtual void add_pod(CycleState& state, const PodInfo& pod, PodId added, NodeIndex node) = 0;
+  virtual void remove_pod(CycleState& state, const PodInfo& pod, PodId removed, NodeIndex node) = 0;
+};
+
 class FilterPlugin : public virtual Plugin {
  public:
   // Removes from `nodes` (stable order) every node the pod cannot use, reporting each removal
