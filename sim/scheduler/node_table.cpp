@@ -195,15 +195,12 @@ void NodeTable::what_if_begin(NodeIndex n) {
   saved_gpu_free_.assign(gpu_free(n), gpu_free(n) + gpu_count_[n]);
 }
 
-void NodeTable::what_if_apply(PodId pod, int sign) {
+void NodeTable::what_if_apply(const WhatIfPod& w, int sign) {
   const NodeIndex n = what_if_node_;
-  const Pod& p = cluster_.pod(pod);
+  const Pod& p = cluster_.pod(w.pod);
   const PodResources& res = p.resources();
-  // As Cluster::account adds a bound pod to its node, which refresh_usage copies.
-  for (const auto& [name, units] : res.requests.entries()) {
-    const int d = dim(name);
-    if (d >= 0 && d != kPods) requested_[static_cast<std::size_t>(d)][n] += sign * units;
-  }
+  for (const auto& [d, units] : w.requests)
+    requested_[static_cast<std::size_t>(d)][n] += sign * units;
   requested_[kPods][n] += sign;
   nonzero_cpu_[n] += sign * res.nonzero_cpu_milli;
   nonzero_mem_[n] += sign * res.nonzero_memory_bytes;
@@ -219,22 +216,26 @@ void NodeTable::what_if_remove(PodId pod) {
   if (it == what_if_pods_.end())
     throw std::logic_error("node table: what-if removes a pod not there");
   what_if_pods_.erase(it);
-  what_if_removed_.push_back(pod);
-  what_if_apply(pod, -1);
+  // As Cluster::account adds a bound pod to its node, which refresh_usage copies. Dimensions are
+  // looked up once: a reprieve puts the pod back and may take it off again.
+  WhatIfPod w{pod, {}};
+  for (const auto& [name, units] : cluster_.pod(pod).resources().requests.entries()) {
+    const int d = dim(name);
+    if (d >= 0 && d != kPods && units != 0) w.requests.emplace_back(d, units);
+  }
+  what_if_apply(w, -1);
+  what_if_removed_.push_back(std::move(w));
 }
 
 void NodeTable::what_if_add(PodId pod) {
-  auto it = std::find(what_if_removed_.begin(), what_if_removed_.end(), pod);
+  auto it = std::find_if(what_if_removed_.begin(), what_if_removed_.end(),
+                         [&](const WhatIfPod& w) { return w.pod == pod; });
   if (it == what_if_removed_.end())
     throw std::logic_error("node table: what-if adds a pod not removed");
+  what_if_apply(*it, +1);
   what_if_removed_.erase(it);
-  what_if_apply(pod, +1);
-  // Back in its place in the binding order.
-  what_if_pods_.clear();
-  for (PodId p : cluster_.node(what_if_node_).pods) {
-    if (std::find(what_if_removed_.begin(), what_if_removed_.end(), p) == what_if_removed_.end())
-      what_if_pods_.push_back(p);
-  }
+  // Filter reads the list as a set (NodePorts): the binding order need not come back.
+  what_if_pods_.push_back(pod);
 }
 
 void NodeTable::what_if_end() {

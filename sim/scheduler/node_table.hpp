@@ -84,7 +84,7 @@ class NodeTable : public ClusterObserver {
   const std::vector<NodeIndex>& change_log() const { return log_; }
 
   const Cluster& cluster() const { return cluster_; }
-  // The pods bound to node n; during a what-if on n, those not taken off.
+  // The pods bound to node n; during a what-if on n, those not taken off (in no set order).
   const std::vector<PodId>& pods(NodeIndex n) const {
     return n == what_if_node_ ? what_if_pods_ : cluster_.node(n).pods;
   }
@@ -121,7 +121,11 @@ class NodeTable : public ClusterObserver {
   void refresh_usage(NodeIndex n);  // only what binds and releases change (requests, devices)
   void apply_reservation(PodId pod, NodeIndex n, int sign);
   void changed(NodeIndex n);  // bumps the node's version and logs the change
-  void what_if_apply(PodId pod, int sign);
+  struct WhatIfPod {
+    PodId pod;
+    std::vector<std::pair<int, std::int64_t>> requests;  // (dim, units), the pod count aside
+  };
+  void what_if_apply(const WhatIfPod& w, int sign);
   std::uint32_t intern_taints(const std::vector<Taint>& taints);
 
   Cluster& cluster_;
@@ -153,7 +157,8 @@ class NodeTable : public ClusterObserver {
   std::vector<std::vector<PodId>> reserved_on_;  // per node, in reservation order
   static constexpr NodeIndex kNoWhatIf = ~NodeIndex{0};
   NodeIndex what_if_node_ = kNoWhatIf;
-  std::vector<PodId> what_if_pods_, what_if_removed_;
+  std::vector<PodId> what_if_pods_;
+  std::vector<WhatIfPod> what_if_removed_;
   std::vector<std::int64_t> saved_requested_;  // per dimension
   std::int64_t saved_nonzero_cpu_ = 0, saved_nonzero_mem_ = 0;
   std::vector<std::int32_t> saved_gpu_free_;
