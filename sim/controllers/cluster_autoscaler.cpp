@@ -34,6 +34,7 @@ class WhatIf : public sched::FrameworkHandle {
   sched::ReasonTable& reasons() override { return reasons_; }
   Rng& rng() override { return rng_; }
   std::uint64_t seed() const override { return 0; }
+  sched::NodeTable& what_if_nodes() override { return table_; }
 
   NodeId add_node(Node n) { return cluster_.add_node(std::move(n)); }
   void remove_node(NodeId n) { cluster_.remove_node(n); }

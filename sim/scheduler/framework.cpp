@@ -59,6 +59,65 @@ bool listed(const std::vector<std::string>& v, const std::string& name) {
 
 }  // namespace
 
+// A dry run on one node of the cluster this profile schedules on: the node table's what-if for
+// the node, the PreFilter extensions for the cycle state, this profile's Filter plugins.
+class Framework::NodeDryRun final : public DryRun {
+ public:
+  explicit NodeDryRun(Framework& fw) : fw_(fw) {}
+
+  void begin(CycleState& state, const PodInfo& pod, NodeIndex node) override {
+    state_ = &state;
+    pod_ = &pod;
+    node_ = node;
+    removed_.clear();
+    fw_.handle_.what_if_nodes().what_if_begin(node);
+  }
+
+  void remove_pod(PodId pod) override {
+    fw_.handle_.what_if_nodes().what_if_remove(pod);
+    removed_.push_back(pod);
+    for (PreFilterExtensions* e : fw_.extensions_) {
+      if (!fw_.prefilter_skip_[e->slot()]) e->remove_pod(*state_, *pod_, pod, node_);
+    }
+  }
+
+  void add_pod(PodId pod) override {
+    fw_.handle_.what_if_nodes().what_if_add(pod);
+    removed_.erase(std::find(removed_.begin(), removed_.end(), pod));
+    for (PreFilterExtensions* e : fw_.extensions_) {
+      if (!fw_.prefilter_skip_[e->slot()]) e->add_pod(*state_, *pod_, pod, node_);
+    }
+  }
+
+  bool fits(std::vector<ReasonId>* reasons) override {
+    nodes_.assign(1, node_);
+    rejections_.clear();
+    fw_.run_filters(*state_, *pod_, nodes_, rejections_);
+    if (!nodes_.empty()) return true;
+    if (reasons) {
+      for (const Rejection& r : rejections_.items())
+        reasons->push_back(r.reason);
+    }
+    return false;
+  }
+
+  void end() override {
+    // The cycle state goes back by the extensions' own inverse; the table restores its copy.
+    while (!removed_.empty())
+      add_pod(removed_.back());
+    fw_.handle_.what_if_nodes().what_if_end();
+  }
+
+ private:
+  Framework& fw_;
+  CycleState* state_ = nullptr;
+  const PodInfo* pod_ = nullptr;
+  NodeIndex node_ = 0;
+  std::vector<PodId> removed_;
+  std::vector<NodeIndex> nodes_;
+  Rejections rejections_;
+};
+
 std::vector<PluginEntry> default_multipoint_plugins() {
   // kube-scheduler v1 defaults (pkg/scheduler/apis/config/v1/default_plugins.go), plus
   // GpuDeviceFit: the device plugin's admission check, which a real kubelet enforces and which
@@ -228,8 +287,12 @@ Framework::Framework(const ProfileSpec& spec, const SchedulerConfig& config,
       best_w = s.weight;
     }
   }
+  for (PreFilterPlugin* p : pre_filter_) {
+    if (auto* e = dynamic_cast<PreFilterExtensions*>(p)) extensions_.push_back(e);
+  }
   state_.reset(owned_.size());
   prefilter_skip_.assign(owned_.size(), 0);
+  dry_run_ = std::make_unique<NodeDryRun>(*this);
 }
 
 Framework::~Framework() = default;
@@ -496,7 +559,7 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
     result.message = fit_error(live, rejections_, prefilter_msg);
     fill_filter_verdicts();
     for (auto* pf : post_filter_) {
-      result.preemption = pf->post_filter(state_, pod, rejections_.items());
+      result.preemption = pf->post_filter(state_, pod, rejections_.items(), *dry_run_);
       if (result.preemption.nominated) break;
     }
     return result;

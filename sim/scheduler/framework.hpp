@@ -49,6 +49,7 @@ class Framework {
   PodInfo pod_info(PodId id) const;
 
  private:
+  class NodeDryRun;
   struct ScoreEntry {
     ScorePlugin* plugin;
     std::int32_t weight;
@@ -69,6 +70,7 @@ class Framework {
   bool random_tie_break_ = true;  // config tie_break "random"; otherwise the first best node
   std::vector<std::unique_ptr<Plugin>> owned_;
   std::vector<PreFilterPlugin*> pre_filter_;
+  std::vector<PreFilterExtensions*> extensions_;  // PreFilter plugins with AddPod/RemovePod
   std::vector<FilterPlugin*> filter_;
   std::vector<PostFilterPlugin*> post_filter_;
   std::vector<ScoreEntry> score_;
@@ -83,6 +85,7 @@ class Framework {
   std::vector<std::int64_t> totals_, column_;
   Rejections rejections_;
   std::vector<char> prefilter_skip_;
+  std::unique_ptr<NodeDryRun> dry_run_;  // what PostFilter plugins are given
 };
 
 // Default GPU device choice when no policy plugin selects: whole-GPU pods take fully free

@@ -1,6 +1,7 @@
 #include "scheduler/node_table.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace gpusim::sched {
 
@@ -179,6 +180,76 @@ void NodeTable::unreserve(PodId pod) {
   on.erase(std::remove(on.begin(), on.end(), pod), on.end());
   reservations_.erase(it);
   changed(n);
+}
+
+void NodeTable::what_if_begin(NodeIndex n) {
+  if (what_if_node_ != kNoWhatIf) throw std::logic_error("node table: what-if already begun");
+  what_if_node_ = n;
+  what_if_pods_ = cluster_.node(n).pods;
+  what_if_removed_.clear();
+  saved_requested_.resize(names_.size());
+  for (std::size_t d = 0; d < names_.size(); ++d)
+    saved_requested_[d] = requested_[d][n];
+  saved_nonzero_cpu_ = nonzero_cpu_[n];
+  saved_nonzero_mem_ = nonzero_mem_[n];
+  saved_gpu_free_.assign(gpu_free(n), gpu_free(n) + gpu_count_[n]);
+}
+
+void NodeTable::what_if_apply(const WhatIfPod& w, int sign) {
+  const NodeIndex n = what_if_node_;
+  const Pod& p = cluster_.pod(w.pod);
+  const PodResources& res = p.resources();
+  for (const auto& [d, units] : w.requests)
+    requested_[static_cast<std::size_t>(d)][n] += sign * units;
+  requested_[kPods][n] += sign;
+  nonzero_cpu_[n] += sign * res.nonzero_cpu_milli;
+  nonzero_mem_[n] += sign * res.nonzero_memory_bytes;
+  for (auto d : p.status.gpu_devices) {
+    if (d >= 0 && d < gpu_count_[n]) {
+      gpu_free_[gpu_offset_[n] + static_cast<std::uint32_t>(d)] -= sign * res.gpu.milli_per_gpu;
+    }
+  }
+}
+
+void NodeTable::what_if_remove(PodId pod) {
+  auto it = std::find(what_if_pods_.begin(), what_if_pods_.end(), pod);
+  if (it == what_if_pods_.end())
+    throw std::logic_error("node table: what-if removes a pod not there");
+  what_if_pods_.erase(it);
+  // As Cluster::account adds a bound pod to its node, which refresh_usage copies. Dimensions are
+  // looked up once: a reprieve puts the pod back and may take it off again.
+  WhatIfPod w{pod, {}};
+  for (const auto& [name, units] : cluster_.pod(pod).resources().requests.entries()) {
+    const int d = dim(name);
+    if (d >= 0 && d != kPods && units != 0) w.requests.emplace_back(d, units);
+  }
+  what_if_apply(w, -1);
+  what_if_removed_.push_back(std::move(w));
+}
+
+void NodeTable::what_if_add(PodId pod) {
+  auto it = std::find_if(what_if_removed_.begin(), what_if_removed_.end(),
+                         [&](const WhatIfPod& w) { return w.pod == pod; });
+  if (it == what_if_removed_.end())
+    throw std::logic_error("node table: what-if adds a pod not removed");
+  what_if_apply(*it, +1);
+  what_if_removed_.erase(it);
+  // Filter reads the list as a set (NodePorts): the binding order need not come back.
+  what_if_pods_.push_back(pod);
+}
+
+void NodeTable::what_if_end() {
+  const NodeIndex n = what_if_node_;
+  if (n == kNoWhatIf) return;
+  for (std::size_t d = 0; d < saved_requested_.size(); ++d)
+    requested_[d][n] = saved_requested_[d];
+  nonzero_cpu_[n] = saved_nonzero_cpu_;
+  nonzero_mem_[n] = saved_nonzero_mem_;
+  std::copy(saved_gpu_free_.begin(), saved_gpu_free_.end(),
+            gpu_free_.begin() + static_cast<std::ptrdiff_t>(gpu_offset_[n]));
+  what_if_node_ = kNoWhatIf;
+  what_if_pods_.clear();
+  what_if_removed_.clear();
 }
 
 std::optional<NodeIndex> NodeTable::reservation(PodId pod) const {

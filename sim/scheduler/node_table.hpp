@@ -84,6 +84,21 @@ class NodeTable : public ClusterObserver {
   const std::vector<NodeIndex>& change_log() const { return log_; }
 
   const Cluster& cluster() const { return cluster_; }
+  // The pods bound to node n; during a what-if on n, those not taken off (in no set order).
+  const std::vector<PodId>& pods(NodeIndex n) const {
+    return n == what_if_node_ ? what_if_pods_ : cluster_.node(n).pods;
+  }
+
+  // What-if (a preemption dry run, Framework's DryRun): node n's usage columns and pods(n) as if
+  // some of its bound pods were gone, as upstream's NodeInfo copy with RemovePod. The node's
+  // version and the change log do not move and what_if_end() restores the columns saved by
+  // what_if_begin(), so the what-if leaves no trace; meanwhile only Filter may run, and a cache
+  // it fills under the node's version must not depend on the node's usage (NodeAffinity's
+  // label verdicts do not).
+  void what_if_begin(NodeIndex n);
+  void what_if_remove(PodId pod);  // a pod bound to the node, not yet removed
+  void what_if_add(PodId pod);     // a pod removed since what_if_begin
+  void what_if_end();
 
   // Reservations: resources the scheduler holds on a node for a pod that is not bound (yet), as
   // upstream's scheduler cache "assumes" pods: gang members waiting at Permit, and preemptors
@@ -106,6 +121,11 @@ class NodeTable : public ClusterObserver {
   void refresh_usage(NodeIndex n);  // only what binds and releases change (requests, devices)
   void apply_reservation(PodId pod, NodeIndex n, int sign);
   void changed(NodeIndex n);  // bumps the node's version and logs the change
+  struct WhatIfPod {
+    PodId pod;
+    std::vector<std::pair<int, std::int64_t>> requests;  // (dim, units), the pod count aside
+  };
+  void what_if_apply(const WhatIfPod& w, int sign);
   std::uint32_t intern_taints(const std::vector<Taint>& taints);
 
   Cluster& cluster_;
@@ -135,6 +155,13 @@ class NodeTable : public ClusterObserver {
   };
   std::unordered_map<PodId, Reservation> reservations_;
   std::vector<std::vector<PodId>> reserved_on_;  // per node, in reservation order
+  static constexpr NodeIndex kNoWhatIf = ~NodeIndex{0};
+  NodeIndex what_if_node_ = kNoWhatIf;
+  std::vector<PodId> what_if_pods_;
+  std::vector<WhatIfPod> what_if_removed_;
+  std::vector<std::int64_t> saved_requested_;  // per dimension
+  std::int64_t saved_nonzero_cpu_ = 0, saved_nonzero_mem_ = 0;
+  std::vector<std::int32_t> saved_gpu_free_;
 };
 
 }  // namespace gpusim::sched

@@ -122,6 +122,17 @@ class PreFilterPlugin : public virtual Plugin {
   virtual Status pre_filter(CycleState& state, const PodInfo& pod) = 0;
 };
 
+// Upstream's PreFilterExtensions (AddPod, RemovePod): a PreFilter plugin whose state counts the
+// pods on nodes keeps that state true while a dry run (DryRun) takes pods off a node and puts
+// them back. Called only when its pre_filter did not skip. add_pod must undo remove_pod
+// exactly: a dry run restores the state by adding back what it removed, rather than copying
+// the state per node as upstream's CycleState.Clone does.
+class PreFilterExtensions : public virtual Plugin {
+ public:
+  virtual void add_pod(CycleState& state, const PodInfo& pod, PodId added, NodeIndex node) = 0;
+  virtual void remove_pod(CycleState& state, const PodInfo& pod, PodId removed, NodeIndex node) = 0;
+};
+
 class FilterPlugin : public virtual Plugin {
  public:
   // Removes from `nodes` (stable order) every node the pod cannot use, reporting each removal
@@ -147,10 +158,29 @@ struct PostFilterResult {
   bool clear_nomination = false;
 };
 
+// The profile's Filter plugins run on one node as if some of the pods bound there were gone:
+// upstream's RunFilterPluginsWithNominatedPods on a copy of the NodeInfo, with
+// RunPreFilterExtensionRemovePod / AddPod keeping the cycle's PreFilter state in step. What a
+// PostFilter plugin (DefaultPreemption's SelectVictimsOnNode) may ask of the framework running
+// it. One node at a time, between begin() and end(); nothing of it outlives end().
+class DryRun {
+ public:
+  virtual ~DryRun() = default;
+  virtual void begin(CycleState& state, const PodInfo& pod, NodeIndex node) = 0;
+  virtual void remove_pod(PodId pod) = 0;  // one bound to the node
+  virtual void add_pod(PodId pod) = 0;     // one removed since begin()
+  // Runs the Filter plugins PreFilter did not skip, in profile order. False when one rejects the
+  // node; `reasons` (when given) then receives that plugin's reasons.
+  virtual bool fits(std::vector<ReasonId>* reasons) = 0;
+  // Puts back every pod still removed, in the state and on the node.
+  virtual void end() = 0;
+};
+
 class PostFilterPlugin : public virtual Plugin {
  public:
   virtual PostFilterResult post_filter(CycleState& state, const PodInfo& pod,
-                                       const std::vector<Rejection>& rejections) = 0;
+                                       const std::vector<Rejection>& rejections,
+                                       DryRun& dry_run) = 0;
 };
 
 class ScorePlugin : public virtual Plugin {
@@ -206,6 +236,9 @@ class FrameworkHandle {
   virtual Rng& rng() = 0;  // the scheduler's seeded stream (Random policy, tie-breaks)
   virtual std::uint64_t seed() const = 0;
   virtual TimeMs now() const { return cluster().now(); }
+  // The same node table, writable: only for the framework's dry runs (DryRun), which put back
+  // all they change. Plugins read nodes().
+  virtual NodeTable& what_if_nodes() = 0;
   // Pods waiting at Permit (in the order they started waiting), and what a Permit plugin may do
   // with them: let one be bound (after the pod being scheduled now), or reject it.
   virtual std::vector<PodId> waiting_pods() const { return {}; }

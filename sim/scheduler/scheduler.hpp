@@ -53,6 +53,7 @@ class Scheduler : public ClusterObserver, public FrameworkHandle {
   Rng& rng() override { return rng_; }
   std::uint64_t seed() const override { return seed_; }
   TimeMs now() const override { return loop_.now(); }
+  NodeTable& what_if_nodes() override { return table_; }
   std::vector<PodId> waiting_pods() const override;
   void allow_waiting_pod(PodId pod) override;
   void reject_waiting_pod(PodId pod, const std::string& plugin,

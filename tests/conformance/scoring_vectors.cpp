@@ -249,6 +249,7 @@ class Bench : public sched::FrameworkHandle {
   sched::ReasonTable& reasons() override { return reasons_; }
   Rng& rng() override { return rng_; }
   std::uint64_t seed() const override { return 1; }
+  sched::NodeTable& what_if_nodes() override { return table(); }
 
  private:
   EventLoop loop_;

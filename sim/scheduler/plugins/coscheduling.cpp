@@ -87,7 +87,7 @@ Status CoschedulingPlugin::pre_filter(CycleState&, const PodInfo& pod) {
 }
 
 PostFilterResult CoschedulingPlugin::post_filter(CycleState&, const PodInfo& pod,
-                                                 const std::vector<Rejection>&) {
+                                                 const std::vector<Rejection>&, DryRun&) {
   PostFilterResult result;
   result.status = Status{Code::kUnschedulable, {}};
   const Pod& p = *pod.pod;

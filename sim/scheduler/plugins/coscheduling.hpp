@@ -29,7 +29,7 @@ class CoschedulingPlugin : public PreFilterPlugin, public PostFilterPlugin, publ
 
   Status pre_filter(CycleState& state, const PodInfo& pod) override;
   PostFilterResult post_filter(CycleState& state, const PodInfo& pod,
-                               const std::vector<Rejection>& rejections) override;
+                               const std::vector<Rejection>& rejections, DryRun& dry_run) override;
   PermitDecision permit(CycleState& state, const PodInfo& pod, NodeIndex node) override;
   TimeMs wait_timeout_ms(const PodInfo& pod) const override;
   void unreserve(PodId pod) override;

@@ -4,7 +4,6 @@
 #include <limits>
 #include <map>
 
-#include "scheduler/plugins/gpu_device_fit.hpp"
 #include "scheduler/plugins/plugin_args.hpp"
 
 namespace gpusim::sched {
@@ -13,19 +12,21 @@ namespace {
 const char* const kNoVictims = "No preemption victims found for incoming pod";
 const char* const kNotHelpful = "Preemption is not helpful for scheduling";
 
-// The simulated state of one node while victims are removed and reprieved.
-struct WhatIf {
-  std::vector<int> dims;  // the preemptor's requested dimensions
-  std::vector<std::int64_t> need, alloc, used;
-  std::int64_t pods_alloc = 0, pods_used = 0;
-  std::vector<std::int32_t> gpu_free;
-};
-
 struct Victim {
   PodId id = kNoPod;
   std::int32_t priority = 0;
   TimeMs start_ms = 0;
-  std::vector<std::int64_t> req;  // aligned with WhatIf::dims
+};
+
+// Ends the dry run however select_victims returns.
+struct DryRunScope {
+  DryRun& dry_run;
+  DryRunScope(DryRun& d, CycleState& state, const PodInfo& pod, NodeIndex node) : dry_run(d) {
+    dry_run.begin(state, pod, node);
+  }
+  ~DryRunScope() { dry_run.end(); }
+  DryRunScope(const DryRunScope&) = delete;
+  DryRunScope& operator=(const DryRunScope&) = delete;
 };
 
 }  // namespace
@@ -37,15 +38,6 @@ DefaultPreemptionPlugin::DefaultPreemptionPlugin(const nlohmann::json& args,
   a.only({"minCandidateNodesPercentage", "minCandidateNodesAbsolute"});
   a.integer("minCandidateNodesPercentage", 10, 0, 100);
   a.integer("minCandidateNodesAbsolute", 100, 0, std::numeric_limits<std::int32_t>::max());
-}
-
-bool DefaultPreemptionPlugin::resource_reason(ReasonId id) {
-  if (reason_kind_.size() <= id) reason_kind_.resize(id + 1, -1);
-  if (reason_kind_[id] < 0) {
-    const std::string& text = handle_.reasons().text(id);
-    reason_kind_[id] = text.starts_with("Insufficient ") || text == "Too many pods" ? 1 : 0;
-  }
-  return reason_kind_[id] == 1;
 }
 
 bool DefaultPreemptionPlugin::preempt_never(const Pod& pod) const {
@@ -64,71 +56,31 @@ bool DefaultPreemptionPlugin::preempt_never(const Pod& pod) const {
   return false;
 }
 
-bool DefaultPreemptionPlugin::select_victims(const PodInfo& pod, NodeIndex n, Candidate& out,
+bool DefaultPreemptionPlugin::select_victims(CycleState& state, const PodInfo& pod, NodeIndex n,
+                                             DryRun& dry_run, Candidate& out,
                                              std::vector<std::string>& reasons) {
-  const NodeTable& t = handle_.nodes();
   const Cluster& c = handle_.cluster();
-  const GpuRequest& gpu = pod.res->gpu;
-
-  WhatIf w;
-  for (const auto& [dim, units] : pod.requests) {
-    if (dim == NodeTable::kPods) continue;
-    w.dims.push_back(dim);
-    w.need.push_back(units);
-    w.alloc.push_back(t.alloc(dim)[n]);
-    w.used.push_back(t.requested(dim)[n]);
-  }
-  w.pods_alloc = t.alloc(NodeTable::kPods)[n];
-  w.pods_used = t.requested(NodeTable::kPods)[n];
-  w.gpu_free.assign(t.gpu_free(n), t.gpu_free(n) + t.gpu_count(n));
-
   std::vector<Victim> potential;
   for (PodId id : c.node(n).pods) {
     const Pod& v = c.pod(id);
     if (v.status.priority >= pod.priority) continue;
-    Victim victim{id, v.status.priority, v.status.started_ms.value_or(c.now()), {}};
-    for (int d : w.dims)
-      victim.req.push_back(v.resources().requests.get(t.dim_name(d)));
-    potential.push_back(std::move(victim));
+    potential.push_back(Victim{id, v.status.priority, v.status.started_ms.value_or(c.now())});
   }
   if (potential.empty()) {
     reasons.emplace_back(kNoVictims);
     return false;
   }
-  auto apply = [&](const Victim& v, int sign) {
-    for (std::size_t k = 0; k < w.dims.size(); ++k)
-      w.used[k] += sign * v.req[k];
-    w.pods_used += sign;
-    const Pod& p = c.pod(v.id);
-    for (auto d : p.status.gpu_devices) {
-      w.gpu_free[static_cast<std::size_t>(d)] -= sign * p.resources().gpu.milli_per_gpu;
-    }
-  };
-  auto fits = [&](std::vector<std::string>* why) {
-    bool ok = true;
-    if (w.pods_used + 1 > w.pods_alloc) {
-      ok = false;
-      if (why) why->emplace_back("Too many pods");
-    }
-    for (std::size_t k = 0; k < w.dims.size(); ++k) {
-      if (w.need[k] > w.alloc[k] - w.used[k]) {
-        ok = false;
-        if (why) why->push_back("Insufficient " + t.dim_name(w.dims[k]));
-      }
-    }
-    if (gpu.count > 0 &&
-        !GpuDeviceFitPlugin::devices_fit(gpu, w.gpu_free.data(),
-                                         static_cast<std::int32_t>(w.gpu_free.size()))) {
-      ok = false;
-      if (why && !std::count(why->begin(), why->end(), "Insufficient nvidia.com/gpu")) {
-        why->emplace_back("Insufficient nvidia.com/gpu");
-      }
-    }
-    return ok;
-  };
+  // Every lower-priority pod off the node, in the node's state and in the cycle's PreFilter
+  // state; then the whole Filter, whatever rejected the node at first.
+  const DryRunScope scope(dry_run, state, pod, n);
   for (const Victim& v : potential)
-    apply(v, -1);
-  if (!fits(&reasons)) return false;
+    dry_run.remove_pod(v.id);
+  std::vector<ReasonId> why;
+  if (!dry_run.fits(&why)) {
+    for (ReasonId r : why)
+      reasons.push_back(handle_.reasons().text(r));
+    return false;
+  }
 
   // Most important first: higher priority, then earlier start (node order breaks ties).
   auto more_important = [](const Victim& a, const Victim& b) {
@@ -160,12 +112,13 @@ bool DefaultPreemptionPlugin::select_victims(const PodInfo& pod, NodeIndex n, Ca
     (violated ? violating : non_violating).push_back(&v);
   }
 
+  // Reprieve: put the pod back; if the preemptor no longer fits, it goes again and is a victim.
   std::vector<const Victim*> victims;
   out.pdb_violations = 0;
   auto reprieve = [&](const Victim* v) {
-    apply(*v, +1);
-    if (fits(nullptr)) return true;
-    apply(*v, -1);
+    dry_run.add_pod(v->id);
+    if (dry_run.fits(nullptr)) return true;
+    dry_run.remove_pod(v->id);
     victims.push_back(v);
     return false;
   };
@@ -188,8 +141,9 @@ bool DefaultPreemptionPlugin::select_victims(const PodInfo& pod, NodeIndex n, Ca
   return true;
 }
 
-PostFilterResult DefaultPreemptionPlugin::post_filter(CycleState&, const PodInfo& pod,
-                                                      const std::vector<Rejection>& rejections) {
+PostFilterResult DefaultPreemptionPlugin::post_filter(CycleState& state, const PodInfo& pod,
+                                                      const std::vector<Rejection>& rejections,
+                                                      DryRun& dry_run) {
   PostFilterResult result;
   const Pod& p = *pod.pod;
   const NodeTable& t = handle_.nodes();
@@ -199,10 +153,12 @@ PostFilterResult DefaultPreemptionPlugin::post_filter(CycleState&, const PodInfo
     result.status = Status{Code::kUnschedulable, "not eligible due to preemptionPolicy=Never."};
     return result;
   }
-  // Node verdicts: 0 not rejected, 1 rejected for resources only, 2 anything else.
+  // Upstream's nodesWherePreemptionMightHelp: every node Filter rejected, unless for a reason
+  // removing pods cannot resolve. Node verdicts: 0 not rejected (PreFilter failed), 1 rejected,
+  // 2 rejected as unresolvable.
   std::vector<std::int8_t> kind(t.size(), 0);
   for (const Rejection& r : rejections) {
-    if (handle_.reasons().unresolvable(r.reason) || !resource_reason(r.reason)) {
+    if (handle_.reasons().unresolvable(r.reason)) {
       kind[r.node] = 2;
     } else if (kind[r.node] == 0) {
       kind[r.node] = 1;
@@ -240,7 +196,7 @@ PostFilterResult DefaultPreemptionPlugin::post_filter(CycleState&, const PodInfo
     }
     Candidate cand;
     reasons.clear();
-    if (select_victims(pod, n, cand, reasons)) {
+    if (select_victims(state, pod, n, dry_run, cand, reasons)) {
       candidates.push_back(std::move(cand));
     } else {
       for (const auto& r : reasons)

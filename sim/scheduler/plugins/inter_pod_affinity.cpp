@@ -59,7 +59,8 @@ struct InterPodAffinityPlugin::State : PluginState {
   std::vector<Term> affinity, anti;
   // Filter: per required affinity / anti-affinity term, matching pods per domain.
   std::vector<std::vector<std::int64_t>> affinity_counts, anti_counts;
-  bool any_affinity_match = false;
+  // The sum of affinity_counts: 0 where upstream's affinityCounts map is empty.
+  std::int64_t affinity_matches = 0;
   bool self_matches = false;
   DomainCounts existing_anti;
   // Score.
@@ -156,6 +157,43 @@ InterPodAffinityPlugin::Term InterPodAffinityPlugin::resolve(const PodAffinityTe
   return out;
 }
 
+void InterPodAffinityPlugin::count_existing_anti(State& s, const Pod& incoming, const Pod& other,
+                                                 NodeIndex n, std::int64_t delta) {
+  if (!has_required_anti(other.spec())) return;
+  for (const auto& term : other.spec().affinity.pod_anti_affinity->required) {
+    const Term et = resolve(term, other, 0);
+    if (!matches(et, incoming)) continue;
+    const std::int32_t d = keys_[et.key].domain(n);
+    if (d >= 0) s.existing_anti.add(et.key, d, delta);
+  }
+}
+
+void InterPodAffinityPlugin::count_own_terms(State& s, const Pod& other, NodeIndex n,
+                                             std::int64_t delta) {
+  auto bump = [&](std::vector<std::int64_t>& col, std::int32_t d) {
+    const auto du = static_cast<std::size_t>(d);
+    if (col.size() <= du) col.resize(du + 1, 0);
+    col[du] += delta;
+  };
+  // An existing pod counts for the affinity terms only when it matches all of them.
+  bool all = !s.affinity.empty();
+  for (const Term& term : s.affinity)
+    all = all && matches(term, other);
+  if (all) {
+    for (std::size_t j = 0; j < s.affinity.size(); ++j) {
+      const std::int32_t d = keys_[s.affinity[j].key].domain(n);
+      if (d < 0) continue;
+      bump(s.affinity_counts[j], d);
+      s.affinity_matches += delta;
+    }
+  }
+  for (std::size_t j = 0; j < s.anti.size(); ++j) {
+    if (!matches(s.anti[j], other)) continue;
+    const std::int32_t d = keys_[s.anti[j].key].domain(n);
+    if (d >= 0) bump(s.anti_counts[j], d);
+  }
+}
+
 Status InterPodAffinityPlugin::pre_filter(CycleState& cycle, const PodInfo& pod) {
   refresh_index();
   State& s = cycle_slot<State>(cycle, *this);
@@ -177,48 +215,17 @@ Status InterPodAffinityPlugin::pre_filter(CycleState& cycle, const PodInfo& pod)
   if (total_required_anti_ > 0) {
     for (NodeIndex n = 0; n < t.size(); ++n) {
       if (!t.live(n) || required_anti_[n] == 0) continue;
-      for (PodId id : with_affinity_[n]) {
-        const Pod& e = c.pod(id);
-        if (!has_required_anti(e.spec())) continue;
-        for (const auto& term : e.spec().affinity.pod_anti_affinity->required) {
-          const Term et = resolve(term, e, 0);
-          if (!matches(et, p)) continue;
-          const std::int32_t d = keys_[et.key].domain(n);
-          if (d >= 0) s.existing_anti.add(et.key, d, 1);
-        }
-      }
+      for (PodId id : with_affinity_[n])
+        count_existing_anti(s, p, c.pod(id), n, 1);
     }
   }
   if (!s.affinity.empty() || !s.anti.empty()) {
     s.affinity_counts.assign(s.affinity.size(), {});
     s.anti_counts.assign(s.anti.size(), {});
-    auto bump = [&](std::vector<std::int64_t>& col, std::int32_t d) {
-      const auto du = static_cast<std::size_t>(d);
-      if (col.size() <= du) col.resize(du + 1, 0);
-      ++col[du];
-    };
     for (NodeIndex n = 0; n < t.size(); ++n) {
       if (!t.live(n)) continue;
-      for (PodId id : c.node(n).pods) {
-        const Pod& other = c.pod(id);
-        // An existing pod counts for the affinity terms only when it matches all of them.
-        bool all = !s.affinity.empty();
-        for (const Term& term : s.affinity)
-          all = all && matches(term, other);
-        if (all) {
-          for (std::size_t j = 0; j < s.affinity.size(); ++j) {
-            const std::int32_t d = keys_[s.affinity[j].key].domain(n);
-            if (d < 0) continue;
-            bump(s.affinity_counts[j], d);
-            s.any_affinity_match = true;
-          }
-        }
-        for (std::size_t j = 0; j < s.anti.size(); ++j) {
-          if (!matches(s.anti[j], other)) continue;
-          const std::int32_t d = keys_[s.anti[j].key].domain(n);
-          if (d >= 0) bump(s.anti_counts[j], d);
-        }
-      }
+      for (PodId id : c.node(n).pods)
+        count_own_terms(s, c.pod(id), n, 1);
     }
     s.self_matches = !s.affinity.empty();
     for (const Term& term : s.affinity)
@@ -226,6 +233,22 @@ Status InterPodAffinityPlugin::pre_filter(CycleState& cycle, const PodInfo& pod)
   }
   if (!s.existing_anti.any && s.affinity.empty() && s.anti.empty()) return Status::skip();
   return Status::ok();
+}
+
+void InterPodAffinityPlugin::add_pod(CycleState& cycle, const PodInfo& pod, PodId added,
+                                     NodeIndex node) {
+  State& s = cycle_slot<State>(cycle, *this);
+  const Pod& other = handle_.cluster().pod(added);
+  count_existing_anti(s, *pod.pod, other, node, 1);
+  count_own_terms(s, other, node, 1);
+}
+
+void InterPodAffinityPlugin::remove_pod(CycleState& cycle, const PodInfo& pod, PodId removed,
+                                        NodeIndex node) {
+  State& s = cycle_slot<State>(cycle, *this);
+  const Pod& other = handle_.cluster().pod(removed);
+  count_existing_anti(s, *pod.pod, other, node, -1);
+  count_own_terms(s, other, node, -1);
 }
 
 void InterPodAffinityPlugin::filter(CycleState& cycle, const PodInfo&,
@@ -242,7 +265,7 @@ void InterPodAffinityPlugin::filter(CycleState& cycle, const PodInfo&,
         if (du >= col.size() || col[du] <= 0) pods_exist = false;
       }
       // The first pod of a group that has affinity to itself may go anywhere its keys exist.
-      if (!pods_exist && !(!s.any_affinity_match && s.self_matches)) return reason_affinity_;
+      if (!pods_exist && !(s.affinity_matches == 0 && s.self_matches)) return reason_affinity_;
     }
     for (std::size_t j = 0; j < s.anti.size(); ++j) {
       const std::int32_t d = keys_[s.anti[j].key].domain(n);

@@ -5,8 +5,10 @@
 // terms both ways plus existing pods' required affinity at hardPodAffinityWeight, summed per
 // topology domain and normalised min..max to 0..100, as upstream.
 //
+// PreFilter extensions (AddPod/RemovePod) keep the Filter counts true in a preemption dry run.
+//
 // Simplifications (gpusim): matchLabelKeys / mismatchLabelKeys of affinity terms are not
-// modelled; preemption does not consider anti-affinity (see DefaultPreemption).
+// modelled.
 //
 // Which nodes hold pods with affinity terms is indexed per node and updated from the node
 // table's change log, so pods without terms, in a cluster without such pods, cost nothing.
@@ -19,7 +21,10 @@
 
 namespace gpusim::sched {
 
-class InterPodAffinityPlugin : public PreFilterPlugin, public FilterPlugin, public ScorePlugin {
+class InterPodAffinityPlugin : public PreFilterPlugin,
+                               public PreFilterExtensions,
+                               public FilterPlugin,
+                               public ScorePlugin {
  public:
   static constexpr std::string_view kName = "InterPodAffinity";
   // args: {hardPodAffinityWeight: 0..100 (default 1), ignorePreferredTermsOfExistingPods: bool}
@@ -28,6 +33,8 @@ class InterPodAffinityPlugin : public PreFilterPlugin, public FilterPlugin, publ
   std::string_view name() const override { return kName; }
 
   Status pre_filter(CycleState& state, const PodInfo& pod) override;
+  void add_pod(CycleState& state, const PodInfo& pod, PodId added, NodeIndex node) override;
+  void remove_pod(CycleState& state, const PodInfo& pod, PodId removed, NodeIndex node) override;
   void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
               Rejections& out) override;
   Status pre_score(CycleState& state, const PodInfo& pod,
@@ -46,6 +53,11 @@ class InterPodAffinityPlugin : public PreFilterPlugin, public FilterPlugin, publ
   // make_term with the term's topology domains brought up to date.
   Term resolve(const PodAffinityTerm& term, const Pod& owner, std::int32_t weight);
   bool matches(const Term& term, const Pod& target) const;
+  // Filter's counts for `other`, bound to node n, with weight delta (upstream's updateWithPod):
+  // its required anti-affinity towards the incoming pod, and the incoming pod's own terms.
+  void count_existing_anti(State& s, const Pod& incoming, const Pod& other, NodeIndex n,
+                           std::int64_t delta);
+  void count_own_terms(State& s, const Pod& other, NodeIndex n, std::int64_t delta);
   const Labels& namespace_labels(const std::string& ns) const;
 
   FrameworkHandle& handle_;

@@ -52,9 +52,11 @@ void NodePortsPlugin::filter(CycleState& state, const PodInfo& pod, std::vector<
   NodePortsState& s = cycle_slot<NodePortsState>(state, *this);
   if (s.wanted.empty()) return;
   const Cluster& c = handle_.cluster();
+  const NodeTable& t = handle_.nodes();
   filter_nodes(nodes, out, [&](NodeIndex n) {
     bool clash = false;
-    for (PodId id : c.node(n).pods) {
+    // The table's list: a preemption dry run takes pods off it.
+    for (PodId id : t.pods(n)) {
       for_each_host_port(c.pod(id).spec(), [&](const ContainerPort& used) {
         for (const ContainerPort& wanted : s.wanted)
           clash = clash || conflict(wanted, used);

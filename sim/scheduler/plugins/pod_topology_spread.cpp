@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <unordered_map>
 
 #include "core/rounding.hpp"
@@ -56,6 +57,11 @@ struct PodTopologySpreadPlugin::Constraint {
   // no scored node is.
   std::vector<std::int64_t> domain_counts;
   std::int64_t min_match = 0;
+  std::int64_t eligible_domains = 0;  // Filter: domains with a count (>= 0)
+  // Filter, in a dry run only: how many domains hold each count, so that min_match follows
+  // the counts as pods are taken off and put back. Built at the first change.
+  std::map<std::int64_t, std::int64_t> count_domains;
+  bool count_domains_built = false;
   double weight = 0;
 };
 
@@ -533,8 +539,50 @@ Status PodTopologySpreadPlugin::pre_filter(CycleState& cycle, const PodInfo& pod
     // Fewer eligible domains than minDomains: the global minimum counts as 0.
     if (c.min_domains && domains < *c.min_domains) min = 0;
     c.min_match = min;
+    c.eligible_domains = domains;
   }
   return Status::ok();
+}
+
+void PodTopologySpreadPlugin::update_with_pod(CycleState& cycle, const PodInfo& pod, PodId other,
+                                              NodeIndex n, std::int64_t delta) {
+  State& s = build(cycle, pod);
+  const Pod& o = handle_.cluster().pod(other);
+  // As pre_filter counted: pods of the incoming pod's namespace, on nodes with every hard key
+  // that the constraint's inclusion policies admit.
+  if (o.namespace_ != pod.pod->namespace_ || !has_keys(s.hard, s, n)) return;
+  for (std::size_t h : s.hard) {
+    Constraint& c = s.constraints[h];
+    const std::optional<LabelSelector>& selector = c.counts->selector;
+    if (!selector || !selector->matches(o.labels()) || !eligible(s, pod, c, n)) continue;
+    const auto d = static_cast<std::size_t>(keys_[c.key].domain(n));
+    // An eligible node's domain has a count since pre_filter; were it missing, a count made
+    // here would outlive the dry run.
+    if (d >= c.domain_counts.size() || c.domain_counts[d] < 0) continue;
+    if (!c.count_domains_built) {
+      c.count_domains_built = true;
+      for (const std::int64_t v : c.domain_counts) {
+        if (v >= 0) ++c.count_domains[v];
+      }
+    }
+    const std::int64_t was = c.domain_counts[d];
+    const std::int64_t now = was + delta;
+    if (--c.count_domains[was] == 0) c.count_domains.erase(was);
+    ++c.count_domains[now];
+    c.domain_counts[d] = now;
+    c.min_match = c.count_domains.begin()->first;
+    if (c.min_domains && c.eligible_domains < *c.min_domains) c.min_match = 0;
+  }
+}
+
+void PodTopologySpreadPlugin::add_pod(CycleState& cycle, const PodInfo& pod, PodId added,
+                                      NodeIndex node) {
+  update_with_pod(cycle, pod, added, node, 1);
+}
+
+void PodTopologySpreadPlugin::remove_pod(CycleState& cycle, const PodInfo& pod, PodId removed,
+                                         NodeIndex node) {
+  update_with_pod(cycle, pod, removed, node, -1);
 }
 
 void PodTopologySpreadPlugin::filter(CycleState& cycle, const PodInfo& pod,

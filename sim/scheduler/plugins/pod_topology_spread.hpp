@@ -6,10 +6,13 @@
 // without constraints that a ReplicaSet owns get upstream's system default constraints
 // (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway) with the ReplicaSet's selector.
 //
+// PreFilter extensions (AddPod/RemovePod) keep the hard constraints' domain counts true in a
+// preemption dry run. There the global minimum is the exact smallest count, where upstream's
+// two "critical paths" may miss it once a count rises again (a reprieved pod).
+//
 // Simplifications (gpusim): the default selector comes from the owning ReplicaSet only (gpusim
 // has no Services, ReplicationControllers or StatefulSets); pods being deleted count until they
-// release their node (upstream drops them at the deletion timestamp); preemption does not
-// re-evaluate spreading.
+// release their node (upstream drops them at the deletion timestamp).
 //
 // Matching-pod counts per node, and their totals per topology domain, are cached per selector
 // and updated from the node table's change log, so the common cases (no node-inclusion policy
@@ -30,7 +33,10 @@
 
 namespace gpusim::sched {
 
-class PodTopologySpreadPlugin : public PreFilterPlugin, public FilterPlugin, public ScorePlugin {
+class PodTopologySpreadPlugin : public PreFilterPlugin,
+                                public PreFilterExtensions,
+                                public FilterPlugin,
+                                public ScorePlugin {
  public:
   static constexpr std::string_view kName = "PodTopologySpread";
   // args: {defaultingType: System|List, defaultConstraints: [{maxSkew, topologyKey,
@@ -40,6 +46,8 @@ class PodTopologySpreadPlugin : public PreFilterPlugin, public FilterPlugin, pub
   std::string_view name() const override { return kName; }
 
   Status pre_filter(CycleState& state, const PodInfo& pod) override;
+  void add_pod(CycleState& state, const PodInfo& pod, PodId added, NodeIndex node) override;
+  void remove_pod(CycleState& state, const PodInfo& pod, PodId removed, NodeIndex node) override;
   void filter(CycleState& state, const PodInfo& pod, std::vector<NodeIndex>& nodes,
               Rejections& out) override;
   Status pre_score(CycleState& state, const PodInfo& pod,
@@ -64,6 +72,9 @@ class PodTopologySpreadPlugin : public PreFilterPlugin, public FilterPlugin, pub
   void sync_pod_keys();
   bool eligible(State& s, const PodInfo& pod, const Constraint& c, NodeIndex n);
   bool has_keys(const std::vector<std::size_t>& constraints, const State& s, NodeIndex n) const;
+  // Upstream's updateWithPod: `other`, bound to node n, counted delta more times.
+  void update_with_pod(CycleState& state, const PodInfo& pod, PodId other, NodeIndex n,
+                       std::int64_t delta);
 
   FrameworkHandle& handle_;
   bool system_defaulted_ = true;

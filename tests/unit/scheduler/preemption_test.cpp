@@ -292,5 +292,266 @@ TEST_F(PreemptionTest, APreemptorDisplacesALowerNomineeOnItsNode) {
   EXPECT_EQ(asked, (std::vector<std::string>{"lowa", "lowa", "lowc"}));
 }
 
+// Upstream's nodesWherePreemptionMightHelp takes every node rejected as Unschedulable, not only
+// for resources: a host port held by a lower-priority pod is freed by evicting that pod alone.
+TEST_F(PreemptionTest, AHostPortHolderIsPreempted) {
+  add_node({.name = "n1", .cpu = "4"});
+  start_with_evictor();
+  place({.name = "holder", .cpu = "100m", .priority = 2, .host_ports = {8080}});
+  // Less important than the holder, so reprieved after it: kept, as it is not in the way.
+  place({.name = "bystander", .cpu = "100m", .priority = 1});
+  const PodId high =
+      add_pod({.name = "high", .cpu = "100m", .priority = 100, .host_ports = {8080}});
+  run();
+  EXPECT_EQ(victims, (std::vector<std::string>{"holder"}));
+  EXPECT_EQ(node_of(high), "n1");
+  EXPECT_EQ(node_of(cluster.find_pod("default", "bystander")), "n1");
+  EXPECT_EQ(log.failed("default/high"),
+            "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod "
+            "ports. preemption: nominated node n1, 1 victim(s).");
+}
+
+// The whole Filter runs in the dry run, not only the resource checks: evicting the pod that
+// takes the cpu does not help where a pod of higher priority keeps the preemptor away by its
+// anti-affinity.
+TEST_F(PreemptionTest, NoPreemptionWhereAnotherFilterStillRejects) {
+  add_node({.name = "n1", .cpu = "2"});
+  start_with_evictor();
+  place({.name = "big", .cpu = "1800m", .priority = 1});
+  Affinity anti;
+  anti.pod_anti_affinity.emplace();
+  anti.pod_anti_affinity->required.push_back(PodAffinityTerm{
+      testing_util::selector({{"app", "critical"}}), {}, {}, "kubernetes.io/hostname"});
+  place({.name = "guard", .cpu = "100m", .priority = 500, .affinity = anti});
+  const PodId high =
+      add_pod({.name = "high", .cpu = "1", .priority = 100, .labels = {{"app", "critical"}}});
+  run();
+  EXPECT_TRUE(victims.empty());
+  EXPECT_EQ(node_of(high), "");
+  EXPECT_EQ(log.failed("default/high"),
+            "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 "
+            "node(s) didn't satisfy existing pods anti-affinity rules.");
+}
+
+// The incoming pod's required anti-affinity (Unschedulable) is resolved by evicting the pods it
+// matches; an unrelated lower-priority pod on the node stays.
+TEST_F(PreemptionTest, TheIncomingPodsAntiAffinityPreemptsTheMatchingPod) {
+  add_node({.name = "n1", .cpu = "4"});
+  start_with_evictor();
+  place({.name = "web", .cpu = "100m", .priority = 2, .labels = {{"app", "web"}}});
+  place({.name = "other", .cpu = "100m", .priority = 1, .labels = {{"app", "other"}}});
+  Affinity anti;
+  anti.pod_anti_affinity.emplace();
+  anti.pod_anti_affinity->required.push_back(
+      PodAffinityTerm{testing_util::selector({{"app", "web"}}), {}, {}, "kubernetes.io/hostname"});
+  const PodId high = add_pod({.name = "high", .cpu = "100m", .priority = 100, .affinity = anti});
+  run();
+  EXPECT_EQ(victims, (std::vector<std::string>{"web"}));
+  EXPECT_EQ(node_of(high), "n1");
+  EXPECT_EQ(node_of(cluster.find_pod("default", "other")), "n1");
+}
+
+// An existing lower-priority pod whose required anti-affinity rejects the incoming pod is evicted.
+TEST_F(PreemptionTest, AnExistingPodsAntiAffinityGetsItPreempted) {
+  add_node({.name = "n1", .cpu = "4"});
+  start_with_evictor();
+  Affinity anti;
+  anti.pod_anti_affinity.emplace();
+  anti.pod_anti_affinity->required.push_back(PodAffinityTerm{
+      testing_util::selector({{"app", "critical"}}), {}, {}, "kubernetes.io/hostname"});
+  place({.name = "loner", .cpu = "100m", .priority = 1, .affinity = anti});
+  place({.name = "plain", .cpu = "100m", .priority = 1});
+  const PodId high =
+      add_pod({.name = "high", .cpu = "100m", .priority = 100, .labels = {{"app", "critical"}}});
+  run();
+  EXPECT_EQ(victims, (std::vector<std::string>{"loner"}));
+  EXPECT_EQ(node_of(high), "n1");
+  EXPECT_EQ(node_of(cluster.find_pod("default", "plain")), "n1");
+}
+
+// Topology spread skew (Unschedulable) resolved by preemption: zone a holds two matching pods,
+// zone b one (on a node the pod does not fit and whose pod outranks it). Evicting one of zone
+// a's brings the skew within maxSkew; the more important one is reprieved, as are pods the
+// selector does not match.
+TEST_F(PreemptionTest, TopologySpreadSkewIsResolvedByPreempting) {
+  const std::string zone = "topology.kubernetes.io/zone";
+  add_node({.name = "a1", .cpu = "4", .labels = {{zone, "a"}}});
+  add_node({.name = "b1", .cpu = "1", .labels = {{zone, "b"}}});
+  start_with_evictor();
+  const Labels web{{"app", "web"}};
+  const Labels on_a{{"kubernetes.io/hostname", "a1"}};
+  place({.name = "web-b",
+         .cpu = "1",
+         .priority = 1000,
+         .labels = web,
+         .node_selector = {{"kubernetes.io/hostname", "b1"}}});
+  place({.name = "web-a1", .cpu = "100m", .priority = 1, .labels = web, .node_selector = on_a});
+  place({.name = "web-a2", .cpu = "100m", .priority = 2, .labels = web, .node_selector = on_a});
+  place({.name = "other", .cpu = "100m", .priority = 0, .node_selector = on_a});
+  TopologySpreadConstraint c;
+  c.max_skew = 1;
+  c.topology_key = zone;
+  c.label_selector = testing_util::selector(web);
+  const PodId high =
+      add_pod({.name = "high", .cpu = "100m", .priority = 100, .labels = web, .spread = {c}});
+  run();
+  EXPECT_EQ(victims, (std::vector<std::string>{"web-a1"}));
+  EXPECT_EQ(node_of(high), "a1");
+  EXPECT_EQ(node_of(cluster.find_pod("default", "web-a2")), "a1");
+  EXPECT_EQ(node_of(cluster.find_pod("default", "other")), "a1");
+  EXPECT_EQ(log.failed("default/high"),
+            "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod topology "
+            "spread constraints. preemption: nominated node a1, 1 victim(s).");
+}
+
+// Nodes rejected as UnschedulableAndUnresolvable (an untolerated taint, the incoming pod's own
+// pod affinity unmet) are never candidates, however cheap their pods: the port holder of
+// higher priority on the one resolvable node is evicted instead.
+TEST_F(PreemptionTest, UnresolvableNodesAreNeverCandidates) {
+  add_node({.name = "tainted",
+            .cpu = "4",
+            .labels = {{"zone", "a"}},
+            .taints = {testing_util::taint("dedicated", "x", TaintEffect::kNoSchedule)}});
+  add_node({.name = "far", .cpu = "4", .labels = {{"zone", "b"}}});
+  add_node({.name = "near", .cpu = "4", .labels = {{"zone", "a"}}});
+  start_with_evictor();
+  place({.name = "cheap-tainted",
+         .cpu = "100m",
+         .priority = 1,
+         .node_selector = {{"kubernetes.io/hostname", "tainted"}},
+         .tolerations = {testing_util::toleration("dedicated", "x", TaintEffect::kNoSchedule)},
+         .host_ports = {8080}});
+  place({.name = "cheap-far",
+         .cpu = "100m",
+         .priority = 1,
+         .node_selector = {{"kubernetes.io/hostname", "far"}}});
+  place({.name = "db",
+         .cpu = "100m",
+         .priority = 1000,
+         .labels = {{"app", "db"}},
+         .node_selector = {{"kubernetes.io/hostname", "near"}}});
+  place({.name = "holder",
+         .cpu = "100m",
+         .priority = 5,
+         .node_selector = {{"kubernetes.io/hostname", "near"}},
+         .host_ports = {8080}});
+  Affinity with_db;
+  with_db.pod_affinity.emplace();
+  with_db.pod_affinity->required.push_back(
+      PodAffinityTerm{testing_util::selector({{"app", "db"}}), {}, {}, "zone"});
+  const PodId high = add_pod(
+      {.name = "high", .cpu = "100m", .priority = 100, .affinity = with_db, .host_ports = {8080}});
+  run();
+  EXPECT_EQ(victims, (std::vector<std::string>{"holder"}));
+  EXPECT_EQ(node_of(high), "near");
+  EXPECT_EQ(node_of(cluster.find_pod("default", "cheap-tainted")), "tainted");
+  EXPECT_EQ(node_of(cluster.find_pod("default", "cheap-far")), "far");
+}
+
+// A dry run on one node must leave the cycle state as it found it for the next node. With
+// anti-affinity by zone, evicting the pods of either node of zone a leaves the other's: neither
+// node is a candidate. Were the first dry run's removals left in the state, the second node
+// would seem to fit after evicting its own pod.
+TEST_F(PreemptionTest, EachNodesDryRunStartsFromTheWholeState) {
+  add_node({.name = "a1", .cpu = "4", .labels = {{"zone", "a"}}});
+  add_node({.name = "a2", .cpu = "4", .labels = {{"zone", "a"}}});
+  start_with_evictor();
+  const Labels web{{"app", "web"}};
+  place({.name = "web1",
+         .cpu = "100m",
+         .priority = 1,
+         .labels = web,
+         .node_selector = {{"kubernetes.io/hostname", "a1"}}});
+  place({.name = "web2",
+         .cpu = "100m",
+         .priority = 1,
+         .labels = web,
+         .node_selector = {{"kubernetes.io/hostname", "a2"}}});
+  Affinity anti;
+  anti.pod_anti_affinity.emplace();
+  anti.pod_anti_affinity->required.push_back(
+      PodAffinityTerm{testing_util::selector(web), {}, {}, "zone"});
+  const PodId high = add_pod({.name = "high", .cpu = "100m", .priority = 100, .affinity = anti});
+  run();
+  EXPECT_TRUE(victims.empty());
+  EXPECT_EQ(node_of(high), "");
+  EXPECT_EQ(log.failed("default/high"),
+            "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: "
+            "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.");
+}
+
+// The same for topology spread: each node's dry run sees the other zone-a node's pods.
+TEST_F(PreemptionTest, EachNodesSpreadDryRunStartsFromTheWholeState) {
+  const std::string zone = "topology.kubernetes.io/zone";
+  add_node({.name = "a1", .cpu = "4", .labels = {{zone, "a"}}});
+  add_node({.name = "a2", .cpu = "4", .labels = {{zone, "a"}}});
+  add_node({.name = "b1", .cpu = "100m", .labels = {{zone, "b"}}});
+  start_with_evictor();
+  const Labels web{{"app", "web"}};
+  for (const char* n : {"a1", "a2"}) {
+    place({.name = std::string("web-") + n,
+           .cpu = "100m",
+           .priority = 1,
+           .labels = web,
+           .node_selector = {{"kubernetes.io/hostname", n}}});
+  }
+  place({.name = "fill-b",
+         .cpu = "100m",
+         .priority = 1000,
+         .node_selector = {{"kubernetes.io/hostname", "b1"}}});
+  TopologySpreadConstraint c;
+  c.max_skew = 1;
+  c.topology_key = zone;
+  c.label_selector = testing_util::selector(web);
+  // Zone a counts 2, zone b 0: 2 + 1 - 0 > 1. Evicting one node's pod leaves 1 + 1 - 0 = 2.
+  const PodId high =
+      add_pod({.name = "high", .cpu = "100m", .priority = 100, .labels = web, .spread = {c}});
+  run();
+  EXPECT_TRUE(victims.empty());
+  EXPECT_EQ(node_of(high), "");
+  EXPECT_EQ(log.failed("default/high"),
+            "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match pod topology "
+            "spread constraints. preemption: 0/3 nodes are available: 1 No preemption victims "
+            "found for incoming pod, 2 node(s) didn't match pod topology spread constraints.");
+}
+
+// A dry run changes the node table only between its begin and end, and puts back exactly what
+// it changed, without moving the node's version or the change log.
+TEST_F(PreemptionTest, ANodeTableWhatIfLeavesNoTrace) {
+  add_node({.name = "g", .cpu = "8", .gpus = 2, .gpu_model = "A100"});
+  start();
+  const PodId a = place({.name = "a", .cpu = "1", .memory = "1Gi", .gpus = 1, .priority = 1});
+  const PodId b = place({.name = "b", .cpu = "2", .gpu_milli = 300, .priority = 1});
+  sched::NodeTable& t = scheduler->what_if_nodes();
+  auto snapshot = [&] {
+    std::vector<std::int64_t> v;
+    for (int d = 0; d < t.dims(); ++d)
+      v.push_back(t.requested(d)[0]);
+    v.push_back(t.nonzero_cpu()[0]);
+    v.push_back(t.nonzero_mem()[0]);
+    for (int g = 0; g < t.gpu_count(0); ++g)
+      v.push_back(t.gpu_free(0)[g]);
+    return v;
+  };
+  const auto before = snapshot();
+  const std::uint64_t version = t.version(0);
+  const std::uint64_t seq = t.change_seq();
+  t.what_if_begin(0);
+  t.what_if_remove(a);
+  EXPECT_EQ(t.pods(0), (std::vector<PodId>{b}));
+  EXPECT_EQ(t.requested(sched::NodeTable::kCpu)[0], 2000);
+  EXPECT_EQ(t.requested(sched::NodeTable::kPods)[0], 1);
+  t.what_if_remove(b);
+  EXPECT_EQ(t.gpu_free(0)[0], 1000);
+  EXPECT_EQ(t.gpu_free(0)[1], 1000);
+  t.what_if_add(a);
+  EXPECT_EQ(t.pods(0), (std::vector<PodId>{a}));
+  t.what_if_end();
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(t.pods(0), (std::vector<PodId>{a, b}));
+  EXPECT_EQ(t.version(0), version);
+  EXPECT_EQ(t.change_seq(), seq);
+}
+
 }  // namespace
 }  // namespace gpusim
