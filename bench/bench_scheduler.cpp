@@ -134,10 +134,7 @@ void BM_PreemptDefaultPlugins(benchmark::State& state) {
       static_cast<double>(preemptors), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-BENCHMARK(BM_PreemptDefaultPlugins)
-    ->Args({500, 100})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_PreemptDefaultPlugins)->Args({500, 100})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace gpusim
