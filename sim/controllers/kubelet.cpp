@@ -350,10 +350,9 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
           step == Step::kPulledInit ? pod.spec().init_containers : pod.spec().containers;
       const Container& c = list[static_cast<std::size_t>(index)];
       if (!c.image.empty()) {
-        Node& node = cluster_.node(pod.status.node);
-        if (std::find(node.images.begin(), node.images.end(), c.image) == node.images.end()) {
-          node.images.push_back(c.image);
-          cluster_.emit(ClusterEvent{0, "Pulled", "Pod", pod.key(), node.name(),
+        if (cluster_.add_pulled_image(pod.status.node, c.image)) {
+          cluster_.emit(ClusterEvent{0, "Pulled", "Pod", pod.key(),
+                                     cluster_.node(pod.status.node).name(),
                                      "Successfully pulled image \"" + c.image + "\"", false});
         }
       }

@@ -49,6 +49,7 @@ NodeId Cluster::add_node(Node node) {
   nodes_.push_back(std::move(node));
   node_live_.push_back(1);
   ++live_nodes_;
+  ++images_version_;
   for (auto* o : observers_)
     o->on_node_added(id);
   return id;
@@ -61,11 +62,21 @@ void Cluster::remove_node(NodeId id) {
   node_by_name_.erase(nodes_[id].meta.name);
   node_live_[id] = 0;
   --live_nodes_;
+  ++images_version_;
 }
 
 void Cluster::node_changed(NodeId id) {
+  ++images_version_;
   for (auto* o : observers_)
     o->on_node_updated(id);
+}
+
+bool Cluster::add_pulled_image(NodeId id, const std::string& image) {
+  auto& images = nodes_[id].images;
+  if (std::find(images.begin(), images.end(), image) != images.end()) return false;
+  images.push_back(image);
+  ++images_version_;
+  return true;
 }
 
 NodeId Cluster::find_node(std::string_view name) const {

@@ -98,6 +98,11 @@ class Cluster {
   std::size_t node_slots() const { return nodes_.size(); }
   std::size_t node_count() const { return live_nodes_; }
   NodeId find_node(std::string_view name) const;
+  // Records that the kubelet pulled `image` on the node; false when the node already had it.
+  bool add_pulled_image(NodeId id, const std::string& image);
+  // Bumps whenever any node's image list may have changed (a pull, a node added, updated or
+  // removed), so caches of which nodes hold which images (ImageLocality) know when to rescan.
+  std::uint64_t images_version() const { return images_version_; }
 
   // ---- pods ----
   // Runs admission; on success assigns uid, creation time and (for generate_name) the name.
@@ -170,6 +175,7 @@ class Cluster {
   std::vector<Node> nodes_;
   std::vector<char> node_live_;
   std::size_t live_nodes_ = 0;
+  std::uint64_t images_version_ = 0;
   std::unordered_map<std::string, NodeId> node_by_name_;
 
   std::vector<Pod> pods_;

@@ -96,21 +96,15 @@ std::int64_t ImageLocalityPlugin::args_size_of(const std::string& normalized) co
   return it == sizes_.end() ? default_size_ : it->second;
 }
 
-Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
-                                      std::span<const NodeIndex>) {
-  ImageLocalityState& s = cycle_slot<ImageLocalityState>(state, *this);
-  s.images.clear();
-  const PodSpec& spec = pod.pod->spec();
-  s.containers = static_cast<std::int64_t>(spec.init_containers.size() + spec.containers.size());
-  auto add = [&](const Container& c) {
-    if (!c.image.empty()) s.images.push_back(Image{normalized_image_name(c.image), -1});
-  };
-  for (const auto& c : spec.init_containers)
-    add(c);
-  for (const auto& c : spec.containers)
-    add(c);
-  const NodeTable& t = handle_.nodes();
+const ImageLocalityPlugin::ImageStat& ImageLocalityPlugin::image_stat(
+    const std::string& normalized) {
   const Cluster& c = handle_.cluster();
+  ImageStat& stat = stats_[normalized];
+  // Versions start at 1 here so that a fresh entry (0) is always computed.
+  const std::uint64_t version = c.images_version() + 1;
+  if (stat.images_version == version) return stat;
+  stat = ImageStat{version, -1, 0};
+  const NodeTable& t = handle_.nodes();
   // An image's size is the sizeBytes the first node (in node order) reports for it: upstream's
   // scheduler cache keeps one size per image name, the one it saw first. Nodes that hold the
   // image without a size (pulled during the run) are passed over: a real kubelet would report
@@ -118,41 +112,45 @@ Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
   for (NodeIndex n = 0; n < t.size(); ++n) {
     if (!t.live(n)) continue;
     const Node& node = c.node(n);
-    if (node.image_size_bytes.empty()) continue;
-    for (Image& img : s.images) {
-      if (img.size >= 0) continue;
+    if (stat.reported_size < 0) {
       for (const auto& [name, bytes] : node.image_size_bytes) {
-        if (names_image(name, img.name)) {
-          img.size = bytes;
+        if (names_image(name, normalized)) {
+          stat.reported_size = bytes;
           break;
         }
       }
     }
+    stat.holders += node_has(node, normalized) ? 1 : 0;
   }
-  // Images no node gives a size for (pulled during the run, or listed without sizeBytes) take
-  // the size from the args, if any; unknown sizes count 0.
-  for (Image& img : s.images) {
-    if (img.size < 0) img.size = args_size_of(img.name);
-  }
-  std::erase_if(s.images, [](const Image& img) { return img.size <= 0; });
-  if (s.images.empty()) return Status::skip();
+  return stat;
+}
+
+Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
+                                      std::span<const NodeIndex>) {
+  ImageLocalityState& s = cycle_slot<ImageLocalityState>(state, *this);
+  s.images.clear();
+  s.spread_score.clear();
+  const PodSpec& spec = pod.pod->spec();
+  s.containers = static_cast<std::int64_t>(spec.init_containers.size() + spec.containers.size());
   // The spread factor counts every node of the cluster, not only the feasible ones.
-  s.total_nodes = 0;
-  std::vector<std::int64_t> holders(s.images.size(), 0);
-  for (NodeIndex n = 0; n < t.size(); ++n) {
-    if (!t.live(n)) continue;
-    ++s.total_nodes;
-    const Node& node = c.node(n);
-    if (node.images.empty()) continue;
-    for (std::size_t i = 0; i < s.images.size(); ++i)
-      holders[i] += node_has(node, s.images[i].name);
-  }
-  s.spread_score.assign(s.images.size(), 0);
-  for (std::size_t i = 0; i < s.images.size(); ++i) {
-    const double spread = static_cast<double>(holders[i]) / static_cast<double>(s.total_nodes);
-    s.spread_score[i] = static_cast<std::int64_t>(static_cast<double>(s.images[i].size) * spread);
-  }
-  return Status::ok();
+  s.total_nodes = static_cast<std::int64_t>(handle_.nodes().live_count());
+  auto add = [&](const Container& container) {
+    if (container.image.empty()) return;
+    std::string name = normalized_image_name(container.image);
+    const ImageStat& stat = image_stat(name);
+    // Images no node gives a size for (pulled during the run, or listed without sizeBytes) take
+    // the size from the args, if any; unknown sizes count 0.
+    const std::int64_t size = stat.reported_size >= 0 ? stat.reported_size : args_size_of(name);
+    if (size <= 0) return;
+    const double spread = static_cast<double>(stat.holders) / static_cast<double>(s.total_nodes);
+    s.spread_score.push_back(static_cast<std::int64_t>(static_cast<double>(size) * spread));
+    s.images.push_back(Image{std::move(name), size});
+  };
+  for (const auto& container : spec.init_containers)
+    add(container);
+  for (const auto& container : spec.containers)
+    add(container);
+  return s.images.empty() ? Status::skip() : Status::ok();
 }
 
 void ImageLocalityPlugin::score(CycleState& state, const PodInfo&, std::span<const NodeIndex> nodes,

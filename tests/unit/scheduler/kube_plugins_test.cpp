@@ -191,6 +191,49 @@ TEST_F(KubePluginsTest, ImageLocalityWeighsNodeImageSizes) {
   EXPECT_EQ(image_scores["n2"], 23);
 }
 
+TEST_F(KubePluginsTest, ImageLocalitySeesImagesPulledAndNodesAddedDuringTheRun) {
+  // The plugin keeps per-image node counts between cycles; a pull on another node, and a node
+  // joining, must reach the next pod's scores.
+  add_node({.name = "n1", .cpu = "8"});
+  const NodeId n2 = add_node({.name = "n2", .cpu = "8"});
+  Node& node = cluster.node(n2);
+  node.images = {"nginx:1.27"};
+  node.image_size_bytes["nginx:1.27"] = 500LL << 20;
+  sched::SchedulerConfig config;
+  config.profiles[0].plugins["score"].disabled = {"*"};
+  config.profiles[0].plugins["score"].enabled = {{"ImageLocality", 1}};
+  start(config);
+  PodTemplate t = *make({.name = "p"});
+  t.spec.containers[0].image = "nginx:1.27";
+  const auto tmpl = make_template(std::move(t));
+  struct Records : sched::ExplainSink {
+    void record(sched::AttemptRecord r) override { all.push_back(std::move(r)); }
+    std::vector<sched::AttemptRecord> all;
+  } sink;
+  scheduler->set_explain(&sink);
+  auto scores_of_next_pod = [&](const std::string& name) {
+    add_pod({.name = name}, tmpl);
+    run();
+    std::map<std::string, std::int64_t> out;
+    for (const auto& v : sink.all.back().nodes) {
+      for (const auto& sc : v.scores) {
+        if (sc.plugin == "ImageLocality") out[v.node] = sc.raw;
+      }
+    }
+    return out;
+  };
+  // 500Mi on 1 of 2 nodes: 250Mi -> 23.
+  EXPECT_EQ(scores_of_next_pod("a"), (std::map<std::string, std::int64_t>{{"n1", 0}, {"n2", 23}}));
+  // The kubelet pulls it on n1 (no size there): 2 of 2 nodes, 500Mi -> (500 - 23) * 100 / 977.
+  ASSERT_TRUE(cluster.add_pulled_image(cluster.find_node("n1"), "nginx:1.27"));
+  EXPECT_FALSE(cluster.add_pulled_image(cluster.find_node("n1"), "nginx:1.27"));
+  EXPECT_EQ(scores_of_next_pod("b"), (std::map<std::string, std::int64_t>{{"n1", 48}, {"n2", 48}}));
+  // A third node without it: 2 of 3 nodes, 333Mi -> (333 - 23) * 100 / 977 = 31.
+  add_node({.name = "n3", .cpu = "8"});
+  EXPECT_EQ(scores_of_next_pod("c"),
+            (std::map<std::string, std::int64_t>{{"n1", 31}, {"n2", 31}, {"n3", 0}}));
+}
+
 // A pod asking for cpu and for one example.com/foo, which no node advertises.
 std::shared_ptr<const PodTemplate> with_foo(std::shared_ptr<const PodTemplate> base) {
   PodTemplate t = *base;
