@@ -74,8 +74,8 @@ void Cluster::node_changed(NodeId id) {
 bool Cluster::add_pulled_image(NodeId id, const std::string& image) {
   auto& images = nodes_[id].images;
   if (std::find(images.begin(), images.end(), image) != images.end()) return false;
+  image_pulls_.push_back(ImagePull{id, static_cast<std::uint32_t>(images.size())});
   images.push_back(image);
-  ++images_version_;
   return true;
 }
 

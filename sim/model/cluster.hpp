@@ -100,9 +100,16 @@ class Cluster {
   NodeId find_node(std::string_view name) const;
   // Records that the kubelet pulled `image` on the node; false when the node already had it.
   bool add_pulled_image(NodeId id, const std::string& image);
-  // Bumps whenever any node's image list may have changed (a pull, a node added, updated or
-  // removed), so caches of which nodes hold which images (ImageLocality) know when to rescan.
+  // Caches of which nodes hold which images (ImageLocality) follow the nodes' image lists through
+  // these two: images_version() bumps when a node is added, updated or removed (its list may be
+  // anything now: rescan), and image_pulls() logs every pull since, in order, as
+  // node(p.node).images[p.index] (lists only grow between bumps).
+  struct ImagePull {
+    NodeId node;
+    std::uint32_t index;
+  };
   std::uint64_t images_version() const { return images_version_; }
+  const std::vector<ImagePull>& image_pulls() const { return image_pulls_; }
 
   // ---- pods ----
   // Runs admission; on success assigns uid, creation time and (for generate_name) the name.
@@ -176,6 +183,7 @@ class Cluster {
   std::vector<char> node_live_;
   std::size_t live_nodes_ = 0;
   std::uint64_t images_version_ = 0;
+  std::vector<ImagePull> image_pulls_;
   std::unordered_map<std::string, NodeId> node_by_name_;
 
   std::vector<Pod> pods_;

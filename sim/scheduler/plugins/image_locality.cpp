@@ -23,7 +23,8 @@ struct ImageLocalityState : PluginState {
   std::vector<Image> images;  // one per container (init and app), known size only
   std::int64_t containers = 0;
   std::int64_t total_nodes = 0;
-  std::vector<std::int64_t> spread_score;  // per entry of images: size * nodesWith / total
+  std::vector<std::int64_t> spread_score;      // per entry of images: size * nodesWith / total
+  std::vector<const std::vector<char>*> held;  // per entry of images: ImageStat::held
 };
 
 std::int64_t read_size(const ArgsReader& a, const std::string& field, const nlohmann::json& v) {
@@ -96,15 +97,35 @@ std::int64_t ImageLocalityPlugin::args_size_of(const std::string& normalized) co
   return it == sizes_.end() ? default_size_ : it->second;
 }
 
+void ImageLocalityPlugin::follow_cluster_images() {
+  const Cluster& c = handle_.cluster();
+  const auto& pulls = c.image_pulls();
+  // Versions are kept + 1 so that the first call (0) always starts afresh.
+  if (images_version_ != c.images_version() + 1) {
+    images_version_ = c.images_version() + 1;
+    stats_.clear();  // rebuilt per image as pods ask for them
+    pulls_seen_ = pulls.size();
+    return;
+  }
+  for (; pulls_seen_ < pulls.size(); ++pulls_seen_) {
+    const Cluster::ImagePull& p = pulls[pulls_seen_];
+    auto it = stats_.find(normalized_image_name(c.node(p.node).images[p.index]));
+    if (it == stats_.end() || !handle_.nodes().live(p.node) || it->second.held[p.node] != 0) {
+      continue;
+    }
+    it->second.held[p.node] = 1;
+    ++it->second.holders;
+  }
+}
+
 const ImageLocalityPlugin::ImageStat& ImageLocalityPlugin::image_stat(
     const std::string& normalized) {
+  auto [it, added] = stats_.try_emplace(normalized);
+  ImageStat& stat = it->second;
+  if (!added) return stat;
   const Cluster& c = handle_.cluster();
-  ImageStat& stat = stats_[normalized];
-  // Versions start at 1 here so that a fresh entry (0) is always computed.
-  const std::uint64_t version = c.images_version() + 1;
-  if (stat.images_version == version) return stat;
-  stat = ImageStat{version, -1, 0};
   const NodeTable& t = handle_.nodes();
+  stat.held.assign(t.size(), 0);
   // An image's size is the sizeBytes the first node (in node order) reports for it: upstream's
   // scheduler cache keeps one size per image name, the one it saw first. Nodes that hold the
   // image without a size (pulled during the run) are passed over: a real kubelet would report
@@ -120,7 +141,10 @@ const ImageLocalityPlugin::ImageStat& ImageLocalityPlugin::image_stat(
         }
       }
     }
-    stat.holders += node_has(node, normalized) ? 1 : 0;
+    if (node_has(node, normalized)) {
+      stat.held[n] = 1;
+      ++stat.holders;
+    }
   }
   return stat;
 }
@@ -130,6 +154,8 @@ Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
   ImageLocalityState& s = cycle_slot<ImageLocalityState>(state, *this);
   s.images.clear();
   s.spread_score.clear();
+  s.held.clear();
+  follow_cluster_images();
   const PodSpec& spec = pod.pod->spec();
   s.containers = static_cast<std::int64_t>(spec.init_containers.size() + spec.containers.size());
   // The spread factor counts every node of the cluster, not only the feasible ones.
@@ -144,6 +170,7 @@ Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
     if (size <= 0) return;
     const double spread = static_cast<double>(stat.holders) / static_cast<double>(s.total_nodes);
     s.spread_score.push_back(static_cast<std::int64_t>(static_cast<double>(size) * spread));
+    s.held.push_back(&stat.held);
     s.images.push_back(Image{std::move(name), size});
   };
   for (const auto& container : spec.init_containers)
@@ -156,12 +183,10 @@ Status ImageLocalityPlugin::pre_score(CycleState& state, const PodInfo& pod,
 void ImageLocalityPlugin::score(CycleState& state, const PodInfo&, std::span<const NodeIndex> nodes,
                                 std::span<std::int64_t> out) {
   const ImageLocalityState& s = cycle_slot<ImageLocalityState>(state, *this);
-  const Cluster& c = handle_.cluster();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const Node& node = c.node(nodes[i]);
     std::int64_t sum = 0;
     for (std::size_t k = 0; k < s.images.size(); ++k) {
-      if (node_has(node, s.images[k].name)) sum += s.spread_score[k];
+      if ((*s.held[k])[nodes[i]] != 0) sum += s.spread_score[k];
     }
     out[i] = calculate_priority(sum, s.containers);
   }

@@ -39,21 +39,24 @@ class ImageLocalityPlugin : public ScorePlugin {
   std::int64_t args_size_of(const std::string& normalized) const;
 
   // What the cluster's nodes say about one image: the size the first node (in node order) reports
-  // (-1: none) and how many live nodes hold it. Walking every node for this each cycle was a fifth
-  // of the scheduler's time at 5,000 nodes; node image lists change rarely (a pull of an image
-  // new to the node, a node added, updated or removed), so it is kept per image and recomputed
-  // when the cluster's images_version() moves.
+  // (-1: none), and which live nodes hold it. Walking every node's image list for this each
+  // cycle, and again for each feasible node in Score, cost more than the rest of the scheduler
+  // at 5,000 nodes, or with a month of pulls on 1,000; so it is kept per image, updated from the
+  // cluster's pull log and rebuilt when a node is added, updated or removed.
   struct ImageStat {
-    std::uint64_t images_version = 0;
     std::int64_t reported_size = -1;
     std::int64_t holders = 0;
+    std::vector<char> held;  // by node index
   };
   const ImageStat& image_stat(const std::string& normalized);
+  void follow_cluster_images();
 
   FrameworkHandle& handle_;
   std::map<std::string, std::int64_t, std::less<>> sizes_;  // by normalized name
   std::int64_t default_size_ = 0;
   std::unordered_map<std::string, ImageStat> stats_;  // by normalized name
+  std::uint64_t images_version_ = 0;                  // Cluster::images_version() + 1 of stats_
+  std::size_t pulls_seen_ = 0;                        // entries of Cluster::image_pulls() applied
 };
 
 }  // namespace gpusim::sched

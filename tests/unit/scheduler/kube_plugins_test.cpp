@@ -232,6 +232,10 @@ TEST_F(KubePluginsTest, ImageLocalitySeesImagesPulledAndNodesAddedDuringTheRun) 
   add_node({.name = "n3", .cpu = "8"});
   EXPECT_EQ(scores_of_next_pod("c"),
             (std::map<std::string, std::int64_t>{{"n1", 31}, {"n2", 31}, {"n3", 0}}));
+  // Pulled there under its short name: 3 of 3.
+  ASSERT_TRUE(cluster.add_pulled_image(cluster.find_node("n3"), "nginx:1.27"));
+  EXPECT_EQ(scores_of_next_pod("d"),
+            (std::map<std::string, std::int64_t>{{"n1", 48}, {"n2", 48}, {"n3", 48}}));
 }
 
 // A pod asking for cpu and for one example.com/foo, which no node advertises.
