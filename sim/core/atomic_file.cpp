@@ -22,11 +22,21 @@ std::string unique_file_suffix() {
   return std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
-fs::path temp_path_beside(const fs::path& path) {
+namespace {
+
+// `.<name><tag><pid>-<n>` in path's directory. Built by appends: GCC 12 warns falsely
+// (-Wrestrict) about `"." + std::string&&`.
+fs::path hidden_path_beside(const fs::path& path, std::string_view tag) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::string name = ".";
-  name.append(path.filename().string()).append(".tmp-").append(unique_file_suffix());
+  name.append(path.filename().string()).append(tag).append(unique_file_suffix());
   return dir / name;
+}
+
+}  // namespace
+
+fs::path temp_path_beside(const fs::path& path) {
+  return hidden_path_beside(path, ".tmp-");
 }
 
 namespace {
@@ -167,7 +177,7 @@ StagedDirectory::StagedDirectory(fs::path final_path) : final_(std::move(final_p
   std::error_code ec;
   fs::create_directories(parent, ec);
   remove_dead_staging(parent, final_.filename().string());
-  staging_ = parent / ("." + final_.filename().string() + ".partial-" + unique_file_suffix());
+  staging_ = hidden_path_beside(final_, ".partial-");
   fs::create_directories(staging_, ec);
   if (ec) fail(final_, ec.message());  // the user's path, not the hidden staging one
   write(kOutputMarkerFile, kMarkerText);
@@ -193,8 +203,7 @@ void StagedDirectory::commit() {
   std::error_code ec;
   fs::path old;
   if (fs::exists(final_, ec)) {
-    old =
-        final_.parent_path() / ("." + final_.filename().string() + ".old-" + unique_file_suffix());
+    old = hidden_path_beside(final_, ".old-");
     fs::rename(final_, old, ec);
     if (ec) fail(final_, "cannot replace existing directory: " + ec.message());
   }

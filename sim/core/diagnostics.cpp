@@ -7,8 +7,9 @@ namespace gpusim {
 std::string SourceLocation::str() const {
   std::string s = file.empty() ? std::string("<input>") : file;
   if (line > 0) {
-    s += ":" + std::to_string(line);
-    if (column > 0) s += ":" + std::to_string(column);
+    // Appends, not `":" + std::to_string(...)`: GCC 12 warns falsely (-Wrestrict) about that.
+    s.append(":").append(std::to_string(line));
+    if (column > 0) s.append(":").append(std::to_string(column));
   }
   return s;
 }
