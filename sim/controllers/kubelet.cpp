@@ -350,7 +350,9 @@ void Kubelet::fire(PodRef ref, std::uint32_t epoch, Step step, std::int32_t inde
           step == Step::kPulledInit ? pod.spec().init_containers : pod.spec().containers;
       const Container& c = list[static_cast<std::size_t>(index)];
       if (!c.image.empty()) {
-        if (cluster_.add_pulled_image(pod.status.node, c.image)) {
+        const auto& sizes = step == Step::kPulledInit ? t.init : t.app;
+        const std::int64_t bytes = sizes[static_cast<std::size_t>(index)].image_bytes;
+        if (cluster_.add_pulled_image(pod.status.node, c.image, bytes)) {
           cluster_.emit(ClusterEvent{0, "Pulled", "Pod", pod.key(),
                                      cluster_.node(pod.status.node).name(),
                                      "Successfully pulled image \"" + c.image + "\"", false});

@@ -109,9 +109,12 @@ PodTimings pod_timings(const PodTemplate& t, bool job_owned, const TimingDefault
   out.startup_ms = d.pod_startup_ms;
   out.shutdown_ms = d.shutdown_ms;
   out.failure_after_ms = d.failure_after_ms;
-  out.init.assign(t.spec.init_containers.size(),
-                  ContainerTimings{d.image_pull_ms, d.init_container_ms});
-  out.app.assign(t.spec.containers.size(), ContainerTimings{d.image_pull_ms, 0});
+  ContainerTimings app;
+  app.pull_ms = d.image_pull_ms;
+  ContainerTimings init = app;
+  init.run_ms = d.init_container_ms;
+  out.init.assign(t.spec.init_containers.size(), init);
+  out.app.assign(t.spec.containers.size(), app);
 
   if (auto v = duration_annotation(t, kAnnotationStartup, out)) out.startup_ms = *v;
   bool run_given = false;
@@ -146,6 +149,7 @@ PodTimings pod_timings(const PodTemplate& t, bool job_owned, const TimingDefault
   per_container(t, kAnnotationImageSize, true, out, [&](ContainerTimings& c, const std::string& v) {
     auto q = Quantity::parse(v);
     if (!q || q->sign() < 0) return false;
+    c.image_bytes = q->value();
     if (d.image_pull_bytes_per_second > 0) {
       c.pull_ms = static_cast<TimeMs>(static_cast<double>(q->value()) * 1000.0 /
                                       static_cast<double>(d.image_pull_bytes_per_second));

@@ -45,6 +45,7 @@ struct ContainerTimings {
   TimeMs run_ms = 0;               // init containers: how long they run
   double failure_probability = 0;  // per run: the container exits non-zero
   double hang_probability = 0;     // per run: the process stops answering (probes fail)
+  std::int64_t image_bytes = 0;    // gpusim.io/image-size (0: unknown); the node reports it
 };
 
 struct PodTimings {

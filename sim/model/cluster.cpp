@@ -71,11 +71,13 @@ void Cluster::node_changed(NodeId id) {
     o->on_node_updated(id);
 }
 
-bool Cluster::add_pulled_image(NodeId id, const std::string& image) {
-  auto& images = nodes_[id].images;
+bool Cluster::add_pulled_image(NodeId id, const std::string& image, std::int64_t size_bytes) {
+  Node& node = nodes_[id];
+  auto& images = node.images;
   if (std::find(images.begin(), images.end(), image) != images.end()) return false;
   image_pulls_.push_back(ImagePull{id, static_cast<std::uint32_t>(images.size())});
   images.push_back(image);
+  if (size_bytes > 0) node.image_size_bytes.emplace(image, size_bytes);
   return true;
 }
 

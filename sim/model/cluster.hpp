@@ -98,8 +98,9 @@ class Cluster {
   std::size_t node_slots() const { return nodes_.size(); }
   std::size_t node_count() const { return live_nodes_; }
   NodeId find_node(std::string_view name) const;
-  // Records that the kubelet pulled `image` on the node; false when the node already had it.
-  bool add_pulled_image(NodeId id, const std::string& image);
+  // Records that the kubelet pulled `image` on the node, which then reports its size (when
+  // known, > 0) in status.images as a kubelet does; false when the node already had it.
+  bool add_pulled_image(NodeId id, const std::string& image, std::int64_t size_bytes = 0);
   // Caches of which nodes hold which images (ImageLocality) follow the nodes' image lists through
   // these two: images_version() bumps when a node is added, updated or removed (its list may be
   // anything now: rescan), and image_pulls() logs every pull since, in order, as

@@ -127,11 +127,12 @@ void check_references(const engine::Scenario& scenario, const References& refs,
   check_scale_targets(scenario, refs, diagnostics);
   check_nodes(scenario, refs, diagnostics);
   if (!refs.image_sizes.empty() && scenario.simulation.defaults.image_pull_bytes_per_second <= 0) {
-    // Once: every image-size of the run is inert for the same reason.
+    // Once: no image-size of the run sets a pull time, for the same reason. (Their sizes still
+    // reach the nodes' status.images when pulled, and ImageLocality.)
     const ObjectRef& first = refs.image_sizes.front();
-    std::string message = "gpusim.io/image-size has no effect without a pull bandwidth";
+    std::string message = "gpusim.io/image-size sets no pull time without a pull bandwidth";
     if (refs.image_sizes.size() > 1) {
-      message += " (nor have the " + std::to_string(refs.image_sizes.size() - 1) + " others)";
+      message += " (nor do the " + std::to_string(refs.image_sizes.size() - 1) + " others)";
     }
     diagnostics.warning(first.location, first.path, message,
                         "set spec.defaults.imagePullBandwidth (e.g. 100Mi), or give "

@@ -109,12 +109,23 @@ void ImageLocalityPlugin::follow_cluster_images() {
   }
   for (; pulls_seen_ < pulls.size(); ++pulls_seen_) {
     const Cluster::ImagePull& p = pulls[pulls_seen_];
-    auto it = stats_.find(normalized_image_name(c.node(p.node).images[p.index]));
-    if (it == stats_.end() || !handle_.nodes().live(p.node) || it->second.held[p.node] != 0) {
-      continue;
+    const Node& node = c.node(p.node);
+    const std::string& raw = node.images[p.index];
+    auto it = stats_.find(normalized_image_name(raw));
+    if (it == stats_.end() || !handle_.nodes().live(p.node)) continue;
+    ImageStat& stat = it->second;
+    // The size the pull reported counts if no node before this one (in node order) gave one,
+    // as a rescan would find it.
+    if (auto size = node.image_size_bytes.find(raw);
+        size != node.image_size_bytes.end() &&
+        (stat.reported_size < 0 || p.node < stat.size_node)) {
+      stat.reported_size = size->second;
+      stat.size_node = p.node;
     }
-    it->second.held[p.node] = 1;
-    ++it->second.holders;
+    if (stat.held[p.node] == 0) {
+      stat.held[p.node] = 1;
+      ++stat.holders;
+    }
   }
 }
 
@@ -128,8 +139,7 @@ const ImageLocalityPlugin::ImageStat& ImageLocalityPlugin::image_stat(
   stat.held.assign(t.size(), 0);
   // An image's size is the sizeBytes the first node (in node order) reports for it: upstream's
   // scheduler cache keeps one size per image name, the one it saw first. Nodes that hold the
-  // image without a size (pulled during the run) are passed over: a real kubelet would report
-  // the same size.
+  // image without a size (pulled during the run, size unknown) are passed over.
   for (NodeIndex n = 0; n < t.size(); ++n) {
     if (!t.live(n)) continue;
     const Node& node = c.node(n);
@@ -137,6 +147,7 @@ const ImageLocalityPlugin::ImageStat& ImageLocalityPlugin::image_stat(
       for (const auto& [name, bytes] : node.image_size_bytes) {
         if (names_image(name, normalized)) {
           stat.reported_size = bytes;
+          stat.size_node = n;
           break;
         }
       }

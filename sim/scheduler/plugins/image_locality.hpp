@@ -2,10 +2,10 @@
 // ImageLocality: prefers nodes that already hold the pod's images, weighted by image size and
 // by how widely the image is spread (upstream's formula: sum over the pod's containers of
 // size * nodesWithImage / allNodes, clamped to [23Mi, 1000Mi * containers] and scaled to 0..100).
-// Sizes are the nodes' status.images[].sizeBytes, as upstream. Images the kubelet pulls during
-// the run have no size there; for those (and images listed without sizeBytes) the plugin's args
-// give one (a gpusim extension). Images of unknown size count 0; when none of the pod's images
-// has a size the plugin skips in PreScore and contributes nothing.
+// Sizes are the nodes' status.images[].sizeBytes, as upstream; an image the kubelet pulls during
+// the run is reported with its gpusim.io/image-size. For images no node gives a size for, the
+// plugin's args give one (a gpusim extension). Images of unknown size count 0; when none of the
+// pod's images has a size the plugin skips in PreScore and contributes nothing.
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -45,6 +45,7 @@ class ImageLocalityPlugin : public ScorePlugin {
   // cluster's pull log and rebuilt when a node is added, updated or removed.
   struct ImageStat {
     std::int64_t reported_size = -1;
+    NodeIndex size_node = 0;  // the node that reported it
     std::int64_t holders = 0;
     std::vector<char> held;  // by node index
   };

@@ -238,6 +238,40 @@ TEST_F(KubePluginsTest, ImageLocalitySeesImagesPulledAndNodesAddedDuringTheRun) 
             (std::map<std::string, std::int64_t>{{"n1", 48}, {"n2", 48}, {"n3", 48}}));
 }
 
+TEST_F(KubePluginsTest, ImageLocalityWeighsByTheSizeAPullReported) {
+  // No node lists the image at first: the plugin skips (0 everywhere). Then n1's kubelet pulls it
+  // and reports 600Mi: on 1 of 2 nodes, 300Mi -> (300 - 23) * 100 / 977 = 28.
+  add_node({.name = "n1", .cpu = "8"});
+  add_node({.name = "n2", .cpu = "8"});
+  sched::SchedulerConfig config;
+  config.profiles[0].plugins["score"].disabled = {"*"};
+  config.profiles[0].plugins["score"].enabled = {{"ImageLocality", 1}};
+  start(config);
+  PodTemplate t = *make({.name = "p"});
+  t.spec.containers[0].image = "vllm/vllm-openai:v0.6.3";
+  const auto tmpl = make_template(std::move(t));
+  struct Records : sched::ExplainSink {
+    void record(sched::AttemptRecord r) override { all.push_back(std::move(r)); }
+    std::vector<sched::AttemptRecord> all;
+  } sink;
+  scheduler->set_explain(&sink);
+  auto scores_of_next_pod = [&](const std::string& name) {
+    add_pod({.name = name}, tmpl);
+    run();
+    std::map<std::string, std::int64_t> out;
+    for (const auto& v : sink.all.back().nodes) {
+      for (const auto& sc : v.scores) {
+        if (sc.plugin == "ImageLocality") out[v.node] = sc.raw;
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(scores_of_next_pod("a"), (std::map<std::string, std::int64_t>{{"n1", 0}, {"n2", 0}}));
+  ASSERT_TRUE(
+      cluster.add_pulled_image(cluster.find_node("n1"), "vllm/vllm-openai:v0.6.3", 600LL << 20));
+  EXPECT_EQ(scores_of_next_pod("b"), (std::map<std::string, std::int64_t>{{"n1", 28}, {"n2", 0}}));
+}
+
 // A pod asking for cpu and for one example.com/foo, which no node advertises.
 std::shared_ptr<const PodTemplate> with_foo(std::shared_ptr<const PodTemplate> base) {
   PodTemplate t = *base;
