@@ -435,6 +435,44 @@ TEST(BatchScenarios, AStockOutSendsTheScaleUpToAnotherZone) {
   }
 }
 
+// A stock-out with no restock, in a run without a duration (until nothing is left to happen,
+// capped by maxTime): the refused scale-up is seen and the pool backs off, and then the run
+// ends. The retries after each back-off would only be refused again, every 30 minutes until
+// maxTime, so they must not keep the run going.
+TEST(BatchScenarios, AStockOutWithoutARestockLetsARunWithoutADurationEnd) {
+  std::string text =
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
+      "  maxTime: 3d\n"
+      "  nodePools:\n"
+      "    - name: h100-a\n"
+      "      autoscaling: {maxSize: 4, provisioningDelay: 5m}\n"
+      "      template: {status: {capacity: {cpu: 96, memory: 1Ti, nvidia.com/gpu: 8}}}\n"
+      "  timeline:\n"
+      "    - {at: 30m, action: stockOut, target: h100-a}\n"
+      "  arrivals:\n"
+      "    - name: train\n"
+      "      interval: 1h\n"
+      "      start: 1h\n"
+      "      count: 1\n"
+      "      template:\n"
+      "        apiVersion: v1\n"
+      "        kind: Pod\n"
+      "        spec:\n"
+      "          restartPolicy: Never\n"
+      "          containers: [{name: c, image: trainer, resources: {limits: {nvidia.com/gpu: "
+      "8}}}]\n";
+  const auto r = run_text(text);
+  expect_no_violations(*r->sim, 10);
+  const auto failed = r->events("ScaleUpFailed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(r->events("ScaledUpGroup").size(), 1u);
+  EXPECT_EQ(r->events("Restock").size(), 0u);
+  const auto summary = r->sim->summary();
+  // Ended within the first back-off, not at maxTime.
+  EXPECT_LT(summary["sim_time_ms"].get<TimeMs>(), failed[0].t_ms + 5 * 60'000);
+  EXPECT_EQ(summary["pods"]["pending"].get<std::int64_t>(), 1);
+}
+
 // A pool whose nodes take longer than --max-node-provision-time: every scale-up times out, the
 // unregistered node is deleted and billed from the decision until then; the pod runs on the
 // other pool.
