@@ -286,6 +286,34 @@ TEST_F(ProvisioningTest, ARestockKeepsTheRunAliveUntilTheRetry) {
   EXPECT_TRUE(cluster.pod(p).bound());
 }
 
+// A group at its cloud capacity: the refused retry lets an idle run end, but a node of the group
+// going away frees an instance, and the run goes on to the retry that gets it (the removal
+// sends the pending pod back to the scheduler, whose FailedScheduling prompts a scan that finds
+// the group no longer refused). The node is a cordoned, empty one: no pod of its own moves.
+TEST_F(ProvisioningTest, ANodeLeavingAGroupAtCapacityKeepsTheRunAliveUntilTheRetry) {
+  NodeGroup gpu = group("gpu", 8, 0, 4);
+  gpu.capacity = 1;
+  start_autoscaler({gpu});
+  const NodeId old = add_group_node(gpu);
+  cluster.node(old).unschedulable = true;
+  cluster.node_changed(old);
+  const PodId p = add_pod(gpu_pod("train", 8));
+  loop.set_stop_when_idle(true);
+  loop.run(30 * 24 * 60 * kMinute);
+  ASSERT_FALSE(cluster.pod(p).bound());
+  ASSERT_EQ(count("ScaleUpFailed", "gpu"), 1);
+  EXPECT_NE(message("ScaleUpFailed", "gpu").find("QUOTA_EXCEEDED"), std::string::npos);
+  ASSERT_TRUE(autoscaler->backed_off("gpu"));
+  const TimeMs until = autoscaler->backoff_until("gpu");
+  const int attempts = count("FailedScheduling", "default/train");
+  cluster.remove_node(old);
+  loop.run(30 * 24 * 60 * kMinute);
+  EXPECT_GT(count("FailedScheduling", "default/train"), attempts);
+  EXPECT_EQ(count("ScaleUpFailed", "gpu"), 1);
+  EXPECT_GE(first("Scheduled", "default/train"), until);
+  EXPECT_TRUE(cluster.pod(p).bound());
+}
+
 TEST_F(ProvisioningTest, AFailureProbabilityIsDrawnPerNode) {
   // Half of a group's nodes never register (drawn from the autoscaler's own seeded stream).
   NodeGroup gpu = group("gpu", 8, 0, 20);
