@@ -56,10 +56,17 @@ std::string render_chart(const Chart& c) {
       ++n;
     }
     if (n == 0) continue;
-    const Unit u = c.y_unit == Unit::kBool ? Unit::kNumber : c.y_unit;
-    s += "| " + md_escape(ser.name) + " | " + value_text(mn, u) + " | " +
-         value_text(sum / static_cast<double>(n), u) + " | " + value_text(mx, u) + " | " +
-         value_text(last, u) + " |\n";
+    const double mean = sum / static_cast<double>(n);
+    if (c.y_unit == Unit::kBool) {
+      // A state: no or yes, and the mean is the share of samples where it held.
+      const auto state = [](double v) { return std::string(v != 0 ? "yes" : "no"); };
+      s += "| " + md_escape(ser.name) + " | " + state(mn) + " | " + value_text(mean, Unit::kRatio) +
+           " | " + state(mx) + " | " + state(last) + " |\n";
+      continue;
+    }
+    const Unit u = c.y_unit;
+    s += "| " + md_escape(ser.name) + " | " + value_text(mn, u) + " | " + value_text(mean, u) +
+         " | " + value_text(mx, u) + " | " + value_text(last, u) + " |\n";
   }
   s += "\n";
   return s;

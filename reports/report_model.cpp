@@ -1,6 +1,7 @@
 #include "reports/report_model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <regex>
 #include <set>
@@ -331,6 +332,96 @@ std::vector<Chart> pool_node_charts(const RunDir& r, const std::vector<TimeMs>& 
   return {nodes};
 }
 
+// A pool's provisioning state from pools.csv (failed_scale_ups, nodes_failed, backed_off,
+// stocked_out per sample): the series and, with each sample holding until the next (the last
+// until the end of the run), the time backed off and stocked out.
+struct PoolProvisioning {
+  std::vector<std::pair<double, double>> failed_scale_ups, backed_off, stocked_out;
+  std::int64_t failed_scale_ups_final = 0, nodes_failed_final = 0;
+  TimeMs backed_off_ms = 0, stocked_out_ms = 0;
+  bool any() const {
+    return failed_scale_ups_final > 0 || nodes_failed_final > 0 || backed_off_ms > 0 ||
+           stocked_out_ms > 0;
+  }
+};
+
+// Per pool, in the file's order; nullopt when pools.csv is absent or from a gpusim that did not
+// write these columns.
+std::optional<std::vector<std::pair<std::string, PoolProvisioning>>> pool_provisioning(
+    const RunDir& r) {
+  const CsvTable* t = r.table("pools.csv");
+  if (t == nullptr) return std::nullopt;
+  const auto tc = t->column("t_ms"), pc = t->column("pool"), fc = t->column("failed_scale_ups"),
+             nc = t->column("nodes_failed"), bc = t->column("backed_off"),
+             sc = t->column("stocked_out");
+  if (!tc || !pc || !fc || !nc || !bc || !sc) return std::nullopt;
+  std::vector<std::pair<std::string, PoolProvisioning>> out;
+  std::map<std::string, std::size_t> index;
+  std::map<std::string, std::pair<TimeMs, std::array<bool, 2>>> last;  // time, state
+  const auto hold = [&](PoolProvisioning& p, const std::pair<TimeMs, std::array<bool, 2>>& from,
+                        TimeMs to) {
+    const TimeMs dt = std::max<TimeMs>(0, to - from.first);
+    if (from.second[0]) p.backed_off_ms += dt;
+    if (from.second[1]) p.stocked_out_ms += dt;
+  };
+  for (const auto& row : t->rows()) {
+    const std::string& pool = row[*pc];
+    auto [it, inserted] = index.try_emplace(pool, out.size());
+    if (inserted) out.emplace_back(pool, PoolProvisioning{});
+    PoolProvisioning& p = out[it->second].second;
+    const TimeMs now = to_int(row[*tc]).value_or(0);
+    const double x = static_cast<double>(now);
+    const std::int64_t failed = to_int(row[*fc]).value_or(0);
+    const bool backed_off = to_int(row[*bc]).value_or(0) != 0;
+    const bool stocked_out = to_int(row[*sc]).value_or(0) != 0;
+    if (auto l = last.find(pool); l != last.end()) hold(p, l->second, now);
+    last[pool] = {now, {backed_off, stocked_out}};
+    p.failed_scale_ups.emplace_back(x, static_cast<double>(failed));
+    p.backed_off.emplace_back(x, backed_off ? 1 : 0);
+    p.stocked_out.emplace_back(x, stocked_out ? 1 : 0);
+    p.failed_scale_ups_final = failed;
+    p.nodes_failed_final = to_int(row[*nc]).value_or(0);
+  }
+  for (auto& [pool, p] : out)
+    hold(p, last.at(pool), r.end_ms());
+  return out;
+}
+
+// For the pools whose provisioning ever failed, was backed off or stocked out: the failed
+// scale-ups over time (one chart, a series per pool) and each pool's back-off and stock-out.
+std::vector<Chart> provisioning_charts(
+    const std::vector<std::pair<std::string, PoolProvisioning>>& pools) {
+  std::vector<Chart> out;
+  Chart failed{"pool-failed-scale-ups",
+               "Failed scale-ups per pool (cumulative: refused or timed out)",
+               "failed scale-ups",
+               Unit::kNumber,
+               true,
+               "",
+               {},
+               ""};
+  for (const auto& [pool, p] : pools) {
+    if (!p.any()) continue;
+    failed.series.push_back(series_of(pool, p.failed_scale_ups));
+  }
+  if (failed.series.empty()) return out;
+  out.push_back(std::move(failed));
+  for (const auto& [pool, p] : pools) {
+    if (!p.any()) continue;
+    Chart c{"pool-provisioning-" + pool,
+            "Back-off and stock-out: " + pool,
+            "",
+            Unit::kBool,
+            true,
+            "",
+            {series_of("stocked out (the cloud refuses new instances)", p.stocked_out),
+             series_of("backed off (no scale-up of this pool)", p.backed_off)},
+            ""};
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 std::vector<Chart> arrival_charts(const RunDir& r) {
   const CsvTable* t = r.table("arrival.csv");
   if (t == nullptr) return {};
@@ -393,6 +484,10 @@ bool notable(const RunEvent& e) {
                                               "FailedScaleUp"};
   if (types.count(e.type)) return true;
   if (e.kind == "Node") return true;
+  // Every event about a node pool is the autoscaler's or the cloud's doing: scale-ups, their
+  // failures and back-offs (ScaleUpFailed, ScaleUpTimedOut, BackOff, DeleteUnregistered),
+  // removals, and the timeline's StockOut and Restock.
+  if (e.kind == "NodePool") return true;
   if (e.kind == "Deployment" && e.type != "ScalingReplicaSet") return true;
   return e.warning && e.type != "FailedScheduling" && e.type != "FailedCreate";
 }
@@ -592,6 +687,21 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
       if (!jhas(S(r), {"cost", "total_micros"})) return cell("–");
       const double v = static_cast<double>(jint(S(r), {"cost", "total_micros"})) / 1e6;
       return cell(fixed(v, 2), v);
+    });
+  }
+  // summary.json pools[].failed_scale_ups, written only for a pool whose provisioning failed.
+  const auto failed_scale_ups = [&](const RunDir& r) -> std::optional<std::int64_t> {
+    if (!S(r).contains("pools") || !S(r)["pools"].is_array()) return std::nullopt;
+    std::int64_t n = 0;
+    for (const auto& p : S(r)["pools"])
+      n += jint(p, {"failed_scale_ups"});
+    return n;
+  };
+  if (std::any_of(runs.begin(), runs.end(),
+                  [&](const RunDir* r) { return failed_scale_ups(*r).value_or(0) > 0; })) {
+    add_row("failed scale-ups (refused or timed out)", Better::kLower, [&](const RunDir& r) {
+      const auto n = failed_scale_ups(r);
+      return n ? int_cell(*n) : cell("–");
     });
   }
   if (any_expect) {
@@ -807,6 +917,52 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
     if (!r.table("pools.csv"))
       nodes.notes.push_back(who(r) + "pools.csv not in this run; no cost chart.");
   }
+  // Failed provisioning: scale-ups the cloud refused or that timed out, and how long each pool
+  // could not grow (backed off by the autoscaler, stocked out by the timeline).
+  Table prov{
+      "pool-provisioning",
+      "Failed provisioning",
+      {"failed scale-ups", "nodes failed", "time backed off", "time stocked out", "first failure"},
+      "pool",
+      {},
+      "Failed scale-ups: refused by the cloud (ScaleUpFailed) or not registered in time "
+      "(ScaleUpTimedOut); nodes failed: asked for and deleted without ever registering. "
+      "Times from pools.csv samples, each holding until the next."};
+  if (m.comparison) prov.columns.insert(prov.columns.begin(), "variant");
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const RunDir& r = *runs[i];
+    const auto provisioning = pool_provisioning(r);
+    if (!provisioning) continue;
+    merge_charts(nodes.charts, provisioning_charts(*provisioning), r.label(), static_cast<int>(i),
+                 m.comparison, r.end_ms());
+    std::map<std::string, TimeMs> first_failure;
+    for (const auto& e : r.events()) {
+      if (e.kind == "NodePool" && (e.type == "ScaleUpFailed" || e.type == "ScaleUpTimedOut"))
+        first_failure.try_emplace(e.object, e.t_ms);
+    }
+    bool any = false;
+    for (const auto& [pool, p] : *provisioning) {
+      if (!p.any()) continue;
+      any = true;
+      TableRow row;
+      row.label = pool;
+      if (m.comparison) row.cells.push_back(cell(r.label()));
+      row.cells.push_back(int_cell(p.failed_scale_ups_final));
+      row.cells.push_back(int_cell(p.nodes_failed_final));
+      row.cells.push_back(dur_cell(static_cast<double>(p.backed_off_ms)));
+      row.cells.push_back(dur_cell(static_cast<double>(p.stocked_out_ms)));
+      auto f = first_failure.find(pool);
+      row.cells.push_back(f == first_failure.end() ? cell("–") : cell(format_duration(f->second)));
+      prov.rows.push_back(std::move(row));
+    }
+    const json listed = S(r).value("pools", json::array());
+    const bool autoscaled = std::any_of(listed.begin(), listed.end(), [](const json& p) {
+      return p.is_object() && p.value("autoscaled", false);
+    });
+    if (!any && autoscaled)
+      nodes.notes.push_back(who(r) + "No scale-up failed; no pool was backed off or stocked out.");
+  }
+  if (!prov.rows.empty()) nodes.tables.push_back(std::move(prov));
   m.sections.push_back(std::move(nodes));
 
   // ---- Events ----

@@ -30,6 +30,9 @@ std::string y_tick_label(double v, Unit u) {
       return percent(v, 0);
     case Unit::kDuration:
       return format_duration(static_cast<TimeMs>(std::llround(v)));
+    case Unit::kBool:
+      if (v == 0 || v == 1) return v == 1 ? "yes" : "no";
+      return fixed(v, 2);
     default:
       return std::fabs(v) >= 10000 ? fixed(v / 1000, 1) + "k" : fixed(v, 2);
   }
@@ -133,8 +136,14 @@ std::string render_svg_chart(const Chart& c) {
   if (x1 <= x0) x1 = x0 + (c.x_is_time ? 60'000 : 1);
   if (c.y_unit == Unit::kRatio) y1 = std::max(y1, 1.0);
   if (y1 <= y0) y1 = y0 + 1;
-  const std::vector<double> yt = nice_ticks(y0, y1, 5, c.y_unit == Unit::kDuration);
-  if (!yt.empty() && yt.back() < y1) {
+  // A state (0 or 1) has two ticks, "no" and "yes", and room above "yes" so a line held there
+  // does not run along the frame.
+  const bool state = c.y_unit == Unit::kBool && y0 == 0 && y1 == 1;
+  const std::vector<double> yt =
+      state ? std::vector<double>{0, 1} : nice_ticks(y0, y1, 5, c.y_unit == Unit::kDuration);
+  if (state) {
+    y1 = 1.25;
+  } else if (!yt.empty() && yt.back() < y1) {
     // Round the top up to a tick so lines never touch the frame.
     const double step = yt.size() > 1 ? yt[1] - yt[0] : y1;
     y1 = yt.back() + step;
@@ -149,7 +158,7 @@ std::string render_svg_chart(const Chart& c) {
        "\" role=\"img\" aria-label=\"" + html_escape(c.title) + "\">\n";
   h += "<rect x=\"" + num(kLeft) + "\" y=\"" + num(kTop) + "\" width=\"" + num(pw) +
        "\" height=\"" + num(ph) + "\" class=\"plot\"/>\n";
-  for (double v : nice_ticks(y0, y1, 5, c.y_unit == Unit::kDuration)) {
+  for (double v : state ? yt : nice_ticks(y0, y1, 5, c.y_unit == Unit::kDuration)) {
     h += "<line class=\"grid\" x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + pw) + "\" y1=\"" +
          num(Y(v)) + "\" y2=\"" + num(Y(v)) + "\"/>";
     h += "<text class=\"tick\" x=\"" + num(kLeft - 6) + "\" y=\"" + num(Y(v) + 4) +

@@ -508,12 +508,22 @@ std::set<const PodTemplate*> ClusterAutoscaler::fitting_templates(
   return out;
 }
 
+std::int32_t ClusterAutoscaler::instances(const NodeGroup& g) const {
+  std::int32_t n = size(g.name);
+  if (auto it = upcoming_.find(g.name); it != upcoming_.end()) {
+    for (const Upcoming& u : it->second)
+      n += u.fate == Upcoming::Fate::kRefused ? 0 : 1;
+  }
+  return n;
+}
+
+bool ClusterAutoscaler::cloud_refuses(const NodeGroup& g) const {
+  return stocked_out_.count(g.name) > 0 || (g.capacity && instances(g) >= *g.capacity);
+}
+
 void ClusterAutoscaler::increase_size(const NodeGroup& g, std::int32_t count) {
   std::vector<Upcoming>& list = upcoming_[g.name];
-  // The instances that exist for the cloud: nodes and those it accepted and is still creating.
-  std::int32_t instances = size(g.name);
-  for (const Upcoming& u : list)
-    instances += u.fate == Upcoming::Fate::kRefused ? 0 : 1;
+  std::int32_t instances = this->instances(g);
   const std::string name = g.name;
   for (std::int32_t i = 0; i < count; ++i) {
     Upcoming u;
@@ -998,10 +1008,17 @@ void ClusterAutoscaler::scan() {
   if (!pending.empty()) scale_up(pending);
   scale_down();
   // Keep the run alive while nodes are coming or going, or while pods wait for a scale-up that
-  // may still happen (a back-off running out); otherwise scan in the background.
+  // may still happen: a back-off running out on a group the cloud would give an instance now.
+  // Otherwise scan in the background. A group stocked out until a restock that may never come,
+  // or at its capacity, would only fail again when its back-off ends, and again, for as long as
+  // the run lasts (upstream retries every --max-node-group-backoff-duration at most): those
+  // retries go on while anything else keeps the run going, but do not by themselves keep a run
+  // without a duration alive until spec.maxTime. A Restock prompts a scan of its own.
   bool busy = !draining_.empty();
-  for (const auto& [name, s] : stats_)
-    busy = busy || s.upcoming > 0 || (!pending.empty() && backed_off(name));
+  for (const auto& g : groups_) {
+    busy = busy || stats(g.name).upcoming > 0 ||
+           (!pending.empty() && backed_off(g.name) && !cloud_refuses(g));
+  }
   schedule_scan(busy);
 }
 

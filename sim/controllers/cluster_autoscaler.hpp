@@ -154,6 +154,11 @@ class ClusterAutoscaler : public ClusterObserver {
   // Asks the cloud for `count` more nodes of `g` (upstream's IncreaseSize and
   // RegisterOrUpdateScaleUp).
   void increase_size(const NodeGroup& g, std::int32_t count);
+  // The instances of `g` that exist for the cloud: nodes and those it accepted and is still
+  // creating.
+  std::int32_t instances(const NodeGroup& g) const;
+  // Whether the cloud would refuse a new instance of `g` now (a stock-out, or its capacity used).
+  bool cloud_refuses(const NodeGroup& g) const;
   // Upstream's UpdateNodes steps: finished and timed-out scale-ups, instance errors, old
   // unregistered nodes.
   void update_scale_requests();

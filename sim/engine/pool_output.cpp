@@ -105,7 +105,21 @@ void PoolOutput::sample() {
     const auto v = live[name];
     rows += std::to_string(loop_.now()) + "," + name + "," + std::to_string(p.nodes) + "," +
             std::to_string(v[0]) + "," + std::to_string(v[1]) + "," + std::to_string(v[2]) + "," +
-            std::to_string(static_cast<std::int64_t>(p.cost_area / kMsPerHour)) + "\n";
+            std::to_string(static_cast<std::int64_t>(p.cost_area / kMsPerHour));
+    // The provisioning state: what the summary's failure counts were at this sample, and whether
+    // the autoscaler would leave the pool out of a scale-up now (backed off) or the cloud would
+    // refuse its instances (stocked out). A pool the autoscaler does not manage has none.
+    std::int64_t failed_scale_ups = 0, nodes_failed = 0;
+    bool backed_off = false, stocked_out = false;
+    if (autoscaler_ && p.autoscaled) {
+      const auto& st = autoscaler_->stats(name);
+      failed_scale_ups = st.failed_scale_ups;
+      nodes_failed = st.nodes_failed;
+      backed_off = autoscaler_->backed_off(name);
+      stocked_out = autoscaler_->stocked_out(name);
+    }
+    rows += "," + std::to_string(failed_scale_ups) + "," + std::to_string(nodes_failed) + "," +
+            (backed_off ? "1" : "0") + "," + (stocked_out ? "1" : "0") + "\n";
   }
   if (last_sample_ms_ == loop_.now()) csv_.resize(csv_.size() - last_sample_rows_.size());
   csv_ += rows;
@@ -152,7 +166,9 @@ void PoolOutput::add_summary(nlohmann::ordered_json& summary) const {
 
 void PoolOutput::write(const StagedDirectory& dir) const {
   dir.write("pools.csv",
-            "t_ms,pool,nodes,nodes_ready,gpus,gpu_allocated_milli,cost_micros\n" + csv_);
+            "t_ms,pool,nodes,nodes_ready,gpus,gpu_allocated_milli,cost_micros,failed_scale_ups,"
+            "nodes_failed,backed_off,stocked_out\n" +
+                csv_);
 }
 
 }  // namespace gpusim::engine

@@ -1,12 +1,15 @@
 #pragma once
 // Node pools over time and what they cost: pools.csv (per sample and pool: t_ms,pool,nodes,
 // nodes_ready,gpus,gpu_allocated_milli,cost_micros, the cost accrued since t=0 in millionths of
-// the currency unit) and summary.json sections "pools" (node-hours, cost, scale-ups and
-// removals per pool) and "cost" (the total). Cost is the pool's costPerHour integrated over
-// every node's lifetime from the scale-up decision that launched it (clouds bill a machine
-// while it boots and joins), or from the start for the initial nodes, until the node is removed
-// (a node that never registers is billed until the autoscaler deletes it; one the cloud refused
-// outright, out of capacity, is not billed at all); node-hours count joined nodes only.
+// the currency unit, then the provisioning state: failed_scale_ups and nodes_failed so far, and
+// backed_off and stocked_out, 1 while the autoscaler leaves the pool out of scale-ups after a
+// failure / while a timeline stockOut of the pool is in force) and summary.json sections "pools"
+// (node-hours, cost, scale-ups and removals per pool) and "cost" (the total). Cost is the pool's
+// costPerHour integrated over every node's lifetime from the scale-up decision that launched it
+// (clouds bill a machine while it boots and joins), or from the start for the initial nodes, until
+// the node is removed (a node that never registers is billed until the autoscaler deletes it; one
+// the cloud refused outright, out of capacity, is not billed at all); node-hours count joined nodes
+// only.
 #include <cstdint>
 #include <map>
 #include <string>

@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 COMPARED = ["summary.json", "events.jsonl", "timeseries.csv", "arrival.csv", "pods.csv", "nodes.csv",
-            "workloads.csv", "hpa.csv"]
+            "workloads.csv", "hpa.csv", "pools.csv"]
 # Compared between the two runs only: byte-identical too, but not kept as golden files.
 REPORTS = ["report.md", "report.html"]
 HASH_ABOVE_BYTES = 128 * 1024

@@ -235,6 +235,85 @@ TEST_F(ProvisioningTest, TheBackOffDoublesWhileTheCloudKeepsRefusing) {
   EXPECT_EQ(autoscaler->stats("gpu").nodes_added, 0);
 }
 
+// A stock-out with no restock coming, or a cloud capacity used up, fails every retry: the
+// back-off keeps growing to its 30 minutes, and while nothing else happens in a run without a
+// duration, the retries must not keep the run going (to spec.maxTime, a year by default). The
+// scale-up is still asked for and refused, and the refusal seen; then the run ends, as the end
+// of the back-off would bring only another refusal.
+class HopelessRetryTest : public ProvisioningTest {
+ protected:
+  void run_idle(const NodeGroup& gpu, bool stocked_out) {
+    start_autoscaler({gpu});
+    if (stocked_out) stock_out("gpu");
+    add_pod(gpu_pod("train", 8));
+    loop.set_stop_when_idle(true);
+    loop.run(30 * 24 * 60 * kMinute);
+    ASSERT_EQ(count("ScaleUpFailed", "gpu"), 1);
+    EXPECT_EQ(count("ScaledUpGroup", "gpu"), 1);
+    EXPECT_EQ(count("BackOff", "gpu"), 1);
+    EXPECT_TRUE(autoscaler->backed_off("gpu"));
+    EXPECT_TRUE(loop.idle());
+    EXPECT_LT(loop.now(), first("ScaleUpFailed", "gpu") + 5 * kMinute);
+  }
+};
+
+TEST_F(HopelessRetryTest, AStockOutWithoutARestockLetsAnIdleRunEnd) {
+  run_idle(group("gpu", 8, 0, 4), true);
+}
+
+TEST_F(HopelessRetryTest, ACapacityUsedUpLetsAnIdleRunEnd) {
+  NodeGroup gpu = group("gpu", 8, 0, 4);
+  gpu.capacity = 0;
+  run_idle(gpu, false);
+}
+
+// The same stock-out, then capacity comes back: the Restock keeps the run alive through the
+// rest of the back-off, and the retry after it gets the node.
+TEST_F(ProvisioningTest, ARestockKeepsTheRunAliveUntilTheRetry) {
+  NodeGroup gpu = group("gpu", 8, 0, 4);
+  start_autoscaler({gpu});
+  stock_out("gpu");
+  const PodId p = add_pod(gpu_pod("train", 8));
+  loop.set_stop_when_idle(true);
+  loop.run(30 * 24 * 60 * kMinute);
+  ASSERT_EQ(count("ScaleUpFailed", "gpu"), 1);
+  const TimeMs until = autoscaler->backoff_until("gpu");
+  restock("gpu");
+  loop.run(30 * 24 * 60 * kMinute);
+  EXPECT_EQ(count("ScaleUpFailed", "gpu"), 1);
+  EXPECT_EQ(count("ScaledUpGroup", "gpu"), 2);
+  EXPECT_GE(first("Scheduled", "default/train"), until);
+  EXPECT_TRUE(cluster.pod(p).bound());
+}
+
+// A group at its cloud capacity: the refused retry lets an idle run end, but a node of the group
+// going away frees an instance, and the run goes on to the retry that gets it (the removal
+// sends the pending pod back to the scheduler, whose FailedScheduling prompts a scan that finds
+// the group no longer refused). The node is a cordoned, empty one: no pod of its own moves.
+TEST_F(ProvisioningTest, ANodeLeavingAGroupAtCapacityKeepsTheRunAliveUntilTheRetry) {
+  NodeGroup gpu = group("gpu", 8, 0, 4);
+  gpu.capacity = 1;
+  start_autoscaler({gpu});
+  const NodeId old = add_group_node(gpu);
+  cluster.node(old).unschedulable = true;
+  cluster.node_changed(old);
+  const PodId p = add_pod(gpu_pod("train", 8));
+  loop.set_stop_when_idle(true);
+  loop.run(30 * 24 * 60 * kMinute);
+  ASSERT_FALSE(cluster.pod(p).bound());
+  ASSERT_EQ(count("ScaleUpFailed", "gpu"), 1);
+  EXPECT_NE(message("ScaleUpFailed", "gpu").find("QUOTA_EXCEEDED"), std::string::npos);
+  ASSERT_TRUE(autoscaler->backed_off("gpu"));
+  const TimeMs until = autoscaler->backoff_until("gpu");
+  const int attempts = count("FailedScheduling", "default/train");
+  cluster.remove_node(old);
+  loop.run(30 * 24 * 60 * kMinute);
+  EXPECT_GT(count("FailedScheduling", "default/train"), attempts);
+  EXPECT_EQ(count("ScaleUpFailed", "gpu"), 1);
+  EXPECT_GE(first("Scheduled", "default/train"), until);
+  EXPECT_TRUE(cluster.pod(p).bound());
+}
+
 TEST_F(ProvisioningTest, AFailureProbabilityIsDrawnPerNode) {
   // Half of a group's nodes never register (drawn from the autoscaler's own seeded stream).
   NodeGroup gpu = group("gpu", 8, 0, 20);

@@ -435,6 +435,94 @@ TEST(BatchScenarios, AStockOutSendsTheScaleUpToAnotherZone) {
   }
 }
 
+// A stock-out with no restock, in a run without a duration (until nothing is left to happen,
+// capped by maxTime): the refused scale-up is seen and the pool backs off, and then the run
+// ends. The retries after each back-off would only be refused again, every 30 minutes until
+// maxTime, so they must not keep the run going.
+TEST(BatchScenarios, AStockOutWithoutARestockLetsARunWithoutADurationEnd) {
+  std::string text =
+      "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: s}\nspec:\n"
+      "  maxTime: 3d\n"
+      "  nodePools:\n"
+      "    - name: h100-a\n"
+      "      autoscaling: {maxSize: 4, provisioningDelay: 5m}\n"
+      "      template: {status: {capacity: {cpu: 96, memory: 1Ti, nvidia.com/gpu: 8}}}\n"
+      "  timeline:\n"
+      "    - {at: 30m, action: stockOut, target: h100-a}\n"
+      "  arrivals:\n"
+      "    - name: train\n"
+      "      interval: 1h\n"
+      "      start: 1h\n"
+      "      count: 1\n"
+      "      template:\n"
+      "        apiVersion: v1\n"
+      "        kind: Pod\n"
+      "        spec:\n"
+      "          restartPolicy: Never\n"
+      "          containers: [{name: c, image: trainer, resources: {limits: {nvidia.com/gpu: "
+      "8}}}]\n";
+  const auto r = run_text(text);
+  expect_no_violations(*r->sim, 10);
+  const auto failed = r->events("ScaleUpFailed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(r->events("ScaledUpGroup").size(), 1u);
+  EXPECT_EQ(r->events("Restock").size(), 0u);
+  const auto summary = r->sim->summary();
+  // Ended within the first back-off, not at maxTime.
+  EXPECT_LT(summary["sim_time_ms"].get<TimeMs>(), failed[0].t_ms + 5 * 60'000);
+  EXPECT_EQ(summary["pods"]["pending"].get<std::int64_t>(), 1);
+}
+
+// scenarios/gpu-stockout: zone a is stocked out from 30m to 4h30m, the sweep's four 8-GPU runs
+// come at 1h. Zone b takes two (its maximum); zone a is refused at every retry while the
+// stock-out lasts and grows at the first retry after the restock, when its back-off ends; the
+// other two runs wait until then.
+TEST(BatchScenarios, GpuStockoutFallsBackToTheOtherZoneAndWaitsForTheRestock) {
+  auto r = run_bundled("gpu-stockout");
+  expect_no_violations(*r->sim, 1000);
+  const ctrl::ClusterAutoscaler* ca = r->sim->batch().autoscaler();
+  ASSERT_NE(ca, nullptr);
+  const auto stock_out = r->events("StockOut");
+  const auto restock = r->events("Restock");
+  ASSERT_EQ(stock_out.size(), 1u);
+  ASSERT_EQ(restock.size(), 1u);
+  const auto failed = r->events("ScaleUpFailed");
+  ASSERT_GE(failed.size(), 2u);
+  for (const auto& e : failed) {
+    EXPECT_EQ(e.object, "h100-zone-a");
+    EXPECT_GT(e.t_ms, stock_out[0].t_ms);
+    // Seen a scan after a scale-up asked during the stock-out.
+    EXPECT_LE(e.t_ms, restock[0].t_ms + 10'000);
+  }
+  EXPECT_EQ(ca->stats("h100-zone-a").failed_scale_ups, static_cast<std::int64_t>(failed.size()));
+  EXPECT_EQ(ca->stats("h100-zone-b").failed_scale_ups, 0);
+  EXPECT_EQ(ca->stats("h100-zone-b").nodes_added, 2);
+  EXPECT_EQ(ca->stats("h100-zone-a").nodes_added, 2);
+  // The granted scale-up of zone a is the first one after the restock, and it waited for the
+  // back-off of the last refusal.
+  TimeMs granted = -1;
+  for (const auto& e : r->events("ScaledUpGroup")) {
+    if (e.object == "h100-zone-a" && e.t_ms > restock[0].t_ms && granted < 0) granted = e.t_ms;
+  }
+  ASSERT_GT(granted, restock[0].t_ms);
+  EXPECT_GE(granted, failed.back().t_ms + 30 * 60'000);
+  std::vector<TimeMs> waits;
+  r->sim->cluster().for_each_pod([&](PodId, const Pod& p) {
+    ASSERT_TRUE(p.status.scheduled_ms.has_value()) << p.key();
+    waits.push_back(*p.status.scheduled_ms - p.creation_ms);
+  });
+  std::sort(waits.begin(), waits.end());
+  ASSERT_EQ(waits.size(), 4u);
+  EXPECT_LT(waits[1], 15 * 60'000);                  // zone b's provisioning
+  EXPECT_GT(waits[2], restock[0].t_ms - 3'600'000);  // created at 1h, bound after the restock
+  for (const auto& p : r->sim->summary()["pools"]) {
+    if (p["pool"] == "h100-zone-a") {
+      EXPECT_EQ(p["nodes_failed"].get<std::int64_t>(),
+                2 * static_cast<std::int64_t>(failed.size()));
+    }
+  }
+}
+
 // A pool whose nodes take longer than --max-node-provision-time: every scale-up times out, the
 // unregistered node is deleted and billed from the decision until then; the pod runs on the
 // other pool.

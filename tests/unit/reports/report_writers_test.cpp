@@ -8,8 +8,13 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
+#include "core/split.hpp"
 #include "reports/html_report.hpp"
 #include "reports/markdown_report.hpp"
 #include "reports/report_model.hpp"
@@ -234,6 +239,168 @@ TEST(ReportModel, APoolWithoutNodesIsAGapNotZeroAllocation) {
   EXPECT_EQ(table_mean, "50%");
   EXPECT_NE(render_markdown(m).find("| pool h100 | 50.0% | 50.0% | 50.0% | 50.0% |"),
             std::string::npos);
+}
+
+// The sample run with an autoscaled a100 pool whose zone was stocked out from 0 to 3h: two
+// scale-ups refused (at 1h and 2h, two nodes each), the pool backed off from 1h to 4h. pools.csv
+// is sampled hourly, as timeseries.csv.
+std::map<std::string, std::string> stock_out_files() {
+  auto files = testing::sample_files();
+  auto summary = nlohmann::ordered_json::parse(files.at("summary.json"));
+  summary["pools"] = nlohmann::ordered_json::parse(
+      R"([{"pool":"a100","autoscaled":true,"min_size":0,"max_size":4,"scale_ups":2,)"
+      R"("nodes_added":0,"nodes_removed":0,"failed_scale_ups":2,"nodes_failed":4},)"
+      R"({"pool":"cpu","autoscaled":false}])");
+  files["summary.json"] = summary.dump();
+  files["pools.csv"] =
+      "t_ms,pool,nodes,nodes_ready,gpus,gpu_allocated_milli,cost_micros,failed_scale_ups,"
+      "nodes_failed,backed_off,stocked_out\n";
+  // failed scale-ups, nodes failed, backed off, stocked out of a100 at 0h..6h
+  const int a100[7][4] = {{0, 0, 0, 1}, {1, 2, 1, 1}, {2, 4, 1, 1}, {2, 4, 1, 0},
+                          {2, 4, 0, 0}, {2, 4, 0, 0}, {2, 4, 0, 0}};
+  for (int h = 0; h <= 6; ++h) {
+    const std::string t = std::to_string(h * 3'600'000);
+    files["pools.csv"] += t + ",a100,2,2,8,0,0," + std::to_string(a100[h][0]) + "," +
+                          std::to_string(a100[h][1]) + "," + std::to_string(a100[h][2]) + "," +
+                          std::to_string(a100[h][3]) + "\n";
+    files["pools.csv"] += t + ",cpu,1,1,0,0,0,0,0,0,0\n";
+  }
+  auto event = [](TimeMs t, const char* type, const char* message, bool warning) {
+    return R"({"t_ms":)" + std::to_string(t) + R"(,"type":")" + type +
+           R"(","kind":"NodePool","object":"a100","message":")" + message + R"(","warning":)" +
+           (warning ? "true" : "false") + "}\n";
+  };
+  files["events.jsonl"] +=
+      event(0, "StockOut",
+            "The cloud has no capacity for node pool a100 for 3h: new instances "
+            "fail",
+            true) +
+      event(3'590'000, "ScaledUpGroup", "Scale-up: setting group a100 0->2 (max: 4)", false) +
+      event(3'600'000, "ScaleUpFailed", "Failed adding 2 nodes to group a100", true) +
+      event(3'600'000, "BackOff", "Disabling scale-up for node group a100", true) +
+      event(7'190'000, "ScaledUpGroup", "Scale-up: setting group a100 0->2 (max: 4)", false) +
+      event(7'200'000, "ScaleUpFailed", "Failed adding 2 nodes to group a100", true) +
+      event(7'200'000, "BackOff", "Disabling scale-up for node group a100", true) +
+      event(10'800'000, "Restock", "The cloud has capacity for node pool a100 again", false);
+  return files;
+}
+
+const Table* find_table(const ReportModel& m, const std::string& id) {
+  for (const auto& s : m.sections) {
+    for (const auto& t : s.tables) {
+      if (t.id == id) return &t;
+    }
+  }
+  return nullptr;
+}
+const Section& find_section(const ReportModel& m, const std::string& id) {
+  for (const auto& s : m.sections) {
+    if (s.id == id) return s;
+  }
+  throw std::out_of_range("no section " + id);
+}
+const Chart* find_chart(const ReportModel& m, const std::string& id) {
+  for (const auto& s : m.sections) {
+    for (const auto& c : s.charts) {
+      if (c.id == id) return &c;
+    }
+  }
+  return nullptr;
+}
+
+// A capacity planner sees what failed provisioning cost: which pool, how many scale-ups and
+// nodes, how long the pool could not grow, when it started; a chart of each over time; the
+// cloud's and the autoscaler's events among the notable ones; the total in the summary.
+TEST(ReportModel, FailedProvisioningIsShownPerPool) {
+  const RunDir run = RunDir::from_files(stock_out_files(), "stock-out");
+  const ReportModel m = build_report({&run});
+  const Table* prov = find_table(m, "pool-provisioning");
+  ASSERT_NE(prov, nullptr);
+  ASSERT_EQ(prov->rows.size(), 1u);  // the cpu pool never failed
+  EXPECT_EQ(prov->rows[0].label, "a100");
+  std::vector<std::string> cells;
+  for (const auto& c : prov->rows[0].cells)
+    cells.push_back(c.text);
+  // Backed off 1h..4h and stocked out 0..3h, each sample holding until the next.
+  EXPECT_EQ(cells, (std::vector<std::string>{"2", "4", "3h", "3h", "1h"}));
+
+  const Chart* failed = find_chart(m, "pool-failed-scale-ups");
+  ASSERT_NE(failed, nullptr);
+  ASSERT_EQ(failed->series.size(), 1u);
+  EXPECT_EQ(failed->series[0].name, "a100");
+  EXPECT_EQ(failed->series[0].points.back().second, 2);
+  const Chart* state = find_chart(m, "pool-provisioning-a100");
+  ASSERT_NE(state, nullptr);
+  ASSERT_EQ(state->series.size(), 2u);
+  EXPECT_EQ(state->y_unit, Unit::kBool);
+  EXPECT_EQ(find_chart(m, "pool-provisioning-cpu"), nullptr);
+  // A state chart's axis says no and yes.
+  const std::string svg = render_svg_chart(*state);
+  EXPECT_NE(svg.find(">no</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">yes</text>"), std::string::npos);
+
+  const Table* notable = find_table(m, "notable-events");
+  ASSERT_NE(notable, nullptr);
+  std::set<std::string> reasons;
+  for (const auto& r : notable->rows)
+    reasons.insert(r.cells.at(0).text);
+  for (const char* r : {"StockOut", "ScaledUpGroup", "ScaleUpFailed", "BackOff", "Restock"})
+    EXPECT_TRUE(reasons.count(r)) << r;
+
+  const Table& sum = m.sections[0].tables[0];
+  const auto row = std::find_if(sum.rows.begin(), sum.rows.end(), [](const auto& r) {
+    return r.label == "failed scale-ups (refused or timed out)";
+  });
+  ASSERT_NE(row, sum.rows.end());
+  EXPECT_EQ(row->cells.at(0).text, "2");
+
+  // The section as report.md shows it.
+  ReportModel part = m;
+  part.sections.erase(std::remove_if(part.sections.begin(), part.sections.end(),
+                                     [](const Section& s) { return s.id != "nodes"; }),
+                      part.sections.end());
+  expect_golden("provisioning.md", render_markdown(part));
+}
+
+// An autoscaled run where nothing failed says so; a pools.csv from before these columns, and a
+// run without autoscaled pools, show nothing about provisioning.
+TEST(ReportModel, NoFailedProvisioningIsSaidOnlyForAutoscaledRuns) {
+  auto files = stock_out_files();
+  std::string& pools = files["pools.csv"];
+  for (std::size_t at = pools.find(",a100,"); at != std::string::npos;
+       at = pools.find(",a100,", at + 1))
+    pools.replace(pools.find('\n', at) - 7, 7, "0,0,0,0");
+  const RunDir quiet = RunDir::from_files(files, "quiet");
+  const ReportModel m = build_report({&quiet});
+  EXPECT_EQ(find_table(m, "pool-provisioning"), nullptr);
+  EXPECT_EQ(find_chart(m, "pool-failed-scale-ups"), nullptr);
+  const auto& notes = find_section(m, "nodes").notes;
+  EXPECT_NE(std::find(notes.begin(), notes.end(),
+                      "No scale-up failed; no pool was backed off or stocked out."),
+            notes.end());
+
+  auto old = stock_out_files();
+  std::string csv;
+  for (const auto& line : split(old["pools.csv"], '\n')) {
+    if (line.empty()) continue;
+    std::size_t cut = line.size();
+    for (int i = 0; i < 4; ++i)
+      cut = line.rfind(',', cut - 1);
+    csv += line.substr(0, cut) + "\n";
+  }
+  ASSERT_EQ(csv.substr(0, csv.find('\n')),
+            "t_ms,pool,nodes,nodes_ready,gpus,gpu_allocated_milli,cost_micros");
+  old["pools.csv"] = csv;
+  const RunDir before = RunDir::from_files(old, "before");
+  const ReportModel mb = build_report({&before});
+  EXPECT_EQ(find_table(mb, "pool-provisioning"), nullptr);
+  EXPECT_EQ(find_chart(mb, "pool-failed-scale-ups"), nullptr);
+  for (const auto& n : find_section(mb, "nodes").notes)
+    EXPECT_EQ(n.find("No scale-up failed"), std::string::npos) << n;
+  const RunDir plain = testing::sample_run();
+  const ReportModel mp = build_report({&plain});
+  for (const auto& n : find_section(mp, "nodes").notes)
+    EXPECT_EQ(n.find("No scale-up failed"), std::string::npos) << n;
 }
 
 TEST(ReportCsvs, SummaryAndNamespaces) {
