@@ -156,7 +156,46 @@ TEST_F(KubePluginsTest, ScoreEntryWeightWinsOverMultiPoint) {
   EXPECT_EQ(weights["TaintToleration"], 3);
 }
 
-TEST_F(KubePluginsTest, ImageLocalityWeighsNodeImageSizes) {
+// ImageLocality alone in the score phase, each attempt recorded: the plugin's raw score per node.
+class ImageLocalityTest : public SchedulerFixture {
+ protected:
+  void start_image_locality_only() {
+    sched::SchedulerConfig config;
+    config.profiles[0].plugins["score"].disabled = {"*"};
+    config.profiles[0].plugins["score"].enabled = {{"ImageLocality", 1}};
+    start(config);
+    scheduler->set_explain(&sink_);
+  }
+  std::shared_ptr<const PodTemplate> with_image(const std::string& image) {
+    PodTemplate t = *make({.name = "p"});
+    t.spec.containers[0].image = image;
+    return make_template(std::move(t));
+  }
+  // Adds a pod, schedules it and returns the ImageLocality scores of its attempt by node.
+  std::map<std::string, std::int64_t> scores_of_next_pod(
+      const std::string& name, const std::shared_ptr<const PodTemplate>& tmpl,
+      PodId* id = nullptr) {
+    const PodId p = add_pod({.name = name}, tmpl);
+    if (id != nullptr) *id = p;
+    run();
+    std::map<std::string, std::int64_t> out;
+    for (const auto& v : sink_.all.back().nodes) {
+      for (const auto& sc : v.scores) {
+        if (sc.plugin == "ImageLocality") out[v.node] = sc.raw;
+      }
+    }
+    return out;
+  }
+  std::size_t attempts() const { return sink_.all.size(); }
+
+ private:
+  struct Records : sched::ExplainSink {
+    void record(sched::AttemptRecord r) override { all.push_back(std::move(r)); }
+    std::vector<sched::AttemptRecord> all;
+  } sink_;
+};
+
+TEST_F(ImageLocalityTest, WeighsNodeImageSizes) {
   // The default profile, no plugin args: the size comes from the node's status.images, as
   // upstream's sumImageScores reads it. The image is on the second node; the first would win the
   // tie. 500Mi on 1 of 2 nodes scales to 250Mi: (250 - 23) * 100 / (1000 - 23) = 23.
@@ -166,32 +205,16 @@ TEST_F(KubePluginsTest, ImageLocalityWeighsNodeImageSizes) {
   node.images = {"docker.io/library/nginx:1.27", "nginx:1.27"};
   for (const auto& name : node.images)
     node.image_size_bytes[name] = 500LL << 20;
-  sched::SchedulerConfig config;
-  config.profiles[0].plugins["score"].disabled = {"*"};
-  config.profiles[0].plugins["score"].enabled = {{"ImageLocality", 1}};
-  start(config);
-  PodTemplate t = *make({.name = "p"});
-  t.spec.containers[0].image = "nginx:1.27";
-  const PodId p = add_pod({.name = "p"}, make_template(std::move(t)));
-  struct Records : sched::ExplainSink {
-    void record(sched::AttemptRecord r) override { all.push_back(std::move(r)); }
-    std::vector<sched::AttemptRecord> all;
-  } sink;
-  scheduler->set_explain(&sink);
-  run();
+  start_image_locality_only();
+  PodId p = 0;
+  auto image_scores = scores_of_next_pod("p", with_image("nginx:1.27"), &p);
   EXPECT_EQ(node_of(p), "n2");
-  ASSERT_EQ(sink.all.size(), 1u);
-  std::map<std::string, std::int64_t> image_scores;
-  for (const auto& v : sink.all[0].nodes) {
-    for (const auto& sc : v.scores) {
-      if (sc.plugin == "ImageLocality") image_scores[v.node] = sc.raw;
-    }
-  }
+  ASSERT_EQ(attempts(), 1u);
   EXPECT_EQ(image_scores["n1"], 0);
   EXPECT_EQ(image_scores["n2"], 23);
 }
 
-TEST_F(KubePluginsTest, ImageLocalitySeesImagesPulledAndNodesAddedDuringTheRun) {
+TEST_F(ImageLocalityTest, SeesImagesPulledAndNodesAddedDuringTheRun) {
   // The plugin keeps per-image node counts between cycles; a pull on another node, and a node
   // joining, must reach the next pod's scores.
   add_node({.name = "n1", .cpu = "8"});
@@ -199,77 +222,39 @@ TEST_F(KubePluginsTest, ImageLocalitySeesImagesPulledAndNodesAddedDuringTheRun) 
   Node& node = cluster.node(n2);
   node.images = {"nginx:1.27"};
   node.image_size_bytes["nginx:1.27"] = 500LL << 20;
-  sched::SchedulerConfig config;
-  config.profiles[0].plugins["score"].disabled = {"*"};
-  config.profiles[0].plugins["score"].enabled = {{"ImageLocality", 1}};
-  start(config);
-  PodTemplate t = *make({.name = "p"});
-  t.spec.containers[0].image = "nginx:1.27";
-  const auto tmpl = make_template(std::move(t));
-  struct Records : sched::ExplainSink {
-    void record(sched::AttemptRecord r) override { all.push_back(std::move(r)); }
-    std::vector<sched::AttemptRecord> all;
-  } sink;
-  scheduler->set_explain(&sink);
-  auto scores_of_next_pod = [&](const std::string& name) {
-    add_pod({.name = name}, tmpl);
-    run();
-    std::map<std::string, std::int64_t> out;
-    for (const auto& v : sink.all.back().nodes) {
-      for (const auto& sc : v.scores) {
-        if (sc.plugin == "ImageLocality") out[v.node] = sc.raw;
-      }
-    }
-    return out;
-  };
+  start_image_locality_only();
+  const auto tmpl = with_image("nginx:1.27");
   // 500Mi on 1 of 2 nodes: 250Mi -> 23.
-  EXPECT_EQ(scores_of_next_pod("a"), (std::map<std::string, std::int64_t>{{"n1", 0}, {"n2", 23}}));
+  EXPECT_EQ(scores_of_next_pod("a", tmpl),
+            (std::map<std::string, std::int64_t>{{"n1", 0}, {"n2", 23}}));
   // The kubelet pulls it on n1 (no size there): 2 of 2 nodes, 500Mi -> (500 - 23) * 100 / 977.
   ASSERT_TRUE(cluster.add_pulled_image(cluster.find_node("n1"), "nginx:1.27"));
   EXPECT_FALSE(cluster.add_pulled_image(cluster.find_node("n1"), "nginx:1.27"));
-  EXPECT_EQ(scores_of_next_pod("b"), (std::map<std::string, std::int64_t>{{"n1", 48}, {"n2", 48}}));
+  EXPECT_EQ(scores_of_next_pod("b", tmpl),
+            (std::map<std::string, std::int64_t>{{"n1", 48}, {"n2", 48}}));
   // A third node without it: 2 of 3 nodes, 333Mi -> (333 - 23) * 100 / 977 = 31.
   add_node({.name = "n3", .cpu = "8"});
-  EXPECT_EQ(scores_of_next_pod("c"),
+  EXPECT_EQ(scores_of_next_pod("c", tmpl),
             (std::map<std::string, std::int64_t>{{"n1", 31}, {"n2", 31}, {"n3", 0}}));
   // Pulled there under its short name: 3 of 3.
   ASSERT_TRUE(cluster.add_pulled_image(cluster.find_node("n3"), "nginx:1.27"));
-  EXPECT_EQ(scores_of_next_pod("d"),
+  EXPECT_EQ(scores_of_next_pod("d", tmpl),
             (std::map<std::string, std::int64_t>{{"n1", 48}, {"n2", 48}, {"n3", 48}}));
 }
 
-TEST_F(KubePluginsTest, ImageLocalityWeighsByTheSizeAPullReported) {
+TEST_F(ImageLocalityTest, WeighsByTheSizeAPullReported) {
   // No node lists the image at first: the plugin skips (0 everywhere). Then n1's kubelet pulls it
   // and reports 600Mi: on 1 of 2 nodes, 300Mi -> (300 - 23) * 100 / 977 = 28.
   add_node({.name = "n1", .cpu = "8"});
   add_node({.name = "n2", .cpu = "8"});
-  sched::SchedulerConfig config;
-  config.profiles[0].plugins["score"].disabled = {"*"};
-  config.profiles[0].plugins["score"].enabled = {{"ImageLocality", 1}};
-  start(config);
-  PodTemplate t = *make({.name = "p"});
-  t.spec.containers[0].image = "vllm/vllm-openai:v0.6.3";
-  const auto tmpl = make_template(std::move(t));
-  struct Records : sched::ExplainSink {
-    void record(sched::AttemptRecord r) override { all.push_back(std::move(r)); }
-    std::vector<sched::AttemptRecord> all;
-  } sink;
-  scheduler->set_explain(&sink);
-  auto scores_of_next_pod = [&](const std::string& name) {
-    add_pod({.name = name}, tmpl);
-    run();
-    std::map<std::string, std::int64_t> out;
-    for (const auto& v : sink.all.back().nodes) {
-      for (const auto& sc : v.scores) {
-        if (sc.plugin == "ImageLocality") out[v.node] = sc.raw;
-      }
-    }
-    return out;
-  };
-  EXPECT_EQ(scores_of_next_pod("a"), (std::map<std::string, std::int64_t>{{"n1", 0}, {"n2", 0}}));
+  start_image_locality_only();
+  const auto tmpl = with_image("vllm/vllm-openai:v0.6.3");
+  EXPECT_EQ(scores_of_next_pod("a", tmpl),
+            (std::map<std::string, std::int64_t>{{"n1", 0}, {"n2", 0}}));
   ASSERT_TRUE(
       cluster.add_pulled_image(cluster.find_node("n1"), "vllm/vllm-openai:v0.6.3", 600LL << 20));
-  EXPECT_EQ(scores_of_next_pod("b"), (std::map<std::string, std::int64_t>{{"n1", 28}, {"n2", 0}}));
+  EXPECT_EQ(scores_of_next_pod("b", tmpl),
+            (std::map<std::string, std::int64_t>{{"n1", 28}, {"n2", 0}}));
 }
 
 // A pod asking for cpu and for one example.com/foo, which no node advertises.
