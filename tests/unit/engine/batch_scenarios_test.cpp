@@ -16,29 +16,20 @@
 #include "engine/invariants.hpp"
 #include "engine/simulation.hpp"
 #include "scenario/loader.hpp"
+#include "unit/model/event_log.hpp"
 #include "unit/scenario/scenario_test_util.hpp"
 
 namespace gpusim::engine {
 namespace {
 
-class EventLog : public ClusterObserver {
- public:
-  void on_event(const ClusterEvent& e) override { events.push_back(e); }
-  std::vector<ClusterEvent> events;
-};
+using testing_util::EventLog;
 
 struct BundledRun {
   Scenario scenario;
   std::unique_ptr<Simulation> sim;
   EventLog log;
 
-  std::vector<ClusterEvent> events(const std::string& type) const {
-    std::vector<ClusterEvent> out;
-    for (const auto& e : log.events) {
-      if (e.type == type) out.push_back(e);
-    }
-    return out;
-  }
+  std::vector<ClusterEvent> events(const std::string& type) const { return log.of_type(type); }
 };
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -515,12 +506,17 @@ TEST(BatchScenarios, GpuStockoutFallsBackToTheOtherZoneAndWaitsForTheRestock) {
   ASSERT_EQ(waits.size(), 4u);
   EXPECT_LT(waits[1], 15 * 60'000);                  // zone b's provisioning
   EXPECT_GT(waits[2], restock[0].t_ms - 3'600'000);  // created at 1h, bound after the restock
-  for (const auto& p : r->sim->summary()["pools"]) {
+  // summary() returns by value: the loop must not range over a member of the temporary.
+  const auto summary = r->sim->summary();
+  int zone_a_rows = 0;
+  for (const auto& p : summary["pools"]) {
     if (p["pool"] == "h100-zone-a") {
+      ++zone_a_rows;
       EXPECT_EQ(p["nodes_failed"].get<std::int64_t>(),
                 2 * static_cast<std::int64_t>(failed.size()));
     }
   }
+  EXPECT_EQ(zone_a_rows, 1);
 }
 
 // A pool whose nodes take longer than --max-node-provision-time: every scale-up times out, the

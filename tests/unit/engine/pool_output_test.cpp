@@ -14,6 +14,7 @@
 #include "core/split.hpp"
 #include "engine/simulation.hpp"
 #include "scenario/loader.hpp"
+#include "unit/model/event_log.hpp"
 #include "unit/scenario/scenario_test_util.hpp"
 
 namespace gpusim::engine {
@@ -21,18 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class EventLog : public ClusterObserver {
- public:
-  void on_event(const ClusterEvent& e) override { events.push_back(e); }
-  std::vector<TimeMs> times(const std::string& type, const std::string& object) const {
-    std::vector<TimeMs> out;
-    for (const auto& e : events) {
-      if (e.type == type && e.object == object) out.push_back(e.t_ms);
-    }
-    return out;
-  }
-  std::vector<ClusterEvent> events;
-};
+using testing_util::EventLog;
 
 // Zone a's H100 pool is stocked out from 30m for 6h; a training pod arrives at 1h and another
 // at 8h. The price expander prefers zone a, so the first scale-up is refused there and zone b

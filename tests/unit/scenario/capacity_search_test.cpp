@@ -14,7 +14,7 @@ struct Threshold {
   const PlanAxis& axis;
   std::int64_t threshold;
   int runs = 0;
-  std::vector<std::vector<std::size_t>> batches;  // batch sizes are recorded as their contents
+  std::vector<std::vector<std::size_t>> batches{};  // batch sizes are recorded as their contents
   EvaluateBatch fn() {
     return [this](const std::vector<std::vector<std::size_t>>& batch) {
       std::vector<bool> ok;

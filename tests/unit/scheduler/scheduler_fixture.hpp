@@ -14,6 +14,7 @@
 #include "model/cluster.hpp"
 #include "model/pod_resources.hpp"
 #include "scheduler/scheduler.hpp"
+#include "unit/model/event_log.hpp"
 
 namespace gpusim::testing_util {
 
@@ -53,21 +54,6 @@ struct PodSpecBuilder {
   std::optional<OwnerReference> owner;
   std::optional<PreemptionPolicy> preemption_policy;
   std::string ns = "default";
-};
-
-// Records Kubernetes events (Scheduled, FailedScheduling, Preempted).
-class EventLog : public ClusterObserver {
- public:
-  void on_event(const ClusterEvent& e) override { events.push_back(e); }
-  std::vector<ClusterEvent> events;
-  // The last FailedScheduling message for `object` ("default/p"), or "" if none.
-  std::string failed(const std::string& object) const {
-    std::string msg;
-    for (const auto& e : events) {
-      if (e.type == "FailedScheduling" && e.object == object) msg = e.message;
-    }
-    return msg;
-  }
 };
 
 class SchedulerFixture : public ::testing::Test {
