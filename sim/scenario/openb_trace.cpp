@@ -170,6 +170,19 @@ bool check_width(CsvFile& f, const Header& h, const std::vector<Cell>& cells, in
   return false;
 }
 
+// Reads the row's `column` as a name that no earlier row of the file used (`seen`: name → line).
+std::string unique_name(Row& r, const char* column, const char* what,
+                        std::map<std::string, int, std::less<>>& seen, int line) {
+  std::string name(r.text(column));
+  if (name.empty()) r.error(column, std::string("missing ") + what + " name");
+  if (auto it = seen.find(name); it != seen.end() && !name.empty()) {
+    r.error(column, std::string("duplicate ") + what + " name \"" + name + "\" (first on line " +
+                        std::to_string(it->second) + ")");
+  }
+  seen.emplace(name, line);
+  return name;
+}
+
 void read_nodes(CsvFile& f, engine::TraceData& out) {
   const Header h = read_header(f, {"sn", "cpu_milli", "memory_mib", "gpu", "model"},
                                "node list (sn,cpu_milli,memory_mib,gpu,model)");
@@ -182,13 +195,7 @@ void read_nodes(CsvFile& f, engine::TraceData& out) {
     Row r(f, h, cells, line);
     engine::TraceNode n;
     n.line = line;
-    n.name = std::string(r.text("sn"));
-    if (n.name.empty()) r.error("sn", "missing node name");
-    if (auto it = seen.find(n.name); it != seen.end() && !n.name.empty()) {
-      r.error("sn", "duplicate node name \"" + n.name + "\" (first on line " +
-                        std::to_string(it->second) + ")");
-    }
-    seen.emplace(n.name, line);
+    n.name = unique_name(r, "sn", "node", seen, line);
     const auto cpu = r.integer("cpu_milli", 1, std::int64_t{1} << 40);
     const auto mem = r.integer("memory_mib", 1, std::int64_t{1} << 32);
     const auto gpus = r.integer("gpu", 0, kMaxGpusPerNode);
@@ -216,13 +223,7 @@ void read_pods(CsvFile& f, engine::TraceData& out) {
     Row r(f, h, cells, line);
     engine::TracePod p;
     p.line = line;
-    p.name = std::string(r.text("name"));
-    if (p.name.empty()) r.error("name", "missing pod name");
-    if (auto it = seen.find(p.name); it != seen.end() && !p.name.empty()) {
-      r.error("name", "duplicate pod name \"" + p.name + "\" (first on line " +
-                          std::to_string(it->second) + ")");
-    }
-    seen.emplace(p.name, line);
+    p.name = unique_name(r, "name", "pod", seen, line);
     const auto cpu = r.integer("cpu_milli", 0, std::int64_t{1} << 40);
     const auto mem = r.integer("memory_mib", 0, std::int64_t{1} << 32);
     const auto num = r.integer("num_gpu", 0, kMaxGpusPerNode);

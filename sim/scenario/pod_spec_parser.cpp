@@ -38,6 +38,13 @@ bool whole(const Quantity& q) {
   return q == Quantity::from_int(q.value());
 }
 
+// A taint's or toleration's `effect` (an error on `v` for any other word).
+std::optional<TaintEffect> taint_effect(const Value& v) {
+  return v.one_of<TaintEffect>({{"NoSchedule", TaintEffect::kNoSchedule},
+                                {"PreferNoSchedule", TaintEffect::kPreferNoSchedule},
+                                {"NoExecute", TaintEffect::kNoExecute}});
+}
+
 }  // namespace
 
 const std::vector<std::string>& known_gpusim_annotations() {
@@ -478,11 +485,7 @@ std::vector<Toleration> ObjectParser::tolerations(const Value& v) {
     if (auto s = value.str()) t.value = *s;
     const Value effect = f.get("effect");
     if (effect.present() && !(effect.is_scalar() && effect.node().Scalar().empty())) {
-      if (auto e = effect.one_of<TaintEffect>({{"NoSchedule", TaintEffect::kNoSchedule},
-                                               {"PreferNoSchedule", TaintEffect::kPreferNoSchedule},
-                                               {"NoExecute", TaintEffect::kNoExecute}})) {
-        t.effect = *e;
-      }
+      if (auto e = taint_effect(effect)) t.effect = *e;
     }
     const Value seconds = f.get("tolerationSeconds");
     t.toleration_seconds = seconds.i64();
@@ -520,11 +523,7 @@ std::vector<Taint> ObjectParser::taints(const Value& v) {
       if (auto why = check_label_value(*s); !why.empty()) value.error("invalid value: " + why);
     }
     const Value effect = f.required("effect");
-    if (auto e = effect.one_of<TaintEffect>({{"NoSchedule", TaintEffect::kNoSchedule},
-                                             {"PreferNoSchedule", TaintEffect::kPreferNoSchedule},
-                                             {"NoExecute", TaintEffect::kNoExecute}})) {
-      t.effect = *e;
-    }
+    if (auto e = taint_effect(effect)) t.effect = *e;
     f.ignore({"timeAdded"});
     for (const auto& prev : out) {
       if (prev.key == t.key && prev.effect == t.effect && !t.key.empty()) {
