@@ -58,8 +58,8 @@ const PodTimings& Kubelet::timings(const Pod& pod) {
   const PodTimings& t =
       timing_cache_.emplace(pod.tmpl.get(), pod_timings(*pod.tmpl, job_owned, defaults_))
           .first->second;
-  if (!t.error.empty()) {
-    cluster_.emit(ClusterEvent{0, "InvalidAnnotation", "Pod", pod.key(), {}, t.error, true});
+  for (const std::string& error : t.errors) {
+    cluster_.emit(ClusterEvent{0, "InvalidAnnotation", "Pod", pod.key(), {}, error, true});
   }
   return t;
 }

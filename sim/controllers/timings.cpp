@@ -46,6 +46,16 @@ std::optional<double> parse_probability(const std::string& s) {
   return v;
 }
 
+// Records `message` for the annotation `key` unless it already has one: a bad value given to
+// every container is one mistake, not one per container.
+void add_error(PodTimings& out, const char* key, const std::string& message) {
+  const std::string prefix = std::string(key) + ": ";
+  for (const auto& e : out.errors) {
+    if (e.rfind(prefix, 0) == 0) return;
+  }
+  out.errors.push_back(prefix + message);
+}
+
 // Applies a per-container annotation: `apply(timings, value)` returns false when the value does
 // not parse. A single value applies to app containers only (init_too: to init containers too).
 template <typename Apply>
@@ -55,13 +65,11 @@ void per_container(const PodTemplate& t, const char* key, bool init_too, PodTimi
   if (it == t.annotations.end()) return;
   const auto values = split_values(it->second);
   if (!values) {
-    if (out.error.empty()) out.error = std::string(key) + ": cannot read \"" + it->second + "\"";
+    add_error(out, key, "cannot read \"" + it->second + "\"");
     return;
   }
   auto set = [&](ContainerTimings& c, const std::string& v) {
-    if (!apply(c, v) && out.error.empty()) {
-      out.error = std::string(key) + ": bad value \"" + v + "\"";
-    }
+    if (!apply(c, v)) add_error(out, key, "bad value \"" + v + "\"");
   };
   for (const auto& [name, value] : *values) {
     if (name.empty()) {
@@ -86,9 +94,7 @@ void per_container(const PodTemplate& t, const char* key, bool init_too, PodTimi
         found = true;
       }
     }
-    if (!found && out.error.empty()) {
-      out.error = std::string(key) + ": no container named \"" + name + "\"";
-    }
+    if (!found) add_error(out, key, "no container named \"" + name + "\"");
   }
 }
 
@@ -96,9 +102,7 @@ std::optional<TimeMs> duration_annotation(const PodTemplate& t, const char* key,
   auto it = t.annotations.find(key);
   if (it == t.annotations.end()) return std::nullopt;
   auto v = parse_duration_ms(it->second);
-  if ((!v || *v < 0) && out.error.empty()) {
-    out.error = std::string(key) + ": not a duration: \"" + it->second + "\"";
-  }
+  if (!v || *v < 0) add_error(out, key, "not a duration: \"" + it->second + "\"");
   return v && *v >= 0 ? v : std::nullopt;
 }
 
@@ -123,8 +127,8 @@ PodTimings pod_timings(const PodTemplate& t, bool job_owned, const TimingDefault
     if (auto v = DurationDistribution::parse(it->second, &error)) {
       out.run = *v;
       run_given = true;
-    } else if (out.error.empty()) {
-      out.error = std::string(kAnnotationDuration) + ": " + error;
+    } else {
+      add_error(out, kAnnotationDuration, error);
     }
   }
   if (!run_given) {
@@ -181,11 +185,11 @@ PodTimings pod_timings(const PodTemplate& t, bool job_owned, const TimingDefault
                   return p.has_value();
                 });
   // Hangs are drawn for app containers only: a named init container would be ignored.
-  for (std::size_t i = 0; i < out.init.size() && out.error.empty(); ++i) {
+  for (std::size_t i = 0; i < out.init.size(); ++i) {
     if (out.init[i].hang_probability > 0) {
-      out.error = std::string(kAnnotationHangProbability) + ": \"" +
-                  t.spec.init_containers[i].name +
-                  "\" is an init container, and only app containers hang";
+      add_error(out, kAnnotationHangProbability,
+                "\"" + t.spec.init_containers[i].name +
+                    "\" is an init container, and only app containers hang");
     }
   }
   return out;

@@ -57,7 +57,9 @@ struct PodTimings {
   TimeMs failure_after_ms = 0;         // mean time to a crash/hang of a container that runs forever
   std::vector<ContainerTimings> init;  // per init container, in order
   std::vector<ContainerTimings> app;   // per app container, in order
-  std::string error;  // the first annotation that did not parse (the value is then ignored)
+  // One per annotation that did not parse ("gpusim.io/warmup: not a duration: ..."), in the
+  // order the kubelet reads them; the annotation's value is then ignored.
+  std::vector<std::string> errors;
 };
 
 // Reads the gpusim.io timing annotations of a template; job_owned picks the Job default.

@@ -929,21 +929,23 @@ ObjectParser::TemplateResult ObjectParser::pod_template(const Value& v, Template
 
 void ObjectParser::check_timing_annotations(const PodTemplate& t, const Value& at) {
   // The kubelet reads these when a pod starts and would skip a value it cannot read (with one
-  // warning event per template); here the run does not start. Only the first is named, as the
-  // kubelet names it; duration and startup were checked by annotations() already.
+  // warning event per annotation); here the run does not start. duration and startup were
+  // checked by annotations() already.
   const ctrl::PodTimings timings = ctrl::pod_timings(t, false, ctrl::TimingDefaults{});
-  if (timings.error.empty() || timings.error.rfind(ctrl::kAnnotationDuration, 0) == 0 ||
-      timings.error.rfind(ctrl::kAnnotationStartup, 0) == 0) {
-    return;
-  }
-  // "gpusim.io/warmup: not a duration ...": at the annotation itself when the template sets it
-  // (it may come from the workload's own annotations instead).
-  const std::size_t colon = timings.error.find(": ");
-  const Value own = entry(at, timings.error.substr(0, colon));
-  if (colon != std::string::npos && own.present()) {
-    own.error(timings.error.substr(colon + 2));
-  } else {
-    at.error(timings.error);
+  for (const std::string& error : timings.errors) {
+    if (error.rfind(ctrl::kAnnotationDuration, 0) == 0 ||
+        error.rfind(ctrl::kAnnotationStartup, 0) == 0) {
+      continue;
+    }
+    // "gpusim.io/warmup: not a duration ...": at the annotation itself when the template sets it
+    // (it may come from the workload's own annotations instead).
+    const std::size_t colon = error.find(": ");
+    const Value own = entry(at, error.substr(0, colon));
+    if (colon != std::string::npos && own.present()) {
+      own.error(error.substr(colon + 2));
+    } else {
+      at.error(error);
+    }
   }
 }
 
