@@ -621,10 +621,10 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
   auto alloc_share = [&](const RunDir& r, const char* res, const char* which) {
     // A mean over the time-weighted capacity (runs recorded before capacity_mean existed: the
     // final capacity, which overstates the share when pools shrank).
-    const json& sum = S(r);
-    const bool mean = std::string_view(which) == "allocated_mean" && sum.contains("resources") &&
-                      sum["resources"].contains(res) &&
-                      sum["resources"][res].contains("capacity_mean");
+    const json& summary = S(r);
+    const bool mean = std::string_view(which) == "allocated_mean" &&
+                      summary.contains("resources") && summary["resources"].contains(res) &&
+                      summary["resources"][res].contains("capacity_mean");
     const double cap =
         static_cast<double>(jint(S(r), {"resources", res, mean ? "capacity_mean" : "capacity"}));
     if (cap <= 0) return cell("–");

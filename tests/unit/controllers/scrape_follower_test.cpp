@@ -73,7 +73,9 @@ TEST(ScrapeFollower, EveryScrapeHandsOverEachWorkloadOnce) {
     }
     EXPECT_EQ(follower.wrong_time, 0);
     EXPECT_EQ(follower.not_yet_scraped, 0);
-    if (threads > 1) EXPECT_GT(follower.ranges, 5);  // split, not one range per scrape
+    if (threads > 1) {
+      EXPECT_GT(follower.ranges, 5);  // split, not one range per scrape
+    }
   }
 }
 

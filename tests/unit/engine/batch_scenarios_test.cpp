@@ -322,7 +322,9 @@ TEST(BatchScenarios, AutoscalingGrowsAndShrinksPoolsAndReportsCost) {
     EXPECT_LE(p["nodes_peak"].get<std::int32_t>(),
               p.contains("max_size") ? p["max_size"].get<std::int32_t>() : 1 << 30);
     total += p["cost_micros"].get<std::int64_t>();
-    if (p["pool"] == "a100") EXPECT_GT(p["cost_micros"].get<std::int64_t>(), 0);
+    if (p["pool"] == "a100") {
+      EXPECT_GT(p["cost_micros"].get<std::int64_t>(), 0);
+    }
     // Billed from each scale-up decision: the joined node-hours plus every added node's
     // provisioning delay (a100 8 minutes, l4 3), at the pool's price.
     if (p["pool"] == "a100" || p["pool"] == "l4") {

@@ -46,7 +46,9 @@ std::vector<std::int32_t> check(sched::GpuNodeView& kept, const sched::NodeTable
     const bool moved = n >= last.size() || !same_record(last[n], kept.records()[n]);
     const bool reported =
         std::find(changed.begin(), changed.end(), static_cast<std::int32_t>(n)) != changed.end();
-    if (moved) EXPECT_TRUE(reported) << "node " << n << " changed but was not reported";
+    if (moved) {
+      EXPECT_TRUE(reported) << "node " << n << " changed but was not reported";
+    }
   }
   last = kept.records();
   return changed;

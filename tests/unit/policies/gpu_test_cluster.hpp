@@ -19,7 +19,7 @@ struct PodShape {
   std::int64_t cpu_milli = 1000;
   std::int32_t gpus = 0;
   std::int32_t milli = 1000;  // per device; < 1000 shares one device
-  std::string models;         // gpusim.io/gpu-model
+  std::string models{};       // gpusim.io/gpu-model
 };
 
 inline std::shared_ptr<const PodTemplate> pod_template(const PodShape& s) {

@@ -339,8 +339,12 @@ TEST(OpenbDefault, PoliciesRankAsThePaperReports) {
     at100[p] = sim.summary()["trace"]["unallocated_pct_at_arrival"]["100"].get<double>();
   }
   for (const auto& [p, v] : at100) {
-    if (p != "FGD") EXPECT_LT(at100["FGD"], v) << p;
-    if (p != "Random") EXPECT_GT(at100["Random"], v) << p;
+    if (p != "FGD") {
+      EXPECT_LT(at100["FGD"], v) << p;
+    }
+    if (p != "Random") {
+      EXPECT_GT(at100["Random"], v) << p;
+    }
   }
 }
 #endif

@@ -25,34 +25,34 @@ inline Quantity q(const char* text) {
 }
 
 struct NodeSpec {
-  std::string name;
+  std::string name{};
   std::string cpu = "4";
   std::string memory = "16Gi";
   std::string pods = "110";
   int gpus = 0;
-  std::string gpu_model;
-  Labels labels;
-  std::vector<Taint> taints;
+  std::string gpu_model{};
+  Labels labels{};
+  std::vector<Taint> taints{};
   bool unschedulable = false;
 };
 
 struct PodSpecBuilder {
-  std::string name;
-  std::string cpu;     // empty: no request
-  std::string memory;  // empty: no request
+  std::string name{};
+  std::string cpu{};     // empty: no request
+  std::string memory{};  // empty: no request
   int gpus = 0;
-  std::optional<int> gpu_milli;  // gpusim.io/gpu-milli
-  std::string gpu_model;         // gpusim.io/gpu-model
+  std::optional<int> gpu_milli{};  // gpusim.io/gpu-milli
+  std::string gpu_model{};         // gpusim.io/gpu-model
   std::int32_t priority = 0;
-  Labels labels;
-  Labels node_selector;
-  std::vector<Toleration> tolerations;
-  Affinity affinity;
-  std::vector<TopologySpreadConstraint> spread;
-  std::vector<std::int32_t> host_ports;  // TCP, every address
-  std::vector<ContainerPort> ports;      // any protocol and host IP
-  std::optional<OwnerReference> owner;
-  std::optional<PreemptionPolicy> preemption_policy;
+  Labels labels{};
+  Labels node_selector{};
+  std::vector<Toleration> tolerations{};
+  Affinity affinity{};
+  std::vector<TopologySpreadConstraint> spread{};
+  std::vector<std::int32_t> host_ports{};  // TCP, every address
+  std::vector<ContainerPort> ports{};      // any protocol and host IP
+  std::optional<OwnerReference> owner{};
+  std::optional<PreemptionPolicy> preemption_policy{};
   std::string ns = "default";
 };
 
@@ -90,8 +90,11 @@ class SchedulerFixture : public ::testing::Test {
       c.resources.requests["nvidia.com/gpu"] = Quantity::from_int(b.gpus);
       c.resources.limits["nvidia.com/gpu"] = Quantity::from_int(b.gpus);
     }
-    for (const std::int32_t p : b.host_ports)
-      c.host_ports.push_back(ContainerPort{.host_port = p});
+    for (const std::int32_t p : b.host_ports) {
+      ContainerPort port;  // TCP on every address
+      port.host_port = p;
+      c.host_ports.push_back(port);
+    }
     c.host_ports.insert(c.host_ports.end(), b.ports.begin(), b.ports.end());
     t.spec.containers.push_back(std::move(c));
     if (b.gpu_milli) {
