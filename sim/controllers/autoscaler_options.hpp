@@ -41,6 +41,10 @@ struct AutoscalerOptions {
   double max_allocatable_difference_ratio = 0.05;        // --max-allocatable-difference-ratio
   double max_free_difference_ratio = 0.05;               // --max-free-difference-ratio
   double memory_difference_ratio = 0.015;                // --memory-difference-ratio
+  // Cluster health (upstream's IsClusterHealthy): with more NotReady nodes than both of these,
+  // the autoscaler neither adds nor removes nodes.
+  double max_total_unready_percentage = 45;  // --max-total-unready-percentage
+  std::int32_t ok_total_unready_count = 3;   // --ok-total-unready-count
 };
 
 }  // namespace gpusim::ctrl

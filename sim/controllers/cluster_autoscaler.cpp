@@ -1004,9 +1004,50 @@ void ClusterAutoscaler::scan() {
   update_scale_requests();
   handle_instance_errors();
   remove_old_unregistered();
+  if (!cluster_healthy()) {
+    // Upstream's RunOnce returns here after CleanUpUnneededNodes: a node's unneeded time starts
+    // again once the cluster is healthy. Nodes recovering, or pods failing to schedule, prompt
+    // the scans that see it.
+    unneeded_since_.clear();
+    if (!unhealthy_) {
+      cluster_.emit(ClusterEvent{0,
+                                 "ClusterUnhealthy",
+                                 "ClusterAutoscaler",
+                                 "cluster-autoscaler",
+                                 {},
+                                 "Cluster is unhealthy",
+                                 true});
+    }
+    unhealthy_ = true;
+    schedule_scan(busy({}));
+    return;
+  }
+  unhealthy_ = false;
   const std::vector<PodId> pending = filter_out_schedulable(unschedulable_pods());
   if (!pending.empty()) scale_up(pending);
   scale_down();
+  schedule_scan(busy(pending));
+}
+
+bool ClusterAutoscaler::cluster_healthy() const {
+  // Upstream's MaxNodeStartupTime: a NotReady node younger than this is still starting.
+  constexpr TimeMs kMaxNodeStartupMs = 15 * 60'000;
+  const TimeMs now = loop_.now();
+  std::int64_t unready = 0;
+  for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
+    if (!cluster_.node_exists(id)) continue;
+    const Node& n = cluster_.node(id);
+    // Nodes the autoscaler is deleting are upstream's Deleted, not Unready.
+    if (!n.ready && !is_being_deleted(n) && n.meta.creation_ms + kMaxNodeStartupMs <= now) {
+      ++unready;
+    }
+  }
+  return unready <= options_.ok_total_unready_count ||
+         static_cast<double>(unready) <= options_.max_total_unready_percentage / 100.0 *
+                                             static_cast<double>(cluster_.node_count());
+}
+
+bool ClusterAutoscaler::busy(const std::vector<PodId>& pending) const {
   // Keep the run alive while nodes are coming or going, or while pods wait for a scale-up that
   // may still happen: a back-off running out on a group the cloud would give an instance now.
   // Otherwise scan in the background. A group stocked out until a restock that may never come,
@@ -1014,12 +1055,12 @@ void ClusterAutoscaler::scan() {
   // the run lasts (upstream retries every --max-node-group-backoff-duration at most): those
   // retries go on while anything else keeps the run going, but do not by themselves keep a run
   // without a duration alive until spec.maxTime. A Restock prompts a scan of its own.
-  bool busy = !draining_.empty();
+  bool out = !draining_.empty();
   for (const auto& g : groups_) {
-    busy = busy || stats(g.name).upcoming > 0 ||
-           (!pending.empty() && backed_off(g.name) && !cloud_refuses(g));
+    out = out || stats(g.name).upcoming > 0 ||
+          (!pending.empty() && backed_off(g.name) && !cloud_refuses(g));
   }
-  schedule_scan(busy);
+  return out;
 }
 
 }  // namespace gpusim::ctrl

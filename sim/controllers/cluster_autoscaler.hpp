@@ -40,6 +40,13 @@
 // picks another group for the pods that lost their upcoming nodes. A request whose nodes have
 // all registered ends the group's back-off.
 //
+// Cluster health (upstream's IsClusterHealthy). A node NotReady for longer than the 15 minutes a
+// new node may take to start counts as unready. With more unready nodes than
+// --ok-total-unready-count (3) and than --max-total-unready-percentage (45 %) of all nodes, a
+// scan does nothing but forget which nodes were unneeded: no scale-up, no scale-down, and one
+// ClusterUnhealthy warning when the cluster becomes unhealthy (upstream repeats it every scan,
+// which its event recorder folds into one event's count).
+//
 // --balance-similar-node-groups: the expander's group and the similar groups (node_group_set)
 // that have room, are not backed off and take every pod of the chosen option on an empty node
 // share its node count, smallest group first.
@@ -170,6 +177,11 @@ class ClusterAutoscaler : public ClusterObserver {
   const NodeGroup* find_group(const std::string& name) const;
   void scale_down();
   void update_soft_taints();
+  // Upstream's IsClusterHealthy, counting NotReady nodes past their startup time.
+  bool cluster_healthy() const;
+  // Whether the next scan must keep the run alive (nodes coming or going, or pods waiting for a
+  // scale-up that may still happen).
+  bool busy(const std::vector<PodId>& pending) const;
   void start_drain(NodeId node, bool empty);
   void finish_drains();
   double utilization(const Node& n) const;
@@ -213,6 +225,7 @@ class ClusterAutoscaler : public ClusterObserver {
   EventLoop::EventId scan_event_{};
   TimeMs scan_at_ms_ = 0;
   bool scan_foreground_ = false;
+  bool unhealthy_ = false;  // the last scan found the cluster unhealthy
 };
 
 }  // namespace gpusim::ctrl

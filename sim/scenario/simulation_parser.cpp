@@ -299,6 +299,22 @@ engine::ClusterAutoscalerSpec cluster_autoscaler(const Value& v) {
     o.max_allocatable_difference_ratio = *d;
   if (auto d = ratio(f.get("maxFreeDifferenceRatio"))) o.max_free_difference_ratio = *d;
   if (auto d = ratio(f.get("memoryDifferenceRatio"))) o.memory_difference_ratio = *d;
+  const Value unready_percentage = f.get("maxTotalUnreadyPercentage");
+  if (auto d = unready_percentage.number()) {
+    if (*d < 0 || *d > 100) {
+      unready_percentage.error("must be between 0 and 100");
+    } else {
+      o.max_total_unready_percentage = *d;
+    }
+  }
+  const Value ok_unready = f.get("okTotalUnreadyCount");
+  if (auto n = ok_unready.i32()) {
+    if (*n < 0) {
+      ok_unready.error("must be greater than or equal to 0");
+    } else {
+      o.ok_total_unready_count = *n;
+    }
+  }
   return out;
 }
 

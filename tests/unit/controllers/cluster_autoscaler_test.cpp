@@ -395,3 +395,82 @@ TEST_F(ClusterAutoscalerTest, UnneededNodesAreSoftTaintedSoNewPodsGoElsewhere) {
 
 }  // namespace
 }  // namespace gpusim::ctrl
+
+namespace gpusim::ctrl {
+namespace {
+
+// Six nodes of group g (8 cpu each) of which `unready` went NotReady at once (with the not-ready
+// taint the node lifecycle controller adds), the ready ones full: a 6-cpu pod created at 20
+// minutes, past the 15 minutes a node may take to start, fits nowhere.
+class ClusterHealthTest : public ClusterAutoscalerTest {
+ protected:
+  void start_with_unready(int unready, AutoscalerOptions options = {}) {
+    g = cpu_group("g", "8", "32Gi", 20);
+    for (int i = 0; i < 6; ++i) {
+      const NodeId id = add_group_node(g);
+      if (i < unready) {
+        cluster.node(id).ready = false;
+        cluster.node(id).taints.push_back(
+            testing_util::taint("node.kubernetes.io/not-ready", "", TaintEffect::kNoSchedule));
+        cluster.node_changed(id);
+        failed.push_back(id);
+      }
+    }
+    start_autoscaler({g}, options);
+    for (int i = 0; i < 6 - unready; ++i)
+      add_pod(cpu_pod("filler-" + std::to_string(i), "6", "1Gi"));
+    loop.run(20 * kMinute);
+    add_pod(cpu_pod("waiting", "6", "1Gi"));
+  }
+
+  NodeGroup g;
+  std::vector<NodeId> failed;
+};
+
+TEST_F(ClusterHealthTest, TooManyUnreadyNodesStopScalingUntilTheyRecover) {
+  start_with_unready(4);  // 4 > --ok-total-unready-count 3 and > 45 % of 6
+  loop.run(45 * kMinute);
+  EXPECT_EQ(count("ClusterUnhealthy"), 1);  // once, when it became unhealthy
+  const TimeMs unhealthy = first("ClusterUnhealthy");
+  EXPECT_GE(unhealthy, 15 * kMinute);  // NotReady nodes count after their startup time
+  EXPECT_LT(unhealthy, 16 * kMinute);
+  EXPECT_EQ(count("ScaledUpGroup"), 0);
+  EXPECT_EQ(count("Scheduled", "default/waiting"), 0);
+  // Not even the NotReady nodes, past --scale-down-unready-time (20 minutes), are removed.
+  EXPECT_EQ(count("ScaleDown"), 0);
+  for (NodeId id : failed)
+    EXPECT_TRUE(cluster.node_exists(id));
+
+  // One recovers, cordoned: three unready nodes are within the limits, and a scan scales up.
+  Node& back = cluster.node(failed[0]);
+  back.ready = true;
+  back.taints.clear();
+  back.unschedulable = true;
+  cluster.node_changed(failed[0]);
+  const TimeMs recovered = loop.now();
+  loop.run(recovered + 10 * kMinute);
+  EXPECT_EQ(count("ClusterUnhealthy"), 1);
+  ASSERT_EQ(count("ScaledUpGroup", "g"), 1);
+  EXPECT_LE(first("ScaledUpGroup", "g"), recovered + 10'000);  // the next scan
+  EXPECT_EQ(count("Scheduled", "default/waiting"), 1);
+}
+
+TEST_F(ClusterHealthTest, UnreadyNodesWithinEitherLimitLeaveTheClusterHealthy) {
+  start_with_unready(3);  // 3 is over 45 % of 6 but not over --ok-total-unready-count
+  loop.run(30 * kMinute);
+  EXPECT_EQ(count("ClusterUnhealthy"), 0);
+  EXPECT_EQ(count("ScaledUpGroup", "g"), 1);
+  EXPECT_EQ(count("Scheduled", "default/waiting"), 1);
+}
+
+TEST_F(ClusterHealthTest, TheLimitsAreTheFlags) {
+  AutoscalerOptions options;
+  options.ok_total_unready_count = 2;  // now 3 unready of 6 (50 %) are too many
+  start_with_unready(3, options);
+  loop.run(30 * kMinute);
+  EXPECT_EQ(count("ClusterUnhealthy"), 1);
+  EXPECT_EQ(count("ScaledUpGroup"), 0);
+}
+
+}  // namespace
+}  // namespace gpusim::ctrl
