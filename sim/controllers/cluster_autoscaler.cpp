@@ -124,6 +124,10 @@ Node hypothetical(const NodeGroup& g, const std::string& name) {
   return n;
 }
 
+// Upstream's MaxNodeStartupTime: a NotReady node younger than this is still starting, not
+// unready.
+constexpr TimeMs kMaxNodeStartupMs = 15 * 60'000;
+
 bool is_being_deleted(const Node& n) {
   return std::any_of(n.taints.begin(), n.taints.end(),
                      [](const Taint& t) { return t.key == kToBeDeletedTaint; });
@@ -355,16 +359,21 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
   const auto room = [&](const NodeGroup& g) {
     return g.max_size - size(g.name) - stats(g.name).upcoming;
   };
+  std::int32_t not_ready = 0;
   std::vector<const NodeGroup*> valid;
   for (const auto& g : groups_) {
-    if (room(g) <= 0) {
-      ++at_max;
+    // Upstream's IsNodeGroupSafeToScaleUp, before the size check: an unhealthy group, or one
+    // backed off after a failed scale-up, is no option at all.
+    if (!group_healthy(g)) {
+      ++not_ready;
       continue;
     }
-    // Upstream's IsNodeGroupSafeToScaleUp: a group backed off after a failed scale-up is no
-    // option at all.
     if (backed_off(g.name)) {
       ++in_backoff;
+      continue;
+    }
+    if (room(g) <= 0) {
+      ++at_max;
       continue;
     }
     valid.push_back(&g);
@@ -418,10 +427,17 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
     options.push_back(std::move(o));
   }
   std::string why = any_room ? "no node group can fit it" : "max node group size reached";
-  if (in_backoff > 0) {
-    // Upstream's reasons, counted per group.
-    why = std::to_string(in_backoff) + " in backoff after failed scale-up";
-    if (at_max > 0) why += ", " + std::to_string(at_max) + " max node group size reached";
+  if (in_backoff > 0 || not_ready > 0) {
+    // Upstream's reasons, counted per group, sorted as upstream's ReasonsMessage sorts them.
+    std::vector<std::string> reasons;
+    if (in_backoff > 0)
+      reasons.push_back(std::to_string(in_backoff) + " in backoff after failed scale-up");
+    if (at_max > 0) reasons.push_back(std::to_string(at_max) + " max node group size reached");
+    if (not_ready > 0) reasons.push_back(std::to_string(not_ready) + " not ready for scale-up");
+    std::sort(reasons.begin(), reasons.end());
+    why.clear();
+    for (const std::string& r : reasons)
+      why += (why.empty() ? "" : ", ") + r;
     if (any_room) why += ", no other node group can fit it";
   }
   for (PodId p : pending) {
@@ -1030,8 +1046,6 @@ void ClusterAutoscaler::scan() {
 }
 
 bool ClusterAutoscaler::cluster_healthy() const {
-  // Upstream's MaxNodeStartupTime: a NotReady node younger than this is still starting.
-  constexpr TimeMs kMaxNodeStartupMs = 15 * 60'000;
   const TimeMs now = loop_.now();
   std::int64_t unready = 0;
   for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
@@ -1045,6 +1059,45 @@ bool ClusterAutoscaler::cluster_healthy() const {
   return unready <= options_.ok_total_unready_count ||
          static_cast<double>(unready) <= options_.max_total_unready_percentage / 100.0 *
                                              static_cast<double>(cluster_.node_count());
+}
+
+bool ClusterAutoscaler::group_healthy(const NodeGroup& g) const {
+  const TimeMs now = loop_.now();
+  std::int64_t ready = 0, unready = 0, not_started = 0, deleted = 0;
+  for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
+    if (!cluster_.node_exists(id)) continue;
+    const Node& n = cluster_.node(id);
+    if (n.pool != g.name) continue;
+    if (is_being_deleted(n)) {
+      ++deleted;  // out of the target size already
+    } else if (n.ready) {
+      ++ready;
+    } else if (n.meta.creation_ms + kMaxNodeStartupMs > now) {
+      ++not_started;
+    } else {
+      ++unready;
+    }
+  }
+  // Upstream's acceptable range: the target size (nodes and instances on their way), less the
+  // instances that never registered and are kept (a group at its minimum) and less what the open
+  // scale-up adds.
+  std::int64_t long_unregistered = 0;
+  auto up = upcoming_.find(g.name);
+  if (up != upcoming_.end()) {
+    for (const Upcoming& u : up->second) {
+      if (u.fate != Upcoming::Fate::kRefused && u.requested_ms + g.max_node_provision_ms < now)
+        ++long_unregistered;
+    }
+  }
+  const std::int64_t target = ready + unready + not_started + stats(g.name).upcoming;
+  auto request = requests_.find(g.name);
+  const std::int64_t min_nodes =
+      target - long_unregistered - (request == requests_.end() ? 0 : request->second.increase);
+  if (ready + unready + not_started + deleted == 0) return target == 0 || min_nodes <= 0;
+  const std::int64_t unjustified = std::max<std::int64_t>(0, min_nodes - ready);
+  return unjustified <= options_.ok_total_unready_count ||
+         static_cast<double>(unjustified) <= options_.max_total_unready_percentage / 100.0 *
+                                                 static_cast<double>(ready + unready + not_started);
 }
 
 bool ClusterAutoscaler::busy(const std::vector<PodId>& pending) const {

@@ -45,7 +45,9 @@
 // --ok-total-unready-count (3) and than --max-total-unready-percentage (45 %) of all nodes, a
 // scan does nothing but forget which nodes were unneeded: no scale-up, no scale-down, and one
 // ClusterUnhealthy warning when the cluster becomes unhealthy (upstream repeats it every scan,
-// which its event recorder folds into one event's count).
+// which its event recorder folds into one event's count). A group is unhealthy by the same two
+// limits when its Ready nodes fall short of its target size less what an open scale-up still
+// brings: it is no scale-up option ("not ready for scale-up"), as a backed-off one.
 //
 // --balance-similar-node-groups: the expander's group and the similar groups (node_group_set)
 // that have room, are not backed off and take every pod of the chosen option on an empty node
@@ -179,6 +181,9 @@ class ClusterAutoscaler : public ClusterObserver {
   void update_soft_taints();
   // Upstream's IsClusterHealthy, counting NotReady nodes past their startup time.
   bool cluster_healthy() const;
+  // Upstream's IsNodeGroupHealthy: fewer Ready nodes than the group should have (its target,
+  // less the nodes a scale-up still brings) beyond both unready limits.
+  bool group_healthy(const NodeGroup& g) const;
   // Whether the next scan must keep the run alive (nodes coming or going, or pods waiting for a
   // scale-up that may still happen).
   bool busy(const std::vector<PodId>& pending) const;

@@ -472,5 +472,62 @@ TEST_F(ClusterHealthTest, TheLimitsAreTheFlags) {
   EXPECT_EQ(count("ScaledUpGroup"), 0);
 }
 
+// Pool a (six nodes, four NotReady) is cheaper than pool b (four ready nodes): ten nodes of
+// which four unready keep the cluster healthy (4 <= 45 % of 10), but pool a has four fewer
+// Ready nodes than its size, past both limits (starting nodes count here): the price expander's
+// choice is not offered. A 6-cpu pod arrives at one minute; the NotReady nodes go at 20 minutes
+// (--scale-down-unready-time).
+class GroupHealthTest : public ClusterHealthTest {
+ protected:
+  void start_two_pools(std::int32_t b_max) {
+    const NodeGroup a = cpu_group("a", "8", "32Gi", 20, 1'000'000);
+    const NodeGroup b = cpu_group("b", "8", "32Gi", b_max, 2'000'000);
+    for (int i = 0; i < 6; ++i) {
+      const NodeId id = add_group_node(a);
+      if (i < 4) {
+        cluster.node(id).ready = false;
+        cluster.node(id).taints.push_back(
+            testing_util::taint("node.kubernetes.io/not-ready", "", TaintEffect::kNoSchedule));
+        cluster.node_changed(id);
+      }
+    }
+    for (int i = 0; i < 4; ++i)
+      add_group_node(b);
+    AutoscalerOptions options;
+    options.expander = {"price"};
+    start_autoscaler({a, b}, options);
+    for (int i = 0; i < 6; ++i)
+      add_pod(cpu_pod("filler-" + std::to_string(i), "6", "1Gi"));
+    loop.run(kMinute);
+    add_pod(cpu_pod("waiting", "6", "1Gi"));
+    loop.run(15 * kMinute);
+  }
+};
+
+TEST_F(GroupHealthTest, AnUnhealthyPoolIsNoScaleUpOption) {
+  start_two_pools(10);
+  EXPECT_EQ(count("ClusterUnhealthy"), 0);
+  EXPECT_EQ(count("ScaledUpGroup", "a"), 0);
+  EXPECT_EQ(count("ScaledUpGroup", "b"), 1);
+  EXPECT_EQ(count("Scheduled", "default/waiting"), 1);
+}
+
+TEST_F(GroupHealthTest, APodNoHealthyPoolTakesIsToldWhy) {
+  start_two_pools(4);  // b is full at its maximum
+  EXPECT_EQ(count("ScaledUpGroup"), 0);
+  std::string message;
+  for (const auto& e : log.events) {
+    if (e.type == "NotTriggerScaleUp" && e.object == "default/waiting") message = e.message;
+  }
+  EXPECT_EQ(message,
+            "pod didn't trigger scale-up: 1 max node group size reached, 1 not ready for "
+            "scale-up");
+  // Once its NotReady nodes are removed, pool a is healthy again and takes the pod.
+  loop.run(40 * kMinute);
+  ASSERT_EQ(count("ScaledUpGroup", "a"), 1);
+  EXPECT_GE(first("ScaledUpGroup", "a"), 20 * kMinute);
+  EXPECT_EQ(count("Scheduled", "default/waiting"), 1);
+}
+
 }  // namespace
 }  // namespace gpusim::ctrl
