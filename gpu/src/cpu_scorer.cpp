@@ -187,7 +187,11 @@ ColumnData column_data(const HotColumns& h) {
 // the pod only through its GPU shape and the cpu index after (fgd_score_with), and a node has
 // few cpu indices (the typical shapes' cpu thresholds + 1), so the batch loops keep one score per
 // (node, cpu index after, slot), a slot being CPU-only pods or one of the cached GPU shapes:
-// `per_node` entries a node, cpu index k of node i at [i * per_node + k * slots]. An entry is
+// `per_node` entries a node, node i's entry at cpu index k of slot s at
+// [(s * indices + k) * nodes + i]. Nodes are innermost because a pod reads one slot across
+// consecutive nodes whose indices after take few values: its reads are a few sequential streams
+// (with a node's entries together, 1 KiB apart, every node was a cache line and 100,000 nodes a
+// TLB miss every four: the 100,000-node rows ran at half the 10,000-node rate). An entry is
 // filled by the first evaluation that needs it (most (node, index) pairs are never reached: the
 // index after is at most the node's own) and cleared when the node changes. Entries hold
 // score ^ kInfeasible, so that 0 is "not computed" and calloc's untouched pages cost nothing
@@ -198,10 +202,13 @@ struct FreeDeleter {
 struct TightCache {
   std::unique_ptr<std::int64_t[], FreeDeleter> entries;
   std::size_t slots = 0;  // 0: no cache (too many cpu indices for the budget)
-  std::size_t per_node = 0;
+  std::size_t indices = 0;
+  std::size_t per_node = 0;  // slots * indices
+  std::size_t nodes = 0;     // the node count it was allocated for
 };
 // At most this many entries a node (1 KiB; fewer slots where the cpu indices are many): 100 MB
-// of address space at 100,000 nodes, of which a batch touches the (node, index) pairs it reaches.
+// of address space at 100,000 nodes, of which a batch touches the pages of the (slot, index)
+// pairs its pods reach.
 constexpr std::size_t kMaxTightEntries = 128;
 
 // One pod's FGD evaluations of nodes [lo, hi) from the columns: the filter and the same-row test
@@ -519,8 +526,10 @@ class CpuScorer final : public ScorerBase {
       // node per row and reads little of them.
       if (!shapes_stale_[i]) stale_nodes_.push_back(static_cast<std::int32_t>(i));
       shapes_stale_[i] = 1;
-      if (tight_.entries)
-        std::fill_n(tight_.entries.get() + i * tight_.per_node, tight_.per_node, 0);
+      if (tight_.entries) {
+        for (std::size_t e = 0; e < tight_.per_node; ++e)
+          tight_.entries[e * tight_.nodes + i] = 0;
+      }
     }
   }
   void ensure_rows(std::size_t count) override {
@@ -635,9 +644,9 @@ class CpuScorer final : public ScorerBase {
       slot = static_cast<std::size_t>(q.shape_scores - shape_scores_.data()) / padded_ + 1;
     }
     if (slot < tight_.slots) {
-      q.v.tight = tight_.entries.get() + slot;
-      q.v.tight_node = static_cast<std::int64_t>(tight_.per_node);
-      q.v.tight_index = static_cast<std::int64_t>(tight_.slots);
+      q.v.tight = tight_.entries.get() + slot * tight_.indices * tight_.nodes;
+      q.v.tight_node = 1;
+      q.v.tight_index = static_cast<std::int64_t>(tight_.nodes);
       q.v.cpu_thresholds = table_.data + table_.n_milli;
       q.v.n_cpu = table_.n_cpu;
     }
@@ -860,9 +869,10 @@ class CpuScorer final : public ScorerBase {
     const bool same_row = stats.same_cpu_index(cpu_after);
     if (same_row && q.shape_scores && !shapes_stale_[i]) return q.shape_scores[i];
     if (!same_row && q.v.tight) {
+      // Node i's entry at the index after, of slot 0; a slot's entry is `line` + its offset.
       std::int64_t* line =
-          tight_.entries.get() + i * tight_.per_node +
-          static_cast<std::size_t>(fgd_cpu_index(table_, cpu_after)) * tight_.slots;
+          tight_.entries.get() +
+          static_cast<std::size_t>(fgd_cpu_index(table_, cpu_after)) * tight_.nodes + i;
       std::int64_t& e = line[q.v.tight - tight_.entries.get()];
       if (e == 0 && fgd_row_shares(q.fgd, table_)) fill_tight_row(i, cpu_after, line);
       if (e == 0)
@@ -909,6 +919,7 @@ class CpuScorer final : public ScorerBase {
     void* p = std::calloc(nodes_.size() * tight_.per_node, sizeof(std::int64_t));
     if (!p) throw std::bad_alloc();
     tight_.entries.reset(static_cast<std::int64_t*>(p));
+    tight_.nodes = nodes_.size();
   }
 
   void refresh_hot(std::size_t i) {
@@ -961,6 +972,7 @@ class CpuScorer final : public ScorerBase {
     stale_nodes_.clear();
     const auto indices = static_cast<std::size_t>(table_.n_cpu) + 1;
     tight_.slots = std::min(cached_shapes_.size() + 1, kMaxTightEntries / indices);
+    tight_.indices = indices;
     tight_.per_node = tight_.slots * indices;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       refresh_stats(i);
@@ -1035,7 +1047,7 @@ class CpuScorer final : public ScorerBase {
   std::vector<GpuShape> batch_shapes_;      // plan_batch_shapes()
   std::vector<std::int64_t> batch_scores_;  // batch_shapes_ x padded_
   TightCache tight_;                        // allocated by the first FGD batch
-  std::vector<std::size_t> row_slots_;      // plan_tight_rows()
+  std::vector<std::size_t> row_slots_;      // plan_tight_rows(): each slot's offset
   std::vector<PodReq> row_pods_;            // a pod of each of those slots
   std::vector<FgdPod> row_fgd_;             // its fgd_pod()
   std::vector<std::int64_t> row_scores_;    // fill_tight_row()'s scratch
