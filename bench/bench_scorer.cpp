@@ -3,7 +3,7 @@
 // for the cheapest (BestFit) and the costliest (FGD, 40 typical shapes) policy; FgdTightCpu has
 // nodes with little cpu free, so FGD's pods mostly change the node's cpu index. FgdScalar and
 // FgdAvx2 are FGD on the CPU backend's scalar and AVX2 loops (what machines without AVX-512, or
-// without either, run); FgdUntypical's GPU
+// without either, run), FgdTightCpuAvx2 FgdTightCpu's on the AVX2 loop; FgdUntypical's GPU
 // pods have shapes outside the typical ones, so none has a per-node cached score. Every row builds
 // its scorer anew for each of Google Benchmark's trials, so a trial's first batch fills whatever
 // the scorer caches lazily (FGD's scores per cpu index after: FgdTightCpu at 100k nodes, where a
@@ -134,6 +134,13 @@ void BM_ScorerCpuFgdAvx2(benchmark::State& s) {
   }
   run(s, Backend::kCpu, Policy::kFgd, Variant{.isa = CpuIsa::kAvx2});
 }
+void BM_ScorerCpuFgdTightCpuAvx2(benchmark::State& s) {
+  if (!cpu_isa_usable(CpuIsa::kAvx2)) {
+    s.SkipWithError("no AVX2 on this machine");
+    return;
+  }
+  run(s, Backend::kCpu, Policy::kFgd, Variant{.tight_cpu = true, .isa = CpuIsa::kAvx2});
+}
 void BM_ScorerCpuFgdUntypical(benchmark::State& s) {
   run(s, Backend::kCpu, Policy::kFgd, Variant{.untypical = true});
 }
@@ -151,6 +158,7 @@ BENCHMARK(BM_ScorerCpuFgdTightCpu)->SIZES;
 BENCHMARK(BM_ScorerCpuFgdTightCpuWarm)->SIZES;
 BENCHMARK(BM_ScorerCpuFgdScalar)->SIZES;
 BENCHMARK(BM_ScorerCpuFgdAvx2)->SIZES;
+BENCHMARK(BM_ScorerCpuFgdTightCpuAvx2)->SIZES;
 BENCHMARK(BM_ScorerCpuFgdUntypical)->SIZES;
 BENCHMARK(BM_ScorerCudaBestFit)->SIZES->Args({100000, 1024});
 BENCHMARK(BM_ScorerCudaFgd)->SIZES->Args({100000, 1024});
