@@ -409,10 +409,7 @@ class ClusterHealthTest : public ClusterAutoscalerTest {
     for (int i = 0; i < 6; ++i) {
       const NodeId id = add_group_node(g);
       if (i < unready) {
-        cluster.node(id).ready = false;
-        cluster.node(id).taints.push_back(
-            testing_util::taint("node.kubernetes.io/not-ready", "", TaintEffect::kNoSchedule));
-        cluster.node_changed(id);
+        fail(id);
         failed.push_back(id);
       }
     }
@@ -421,6 +418,14 @@ class ClusterHealthTest : public ClusterAutoscalerTest {
       add_pod(cpu_pod("filler-" + std::to_string(i), "6", "1Gi"));
     loop.run(20 * kMinute);
     add_pod(cpu_pod("waiting", "6", "1Gi"));
+  }
+
+  // NotReady, with the not-ready taint the node lifecycle controller adds.
+  void fail(NodeId id) {
+    cluster.node(id).ready = false;
+    cluster.node(id).taints.push_back(
+        testing_util::taint("node.kubernetes.io/not-ready", "", TaintEffect::kNoSchedule));
+    cluster.node_changed(id);
   }
 
   NodeGroup g;
@@ -484,12 +489,7 @@ class GroupHealthTest : public ClusterHealthTest {
     const NodeGroup b = cpu_group("b", "8", "32Gi", b_max, 2'000'000);
     for (int i = 0; i < 6; ++i) {
       const NodeId id = add_group_node(a);
-      if (i < 4) {
-        cluster.node(id).ready = false;
-        cluster.node(id).taints.push_back(
-            testing_util::taint("node.kubernetes.io/not-ready", "", TaintEffect::kNoSchedule));
-        cluster.node_changed(id);
-      }
+      if (i < 4) fail(id);
     }
     for (int i = 0; i < 4; ++i)
       add_group_node(b);
