@@ -5,23 +5,13 @@
 #include <string>
 
 #include "controllers/kubelet.hpp"
-#include "model/cluster.hpp"
+#include "unit/controllers/kubelet_fixture.hpp"
 
 namespace gpusim::ctrl {
 namespace {
 
-class KubeletExitCodeTest : public ::testing::Test {
+class KubeletExitCodeTest : public testing_kubelet::KubeletTest {
  protected:
-  KubeletExitCodeTest() : cluster(loop, 5), kubelet(cluster, loop, TimingDefaults{}) {
-    cluster.add_observer(&kubelet);
-    Node n;
-    n.meta.name = "node-0";
-    n.capacity["cpu"] = Quantity::from_int(64);
-    n.capacity["pods"] = Quantity::from_int(110);
-    n.allocatable = n.capacity;
-    node = cluster.add_node(std::move(n));
-  }
-
   // A bound pod whose only container runs 1 h unless it crashes or hangs first (`annotation`:
   // the failure or hang probability set to 1, or none).
   PodId run_pod(const std::string& name, const char* annotation, bool liveness) {
@@ -34,20 +24,8 @@ class KubeletExitCodeTest : public ::testing::Test {
     t.spec.restart_policy = RestartPolicy::kNever;
     t.annotations[kAnnotationDuration] = "1h";
     if (annotation != nullptr) t.annotations[annotation] = "1";
-    Pod p;
-    p.name = name;
-    p.namespace_ = "ml";
-    p.tmpl = make_template(std::move(t));
-    CreateResult r = cluster.create_pod(std::move(p));
-    EXPECT_TRUE(r.ok()) << r.error;
-    cluster.bind(r.id, node, {});
-    return r.id;
+    return bind_pod(name, std::move(t));
   }
-
-  EventLoop loop;
-  Cluster cluster;
-  Kubelet kubelet;
-  NodeId node = kNoNode;
 };
 
 TEST_F(KubeletExitCodeTest, ACrashExitsWithOne) {

@@ -6,23 +6,14 @@
 #include <string>
 
 #include "controllers/kubelet.hpp"
-#include "model/cluster.hpp"
+#include "unit/controllers/kubelet_fixture.hpp"
 
 namespace gpusim::ctrl {
 namespace {
 
-class KubeletImagePullTest : public ::testing::Test {
+class KubeletImagePullTest : public testing_kubelet::KubeletTest {
  protected:
-  KubeletImagePullTest() : cluster(loop, 5), kubelet(cluster, loop, TimingDefaults{}) {
-    cluster.add_observer(&kubelet);
-    Node n;
-    n.meta.name = "node-0";
-    n.capacity["cpu"] = Quantity::from_int(64);
-    n.capacity["pods"] = Quantity::from_int(110);
-    n.allocatable = n.capacity;
-    n.images = {"busybox:1.36"};
-    node = cluster.add_node(std::move(n));
-  }
+  KubeletImagePullTest() : KubeletTest({"busybox:1.36"}) {}
 
   void run_pod(const std::string& name, const std::string& image_size) {
     PodTemplate t;
@@ -41,20 +32,9 @@ class KubeletImagePullTest : public ::testing::Test {
     t.spec.containers.push_back(sidecar);
     t.annotations[kAnnotationDuration] = "1m";
     if (!image_size.empty()) t.annotations[kAnnotationImageSize] = image_size;
-    Pod p;
-    p.name = name;
-    p.namespace_ = "ml";
-    p.tmpl = make_template(std::move(t));
-    CreateResult r = cluster.create_pod(std::move(p));
-    ASSERT_TRUE(r.ok()) << r.error;
-    cluster.bind(r.id, node, {});
+    bind_pod(name, std::move(t));
     loop.run(loop.now() + 3'600'000);
   }
-
-  EventLoop loop;
-  Cluster cluster;
-  Kubelet kubelet;
-  NodeId node = kNoNode;
 };
 
 TEST_F(KubeletImagePullTest, APulledImageIsReportedWithTheSizeThePodGives) {
