@@ -18,25 +18,6 @@ std::string describe_object(const char* kind, const ObjectMeta& m) {
   return std::string(kind) + " " + m.key();
 }
 
-// Kubernetes' *Seconds and count fields: an int32 that must not be negative.
-std::optional<std::int32_t> non_negative_i32(const Value& v) {
-  auto n = v.i32();
-  if (n && *n < 0) {
-    v.error("must be greater than or equal to 0, got " + std::to_string(*n));
-    return std::nullopt;
-  }
-  return n;
-}
-
-std::optional<std::int64_t> non_negative_i64(const Value& v) {
-  auto n = v.i64();
-  if (n && *n < 0) {
-    v.error("must be greater than or equal to 0, got " + std::to_string(*n));
-    return std::nullopt;
-  }
-  return n;
-}
-
 // ValidatePositiveIntOrPercent (+ IsNotMoreThan100Percent). Returns the value as a count or a
 // percentage for the both-zero check; nullopt when invalid.
 std::optional<std::int32_t> check_int_or_percent(const Value& v, const IntOrString& x,
@@ -283,7 +264,7 @@ Deployment ObjectParser::deployment(const Value& object) {
   f.ignore({"apiVersion", "kind", "status"});
   const std::string from = describe_object("Deployment", d.meta);
   Fields spec(f.required("spec"));
-  d.replicas = non_negative_i32(spec.get("replicas"));
+  d.replicas = spec.get("replicas").non_negative_i32();
   const Value selector = spec.required("selector", "apps/v1 needs spec.selector.matchLabels");
   const Value tmpl = spec.required("template");
   auto sel = label_selector(selector);
@@ -326,10 +307,10 @@ Deployment ObjectParser::deployment(const Value& object) {
       }
     }
   }
-  if (auto n = non_negative_i32(spec.get("minReadySeconds"))) d.min_ready_s = *n;
-  if (auto n = non_negative_i32(spec.get("revisionHistoryLimit"))) d.revision_history_limit = *n;
+  if (auto n = spec.get("minReadySeconds").non_negative_i32()) d.min_ready_s = *n;
+  if (auto n = spec.get("revisionHistoryLimit").non_negative_i32()) d.revision_history_limit = *n;
   const Value deadline = spec.get("progressDeadlineSeconds");
-  if (auto n = non_negative_i32(deadline)) {
+  if (auto n = deadline.non_negative_i32()) {
     d.progress_deadline_s = *n;
     if (*n <= d.min_ready_s) {
       deadline.error("must be greater than minReadySeconds (" + std::to_string(d.min_ready_s) +
@@ -349,7 +330,7 @@ ReplicaSet ObjectParser::replica_set(const Value& object) {
   f.ignore({"apiVersion", "kind", "status"});
   const std::string from = describe_object("ReplicaSet", rs.meta);
   Fields spec(f.required("spec"));
-  if (auto n = non_negative_i32(spec.get("replicas"))) rs.replicas = *n;
+  if (auto n = spec.get("replicas").non_negative_i32()) rs.replicas = *n;
   const Value selector = spec.required("selector");
   const Value tmpl = spec.required("template");
   auto sel = label_selector(selector);
@@ -357,7 +338,7 @@ ReplicaSet ObjectParser::replica_set(const Value& object) {
   auto t = pod_template(tmpl, TemplateOwner::kReplicaSet, rs.meta, from);
   rs.tmpl = t.tmpl;
   if (sel && tmpl.present()) check_selector_matches(selector, *sel, tmpl, t.labels);
-  if (auto n = non_negative_i32(spec.get("minReadySeconds"))) rs.min_ready_s = *n;
+  if (auto n = spec.get("minReadySeconds").non_negative_i32()) rs.min_ready_s = *n;
   return rs;
 }
 
@@ -369,8 +350,8 @@ JobSpec ObjectParser::job_spec(const Value& v, const ObjectMeta& workload,
   Fields f(v);
   if (!f.ok()) return js;
   js.parallelism = 1;
-  if (auto n = non_negative_i32(f.get("parallelism"))) js.parallelism = *n;
-  js.completions = non_negative_i32(f.get("completions"));
+  if (auto n = f.get("parallelism").non_negative_i32()) js.parallelism = *n;
+  js.completions = f.get("completions").non_negative_i32();
   const Value mode = f.get("completionMode");
   if (auto m = mode.one_of<CompletionMode>(
           {{"NonIndexed", CompletionMode::kNonIndexed}, {"Indexed", CompletionMode::kIndexed}})) {
@@ -385,9 +366,9 @@ JobSpec ObjectParser::job_spec(const Value& v, const ObjectMeta& workload,
                         {"Failed", PodReplacementPolicy::kFailed}})) {
     js.pod_replacement_policy = *p;
   }
-  if (auto n = non_negative_i32(f.get("backoffLimit"))) js.backoff_limit = *n;
-  js.active_deadline_s = non_negative_i64(f.get("activeDeadlineSeconds"));
-  js.ttl_seconds_after_finished = non_negative_i64(f.get("ttlSecondsAfterFinished"));
+  if (auto n = f.get("backoffLimit").non_negative_i32()) js.backoff_limit = *n;
+  js.active_deadline_s = f.get("activeDeadlineSeconds").non_negative_i64();
+  js.ttl_seconds_after_finished = f.get("ttlSecondsAfterFinished").non_negative_i64();
   if (auto b = f.get("suspend").boolean()) js.suspend = *b;
   const Value selector = f.get("selector");
   const Value manual = f.get("manualSelector");
@@ -461,12 +442,12 @@ CronJob ObjectParser::cron_job(const Value& object) {
                                                {"Replace", ConcurrencyPolicy::kReplace}})) {
     cj.concurrency_policy = *p;
   }
-  cj.starting_deadline_s = non_negative_i64(spec.get("startingDeadlineSeconds"));
+  cj.starting_deadline_s = spec.get("startingDeadlineSeconds").non_negative_i64();
   if (auto b = spec.get("suspend").boolean()) cj.suspend = *b;
-  if (auto n = non_negative_i32(spec.get("successfulJobsHistoryLimit"))) {
+  if (auto n = spec.get("successfulJobsHistoryLimit").non_negative_i32()) {
     cj.successful_jobs_history_limit = *n;
   }
-  if (auto n = non_negative_i32(spec.get("failedJobsHistoryLimit"))) {
+  if (auto n = spec.get("failedJobsHistoryLimit").non_negative_i32()) {
     cj.failed_jobs_history_limit = *n;
   }
   Fields jt(spec.required("jobTemplate"));
@@ -505,7 +486,7 @@ PyTorchJob ObjectParser::pytorch_job(const Value& object, ObjectMode mode) {
     if (!r.ok()) continue;
     ReplicaSpec out;
     const Value replicas = r.get("replicas");
-    if (auto n = non_negative_i32(replicas)) out.replicas = *n;
+    if (auto n = replicas.non_negative_i32()) out.replicas = *n;
     if (std::string(type) == "Master" && out.replicas != 1) {
       (replicas.present() ? replicas : v).error("there must be exactly 1 Master replica");
     }
@@ -547,8 +528,8 @@ PyTorchJob ObjectParser::pytorch_job(const Value& object, ObjectMode mode) {
   }
   {
     Fields rp(spec.get("runPolicy"));
-    pj.active_deadline_s = non_negative_i64(rp.get("activeDeadlineSeconds"));
-    if (auto n = non_negative_i32(rp.get("backoffLimit"))) pj.backoff_limit = *n;
+    pj.active_deadline_s = rp.get("activeDeadlineSeconds").non_negative_i64();
+    if (auto n = rp.get("backoffLimit").non_negative_i32()) pj.backoff_limit = *n;
     Fields sp(rp.get("schedulingPolicy"));
     const Value min_available = sp.get("minAvailable");
     if (auto n = min_available.i32()) {
@@ -560,7 +541,7 @@ PyTorchJob ObjectParser::pytorch_job(const Value& object, ObjectMode mode) {
       pj.priority_class_name = *s;
       refs_.priority_classes.push_back({*s, {}, "PriorityClass", from, pc.location(), pc.path()});
     }
-    pj.schedule_timeout_s = non_negative_i64(sp.get("scheduleTimeoutSeconds"));
+    pj.schedule_timeout_s = sp.get("scheduleTimeoutSeconds").non_negative_i64();
     sp.ignore({"queue", "minResources"});
     rp.ignore({"cleanPodPolicy", "ttlSecondsAfterFinished", "managedBy"});
     rp.ignore_with_warning("suspend", "suspending a PyTorchJob");

@@ -258,14 +258,8 @@ engine::ClusterAutoscalerSpec cluster_autoscaler(const Value& v) {
   if (auto ms = f.get("unremovableNodeRecheckTimeout").duration()) o.unremovable_recheck_ms = *ms;
   if (auto b = f.get("skipNodesWithSystemPods").boolean()) o.skip_nodes_with_system_pods = *b;
   if (auto b = f.get("skipNodesWithLocalStorage").boolean()) o.skip_nodes_with_local_storage = *b;
-  const Value grace = f.get("maxGracefulTerminationSec");
-  if (auto n = grace.i64()) {
-    if (*n < 0) {
-      grace.error("must be greater than or equal to 0");
-    } else {
-      o.max_graceful_termination_s = *n;
-    }
-  }
+  if (auto n = f.get("maxGracefulTerminationSec").non_negative_i64())
+    o.max_graceful_termination_s = *n;
   if (auto d = ratio(f.get("scaleDownUtilizationThreshold")))
     out.scale_down_utilization_threshold = *d;
   if (auto d = ratio(f.get("scaleDownGpuUtilizationThreshold")))
@@ -307,14 +301,7 @@ engine::ClusterAutoscalerSpec cluster_autoscaler(const Value& v) {
       o.max_total_unready_percentage = *d;
     }
   }
-  const Value ok_unready = f.get("okTotalUnreadyCount");
-  if (auto n = ok_unready.i32()) {
-    if (*n < 0) {
-      ok_unready.error("must be greater than or equal to 0");
-    } else {
-      o.ok_total_unready_count = *n;
-    }
-  }
+  if (auto n = f.get("okTotalUnreadyCount").non_negative_i32()) o.ok_total_unready_count = *n;
   return out;
 }
 
@@ -366,10 +353,7 @@ NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string&
     a.scale_down_unneeded_ms = autoscaler.scale_down_unneeded_ms;
     const Value min = af.get("minSize");
     const Value max = af.required("maxSize");
-    if (auto n = min.i32()) {
-      if (*n < 0) min.error("must be greater than or equal to 0");
-      a.min_size = *n;
-    }
+    if (auto n = min.non_negative_i32()) a.min_size = *n;
     if (auto n = max.i32()) {
       a.max_size = *n;
       if (*n < a.min_size) max.error("must be greater than or equal to minSize");
@@ -390,13 +374,7 @@ NodePoolSpec node_pool(const Value& v, ObjectParser& objects, const std::string&
       }
     }
     const Value capacity = af.get("capacity");
-    if (auto n = capacity.i32()) {
-      if (*n < 0) {
-        capacity.error("must be greater than or equal to 0");
-      } else {
-        a.capacity = *n;
-      }
-    }
+    if (auto n = capacity.non_negative_i32()) a.capacity = *n;
     // Checked once the pool's count is known.
     capacity_error = [capacity](std::int32_t cap, std::int32_t count) {
       capacity.error("must be at least the pool's count (" + std::to_string(count) + "), not " +
@@ -635,14 +613,9 @@ ParsedSimulation parse_simulation(const Value& object, ObjectParser& objects) {
   }
   Fields spec(f.required("spec"));
   if (!spec.ok()) return out;
-  const Value seed = spec.get("seed");
-  if (auto n = seed.i64()) {
-    if (*n < 0) {
-      seed.error("must be greater than or equal to 0");
-    } else {
-      s.seed = static_cast<std::uint64_t>(*n);
-      s.seed_set = true;
-    }
+  if (auto n = spec.get("seed").non_negative_i64()) {
+    s.seed = static_cast<std::uint64_t>(*n);
+    s.seed_set = true;
   }
   s.duration_ms = spec.get("duration").positive_duration();
   if (auto ms = spec.get("sampleInterval").positive_duration()) s.sample_interval_ms = *ms;

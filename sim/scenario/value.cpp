@@ -381,6 +381,25 @@ std::optional<TimeMs> Value::duration() const {
   return ms;
 }
 
+namespace {
+template <typename T>
+std::optional<T> non_negative(const Value& v, std::optional<T> n) {
+  if (n && *n < 0) {
+    v.error("must be greater than or equal to 0, got " + std::to_string(*n));
+    return std::nullopt;
+  }
+  return n;
+}
+}  // namespace
+
+std::optional<std::int64_t> Value::non_negative_i64() const {
+  return non_negative(*this, i64());
+}
+
+std::optional<std::int32_t> Value::non_negative_i32() const {
+  return non_negative(*this, i32());
+}
+
 std::optional<TimeMs> Value::positive_duration() const {
   auto ms = duration();
   if (ms && *ms == 0) {

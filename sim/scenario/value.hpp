@@ -53,6 +53,9 @@ class Value {
   std::optional<std::string> str() const;
   std::optional<std::int64_t> i64() const;
   std::optional<std::int32_t> i32() const;
+  // i64() / i32() where a negative number is an error too (Kubernetes' counts and *Seconds).
+  std::optional<std::int64_t> non_negative_i64() const;
+  std::optional<std::int32_t> non_negative_i32() const;
   std::optional<double> number() const;  // integers or decimals (ratios, not resources)
   std::optional<bool> boolean() const;
   std::optional<Quantity> quantity() const;
