@@ -1020,6 +1020,7 @@ void ClusterAutoscaler::scan() {
   update_scale_requests();
   handle_instance_errors();
   remove_old_unregistered();
+  update_readiness();
   if (!cluster_healthy()) {
     // Upstream's RunOnce returns here after CleanUpUnneededNodes: a node's unneeded time starts
     // again once the cluster is healthy. Nodes recovering, or pods failing to schedule, prompt
@@ -1045,39 +1046,39 @@ void ClusterAutoscaler::scan() {
   schedule_scan(busy(pending));
 }
 
-bool ClusterAutoscaler::cluster_healthy() const {
+void ClusterAutoscaler::update_readiness() {
   const TimeMs now = loop_.now();
-  std::int64_t unready = 0;
+  readiness_ = Readiness{};
+  group_readiness_.clear();
   for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
     if (!cluster_.node_exists(id)) continue;
     const Node& n = cluster_.node(id);
-    // Nodes the autoscaler is deleting are upstream's Deleted, not Unready.
-    if (!n.ready && !is_being_deleted(n) && n.meta.creation_ms + kMaxNodeStartupMs <= now) {
-      ++unready;
+    // Nodes the autoscaler is deleting are out of the target size already.
+    std::int64_t Readiness::*state = &Readiness::deleted;
+    if (!is_being_deleted(n)) {
+      state = n.ready                                        ? &Readiness::ready
+              : n.meta.creation_ms + kMaxNodeStartupMs > now ? &Readiness::not_started
+                                                             : &Readiness::unready;
     }
+    ++(readiness_.*state);
+    if (find_group(n.pool) != nullptr) ++(group_readiness_[n.pool].*state);
   }
-  return unready <= options_.ok_total_unready_count ||
-         static_cast<double>(unready) <= options_.max_total_unready_percentage / 100.0 *
-                                             static_cast<double>(cluster_.node_count());
+}
+
+bool ClusterAutoscaler::too_many_unready(std::int64_t unready, std::int64_t total) const {
+  return unready > options_.ok_total_unready_count &&
+         static_cast<double>(unready) >
+             options_.max_total_unready_percentage / 100.0 * static_cast<double>(total);
+}
+
+bool ClusterAutoscaler::cluster_healthy() const {
+  return !too_many_unready(readiness_.unready, readiness_.registered());
 }
 
 bool ClusterAutoscaler::group_healthy(const NodeGroup& g) const {
   const TimeMs now = loop_.now();
-  std::int64_t ready = 0, unready = 0, not_started = 0, deleted = 0;
-  for (NodeId id = 0; id < cluster_.node_slots(); ++id) {
-    if (!cluster_.node_exists(id)) continue;
-    const Node& n = cluster_.node(id);
-    if (n.pool != g.name) continue;
-    if (is_being_deleted(n)) {
-      ++deleted;  // out of the target size already
-    } else if (n.ready) {
-      ++ready;
-    } else if (n.meta.creation_ms + kMaxNodeStartupMs > now) {
-      ++not_started;
-    } else {
-      ++unready;
-    }
-  }
+  auto found = group_readiness_.find(g.name);
+  const Readiness r = found == group_readiness_.end() ? Readiness{} : found->second;
   // Upstream's acceptable range: the target size (nodes and instances on their way), less the
   // instances that never registered and are kept (a group at its minimum) and less what the open
   // scale-up adds.
@@ -1089,15 +1090,13 @@ bool ClusterAutoscaler::group_healthy(const NodeGroup& g) const {
         ++long_unregistered;
     }
   }
-  const std::int64_t target = ready + unready + not_started + stats(g.name).upcoming;
+  const std::int64_t target = r.ready + r.unready + r.not_started + stats(g.name).upcoming;
   auto request = requests_.find(g.name);
   const std::int64_t min_nodes =
       target - long_unregistered - (request == requests_.end() ? 0 : request->second.increase);
-  if (ready + unready + not_started + deleted == 0) return target == 0 || min_nodes <= 0;
-  const std::int64_t unjustified = std::max<std::int64_t>(0, min_nodes - ready);
-  return unjustified <= options_.ok_total_unready_count ||
-         static_cast<double>(unjustified) <= options_.max_total_unready_percentage / 100.0 *
-                                                 static_cast<double>(ready + unready + not_started);
+  if (r.registered() == 0) return target == 0 || min_nodes <= 0;
+  const std::int64_t unjustified = std::max<std::int64_t>(0, min_nodes - r.ready);
+  return !too_many_unready(unjustified, r.ready + r.unready + r.not_started);
 }
 
 bool ClusterAutoscaler::busy(const std::vector<PodId>& pending) const {

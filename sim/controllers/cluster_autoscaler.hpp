@@ -179,10 +179,23 @@ class ClusterAutoscaler : public ClusterObserver {
   const NodeGroup* find_group(const std::string& name) const;
   void scale_down();
   void update_soft_taints();
-  // Upstream's IsClusterHealthy, counting NotReady nodes past their startup time.
+  // Upstream's readiness stats (updateReadinessStats): every node in one of four states, per
+  // group and in all, counted once a scan for the health checks below.
+  struct Readiness {
+    std::int64_t ready = 0;
+    std::int64_t unready = 0;      // NotReady past its startup time
+    std::int64_t not_started = 0;  // NotReady, younger than the startup time
+    std::int64_t deleted = 0;      // being deleted by the autoscaler
+    std::int64_t registered() const { return ready + unready + not_started + deleted; }
+  };
+  void update_readiness();
+  // More unready nodes than both --ok-total-unready-count and --max-total-unready-percentage of
+  // `total` nodes allow.
+  bool too_many_unready(std::int64_t unready, std::int64_t total) const;
+  // Upstream's IsClusterHealthy: unready nodes of the whole cluster within the limits.
   bool cluster_healthy() const;
   // Upstream's IsNodeGroupHealthy: fewer Ready nodes than the group should have (its target,
-  // less the nodes a scale-up still brings) beyond both unready limits.
+  // less the nodes a scale-up still brings) within the same limits.
   bool group_healthy(const NodeGroup& g) const;
   // Whether the next scan must keep the run alive (nodes coming or going, or pods waiting for a
   // scale-up that may still happen).
@@ -231,6 +244,8 @@ class ClusterAutoscaler : public ClusterObserver {
   TimeMs scan_at_ms_ = 0;
   bool scan_foreground_ = false;
   bool unhealthy_ = false;  // the last scan found the cluster unhealthy
+  Readiness readiness_;     // every node (update_readiness())
+  std::map<std::string, Readiness> group_readiness_;
 };
 
 }  // namespace gpusim::ctrl
