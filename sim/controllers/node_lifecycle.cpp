@@ -60,6 +60,12 @@ void NodeLifecycleController::fail(NodeId id, NodeFailureMode mode,
               [this, id, failure, mode] { mark_not_ready(id, failure, mode); });
 }
 
+void NodeLifecycleController::on_node_added(NodeId id) {
+  const Node& n = cluster_.node(id);
+  if (n.ready) return;
+  fail(id, n.ready_unknown ? NodeFailureMode::kUnreachable : NodeFailureMode::kNotReady, 0);
+}
+
 void NodeLifecycleController::mark_not_ready(NodeId id, std::uint64_t failure,
                                              NodeFailureMode mode) {
   if (!cluster_.node_exists(id) || failure_seq_[id] != failure) return;  // recovered meanwhile

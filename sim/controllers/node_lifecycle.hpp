@@ -43,6 +43,10 @@ class NodeLifecycleController : public ClusterObserver {
   void remove(NodeId id, const std::string& why);
   const NodeLifecycleSettings& settings() const { return settings_; }
 
+  // A Node that arrives NotReady (its manifest's Ready condition False or Unknown) is treated as
+  // one whose failure the controller has already seen: tainted and evicted from as any other.
+  void on_node_added(NodeId id) override;
+
  private:
   enum class ZoneState { kNormal, kPartialDisruption, kFullDisruption };
   // A zone's NotReady nodes wait here for their NoExecute taint, added at the zone's rate.

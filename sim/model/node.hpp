@@ -27,6 +27,8 @@ struct Node {
   std::vector<Taint> taints;
   bool unschedulable = false;
   bool ready = true;
+  // Ready=Unknown as loaded: the node controller lost contact (unreachable rather than not-ready).
+  bool ready_unknown = false;
   std::optional<TimeMs> ready_transition_ms;
   std::string pool;       // node pool from the Simulation document; empty for manifest nodes
   std::string gpu_model;  // from the GPU model label; empty when the node has no GPUs

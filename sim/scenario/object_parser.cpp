@@ -86,7 +86,10 @@ Node ObjectParser::node(const Value& object, ObjectMode mode) {
     Fields cf(c);
     const auto type = cf.get("type").str();
     const auto value = cf.get("status").str();
-    if (type && *type == "Ready" && value) n.ready = *value == "True";
+    if (type && *type == "Ready" && value) {
+      n.ready = *value == "True";
+      n.ready_unknown = *value == "Unknown";
+    }
     cf.accept_all();
   }
   for (const Value& image : st.get("images").items()) {
