@@ -77,8 +77,13 @@ void PoolOutput::on_event(const ClusterEvent& e) {
 
 void PoolOutput::start() {
   started_ = true;
+  // First sample after the instant's scheduling, as the recorder's (timeseries.csv) is.
+  loop_.at(loop_.now(), EventPriority::kRecorder, [this] { tick(); });
+}
+
+void PoolOutput::tick() {
   sample();
-  loop_.at_background(loop_.now() + interval_ms_, EventPriority::kRecorder, [this] { start(); });
+  loop_.at_background(loop_.now() + interval_ms_, EventPriority::kRecorder, [this] { tick(); });
 }
 
 void PoolOutput::finish() {

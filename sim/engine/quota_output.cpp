@@ -10,8 +10,13 @@ QuotaOutput::QuotaOutput(const Cluster& cluster, EventLoop& loop, TimeMs interva
       admission_(admission) {}
 
 void QuotaOutput::start() {
+  // First sample after the instant's admissions and scheduling, as timeseries.csv's.
+  loop_.at(loop_.now(), EventPriority::kRecorder, [this] { tick(); });
+}
+
+void QuotaOutput::tick() {
   sample();
-  loop_.at_background(loop_.now() + interval_ms_, EventPriority::kRecorder, [this] { start(); });
+  loop_.at_background(loop_.now() + interval_ms_, EventPriority::kRecorder, [this] { tick(); });
 }
 
 void QuotaOutput::finish() {

@@ -368,7 +368,9 @@ void Recorder::stream_to(TextSpool& spool, const StagedDirectory& dir) {
 
 void Recorder::start() {
   last_change_ms_ = loop_.now();
-  sample();
+  // The first sample, like every later one, sees the settled state of its instant: after the
+  // pods created at t=0 are scheduled, not before.
+  loop_.at(loop_.now(), EventPriority::kRecorder, [this] { sample(); });
 }
 
 void Recorder::sample() {
