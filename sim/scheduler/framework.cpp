@@ -412,6 +412,13 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
   rejections_.clear();
 
   const std::size_t live = table.live_count();
+  // Upstream's schedulePod returns ErrNoNodesAvailable before any plugin runs: no FitError, so
+  // no PostFilter (preemption) either.
+  if (live == 0) {
+    result.status = Status{Code::kUnschedulable, {}};
+    result.message = "no nodes available to schedule pods";
+    return result;
+  }
 
   // PreFilter.
   std::string prefilter_msg;

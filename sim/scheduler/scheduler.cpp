@@ -353,9 +353,11 @@ void Scheduler::schedule_one(PodId id) {
     }
     pod.status.nominated_node = node_name;
     set_nomination(id, *r.preemption.nominated);
-    message += " preemption: nominated node " + node_name + ", " +
-               std::to_string(r.preemption.victims.size()) + " victim(s).";
+    // A successful PostFilter adds nothing to upstream's event (its status message is empty);
+    // only the explanation names the nomination.
     if (rec) {
+      rec->message = message + " preemption: nominated node " + node_name + ", " +
+                     std::to_string(r.preemption.victims.size()) + " victim(s).";
       for (PodId v : r.preemption.victims)
         rec->victims.push_back(cluster_.pod(v).key());
     }
@@ -374,7 +376,7 @@ void Scheduler::schedule_one(PodId id) {
   cluster_.emit(ClusterEvent{0, "FailedScheduling", "Pod", pod.key(), {}, message, true});
   if (rec) {
     rec->result = "Unschedulable";
-    rec->message = message;
+    if (rec->message.empty()) rec->message = message;
     explain_->record(std::move(record));
   }
   queue_.add_unschedulable(id, loop_.now());

@@ -48,6 +48,17 @@ class PreemptionTest : public SchedulerFixture {
   std::vector<std::string> asked;
 };
 
+// With no nodes at all upstream's schedulePod fails with ErrNoNodesAvailable before any plugin:
+// its own message, and no preemption attempt (there is no FitError to answer).
+TEST_F(PreemptionTest, NoNodesIsNotAFitErrorAndTriesNoPreemption) {
+  start_with_evictor();
+  add_pod({.name = "high", .cpu = "1", .priority = 100});
+  run();
+  EXPECT_EQ(log.failed("default/high"), "no nodes available to schedule pods");
+  EXPECT_EQ(scheduler->stats().preemptions, 0u);
+  EXPECT_TRUE(victims.empty());
+}
+
 TEST_F(PreemptionTest, EvictsTheFewestLowestPriorityPods) {
   add_node({.name = "n1", .cpu = "4"});
   start_with_evictor();
@@ -61,9 +72,8 @@ TEST_F(PreemptionTest, EvictsTheFewestLowestPriorityPods) {
   EXPECT_EQ(node_of(high), "n1");
   EXPECT_EQ(scheduler->stats().preemptions, 1u);
   const std::string msg = log.failed("default/high");
-  EXPECT_EQ(
-      msg,
-      "0/1 nodes are available: 1 Insufficient cpu. preemption: nominated node n1, 2 victim(s).");
+  // Upstream's event text: a successful preemption adds no PostFilter message.
+  EXPECT_EQ(msg, "0/1 nodes are available: 1 Insufficient cpu.");
   const Node& n = cluster.node(0);
   EXPECT_LE(n.requested.get("cpu"), n.allocatable_units.get("cpu"));
 }
@@ -308,7 +318,7 @@ TEST_F(PreemptionTest, AHostPortHolderIsPreempted) {
   EXPECT_EQ(node_of(cluster.find_pod("default", "bystander")), "n1");
   EXPECT_EQ(log.failed("default/high"),
             "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod "
-            "ports. preemption: nominated node n1, 1 victim(s).");
+            "ports.");
 }
 
 // The whole Filter runs in the dry run, not only the resource checks: evicting the pod that
@@ -401,7 +411,7 @@ TEST_F(PreemptionTest, TopologySpreadSkewIsResolvedByPreempting) {
   EXPECT_EQ(node_of(cluster.find_pod("default", "other")), "a1");
   EXPECT_EQ(log.failed("default/high"),
             "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod topology "
-            "spread constraints. preemption: nominated node a1, 1 victim(s).");
+            "spread constraints.");
 }
 
 // Nodes rejected as UnschedulableAndUnresolvable (an untolerated taint, the incoming pod's own
