@@ -47,10 +47,17 @@ void check_scheduler_names(const engine::Scenario& s, const References& refs, Di
     list += (list.empty() ? "" : ", ") + p;
   for (const auto& ref : refs.scheduler_names) {
     if (std::find(profiles.begin(), profiles.end(), ref.name) != profiles.end()) continue;
-    if (s.scheduler_configured) {
+    // A name close to a profile's is a typo that would silently leave pods Pending; any other
+    // name is a second scheduler gpusim does not run (Volcano, a custom one), as upstream allows.
+    if (s.scheduler_configured && !closest_match(ref.name, profiles).empty()) {
       d.error(ref.location, ref.path,
               "no scheduler profile named \"" + ref.name + "\" (used by " + ref.from + ")",
               did_you_mean(ref.name, profiles, "the KubeSchedulerConfiguration has: " + list));
+    } else if (s.scheduler_configured) {
+      d.warning(ref.location, ref.path,
+                "no scheduler profile named \"" + ref.name + "\": the pods of " + ref.from +
+                    " will stay Pending (a scheduler gpusim does not run)",
+                "the KubeSchedulerConfiguration has: " + list);
     } else {
       d.warning(
           ref.location, ref.path,

@@ -309,6 +309,32 @@ TEST(ScenarioLoader, KindListItems) {
                 "simulate this kind");
 }
 
+// A schedulerName far from every profile's is a second scheduler (upstream leaves its pods to
+// it): a warning; one a typo away from a profile stays an error (bad/unknown_scheduler_profile).
+TEST(ScenarioLoader, SecondSchedulerIsAWarning) {
+  const testing::TempFile f(R"(apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  schedulerName: volcano
+  containers: [{name: c, image: busybox}]
+---
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+profiles:
+  - schedulerName: default-scheduler
+  - schedulerName: gpu-packing
+)");
+  const engine::Scenario s = load_scenario({f.path()});
+  ASSERT_EQ(s.pods.size(), 1u);
+  ASSERT_EQ(s.warnings.items().size(), 1u);
+  EXPECT_EQ(s.warnings.items()[0].str(),
+            f.path() +
+                ":5:18: warning: spec.schedulerName: no scheduler profile named \"volcano\": the "
+                "pods of Pod default/p will stay Pending (a scheduler gpusim does not run) (hint: "
+                "the KubeSchedulerConfiguration has: default-scheduler, gpu-packing)");
+}
+
 TEST(ScenarioLoader, UpstreamDefaults) {
   const engine::Scenario s = load_scenario({data("defaults.yaml")});
   EXPECT_TRUE(s.warnings.items().empty());
