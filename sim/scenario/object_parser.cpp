@@ -784,9 +784,9 @@ HorizontalPodAutoscaler ObjectParser::hpa(const Value& object) {
   }
   if (auto n = max.i32()) {
     h.max_replicas = *n;
-    if (*n < 1) {
-      max.error("must be greater than 0");
-    } else if (*n < *h.min_replicas) {
+    // Both, as upstream's ValidateHorizontalPodAutoscalerSpec reports them.
+    if (*n < 1) max.error("must be greater than 0");
+    if (*n < *h.min_replicas) {
       max.error("must be greater than or equal to `minReplicas` (" +
                     std::to_string(*h.min_replicas) + ")",
                 "raise maxReplicas or lower minReplicas");

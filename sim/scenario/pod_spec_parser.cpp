@@ -453,9 +453,12 @@ Container ObjectParser::container(const Value& v, bool init) {
     }
     pf.ignore({"name"});
   }
+  // Not modelled (every missing image is pulled once per node), but a value the API server
+  // refuses must not pass.
+  f.get("imagePullPolicy").one_of<int>({{"Always", 0}, {"IfNotPresent", 1}, {"Never", 2}});
   f.ignore({"command", "args", "env", "envFrom", "volumeMounts", "volumeDevices", "workingDir",
             "securityContext", "lifecycle", "terminationMessagePath", "terminationMessagePolicy",
-            "imagePullPolicy", "stdin", "stdinOnce", "tty", "resizePolicy", "restartPolicyRules"});
+            "stdin", "stdinOnce", "tty", "resizePolicy", "restartPolicyRules"});
   return c;
 }
 
@@ -803,6 +806,9 @@ PodSpec ObjectParser::pod_spec(const Value& v, TemplateOwner owner, const std::s
     for (const auto& [k, val] : *m) {
       if (auto why = check_label_key(k); !why.empty()) {
         entry(node_selector, k).error("invalid label key \"" + k + "\": " + why);
+      }
+      if (auto why = check_label_value(val); !why.empty()) {
+        entry(node_selector, k).error("invalid label value \"" + val + "\": " + why);
       }
     }
   }
