@@ -2,34 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "core/diagnostics.hpp"
-#include "core/distribution.hpp"
-#include "core/duration.hpp"
-#include "core/split.hpp"
 
 namespace gpusim::engine {
 namespace {
 
 constexpr const char* kDurationAnnotation = "gpusim.io/duration";
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
-
-// The fields of a CSV line, trimmed.
-std::vector<std::string> trimmed_fields(const std::string& s, char sep) {
-  std::vector<std::string> out = split(s, sep);
-  for (auto& f : out)
-    f = trim(f);
-  return out;
-}
 
 PodTemplate default_pod_template() {
   PodTemplate t;
@@ -43,74 +22,19 @@ PodTemplate default_pod_template() {
 
 }  // namespace
 
-std::vector<ArrivalGenerator::TraceRow> ArrivalGenerator::parse_trace(const std::string& text,
-                                                                      const std::string& file) {
-  std::vector<TraceRow> rows;
-  std::istringstream in(text);
-  std::string line;
-  int line_no = 0;
-  bool first = true;
-  auto fail = [&](int col, const std::string& msg) {
-    throw InputError(SourceLocation{file, line_no, col}, "arrivals[].traceFile", msg,
-                     "rows are: time,namespace,requests,duration (e.g. "
-                     "90s,team-a,cpu=4;memory=16Gi;nvidia.com/gpu=1,45m)");
-  };
-  while (std::getline(in, line)) {
-    ++line_no;
-    const std::string t = trim(line);
-    if (t.empty() || t[0] == '#') continue;
-    const auto fields = trimmed_fields(t, ',');
-    const auto time = parse_duration_ms(fields[0]);
-    if (first && !time) {  // a header row
-      first = false;
-      continue;
-    }
-    first = false;
-    if (fields.size() < 3 || fields.size() > 4) {
-      fail(1, "expected 3 or 4 comma-separated fields, got " + std::to_string(fields.size()));
-    }
-    if (!time || *time < 0) fail(1, "invalid arrival time \"" + fields[0] + "\"");
-    TraceRow row;
-    row.t_ms = *time;
-    row.namespace_ = fields[1];
-    if (row.namespace_.empty()) fail(static_cast<int>(fields[0].size()) + 2, "empty namespace");
-    for (const auto& part : trimmed_fields(fields[2], ';')) {
-      if (part.empty()) continue;
-      const auto eq = part.find('=');
-      if (eq == std::string::npos) fail(0, "request \"" + part + "\" is not name=quantity");
-      const std::string name = trim(part.substr(0, eq));
-      const auto q = Quantity::parse(trim(part.substr(eq + 1)));
-      if (name.empty() || !q || q->sign() < 0) fail(0, "invalid request \"" + part + "\"");
-      row.requests[name] = *q;
-    }
-    if (fields.size() == 4 && !fields[3].empty()) {
-      std::string err;
-      if (!DurationDistribution::parse(fields[3], &err)) fail(0, err);
-      row.duration = fields[3];
-    }
-    rows.push_back(std::move(row));
-  }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const TraceRow& a, const TraceRow& b) { return a.t_ms < b.t_ms; });
-  return rows;
-}
-
-std::vector<ArrivalGenerator::TraceRow> ArrivalGenerator::read_trace(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f)
-    throw InputError(SourceLocation{path, 0, 0}, "arrivals[].traceFile",
-                     "cannot read the trace file");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return parse_trace(ss.str(), path);
-}
-
 ArrivalGenerator::ArrivalGenerator(Cluster& cluster, EventLoop& loop,
                                    const std::vector<ArrivalSpec>& specs, std::uint64_t seed)
     : cluster_(cluster), loop_(loop) {
   for (const auto& spec : specs) {
     Stream s{&spec, Rng::stream(seed, "arrivals/" + spec.name), 0, {}, 0};
-    if (spec.process == ArrivalProcess::kTrace) s.rows = read_trace(spec.trace_file);
+    if (spec.process == ArrivalProcess::kTrace) {
+      // The loader reads and checks the file; a spec built without it has no rows to replay.
+      if (!spec.trace_rows) {
+        throw InputError(spec.source, "arrivals[].traceFile",
+                         "the trace file " + spec.trace_file + " was not read by the loader");
+      }
+      s.rows = spec.trace_rows;
+    }
     streams_.push_back(std::move(s));
   }
 }
@@ -130,7 +54,7 @@ void ArrivalGenerator::start() {
         if (a.interval_ms > 0) schedule_next(i, a.start_ms);
         break;
       case ArrivalProcess::kTrace:
-        if (!s.rows.empty()) schedule_next(i, a.start_ms + s.rows.front().t_ms);
+        if (!s.rows->empty()) schedule_next(i, a.start_ms + s.rows->front().t_ms);
         break;
     }
   }
@@ -158,17 +82,18 @@ void ArrivalGenerator::fire(std::size_t i) {
       break;
     case ArrivalProcess::kTrace: {
       // Every row due now, then wait for the next.
-      while (s.next_row < s.rows.size() && a.start_ms + s.rows[s.next_row].t_ms <= loop_.now()) {
+      while (s.next_row < s.rows->size() &&
+             a.start_ms + (*s.rows)[s.next_row].t_ms <= loop_.now()) {
         if (a.count && s.next_index >= *a.count) return;
-        create(s, &s.rows[s.next_row++]);
+        create(s, &(*s.rows)[s.next_row++]);
       }
-      if (s.next_row < s.rows.size()) schedule_next(i, a.start_ms + s.rows[s.next_row].t_ms);
+      if (s.next_row < s.rows->size()) schedule_next(i, a.start_ms + (*s.rows)[s.next_row].t_ms);
       break;
     }
   }
 }
 
-void ArrivalGenerator::create(Stream& s, const TraceRow* row) {
+void ArrivalGenerator::create(Stream& s, const ArrivalTraceRow* row) {
   const ArrivalSpec& a = *s.spec;
   const std::string name = a.name + "-" + std::to_string(s.next_index++);
   // A trace row sets the first container's requests (and the limits of resources that cannot

@@ -81,6 +81,15 @@ struct Defaults {
 
 enum class ArrivalProcess { kPoisson, kInterval, kTrace };
 
+// One row of an arrival trace (docs/scenario.md "Arrival traces"), as the scenario loader read
+// and checked it.
+struct ArrivalTraceRow {
+  TimeMs t_ms = 0;  // from the arrival's start
+  std::string namespace_;
+  ResourceQuantities requests;  // of the first container
+  std::string duration;         // a gpusim.io/duration value; empty: the template's or default
+};
+
 // A generator of objects over time: copies of a template object (a Job, a Pod, a PyTorchJob...)
 // named <name>-<n>, created by a Poisson process, at fixed intervals, or from a CSV trace.
 struct ArrivalSpec {
@@ -92,6 +101,9 @@ struct ArrivalSpec {
   std::optional<TimeMs> stop_ms;
   std::optional<std::int64_t> count;  // at most this many objects
   std::string trace_file;  // CSV: arrival time, namespace, requests, duration (path resolved)
+  // Its rows in time order, read by the scenario loader (scenario/arrival_trace.hpp) so that
+  // `validate` reports every bad row; shared because sweeps copy the spec per point.
+  std::shared_ptr<const std::vector<ArrivalTraceRow>> trace_rows;
   // The template: one inline Kubernetes object, parsed by the scenario loader into the objects
   // below (exactly one is set; none for a trace without a template). Its name is unused.
   std::shared_ptr<const Job> job;

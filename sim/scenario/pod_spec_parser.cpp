@@ -10,6 +10,7 @@
 #include "model/pod_resources.hpp"
 #include "scenario/names.hpp"
 #include "scenario/object_parser.hpp"
+#include "scenario/resource_names.hpp"
 
 namespace gpusim::scenario {
 namespace {
@@ -22,20 +23,6 @@ void ignore_server_meta(Fields& f) {
   f.ignore({"uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
             "deletionGracePeriodSeconds", "ownerReferences", "finalizers", "managedFields",
             "selfLink", "clusterName"});
-}
-
-bool is_standard_container_resource(std::string_view name) {
-  return name == kCpu || name == kMemory || name == kEphemeralStorage || is_hugepages(name);
-}
-
-std::vector<std::string> standard_names(bool with_pods) {
-  std::vector<std::string> v{"cpu", "memory", "ephemeral-storage"};
-  if (with_pods) v.emplace_back("pods");
-  return v;
-}
-
-bool whole(const Quantity& q) {
-  return q == Quantity::from_int(q.value());
 }
 
 // A taint's or toleration's `effect` (an error on `v` for any other word).
@@ -292,33 +279,15 @@ ResourceQuantities ObjectParser::resources(const Value& v, const char* context) 
       continue;
     }
     if (ctx == "container" || ctx == "node") {
-      const bool qualified = name.find('/') != std::string::npos;
-      const bool ok = qualified ? is_extended_resource(name) || is_native_resource(name)
-                                : is_standard_container_resource(name) ||
-                                      (ctx == "node" && name == kResourcePods);
-      if (!ok) {
-        const std::string near = closest_match(name, standard_names(ctx == "node"));
-        key.error("unknown resource name \"" + name + "\"",
-                  near.empty() ? "use cpu, memory, ephemeral-storage, hugepages-<size> or a "
-                                 "domain-qualified extended resource such as nvidia.com/gpu"
-                               : "did you mean \"" + near + "\"?");
+      if (auto problem = check_resource_name(name, ctx == "node")) {
+        key.error(problem->message, problem->hint);
         continue;
       }
     }
     auto parsed = q.quantity();
     if (!parsed) continue;
-    if (parsed->sign() < 0) {
-      q.error("must be greater than or equal to 0, got " + parsed->str());
-      continue;
-    }
-    if (is_extended_resource(name) && !whole(*parsed)) {
-      std::string hint;
-      if (name == kNvidiaGpu) {
-        hint =
-            "for a share of one GPU keep nvidia.com/gpu: 1 and set the pod annotation "
-            "gpusim.io/gpu-milli (e.g. \"500\")";
-      }
-      q.error(name + " must be a whole number, got " + kv.second.Scalar(), hint);
+    if (auto problem = check_resource_amount(name, *parsed, kv.second.Scalar())) {
+      q.error(problem->message, problem->hint);
       continue;
     }
     out.emplace(name, *parsed);

@@ -12,6 +12,7 @@
 #include "core/duration.hpp"
 #include "core/split.hpp"
 #include "engine/timeline.hpp"
+#include "scenario/arrival_trace.hpp"
 #include "scenario/fields.hpp"
 #include "scenario/names.hpp"
 #include "scenario/serving_parser.hpp"
@@ -463,6 +464,12 @@ ArrivalSpec arrival(const Value& v, ObjectParser& objects) {
         trace_file.error("required value is missing for process: trace");
       }
       a.trace_file = existing_file(trace_file);
+      std::error_code ec;
+      if (!a.trace_file.empty() && std::filesystem::is_regular_file(a.trace_file, ec)) {
+        // Read now so that `validate` reports every bad row, as for the manifests.
+        a.trace_rows = std::make_shared<const std::vector<engine::ArrivalTraceRow>>(
+            read_arrival_trace(a.trace_file, trace_file.doc().diagnostics()));
+      }
       misplaced(rate, "poisson");
       misplaced(interval, "interval");
       break;

@@ -14,7 +14,8 @@ import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 BAD = HERE.parent / "data" / "scenarios" / "bad"
-EXPECT = re.compile(r"^# expect (error|warning) (\d+):(\d+) ")
+# `L:C` in the file itself, or `other/file:L:C` in a file it names (an arrival trace).
+EXPECT = re.compile(r"^# expect (error|warning) (?:(\S+):)?(\d+):(\d+) ")
 
 
 def run(gpusim, inputs, parent):
@@ -37,7 +38,9 @@ def main():
             p, out = run(gpusim, [str(f)], parent)
             left = sorted(x.name for x in parent.iterdir())
             if errors:
-                where = f"{f}:{errors[0].group(2)}:{errors[0].group(3)}: error: "
+                e = errors[0]
+                at = os.path.normpath(f.parent / e.group(2)) if e.group(2) else str(f)
+                where = f"{at}:{e.group(3)}:{e.group(4)}: error: "
                 if p.returncode != 2:
                     failures.append(f"{f.name}: exit {p.returncode}, want 2\n{p.stderr[-800:]}")
                 elif where not in p.stderr:

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -234,6 +235,82 @@ spec:
       r->sim->cluster().pod(r->sim->cluster().find_pod("default", "train-master-0"));
   EXPECT_GE(master.status.restarts, 1);
   EXPECT_EQ(at("PyTorchJobRestarting", "default/train").size(), 0u);
+}
+
+// A trace arrival creates one Job per row, at the row's time after `start`, in the row's
+// namespace, with the row's requests on the template's first container and the row's duration
+// (the template's when empty); rows out of time order are replayed in time order.
+TEST(BatchScenarios, ATraceArrivalReplaysEachRowAsAJob) {
+  const scenario::testing::TempFile file(R"(
+apiVersion: gpusim.io/v1alpha1
+kind: Simulation
+metadata: {name: trace-replay}
+spec:
+  duration: 2h
+  nodePools:
+    - name: gpu
+      count: 1
+      template:
+        status: {capacity: {cpu: "32", memory: 256Gi, nvidia.com/gpu: "8"}}
+  arrivals:
+    - name: t
+      traceFile: arrivals.csv
+      start: 1m
+      template:
+        apiVersion: batch/v1
+        kind: Job
+        spec:
+          template:
+            metadata: {annotations: {gpusim.io/duration: 30m}}
+            spec:
+              restartPolicy: Never
+              containers: [{name: c, image: x, resources: {limits: {cpu: "2"}}}]
+)");
+  std::ofstream(file.dir() / "arrivals.csv") << "time,namespace,requests,duration\n"
+                                                "0s,team-a,cpu=4;memory=8Gi;nvidia.com/gpu=2,10m\n"
+                                                "5m,team-b,cpu=1,\n"
+                                                "90,team-a,nvidia.com/gpu=1,20m\n";
+  auto r = run_checked(scenario::load_scenario({file.path()}));
+  expect_no_violations(*r->sim, 10);
+
+  struct Want {
+    std::string job;
+    TimeMs created_ms;
+    std::int64_t cpu_milli;
+    std::int64_t gpus;
+    TimeMs run_ms;
+  };
+  const std::vector<Want> want{{"team-a/t-0", 60'000, 4'000, 2, 600'000},
+                               {"team-a/t-1", 150'000, 2'000, 1, 1'200'000},
+                               {"team-b/t-2", 360'000, 1'000, 0, 1'800'000}};
+  const Cluster& c = r->sim->cluster();
+  EXPECT_EQ(c.jobs.size(), want.size());
+  for (const Want& w : want) {
+    SCOPED_TRACE(w.job);
+    ASSERT_TRUE(c.jobs.count(w.job));
+    const Job& job = c.jobs.at(w.job);
+    EXPECT_EQ(job.meta.creation_ms, w.created_ms);
+    const auto& pods = c.pods_of(job.meta.uid);
+    ASSERT_EQ(pods.size(), 1u);
+    const Pod& pod = c.pod(pods[0]);
+    const Container& main = pod.tmpl->spec.containers.front();
+    EXPECT_EQ(to_units("cpu", main.resources.requests.at("cpu")), w.cpu_milli);
+    EXPECT_EQ(pod.tmpl->resources.gpu.count, w.gpus);
+    if (w.gpus > 0) {
+      // Extended resources cannot be overcommitted: the request is the limit too.
+      EXPECT_EQ(main.resources.limits.at("nvidia.com/gpu").value(), w.gpus);
+    }
+    ASSERT_TRUE(pod.status.started_ms && pod.status.finished_ms);
+    EXPECT_EQ(*pod.status.finished_ms - *pod.status.started_ms, w.run_ms);
+    EXPECT_EQ(pod.status.phase, PodPhase::kSucceeded);
+  }
+  // The row's cpu request above the template's limit raised the limit with it.
+  const Job& first = c.jobs.at("team-a/t-0");
+  EXPECT_EQ(c.pod(c.pods_of(first.meta.uid)[0])
+                .tmpl->spec.containers.front()
+                .resources.limits.at("cpu")
+                .str(),
+            "4");
 }
 
 TEST(BatchScenarios, TrainingGangsArePlacedWholeAndYieldToInference) {

@@ -185,6 +185,19 @@ TEST(ScenarioLoader, DirectoryWithSimulationAndManifests) {
   EXPECT_EQ(replay.process, engine::ArrivalProcess::kTrace);
   EXPECT_EQ(replay.trace_file, (testing::data_dir() / "cluster/traces/jobs.csv").string());
   EXPECT_FALSE(replay.job || replay.pod || replay.pytorch_job);
+  // The loader reads the trace; rows come in time order.
+  ASSERT_TRUE(replay.trace_rows);
+  ASSERT_EQ(replay.trace_rows->size(), 3u);
+  const auto& rows = *replay.trace_rows;
+  EXPECT_EQ(rows[0].t_ms, 0);
+  EXPECT_EQ(rows[0].namespace_, "default");
+  EXPECT_EQ(q(rows[0].requests, "memory"), "1Gi");
+  EXPECT_EQ(rows[0].duration, "10m");
+  EXPECT_EQ(rows[1].t_ms, 600'000);
+  EXPECT_EQ(rows[1].namespace_, "research");
+  EXPECT_EQ(q(rows[1].requests, "nvidia.com/gpu"), "2");
+  EXPECT_EQ(rows[2].t_ms, 3'600'000);
+  EXPECT_EQ(rows[2].duration, "");
 
   ASSERT_TRUE(sim.trace);
   EXPECT_EQ(sim.trace->format, "openb");
