@@ -284,6 +284,12 @@ ResourceQuantities ObjectParser::resources(const Value& v, const char* context) 
         continue;
       }
     }
+    if (ctx == "quota") {
+      if (auto problem = check_quota_resource_name(name)) {
+        key.error(problem->message, problem->hint);
+        continue;
+      }
+    }
     auto parsed = q.quantity();
     if (!parsed) continue;
     if (auto problem = check_resource_amount(name, *parsed, kv.second.Scalar())) {

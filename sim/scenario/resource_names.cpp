@@ -1,5 +1,6 @@
 #include "scenario/resource_names.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/diagnostics.hpp"
@@ -33,6 +34,44 @@ std::optional<ResourceProblem> check_resource_name(std::string_view name, bool n
                          near.empty() ? "use cpu, memory, ephemeral-storage, hugepages-<size> or a "
                                         "domain-qualified extended resource such as nvidia.com/gpu"
                                       : "did you mean \"" + near + "\"?"};
+}
+
+std::optional<ResourceProblem> check_quota_resource_name(std::string_view name) {
+  // upstream's standardQuotaResources (pkg/apis/core/helper), in its order.
+  static const std::vector<std::string> kStandard{"cpu",
+                                                  "memory",
+                                                  "ephemeral-storage",
+                                                  "requests.cpu",
+                                                  "requests.memory",
+                                                  "requests.storage",
+                                                  "requests.ephemeral-storage",
+                                                  "limits.cpu",
+                                                  "limits.memory",
+                                                  "limits.ephemeral-storage",
+                                                  "pods",
+                                                  "resourcequotas",
+                                                  "services",
+                                                  "replicationcontrollers",
+                                                  "secrets",
+                                                  "persistentvolumeclaims",
+                                                  "configmaps",
+                                                  "services.nodeports",
+                                                  "services.loadbalancers"};
+  if (auto why = check_label_key(name); !why.empty()) {
+    return ResourceProblem{"invalid value \"" + std::string(name) + "\": " + why, {}};
+  }
+  if (name.find('/') != std::string_view::npos) return std::nullopt;
+  if (name.starts_with("hugepages-") || name.starts_with("requests.hugepages-")) {
+    return std::nullopt;
+  }
+  if (std::find(kStandard.begin(), kStandard.end(), name) != kStandard.end()) return std::nullopt;
+  const std::string near = closest_match(std::string(name), kStandard);
+  return ResourceProblem{
+      "invalid value \"" + std::string(name) + "\": must be a standard resource for quota",
+      near.empty() ? "use requests.cpu, requests.memory, limits.cpu, limits.memory, pods, "
+                     "requests.<extended resource> such as requests.nvidia.com/gpu, or "
+                     "count/<resource>.<group>"
+                   : "did you mean \"" + near + "\"?"};
 }
 
 std::optional<ResourceProblem> check_resource_amount(std::string_view name, const Quantity& q,

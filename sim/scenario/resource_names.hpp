@@ -18,6 +18,11 @@ struct ResourceProblem {
 // cpu, memory, ephemeral-storage, hugepages-<size> (and pods on a node), or a domain-qualified
 // name (an extended resource such as nvidia.com/gpu, or a kubernetes.io one).
 std::optional<ResourceProblem> check_resource_name(std::string_view name, bool node);
+// A ResourceQuota's spec.hard name as upstream's ValidateResourceQuotaResourceName checks it: a
+// qualified name; without a '/', one of the standard quota resources (cpu, requests.memory,
+// pods, services, hugepages-<size>, ...). Names with a '/' (requests.nvidia.com/gpu,
+// count/jobs.batch) pass, as upstream.
+std::optional<ResourceProblem> check_quota_resource_name(std::string_view name);
 // Not negative; an extended resource in whole units (`text` is the amount as written).
 std::optional<ResourceProblem> check_resource_amount(std::string_view name, const Quantity& q,
                                                      std::string_view text);
