@@ -230,11 +230,12 @@ std::optional<CronSchedule> CronSchedule::parse(std::string_view text, std::stri
     } else if (d == "@hourly") {
       fields(1, all(kHours), all(kDom), all(kMonths), all(kDow));
     } else if (d.starts_with("@every ")) {
-      const std::string dur = d.substr(7);
-      const auto ms = parse_duration_ms(dur);
-      if (!ms || *ms < 0)
-        return fail("failed to parse duration " + d + ": time: invalid duration \"" + dur + "\"");
-      s.every_s_ = std::max<std::int64_t>(1, *ms / 1000);
+      // robfig/cron: time.ParseDuration, then Every(): under a second (negative included) runs
+      // every second, anything else is truncated to whole seconds.
+      std::string why;
+      const auto ns = parse_go_duration_ns(std::string_view(d).substr(7), &why);
+      if (!ns) return fail("failed to parse duration " + d + ": " + why);
+      s.every_s_ = std::max<std::int64_t>(1, *ns / 1'000'000'000);
       return s;
     } else {
       return fail("unrecognized descriptor: " + d);

@@ -63,6 +63,130 @@ std::optional<TimeMs> parse_duration_ms(std::string_view text) {
   return negative ? -ms : ms;
 }
 
+namespace {
+
+// Go's quote() for the ASCII text of a duration; other bytes are escaped as \xNN, as
+// strconv.Quote escapes invalid UTF-8 (valid multi-byte runes, such as µ, are kept).
+std::string go_quote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      static const char* kHex = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_go_duration_ns(std::string_view text, std::string* error) {
+  // A transcription of time.ParseDuration (go/src/time/format.go), unsigned arithmetic included.
+  constexpr std::uint64_t kMax = 1ULL << 63;
+  const std::string_view orig = text;
+  auto invalid = [&]() -> std::optional<std::int64_t> {
+    if (error) *error = "time: invalid duration " + go_quote(orig);
+    return std::nullopt;
+  };
+  std::string_view s = text;
+  std::uint64_t d = 0;
+  bool neg = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s == "0") return 0;
+  if (s.empty()) return invalid();
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (!s.empty()) {
+    if (!(s[0] == '.' || digit(s[0]))) return invalid();
+    // [0-9]*
+    std::uint64_t v = 0;
+    std::size_t i = 0;
+    for (; i < s.size() && digit(s[i]); ++i) {
+      if (v > kMax / 10) return invalid();
+      v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
+      if (v > kMax) return invalid();
+    }
+    const bool pre = i != 0;
+    s.remove_prefix(i);
+    // (\.[0-9]*)?
+    std::uint64_t f = 0;
+    double scale = 1;
+    bool post = false;
+    if (!s.empty() && s[0] == '.') {
+      s.remove_prefix(1);
+      std::size_t j = 0;
+      bool overflow = false;
+      for (; j < s.size() && digit(s[j]); ++j) {
+        if (overflow) continue;
+        if (f > (kMax - 1) / 10) {
+          overflow = true;
+          continue;
+        }
+        const std::uint64_t y = f * 10 + static_cast<std::uint64_t>(s[j] - '0');
+        if (y > kMax) {
+          overflow = true;
+          continue;
+        }
+        f = y;
+        scale *= 10;
+      }
+      post = j != 0;
+      s.remove_prefix(j);
+    }
+    if (!pre && !post) return invalid();
+    // The unit: everything up to the next number.
+    std::size_t u = 0;
+    while (u < s.size() && !(s[u] == '.' || digit(s[u])))
+      ++u;
+    if (u == 0) {
+      if (error) *error = "time: missing unit in duration " + go_quote(orig);
+      return std::nullopt;
+    }
+    const std::string_view unit_text = s.substr(0, u);
+    s.remove_prefix(u);
+    std::uint64_t unit = 0;
+    if (unit_text == "ns") {
+      unit = 1;
+    } else if (unit_text == "us" || unit_text == "\u00b5s" || unit_text == "\u03bcs") {
+      unit = 1'000;
+    } else if (unit_text == "ms") {
+      unit = 1'000'000;
+    } else if (unit_text == "s") {
+      unit = 1'000'000'000;
+    } else if (unit_text == "m") {
+      unit = 60'000'000'000;
+    } else if (unit_text == "h") {
+      unit = 3'600'000'000'000;
+    } else {
+      if (error) {
+        *error = "time: unknown unit " + go_quote(unit_text) + " in duration " + go_quote(orig);
+      }
+      return std::nullopt;
+    }
+    if (v > kMax / unit) return invalid();
+    v *= unit;
+    if (f > 0) {
+      // float64 and its truncation, as Go computes it.
+      v += static_cast<std::uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
+      if (v > kMax) return invalid();
+    }
+    d += v;
+    if (d > kMax) return invalid();
+  }
+  if (neg) return d == kMax ? INT64_MIN : -static_cast<std::int64_t>(d);
+  if (d > kMax - 1) return invalid();
+  return static_cast<std::int64_t>(d);
+}
+
 std::string format_duration(TimeMs ms) {
   if (ms == 0) return "0s";
   std::string out;

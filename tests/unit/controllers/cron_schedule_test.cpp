@@ -98,6 +98,37 @@ TEST(CronScheduleTest, Descriptors) {
   EXPECT_EQ(must_parse("@every 90m").next_after(at(2024, 1, 1)), at(2024, 1, 1, 1, 30));
 }
 
+// `@every` takes Go's time.ParseDuration (robfig/cron), not gpusim's duration syntax.
+TEST(CronScheduleTest, EveryUsesGoDurationSyntax) {
+  EXPECT_EQ(error_of("@every 90"),
+            "failed to parse duration @every 90: time: missing unit in duration \"90\"");
+  EXPECT_EQ(error_of("@every 1d"),
+            "failed to parse duration @every 1d: time: unknown unit \"d\" in duration \"1d\"");
+  EXPECT_EQ(error_of("@every 2w"),
+            "failed to parse duration @every 2w: time: unknown unit \"w\" in duration \"2w\"");
+  EXPECT_EQ(error_of("@every soon"),
+            "failed to parse duration @every soon: time: invalid duration \"soon\"");
+  EXPECT_EQ(error_of("@every "), "failed to parse duration @every : time: invalid duration \"\"");
+  EXPECT_EQ(error_of("@every .h"),
+            "failed to parse duration @every .h: time: invalid duration \".h\"");
+  EXPECT_EQ(error_of("@every 1h30"),
+            "failed to parse duration @every 1h30: time: missing unit in duration \"1h30\"");
+  EXPECT_EQ(error_of("@every 9999999999h"),
+            "failed to parse duration @every 9999999999h: time: invalid duration "
+            "\"9999999999h\"");
+  const std::int64_t t0 = 0;
+  EXPECT_EQ(must_parse("@every 1h30m").next_after_ms(t0), 5'400'000);
+  EXPECT_EQ(must_parse("@every 1.5h").next_after_ms(t0), 5'400'000);
+  EXPECT_EQ(must_parse("@every 90s").next_after_ms(t0), 90'000);
+  EXPECT_EQ(must_parse("@every 2m0.5s").next_after_ms(t0), 120'000);  // whole seconds
+  EXPECT_EQ(must_parse("@every 1500ms").next_after_ms(t0), 1'000);
+  EXPECT_EQ(must_parse("@every 0").next_after_ms(t0), 1'000);  // under a second: every second
+  EXPECT_EQ(must_parse("@every 300us").next_after_ms(t0), 1'000);
+  EXPECT_EQ(must_parse("@every 5\u00b5s").next_after_ms(t0), 1'000);
+  EXPECT_EQ(must_parse("@every -5m").next_after_ms(t0), 1'000);
+  EXPECT_EQ(must_parse("@every 1h0m0s").next_after_ms(t0), 3'600'000);
+}
+
 TEST(CronScheduleTest, SimulatedTime) {
   const auto s = must_parse("0 * * * *");
   EXPECT_EQ(s.next_after_ms(0), 3'600'000);
