@@ -53,8 +53,10 @@ class WhatIf : public sched::FrameworkHandle {
     return r.id;
   }
 
-  // Places a copied pod on the first of `candidates` its Filter plugins accept.
-  bool place(PodId id, const std::vector<NodeId>& candidates) {
+  // Places a copied pod on the first of `candidates` its Filter plugins accept; `reasons`, when
+  // given, gets what the filters turned the candidates down for.
+  bool place(PodId id, const std::vector<NodeId>& candidates,
+             std::vector<std::string>* reasons = nullptr) {
     const Pod& p = cluster_.pod(id);
     sched::Framework* fw = framework(p.spec().scheduler_name);
     if (fw == nullptr) return false;
@@ -67,7 +69,8 @@ class WhatIf : public sched::FrameworkHandle {
     // does (lastIndex): pods spread over the nodes rather than filling the first.
     const std::size_t start = next_ % cand.size();
     std::rotate(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(start), cand.end());
-    const std::vector<sched::NodeIndex> feasible = fw->feasible_nodes(fw->pod_info(id), cand);
+    const std::vector<sched::NodeIndex> feasible =
+        fw->feasible_nodes(fw->pod_info(id), cand, reasons);
     for (sched::NodeIndex n : feasible) {
       std::vector<std::int32_t> devices;
       const auto& gpu = p.resources().gpu;
@@ -353,27 +356,25 @@ ClusterAutoscaler::Estimate ClusterAutoscaler::estimate(const NodeGroup& group,
 void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
   std::vector<ExpansionOption> options;
   std::set<PodId> placeable;
-  bool any_room = false;
-  std::int32_t at_max = 0;
-  std::int32_t in_backoff = 0;
   const auto room = [&](const NodeGroup& g) {
     return g.max_size - size(g.name) - stats(g.name).upcoming;
   };
-  std::int32_t not_ready = 0;
+  // Upstream's skipped node groups, each with its reason (SkippedReasons).
+  std::vector<std::string> skipped;
   std::vector<const NodeGroup*> valid;
   for (const auto& g : groups_) {
     // Upstream's IsNodeGroupSafeToScaleUp, before the size check: an unhealthy group, or one
     // backed off after a failed scale-up, is no option at all.
     if (!group_healthy(g)) {
-      ++not_ready;
+      skipped.emplace_back("not ready for scale-up");
       continue;
     }
     if (backed_off(g.name)) {
-      ++in_backoff;
+      skipped.emplace_back("in backoff after failed scale-up");
       continue;
     }
     if (room(g) <= 0) {
-      ++at_max;
+      skipped.emplace_back("max node group size reached");
       continue;
     }
     valid.push_back(&g);
@@ -400,7 +401,6 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
   }
   for (const NodeGroup* gp : valid) {
     const NodeGroup& g = *gp;
-    any_room = true;
     std::int32_t limit = room(g);
     for (const NodeGroup* h : similar[g.name])
       limit += room(*h);
@@ -426,41 +426,18 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
     o.node_cost_per_hour_micros = g.cost_per_hour_micros;
     options.push_back(std::move(o));
   }
-  std::string why = any_room ? "no node group can fit it" : "max node group size reached";
-  if (in_backoff > 0 || not_ready > 0) {
-    // Upstream's reasons, counted per group, sorted as upstream's ReasonsMessage sorts them.
-    std::vector<std::string> reasons;
-    if (in_backoff > 0)
-      reasons.push_back(std::to_string(in_backoff) + " in backoff after failed scale-up");
-    if (at_max > 0) reasons.push_back(std::to_string(at_max) + " max node group size reached");
-    if (not_ready > 0) reasons.push_back(std::to_string(not_ready) + " not ready for scale-up");
-    std::sort(reasons.begin(), reasons.end());
-    why.clear();
-    for (const std::string& r : reasons)
-      why += (why.empty() ? "" : ", ") + r;
-    if (any_room) why += ", no other node group can fit it";
-  }
-  for (PodId p : pending) {
-    if (placeable.count(p)) continue;
-    const Pod& pod = cluster_.pod(p);
-    if (!not_triggered_.insert(pod.uid).second) continue;
-    cluster_.emit(ClusterEvent{0,
-                               "NotTriggerScaleUp",
-                               "Pod",
-                               pod.key(),
-                               {},
-                               "pod didn't trigger scale-up: " + why,
-                               false});
-  }
   ExpanderContext ctx;
   ctx.priorities = &options_.priorities;
   ctx.rng = &expander_rng_;
   const std::int64_t chosen =
       options.empty() ? -1 : choose_expansion(options, options_.expander, ctx);
-  if (chosen < 0) return;
+  // Upstream's EventingScaleUpStatusProcessor: only a loop that scales nothing up tells the pods
+  // left over why.
+  const auto no_scale_up = [&] { report_not_triggered(pending, placeable, valid, skipped); };
+  if (chosen < 0) return no_scale_up();
   const ExpansionOption& option = options[static_cast<std::size_t>(chosen)];
   const NodeGroup* best = find_group(option.group);
-  if (best == nullptr) return;
+  if (best == nullptr) return no_scale_up();
   const auto target_size = [&](const NodeGroup& g) {
     return size(g.name) + stats(g.name).upcoming;
   };
@@ -474,7 +451,7 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
     const std::int32_t current = target_size(*best);
     infos.push_back(ScaleUpInfo{best->name, current, current + option.node_count, best->max_size});
   }
-  if (infos.empty()) return;
+  if (infos.empty()) return no_scale_up();
   last_scale_up_ms_ = loop_.now();
   std::string changes;
   for (const ScaleUpInfo& info : infos) {
@@ -503,6 +480,75 @@ void ClusterAutoscaler::scale_up(const std::vector<PodId>& pending) {
                                "pod triggered scale-up: [" + changes + "]",
                                false});
   }
+}
+
+void ClusterAutoscaler::report_not_triggered(const std::vector<PodId>& pending,
+                                             const std::set<PodId>& placeable,
+                                             const std::vector<const NodeGroup*>& valid,
+                                             const std::vector<std::string>& skipped) {
+  std::vector<PodId> left;
+  for (PodId p : pending) {
+    if (!placeable.count(p)) left.push_back(p);
+  }
+  if (left.empty()) return;
+  // Upstream's ReasonsMessage: each reason counted once per node group that gave it, the groups
+  // that rejected the pod (their template node failed the scheduler's filters) and the groups
+  // skipped. Upstream joins them in Go's map order; here they are sorted.
+  std::map<std::string, std::int32_t> common;
+  for (const std::string& r : skipped)
+    ++common[r];
+  std::map<const PodTemplate*, std::map<std::string, std::int32_t>> by_template;
+  for (const NodeGroup* g : valid) {
+    for (const auto& [t, reasons] : rejection_reasons(*g, pending, left)) {
+      auto& counts = by_template[t];
+      for (const std::string& r : reasons)
+        ++counts[r];
+    }
+  }
+  for (PodId p : left) {
+    const Pod& pod = cluster_.pod(p);
+    std::map<std::string, std::int32_t> counts = common;
+    if (auto it = by_template.find(pod.tmpl.get()); it != by_template.end()) {
+      for (const auto& [r, n] : it->second)
+        counts[r] += n;
+    }
+    std::vector<std::string> parts;
+    for (const auto& [r, n] : counts)
+      parts.push_back(std::to_string(n) + " " + r);
+    std::sort(parts.begin(), parts.end());
+    std::string message = "pod didn't trigger scale-up: ";
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      message += (i ? ", " : "") + parts[i];
+    // Upstream emits this every loop; the API server's event correlator folds repeats of one
+    // message into one Event, so a pod's event is recorded again only when its message changes.
+    auto [it, added] = not_triggered_.try_emplace(pod.uid, message);
+    if (!added) {
+      if (it->second == message) continue;
+      it->second = message;
+    }
+    cluster_.emit(ClusterEvent{0, "NotTriggerScaleUp", "Pod", pod.key(), {}, message, false});
+  }
+}
+
+std::map<const PodTemplate*, std::vector<std::string>> ClusterAutoscaler::rejection_reasons(
+    const NodeGroup& g, const std::vector<PodId>& pending, const std::vector<PodId>& pods) const {
+  // Upstream's SchedulablePodGroups again: each pod (by template) tried on an empty template
+  // node; the filters' reasons for those that do not fit. Every pending pod exists in the copy
+  // (a gang's PreFilter counts them).
+  WhatIf w(cluster_, scheduler_);
+  std::map<PodId, PodId> copy_of;
+  for (PodId p : pending)
+    copy_of[p] = w.copy_pod(cluster_.pod(p));
+  std::map<const PodTemplate*, std::vector<std::string>> out;
+  for (PodId p : pods) {
+    const PodTemplate* t = cluster_.pod(p).tmpl.get();
+    if (out.count(t)) continue;
+    const NodeId n = w.add_node(hypothetical(g, g.name + "-template-" + std::to_string(p)));
+    std::vector<std::string> reasons;
+    if (w.place(copy_of.at(p), {n}, &reasons)) reasons.clear();
+    out[t] = std::move(reasons);
+  }
+  return out;
 }
 
 std::set<const PodTemplate*> ClusterAutoscaler::fitting_templates(

@@ -9,8 +9,10 @@
 // group's template nodes with the scheduler's own Filter plugins. Each group that would place
 // some yields an option (its new nodes, capped at maxSize, and the pods); the expander chain
 // (default least-waste, as upstream) picks one, a seeded random draw settling ties, and its
-// nodes join after the group's provisioning delay. Pods no option places get one
-// NotTriggerScaleUp event.
+// nodes join after the group's provisioning delay. In a scan that scales nothing up, each pod no
+// option places gets NotTriggerScaleUp with upstream's reasons counted over the groups ("2
+// Insufficient nvidia.com/gpu, 1 max node group size reached"); again only when its message
+// changes, as the event correlator folds repeats. A scan that scales up tells no pod.
 //
 // Scale-down. A node of a group above minSize is unneeded while its utilisation is below the
 // threshold (GPU requests over GPUs with the GPU threshold on GPU nodes, else the larger of cpu
@@ -157,6 +159,15 @@ class ClusterAutoscaler : public ClusterObserver {
   // Why `p` may not be moved off its node at all, or empty.
   std::string blocking_reason(const Pod& p) const;
   void scale_up(const std::vector<PodId>& pending);
+  // The NotTriggerScaleUp events of a scan that scaled nothing up: for each pending pod no
+  // option took, upstream's reasons counted over the node groups (`skipped`: the reasons of the
+  // groups that were no option).
+  void report_not_triggered(const std::vector<PodId>& pending, const std::set<PodId>& placeable,
+                            const std::vector<const NodeGroup*>& valid,
+                            const std::vector<std::string>& skipped);
+  // Why an empty node of `g` takes none of `pods` (by template; empty for those it takes).
+  std::map<const PodTemplate*, std::vector<std::string>> rejection_reasons(
+      const NodeGroup& g, const std::vector<PodId>& pending, const std::vector<PodId>& pods) const;
   // The pending pods' templates an empty node of `g` takes (balancing compares these).
   std::set<const PodTemplate*> fitting_templates(const NodeGroup& g,
                                                  const std::vector<PodId>& pending) const;
@@ -238,7 +249,8 @@ class ClusterAutoscaler : public ClusterObserver {
   std::map<std::string, ScaleUpRequest> requests_;
   NodeGroupBackoff backoff_;
   std::set<std::string> stocked_out_;
-  std::set<std::uint64_t> not_triggered_;  // pods already told NotTriggerScaleUp
+  // The last NotTriggerScaleUp message each pod got (by uid).
+  std::map<std::uint64_t, std::string> not_triggered_;
   TimeMs last_scale_up_ms_ = -1;
   EventLoop::EventId scan_event_{};
   TimeMs scan_at_ms_ = 0;

@@ -368,7 +368,8 @@ std::size_t Framework::fuse_filters(const PodInfo& pod) {
 }
 
 std::vector<NodeIndex> Framework::feasible_nodes(const PodInfo& pod,
-                                                 std::vector<NodeIndex> candidates) {
+                                                 std::vector<NodeIndex> candidates,
+                                                 std::vector<std::string>* reasons) {
   CycleState state(owned_.size());
   std::fill(prefilter_skip_.begin(), prefilter_skip_.end(), 0);
   for (auto* p : pre_filter_) {
@@ -376,11 +377,19 @@ std::vector<NodeIndex> Framework::feasible_nodes(const PodInfo& pod,
     if (s.code == Code::kSkip) {
       prefilter_skip_[p->slot()] = 1;
     } else if (!s.success()) {
+      if (reasons != nullptr) reasons->push_back(s.message);
       return {};
     }
   }
   Rejections scratch;
   run_filters(state, pod, candidates, scratch);
+  if (reasons != nullptr) {
+    for (const Rejection& r : scratch.items()) {
+      const std::string& text = handle_.reasons().text(r.reason);
+      if (std::find(reasons->begin(), reasons->end(), text) == reasons->end())
+        reasons->push_back(text);
+    }
+  }
   return candidates;
 }
 

@@ -38,7 +38,10 @@ class Framework {
   const std::string& scheduler_name() const { return name_; }
   ScheduleResult schedule(const PodInfo& pod, AttemptRecord* explain);
   // Filter only, every node, no cut-off: used by preemption dry runs and the cluster autoscaler.
-  std::vector<NodeIndex> feasible_nodes(const PodInfo& pod, std::vector<NodeIndex> candidates);
+  // `reasons`, when given, gets the distinct reasons the rejected nodes were turned down for (a
+  // failed PreFilter's message), as upstream's predicate checker reports them.
+  std::vector<NodeIndex> feasible_nodes(const PodInfo& pod, std::vector<NodeIndex> candidates,
+                                        std::vector<std::string>* reasons = nullptr);
   // Runs every Permit plugin's unreserve() for a pod rejected while waiting.
   void unreserve(PodId pod);
   // Names of the plugins at each point, for explain and docs.

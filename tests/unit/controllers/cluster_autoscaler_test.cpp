@@ -66,6 +66,54 @@ TEST_F(ClusterAutoscalerTest, APodNoTemplateFitsTriggersNothing) {
   EXPECT_EQ(count("NotTriggerScaleUp", "default/huge"), 1);  // said once, not every scan
 }
 
+// Upstream's ReasonsMessage: each node group's reasons for not taking the pod, counted over the
+// groups (here both groups' template nodes fail the scheduler's filters).
+TEST_F(ClusterAutoscalerTest, NotTriggerScaleUpCountsEachGroupsReasons) {
+  const NodeGroup cpu = group("cpu", 0, 0, 5);
+  const NodeGroup gpu = group("gpu", 8, 0, 5);
+  start_autoscaler({cpu, gpu});
+  add_pod(gpu_pod("huge", 16));  // more GPUs than any template has
+  PodSpecBuilder untolerated = gpu_pod("untolerated", 1);
+  untolerated.tolerations.clear();  // the gpu nodes' taint keeps it off them
+  add_pod(untolerated);
+  loop.run(30 * kMinute);
+  EXPECT_EQ(count("ScaledUpGroup"), 0);
+  auto message = [&](const std::string& object) {
+    std::vector<std::string> out;
+    for (const auto& e : log.events) {
+      if (e.type == "NotTriggerScaleUp" && e.object == object) out.push_back(e.message);
+    }
+    return out;
+  };
+  EXPECT_EQ(message("default/huge"),
+            std::vector<std::string>{"pod didn't trigger scale-up: 2 Insufficient nvidia.com/gpu"});
+  EXPECT_EQ(message("default/untolerated"),
+            std::vector<std::string>{"pod didn't trigger scale-up: 1 Insufficient nvidia.com/gpu, "
+                                     "1 node(s) had untolerated taint(s)"});
+}
+
+// Upstream's EventingScaleUpStatusProcessor emits NotTriggerScaleUp only in a loop that scaled
+// nothing up: the pod the scale-up leaves over hears why at the next scan, once the group is at
+// its maximum.
+TEST_F(ClusterAutoscalerTest, AScanThatScalesUpTellsNoPodWhy) {
+  const NodeGroup gpu = group("gpu", 8, 0, 1);
+  start_autoscaler({gpu});
+  add_pod(gpu_pod("a", 8));
+  add_pod(gpu_pod("b", 8));
+  loop.run(2 * kMinute);
+  ASSERT_EQ(count("ScaledUpGroup", "gpu"), 1);
+  const TimeMs scaled = first("ScaledUpGroup", "gpu");
+  std::vector<ClusterEvent> told;
+  for (const auto& e : log.events) {
+    if (e.type == "NotTriggerScaleUp") told.push_back(e);
+  }
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_GT(told[0].t_ms, scaled);
+  EXPECT_EQ(told[0].message, "pod didn't trigger scale-up: 1 max node group size reached");
+  EXPECT_EQ(count("TriggeredScaleUp"), 1);
+  EXPECT_NE(first("TriggeredScaleUp", told[0].object), scaled);  // not the pod it left over
+}
+
 TEST_F(ClusterAutoscalerTest, NeverGrowsPastMaxSize) {
   const NodeGroup gpu = group("gpu", 8, 0, 3);
   start_autoscaler({gpu});
