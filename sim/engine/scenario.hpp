@@ -25,6 +25,7 @@ struct Scenario {
   std::vector<Job> jobs;
   std::vector<CronJob> cron_jobs;
   std::vector<PyTorchJob> pytorch_jobs;
+  std::vector<PodGroup> pod_groups;  // user-written (a PyTorchJob's are its controller's)
   std::vector<HorizontalPodAutoscaler> hpas;
   std::vector<PodDisruptionBudget> pdbs;
   sched::SchedulerConfig scheduler;

@@ -186,6 +186,10 @@ void Simulation::build_cluster() {
     create("Job", c.jobs, j);
   for (const auto& cj : scenario_.cron_jobs)
     create("CronJob", c.cron_jobs, cj);
+  // PodGroups before the pods that name them: Coscheduling looks a pod's group up when the pod
+  // is first tried.
+  for (const auto& g : scenario_.pod_groups)
+    create("PodGroup", c.pod_groups, g);
   for (const auto& pj : scenario_.pytorch_jobs)
     create("PyTorchJob", c.pytorch_jobs, pj);
   for (const auto& p : scenario_.pods) {

@@ -237,6 +237,7 @@ const std::vector<KindInfo>& kinds() {
       {"PriorityClass", {"scheduling.k8s.io/v1"}},
       {"PodDisruptionBudget", {"policy/v1"}},
       {"PyTorchJob", {"kubeflow.org/v1"}},
+      {"PodGroup", {"scheduling.x-k8s.io/v1alpha1"}},
       {"KubeSchedulerConfiguration", {"kubescheduler.config.k8s.io/v1"}},
       {"Simulation", {"gpusim.io/v1alpha1"}},
   };
@@ -402,6 +403,10 @@ class Loader {
       PyTorchJob pj = objects_.pytorch_job(object);
       remember("PyTorchJob", pj.meta, object);
       s_.pytorch_jobs.push_back(std::move(pj));
+    } else if (k == "PodGroup") {
+      PodGroup g = objects_.pod_group(object);
+      remember("PodGroup", g.meta, object);
+      s_.pod_groups.push_back(std::move(g));
     } else if (k == "KubeSchedulerConfiguration") {
       if (!single(scheduler_at_, kind_v, "KubeSchedulerConfiguration")) return;
       s_.scheduler = parse_scheduler_config(object);

@@ -472,6 +472,40 @@ CronJob ObjectParser::cron_job(const Value& object) {
 
 // ---- kubeflow.org/v1 ---------------------------------------------------------------------------
 
+PodGroup ObjectParser::pod_group(const Value& object) {
+  PodGroup g;
+  Fields f(object);
+  if (!f.ok()) return g;
+  g.meta = meta(f, true, ObjectMode::kManifest, "PodGroup");
+  f.ignore({"apiVersion", "kind", "status"});
+  Fields spec(f.required("spec"));
+  const Value min_member = spec.required("minMember");
+  if (auto n = min_member.i32()) {
+    if (*n < 1) {
+      min_member.error("must be greater than or equal to 1");
+    } else {
+      g.min_member = *n;
+    }
+  }
+  const Value timeout = spec.get("scheduleTimeoutSeconds");
+  if (auto n = timeout.i32()) {
+    if (*n < 1) {
+      timeout.error("must be greater than 0");
+    } else {
+      g.schedule_timeout_s = *n;
+    }
+  }
+  const Value min_resources = spec.get("minResources");
+  if (min_resources.present()) {
+    // Read for its syntax only: Coscheduling's PreFilter check of minResources against the
+    // cluster's free capacity is not simulated.
+    (void)resources(min_resources, "minResources");
+    min_resources.warning("is not simulated: only minMember gates the group",
+                          "the group waits for minMember pods whatever their requests");
+  }
+  return g;
+}
+
 PyTorchJob ObjectParser::pytorch_job(const Value& object, ObjectMode mode) {
   PyTorchJob pj;
   Fields f(object);

@@ -55,6 +55,8 @@ class ObjectParser {
   Job job(const Value& object, ObjectMode mode = ObjectMode::kManifest);
   CronJob cron_job(const Value& object);
   PyTorchJob pytorch_job(const Value& object, ObjectMode mode = ObjectMode::kManifest);
+  // scheduler-plugins' PodGroup (scheduling.x-k8s.io/v1alpha1), for the Coscheduling plugin.
+  PodGroup pod_group(const Value& object);
   HorizontalPodAutoscaler hpa(const Value& object);
   PriorityClass priority_class(const Value& object);
   // nullopt when the budget has no selector (it selects nothing; a warning says so).

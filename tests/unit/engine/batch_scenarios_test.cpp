@@ -313,6 +313,66 @@ spec:
             "4");
 }
 
+// A user-written PodGroup makes a plain Job's pods a Coscheduling gang: all bound together when
+// the cluster holds the whole gang, none while it holds only part of it.
+std::string pod_group_gang(int nodes) {
+  return R"(
+apiVersion: scheduling.x-k8s.io/v1alpha1
+kind: PodGroup
+metadata: {name: gang}
+spec: {minMember: 3, scheduleTimeoutSeconds: 30}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: gang, annotations: {gpusim.io/duration: 10m}}
+spec:
+  parallelism: 3
+  completions: 3
+  template:
+    metadata:
+      labels: {scheduling.x-k8s.io/pod-group: gang}
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: x, resources: {limits: {nvidia.com/gpu: 6}}}]
+---
+apiVersion: gpusim.io/v1alpha1
+kind: Simulation
+metadata: {name: podgroup}
+spec:
+  duration: 1h
+  nodePools:
+    - name: gpu
+      count: )" +
+         std::to_string(nodes) +
+         R"(
+      template:
+        status:
+          capacity: {cpu: "32", memory: 256Gi, nvidia.com/gpu: "8"}
+)";
+}
+
+TEST(BatchScenarios, AUserPodGroupGangsAJobsPods) {
+  {
+    const auto r = run_text(pod_group_gang(3));
+    expect_no_violations(*r->sim, 10);
+    const auto scheduled = r->events("Scheduled");
+    ASSERT_EQ(scheduled.size(), 3u);
+    for (const auto& e : scheduled)
+      EXPECT_EQ(e.t_ms, scheduled[0].t_ms) << e.object;  // bound together
+    ASSERT_TRUE(r->sim->cluster().jobs.count("default/gang"));
+    EXPECT_EQ(r->sim->cluster().jobs.at("default/gang").status.succeeded, 3);
+  }
+  {
+    // Two nodes hold two of the three 6-GPU members: the gang never binds partly.
+    const auto r = run_text(pod_group_gang(2));
+    expect_no_violations(*r->sim, 10);
+    EXPECT_TRUE(r->events("Scheduled").empty());
+    int pending = 0;
+    r->sim->cluster().for_each_pod([&](PodId, const Pod& p) { pending += p.bound() ? 0 : 1; });
+    EXPECT_EQ(pending, 3);
+  }
+}
+
 TEST(BatchScenarios, TrainingGangsArePlacedWholeAndYieldToInference) {
   auto r = run_bundled("training");
   expect_no_violations(*r->sim);
