@@ -89,6 +89,18 @@ TEST(ArrivalTrace, ReportsEveryBadFieldWithItsColumn) {
     EXPECT_EQ(p[i].rfind(want[i], 0), 0u) << p[i] << "\nwant: " << want[i];
 }
 
+// As upstream's validateResourceName: a name with a '/' must still be a qualified name (the
+// manifests' container resources get the same check).
+TEST(ArrivalTrace, AResourceNameMustBeAQualifiedName) {
+  const auto p = trace_problems("0,a,example.com/fpga!=1\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("t.csv:1:5: error: requests[example.com/fpga!]: unknown resource name "
+                       "\"example.com/fpga!\"",
+                       0),
+            0u)
+      << p[0];
+}
+
 TEST(ArrivalTrace, StopsReportingAfterFiftyErrors) {
   std::string text;
   for (int i = 0; i < 80; ++i)
