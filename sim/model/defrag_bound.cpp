@@ -63,28 +63,52 @@ bool eligible(const Node& n, const Pod& p) {
   return tolerated(n, spec);
 }
 
-// Groups of pods with the same eligible nodes: one source edge each (sorted by node list, so
-// the network and its flow do not depend on how the groups were found).
-using Groups = std::map<std::vector<std::uint32_t>, std::int64_t>;
+// Groups of pods with the same whole-GPU count (0: shared devices) and eligible nodes: one
+// source edge each (sorted, so the network and its flow do not depend on how the groups were
+// found).
+using GroupKey = std::pair<std::int32_t, std::vector<std::uint32_t>>;
+using Groups = std::map<GroupKey, std::int64_t>;
+
+// Whole-GPU pods take devices in units of k: on a node of d devices, pods of k GPUs each hold at
+// most floor(d / k) x k of them, whatever else runs there.
+std::int64_t whole_gpu_slots_milli(std::int64_t node_milli, std::int32_t k) {
+  const std::int64_t devices = node_milli / 1000;
+  return devices / k * k * 1000;
+}
 
 DefragBound solve(const std::vector<std::int64_t>& node_gpu_milli, const Groups& groups,
                   DefragBound b, std::vector<std::int64_t> pending_demands) {
   for (std::int64_t c : node_gpu_milli)
     b.gpu_capacity_milli += c;
   const std::size_t n_nodes = node_gpu_milli.size();
-  FlowGraph g(2 + n_nodes + groups.size());
+  FlowGraph g(2 + n_nodes);
   const Vertex source = 0, sink = 1;
   for (std::size_t i = 0; i < n_nodes; ++i) {
     if (node_gpu_milli[i] > 0) add_edge_pair(g, 2 + i, sink, node_gpu_milli[i]);
   }
+  // Where a group of k-GPU pods enters node n: the node itself, or (when k does not divide its
+  // devices, so the slots hold less than the node) a slot vertex capped at the slots' milli,
+  // shared by every group of k-GPU pods.
+  std::map<std::pair<std::uint32_t, std::int32_t>, Vertex> slots;
+  auto entry = [&](std::uint32_t n, std::int32_t k) -> Vertex {
+    if (k <= 1) return 2 + n;
+    const std::int64_t cap = whole_gpu_slots_milli(node_gpu_milli[n], k);
+    if (cap >= node_gpu_milli[n]) return 2 + n;
+    auto [it, fresh] = slots.try_emplace({n, k}, Vertex{});
+    if (fresh) {
+      it->second = boost::add_vertex(g);
+      add_edge_pair(g, it->second, 2 + n, cap);
+    }
+    return it->second;
+  };
   // Pod -> node edges need only exceed what the pod can send; the group's demand does.
-  Vertex v = 2 + n_nodes;
-  for (const auto& [nodes, demand] : groups) {
+  for (const auto& [key, demand] : groups) {
+    const auto& [whole_gpus, nodes] = key;
+    const Vertex v = boost::add_vertex(g);
     add_edge_pair(g, source, v, demand);
     for (std::uint32_t n : nodes) {
-      if (n < n_nodes) add_edge_pair(g, v, 2 + n, demand);
+      if (n < n_nodes) add_edge_pair(g, v, entry(n, whole_gpus), demand);
     }
-    ++v;
   }
   b.max_flow_milli = boost::push_relabel_max_flow(g, source, sink);
   // The running pods hold their GPUs now, so they fit: max_flow >= their demand unless a running
@@ -145,7 +169,7 @@ DefragBound compute_defrag_bound(const std::vector<std::int64_t>& node_gpu_milli
   std::vector<std::int64_t> pending_demands;
   for (const auto& p : pods) {
     if (count_pod(b, pending_demands, p.gpu_milli, p.running, p.nodes))
-      groups[p.nodes] += p.gpu_milli;
+      groups[{p.whole_gpus, p.nodes}] += p.gpu_milli;
   }
   return solve(node_gpu_milli, groups, b, std::move(pending_demands));
 }
@@ -179,39 +203,42 @@ DefragBound compute_defrag_bound(const Cluster& cluster) {
   };
   DefragBound b;
   Groups groups;
-  std::map<const std::vector<std::uint32_t>*, std::int64_t> memo_demand;  // memo lists' groups
+  // Memo lists' groups, by whole-GPU count and list.
+  std::map<std::pair<std::int32_t, const std::vector<std::uint32_t>*>, std::int64_t> memo_demand;
   std::vector<std::int64_t> pending_demands;
   std::vector<std::uint32_t> with_own;
-  auto add = [&](std::int64_t milli, bool running, const std::vector<std::uint32_t>& nodes) {
+  auto add = [&](const GpuRequest& gpu, bool running, const std::vector<std::uint32_t>& nodes) {
+    const std::int64_t milli = gpu.total_milli();
     if (!count_pod(b, pending_demands, milli, running, nodes)) return;
+    const std::int32_t whole_gpus = gpu.milli_per_gpu == 1000 ? gpu.count : 0;
     if (&nodes == &scratch || &nodes == &with_own) {
-      groups[nodes] += milli;
+      groups[{whole_gpus, nodes}] += milli;
     } else {
-      memo_demand[&nodes] += milli;
+      memo_demand[{whole_gpus, &nodes}] += milli;
     }
   };
   cluster.for_each_pod([&](PodId, const Pod& p) {
     if (p.terminal() || p.resources().gpu.total_milli() <= 0) return;
-    const std::int64_t milli = p.resources().gpu.total_milli();
+    const GpuRequest& gpu = p.resources().gpu;
     if (p.bound()) {
       auto own = index_of.find(p.status.node);
       if (own == index_of.end()) return;  // on a cordoned or not-ready node: stays there
       const std::vector<std::uint32_t>& nodes = eligible_nodes(p);
       if (std::binary_search(nodes.begin(), nodes.end(), own->second)) {
-        add(milli, true, nodes);
+        add(gpu, true, nodes);
       } else {
         with_own = nodes;  // it may always stay where it runs
         with_own.insert(std::lower_bound(with_own.begin(), with_own.end(), own->second),
                         own->second);
-        add(milli, true, with_own);
+        add(gpu, true, with_own);
       }
     } else {
       if (p.deletion_ms || !p.spec().scheduling_gates.empty()) return;
-      add(milli, false, eligible_nodes(p));
+      add(gpu, false, eligible_nodes(p));
     }
   });
-  for (const auto& [nodes, demand] : memo_demand)
-    groups[*nodes] += demand;
+  for (const auto& [key, demand] : memo_demand)
+    groups[{key.first, *key.second}] += demand;
   return solve(capacity, groups, b, std::move(pending_demands));
 }
 

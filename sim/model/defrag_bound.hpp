@@ -5,11 +5,13 @@
 //
 // The flow network: source -> each pod group (capacity: the group's total GPU demand in
 // milli-GPU) -> every node the group's pods may run on (unbounded) -> sink (capacity: the node's
-// GPU capacity in milli-GPU, devices x 1000). Pods with the same set of eligible nodes form one
-// group (the max flow is the same as with one source per pod, since pod -> node edges are
-// unbounded). The relaxation lets a pod's GPU demand split across nodes and devices and ignores
-// CPU, memory, pod-count and inter-pod constraints, so every placement a real repacking could
-// reach is a feasible flow:
+// GPU capacity in milli-GPU, devices x 1000). Pods with the same set of eligible nodes and the
+// same whole-GPU count form one group (the max flow is the same as with one source per pod,
+// since pod -> node edges are unbounded). Pods asking for k whole GPUs pass through a per-node
+// slot vertex capped at floor(devices / k) x k x 1000 when k does not divide the node's devices:
+// a 3-GPU node holds one 2-GPU pod, never 1.5. The relaxation still lets a pod's demand split
+// across nodes, and ignores CPU, memory, pod-count and inter-pod constraints, so every placement
+// a real repacking could reach is a feasible flow:
 //   demand(running) + demand(S) <= max_flow   for any set S of pending pods placed with them.
 // Hence `bound` = the largest k such that the k smallest pending demands (among pods with at
 // least one eligible node) sum to at most max_flow - demand(running). docs/plan.md states it.
@@ -24,6 +26,9 @@ struct DefragPod {
   std::int64_t gpu_milli = 0;        // total demand: devices x milli per device
   std::vector<std::uint32_t> nodes;  // indexes of the nodes it may run on (sorted, unique)
   bool running = false;              // running pods must be placed; pending pods may be
+  // Devices of a whole-GPU pod (1000 milli each, exclusive); 0 for pods sharing devices, whose
+  // demand is only capped by the node's total.
+  std::int32_t whole_gpus = 0;
 };
 
 struct DefragBound {
@@ -38,7 +43,8 @@ struct DefragBound {
   std::int64_t pending_flow_milli = 0;
 };
 
-// The bound over a network given directly: `node_gpu_milli[i]` is node i's GPU capacity.
+// The bound over a network given directly: `node_gpu_milli[i]` is node i's GPU capacity
+// (devices x 1000).
 DefragBound compute_defrag_bound(const std::vector<std::int64_t>& node_gpu_milli,
                                  const std::vector<DefragPod>& pods);
 

@@ -16,6 +16,13 @@ DefragPod running(std::int64_t milli, std::vector<std::uint32_t> nodes) {
 DefragPod pending(std::int64_t milli, std::vector<std::uint32_t> nodes) {
   return DefragPod{milli, std::move(nodes), false};
 }
+// Pods of k whole GPUs (1000 milli each, exclusive devices).
+DefragPod running_whole(std::int32_t k, std::vector<std::uint32_t> nodes) {
+  return DefragPod{k * 1000, std::move(nodes), true, k};
+}
+DefragPod pending_whole(std::int32_t k, std::vector<std::uint32_t> nodes) {
+  return DefragPod{k * 1000, std::move(nodes), false, k};
+}
 
 TEST(DefragBound, RepackingTwoSingleGpuPodsFreesANodeForATwoGpuPod) {
   // Two 2-GPU nodes, one 1-GPU pod on each: no node has 2 GPUs free, but repacked they do.
@@ -69,6 +76,59 @@ TEST(DefragBound, IsAnUpperBoundNotExact) {
       {3000}, {running(600, {0}), running(600, {0}), running(600, {0}), pending(1000, {0})});
   EXPECT_EQ(b.max_flow_milli, 2800);
   EXPECT_EQ(b.pending_flow_milli, 1000);
+  EXPECT_EQ(b.bound, 1);
+}
+
+TEST(DefragBound, WholeGpuPodsCountInSlotsOfTheirSize) {
+  // Two 3-GPU nodes, a 2-GPU pod running on each, a 2-GPU pod pending: 2000 milli are free in
+  // total, but one device on each node, so no repacking places it (three 2-GPU pods need 6
+  // devices in pairs; a 3-GPU node holds one pair). Each node holds floor(3/2) x 2 = 2000 milli
+  // of 2-GPU pods, so the flow is 4000, all of it running.
+  const DefragBound b = compute_defrag_bound(
+      {3000, 3000}, {running_whole(2, {0, 1}), running_whole(2, {0, 1}), pending_whole(2, {0, 1})});
+  EXPECT_EQ(b.max_flow_milli, 4000);
+  EXPECT_EQ(b.pending_flow_milli, 0);
+  EXPECT_EQ(b.bound, 0);
+  // The free devices still take 1-GPU pods: one on each node.
+  const DefragBound c = compute_defrag_bound(
+      {3000, 3000}, {running_whole(2, {0, 1}), running_whole(2, {0, 1}), pending_whole(1, {0, 1}),
+                     pending_whole(1, {0, 1}), pending_whole(2, {0, 1})});
+  EXPECT_EQ(c.max_flow_milli, 6000);
+  EXPECT_EQ(c.bound, 2);
+  // Shared pods are not whole-GPU pods: their 1000 milli may use the two free devices.
+  const DefragBound d =
+      compute_defrag_bound({3000, 3000}, {running_whole(2, {0, 1}), running_whole(2, {0, 1}),
+                                          pending(500, {0, 1}), pending(500, {0, 1})});
+  EXPECT_EQ(d.bound, 2);
+}
+
+TEST(DefragBound, SlotsOfDifferentSizesShareTheNode) {
+  // One empty 5-GPU node, pending: three 2-GPU pods and a 1-GPU pod. 2-GPU pods get at most
+  // floor(5/2) x 2 = 4000 milli, the node 5000: the 1-GPU pod and two 2-GPU pods (5 devices),
+  // which is also the exact answer.
+  const DefragBound b = compute_defrag_bound(
+      {5000},
+      {pending_whole(2, {0}), pending_whole(2, {0}), pending_whole(2, {0}), pending_whole(1, {0})});
+  EXPECT_EQ(b.max_flow_milli, 5000);
+  EXPECT_EQ(b.bound, 3);
+  // A 4-GPU node holds two 2-GPU pods exactly: no slot cap, the whole 4000.
+  const DefragBound c =
+      compute_defrag_bound({4000}, {pending_whole(2, {0}), pending_whole(2, {0})});
+  EXPECT_EQ(c.max_flow_milli, 4000);
+  EXPECT_EQ(c.bound, 2);
+  // A pod larger than the node gets no slot at all.
+  const DefragBound d = compute_defrag_bound({2000}, {pending_whole(3, {0})});
+  EXPECT_EQ(d.max_flow_milli, 0);
+  EXPECT_EQ(d.bound, 0);
+}
+
+TEST(DefragBound, MixedWholeSizesStayAnUpperBound) {
+  // Two 4-GPU nodes, a 3-GPU pod running on each, a 2-GPU pod pending: one device is free on
+  // each node, so it never fits, but the slots (3000 for 3-GPU pods, 4000 for 2-GPU pods) do not
+  // see that the 2-GPU pod cannot split across the two nodes: the bound says 1.
+  const DefragBound b = compute_defrag_bound(
+      {4000, 4000}, {running_whole(3, {0, 1}), running_whole(3, {0, 1}), pending_whole(2, {0, 1})});
+  EXPECT_EQ(b.max_flow_milli, 8000);
   EXPECT_EQ(b.bound, 1);
 }
 
@@ -143,6 +203,25 @@ TEST_F(DefragClusterTest, FragmentedClusterState) {
   EXPECT_EQ(c.running_gpu_milli, 1000);
   EXPECT_EQ(c.max_flow_milli, 2000);
   EXPECT_EQ(c.bound, 1);
+}
+
+TEST_F(DefragClusterTest, TwoGpuPodsOnThreeGpuNodes) {
+  // The audit's case: two 3-GPU nodes, a 2-GPU pod bound on each, a 2-GPU pod pending. Repacking
+  // cannot place it (each node holds one pair of devices).
+  const NodeId a = add_node("g-0", 3, "A100");
+  const NodeId b = add_node("g-1", 3, "A100");
+  cluster.bind(add_pod("p1", 2), a, {0, 1});
+  cluster.bind(add_pod("p2", 2), b, {0, 1});
+  add_pod("p3", 2);
+  const DefragBound d = compute_defrag_bound(cluster);
+  EXPECT_EQ(d.pending_gpu_pods, 1);
+  EXPECT_EQ(d.eligible_pending, 1);
+  EXPECT_EQ(d.gpu_capacity_milli, 6000);
+  EXPECT_EQ(d.max_flow_milli, 4000);
+  EXPECT_EQ(d.bound, 0);
+  // A 1-GPU pod fits on either node's free device.
+  add_pod("p4", 1);
+  EXPECT_EQ(compute_defrag_bound(cluster).bound, 1);
 }
 
 }  // namespace
