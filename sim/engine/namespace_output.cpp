@@ -2,36 +2,9 @@
 
 #include <algorithm>
 
+#include "engine/wait_stats.hpp"
+
 namespace gpusim::engine {
-namespace {
-
-TimeMs nearest_rank(const std::vector<TimeMs>& sorted, int percent) {
-  if (sorted.empty()) return 0;
-  const std::size_t n = sorted.size();
-  std::size_t rank = (static_cast<std::size_t>(percent) * n + 99) / 100;
-  rank = std::clamp<std::size_t>(rank, 1, n);
-  return sorted[rank - 1];
-}
-
-struct WaitStats {
-  TimeMs mean = 0, p50 = 0, p95 = 0, max = 0;
-};
-
-WaitStats wait_stats(std::vector<TimeMs> w) {
-  WaitStats s;
-  if (w.empty()) return s;
-  std::sort(w.begin(), w.end());
-  Int128 sum = 0;
-  for (TimeMs t : w)
-    sum += t;
-  s.mean = static_cast<TimeMs>(sum / static_cast<Int128>(w.size()));
-  s.p50 = nearest_rank(w, 50);
-  s.p95 = nearest_rank(w, 95);
-  s.max = w.back();
-  return s;
-}
-
-}  // namespace
 
 NamespaceOutput::NamespaceOutput(const Cluster& cluster, EventLoop& loop)
     : cluster_(cluster), loop_(loop) {}

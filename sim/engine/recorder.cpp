@@ -153,8 +153,26 @@ Recorder::PodRow Recorder::pod_row(const Pod& p, bool deleted) const {
   return PodRow{p.uid, std::move(line)};
 }
 
+namespace {
+
+// Creation to binding; a pod never bound waits until now (its deletion, or the run's end).
+TimeMs pod_wait_ms(const Pod& p, TimeMs now_ms) {
+  if (p.status.scheduled_ms) return *p.status.scheduled_ms - p.creation_ms;
+  return std::max<TimeMs>(0, now_ms - p.creation_ms);
+}
+
+}  // namespace
+
 void Recorder::on_pod_deleted(PodId id) {
-  finished_rows_.push_back(pod_row(cluster_.pod(id), true));
+  const Pod& p = cluster_.pod(id);
+  finished_rows_.push_back(pod_row(p, true));
+  finished_waits_ms_.push_back(pod_wait_ms(p, loop_.now()));
+}
+
+std::vector<TimeMs> Recorder::pod_waits_ms() const {
+  std::vector<TimeMs> w = finished_waits_ms_;
+  w.insert(w.end(), final_waits_ms_.begin(), final_waits_ms_.end());
+  return w;
 }
 
 std::string Recorder::pods_csv() const {
@@ -416,7 +434,11 @@ void Recorder::take_sample() {
 void Recorder::finish() {
   integrate();
   final_rows_.clear();
-  cluster_.for_each_pod([&](PodId, const Pod& p) { final_rows_.push_back(pod_row(p, false)); });
+  final_waits_ms_.clear();
+  cluster_.for_each_pod([&](PodId, const Pod& p) {
+    final_rows_.push_back(pod_row(p, false));
+    final_waits_ms_.push_back(pod_wait_ms(p, loop_.now()));
+  });
   take_sample();  // the closing sample replaces one taken at this same instant
 }
 

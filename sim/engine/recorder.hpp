@@ -56,6 +56,9 @@ class Recorder : public ClusterObserver {
   ResourceTotals allocated_mean() const;
   ResourceTotals capacity_mean() const;
   std::uint64_t event_count() const { return event_count_; }
+  // Every pod's wait (wait_stats.hpp; the reports' pod_wait): pods deleted during the run, then
+  // (after finish()) the pods still present. Unordered.
+  std::vector<TimeMs> pod_waits_ms() const;
 
   void on_pod_added(PodId id) override;
   void on_pod_bound(PodId id) override;
@@ -98,7 +101,8 @@ class Recorder : public ClusterObserver {
   std::vector<Sample> samples_;
   std::vector<PodRow> finished_rows_;  // pods deleted during the run
   std::vector<PodRow> final_rows_;     // pods still present at the end (filled by finish())
-  std::vector<std::string> node_rows_, node_rows_tail_;  // split around removed_ms
+  std::vector<TimeMs> finished_waits_ms_, final_waits_ms_;  // the same split, for pod_waits_ms()
+  std::vector<std::string> node_rows_, node_rows_tail_;     // split around removed_ms
   std::vector<TimeMs> node_removed_ms_;
 };
 

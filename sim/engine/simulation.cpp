@@ -18,6 +18,7 @@
 #include "engine/invariants.hpp"
 #include "engine/serving.hpp"
 #include "engine/trace_replay.hpp"
+#include "engine/wait_stats.hpp"
 #include "scheduler/plugin_registry.hpp"
 
 namespace gpusim::engine {
@@ -248,6 +249,10 @@ nlohmann::ordered_json Simulation::summary() const {
   s["pods"] = {{"created", pc.created},     {"scheduled", pc.scheduled}, {"pending", pending},
                {"running", running},        {"succeeded", pc.succeeded}, {"failed", pc.failed},
                {"preempted", pc.preempted}, {"evicted", pc.evicted},     {"rejected", pc.rejected}};
+  // Cluster-wide, so a sweep can chart it whatever the namespaces are (wait_stats.hpp).
+  const WaitStats w = wait_stats(recorder_->pod_waits_ms());
+  s["pods"]["wait_ms"] = {
+      {"mean", w.mean}, {"p50", w.p50}, {"p95", w.p95}, {"p99", w.p99}, {"max", w.max}};
   const ResourceTotals cap = recorder_->capacity();
   const ResourceTotals fin = recorder_->allocated();
   const ResourceTotals mean = recorder_->allocated_mean();
