@@ -1,5 +1,6 @@
 #include "cli/capacity_planner.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "cli/worker_threads.hpp"
 #include "core/atomic_file.hpp"
 #include "core/duration.hpp"
+#include "core/output_lock.hpp"
 #include "engine/simulation.hpp"
 #include "reports/plan_report.hpp"
 #include "scenario/capacity_search.hpp"
@@ -99,7 +101,8 @@ class Planner {
     for (const auto& a : axes_) {
       for (const auto& v : a.values) {
         engine::Scenario copy = base_;
-        const std::string err = scenario::apply_override(copy, a.target, v);
+        std::string err = scenario::apply_override(copy, a.target, v);
+        if (err.empty() && !shares_object(a)) err = scenario::check_overridden(copy, a.target);
         if (!err.empty()) throw std::invalid_argument("--vary " + a.name + ": " + err);
       }
     }
@@ -110,6 +113,54 @@ class Planner {
       throw std::invalid_argument("plan: the grid has " + std::to_string(grid) +
                                   " candidates (at most 10000): narrow the ranges or give a step "
                                   "(lo..hi:step)");
+    }
+    check_grid();
+  }
+
+  // Two --vary on one HPA (minReplicas and maxReplicas): their values are checked together.
+  static bool is_hpa(const scenario::AxisTarget& t) {
+    return t.kind == scenario::AxisKind::kHpaTarget ||
+           t.kind == scenario::AxisKind::kHpaMinReplicas ||
+           t.kind == scenario::AxisKind::kHpaMaxReplicas;
+  }
+  bool shares_object(const scenario::PlanAxis& a) const {
+    if (!is_hpa(a.target)) return false;
+    return std::any_of(axes_.begin(), axes_.end(), [&](const scenario::PlanAxis& b) {
+      return &b != &a && is_hpa(b.target) && b.target.ns == a.target.ns &&
+             b.target.object == a.target.object;
+    });
+  }
+
+  // Every grid candidate must hold together before anything runs (a minReplicas value above a
+  // maxReplicas value): only HPA axes that share an object can clash, so only they are applied.
+  void check_grid() const {
+    std::vector<std::size_t> shared;
+    for (std::size_t k = 0; k < axes_.size(); ++k) {
+      if (shares_object(axes_[k])) shared.push_back(k);
+    }
+    if (shared.empty()) return;
+    std::vector<std::size_t> at(shared.size(), 0);
+    for (bool more = true; more;) {
+      engine::Scenario copy;
+      copy.hpas = base_.hpas;
+      std::string err, values;
+      for (std::size_t i = 0; i < shared.size(); ++i) {
+        const auto& a = axes_[shared[i]];
+        if (err.empty()) err = scenario::apply_override(copy, a.target, a.values[at[i]]);
+        values += (i ? ", " : "") + a.name + "=" + a.values[at[i]];
+      }
+      for (std::size_t k : shared) {
+        if (err.empty()) err = scenario::check_overridden(copy, axes_[k].target);
+      }
+      if (!err.empty()) throw std::invalid_argument("--vary " + values + ": " + err);
+      more = false;
+      for (std::size_t i = shared.size(); i-- > 0;) {
+        if (++at[i] < axes_[shared[i]].values.size()) {
+          more = true;
+          break;
+        }
+        at[i] = 0;
+      }
     }
   }
 
@@ -130,7 +181,11 @@ class Planner {
     for (std::size_t k = 0; k < axes_.size(); ++k) {
       const std::string err =
           scenario::apply_override(s, axes_[k].target, axes_[k].values[index[k]]);
-      if (!err.empty()) throw std::runtime_error(err);
+      if (!err.empty()) throw std::invalid_argument(err);
+    }
+    for (const auto& a : axes_) {
+      const std::string err = scenario::check_overridden(s, a.target);
+      if (!err.empty()) throw std::invalid_argument(err);
     }
     return s;
   }
@@ -395,6 +450,7 @@ ordered_json run_plan(const PlanOptions& options) {
   Planner planner(options);
   const fs::path dir(options.outdir);
   claim_output_directory(dir, "plan.json");
+  const OutputLock lock(dir);  // two plans on one DIR would mix their runs/
   const ordered_json plan = planner.run();
   write_file_atomic(dir / "plan.json", plan.dump(2) + "\n");
   write_file_atomic(dir / "plan.md", reports::plan_markdown(plan));

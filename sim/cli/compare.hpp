@@ -3,9 +3,12 @@
 // FGD paper's figure side by side (unallocated GPU % at arrival 90/100/110/130 %). The runs and
 // the table are separate functions so other front ends (HTML reports) can reuse them.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/output_lock.hpp"
 
 namespace gpusim::cli {
 
@@ -34,6 +37,8 @@ struct Comparison {
   std::uint64_t seed = 0;
   std::vector<int> arrival_pcts;
   std::vector<PolicyResult> results;
+  // Held from the first write into the output directory until the report is written.
+  std::shared_ptr<const OutputLock> lock;
 };
 
 // Splits "a,b,c" into policy names (trimmed, non-empty).

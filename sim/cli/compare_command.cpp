@@ -12,6 +12,7 @@
 #include "cli/run_outputs.hpp"
 #include "cli/run_stop.hpp"
 #include "core/atomic_file.hpp"
+#include "core/output_lock.hpp"
 #include "engine/simulation.hpp"
 #include "engine/trace_replay.hpp"
 #include "scenario/loader.hpp"
@@ -66,7 +67,16 @@ Comparison run_comparison(const CompareOptions& options) {
                                   "\" is listed twice: its runs would share one directory");
     }
   }
-  if (!options.outdir.empty()) check_claimable(options.outdir, "report.html");
+  if (!options.outdir.empty()) {
+    check_claimable(options.outdir, "report.html");
+    // An existing directory is locked now, so a second compare on it fails before it runs; a new
+    // one at the first write (a run stopped before then leaves no directory behind).
+    std::error_code ec;
+    if (std::filesystem::is_directory(options.outdir, ec)) {
+      claim_output_directory(options.outdir, "report.html");
+      c.lock = std::make_shared<const OutputLock>(options.outdir);
+    }
+  }
   for (const auto& policy : policies) {
     engine::RunOptions opts;
     opts.seed = options.seed;
@@ -99,6 +109,7 @@ Comparison run_comparison(const CompareOptions& options) {
     if (!options.outdir.empty()) {
       const std::filesystem::path dir = std::filesystem::path(options.outdir) / r.policy;
       claim_output_directory(options.outdir, "report.html");
+      if (!c.lock) c.lock = std::make_shared<const OutputLock>(options.outdir);
       StagedDirectory staged(dir);
       sim.write_outputs(staged);
       staged.commit();

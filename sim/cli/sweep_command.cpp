@@ -28,6 +28,13 @@ int sweep(SweepArgs& a) {
   }
   if (a.emit_job) {
     const scenario::SweepSpec spec = scenario::load_sweep(a.run.sweep_file);
+    const std::size_t points = scenario::plan_sweep(spec).size();
+    if (a.job.shards > points) {
+      std::cerr << "gpusim: warning: --shards " << a.job.shards << " is more than the sweep's "
+                << points << " point(s): " << a.job.shards - points
+                << " pod(s) will have nothing to run; --shards " << points
+                << " does the same work\n";
+    }
     a.job.sweep_name = spec.name;
     if (a.job.sweep_path.empty()) a.job.sweep_path = a.run.sweep_file;
     const std::string yaml = indexed_job_yaml(a.job);
@@ -51,7 +58,16 @@ int sweep(SweepArgs& a) {
               << "/results.csv\n";
   }
   if (s.failed > 0) {
-    std::cerr << "gpusim: error: " << s.failed << " point(s) failed; rerun to retry them\n";
+    // Only failures a rerun may not repeat get the retry hint.
+    const std::size_t other = s.failed - s.input_failed;
+    std::cerr << "gpusim: error: " << s.failed << " point(s) failed";
+    if (s.input_failed > 0) {
+      std::cerr << "; " << s.input_failed
+                << " on their input (see above), which a rerun fails the same way: fix the "
+                   "sweep or its scenario";
+    }
+    if (other > 0) std::cerr << "; rerun to retry the other " << other;
+    std::cerr << "\n";
     return 3;
   }
   return 0;
@@ -122,14 +138,17 @@ void add_merge_command(CLI::App& app) {
   auto dirs = std::make_shared<std::vector<std::string>>();
   auto out = std::make_shared<std::string>();
   auto no_report = std::make_shared<bool>(false);
+  auto quiet = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand(
       "merge", "Combine sweep shard directories into one results.csv and report");
   cmd->footer("Example:\n  gpusim merge out/shard-0 out/shard-1 out/shard-2 -o out/merged");
   cmd->add_option("dirs", *dirs, "Sweep directories written by `gpusim sweep --shard`")->required();
   cmd->add_option("-o,--output-dir", *out, "The merged sweep directory")->required();
   cmd->add_flag("--no-report", *no_report, "Do not write report.html/report.md");
-  cmd->callback([dirs, out, no_report] {
+  cmd->add_flag("-q,--quiet", *quiet, "Print nothing on success");
+  cmd->callback([dirs, out, no_report, quiet] {
     merge_sweeps(*dirs, *out, !*no_report);
+    if (*quiet) return;
     std::cout << "merged " << dirs->size() << " director" << (dirs->size() == 1 ? "y" : "ies")
               << " into " << *out << "/results.csv\n";
   });

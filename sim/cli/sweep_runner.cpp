@@ -17,6 +17,7 @@
 #include "core/atomic_file.hpp"
 #include "core/csv.hpp"
 #include "core/diagnostics.hpp"
+#include "core/output_lock.hpp"
 #include "engine/arrival_metrics.hpp"
 #include "engine/simulation.hpp"
 #include "reports/sweep_report.hpp"
@@ -86,6 +87,38 @@ std::string results_csv(const ordered_json& plan, const fs::path& dir) {
   return out;
 }
 
+// A metric that found nothing in some finished points (a JSON pointer to no number, an arrival
+// % the curve never reached, no arrival.csv) leaves empty cells: said on standard error, since
+// a column of blanks looks like a result.
+void warn_empty_metrics(const ordered_json& plan, const fs::path& dir) {
+  std::vector<std::size_t> empty(plan["metrics"].size(), 0);
+  std::size_t finished = 0;
+  for (const auto& p : plan["points"]) {
+    const fs::path pj = dir / "points" / p["id"].get<std::string>() / "point.json";
+    std::error_code ec;
+    if (!fs::exists(pj, ec)) continue;
+    ++finished;
+    const ordered_json point = ordered_json::parse(read_file(pj));
+    for (std::size_t i = 0; i < empty.size(); ++i) {
+      const auto& v = point["metrics"][plan["metrics"][i]["name"].get<std::string>()];
+      if (!v.is_number()) ++empty[i];
+    }
+  }
+  for (std::size_t i = 0; i < empty.size(); ++i) {
+    if (empty[i] == 0) continue;
+    const auto& m = plan["metrics"][i];
+    const std::string source = m["source"].get<std::string>();
+    const bool arrival = source.rfind("arrival:", 0) == 0;
+    std::cerr << "gpusim: warning: metric \"" << m["name"].get<std::string>() << "\" (" << source
+              << ") is empty in " << empty[i] << " of " << finished << " point(s): "
+              << (arrival ? "no arrival.csv (not a trace replay) or the arrival curve never got "
+                            "that far"
+                          : "summary.json has no number at that pointer (see a point's "
+                            "summary.json for the keys)")
+              << "\n";
+  }
+}
+
 void write_summary_files(const ordered_json& plan, const fs::path& dir, bool report) {
   write_file_atomic(dir / "sweep.json", plan.dump(2) + "\n");
   write_file_atomic(dir / "results.csv", results_csv(plan, dir));
@@ -117,6 +150,17 @@ void remove_stale_staging(const fs::path& points_dir, const std::set<std::string
   }
   for (const auto& p : stale)
     fs::remove_all(p, ec);
+}
+
+// A point directory's files by name, with their bytes: two copies of a point are the same
+// result only when these are equal (every file is deterministic; the marker is the same text).
+std::map<std::string, std::string> point_files(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec)) files[it->path().filename().string()] = read_file(it->path());
+  }
+  return files;
 }
 
 std::optional<double> summary_metric(const ordered_json& summary, const std::string& pointer) {
@@ -170,6 +214,7 @@ class SweepRun {
     std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> done{0};
     std::atomic<std::size_t> failed{0};
+    std::atomic<std::size_t> input_failed{0};
     std::atomic<std::size_t> stopped{0};
     std::mutex log;
     const std::size_t step = std::max<std::size_t>(1, todo.size() / 20);
@@ -186,6 +231,11 @@ class SweepRun {
           continue;
         } catch (const std::exception& e) {
           ++failed;
+          // Bad input fails the same way on every rerun; anything else (a full disk, ...) may
+          // not.
+          const bool input = dynamic_cast<const std::invalid_argument*>(&e) != nullptr ||
+                             dynamic_cast<const InputError*>(&e) != nullptr;
+          if (input) ++input_failed;
           std::lock_guard<std::mutex> lock(log);
           std::cerr << "gpusim: error: point " << todo[i]->id << ": " << e.what() << "\n";
         }
@@ -198,6 +248,7 @@ class SweepRun {
     };
     run_workers(jobs, worker);
     stats.failed = failed;
+    stats.input_failed = input_failed;
     stats.stopped = stopped;
     stats.ran = done - stats.failed;
     return stats;
@@ -213,6 +264,19 @@ class SweepRun {
       inputs.push_back(spec_.base);
     }
     Diagnostics d;
+    // A spec.scenario path that is not there: said at the field (the loader would name the
+    // path alone).
+    if (!scenario_axis_) {
+      for (std::size_t i = 0; i < spec_.base.size() && i < spec_.base_sources.size(); ++i) {
+        std::error_code ec;
+        if (!fs::exists(spec_.base[i], ec)) {
+          d.error(spec_.base_sources[i], "spec.scenario",
+                  "scenario not found (looked at " + spec_.base[i] + ")",
+                  "a file or directory, relative to the sweep file");
+        }
+      }
+      d.throw_if_errors();
+    }
     for (const auto& in : inputs) {
       try {
         engine::Scenario s = scenario::load_scenario(in);
@@ -232,7 +296,10 @@ class SweepRun {
       for (std::size_t k = 0; k < spec_.axes.size(); ++k) {
         for (const auto& v : spec_.axes[k].values) {
           engine::Scenario copy = bases_[b];
-          const std::string err = scenario::apply_override(copy, targets_[k], v);
+          std::string err = scenario::apply_override(copy, targets_[k], v);
+          // With the base's other values; an HPA two axes set is checked by combination below.
+          if (err.empty() && hpa_axes(targets_[k]).size() < 2)
+            err = scenario::check_overridden(copy, targets_[k]);
           if (err.empty()) continue;
           const std::string where = inputs[b].empty() ? std::string() : inputs[b].front();
           const std::string msg = err + (where.empty() ? "" : " (" + where + ")");
@@ -241,15 +308,122 @@ class SweepRun {
       }
     }
     d.throw_if_errors();
+    check_combinations(d, inputs);
+    // arrival.csv comes from trace replays alone: without one an arrival metric is always empty.
+    const bool any_trace = std::any_of(bases_.begin(), bases_.end(), [](const engine::Scenario& s) {
+      return static_cast<bool>(s.simulation.trace);
+    });
+    for (const auto& m : spec_.metrics) {
+      if (m.source != scenario::SweepMetricSource::kArrival || any_trace) continue;
+      d.error(m.source_location, "arrival",
+              "metric \"" + m.name +
+                  "\": no scenario of this sweep replays a trace, and only trace replays write "
+                  "arrival.csv",
+              "use a summary metric, e.g. summary: /pods/wait_ms/p95");
+    }
+    d.throw_if_errors();
+  }
+
+  // Values valid one by one can still clash together: axes on the same HPA (minReplicas above
+  // maxReplicas). Every point must apply cleanly before anything runs, or its run would fail
+  // the same way every time. Only axes on one HPA interact (the others set independent fields
+  // and fail, if at all, for their value alone, checked above), so checking every combination
+  // of each such group's values on each base is checking every point. One error per group and
+  // base, at the group's first axis, naming a point and the values that clash.
+  static bool is_hpa(const scenario::AxisTarget& t) {
+    return t.kind == scenario::AxisKind::kHpaTarget ||
+           t.kind == scenario::AxisKind::kHpaMinReplicas ||
+           t.kind == scenario::AxisKind::kHpaMaxReplicas;
+  }
+
+  // The axes that override the same HPA as `t` (empty when t is not an HPA axis).
+  std::vector<std::size_t> hpa_axes(const scenario::AxisTarget& t) const {
+    std::vector<std::size_t> out;
+    if (!is_hpa(t)) return out;
+    for (std::size_t k = 0; k < targets_.size(); ++k) {
+      if (is_hpa(targets_[k]) && targets_[k].ns == t.ns && targets_[k].object == t.object)
+        out.push_back(k);
+    }
+    return out;
+  }
+
+  void check_combinations(Diagnostics& d, const std::vector<std::vector<std::string>>& inputs) {
+    std::set<std::vector<std::size_t>> groups;
+    for (const auto& t : targets_) {
+      if (hpa_axes(t).size() >= 2) groups.insert(hpa_axes(t));
+    }
+    std::optional<std::vector<scenario::SweepPoint>> points;  // planned only when needed
+    for (const auto& axes : groups) {
+      for (std::size_t b = 0; b < bases_.size(); ++b) {
+        std::map<std::vector<std::size_t>, std::string> clashes;  // combination -> error
+        std::vector<std::size_t> at(axes.size(), 0);  // the combination: a value per axis
+        for (bool more = true; more;) {
+          engine::Scenario copy;
+          copy.hpas = bases_[b].hpas;  // all that HPA overrides read or write
+          std::string err;
+          for (std::size_t i = 0; i < axes.size() && err.empty(); ++i) {
+            err = scenario::apply_override(copy, targets_[axes[i]],
+                                           spec_.axes[axes[i]].values[at[i]]);
+          }
+          for (std::size_t i = 0; i < axes.size() && err.empty(); ++i)
+            err = scenario::check_overridden(copy, targets_[axes[i]]);
+          if (!err.empty()) clashes.emplace(at, err);
+          more = false;
+          for (std::size_t i = axes.size(); i-- > 0;) {
+            if (++at[i] < spec_.axes[axes[i]].values.size()) {
+              more = true;
+              break;
+            }
+            at[i] = 0;
+          }
+        }
+        if (clashes.empty()) continue;
+        if (!points) points = scenario::plan_sweep(spec_);
+        const scenario::SweepPoint* first = nullptr;
+        const std::string* first_error = nullptr;
+        std::size_t in_points = 0;
+        for (const auto& p : *points) {
+          if (scenario_axis_ && p.value_index[*scenario_axis_] != b) continue;
+          std::vector<std::size_t> combo;
+          for (std::size_t k : axes)
+            combo.push_back(p.value_index[k]);
+          const auto it = clashes.find(combo);
+          if (it == clashes.end()) continue;
+          if (!first) {
+            first = &p;
+            first_error = &it->second;
+          }
+          ++in_points;
+        }
+        std::string values;
+        for (std::size_t k : axes) {
+          values += (values.empty() ? "" : ", ") + spec_.axes[k].name + "=" +
+                    spec_.axes[k].labels[first->value_index[k]];
+        }
+        const std::string where =
+            scenario_axis_ && !inputs[b].empty() ? " (" + inputs[b].front() + ")" : "";
+        d.error(spec_.axes[axes.front()].source, spec_.axes[axes.front()].name,
+                "point " + first->id + ": " + *first_error + " with " + values + where + "; " +
+                    std::to_string(in_points) + " point(s) have values of these axes that clash",
+                "give values that hold together in every combination, or sweep them in "
+                "separate sweeps");
+      }
+    }
   }
 
   void run_point(const scenario::SweepPoint& p, const fs::path& points_dir) const {
     const std::size_t base = scenario_axis_ ? p.value_index[*scenario_axis_] : 0;
     engine::Scenario s = bases_[base];
+    // Checked for every point before anything ran; an error here is still the input's, so it
+    // is reported as one (no "rerun to retry").
     for (std::size_t k = 0; k < spec_.axes.size(); ++k) {
       const std::string err =
           scenario::apply_override(s, targets_[k], spec_.axes[k].values[p.value_index[k]]);
-      if (!err.empty()) throw std::runtime_error(err);
+      if (!err.empty()) throw std::invalid_argument(err);
+    }
+    for (const auto& t : targets_) {
+      const std::string err = scenario::check_overridden(s, t);
+      if (!err.empty()) throw std::invalid_argument(err);
     }
     engine::RunOptions opts;
     opts.until = spec_.until_ms;
@@ -349,12 +523,16 @@ SweepRunStats run_sweep(const SweepRunOptions& options) {
   if (options.shards > 1)
     plan["shard"] = std::to_string(options.shard) + "/" + std::to_string(options.shards);
   claim_output_directory(dir, "sweep.json");
+  // Before anything is cleared or written: a second sweep on DIR would take the first one's
+  // live staging directories for a killed run's leftovers.
+  const OutputLock lock(dir);
   fs::create_directories(dir / "points", ec);
   // sweep.json first: a killed run leaves a directory that a rerun recognises as its own.
   write_file_atomic(dir / "sweep.json", plan.dump(2) + "\n");
   const SweepRunStats stats = run.run(mine);
   // Also when stopped: results.csv and the report then cover the finished points, all whole.
   write_summary_files(plan, dir, options.report);
+  warn_empty_metrics(plan, dir);
   if (run.stop()) {
     try {
       std::rethrow_exception(run.stop());
@@ -400,22 +578,57 @@ void merge_sweeps(const std::vector<std::string>& dirs, const std::string& out, 
   }
   const fs::path outdir(out);
   // Where each point comes from, all found before anything is written: a merge with a shard
-  // missing writes nothing (exit 2) rather than a directory of some points and no table.
+  // missing, or with two different copies of a point, writes nothing (exit 2) rather than a
+  // directory of some points and no table, or one copy chosen by argument order.
   std::vector<std::pair<fs::path, fs::path>> copies;  // (source, target)
   std::vector<std::string> missing;
   for (const auto& p : (*plan)["points"]) {
     const std::string id = p["id"].get<std::string>();
     const fs::path target = outdir / "points" / id;
     std::error_code ec;
-    if (fs::exists(target / "point.json", ec)) continue;
-    const auto from = std::find_if(dirs.begin(), dirs.end(), [&](const std::string& d) {
-      return fs::exists(fs::path(d) / "points" / id / "point.json", ec);
-    });
-    if (from == dirs.end()) {
-      missing.push_back(id);
-    } else {
-      copies.emplace_back(fs::path(*from) / "points" / id, target);
+    // Every finished copy: the output's own (a merge into a directory that has points) first.
+    std::vector<fs::path> found;
+    if (fs::exists(target / "point.json", ec)) found.push_back(outdir);
+    for (const auto& d : dirs) {
+      const fs::path dir(d);
+      if (fs::exists(dir / "points" / id / "point.json", ec) &&
+          (found.empty() || !fs::equivalent(dir, found.front(), ec))) {
+        found.push_back(dir);
+      }
     }
+    if (found.empty()) {
+      missing.push_back(id);
+      continue;
+    }
+    const std::map<std::string, std::string> first =
+        found.size() > 1 ? point_files(found.front() / "points" / id)
+                         : std::map<std::string, std::string>{};
+    for (std::size_t i = 1; i < found.size(); ++i) {
+      const auto other = point_files(found[i] / "points" / id);
+      if (other == first) continue;
+      std::string file;
+      for (const auto& [name, bytes] : first) {
+        auto it = other.find(name);
+        if (it == other.end() || it->second != bytes) {
+          file = name;
+          break;
+        }
+      }
+      if (file.empty()) {
+        for (const auto& [name, bytes] : other) {
+          if (!first.count(name)) {
+            file = name;
+            break;
+          }
+        }
+      }
+      throw std::invalid_argument("merge: point " + id + " differs between " +
+                                  found.front().string() + " and " + found[i].string() + " (" +
+                                  file +
+                                  "); a point has one result, so one of them is not this "
+                                  "sweep's: remove that copy (a rerun of its shard restores it)");
+    }
+    if (found.front() != outdir) copies.emplace_back(found.front() / "points" / id, target);
   }
   if (!missing.empty()) {
     std::string list;
@@ -427,6 +640,7 @@ void merge_sweeps(const std::vector<std::string>& dirs, const std::string& out, 
                                 "); run their shards (a rerun resumes) and merge again");
   }
   claim_output_directory(outdir, "sweep.json");
+  const OutputLock lock(outdir);
   for (const auto& [src, target] : copies) {
     StagedDirectory staged(target);
     std::error_code ec;
@@ -439,6 +653,7 @@ void merge_sweeps(const std::vector<std::string>& dirs, const std::string& out, 
     staged.commit();
   }
   write_summary_files(*plan, outdir, report);
+  warn_empty_metrics(*plan, outdir);
 }
 
 }  // namespace gpusim::cli

@@ -28,7 +28,8 @@ struct SweepRunStats {
   std::size_t skipped = 0;  // already finished by an earlier run
   std::size_t ran = 0;
   std::size_t failed = 0;
-  std::size_t stopped = 0;  // points a signal or the memory cap stopped (none written)
+  std::size_t input_failed = 0;  // of those, failed on their input (a rerun fails them again)
+  std::size_t stopped = 0;       // points a signal or the memory cap stopped (none written)
 };
 
 // Runs the sweep; throws InputError on a bad Sweep or scenario (before anything runs). On SIGINT,

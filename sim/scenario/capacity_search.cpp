@@ -42,6 +42,7 @@ PlanAxis parse_vary(const std::string& text) {
       throw std::invalid_argument("--vary " + a.name + ": a range needs an integer axis");
     std::string hi_text = values.substr(dots + 2);
     std::int64_t step = 1;
+    const bool stepped = hi_text.find(':') != std::string::npos;
     if (const auto colon = hi_text.find(':'); colon != std::string::npos) {
       auto s = parse_int64(hi_text.substr(colon + 1));
       if (!s || *s < 1)
@@ -62,8 +63,9 @@ PlanAxis parse_vary(const std::string& text) {
       throw std::invalid_argument("--vary " + a.name + ": more than 100000 values");
     for (std::int64_t v = *lo; v <= *hi; v += step)
       a.values.push_back(canonical(a, std::to_string(v)));
-    // Binary search needs every integer of the range (a step skips some).
-    a.range = step == 1;
+    // Binary search needs every integer of the range (a step skips some); any step, ":1"
+    // included, asks for the grid, which assumes no monotonicity (docs/plan.md).
+    a.range = !stepped;
     a.lo = *lo;
     a.hi = *hi;
     return a;

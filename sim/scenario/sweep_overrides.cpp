@@ -245,13 +245,22 @@ std::string apply_override(engine::Scenario& s, const AxisTarget& t, const std::
             return "HorizontalPodAutoscaler " + t.ns + "/" + t.object +
                    " has no Utilization target";
         }
-        if (h.min_replicas.value_or(1) > h.max_replicas) {
-          return "HorizontalPodAutoscaler " + t.ns + "/" + t.object +
-                 ": minReplicas would exceed maxReplicas";
-        }
         return {};
       }
       return "the scenario has no HorizontalPodAutoscaler " + t.ns + "/" + t.object;
+  }
+  return {};
+}
+
+std::string check_overridden(const engine::Scenario& s, const AxisTarget& t) {
+  if (t.kind != AxisKind::kHpaMinReplicas && t.kind != AxisKind::kHpaMaxReplicas) return {};
+  for (const auto& h : s.hpas) {
+    if (h.meta.namespace_ != t.ns || h.meta.name != t.object) continue;
+    if (h.min_replicas.value_or(1) > h.max_replicas) {
+      return "HorizontalPodAutoscaler " + t.ns + "/" + t.object + ": minReplicas " +
+             std::to_string(h.min_replicas.value_or(1)) + " would exceed maxReplicas " +
+             std::to_string(h.max_replicas);
+    }
   }
   return {};
 }

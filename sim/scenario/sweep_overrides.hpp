@@ -42,5 +42,9 @@ std::optional<std::string> canonical_axis_value(const AxisTarget& t, const std::
 // nothing the axis names (no such pool, quota or HPA); empty on success.
 std::string apply_override(engine::Scenario& scenario, const AxisTarget& t,
                            const std::string& value);
+// What one value alone cannot say: whether the object the axis overrides still holds together
+// once every value of a point is applied (an HPA's minReplicas at most its maxReplicas, which
+// two axes may set). Returns an error message; empty when it holds.
+std::string check_overridden(const engine::Scenario& scenario, const AxisTarget& t);
 
 }  // namespace gpusim::scenario

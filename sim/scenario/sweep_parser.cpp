@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/atomic_file.hpp"
+#include "core/quantity.hpp"
 #include "scenario/document.hpp"
 #include "scenario/fields.hpp"
 #include "scenario/sweep_overrides.hpp"
@@ -33,6 +34,58 @@ bool valid_name(const std::string& s) {
       return false;
   }
   return true;
+}
+
+// A range of quantities (quota/...: 8Gi to 64Gi by 8Gi) or decimals (load.multiplier: 0.5 to
+// 2 by 0.25), stepped in exact fixed point: no 0.1 + 0.2 drift, so the last value is `to` when
+// the steps reach it. Values are written canonically (quota: "16Gi"; load.multiplier: "1.25").
+std::vector<std::string> read_quantity_range(const Value& range, const AxisTarget& target) {
+  std::vector<std::string> out;
+  Fields r(range);
+  const bool load = target.kind == AxisKind::kLoadMultiplier;
+  auto quantity = [&](const Value& v) -> std::optional<Quantity> {
+    auto text = v.scalar_text();
+    if (!text) return std::nullopt;
+    auto q = Quantity::parse(*text);
+    // A multiplier is a plain decimal: "1Ki" is a quota amount, not a factor.
+    if (q && load) q = Quantity::from_decimal(*text, Quantity::Format::kDecimalSI);
+    if (!q || q->sign() < 0) {
+      v.error(load ? "expected a decimal number such as 0.5 or 2, got \"" + *text + "\""
+                   : "expected a non-negative quantity such as 8, 500m or 64Gi, got \"" + *text +
+                         "\"");
+      return std::nullopt;
+    }
+    return q;
+  };
+  const Value from_v = r.required("from");
+  const Value to_v = r.required("to");
+  const Value step_v = r.required("step", load ? "e.g. step: 0.25" : "e.g. step: 8Gi");
+  const auto from = from_v.present() ? quantity(from_v) : std::nullopt;
+  const auto to = to_v.present() ? quantity(to_v) : std::nullopt;
+  const auto step = step_v.present() ? quantity(step_v) : std::nullopt;
+  if (!from || !to || !step) return out;
+  if (step->is_zero()) {
+    step_v.error("must be greater than 0");
+    return out;
+  }
+  if (*to < *from) {
+    to_v.error("must not be less than from (" + from->str() + ")");
+    return out;
+  }
+  if ((to->nanos() - from->nanos()) / step->nanos() >= static_cast<detail::Int128>(kMaxPoints)) {
+    to_v.error("the range has more than " + std::to_string(kMaxPoints) + " values");
+    return out;
+  }
+  for (Quantity v = *from; v <= *to; v += *step) {
+    std::string why;
+    auto canon = canonical_axis_value(target, load ? v.decimal() : v.str(), &why);
+    if (!canon) {
+      from_v.error(why);
+      return {};
+    }
+    out.push_back(*canon);
+  }
+  return out;
 }
 
 std::vector<std::string> read_values(const Value& axis_v, const AxisTarget& target, Fields& f) {
@@ -62,10 +115,12 @@ std::vector<std::string> read_values(const Value& axis_v, const AxisTarget& targ
     if (values.is_list() && values.node().size() == 0) values.error("must not be empty");
     return out;
   }
+  if (target.kind == AxisKind::kQuotaHard || target.kind == AxisKind::kLoadMultiplier)
+    return read_quantity_range(range, target);
   if (!axis_is_integer(target)) {
     range.error(
-        "range is for integer axes (seed, nodepool/<pool>.count, hpa/...); list the values "
-        "instead");
+        "range is for integer axes (seed, nodepool/<pool>.count, hpa/...), quota and "
+        "load.multiplier; list the values instead");
     return out;
   }
   Fields r(range);
@@ -224,14 +279,17 @@ void read_spec(const Value& spec_v, SweepSpec& spec) {
   Fields f(spec_v);
   if (!f.ok()) return;
   const Value scenario_v = f.get("scenario");
+  auto add_base = [&spec](const Value& v) {
+    auto s = v.str();
+    if (!s) return;
+    spec.base.push_back(v.doc().resolve(*s).lexically_normal().string());
+    spec.base_sources.push_back(v.location());
+  };
   if (scenario_v.is_list()) {
-    for (const Value& item : scenario_v.items()) {
-      if (auto s = item.str())
-        spec.base.push_back(item.doc().resolve(*s).lexically_normal().string());
-    }
+    for (const Value& item : scenario_v.items())
+      add_base(item);
   } else if (scenario_v.present()) {
-    if (auto s = scenario_v.str())
-      spec.base.push_back(scenario_v.doc().resolve(*s).lexically_normal().string());
+    add_base(scenario_v);
   }
   if (const Value until = f.get("until"); until.present()) {
     auto ms = until.duration();

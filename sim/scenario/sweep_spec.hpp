@@ -34,9 +34,10 @@ struct SweepMetric {
 
 struct SweepSpec {
   std::string name = "sweep";
-  std::string file;                // the Sweep document's path as given
-  std::vector<std::string> base;   // base scenario inputs, resolved against the sweep file
-  std::optional<TimeMs> until_ms;  // spec.until: simulated time each point stops at
+  std::string file;               // the Sweep document's path as given
+  std::vector<std::string> base;  // base scenario inputs, resolved against the sweep file
+  std::vector<SourceLocation> base_sources;  // where each is written (spec.scenario)
+  std::optional<TimeMs> until_ms;            // spec.until: simulated time each point stops at
   std::vector<SweepAxis> axes;
   std::vector<SweepMetric> metrics;
   std::string x_axis;             // spec.report.x: the axis charts put on x (empty: default)

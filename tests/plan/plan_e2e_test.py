@@ -11,6 +11,7 @@ and GPU allocation (two 2-GPU serving replicas, a 4-GPU training Job, a 1-GPU no
 
 usage: plan_e2e_test.py GPUSIM
 """
+import fcntl
 import json
 import pathlib
 import subprocess
@@ -58,6 +59,16 @@ def main():
               f"5 nodes fail no-waiting only: {five['failed']}")
         check({f["seed"] for f in five["failed"]} == {1, 2}, "failures listed per seed")
         check(plan["result"]["delta"] == {"nodepool/a.count": 2}, f"delta vs 4: {plan['result']}")
+        # Another command holds the directory: a second plan on it exits 2 at once.
+        with open(tmp / "p1" / ".gpusim-lock", "a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            rc, out, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=1..16", "-o", tmp / "p1")
+            check(rc == 2 and "is in use by another gpusim command" in err, f"plan on a held -o: exit 2 ({rc}) {err}")
+        # A step, ":1" too, asks for the grid (every value, no monotonicity assumed).
+        rc, out, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=4..7:1", "-o", tmp / "p-step", "-j", "2")
+        step_plan = json.loads((tmp / "p-step" / "plan.json").read_text())
+        check(rc == 0 and step_plan["method"] == "grid" and sorted(verdicts(step_plan)) == [4, 5, 6, 7],
+              f"lo..hi:1 runs the grid: {rc} {step_plan.get('method')} {sorted(verdicts(step_plan))}")
         check(plan["result"]["cost_per_hour"] == 60.0, "cost 6 x 10 per hour")
         check("answer: nodepool/a.count=6" in out and "+2 (4 -> 6)" in out, f"printed: {out}")
         md = (tmp / "p1" / "plan.md").read_text()

@@ -7,11 +7,14 @@
 - an interrupted sweep (point directories deleted, a stale staging directory left behind, and a
   real kill mid-run) resumes to the same bytes, running only the missing points;
 - the emitted Indexed Job is valid batch/v1 for gpusim's own loader and runs as Indexed pods;
-- a bad Sweep fails with file:line:col and exit code 2, from `sweep` and from `validate` alike.
+- a bad Sweep fails with file:line:col and exit code 2, from `sweep` and from `validate` alike;
+- a second sweep or merge on a directory another command holds (its .gpusim-lock flocked) exits 2
+  at once and changes nothing; the lock goes with its holder.
 
 usage: sweep_e2e_test.py GPUSIM
 """
 import csv
+import fcntl
 import filecmp
 import os
 import pathlib
@@ -99,6 +102,22 @@ def main():
         r = run(["merge", *shard_dirs, "-o", merged])
         check(r.returncode == 0, f"merge exits 0: {r.stderr[-300:]}")
         same_tree(single, merged, "shards merged vs single run")
+        # Identical copies of a point (a shard and the full run overlap) merge fine; two
+        # different copies of one point are an error naming it and both directories.
+        r = run(["merge", shard_dirs[0], single, "-o", tmp / "overlap", "-q"])
+        check(r.returncode == 0 and not r.stdout, f"merge of identical duplicates -q: exit 0, silent: {r}")
+        same_tree(single, tmp / "overlap", "overlapping merge vs single run")
+        edited = tmp / "edited"
+        shutil.copytree(shard_dirs[0], edited)
+        pid = sorted(p.name for p in (edited / "points").iterdir() if not p.name.startswith("."))[0]
+        pj = edited / "points" / pid / "point.json"
+        pj.write_text(pj.read_text().replace('"metrics": {', '"metrics": {"x": 999, ', 1))
+        for order in ([edited, *shard_dirs], [*shard_dirs, edited]):
+            r = run(["merge", *order, "-o", tmp / "conflict"])
+            first, second = (edited, shard_dirs[0]) if order[0] == edited else (shard_dirs[0], edited)
+            check(r.returncode == 2 and f"point {pid} differs between {first} and {second} (point.json)" in r.stderr,
+                  f"merge of two different copies of a point: exit 2 naming both ({r.returncode}) {r.stderr[-300:]}")
+            check(not (tmp / "conflict").exists(), "a conflicting merge writes nothing")
         r = run(["merge", shard_dirs[0], shard_dirs[1], "-o", tmp / "partial"])
         check(r.returncode == 2 and "in none of the directories" in r.stderr, "merge with a shard missing: exit 2")
         check(not (tmp / "partial").exists(), "merge with a shard missing writes nothing")
@@ -112,6 +131,20 @@ def main():
                   f"{cmd[0]} -o a user's directory: exit 2 ({r.returncode}) {r.stderr[-200:]}")
             check(sorted(p.name for p in users.iterdir()) == ["notes.txt"],
                   f"{cmd[0]} -o a user's directory adds nothing to it")
+
+        # Another command holds DIR (as a running sweep does): a second sweep or merge into it
+        # exits 2 at once, naming it, and touches nothing; once the holder is gone it proceeds.
+        before = tree(single)
+        with open(single / ".gpusim-lock", "a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            for cmd in (["sweep", SWEEP, "-o", single, "-q"], ["merge", *shard_dirs, "-o", single]):
+                r = run(cmd)
+                check(r.returncode == 2 and f"{single} is in use by another gpusim command" in r.stderr,
+                      f"{cmd[0]} on a held directory: exit 2 ({r.returncode}) {r.stderr[-300:]}")
+            check(tree(single) == before, "a refused second command changes nothing")
+        r = run(["sweep", SWEEP, "-o", single])
+        check(r.returncode == 0 and "16 already done" in r.stderr,
+              f"released: the sweep proceeds ({r.returncode}) {r.stderr[-300:]}")
 
         # Interrupted: points lost, a stale staging directory left behind; rerun resumes.
         resumed = tmp / "resumed"
@@ -213,6 +246,69 @@ spec:
         v = run(["validate", SWEEP])
         check(v.returncode == 0 and "valid: Sweep" in v.stdout and "16 point(s) over 1 base" in v.stdout,
               f"validate accepts the sweep and counts its points: {v.returncode} {v.stdout}{v.stderr}")
+
+        demo = str(HERE.parent.parent / "scenarios" / "demo")
+        hpa = "hpa/ml-serving/fraud-detector-hpa"
+
+        def sweep_doc(axes, metrics="    - {name: scheduled, summary: /pods/scheduled}\n", scenario=demo):
+            return ("apiVersion: gpusim.io/v1alpha1\nkind: Sweep\nmetadata: {name: t}\nspec:\n"
+                    f"  scenario: {scenario}\n  until: 10m\n  axes:\n{axes}  metrics:\n{metrics}")
+
+        # Values that clash only together (minReplicas 8 > maxReplicas 4): exit 2 from validate
+        # and sweep alike, at the first of the two axes, naming a point and the values; nothing
+        # runs and no "retry" is suggested.
+        clash = tmp / "clash.yaml"
+        clash.write_text(sweep_doc(f"    - name: {hpa}.minReplicas\n      values: [1, 8]\n"
+                                   f"    - name: {hpa}.maxReplicas\n      values: [4, 10]\n"))
+        for cmd in (["validate", clash], ["sweep", clash, "-o", tmp / "clash-out"]):
+            r = run(cmd)
+            check(r.returncode == 2 and f"{clash}:8:13:" in r.stderr
+                  and "minReplicas 8 would exceed maxReplicas 4" in r.stderr
+                  and f"{hpa}.minReplicas=8, {hpa}.maxReplicas=4" in r.stderr and "point 8_4-" in r.stderr
+                  and "1 point(s)" in r.stderr and "retry" not in r.stderr,
+                  f"{cmd[0]}: clashing axis values: exit 2, located ({r.returncode}) {r.stderr[-500:]}")
+        check(not (tmp / "clash-out").exists(), "a clashing sweep writes nothing")
+        # Together they may also hold where one alone would not: minReplicas 12 is above the
+        # scenario's maxReplicas (10) but not above the axis's 20.
+        wide = tmp / "wide.yaml"
+        wide.write_text(sweep_doc(f"    - name: {hpa}.minReplicas\n      values: [12]\n"
+                                  f"    - name: {hpa}.maxReplicas\n      values: [20]\n"))
+        r = run(["validate", wide])
+        check(r.returncode == 0, f"minReplicas 12 with maxReplicas 20 is valid: {r.returncode} {r.stderr}")
+
+        # An arrival metric with no trace replay can never have a value: exit 2 at the metric.
+        arr = tmp / "arrival.yaml"
+        arr.write_text(sweep_doc("    - name: seed\n      values: [1]\n",
+                                 "    - {name: u100, arrival: 100}\n"))
+        r = run(["validate", arr])
+        check(r.returncode == 2 and f"{arr}:11:7:" in r.stderr and "replays a trace" in r.stderr,
+              f"arrival metric without a trace: exit 2 at the metric ({r.returncode}) {r.stderr}")
+        # A pointer that finds nothing: the sweep runs, and says so.
+        nokey = tmp / "nokey.yaml"
+        nokey.write_text(sweep_doc("    - name: seed\n      values: [1, 2]\n",
+                                   "    - {name: nothing, summary: /no/such/key}\n"
+                                   "    - {name: wait_p95, summary: /pods/wait_ms/p95}\n"))
+        r = run(["sweep", nokey, "-o", tmp / "nokey-out", "-q"])
+        check(r.returncode == 0 and 'warning: metric "nothing" (summary:/no/such/key) is empty in 2 of 2' in r.stderr
+              and "wait_p95" not in r.stderr,
+              f"an empty metric is warned about ({r.returncode}) {r.stderr}")
+        rows = list(csv.DictReader(open(tmp / "nokey-out" / "results.csv")))
+        check(all(row["nothing"] == "" and row["wait_p95"] != "" for row in rows),
+              f"cluster-wide p95 wait is a number: {rows}")
+
+        # A spec.scenario that is not there: located at the field.
+        missing = tmp / "missing.yaml"
+        missing.write_text(sweep_doc("    - name: seed\n      values: [1]\n", scenario="nope"))
+        r = run(["validate", missing])
+        check(r.returncode == 2 and f"{missing}:5:13: error: spec.scenario: scenario not found" in r.stderr,
+              f"missing spec.scenario located ({r.returncode}) {r.stderr}")
+
+        # More shards than points: allowed, warned.
+        r = run(["sweep", nokey, "--emit-indexed-job", "--image", "img:1", "--shards", "5"])
+        check(r.returncode == 0 and "--shards 5 is more than the sweep's 2 point(s)" in r.stderr,
+              f"--shards above the points warns ({r.returncode}) {r.stderr}")
+        r = run(["sweep", nokey, "--emit-indexed-job", "--image", "img:1", "--shards", "2"])
+        check(r.returncode == 0 and "warning" not in r.stderr, f"--shards 2 of 2: no warning {r.stderr}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if FAILURES:

@@ -45,6 +45,11 @@ TEST(ParseVary, RangesListsAndSteps) {
   const PlanAxis s = parse_vary("nodepool/a100.count=0..10:5");
   EXPECT_FALSE(s.range);  // a step skips values: no binary search
   EXPECT_EQ(s.values, (std::vector<std::string>{"0", "5", "10"}));
+  // Any step asks for the grid, as docs/plan.md says, ":1" too: a way to run every value of a
+  // range without assuming monotonicity.
+  const PlanAxis one = parse_vary("nodepool/a100.count=1..16:1");
+  EXPECT_FALSE(one.range);
+  EXPECT_EQ(one.values.size(), 16u);
   const PlanAxis l = parse_vary("nodepool/a100.gpuModel=A100,H100");
   EXPECT_FALSE(l.range);
   EXPECT_EQ(l.values, (std::vector<std::string>{"A100", "H100"}));

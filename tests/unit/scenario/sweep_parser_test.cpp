@@ -85,6 +85,35 @@ TEST(SweepParser, BadValuesAreLocatedAtTheValue) {
   EXPECT_EQ(back[0].field_path, "spec.axes[0].range.to");
 }
 
+TEST(SweepParser, QuotaAndLoadMultiplierRangesStepExactly) {
+  const SweepSpec s =
+      parse_sweep(sweep_text("    - name: quota/team-a/gpu.hard.requests.memory\n"
+                             "      range: {from: 8Gi, to: 32Gi, step: 8Gi}\n"
+                             "    - name: quota/team-a/gpu.hard.requests.nvidia.com/gpu\n"
+                             "      range: {from: 2, to: 7, step: 2}\n"
+                             "    - name: load.multiplier\n"
+                             "      range: {from: 0.1, to: 0.7, step: 0.2}\n"),
+                  "sweep.yaml", "");
+  ASSERT_EQ(s.axes.size(), 3u);
+  EXPECT_EQ(s.axes[0].values, (std::vector<std::string>{"8Gi", "16Gi", "24Gi", "32Gi"}));
+  EXPECT_EQ(s.axes[1].values, (std::vector<std::string>{"2", "4", "6"}));  // 8 is past `to`
+  // Fixed point: 0.1 + 0.2 + 0.2 + 0.2 is 0.7 exactly, so 0.7 is in.
+  EXPECT_EQ(s.axes[2].values, (std::vector<std::string>{"0.1", "0.3", "0.5", "0.7"}));
+  const auto bad = errors_of(
+      sweep_text("    - name: load.multiplier\n      range: {from: 1, to: 2Ki, step: 0}\n"));
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0].field_path, "spec.axes[0].range.to");
+  EXPECT_NE(bad[0].message.find("expected a decimal number"), std::string::npos);
+  const auto zero = errors_of(
+      sweep_text("    - name: load.multiplier\n      range: {from: 0, to: 2, step: 1}\n"));
+  ASSERT_EQ(zero.size(), 1u);  // the first value, 0, is no multiplier
+  EXPECT_NE(zero[0].message.find("greater than 0"), std::string::npos);
+  const auto nostep =
+      errors_of(sweep_text("    - name: quota/a/b.hard.cpu\n      range: {from: 1, to: 2}\n"));
+  ASSERT_EQ(nostep.size(), 1u);
+  EXPECT_NE(nostep[0].field_path.find("step"), std::string::npos);
+}
+
 TEST(SweepParser, MetricsAndUnknownFieldsAreErrors) {
   const auto d = errors_of(
       sweep_text("    - name: seed\n      values: [1]\n      vaules: [2]\n",
