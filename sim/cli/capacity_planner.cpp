@@ -118,16 +118,9 @@ class Planner {
   }
 
   // Two --vary on one HPA (minReplicas and maxReplicas): their values are checked together.
-  static bool is_hpa(const scenario::AxisTarget& t) {
-    return t.kind == scenario::AxisKind::kHpaTarget ||
-           t.kind == scenario::AxisKind::kHpaMinReplicas ||
-           t.kind == scenario::AxisKind::kHpaMaxReplicas;
-  }
   bool shares_object(const scenario::PlanAxis& a) const {
-    if (!is_hpa(a.target)) return false;
     return std::any_of(axes_.begin(), axes_.end(), [&](const scenario::PlanAxis& b) {
-      return &b != &a && is_hpa(b.target) && b.target.ns == a.target.ns &&
-             b.target.object == a.target.object;
+      return &b != &a && scenario::same_hpa(a.target, b.target);
     });
   }
 

@@ -330,19 +330,11 @@ class SweepRun {
   // and fail, if at all, for their value alone, checked above), so checking every combination
   // of each such group's values on each base is checking every point. One error per group and
   // base, at the group's first axis, naming a point and the values that clash.
-  static bool is_hpa(const scenario::AxisTarget& t) {
-    return t.kind == scenario::AxisKind::kHpaTarget ||
-           t.kind == scenario::AxisKind::kHpaMinReplicas ||
-           t.kind == scenario::AxisKind::kHpaMaxReplicas;
-  }
-
   // The axes that override the same HPA as `t` (empty when t is not an HPA axis).
   std::vector<std::size_t> hpa_axes(const scenario::AxisTarget& t) const {
     std::vector<std::size_t> out;
-    if (!is_hpa(t)) return out;
     for (std::size_t k = 0; k < targets_.size(); ++k) {
-      if (is_hpa(targets_[k]) && targets_[k].ns == t.ns && targets_[k].object == t.object)
-        out.push_back(k);
+      if (scenario::same_hpa(targets_[k], t)) out.push_back(k);
     }
     return out;
   }

@@ -110,6 +110,14 @@ bool axis_is_integer(const AxisTarget& t) {
   }
 }
 
+bool same_hpa(const AxisTarget& a, const AxisTarget& b) {
+  auto hpa = [](const AxisTarget& t) {
+    return t.kind == AxisKind::kHpaTarget || t.kind == AxisKind::kHpaMinReplicas ||
+           t.kind == AxisKind::kHpaMaxReplicas;
+  };
+  return hpa(a) && hpa(b) && a.ns == b.ns && a.object == b.object;
+}
+
 std::optional<std::string> canonical_axis_value(const AxisTarget& t, const std::string& value,
                                                 std::string* why) {
   switch (t.kind) {

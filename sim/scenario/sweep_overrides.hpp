@@ -34,6 +34,9 @@ struct AxisTarget {
 std::optional<AxisTarget> parse_axis_name(const std::string& name, std::string* why);
 // Integer axes accept `range:`.
 bool axis_is_integer(const AxisTarget& t);
+// Both axes set fields of one HorizontalPodAutoscaler: their values can clash only together
+// (minReplicas above maxReplicas), so they are checked in combination.
+bool same_hpa(const AxisTarget& a, const AxisTarget& b);
 // Checks a value's syntax for the axis and returns its canonical text; nullopt with `why` set
 // when malformed.
 std::optional<std::string> canonical_axis_value(const AxisTarget& t, const std::string& value,

@@ -64,6 +64,13 @@ def main():
             fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
             rc, out, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=1..16", "-o", tmp / "p1")
             check(rc == 2 and "is in use by another gpusim command" in err, f"plan on a held -o: exit 2 ({rc}) {err}")
+        # Two --vary on one HPA whose values clash in some candidate: exit 2 before anything runs.
+        hpa = "hpa/ml-serving/fraud-detector-hpa"
+        rc, out, err = gpusim("plan", HERE.parent.parent / "scenarios" / "demo", "--vary", f"{hpa}.minReplicas=1,8",
+                              "--vary", f"{hpa}.maxReplicas=4,10", "-o", tmp / "p-clash")
+        check(rc == 2 and f"{hpa}.minReplicas=8, {hpa}.maxReplicas=4" in err
+              and "minReplicas 8 would exceed maxReplicas 4" in err and not (tmp / "p-clash").exists(),
+              f"clashing --vary values: exit 2, nothing written ({rc}) {err[-300:]}")
         # A step, ":1" too, asks for the grid (every value, no monotonicity assumed).
         rc, out, err = gpusim("plan", STEADY, "--vary", "nodepool/a.count=4..7:1", "-o", tmp / "p-step", "-j", "2")
         step_plan = json.loads((tmp / "p-step" / "plan.json").read_text())

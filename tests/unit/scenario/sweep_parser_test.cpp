@@ -211,6 +211,29 @@ TEST(SweepOverrides, ApplyToTheLoadedScenario) {
   EXPECT_FALSE(canonical_axis_value(*pool, "two", &why));
 }
 
+TEST(SweepOverrides, MinAboveMaxIsCheckedAfterEveryValue) {
+  const std::string root = repo_root().string();
+  engine::Scenario s = load_scenario({root + "/scenarios/demo"});
+  std::string why;
+  auto min = parse_axis_name("hpa/ml-serving/fraud-detector-hpa.minReplicas", &why);
+  auto max = parse_axis_name("hpa/ml-serving/fraud-detector-hpa.maxReplicas", &why);
+  auto target = parse_axis_name("hpa/ml-serving/fraud-detector-hpa.targetUtilization", &why);
+  auto other = parse_axis_name("hpa/ml-serving/other-hpa.maxReplicas", &why);
+  ASSERT_TRUE(min && max && target && other);
+  EXPECT_TRUE(same_hpa(*min, *max));
+  EXPECT_TRUE(same_hpa(*min, *target));
+  EXPECT_FALSE(same_hpa(*min, *other));
+  auto pool = parse_axis_name("nodepool/a100.count", &why);
+  EXPECT_FALSE(same_hpa(*pool, *pool));
+  // 12 is above the scenario's maxReplicas (10) until the max axis's 20 is applied too.
+  EXPECT_EQ(apply_override(s, *min, "12"), "");
+  EXPECT_NE(check_overridden(s, *min).find("minReplicas 12 would exceed maxReplicas 10"),
+            std::string::npos);
+  EXPECT_EQ(apply_override(s, *max, "20"), "");
+  EXPECT_EQ(check_overridden(s, *min), "");
+  EXPECT_EQ(check_overridden(s, *max), "");
+}
+
 TEST(SweepOverrides, LoadMultiplierScalesTraceInflation) {
   const std::string root = repo_root().string();
   engine::Scenario s = load_scenario({root + "/scenarios/openb/default.yaml"});
