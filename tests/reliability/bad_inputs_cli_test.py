@@ -5,6 +5,7 @@ expected diagnostic printed as file:line:col, and nothing left in the output's p
 input file, a directory without YAML and an out-of-range --threads.
 
 usage: bad_inputs_cli_test.py GPUSIM"""
+import fcntl
 import os
 import pathlib
 import re
@@ -156,6 +157,18 @@ def main():
         if p.returncode != 2 or "gpusim did not write" not in p.stderr or \
                 [f.name for f in users.iterdir()] != ["notes.txt"]:
             failures.append(f"compare -o a user's directory: exit {p.returncode}\n{p.stderr[-300:]}")
+        # compare -o a directory another gpusim command is writing (its lock held): exit 2 before
+        # any run, nothing added.
+        held = parent / "held"
+        held.mkdir()
+        (held / ".gpusim-output").write_text("written by gpusim\n")
+        with open(held / ".gpusim-lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            p = subprocess.run([gpusim, "compare", str(demo), "--policies", "FGD,BestFit", "-o", str(held)],
+                               capture_output=True, text=True, timeout=120)
+        if p.returncode != 2 or "is in use by another gpusim command" not in p.stderr or \
+                sorted(f.name for f in held.iterdir()) != [".gpusim-lock", ".gpusim-output"]:
+            failures.append(f"compare -o a held directory: exit {p.returncode}\n{p.stderr[-300:]}")
         # A mistyped command is named, with the nearest one, rather than "A subcommand is required".
         p = subprocess.run([gpusim, "rnu", str(demo)], capture_output=True, text=True, timeout=60)
         if p.returncode != 2 or 'unknown command "rnu" (did you mean "run"?)' not in p.stderr:
