@@ -183,12 +183,7 @@ class Planner {
     return s;
   }
 
-  static std::int64_t node_count(const engine::Scenario& s) {
-    std::int64_t n = static_cast<std::int64_t>(s.nodes.size());
-    for (const auto& p : s.simulation.node_pools)
-      n += p.count;
-    return n;
-  }
+  static std::int64_t node_count(const engine::Scenario& s) { return engine::node_total(s); }
   static std::int64_t cost_micros(const engine::Scenario& s) {
     std::int64_t c = 0;
     for (const auto& p : s.simulation.node_pools)

@@ -193,10 +193,8 @@ std::optional<TimeMs> planned_end(const engine::Scenario& scenario,
 }
 
 bool explain_by_default(const engine::Scenario& scenario) {
-  std::size_t nodes = scenario.nodes.size();
-  for (const auto& p : scenario.simulation.node_pools)
-    nodes += static_cast<std::size_t>(std::max(0, p.count));
-  return nodes <= kExplainDefaultMaxNodes && !scenario.simulation.trace;
+  return engine::node_total(scenario) <= static_cast<std::int64_t>(kExplainDefaultMaxNodes) &&
+         !scenario.simulation.trace;
 }
 
 }  // namespace gpusim::cli

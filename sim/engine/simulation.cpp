@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <future>
 #include <map>
+#include <set>
 #include <stdexcept>
 
+#include "controllers/adoption.hpp"
 #include "controllers/deployment_controller.hpp"
 #include "controllers/job_controller.hpp"
 #include "controllers/kubelet.hpp"
@@ -156,15 +158,33 @@ void Simulation::build_cluster() {
   for (const auto& pdb : scenario_.pdbs) {
     if (c.admit_or_report("PodDisruptionBudget", pdb.meta)) c.pdbs[pdb.meta.key()] = pdb;
   }
+  // A pool's member manifests come first (scenario.hpp): the first `count` of them, in manifest
+  // order; the pool adds template nodes for the rest of its count. Pods bound by spec.nodeName
+  // to a member left out are placed by the scheduler instead.
+  std::map<std::string, std::int32_t> members;
+  std::set<std::string> left_out;
   for (Node n : scenario_.nodes) {
+    if (const NodePoolSpec* pool = member_pool(scenario_, n)) {
+      std::int32_t& kept = members[pool->name];
+      if (kept >= pool->count) {
+        left_out.insert(n.meta.name);
+        continue;
+      }
+      ++kept;
+      n.pool = pool->name;
+    }
     if (n.gpu_model.empty()) n.gpu_model = gpu_model_of(n);
     if (!n.meta.labels.count("kubernetes.io/hostname"))
       n.meta.labels["kubernetes.io/hostname"] = n.meta.name;
     c.add_node(std::move(n));
   }
   for (const auto& pool : scenario_.simulation.node_pools) {
-    for (std::int32_t i = 0; i < pool.count; ++i)
+    std::int32_t made = members[pool.name];
+    for (std::int32_t i = 0; made < pool.count; ++i) {
+      if (c.find_node(pool.name + "-" + std::to_string(i)) != kNoNode) continue;
       add_node_from_pool(pool, i);
+      ++made;
+    }
   }
   auto with_uid = [&](auto obj) {
     obj.meta.uid = c.next_uid();
@@ -179,8 +199,11 @@ void Simulation::build_cluster() {
     store[obj.meta.key()] = with_uid(obj);
     c.object_changed(kind, obj.meta.key());
   };
-  for (const auto& rs : scenario_.replica_sets)
+  // A ReplicaSet's controller reference is resolved once the Deployments exist (below).
+  for (ReplicaSet rs : scenario_.replica_sets) {
+    rs.meta.owner.reset();
     create("ReplicaSet", c.replica_sets, rs);
+  }
   for (const auto& d : scenario_.deployments)
     create("Deployment", c.deployments, d);
   for (const auto& j : scenario_.jobs)
@@ -193,11 +216,22 @@ void Simulation::build_cluster() {
     create("PodGroup", c.pod_groups, g);
   for (const auto& pj : scenario_.pytorch_jobs)
     create("PyTorchJob", c.pytorch_jobs, pj);
-  for (const auto& p : scenario_.pods) {
-    CreateResult r = c.create_pod(p);
+  // The manifests' controller references (ctrl/adoption.hpp), before any pod exists: a pod bound
+  // by spec.nodeName runs as its owner's from the start (the kubelet times Job pods as such).
+  for (const auto& rs : scenario_.replica_sets) {
+    if (rs.meta.owner) ctrl::claim_replica_set(c, rs.meta.key(), *rs.meta.owner);
+  }
+  for (Pod p : scenario_.pods) {
+    if (!p.spec().node_name.empty() && left_out.count(p.spec().node_name)) {
+      PodTemplate t = *p.tmpl;
+      t.spec.node_name.clear();
+      p.tmpl = make_template(std::move(t));
+    }
+    ctrl::claim_pod(c, p);
+    const std::string key = p.key();
+    CreateResult r = c.create_pod(std::move(p));
     if (!r.ok()) {
-      c.emit(
-          ClusterEvent{0, "FailedCreate", "Pod", p.key(), {}, "Error creating: " + r.error, true});
+      c.emit(ClusterEvent{0, "FailedCreate", "Pod", key, {}, "Error creating: " + r.error, true});
     }
   }
 }

@@ -120,6 +120,7 @@ Pod ObjectParser::pod(const Value& object, ObjectMode mode) {
   f.ignore({"apiVersion", "kind", "status"});
   p.name = m.name;
   p.namespace_ = m.namespace_;
+  p.owner = m.owner;
   PodTemplate t;
   t.labels = m.labels;
   t.annotations = m.annotations;
@@ -404,9 +405,73 @@ Job ObjectParser::job(const Value& object, ObjectMode mode) {
   Fields f(object);
   if (!f.ok()) return j;
   j.meta = meta(f, true, mode, "Job");
-  f.ignore({"apiVersion", "kind", "status"});
+  f.ignore({"apiVersion", "kind"});
   j.spec = job_spec(f.required("spec"), j.meta, describe_object("Job", j.meta));
+  j.status = job_progress(f.get("status"), j.spec);
   return j;
+}
+
+// A Job's status.succeeded / failed / completedIndexes, as a restarted Job controller takes them
+// over: what finished before the simulation starts counts (an imported Job goes on from where the
+// live one was). The rest of the status the controller writes itself.
+JobStatus ObjectParser::job_progress(const Value& v, const JobSpec& spec) {
+  JobStatus st;
+  Fields f(v);
+  if (!f.ok()) return st;
+  f.accept_all();
+  const Value succeeded = f.get("succeeded");
+  if (auto n = succeeded.non_negative_i32()) st.succeeded = *n;
+  if (auto n = f.get("failed").non_negative_i32()) st.failed = *n;
+  const bool indexed = spec.completion_mode == CompletionMode::kIndexed;
+  const std::int32_t completions = spec.completions.value_or(0);
+  const Value indexes = f.get("completedIndexes");
+  if (indexes.present()) {
+    if (!indexed) {
+      indexes.error("only an Indexed Job has completed indexes");
+    } else if (auto text = indexes.str()) {
+      // The API's interval list: "1,3-5,7".
+      std::vector<std::int32_t> out;
+      std::size_t at = 0;
+      bool bad = text->empty();
+      while (!bad && at <= text->size()) {
+        const std::size_t comma = std::min(text->find(',', at), text->size());
+        const std::string part = text->substr(at, comma - at);
+        const std::size_t dash = part.find('-');
+        auto number = [&](const std::string& s) -> std::int32_t {
+          if (s.empty() || s.size() > 9 ||
+              !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            bad = true;
+            return -1;
+          }
+          return std::stoi(s);
+        };
+        const std::int32_t lo = number(part.substr(0, dash));
+        const std::int32_t hi = dash == std::string::npos ? lo : number(part.substr(dash + 1));
+        if (bad || hi < lo || hi >= completions || (!out.empty() && lo <= out.back())) {
+          bad = true;
+          break;
+        }
+        for (std::int32_t i = lo; i <= hi; ++i)
+          out.push_back(i);
+        at = comma + 1;
+      }
+      if (bad) {
+        indexes.error("invalid completed indexes \"" + *text + "\"",
+                      "ascending indexes and ranges such as \"0,2-3\", each below "
+                      "spec.completions (" +
+                          std::to_string(completions) + ")");
+      } else {
+        st.completed_indexes = std::move(out);
+      }
+    }
+  }
+  if (indexed) {
+    // The controller counts an Indexed Job's successes by its completed indexes.
+    st.succeeded = static_cast<std::int32_t>(st.completed_indexes.size());
+  } else if (spec.completions && st.succeeded > *spec.completions) {
+    succeeded.error("must be at most spec.completions (" + std::to_string(*spec.completions) + ")");
+  }
+  return st;
 }
 
 CronJob ObjectParser::cron_job(const Value& object) {

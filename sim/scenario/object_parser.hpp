@@ -90,6 +90,7 @@ class ObjectParser {
   Labels labels(const Value& v);
   Annotations annotations(const Value& v);
   JobSpec job_spec(const Value& v, const ObjectMeta& workload, const std::string& from);
+  JobStatus job_progress(const Value& v, const JobSpec& spec);
   void check_selector_matches(const Value& selector_value, const LabelSelector& selector,
                               const Value& template_value, const Labels& template_labels);
   std::optional<MetricSpec> metric(const Value& v);

@@ -192,6 +192,22 @@ ObjectMeta ObjectParser::meta(Fields& object, bool namespaced, ObjectMode mode, 
   }
   m.labels = labels(f.get("labels"));
   m.annotations = annotations(f.get("annotations"));
+  // The controller reference of a manifest Pod (to a ReplicaSet or Job) or ReplicaSet (to a
+  // Deployment): by name, as every reference in a scenario; the simulation resolves it at t=0
+  // (ctrl/adoption.hpp). Other references are not simulated.
+  const std::string k = kind;
+  for (const Value& ref : f.get("ownerReferences").items()) {
+    Fields rf(ref);
+    rf.accept_all();
+    if (!rf.ok() || !rf.get("controller").boolean().value_or(false)) continue;
+    const std::optional<std::string> owner_kind = rf.required("kind").str();
+    const std::optional<std::string> owner_name = rf.required("name").str();
+    if (!owner_kind || !owner_name || mode != ObjectMode::kManifest) continue;
+    if ((k == "Pod" && (*owner_kind == "ReplicaSet" || *owner_kind == "Job")) ||
+        (k == "ReplicaSet" && *owner_kind == "Deployment")) {
+      m.owner = OwnerReference{*owner_kind, *owner_name, 0, true};
+    }
+  }
   ignore_server_meta(f);
   return m;
 }

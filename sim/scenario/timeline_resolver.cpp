@@ -220,7 +220,8 @@ void resolve_timeline(engine::Scenario& scenario,
   for (const auto& p : scenario.simulation.node_pools) {
     pools.insert(p.name);
     if (p.autoscaling) autoscaled.insert(p.name);
-    for (std::int32_t i = 0; i < p.count; ++i) {
+    // Members (Node manifests of the pool) are in `nodes` already; the template makes the rest.
+    for (std::int32_t i = 0; i < p.count - engine::pool_members(scenario, p); ++i) {
       std::string name = p.name + "-" + std::to_string(i);
       pool_of_node.emplace(name, p.name);
       nodes.insert(std::move(name));
