@@ -42,6 +42,9 @@ void add_import_command(CLI::App& app) {
   cmd->add_option("-o,--output-dir", *out, "The scenario directory to write")->required();
   cmd->add_option("--name", o->name, "The Simulation's name (default: the directory's name)");
   cmd->add_option("--duration", o->duration, "The Simulation's spec.duration (default 1h)");
+  cmd->add_option("--pool-label", o->pool_label,
+                  "Group nodes into node pools by this label's values (default: "
+                  "node.kubernetes.io/instance-type, else nvidia.com/gpu.product)");
   cmd->add_flag("-q,--quiet", *quiet, "Print nothing on success");
   cmd->callback([file, out, o, quiet] {
     namespace fs = std::filesystem;
@@ -52,6 +55,12 @@ void add_import_command(CLI::App& app) {
           "--duration: expected a positive duration such as 1h or 90m, "
           "got \"" +
           opts.duration + "\"");
+    }
+    if (!opts.pool_label.empty()) {
+      if (const std::string why = scenario::check_label_key(opts.pool_label); !why.empty()) {
+        throw std::invalid_argument("--pool-label: invalid label key \"" + opts.pool_label +
+                                    "\": " + why);
+      }
     }
     if (opts.name == "imported") {
       opts.name = name_from_directory(fs::path(*out).lexically_normal().filename().string());
@@ -65,11 +74,12 @@ void add_import_command(CLI::App& app) {
       dir.write(name, text);
     dir.commit();
     if (*quiet) return;
-    std::cout << "imported " << r.nodes << " node(s), " << r.bound_pods << " running pod(s) bound "
+    std::cout << "imported " << r.nodes << " node(s) in " << r.pools << " pool(s), " << r.bound_pods
+              << " running pod(s) bound "
               << "to their nodes, " << r.pending_pods << " pending pod(s), " << r.deployments
-              << " Deployment(s), " << r.jobs << " Job(s), " << r.hpas << " HPA(s), " << r.quotas
-              << " ResourceQuota(s), " << r.priority_classes << " PriorityClass(es) into " << *out
-              << "\n";
+              << " Deployment(s) with " << r.replica_sets << " ReplicaSet(s), " << r.jobs
+              << " Job(s), " << r.hpas << " HPA(s), " << r.quotas << " ResourceQuota(s), "
+              << r.priority_classes << " PriorityClass(es) into " << *out << "\n";
     for (const auto& n : r.notes)
       std::cout << "  note: " << n << "\n";
   });

@@ -6,10 +6,13 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "core/diagnostics.hpp"
+#include "core/quantity.hpp"
+#include "scenario/names.hpp"
 #include "scenario/value.hpp"
 
 namespace gpusim::scenario {
@@ -109,6 +112,8 @@ std::string document(const YAML::Node& n) {
 // ---- cleaning
 
 bool dropped_annotation(const std::string& key) {
+  // A Job pod's completion index: the Indexed Job that adopts the pod reads it.
+  if (key == "batch.kubernetes.io/job-completion-index") return false;
   for (const char* prefix :
        {"kubectl.kubernetes.io/", "deployment.kubernetes.io/", "autoscaling.alpha.kubernetes.io/",
         "control-plane.alpha.kubernetes.io/", "kubernetes.io/config.", "batch.kubernetes.io/"}) {
@@ -204,8 +209,19 @@ class Importer {
       if (get(item["metadata"], "name").empty()) fail(item, where + ".metadata.name", "required");
       const std::string kind = get(item, "kind");
       const std::string key = ns_of(item) + "/" + get(item["metadata"], "name");
-      if (kind == "Deployment") deployments_.insert(key);
+      if (kind == "Deployment") {
+        deployments_.insert(key);
+        deployment_items_[key] = static_cast<const YAML::Node&>(item);
+      }
       if (kind == "Job" && !job_finished(item)) jobs_.insert(key);
+    }
+    // Second pass: the ReplicaSets the dump does not list but its pods name, by Deployment.
+    for (const auto& item : root["items"]) {
+      if (get(item, "kind") != "Pod" || !live(item)) continue;
+      const std::optional<Owner> owner = controller_in_dump(item);
+      if (!owner || owner->kind != "ReplicaSet") continue;
+      ReplicaSetGroup& g = replica_sets_[owner->deployment][owner->name];
+      if (g.pods++ == 0) g.first_pod = static_cast<const YAML::Node&>(item);
     }
     i = 0;
     for (const auto& item : root["items"]) {
@@ -217,6 +233,7 @@ class Importer {
         pod(item, where);
       } else if (kind == "Deployment") {
         workload(item, where, "apps/v1", {});
+        replica_sets(item);
         ++r_.deployments;
       } else if (kind == "Job") {
         job(item, where);
@@ -230,6 +247,7 @@ class Importer {
     }
     for (const auto& [kind, n] : r_.skipped_kinds)
       r_.notes.push_back(std::to_string(n) + " " + kind + " object(s) skipped: not imported");
+    pools();
     write_files();
     return r_;
   }
@@ -313,46 +331,259 @@ class Importer {
     ++r_.nodes;
   }
 
-  // The pod's controller, when the dump holds it: a Deployment (through its ReplicaSet, named
-  // <deployment>-<pod-template-hash>) or a Job still running.
-  bool recreated_by_controller(const YAML::Node& item) const {
+  // Node pools from the nodes' `key` label (ImportOptions::pool_label): one pool per value, whose
+  // members are the nodes with that value (labelled gpusim.io/pool, each written as it is) and
+  // whose template, for the nodes a count above them adds, is a copy of the first Ready,
+  // schedulable member. Nodes without the label, or without status.capacity, are in no pool.
+  void pools() {
+    std::string key = o_.pool_label;
+    if (key.empty()) {
+      for (const char* k : {"node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type",
+                            "nvidia.com/gpu.product"}) {
+        for (const auto& n : nodes_) {
+          if (!get(n["metadata"]["labels"], k).empty()) key = k;
+        }
+        if (!key.empty()) break;
+      }
+      if (key.empty()) return;
+    }
+    std::map<std::string, std::vector<std::size_t>> by_value;  // label value -> nodes
+    std::vector<std::string> order;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      const std::string v = get(nodes_[i]["metadata"]["labels"], key.c_str());
+      if (v.empty() || !nodes_[i]["status"]["capacity"]) continue;
+      if (!by_value.count(v)) order.push_back(v);
+      by_value[v].push_back(i);
+    }
+    std::set<std::string> names;
+    std::string summary;
+    for (const std::string& value : order) {
+      std::string name = dns_label_chars(value);
+      if (name.size() > 50) name.resize(50);
+      while (!name.empty() && name.back() == '-')
+        name.pop_back();
+      name.erase(0, name.find_first_not_of('-'));
+      if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) name = "pool-" + name;
+      for (int k = 2; names.count(name); ++k)
+        name = dns_label_chars(value).substr(0, 44) + "-" + std::to_string(k);
+      names.insert(name);
+      const std::vector<std::size_t>& members = by_value[value];
+      std::size_t source = members.front();
+      for (std::size_t i : members) {
+        const YAML::Node& n = nodes_[i];
+        if (get(n["spec"], "unschedulable") != "true" && ready(n)) {
+          source = i;
+          break;
+        }
+      }
+      YAML::Node pool(YAML::NodeType::Map);
+      pool["name"] = str_node(name);
+      pool["count"] = YAML::Node(std::to_string(members.size()));
+      pool["template"] = pool_template(nodes_[source]);
+      pools_.push_back(pool);
+      int differ = 0;
+      for (std::size_t i : members) {
+        if (!same_shape(nodes_[i], nodes_[source])) ++differ;
+        YAML::Node labels = nodes_[i]["metadata"]["labels"];
+        labels["gpusim.io/pool"] = str_node(name);
+      }
+      summary += (summary.empty() ? "" : ", ") + name + " (" + std::to_string(members.size()) + ")";
+      if (differ > 0) {
+        r_.notes.push_back("pool " + name + ": " + std::to_string(differ) +
+                           " of its nodes differ from its template (a copy of " +
+                           get(nodes_[source]["metadata"], "name") +
+                           ") and stay as they are; nodes a larger count adds are copies");
+      }
+    }
+    r_.pools = static_cast<int>(pools_.size());
+    if (!pools_.empty()) {
+      r_.notes.push_back("node pools by label " + key + ": " + summary +
+                         "; vary them with nodepool/<pool>.count (gpusim plan, sweeps)");
+    }
+  }
+
+  static bool ready(const YAML::Node& node) {
+    const YAML::Node c = node["status"]["conditions"];
+    if (!c || !c.IsSequence()) return true;  // no condition: the loader's default, Ready
+    for (const auto& cond : c) {
+      if (get(cond, "type") == "Ready") return get(cond, "status") == "True";
+    }
+    return true;
+  }
+
+  // A node as a pool template: its labels but the hostname (each node gets its own), its taints
+  // but the node lifecycle's and cordon's, capacity and allocatable.
+  static YAML::Node pool_template(const YAML::Node& node) {
+    YAML::Node t(YAML::NodeType::Map);
+    YAML::Node labels(YAML::NodeType::Map);
+    if (node["metadata"]["labels"]) {
+      for (const auto& kv : node["metadata"]["labels"]) {
+        const std::string k = kv.first.Scalar();
+        if (k != "kubernetes.io/hostname" && k != "gpusim.io/pool") labels[k] = kv.second;
+      }
+    }
+    if (labels.size() > 0) {
+      YAML::Node m(YAML::NodeType::Map);
+      m["labels"] = labels;
+      t["metadata"] = m;
+    }
+    if (node["spec"] && node["spec"]["taints"]) {
+      YAML::Node taints(YAML::NodeType::Sequence);
+      for (const auto& taint : node["spec"]["taints"]) {
+        const std::string k = get(taint, "key");
+        if (k.rfind("node.kubernetes.io/", 0) == 0 ||
+            k.rfind("node.cloudprovider.kubernetes.io/", 0) == 0) {
+          continue;
+        }
+        taints.push_back(taint);
+      }
+      if (taints.size() > 0) {
+        YAML::Node sp(YAML::NodeType::Map);
+        sp["taints"] = taints;
+        t["spec"] = sp;
+      }
+    }
+    YAML::Node st(YAML::NodeType::Map);
+    st["capacity"] = node["status"]["capacity"];
+    if (node["status"]["allocatable"]) st["allocatable"] = node["status"]["allocatable"];
+    t["status"] = st;
+    return t;
+  }
+
+  // Whether two nodes have the same labels (but the hostname), taints, capacity and allocatable.
+  static bool same_shape(const YAML::Node& a, const YAML::Node& b) {
+    return document(pool_template(a)) == document(pool_template(b)) &&
+           get(a["spec"], "unschedulable") == get(b["spec"], "unschedulable");
+  }
+
+  struct Owner {
+    std::string kind, name;  // the pod's controller: a ReplicaSet or a Job
+    std::string deployment;  // the ReplicaSet's Deployment (namespace/name)
+  };
+
+  static bool live(const YAML::Node& pod) {
+    const std::string phase = get(pod["status"], "phase");
+    return phase != "Succeeded" && phase != "Failed" && !pod["metadata"]["deletionTimestamp"];
+  }
+
+  // The pod's controller, when the dump holds it: a Deployment's ReplicaSet (named
+  // <deployment>-<pod-template-hash>; the dump has no ReplicaSets, the import writes them) or a
+  // Job still running.
+  std::optional<Owner> controller_in_dump(const YAML::Node& item) const {
     const YAML::Node refs = item["metadata"]["ownerReferences"];
-    if (!refs || !refs.IsSequence()) return false;
+    if (!refs || !refs.IsSequence()) return std::nullopt;
     const std::string ns = ns_of(item);
     for (const auto& ref : refs) {
       if (get(ref, "controller") != "true") continue;
       const std::string kind = get(ref, "kind"), name = get(ref, "name");
-      if (kind == "Job") return jobs_.count(ns + "/" + name) > 0;
+      if (kind == "Job" && jobs_.count(ns + "/" + name)) return Owner{kind, name, {}};
       if (kind == "ReplicaSet") {
         const auto dash = name.rfind('-');
-        return dash != std::string::npos && deployments_.count(ns + "/" + name.substr(0, dash));
+        if (dash == std::string::npos) return std::nullopt;
+        const std::string deployment = ns + "/" + name.substr(0, dash);
+        if (deployments_.count(deployment)) return Owner{kind, name, deployment};
       }
+      return std::nullopt;
     }
-    return false;
+    return std::nullopt;
   }
 
   void pod(const YAML::Node& item, const std::string& where) {
     if (item["spec"] && item["spec"].IsMap()) learn_priority(item["spec"]);
-    const std::string phase = get(item["status"], "phase");
-    if (phase == "Succeeded" || phase == "Failed") {
-      ++r_.finished_pods;
-      return;
-    }
-    if (item["metadata"]["deletionTimestamp"]) {
-      ++r_.finished_pods;  // terminating: gone soon
-      return;
-    }
-    if (recreated_by_controller(item)) {
-      ++r_.controller_pods;
+    if (!live(item)) {
+      ++r_.finished_pods;  // finished, or terminating: gone soon
       return;
     }
     if (!item["spec"] || !item["spec"].IsMap()) fail(item, where + ".spec", "required");
     const bool bound = !get(item["spec"], "nodeName").empty();
     YAML::Node o = object("v1", "Pod");
     o["metadata"] = clean_meta(item["metadata"], true, true);
+    if (const std::optional<Owner> owner = controller_in_dump(item)) {
+      // The controller keeps the pod (ctrl/adoption.hpp): by name, as the simulation resolves it.
+      YAML::Node ref(YAML::NodeType::Map);
+      ref["apiVersion"] = str_node(owner->kind == "Job" ? "batch/v1" : "apps/v1");
+      ref["kind"] = str_node(owner->kind);
+      ref["name"] = str_node(owner->name);
+      ref["controller"] = YAML::Node("true");
+      YAML::Node refs(YAML::NodeType::Sequence);
+      refs.push_back(ref);
+      o["metadata"]["ownerReferences"] = refs;
+      ++r_.controller_pods;
+    }
     o["spec"] = clean_pod_spec(item["spec"], bound);
     pods_.push_back(o);
     ++(bound ? r_.bound_pods : r_.pending_pods);
+  }
+
+  // The ReplicaSets of a Deployment that its pods name: the Deployment's template with the
+  // pod-template-hash label, or, for a set whose pods run other images (an older revision mid
+  // rollout), the template read back from one of its pods. The Deployment adopts them at t=0 and
+  // they adopt their pods, so nothing is recreated.
+  void replica_sets(const YAML::Node& d) {
+    const std::string key = ns_of(d) + "/" + get(d["metadata"], "name");
+    auto it = replica_sets_.find(key);
+    if (it == replica_sets_.end()) return;
+    const YAML::Node spec = d["spec"];
+    for (const auto& [name, g] : it->second) {
+      std::string hash = get(g.first_pod["metadata"]["labels"], "pod-template-hash");
+      if (hash.empty()) hash = name.substr(get(d["metadata"], "name").size() + 1);
+      YAML::Node tmpl;
+      if (same_images(g.first_pod["spec"], spec["template"]["spec"])) {
+        tmpl = clean_template(spec["template"], {});
+      } else {
+        tmpl = YAML::Node(YAML::NodeType::Map);
+        YAML::Node m(YAML::NodeType::Map);
+        if (g.first_pod["metadata"]["labels"]) m["labels"] = g.first_pod["metadata"]["labels"];
+        tmpl["metadata"] = m;
+        tmpl["spec"] = clean_pod_spec(g.first_pod["spec"], false);
+      }
+      if (!tmpl["metadata"]) tmpl["metadata"] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node labels = tmpl["metadata"]["labels"] ? YAML::Clone(tmpl["metadata"]["labels"])
+                                                     : YAML::Node(YAML::NodeType::Map);
+      labels["pod-template-hash"] = str_node(hash);
+      tmpl["metadata"]["labels"] = labels;
+      YAML::Node rs = object("apps/v1", "ReplicaSet");
+      YAML::Node meta(YAML::NodeType::Map);
+      meta["name"] = str_node(name);
+      meta["namespace"] = str_node(ns_of(d));
+      meta["labels"] = labels;
+      YAML::Node ref(YAML::NodeType::Map);
+      ref["apiVersion"] = str_node("apps/v1");
+      ref["kind"] = str_node("Deployment");
+      ref["name"] = d["metadata"]["name"];
+      ref["controller"] = YAML::Node("true");
+      YAML::Node refs(YAML::NodeType::Sequence);
+      refs.push_back(ref);
+      meta["ownerReferences"] = refs;
+      rs["metadata"] = meta;
+      YAML::Node s(YAML::NodeType::Map);
+      s["replicas"] = YAML::Node(std::to_string(g.pods));
+      YAML::Node selector =
+          spec["selector"] ? YAML::Clone(spec["selector"]) : YAML::Node(YAML::NodeType::Map);
+      YAML::Node match = selector["matchLabels"] ? YAML::Node(selector["matchLabels"])
+                                                 : YAML::Node(YAML::NodeType::Map);
+      match["pod-template-hash"] = str_node(hash);
+      selector["matchLabels"] = match;
+      s["selector"] = selector;
+      if (spec["minReadySeconds"]) s["minReadySeconds"] = spec["minReadySeconds"];
+      s["template"] = tmpl;
+      rs["spec"] = s;
+      workloads_.push_back(rs);
+      ++r_.replica_sets;
+    }
+  }
+
+  // Whether a pod runs the template's containers (names and images, in order).
+  static bool same_images(const YAML::Node& pod_spec, const YAML::Node& template_spec) {
+    const YAML::Node a = pod_spec ? pod_spec["containers"] : YAML::Node();
+    const YAML::Node b = template_spec ? template_spec["containers"] : YAML::Node();
+    if (!a || !b || !a.IsSequence() || !b.IsSequence() || a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (get(a[i], "name") != get(b[i], "name") || get(a[i], "image") != get(b[i], "image")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // PriorityClasses are not in the dump; their values are learnt from the pods that use them.
@@ -394,6 +625,23 @@ class Importer {
       return;
     }
     workload(item, where, "batch/v1", kJobLabels);
+    // The progress the Job made (the simulation's Job controller goes on from it): successes,
+    // failures (for backoffLimit) and, for an Indexed Job, which indexes are done.
+    YAML::Node st(YAML::NodeType::Map);
+    const YAML::Node status = item["status"];
+    for (const char* f : {"succeeded", "failed", "completedIndexes"}) {
+      if (status && status.IsMap() && status[f] && status[f].IsScalar()) st[f] = status[f];
+    }
+    if (st.size() > 0) {
+      workloads_.back()["status"] = st;
+      const std::string done = get(st, "completedIndexes").empty()
+                                   ? get(st, "succeeded")
+                                   : "indexes " + get(st, "completedIndexes");
+      if (!done.empty() && done != "0") {
+        r_.notes.push_back("Job " + ns_of(item) + "/" + get(item["metadata"], "name") +
+                           ": goes on from its progress (succeeded " + done + ")");
+      }
+    }
     ++r_.jobs;
   }
 
@@ -430,6 +678,111 @@ class Importer {
     }
     workloads_.push_back(o);
     ++r_.hpas;
+    hpa_load(item);
+  }
+
+  // The dump holds no usage: without a load, the imported HPA's pods use no CPU and it scales
+  // down to minReplicas. From the HPA's status.currentMetrics (cpu and memory Resource metrics:
+  // the pods' average usage, or their average utilisation of the requests) the import writes a
+  // constant spec.load that reproduces it: `currentReplicas` requests/s, each Ready pod serving
+  // one, at the measured usage per request, so the HPA sees what it saw live (and usage per pod
+  // falls as it adds pods, as for any load). Other metrics are noted for the user to model.
+  void hpa_load(const YAML::Node& item) {
+    const std::string ns = ns_of(item), name = get(item["metadata"], "name");
+    const YAML::Node ref = item["spec"]["scaleTargetRef"];
+    const std::string target = ns + "/" + get(ref, "name");
+    const std::string where = "HPA " + ns + "/" + name;
+    const std::string fix = "give it load in 00-simulation.yaml (spec.load for Deployment/" +
+                            target + ", docs/scenario.md#specload)";
+    if (get(ref, "kind") != "Deployment" || !deployment_items_.count(target)) {
+      r_.notes.push_back(where + ": its target is not a Deployment in the dump; " + fix);
+      return;
+    }
+    if (loaded_.count(target)) return;  // one load per workload; the first HPA's figures
+    const YAML::Node status = item["status"];
+    const std::string replicas = get(status, "currentReplicas");
+    std::optional<Quantity> cpu, memory;
+    std::vector<std::string> other;
+    if (!get(status, "currentCPUUtilizationPercentage").empty()) {  // autoscaling/v1
+      cpu = per_pod(target, "cpu", "", get(status, "currentCPUUtilizationPercentage"));
+    }
+    if (status && status["currentMetrics"] && status["currentMetrics"].IsSequence()) {
+      for (const auto& m : status["currentMetrics"]) {
+        const std::string type = get(m, "type");
+        const YAML::Node res = m["resource"];
+        const std::string rname = get(res, "name");
+        if (type == "Resource" && (rname == "cpu" || rname == "memory")) {
+          const YAML::Node current = res["current"];
+          auto q = per_pod(target, rname, get(current, "averageValue"),
+                           get(current, "averageUtilization"));
+          (rname == "cpu" ? cpu : memory) = q;
+          if (!q) other.push_back(rname);
+        } else {
+          other.push_back(type + (rname.empty() ? "" : " " + rname));
+        }
+      }
+    }
+    const auto n = Quantity::parse(replicas);
+    if ((!cpu && !memory) || !n || n->milli_value() <= 0) {
+      r_.notes.push_back(where +
+                         ": the dump has no usage for it (status.currentMetrics), so "
+                         "its pods use none and it scales down to minReplicas; " +
+                         fix);
+      return;
+    }
+    YAML::Node load(YAML::NodeType::Map);
+    load["target"] = str_node("Deployment/" + target);
+    YAML::Node rate(YAML::NodeType::Map);
+    rate["constant"] = YAML::Node(replicas);
+    load["rate"] = rate;
+    if (cpu) {
+      YAML::Node c(YAML::NodeType::Map);
+      c["perRequest"] = str_node(cpu->str());
+      load["cpu"] = c;
+    }
+    if (memory) {
+      YAML::Node c(YAML::NodeType::Map);
+      c["perRequest"] = str_node(memory->str());
+      load["memory"] = c;
+    }
+    loads_.push_back(load);
+    loaded_.insert(target);
+    std::string note = where + ": load derived from its status.currentMetrics (" +
+                       (cpu ? "cpu " + cpu->str() : std::string()) + (cpu && memory ? ", " : "") +
+                       (memory ? "memory " + memory->str() : std::string()) + " per pod at " +
+                       replicas + " replicas), held constant: spec.load in 00-simulation.yaml";
+    if (!other.empty()) {
+      std::string list;
+      for (const auto& o : other)
+        list += (list.empty() ? "" : ", ") + o;
+      note += "; its other metrics (" + list + ") read 0 unless you model them there";
+    }
+    r_.notes.push_back(note);
+  }
+
+  // A pod's average usage of `resource`: the metric's averageValue, else its averageUtilization
+  // (percent) of the target's per-pod request (every container's request summed, as the HPA's
+  // Resource metric computes it). Nothing when neither is usable.
+  std::optional<Quantity> per_pod(const std::string& target, const std::string& resource,
+                                  const std::string& average_value,
+                                  const std::string& utilization) const {
+    if (auto q = Quantity::parse(average_value); q && !average_value.empty()) return q;
+    const auto percent = Quantity::parse(utilization);
+    if (utilization.empty() || !percent) return std::nullopt;
+    const YAML::Node containers =
+        deployment_items_.at(target)["spec"]["template"]["spec"]["containers"];
+    if (!containers || !containers.IsSequence()) return std::nullopt;
+    std::int64_t request_milli = 0;
+    for (const auto& c : containers) {
+      const std::string r = get(c["resources"]["requests"], resource.c_str());
+      auto q = Quantity::parse(r);
+      if (r.empty() || !q) return std::nullopt;  // no request: utilization is undefined
+      request_milli += q->milli_value();
+    }
+    // Rounded up (to milli-CPU, to bytes): the usage the HPA read was at least that.
+    const std::int64_t per_milli = (request_milli * percent->value() + 99) / 100;
+    if (resource == "memory") return Quantity::from_int((per_milli + 999) / 1000);
+    return Quantity::from_milli(per_milli);
   }
 
   void quota(const YAML::Node& item) {
@@ -442,7 +795,8 @@ class Importer {
 
   void write_files() {
     std::string sim = "# Written by `gpusim import` from " + file_ +
-                      ": the cluster's nodes come from 10-nodes.yaml, so there are no pools.\n";
+                      ": the cluster's nodes are in 10-nodes.yaml; a pool's count includes its "
+                      "nodes there (labelled gpusim.io/pool), its template makes the rest.\n";
     YAML::Node s = object("gpusim.io/v1alpha1", "Simulation");
     YAML::Node meta(YAML::NodeType::Map);
     meta["name"] = str_node(o_.name);
@@ -450,6 +804,18 @@ class Importer {
     YAML::Node spec(YAML::NodeType::Map);
     spec["duration"] = str_node(o_.duration);
     spec["sampleInterval"] = str_node("1m");
+    if (!pools_.empty()) {
+      YAML::Node pools(YAML::NodeType::Sequence);
+      for (const auto& p : pools_)
+        pools.push_back(p);
+      spec["nodePools"] = pools;
+    }
+    if (!loads_.empty()) {
+      YAML::Node load(YAML::NodeType::Sequence);
+      for (const auto& l : loads_)
+        load.push_back(l);
+      spec["load"] = load;
+    }
     s["spec"] = spec;
     r_.files["00-simulation.yaml"] = sim + document(s);
     auto join = [](const std::vector<YAML::Node>& docs) {
@@ -479,8 +845,8 @@ class Importer {
     if (!pods_.empty()) r_.files["40-pods.yaml"] = join(pods_);
     if (r_.controller_pods > 0) {
       r_.notes.push_back(std::to_string(r_.controller_pods) +
-                         " pod(s) owned by a Deployment's ReplicaSet or a Job in the dump: left to "
-                         "their controllers to recreate (placed by the scheduler, not bound)");
+                         " pod(s) of a Deployment's ReplicaSet or a Job kept under their "
+                         "controller (ownerReferences), on their nodes");
     }
     if (r_.finished_pods > 0)
       r_.notes.push_back(std::to_string(r_.finished_pods) +
@@ -492,7 +858,15 @@ class Importer {
   std::string file_;
   const ImportOptions& o_;
   ImportResult r_;
-  std::set<std::string> deployments_, jobs_;
+  std::set<std::string> deployments_, jobs_, loaded_;
+  std::map<std::string, YAML::Node> deployment_items_;
+  std::vector<YAML::Node> loads_, pools_;
+  struct ReplicaSetGroup {
+    int pods = 0;
+    YAML::Node first_pod;
+  };
+  // Deployment (namespace/name) -> ReplicaSet name -> its live pods in the dump.
+  std::map<std::string, std::map<std::string, ReplicaSetGroup>> replica_sets_;
   std::map<std::string, std::string> priority_;
   std::vector<YAML::Node> nodes_, pods_, workloads_;
 };

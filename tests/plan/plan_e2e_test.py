@@ -7,6 +7,8 @@ and plan.md, give the same plan.json on 1 and 2 threads, exit 1 when the upper b
 on bad input. A grid over two pools with --objective min-cost picks the cheaper pool.
 
 import: tests/data/import/dump.yaml imported, validated and run; the run has the dump's nodes
+and pods where they were (controller pods kept, not recreated), the HPA's load; the fragmented
+dump keeps its placement (defrag bound) and `plan` varies its imported node pool;
 and GPU allocation (two 2-GPU serving replicas, a 4-GPU training Job, a 1-GPU notebook bound).
 
 usage: plan_e2e_test.py GPUSIM
@@ -141,7 +143,8 @@ def main():
         scen = tmp / "prod"
         rc, out, err = gpusim("import", "-f", DUMP, "-o", scen)
         check(rc == 0, f"import exit 0 ({err})")
-        check("3 node(s), 2 running pod(s) bound" in out, f"import summary: {out}")
+        check("3 node(s) in 2 pool(s), 5 running pod(s) bound" in out, f"import summary: {out}")
+        check("Deployment(s) with 1 ReplicaSet(s)" in out, f"import summary: {out}")
         rc, out, err = gpusim("validate", scen)
         check(rc == 0, f"validate the import exit 0 ({out} {err})")
         rc, out, err = gpusim("run", scen, "-o", tmp / "run", "--reproducible", "--quiet")
@@ -156,6 +159,47 @@ def main():
         check("defrag_bound" in summary, "summary.json has defrag_bound")
         pods = (tmp / "run" / "pods.csv").read_text()
         check("jupyter-alice" in pods and "gpu-a100-0" in pods, "the notebook ran on its node")
+        # The Deployment's and the Job's pods are the live ones, on their live nodes.
+        rows = {line.split(",")[0].split("/")[-1]: line for line in pods.splitlines()[1:]}
+        for name, node in (("llm-serving-5c8f9b7d64-7qj2m", "gpu-a100-0"),
+                           ("llm-serving-5c8f9b7d64-p8x4z", "gpu-a100-1"),
+                           ("finetune-llama-h7c2x", "gpu-a100-1")):
+            check(name in rows and f",{node}," in rows[name], f"{name} ran on {node}")
+        check(len(rows) == 5, f"no pod recreated: {sorted(rows)}")
+        # The HPA's target gets the load its status showed.
+        workloads = (tmp / "run" / "workloads.csv").read_text().splitlines()
+        head = workloads[0].split(",")
+        served = [r.split(",")[head.index("offered_rps")] for r in workloads[1:]
+                  if "llm-serving" in r]
+        check(served and all(v == "2" or v.startswith("2.") for v in served),
+              f"llm-serving offered 2 requests/s: {served[:3]}")
+
+        # --- G1/G2: the fragmented dump keeps its placement, and plan varies its pool.
+        frag = HERE.parent / "data" / "import" / "frag-dump.yaml"
+        rc, out, err = gpusim("import", "-f", frag, "-o", tmp / "fragp", "--pool-label",
+                              "nvidia.com/gpu.product")
+        check(rc == 0 and "1 pool(s)" in out, f"import frag exit 0 with a pool ({out} {err})")
+        rc, out, err = gpusim("run", tmp / "fragp", "--until", "5m", "-o", tmp / "fragr",
+                              "--reproducible", "--quiet")
+        check(rc == 0, f"run frag exit 0 ({err})")
+        bound = json.loads((tmp / "fragr" / "summary.json").read_text())["defrag_bound"]
+        check(bound["pending_gpu_pods"] == 1 and bound["placeable_after_repacking_max"] == 1,
+              f"the live fragmentation: 1 pending pod, repacking could place it ({bound})")
+        fr = {line.split(",")[0].split("/")[-1]: line for line in
+              (tmp / "fragr" / "pods.csv").read_text().splitlines()[1:]}
+        check(",a," in fr.get("inf-abc-1", "") and ",b," in fr.get("inf-abc-2", ""),
+              f"inf-abc-1 on a, inf-abc-2 on b: {fr}")
+        sim = tmp / "fragp" / "00-simulation.yaml"
+        sim.write_text(sim.read_text() +
+                       "  expectations:\n  - name: all-placed\n    expr: none(pod_unscheduled)\n")
+        rc, out, err = gpusim("plan", tmp / "fragp", "--vary", "nodepool/a100.count=1..4",
+                              "--until", "5m", "-o", tmp / "fragplan")
+        check(rc == 0, f"plan the imported pool exit 0 ({out} {err})")
+        if rc == 0:
+            result = json.loads((tmp / "fragplan" / "plan.json").read_text())["result"]
+            check(result["values"] == {"nodepool/a100.count": "3"} and
+                  result["delta"] == {"nodepool/a100.count": 1},
+                  f"one more A100 node places the waiting pod: {result}")
         # Bad dumps: located error, exit 2, no directory.
         bad = tmp / "bad.yaml"
         bad.write_text("apiVersion: v1\nkind: List\nitems:\n- kind: Node\n  metadata: {name: n}\n")
