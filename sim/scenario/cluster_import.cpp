@@ -508,6 +508,14 @@ class Importer {
       YAML::Node refs(YAML::NodeType::Sequence);
       refs.push_back(ref);
       o["metadata"]["ownerReferences"] = refs;
+      // Every pod of a Deployment's ReplicaSet carries its pod-template-hash (the ReplicaSet's
+      // selector needs it); a dump written by hand may not.
+      if (owner->kind == "ReplicaSet" &&
+          get(o["metadata"]["labels"], "pod-template-hash").empty()) {
+        if (!o["metadata"]["labels"]) o["metadata"]["labels"] = YAML::Node(YAML::NodeType::Map);
+        o["metadata"]["labels"]["pod-template-hash"] =
+            str_node(owner->name.substr(owner->name.rfind('-') + 1));
+      }
       ++r_.controller_pods;
     }
     o["spec"] = clean_pod_spec(item["spec"], bound);
@@ -536,6 +544,9 @@ class Importer {
         if (g.first_pod["metadata"]["labels"]) m["labels"] = g.first_pod["metadata"]["labels"];
         tmpl["metadata"] = m;
         tmpl["spec"] = clean_pod_spec(g.first_pod["spec"], false);
+        r_.notes.push_back("ReplicaSet " + ns_of(d) + "/" + name +
+                           ": its pods run other images than the Deployment's template, so it is "
+                           "an older revision and the simulated rollout replaces it");
       }
       if (!tmpl["metadata"]) tmpl["metadata"] = YAML::Node(YAML::NodeType::Map);
       YAML::Node labels = tmpl["metadata"]["labels"] ? YAML::Clone(tmpl["metadata"]["labels"])

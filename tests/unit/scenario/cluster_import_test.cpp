@@ -299,6 +299,55 @@ TEST(ClusterImport, NodesAreGroupedIntoPoolsByALabel) {
   fs::remove_all(dir);
 }
 
+TEST(ClusterImport, AnOlderRevisionKeepsItsPodsTemplate) {
+  // The pod runs another image than the Deployment's template and has no pod-template-hash
+  // label (a dump written by hand): its ReplicaSet is an older revision with the pod's template,
+  // and the pod gets the hash the ReplicaSet's selector needs.
+  const ImportResult r = import_text(R"(apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n1}
+  status: {capacity: {cpu: "8", memory: 32Gi}}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web, namespace: w}
+  spec:
+    replicas: 1
+    selector: {matchLabels: {app: web}}
+    template:
+      metadata: {labels: {app: web}}
+      spec:
+        containers: [{name: c, image: web:2}]
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: web-old1-abcde
+    namespace: w
+    labels: {app: web}
+    ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-old1, controller: true}]
+  spec:
+    nodeName: n1
+    containers: [{name: c, image: web:1}]
+  status: {phase: Running}
+)",
+                                     "old-revision");
+  bool noted = false;
+  for (const auto& n : r.notes)
+    noted =
+        noted || n.find("ReplicaSet w/web-old1: its pods run other images") != std::string::npos;
+  EXPECT_TRUE(noted);
+  const fs::path dir = write_scenario(r, "old-revision");
+  const engine::Scenario s = load_scenario({dir.string()});
+  ASSERT_EQ(s.replica_sets.size(), 1u);
+  EXPECT_EQ(s.replica_sets[0].tmpl->spec.containers.at(0).image, "web:1");
+  ASSERT_EQ(s.pods.size(), 1u);
+  EXPECT_EQ(s.pods[0].labels().at("pod-template-hash"), "old1");
+  EXPECT_TRUE(s.replica_sets[0].selector.matches(s.pods[0].labels()));
+  fs::remove_all(dir);
+}
+
 TEST(ClusterImport, BadDumpsAreLocated) {
   EXPECT_NE(first_error("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n", "notlist")
                 .find(":1:1: error: kind: expected a List"),
