@@ -53,20 +53,20 @@ std::unique_ptr<ReferencesRun> run_references(const std::string& text) {
   return r;
 }
 
-std::string simulation(const std::string& duration, const std::string& pools = "") {
+std::string refs_simulation(const std::string& duration, const std::string& pools = "") {
   return "apiVersion: gpusim.io/v1alpha1\nkind: Simulation\nmetadata: {name: refs}\nspec:\n"
          "  duration: " +
          duration + "\n" + pools;
 }
 
-std::string gpu_node(const std::string& name, const std::string& labels = "") {
+std::string refs_node(const std::string& name, const std::string& labels = "") {
   return "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: " + name +
          "\n  labels: {nvidia.com/gpu.product: A100" + labels +
          "}\nstatus:\n  capacity: {cpu: \"96\", memory: 1Ti, nvidia.com/gpu: \"8\", "
          "pods: \"110\"}\n";
 }
 
-const char* const kGpuContainer = R"(      containers:
+const char* const kRefsGpuContainer = R"(      containers:
       - name: c
         image: inf:1
         resources:
@@ -74,9 +74,9 @@ const char* const kGpuContainer = R"(      containers:
           limits: {nvidia.com/gpu: "4"}
 )";
 
-std::string pod(const std::string& name, const std::string& labels, const std::string& node,
-                const std::string& owner_kind, const std::string& owner,
-                const std::string& annotations = "") {
+std::string refs_pod(const std::string& name, const std::string& labels, const std::string& node,
+                     const std::string& owner_kind, const std::string& owner,
+                     const std::string& annotations = "") {
   std::string s = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  labels: {" +
                   labels + "}\n";
   if (!annotations.empty()) s += "  annotations: {" + annotations + "}\n";
@@ -88,7 +88,7 @@ std::string pod(const std::string& name, const std::string& labels, const std::s
   if (!node.empty()) s += "  nodeName: " + node + "\n";
   if (owner_kind == "Job") s += "  restartPolicy: Never\n";
   // The pod's containers sit four spaces less deep than a template's.
-  const std::string c = kGpuContainer;
+  const std::string c = kRefsGpuContainer;
   std::size_t at = 0;
   while (at < c.size()) {
     const std::size_t nl = c.find('\n', at);
@@ -99,8 +99,8 @@ std::string pod(const std::string& name, const std::string& labels, const std::s
 }
 
 // A bare pending pod asking for a whole node's 8 GPUs.
-std::string big_pod(const std::string& name) {
-  std::string s = pod(name, "app: train", "", "", "");
+std::string refs_big_pod(const std::string& name) {
+  std::string s = refs_pod(name, "app: train", "", "", "");
   for (std::size_t at = s.find("gpu: \"4\""); at != std::string::npos;
        at = s.find("gpu: \"4\"", at)) {
     s.replace(at, 8, "gpu: \"8\"");
@@ -108,7 +108,7 @@ std::string big_pod(const std::string& name) {
   return s;
 }
 
-std::string deployment_with_replica_set() {
+std::string refs_deployment() {
   return std::string(R"(---
 apiVersion: apps/v1
 kind: Deployment
@@ -119,7 +119,7 @@ spec:
   template:
     metadata: {labels: {app: inf}}
     spec:
-)") + kGpuContainer +
+)") + kRefsGpuContainer +
          R"(---
 apiVersion: apps/v1
 kind: ReplicaSet
@@ -133,16 +133,16 @@ spec:
   template:
     metadata: {labels: {app: inf, pod-template-hash: abc}}
     spec:
-)" + kGpuContainer;
+)" + kRefsGpuContainer;
 }
 
 TEST(ControllerReferences, PodsNamingTheirReplicaSetKeepTheirNodesAndNothingIsRecreated) {
   // The live placement: one 4-GPU replica on each node, so the 8-GPU pod waits.
   const auto r = run_references(
-      simulation("2m") + gpu_node("a") + gpu_node("b") + deployment_with_replica_set() +
-      pod("inf-abc-1", "app: inf, pod-template-hash: abc", "a", "ReplicaSet", "inf-abc") +
-      pod("inf-abc-2", "app: inf, pod-template-hash: abc", "b", "ReplicaSet", "inf-abc") +
-      big_pod("train-big"));
+      refs_simulation("2m") + refs_node("a") + refs_node("b") + refs_deployment() +
+      refs_pod("inf-abc-1", "app: inf, pod-template-hash: abc", "a", "ReplicaSet", "inf-abc") +
+      refs_pod("inf-abc-2", "app: inf, pod-template-hash: abc", "b", "ReplicaSet", "inf-abc") +
+      refs_big_pod("train-big"));
   const Cluster& c = r->sim->cluster();
   ASSERT_EQ(c.replica_sets.size(), 1u);  // the Deployment found its ReplicaSet: none created
   const ReplicaSet& rs = c.replica_sets.begin()->second;
@@ -166,29 +166,29 @@ TEST(ControllerReferences, AReferenceWhoseSelectorDoesNotMatchIsDropped) {
   // Upstream's controller releases a pod its selector does not match: a bare pod here, and the
   // ReplicaSet makes its replicas itself.
   const auto r = run_references(
-      simulation("1m") + gpu_node("a") + gpu_node("b") + deployment_with_replica_set() +
-      pod("stray", "app: other", "a", "ReplicaSet", "inf-abc") +
-      pod("to-nowhere", "app: inf, pod-template-hash: abc", "b", "ReplicaSet", "gone"));
+      refs_simulation("1m") + refs_node("a") + refs_node("b") + refs_deployment() +
+      refs_pod("stray", "app: other", "a", "ReplicaSet", "inf-abc") +
+      refs_pod("to-nowhere", "app: inf, pod-template-hash: abc", "b", "ReplicaSet", "gone"));
   EXPECT_FALSE(r->pod("stray").owner.has_value());
   EXPECT_FALSE(r->pod("to-nowhere").owner.has_value());  // no such ReplicaSet
   EXPECT_EQ(r->node_of("stray"), "a");
   EXPECT_EQ(r->created_by("ReplicaSet"), 2);
 }
 
-std::string job(const std::string& spec, const std::string& status) {
+std::string refs_job(const std::string& spec, const std::string& status) {
   return "---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: train}\nspec:\n" + spec +
          "  template:\n    metadata:\n      annotations: {gpusim.io/duration: 10m}\n    spec:\n"
          "      restartPolicy: Never\n" +
-         kGpuContainer + status;
+         kRefsGpuContainer + status;
 }
 
 TEST(ControllerReferences, AJobGoesOnFromItsProgressWithItsRunningPods) {
   // Live: 4 completions, 1 succeeded, 2 running. Only the last one is left to create.
   const auto r = run_references(
-      simulation("2h") + gpu_node("a") + gpu_node("b") +
-      job("  completions: 4\n  parallelism: 2\n", "status: {active: 2, succeeded: 1}\n") +
-      pod("train-x1", "job-name: train", "a", "Job", "train", "gpusim.io/duration: 5m") +
-      pod("train-x2", "job-name: train", "b", "Job", "train", "gpusim.io/duration: 5m"));
+      refs_simulation("2h") + refs_node("a") + refs_node("b") +
+      refs_job("  completions: 4\n  parallelism: 2\n", "status: {active: 2, succeeded: 1}\n") +
+      refs_pod("train-x1", "job-name: train", "a", "Job", "train", "gpusim.io/duration: 5m") +
+      refs_pod("train-x2", "job-name: train", "b", "Job", "train", "gpusim.io/duration: 5m"));
   const Job& j = r->sim->cluster().jobs.at("default/train");
   EXPECT_EQ(r->created_by("Job"), 1);
   EXPECT_EQ(j.status.succeeded, 4);
@@ -200,11 +200,11 @@ TEST(ControllerReferences, AJobGoesOnFromItsProgressWithItsRunningPods) {
 TEST(ControllerReferences, AnIndexedJobStartsOnlyTheIndexesNotDone) {
   // Indexes 0 and 2 are done and 1 runs (its annotation says so): only 3 is created.
   const auto r = run_references(
-      simulation("2h") + gpu_node("a") + gpu_node("b") +
-      job("  completions: 4\n  parallelism: 2\n  completionMode: Indexed\n",
-          "status: {succeeded: 2, completedIndexes: \"0,2\"}\n") +
-      pod("train-1-x", "job-name: train", "a", "Job", "train",
-          "gpusim.io/duration: 5m, batch.kubernetes.io/job-completion-index: \"1\""));
+      refs_simulation("2h") + refs_node("a") + refs_node("b") +
+      refs_job("  completions: 4\n  parallelism: 2\n  completionMode: Indexed\n",
+               "status: {succeeded: 2, completedIndexes: \"0,2\"}\n") +
+      refs_pod("train-1-x", "job-name: train", "a", "Job", "train",
+               "gpusim.io/duration: 5m, batch.kubernetes.io/job-completion-index: \"1\""));
   const Job& j = r->sim->cluster().jobs.at("default/train");
   const auto created = r->log.of_type("SuccessfulCreate");
   ASSERT_EQ(created.size(), 1u);
@@ -222,9 +222,9 @@ TEST(ControllerReferences, PoolMembersCountTowardTheirPoolsCount) {
     std::string p = pool;
     p.replace(p.find("COUNT"), 5, n);
     return run_references(
-        simulation("1m", p) + gpu_node("live-0", ", gpusim.io/pool: a100") +
-        gpu_node("live-1", ", gpusim.io/pool: a100, topology.kubernetes.io/zone: z2") +
-        gpu_node("other") + pod("on-live-1", "app: x", "live-1", "", ""));
+        refs_simulation("1m", p) + refs_node("live-0", ", gpusim.io/pool: a100") +
+        refs_node("live-1", ", gpusim.io/pool: a100, topology.kubernetes.io/zone: z2") +
+        refs_node("other") + refs_pod("on-live-1", "app: x", "live-1", "", ""));
   };
   const auto three = with_count("3");  // both members and one node from the template
   const Cluster& c3 = three->sim->cluster();
