@@ -14,12 +14,12 @@ namespace gpusim::reports {
 
 using ojson = nlohmann::ordered_json;
 
-OutputFormat parse_output_format(const std::string& s) {
+OutputFormat parse_output_format(const std::string& s, const std::string& flag) {
   if (s.empty() || s == "table") return OutputFormat::kTable;
   if (s == "wide") return OutputFormat::kWide;
   if (s == "json") return OutputFormat::kJson;
   if (s == "yaml") return OutputFormat::kYaml;
-  throw std::invalid_argument("-o " + s + ": expected table, wide, json or yaml");
+  throw std::invalid_argument(flag + " " + s + ": expected table, wide, json or yaml");
 }
 
 namespace {
@@ -248,6 +248,10 @@ ojson explain_json(const RunDir& run, const std::string& key) {
     j["explain_recorded"] = true;
   } else {
     j["explain_recorded"] = false;
+    const auto& summary = run.summary();
+    if (summary.contains("trace") && summary["trace"].is_object() &&
+        summary["trace"].value("mode", std::string()) == "packing")
+      j["packing_replay"] = true;
   }
   j["attempts"] = attempts;
   ojson events = ojson::array();
@@ -323,9 +327,16 @@ ExplainResult explain_pod(const RunDir& run, const std::string& key, OutputForma
   }
   if (!j["rejections"].empty()) out += "\n";
   if (!j.value("explain_recorded", false)) {
-    out +=
-        "explain.jsonl is not in this run (record it with `gpusim run --explain`); scheduling "
-        "events:\n";
+    if (j.value("packing_replay", false)) {
+      out +=
+          "This run is a packing trace replay: each pod was tried once by the batch GPU placer, "
+          "which\nkeeps no per-node filter and score records (a trace.mode: timed replay does, "
+          "with --explain);\nplacement events:\n";
+    } else {
+      out +=
+          "explain.jsonl is not in this run (record it with `gpusim run --explain`); scheduling "
+          "events:\n";
+    }
     for (const auto& e : j["events"]) {
       if (e.value("type", std::string()) == "FailedCreate") continue;
       out += "  " + format_duration(e.value("t_ms", TimeMs{0})) + "  " +

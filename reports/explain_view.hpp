@@ -11,8 +11,9 @@
 namespace gpusim::reports {
 
 enum class OutputFormat { kTable, kWide, kJson, kYaml };
-// "table" (or empty), "wide", "json", "yaml"; throws std::invalid_argument otherwise.
-OutputFormat parse_output_format(const std::string& s);
+// "table" (or empty), "wide", "json", "yaml"; throws std::invalid_argument otherwise, naming
+// `flag` as the user spelled it (get/explain take -o, check takes --format).
+OutputFormat parse_output_format(const std::string& s, const std::string& flag = "-o");
 
 struct ExplainResult {
   bool found = false;  // the pod (or a rejection of it) is in the run

@@ -47,7 +47,7 @@ bool is_run_dir(const std::string& p) {
 }
 
 int check(const CheckArgs& a) {
-  const reports::OutputFormat format = reports::parse_output_format(a.format);
+  const reports::OutputFormat format = reports::parse_output_format(a.format, "--format");
   std::vector<Job> jobs;
   for (const auto& s : a.scenarios)
     jobs.push_back(Job{s, {s}, is_run_dir(s), {}, {}});

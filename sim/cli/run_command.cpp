@@ -99,6 +99,15 @@ int run(const RunArgs& a) {
   opts.policy = a.policy;
   opts.scorer = a.scorer;
   opts.explain = a.explain || (!a.no_explain && explain_by_default(scenario));
+  if (opts.explain && !explain_recordable(scenario)) {
+    // Said, not silently ignored: an empty explain.jsonl would read as "no attempt recorded".
+    std::cerr << "gpusim: warning: --explain records nothing on a packing trace replay "
+                 "(trace.mode: packing): its pods are placed once each by the batch GPU placer, "
+                 "not by the scheduler's filters and scores, so no explain.jsonl is written "
+                 "(`gpusim explain` shows each pod's placement events; trace.mode: timed "
+                 "records every attempt)\n";
+    opts.explain = false;
+  }
   opts.reproducible = a.reproducible || std::getenv("GPUSIM_REPRODUCIBLE") != nullptr;
   opts.check_invariants = a.check_invariants;
   opts.threads = run_threads(a.threads);

@@ -197,4 +197,8 @@ bool explain_by_default(const engine::Scenario& scenario) {
          !scenario.simulation.trace;
 }
 
+bool explain_recordable(const engine::Scenario& scenario) {
+  return !scenario.simulation.trace || scenario.simulation.trace->mode != "packing";
+}
+
 }  // namespace gpusim::cli

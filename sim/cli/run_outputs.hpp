@@ -60,5 +60,9 @@ namespace gpusim::cli {
 // clusters of up to this many nodes (at the start), and with --explain / --no-explain otherwise.
 inline constexpr std::size_t kExplainDefaultMaxNodes = 64;
 bool explain_by_default(const engine::Scenario& scenario);
+// A packing trace replay places its pods with the batch GPU placer (each tried once, the FGD
+// paper's protocol), not through the scheduler framework, so it has no per-node filter and score
+// records to write: explain.jsonl would be empty.
+bool explain_recordable(const engine::Scenario& scenario);
 
 }  // namespace gpusim::cli

@@ -162,6 +162,10 @@ def main():
         rc, _, se = run([gpusim, "check", out, "--seed", "5"])
         expect(rc == 0 and "is a saved run, checked as recorded" in se,
                f"check of a saved run with --seed warns (got {rc}: {se})")
+        # A bad printed format names the flag the user gave (check's -o is the output directory).
+        rc, _, se = run([gpusim, "check", out, "--format", "bogus"])
+        expect(rc == 2 and "--format bogus: expected table" in se and "-o bogus" not in se,
+               f"check --format bogus names --format (got {rc}: {se})")
         # Two scenarios of one metadata.name would share DIR/<name>: exit 2, nothing run.
         out_same = os.path.join(tmp, "out-same")
         rc, _, se = run([gpusim, "check", str(ok), str(bad), "-o", out_same])
