@@ -1,10 +1,13 @@
 #include "reports/resource_view.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 #include "core/duration.hpp"
+#include "core/quantity.hpp"
 #include "reports/cluster_state.hpp"
 #include "reports/format.hpp"
 
@@ -44,16 +47,25 @@ std::string milli_gpu(std::int64_t m) {
 std::string render(const std::vector<std::vector<std::string>>& rows, const ojson& items,
                    OutputFormat f, const std::string& kind) {
   if (f == OutputFormat::kJson || f == OutputFormat::kYaml) {
-    ojson list{{"kind", "List"}, {"items", items}};
+    // kubectl's own List: apiVersion v1, items, kind, metadata.resourceVersion.
+    ojson list{{"apiVersion", "v1"},
+               {"items", items},
+               {"kind", "List"},
+               {"metadata", {{"resourceVersion", ""}}}};
     return f == OutputFormat::kJson ? list.dump(2) + "\n" : to_yaml(list);
   }
   if (rows.size() <= 1) return "No " + kind + " found at that time.\n";
   return table_text(rows);
 }
 
-// Node conditions from Node events up to t (Ready unless a NotReady event is the latest).
+// kubectl's STATUS column: the Ready condition, then ",SchedulingDisabled" for a cordoned node.
+// The state a node was added in (nodes.csv) changes with its Node events up to t.
 std::map<std::string, std::string> node_status(const RunDir& run, TimeMs t) {
   std::map<std::string, std::string> ready, sched;
+  for (const auto& n : run.nodes()) {
+    if (!n.ready) ready[n.name] = "NotReady";
+    if (n.unschedulable) sched[n.name] = ",SchedulingDisabled";
+  }
   for (const auto& e : run.events()) {
     if (e.t_ms > t || e.kind != "Node") continue;
     const std::string node = e.object.empty() ? e.node : e.object;
@@ -217,14 +229,15 @@ std::string get_pods(const RunDir& run, const GetRequest& q) {
   return render(rows, items, q.format, "pods");
 }
 
-// The latest row at or before t of each object in a controller CSV.
+// The latest row at or before t of each object in a controller CSV, with the time the object
+// first appears (its AGE: the recorders sample every object from its creation on).
 struct Latest {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  TimeMs first_ms = 0, sampled_ms = 0;
 };
-Latest latest_rows(const CsvTable& t, TimeMs at, const std::vector<std::string>& key_cols) {
-  Latest out;
-  out.header = t.header();
+std::vector<Latest> latest_rows(const CsvTable& t, TimeMs at,
+                                const std::vector<std::string>& key_cols) {
+  std::vector<Latest> out;
   auto tc = t.column("t_ms");
   std::vector<std::size_t> keys;
   for (const auto& k : key_cols) {
@@ -232,59 +245,361 @@ Latest latest_rows(const CsvTable& t, TimeMs at, const std::vector<std::string>&
   }
   std::map<std::string, std::size_t> index;
   for (const auto& row : t.rows()) {
-    if (tc && to_int(row[*tc]).value_or(0) > at) continue;
+    const TimeMs ts = tc ? to_int(row[*tc]).value_or(0) : 0;
+    if (ts > at) continue;
     std::string key;
     for (auto k : keys)
       key += row[k] + "\x1f";
-    auto [it, inserted] = index.try_emplace(key, out.rows.size());
-    if (inserted) {
-      out.rows.push_back(row);
-    } else {
-      out.rows[it->second] = row;
-    }
+    auto [it, inserted] = index.try_emplace(key, out.size());
+    if (inserted) out.push_back(Latest{row, ts, ts});
+    out[it->second].row = row;
+    out[it->second].sampled_ms = ts;
   }
   return out;
 }
 
-std::string get_table(const RunDir& run, const GetRequest& q, const std::string& file,
-                      const std::vector<std::string>& key_cols, const std::string& kind) {
+// One CSV row by column name; absent columns read as empty.
+class CsvRow {
+ public:
+  CsvRow(const CsvTable& t, const std::vector<std::string>& r) : t_(t), r_(r) {}
+  std::string str(std::string_view col) const {
+    auto c = t_.column(col);
+    return c && *c < r_.size() ? r_[*c] : std::string();
+  }
+  std::int64_t num(std::string_view col) const { return to_int(str(col)).value_or(0); }
+
+ private:
+  const CsvTable& t_;
+  const std::vector<std::string>& r_;
+};
+
+// "namespace/name" into its parts (a cluster-scoped name has no namespace).
+std::pair<std::string, std::string> split_key(const std::string& key) {
+  const auto slash = key.find('/');
+  if (slash == std::string::npos) return {"", key};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+// An object's entry in summary.json (labels, HPA metric target types), or null.
+const nlohmann::json& summary_entry(const RunDir& run, std::initializer_list<const char*> path,
+                                    const std::string& key) {
+  static const nlohmann::json kNull;
+  const nlohmann::json* j = &run.summary();
+  for (const char* p : path) {
+    if (!j->is_object() || !j->contains(p)) return kNull;
+    j = &(*j)[p];
+  }
+  if (!j->is_object() || !j->contains(key)) return kNull;
+  return (*j)[key];
+}
+
+std::map<std::string, std::string> labels_of(const nlohmann::json& entry) {
+  std::map<std::string, std::string> out;
+  if (entry.is_object() && entry.contains("labels") && entry["labels"].is_object()) {
+    for (const auto& [k, v] : entry["labels"].items())
+      out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  }
+  return out;
+}
+
+const CsvTable& need_table(const RunDir& run, const GetRequest& q, const std::string& file) {
   const CsvTable* t = run.table(file);
   if (t == nullptr)
     throw std::invalid_argument(run.path() + ": " + file + " is not in this run; `get " + q.kind +
                                 "` needs it");
-  const Latest l = latest_rows(*t, q.at_ms, key_cols);
-  std::vector<std::vector<std::string>> rows;
+  return *t;
+}
+
+// The Kubernetes metadata of an object the run recorded under namespace/name.
+ojson object_meta(const std::string& ns, const std::string& name,
+                  const std::map<std::string, std::string>& labels) {
+  ojson meta{{"name", name}};
+  if (!ns.empty()) meta["namespace"] = ns;
+  if (!labels.empty()) meta["labels"] = ojson(labels);
+  return meta;
+}
+
+void set_if(ojson& j, const char* field, std::int64_t v) {
+  if (v != 0) j[field] = v;  // omitempty, as the API server writes these status fields
+}
+
+// A number column as JSON: integer or decimal, null when the sample has none.
+ojson number_or_null(const std::string& text) {
+  if (auto i = to_int(text); i && std::to_string(*i) == text) return *i;
+  if (auto d = to_double(text)) return *d;
+  return nullptr;
+}
+
+// kubectl get deployments: NAME READY UP-TO-DATE AVAILABLE AGE (ready/desired), from
+// workloads.csv; -o wide adds the simulated load figures it records.
+std::string get_deployments(const RunDir& run, const GetRequest& q) {
+  const CsvTable& t = need_table(run, q, "workloads.csv");
+  const bool all_ns = q.namespace_.empty();
+  const bool wide = q.format == OutputFormat::kWide;
   std::vector<std::string> head;
-  auto ns_col = t->column("namespace");
-  for (const auto& h : l.header) {
-    if (h == "t_ms") continue;
-    std::string u;
-    for (char c : h)
-      u += c == '_' ? '-' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    head.push_back(u);
+  if (all_ns) head.push_back("NAMESPACE");
+  for (const char* h : {"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"})
+    head.push_back(h);
+  if (wide) {
+    for (const char* h :
+         {"REPLICAS", "UNAVAILABLE", "OFFERED-RPS", "SERVED-RPS", "LATENCY-MS", "QUEUE-DEPTH"})
+      head.push_back(h);
   }
-  rows.push_back(head);
+  std::vector<std::vector<std::string>> rows{head};
   ojson items = ojson::array();
-  for (const auto& r : l.rows) {
-    if (!q.namespace_.empty() && ns_col && r[*ns_col] != q.namespace_) continue;
-    std::vector<std::string> out;
-    ojson item{{"kind", kind}};
-    for (std::size_t i = 0; i < l.header.size(); ++i) {
-      if (l.header[i] == "t_ms") {
-        item["sampled_ms"] = to_int(r[i]).value_or(0);
-        continue;
-      }
-      out.push_back(r[i]);
-      if (auto v = to_int(r[i]); v && std::to_string(*v) == r[i]) {
-        item[l.header[i]] = *v;
-      } else {
-        item[l.header[i]] = r[i];
+  for (const Latest& l : latest_rows(t, q.at_ms, {"deployment"})) {
+    const CsvRow r(t, l.row);
+    const std::string key = r.str("deployment");
+    const auto [ns, name] = split_key(key);
+    if (!all_ns && ns != q.namespace_) continue;
+    const auto labels = labels_of(summary_entry(run, {"serving", "deployments"}, key));
+    if (!q.selector.matches(labels)) continue;
+    const std::int64_t desired = r.num("desired"), ready = r.num("ready");
+    std::vector<std::string> row;
+    if (all_ns) row.push_back(ns);
+    for (const std::string& v : {name, std::to_string(ready) + "/" + std::to_string(desired),
+                                 std::to_string(r.num("updated")),
+                                 std::to_string(r.num("available")), age(l.first_ms, q.at_ms)})
+      row.push_back(v);
+    if (wide) {
+      row.push_back(std::to_string(r.num("replicas")));
+      row.push_back(std::to_string(r.num("unavailable")));
+      for (const char* c : {"offered_rps", "served_rps", "latency_ms", "queue_depth"}) {
+        const std::string v = r.str(c);
+        row.push_back(v.empty() ? "<none>" : v);
       }
     }
-    rows.push_back(out);
-    items.push_back(std::move(item));
+    rows.push_back(std::move(row));
+    ojson status = ojson::object();
+    set_if(status, "replicas", r.num("replicas"));
+    set_if(status, "updatedReplicas", r.num("updated"));
+    set_if(status, "readyReplicas", ready);
+    set_if(status, "availableReplicas", r.num("available"));
+    set_if(status, "unavailableReplicas", r.num("unavailable"));
+    ojson sim{{"sampled_ms", l.sampled_ms}, {"first_sampled_ms", l.first_ms}};
+    for (const char* c : {"offered_rps", "served_rps", "latency_ms", "queue_depth",
+                          "queue_oldest_age_s", "cpu_per_ready_pod_milli"}) {
+      if (t.has(c)) sim[c] = number_or_null(r.str(c));
+    }
+    items.push_back(ojson{{"apiVersion", "apps/v1"},
+                          {"kind", "Deployment"},
+                          {"metadata", object_meta(ns, name, labels)},
+                          {"spec", {{"replicas", desired}}},
+                          {"status", status},
+                          {"gpusim", sim}});
   }
-  return render(rows, items, q.format, q.kind);
+  return render(rows, items, q.format, "deployments");
+}
+
+// hpa.csv's `metrics` field: "cpu=63/70;pods/rps=?/100000" (current/target, `?` unknown).
+struct HpaMetric {
+  std::string name;
+  std::optional<std::int64_t> current;
+  std::int64_t target = 0;
+};
+std::vector<HpaMetric> parse_hpa_metrics(const std::string& field) {
+  std::vector<HpaMetric> out;
+  std::size_t start = 0;
+  while (start < field.size()) {
+    std::size_t end = field.find(';', start);
+    if (end == std::string::npos) end = field.size();
+    const std::string item = field.substr(start, end - start);
+    start = end + 1;
+    const auto eq = item.rfind('=');
+    const auto slash = item.rfind('/');
+    if (eq == std::string::npos || slash == std::string::npos || slash < eq) continue;
+    HpaMetric m;
+    m.name = item.substr(0, eq);
+    m.current = to_int(item.substr(eq + 1, slash - eq - 1));
+    m.target = to_int(item.substr(slash + 1)).value_or(0);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// A milli-unit figure as a Kubernetes quantity ("2500m", "3").
+std::string milli_quantity(std::int64_t m) {
+  return m % 1000 == 0 ? std::to_string(m / 1000) : std::to_string(m) + "m";
+}
+
+// kubectl's TARGETS cell for one metric: "cpu: 63%/70%", "rps: 2500m/3", "<unknown>" when the
+// controller had no value.
+std::string hpa_target_text(const HpaMetric& m, const std::string& target_type) {
+  std::string name = m.name;
+  if (auto slash = name.find('/');
+      slash != std::string::npos && (name.rfind("pods/", 0) == 0 || name.rfind("object/", 0) == 0 ||
+                                     name.rfind("external/", 0) == 0))
+    name = name.substr(slash + 1);
+  const bool pct = target_type == "Utilization";
+  const auto fmt = [&](std::int64_t v) {
+    return pct ? std::to_string(v) + "%" : milli_quantity(v);
+  };
+  std::string out = name + ": " + (m.current ? fmt(*m.current) : "<unknown>") + "/" + fmt(m.target);
+  if (target_type == "AverageValue" && m.name.rfind("external/", 0) == 0) out += " (avg)";
+  return out;
+}
+
+// kubectl get hpa: NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE, from hpa.csv.
+std::string get_hpas(const RunDir& run, const GetRequest& q) {
+  const CsvTable& t = need_table(run, q, "hpa.csv");
+  const bool all_ns = q.namespace_.empty();
+  const bool wide = q.format == OutputFormat::kWide;
+  std::vector<std::string> head;
+  if (all_ns) head.push_back("NAMESPACE");
+  for (const char* h : {"NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"})
+    head.push_back(h);
+  if (wide) {
+    for (const char* h : {"DESIRED", "ABLETOSCALE", "SCALINGACTIVE", "SCALINGLIMITED"})
+      head.push_back(h);
+  }
+  std::vector<std::vector<std::string>> rows{head};
+  ojson items = ojson::array();
+  // hpa.csv names an HPA as namespace/name in `hpa`; hand-written files may split them.
+  const bool split_cols = !t.has("hpa");
+  const std::vector<std::string> keys =
+      split_cols ? std::vector<std::string>{"namespace", "name"} : std::vector<std::string>{"hpa"};
+  for (const Latest& l : latest_rows(t, q.at_ms, keys)) {
+    const CsvRow r(t, l.row);
+    const std::string key = split_cols ? r.str("namespace") + "/" + r.str("name") : r.str("hpa");
+    const auto [ns, name] = split_key(key);
+    if (!all_ns && ns != q.namespace_) continue;
+    const nlohmann::json& entry = summary_entry(run, {"serving", "hpas"}, key);
+    const auto labels = labels_of(entry);
+    if (!q.selector.matches(labels)) continue;
+    const std::vector<HpaMetric> metrics = parse_hpa_metrics(r.str("metrics"));
+    std::string targets;
+    ojson current = ojson::array();
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+      std::string type = "Utilization";
+      if (entry.is_object() && entry.contains("metric_targets") &&
+          i < entry["metric_targets"].size())
+        type = entry["metric_targets"][i].get<std::string>();
+      targets += (targets.empty() ? "" : ", ") + hpa_target_text(metrics[i], type);
+      ojson mj{{"name", metrics[i].name}, {"targetType", type}};
+      const bool pct = type == "Utilization";
+      mj["target"] = pct ? ojson(metrics[i].target) : ojson(milli_quantity(metrics[i].target));
+      if (metrics[i].current)
+        mj["current"] =
+            pct ? ojson(*metrics[i].current) : ojson(milli_quantity(*metrics[i].current));
+      current.push_back(std::move(mj));
+    }
+    const std::string target_ref = r.str("target");
+    const auto ref_slash = target_ref.find('/');
+    std::vector<std::string> row;
+    if (all_ns) row.push_back(ns);
+    for (const std::string& v :
+         {name, target_ref.empty() ? std::string("<none>") : target_ref,
+          targets.empty() ? std::string("<none>") : targets, std::to_string(r.num("min_replicas")),
+          std::to_string(r.num("max_replicas")), std::to_string(r.num("current_replicas")),
+          age(l.first_ms, q.at_ms)})
+      row.push_back(v);
+    ojson conditions = ojson::array();
+    for (const auto& [col, type] :
+         {std::pair{"able_to_scale", "AbleToScale"}, std::pair{"scaling_active", "ScalingActive"},
+          std::pair{"scaling_limited", "ScalingLimited"}}) {
+      const std::string v = r.str(col);  // "True:ReadyForNewScale"
+      if (wide) row.push_back(v.empty() ? "<none>" : v);
+      if (v.empty()) continue;
+      const auto colon = v.find(':');
+      conditions.push_back(
+          ojson{{"type", type},
+                {"status", v.substr(0, colon)},
+                {"reason", colon == std::string::npos ? "" : v.substr(colon + 1)}});
+    }
+    if (wide) row.insert(row.end() - 3, std::to_string(r.num("desired_replicas")));
+    rows.push_back(std::move(row));
+    ojson spec{{"scaleTargetRef",
+                {{"kind", ref_slash == std::string::npos ? "" : target_ref.substr(0, ref_slash)},
+                 {"name",
+                  ref_slash == std::string::npos ? target_ref : target_ref.substr(ref_slash + 1)}}},
+               {"minReplicas", r.num("min_replicas")},
+               {"maxReplicas", r.num("max_replicas")}};
+    ojson status{{"currentReplicas", r.num("current_replicas")},
+                 {"desiredReplicas", r.num("desired_replicas")}};
+    if (!current.empty()) status["currentMetrics"] = current;
+    if (!conditions.empty()) status["conditions"] = conditions;
+    items.push_back(
+        ojson{{"apiVersion", "autoscaling/v2"},
+              {"kind", "HorizontalPodAutoscaler"},
+              {"metadata", object_meta(ns, name, labels)},
+              {"spec", spec},
+              {"status", status},
+              {"gpusim", {{"sampled_ms", l.sampled_ms}, {"first_sampled_ms", l.first_ms}}}});
+  }
+  return render(rows, items, q.format, "hpa");
+}
+
+// quota.csv holds exact decimals in base units: printed as the API server canonicalises them
+// ("2199023255552" bytes -> "2Ti", "0.5" cpu -> "500m").
+std::string quota_quantity(const std::string& resource, const std::string& decimal) {
+  const bool bytes =
+      resource.find("memory") != std::string::npos || resource.find("storage") != std::string::npos;
+  auto q = Quantity::from_decimal(
+      decimal, bytes ? Quantity::Format::kBinarySI : Quantity::Format::kDecimalSI);
+  return q ? q->str() : decimal;
+}
+
+// kubectl get quota: NAME AGE REQUEST LIMIT ("requests.cpu: 500m/1, ..." used/hard; limits.*
+// resources under LIMIT, the rest under REQUEST), from quota.csv.
+std::string get_quotas(const RunDir& run, const GetRequest& q) {
+  const CsvTable& t = need_table(run, q, "quota.csv");
+  const bool all_ns = q.namespace_.empty();
+  struct Quota {
+    std::string ns, name;
+    TimeMs first_ms = kForever, sampled_ms = 0;
+    std::string request, limit;
+    ojson hard = ojson::object(), used = ojson::object();
+  };
+  std::map<std::string, Quota> quotas;  // namespace/name, as kubectl sorts them
+  for (const Latest& l : latest_rows(t, q.at_ms, {"namespace", "quota", "resource"})) {
+    const CsvRow r(t, l.row);
+    Quota& qu = quotas[r.str("namespace") + "/" + r.str("quota")];
+    qu.ns = r.str("namespace");
+    qu.name = r.str("quota");
+    qu.first_ms = std::min(qu.first_ms, l.first_ms);
+    qu.sampled_ms = std::max(qu.sampled_ms, l.sampled_ms);
+    const std::string res = r.str("resource");
+    const std::string hard = quota_quantity(res, r.str("hard"));
+    const std::string used = quota_quantity(res, r.str("used"));
+    std::string& cell = res.rfind("limits.", 0) == 0 ? qu.limit : qu.request;
+    cell += (cell.empty() ? "" : ", ") + res + ": " + used + "/" + hard;
+    qu.hard[res] = hard;
+    qu.used[res] = used;
+  }
+  std::vector<std::string> head;
+  if (all_ns) head.push_back("NAMESPACE");
+  for (const char* h : {"NAME", "AGE", "REQUEST", "LIMIT"})
+    head.push_back(h);
+  std::vector<std::vector<std::string>> rows{head};
+  ojson items = ojson::array();
+  for (const auto& [key, qu] : quotas) {
+    if (!all_ns && qu.ns != q.namespace_) continue;
+    nlohmann::json entry;
+    if (run.summary().contains("quotas") && run.summary()["quotas"].is_array()) {
+      for (const auto& e : run.summary()["quotas"]) {
+        if (e.value("namespace", std::string()) == qu.ns &&
+            e.value("name", std::string()) == qu.name)
+          entry = e;
+      }
+    }
+    const auto labels = labels_of(entry);
+    if (!q.selector.matches(labels)) continue;
+    std::vector<std::string> row;
+    if (all_ns) row.push_back(qu.ns);
+    row.push_back(qu.name);
+    row.push_back(age(qu.first_ms, q.at_ms));
+    row.push_back(qu.request);
+    row.push_back(qu.limit);
+    rows.push_back(std::move(row));
+    items.push_back(
+        ojson{{"apiVersion", "v1"},
+              {"kind", "ResourceQuota"},
+              {"metadata", object_meta(qu.ns, qu.name, labels)},
+              {"spec", {{"hard", qu.hard}}},
+              {"status", {{"hard", qu.hard}, {"used", qu.used}}},
+              {"gpusim", {{"sampled_ms", qu.sampled_ms}, {"first_sampled_ms", qu.first_ms}}}});
+  }
+  return render(rows, items, q.format, "resource quotas");
 }
 
 // Without workloads.csv: Deployments seen through their pods (ReplicaSet owner <deploy>-<hash>).
@@ -315,7 +630,8 @@ std::string get_deployments_from_pods(const RunDir& run, const GetRequest& q) {
   for (const auto& [k, d] : ds) {
     rows.push_back({d.ns, d.name, std::to_string(d.ready) + "/" + std::to_string(d.pods),
                     std::to_string(d.pods), age(d.first, q.at_ms)});
-    items.push_back(ojson{{"kind", "Deployment"},
+    items.push_back(ojson{{"apiVersion", "apps/v1"},
+                          {"kind", "Deployment"},
                           {"metadata", {{"name", d.name}, {"namespace", d.ns}}},
                           {"status", {{"replicas", d.pods}, {"readyReplicas", d.ready}}}});
   }
@@ -334,18 +650,17 @@ std::string get_resources(const RunDir& run, const GetRequest& q) {
   const std::string kind = canonical_kind(q.kind);
   if (kind == "nodes") return get_nodes(run, q);
   if (kind == "pods") return get_pods(run, q);
-  if (!q.selector.empty())
-    throw std::invalid_argument("-l works with nodes and pods (the run records their labels)");
   if (kind == "deployments") {
-    if (run.table("workloads.csv") == nullptr) return get_deployments_from_pods(run, q);
-    return get_table(run, q, "workloads.csv",
-                     {"namespace", "name", "workload", "deployment", "kind"}, "Deployment");
+    if (run.table("workloads.csv") == nullptr) {
+      if (!q.selector.empty())
+        throw std::invalid_argument(
+            "-l: this run has no workloads.csv, so no Deployment labels were recorded");
+      return get_deployments_from_pods(run, q);
+    }
+    return get_deployments(run, q);
   }
-  if (kind == "hpa")
-    return get_table(run, q, "hpa.csv", {"namespace", "name", "hpa"}, "HorizontalPodAutoscaler");
-  if (kind == "quota")
-    return get_table(run, q, "quota.csv", {"namespace", "name", "quota", "resource"},
-                     "ResourceQuota");
+  if (kind == "hpa") return get_hpas(run, q);
+  if (kind == "quota") return get_quotas(run, q);
   throw std::invalid_argument("unknown resource type \"" + q.kind +
                               "\": expected nodes, pods, deployments, hpa or quota");
 }

@@ -198,6 +198,8 @@ RunDir RunDir::from_files(const std::map<std::string, std::string>& files, std::
       nd.gpus = row.num("gpus");
       nd.labels = parse_label_list(row.str("labels"));
       nd.taints = split(row.str("taints"), ';');
+      nd.ready = row.str("ready") != "false";
+      nd.unschedulable = row.str("unschedulable") == "true";
       r.nodes_.push_back(std::move(nd));
     }
     for (const char* f : kOptionalTables) {

@@ -57,6 +57,8 @@ struct NodeRecord {
   std::int64_t cpu_milli = 0, memory_bytes = 0, pods = 0, gpus = 0;
   std::map<std::string, std::string> labels;
   std::vector<std::string> taints;  // key=value:Effect
+  // The state it was added in (runs recorded before these columns: Ready and schedulable).
+  bool ready = true, unschedulable = false;
   bool exists_at(TimeMs t) const { return added_ms <= t && (!removed_ms || t < *removed_ms); }
 };
 

@@ -21,18 +21,21 @@ void add_get_command(CLI::App& app) {
       "GPU\n"
       "columns: allocatable, allocated, free whole GPUs and free milli-GPU per node, and the GPU "
       "model.\n"
+      "-o json|yaml prints Kubernetes objects (apiVersion, kind, metadata, spec, status).\n"
       "Examples:\n"
       "  gpusim get nodes out/demo --at 2h\n"
       "  gpusim get nodes out/demo --at 2h -l accelerator=nvidia-a100 -o wide\n"
       "  gpusim get pods out/demo --at 30m -n ml-training\n"
       "  gpusim get pods out/demo -l 'app in (fraud-detector)' -o yaml\n"
-      "  gpusim get hpa out/serving --at 12h");
+      "  gpusim get hpa out/serving --at 12h\n"
+      "  gpusim get deployments out/demo -n ml-serving -l app=fraud-detector -o json");
   cmd->add_option("kind", a->kind, "nodes, pods, deployments, hpa or quota")->required();
   cmd->add_option("run_dir", a->run_dir, "Run directory")->required();
   cmd->add_option("--at", a->at, "Simulated time, e.g. 90m or 2h30m (default: the end of the run)");
   cmd->add_option("-o,--output", a->format, "table (default), wide, json or yaml");
   cmd->add_option("-l,--selector", a->selector,
-                  "Label selector, e.g. accelerator=nvidia-a100,pool!=cpu");
+                  "Label selector, e.g. accelerator=nvidia-a100,pool!=cpu (nodes, pods, "
+                  "deployments, hpa and quota)");
   cmd->add_option("-n,--namespace", a->ns, "Only this namespace (default: all)");
   cmd->callback([a] {
     reports::GetRequest q;

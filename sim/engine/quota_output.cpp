@@ -49,6 +49,7 @@ void QuotaOutput::add_summary(nlohmann::ordered_json& summary) const {
     nlohmann::ordered_json j;
     j["namespace"] = q.meta.namespace_;
     j["name"] = q.meta.name;
+    if (!q.meta.labels.empty()) j["labels"] = q.meta.labels;
     nlohmann::ordered_json hard = nlohmann::ordered_json::object();
     nlohmann::ordered_json used = nlohmann::ordered_json::object();
     nlohmann::ordered_json peak = nlohmann::ordered_json::object();

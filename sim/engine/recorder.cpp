@@ -196,7 +196,9 @@ std::string Recorder::pods_csv() const {
 
 std::string Recorder::nodes_csv() const {
   std::string out =
-      "node,pool,gpu_model,added_ms,removed_ms,cpu_milli,memory_bytes,pods,gpus,labels,taints\n";
+      "node,pool,gpu_model,added_ms,removed_ms,cpu_milli,memory_bytes,pods,gpus,labels,taints,"
+      "ready,"
+      "unschedulable\n";
   for (std::size_t i = 0; i < node_rows_.size(); ++i) {
     out += node_rows_[i];
     out += node_removed_ms_[i] == kForever ? std::string() : std::to_string(node_removed_ms_[i]);
@@ -237,6 +239,10 @@ void Recorder::on_node_added(NodeId id) {
   append_csv_field(tail, joined_labels(n.meta.labels));
   tail.push_back(',');
   append_csv_field(tail, taints);
+  // The state it was added in (a manifest's spec.unschedulable, status.conditions Ready): later
+  // changes are NodeNotReady/NodeReady/NodeNotSchedulable/NodeSchedulable events.
+  tail.append(n.ready ? ",true" : ",false");
+  tail.append(n.unschedulable ? ",true" : ",false");
   tail.push_back('\n');
   integrate();  // the capacity integral up to now, before the capacity changes
   const ResourceTotals c = capacity_of(n);

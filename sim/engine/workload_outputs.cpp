@@ -276,6 +276,8 @@ void WorkloadOutputs::add_summary(nlohmann::ordered_json& summary) const {
       }
       j["load"] = l;
     }
+    // `gpusim get deployments -l` selects by these (workloads.csv has the figures only).
+    if (!d.meta.labels.empty()) j["labels"] = d.meta.labels;
     deployments[key] = j;
   }
   s["deployments"] = deployments;
@@ -288,6 +290,16 @@ void WorkloadOutputs::add_summary(nlohmann::ordered_json& summary) const {
     for (const Condition& c : h.status.conditions)
       conds[c.type] = c.status + ":" + c.reason;
     j["conditions"] = conds;
+    if (!h.meta.labels.empty()) j["labels"] = h.meta.labels;
+    // Each metric's target type, in hpa.csv's `metrics` order: `gpusim get hpa` prints a
+    // Utilization target as a percentage and the others as quantities, as kubectl does.
+    nlohmann::ordered_json targets = nlohmann::ordered_json::array();
+    for (const MetricSpec& m : h.metrics) {
+      targets.push_back(m.target.type == MetricTargetType::kUtilization ? "Utilization"
+                        : m.target.type == MetricTargetType::kValue     ? "Value"
+                                                                        : "AverageValue");
+    }
+    if (!targets.empty()) j["metric_targets"] = targets;
     hpas[key] = j;
   }
   s["hpas"] = hpas;

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""End-to-end: the CLI as a user meets it, on the bundled scenarios: `run --explain` on a
-packing trace replay.
+"""End-to-end: the CLI as a user meets it, on the bundled demo scenario and small ones written
+here: `get deployments|hpa|quota|nodes` as kubectl prints them (-n, -l, -o wide, -o json), and
+`run --explain` on a packing trace replay.
 
 usage: cli_e2e_test.py GPUSIM
 """
+import json
 import os
 import pathlib
 import subprocess
@@ -11,7 +13,28 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEMO = ROOT / "scenarios" / "demo"
 OPENB = ROOT / "scenarios" / "openb" / "default.yaml"
+
+# One cordoned node that joined NotReady (a manifest's spec and status) and one pool node.
+NODES = """apiVersion: gpusim.io/v1alpha1
+kind: Simulation
+metadata: {name: nodes}
+spec:
+  duration: 10m
+  nodePools:
+    - name: cpu
+      count: 1
+      template: {status: {capacity: {cpu: "8", memory: 32Gi}}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: old-0}
+spec: {unschedulable: true}
+status:
+  capacity: {cpu: "8", memory: 32Gi}
+  conditions: [{type: Ready, status: "False"}]
+"""
 
 failures = []
 
@@ -29,6 +52,65 @@ def run(cmd):
 
 def table_rows(text):
     return [line.split() for line in text.strip().splitlines()]
+
+
+def check_get(gpusim, tmp):
+    out = tmp / "demo"
+    rc, _, se = run([gpusim, "run", DEMO, "-o", out, "-q", "--no-report"])
+    expect(rc == 0, f"run demo: {rc} {se}")
+    # Deployments: kubectl's columns; -n filters (an unknown namespace lists none).
+    rc, so, _ = run([gpusim, "get", "deployments", out, "--at", "3h", "-n", "ml-serving"])
+    rows = table_rows(so)
+    expect(rc == 0 and rows[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+           and rows[1][0] == "fraud-detector" and "/" in rows[1][1], f"get deployments -n: {so!r}")
+    rc, so, _ = run([gpusim, "get", "deployments", out, "-n", "ml-training"])
+    expect(rc == 0 and so.startswith("No deployments found"), f"get deployments -n ml-training: {so!r}")
+    rc, so, _ = run([gpusim, "get", "hpa", out, "-n", "nonexistent"])
+    expect(rc == 0 and so.startswith("No hpa found"), f"get hpa -n nonexistent: {so!r}")
+    rc, wide, _ = run([gpusim, "get", "deploy", out, "--at", "3h", "-o", "wide"])
+    rc2, table, _ = run([gpusim, "get", "deploy", out, "--at", "3h"])
+    expect(rc == 0 and rc2 == 0 and wide != table and "OFFERED-RPS" in wide, f"-o wide differs: {wide!r}")
+    # -l selects by the labels the Deployment's manifest gives it.
+    rc, so, _ = run([gpusim, "get", "deployments", out, "-l", "app=fraud-detector"])
+    expect(rc == 0 and "fraud-detector" in so, f"get deployments -l app=fraud-detector: {so!r} ")
+    rc, so, _ = run([gpusim, "get", "deployments", out, "-l", "app=nope"])
+    expect(rc == 0 and so.startswith("No deployments found"), f"get deployments -l app=nope: {so!r}")
+    # JSON: Kubernetes objects with typed fields, in a List with an apiVersion.
+    rc, so, _ = run([gpusim, "get", "deployments", out, "--at", "3h", "-o", "json"])
+    doc = json.loads(so)
+    d = doc["items"][0]
+    expect(doc["apiVersion"] == "v1" and doc["kind"] == "List", f"List header: {doc.keys()}")
+    expect(d["apiVersion"] == "apps/v1" and d["kind"] == "Deployment"
+           and d["metadata"] == {"name": "fraud-detector", "namespace": "ml-serving",
+                                 "labels": {"app": "fraud-detector", "version": "v1"}}
+           and isinstance(d["spec"]["replicas"], int)
+           and isinstance(d["gpusim"]["offered_rps"], float), f"Deployment object: {d}")
+    rc, so, _ = run([gpusim, "get", "hpa", out, "--at", "3h"])
+    rows = table_rows(so)
+    expect(rows[0][:4] == ["NAMESPACE", "NAME", "REFERENCE", "TARGETS"] and "Deployment/fraud-detector" in so
+           and "cpu:" in so and "%/" in so, f"get hpa: {so!r}")
+    rc, so, _ = run([gpusim, "get", "hpa", out, "--at", "3h", "-o", "json"])
+    h = json.loads(so)["items"][0]
+    expect(h["apiVersion"] == "autoscaling/v2" and h["spec"]["minReplicas"] == 2
+           and h["spec"]["maxReplicas"] == 10 and h["spec"]["scaleTargetRef"]["name"] == "fraud-detector"
+           and isinstance(h["status"]["currentReplicas"], int), f"HPA object: {h}")
+    rc, so, _ = run([gpusim, "get", "quota", out, "--at", "1h"])
+    rows = table_rows(so)
+    expect(rc == 0 and rows[0] == ["NAMESPACE", "NAME", "AGE", "REQUEST", "LIMIT"]
+           and "requests.nvidia.com/gpu:" in so, f"get quota: {so!r}")
+    rc, so, _ = run([gpusim, "get", "quota", out, "-o", "yaml"])
+    expect(rc == 0 and "kind: ResourceQuota" in so and "hard:" in so, f"get quota -o yaml: {so!r}")
+
+    # Node STATUS: the state a manifest node joined in, as kubectl shows it.
+    scn = tmp / "nodes.yaml"
+    scn.write_text(NODES)
+    nout = tmp / "nodes"
+    rc, _, se = run([gpusim, "run", scn, "-o", nout, "-q", "--no-report"])
+    expect(rc == 0, f"run nodes scenario: {se}")
+    rc, so, _ = run([gpusim, "get", "nodes", nout, "--at", "5m"])
+    status = {r[0]: r[1] for r in table_rows(so)[1:]}
+    expect(status.get("old-0") == "NotReady,SchedulingDisabled" and status.get("cpu-0") == "Ready",
+           f"get nodes STATUS: {so!r}")
 
 
 def check_packing_explain(gpusim, tmp):
@@ -49,6 +131,7 @@ def main():
     os.environ["GPUSIM_REPRODUCIBLE"] = "1"
     with tempfile.TemporaryDirectory() as t:
         tmp = pathlib.Path(t)
+        check_get(gpusim, tmp)
         check_packing_explain(gpusim, tmp)
     print("cli end-to-end: " + ("FAILED" if failures else "passed"))
     return 1 if failures else 0

@@ -74,9 +74,10 @@ TEST(Get, PodsAtATimeAndAsYaml) {
   q.selector = LabelQuery::parse("app=big");
   q.format = OutputFormat::kYaml;
   const std::string y = get_resources(run, q);
-  EXPECT_NE(y.find("kind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata:\n      "
-                   "name: big-1\n"),
-            std::string::npos)
+  EXPECT_NE(
+      y.find("apiVersion: v1\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata:\n      "
+             "name: big-1\n"),
+      std::string::npos)
       << y;
   EXPECT_NE(y.find("phase: Pending"), std::string::npos) << y;
 }
@@ -86,10 +87,9 @@ TEST(Get, HpaFromItsCsvAndAClearErrorWithoutIt) {
   GetRequest q;
   q.kind = "hpa";
   q.at_ms = 4 * 3'600'000;
-  EXPECT_EQ(
-      get_resources(run, q),
-      "NAMESPACE   NAME    CURRENT-REPLICAS   DESIRED-REPLICAS   MIN-REPLICAS   MAX-REPLICAS\n"
-      "team-b      infer   6                  6                  2              10\n");
+  EXPECT_EQ(get_resources(run, q),
+            "NAMESPACE   NAME    REFERENCE   TARGETS   MINPODS   MAXPODS   REPLICAS   AGE\n"
+            "team-b      infer   <none>      <none>    2         10        6          4h\n");
   q.kind = "quota";
   EXPECT_THROW(get_resources(run, q), std::invalid_argument);
 }
