@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end: the CLI as a user meets it, on the bundled demo scenario and small ones written
-here: `get deployments|hpa|quota|nodes` as kubectl prints them (-n, -l, -o wide, -o json), and
-`run --explain` on a packing trace replay.
+here: `compare` with scheduler configurations and Simulation overrides as variants (and its
+figures table for a scenario that is not a trace replay), `get deployments|hpa|quota|nodes` as
+kubectl prints them (-n, -l, -o wide, -o json), and `run --explain` on a packing trace replay.
 
 usage: cli_e2e_test.py GPUSIM
 """
@@ -15,6 +16,17 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMO = ROOT / "scenarios" / "demo"
 OPENB = ROOT / "scenarios" / "openb" / "default.yaml"
+
+BINPACK = """apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+profiles:
+  - schedulerName: default-scheduler
+    pluginConfig:
+      - name: NodeResourcesFit
+        args:
+          scoringStrategy:
+            type: MostAllocated
+"""
 
 # One cordoned node that joined NotReady (a manifest's spec and status) and one pool node.
 NODES = """apiVersion: gpusim.io/v1alpha1
@@ -113,6 +125,52 @@ def check_get(gpusim, tmp):
            f"get nodes STATUS: {so!r}")
 
 
+def check_compare(gpusim, tmp):
+    cfg = tmp / "binpack.yaml"
+    cfg.write_text(BINPACK)
+    out = tmp / "cmp"
+    rc, so, se = run([gpusim, "compare", DEMO, "--policy", "FGD", "--scheduler-config", cfg,
+                      "--set", "nodepool/a100.count=1,2", "--set", "load.multiplier=2", "-o", out])
+    expect(rc == 0, f"compare with variants: {rc} {se}")
+    labels = ["FGD", "scheduler-config=binpack.yaml", "nodepool/a100.count=1", "nodepool/a100.count=2",
+              "load.multiplier=2"]
+    lines = [l for l in so.splitlines() if not l.startswith("outputs in ")]
+    rows = {r[0]: r for r in table_rows("\n".join(lines))[2:] if r}
+    expect(list(rows) == labels, f"one table row per variant, labelled: {so!r}")
+    header = table_rows(so)[1]
+    expect(header[:4] == ["VARIANT", "PODS-SCHEDULED", "WAIT-P95", "GPU-ALLOCATION-MEAN"]
+           and "EXPECTATIONS" in header, f"figures of a non-trace scenario: {so!r}")
+    expect(all(r[1] != "-" and "/" in r[1] for r in rows.values()), f"figures, not '-': {so!r}")
+    for d in ["FGD", "scheduler-config=binpack.yaml", "nodepool_a100.count=1", "nodepool_a100.count=2",
+              "load.multiplier=2"]:
+        expect((out / d / "summary.json").exists(), f"variant directory {d}")
+    md = (out / "report.md").read_text() if (out / "report.md").exists() else ""
+    expect("| figure | FGD | scheduler-config=binpack.yaml | nodepool/a100.count=1 |" in md,
+           f"report columns name the variants: {md[:600]!r}")
+    one = json.loads((out / "nodepool_a100.count=1" / "summary.json").read_text())
+    two = json.loads((out / "nodepool_a100.count=2" / "summary.json").read_text())
+    expect(one["resources"]["nvidia.com/gpu"]["capacity"] < two["resources"]["nvidia.com/gpu"]["capacity"],
+           "the nodepool override changed the cluster")
+    expect("expectations" in one, "variants' expectations are evaluated into summary.json")
+    # Without -o: the same figures, and nothing left behind.
+    rc, so, se = run([gpusim, "compare", DEMO, "--set", "nodepool/a100.count=1"])
+    expect(rc == 0 and "PODS-SCHEDULED" in so and "nodepool/a100.count=1" in so, f"compare without -o: {so!r} {se}")
+    # Bad variants: exit 2 before any run, nothing written.
+    ns_only = tmp / "ns.yaml"
+    ns_only.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    mixed = tmp / "mixed.yaml"
+    mixed.write_text(BINPACK + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    for args, want in ((["--set", "nodepool/nope.count=1"], 'no node pool "nope"'),
+                       (["--set", "bogus=1"], 'unknown axis "bogus"'),
+                       (["--set", "load.multiplier"], "expected AXIS=VALUE"),
+                       (["--scheduler-config", ns_only], "no KubeSchedulerConfiguration"),
+                       (["--scheduler-config", mixed], "holds other documents"),
+                       (["--set", "policy=FGD", "--policy", "BestFit", "--set", "policy=FGD"], "listed twice")):
+        bad = tmp / "bad"
+        rc, _, se = run([gpusim, "compare", DEMO, *args, "-o", bad])
+        expect(rc == 2 and want in se and not bad.exists(), f"compare {args}: exit {rc}, {se!r}")
+
+
 def check_packing_explain(gpusim, tmp):
     out = tmp / "openb"
     rc, _, se = run([gpusim, "run", OPENB, "--explain", "-o", out, "-q", "--no-report"])
@@ -132,6 +190,7 @@ def main():
     with tempfile.TemporaryDirectory() as t:
         tmp = pathlib.Path(t)
         check_get(gpusim, tmp)
+        check_compare(gpusim, tmp)
         check_packing_explain(gpusim, tmp)
     print("cli end-to-end: " + ("FAILED" if failures else "passed"))
     return 1 if failures else 0
