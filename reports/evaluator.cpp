@@ -104,10 +104,13 @@ QueryValue Evaluator::value_of(const Query& q) const {
         }
         run_start = -1;
       };
-      for (std::size_t i = 0; i < s.points.size(); ++i) {
-        const Point& p = s.points[i];
-        if (p.value != 0 && run_start < 0) run_start = p.t_ms;
-        if (p.value == 0) close(p.t_ms);
+      for (const Point& p : s.points) {
+        // The stretch is where the filter holds (`duration(pods_pending > 1)`), without one
+        // where the value is non-zero (true).
+        const bool holds =
+            q.filter ? compare(p.value, q.filter->first, q.filter->second.value) : p.value != 0;
+        if (holds && run_start < 0) run_start = p.t_ms;
+        if (!holds) close(p.t_ms);
       }
       close(end);
       if (q.function == "total_duration" && static_cast<double>(total) > best) {
@@ -119,11 +122,22 @@ QueryValue Evaluator::value_of(const Query& q) const {
     return out;
   }
 
+  // count() of a true/false metric counts what is true (`count(pod_failed)`: the pods that
+  // failed, not every pod); a filter says otherwise explicitly (`count(pod_failed == 0)`).
+  const bool count_true = q.function == "count" && !q.filter && info.unit == Unit::kBool;
+  // all/any/none with a filter ask whether every / some / no point passes it
+  // (`all(pod_wait < 10m)`), so the points that do not pass stay in, as false.
+  const bool condition = q.function == "all" || q.function == "any" || q.function == "none";
+  auto holds = [&](const Point& p) {
+    return q.filter ? compare(p.value, q.filter->first, q.filter->second.value) : p.value != 0;
+  };
   std::vector<const Point*> pts;
   for (const auto& s : series) {
     for (const auto& p : s.points) {
       if (p.t_ms < from || p.t_ms > to) continue;
-      if (q.filter && !compare(p.value, q.filter->first, q.filter->second.value)) continue;
+      if (q.filter && !condition && !compare(p.value, q.filter->first, q.filter->second.value))
+        continue;
+      if (count_true && p.value == 0) continue;
       pts.push_back(&p);
     }
   }
@@ -155,7 +169,7 @@ QueryValue Evaluator::value_of(const Query& q) const {
     const Point* first_true = nullptr;
     const Point* first_false = nullptr;
     for (auto* p : pts) {
-      if (p->value != 0) {
+      if (holds(*p)) {
         ++truthy;
         if (!first_true) first_true = p;
       } else if (!first_false) {

@@ -22,12 +22,70 @@ struct Family {
   const char* prefix;
   const char* file;
   const char* object_label;  // synthesised from namespace + name columns when absent
+  // The columns that name the object a row is about, the first present one being the object:
+  // the series' labels. The file's other text columns are state (an HPA's conditions and metric
+  // values change from sample to sample); a label of them would split one object's samples into
+  // a series per state.
+  std::vector<const char*> identity;
 };
 const Family kFamilies[] = {
-    {"workload_", "workloads.csv", "workload"},
-    {"hpa_", "hpa.csv", "hpa"},
-    {"quota_", "quota.csv", "quota"},
-    {"pool_", "pools.csv", "pool"},
+    {"workload_", "workloads.csv", "workload", {"workload", "deployment", "namespace", "name"}},
+    {"hpa_", "hpa.csv", "hpa", {"hpa", "target", "namespace", "name"}},
+    {"quota_", "quota.csv", "quota", {"quota", "namespace", "resource"}},
+    {"pool_", "pools.csv", "pool", {"pool"}},
+};
+
+// How a family's rows become series labels in one file: its identity columns present, the
+// object label synthesised from namespace/name when the file has no such column, and
+// `namespace` taken from a namespace/name object (hpa.csv's `hpa`, workloads.csv's
+// `deployment`) when the file has no namespace column.
+struct FamilyLabels {
+  std::vector<std::pair<std::string, std::size_t>> columns;  // label, column
+  std::optional<std::size_t> object;                         // the object's column
+  std::optional<std::size_t> ns_col, name_col;               // to synthesise object_label
+  bool namespace_from_object = false;
+
+  FamilyLabels(const Family& f, const CsvTable& t) {
+    for (const char* c : f.identity) {
+      if (auto i = t.column(c)) {
+        columns.emplace_back(c, *i);
+        if (!object) object = i;
+      }
+    }
+    if (!t.has(f.object_label) && t.has("namespace") && t.has("name")) {
+      ns_col = t.column("namespace");
+      name_col = t.column("name");
+    }
+    const bool namespaced = std::any_of(f.identity.begin(), f.identity.end(), [](const char* c) {
+      return c == std::string_view("namespace");
+    });
+    namespace_from_object = namespaced && !t.has("namespace") && object.has_value();
+  }
+  std::vector<std::string> names(const Family& f) const {
+    std::vector<std::string> out;
+    for (const auto& [l, c] : columns)
+      out.push_back(l);
+    if (ns_col) out.emplace_back(f.object_label);
+    if (namespace_from_object) out.emplace_back("namespace");
+    return out;
+  }
+  Labels of(const Family& f, const std::vector<std::string>& row) const {
+    Labels l;
+    for (const auto& [name, c] : columns)
+      l[name] = row[c];
+    if (ns_col) l[f.object_label] = row[*ns_col] + "/" + row[*name_col];
+    if (namespace_from_object) {
+      const std::string& o = row[*object];
+      const auto slash = o.find('/');
+      l["namespace"] = slash == std::string::npos ? std::string() : o.substr(0, slash);
+    }
+    return l;
+  }
+  // The object a row is about, for messages.
+  std::string subject(const Family& f, const Labels& l) const {
+    if (auto o = l.find(f.object_label); o != l.end()) return o->second;
+    return object ? l.at(columns.front().first) : std::string();
+  }
 };
 
 std::vector<MetricInfo> build_catalog() {
@@ -266,13 +324,17 @@ std::vector<Series> family_gauge(const RunDir& run, const Family& f, std::string
   }
   auto tc = t->column("t_ms");
   if (!tc) throw MetricError(std::string(f.file) + " has no t_ms column");
-  std::vector<std::size_t> label_cols;
-  for (std::size_t c = 0; c < t->header().size(); ++c) {
-    if (c != *tc && !numeric_column(*t, c)) label_cols.push_back(c);
+  const FamilyLabels labels(f, *t);
+  // A label the series do not have would match nothing, and "no data" would hide the typo.
+  const std::vector<std::string> label_names = labels.names(f);
+  for (const auto& m : ms) {
+    if (std::find(label_names.begin(), label_names.end(), m.label) != label_names.end()) continue;
+    std::string known;
+    for (const auto& n : label_names)
+      known += (known.empty() ? "" : ", ") + n;
+    throw MetricError(std::string(metric) + " has no label \"" + m.label + "\" (labels from " +
+                      f.file + ": " + (known.empty() ? "none" : known) + ")");
   }
-  auto ns_col = t->column("namespace");
-  auto name_col = t->column("name");
-  const bool synth = ns_col && name_col && !t->has(f.object_label);
 
   // The value of one row, or nullopt when the metric's column is not in this file.
   auto col = [&](std::initializer_list<const char*> names) -> std::optional<std::size_t> {
@@ -318,19 +380,14 @@ std::vector<Series> family_gauge(const RunDir& run, const Family& f, std::string
   std::map<Labels, Series> by_labels;
   std::vector<Labels> order;
   for (const auto& r : t->rows()) {
-    Labels l;
-    for (auto c : label_cols)
-      l[t->header()[c]] = r[c];
-    if (synth) l[f.object_label] = r[*ns_col] + "/" + r[*name_col];
+    Labels l = labels.of(f, r);
     if (!match_all(l, ms)) continue;
     auto [it, inserted] = by_labels.try_emplace(l);
     if (inserted) {
       it->second.labels = l;
       order.push_back(l);
     }
-    std::string subject;
-    if (auto o = l.find(f.object_label); o != l.end()) subject = o->second;
-    it->second.points.push_back(Point{to_int(r[*tc]).value_or(0), value(r), subject});
+    it->second.points.push_back(Point{to_int(r[*tc]).value_or(0), value(r), labels.subject(f, l)});
   }
   std::vector<Series> out;
   for (const auto& l : order)
@@ -355,6 +412,13 @@ const MetricInfo* find_metric(std::string_view name) {
 std::string family_file(std::string_view name) {
   const Family* f = family_of(name);
   return f == nullptr ? std::string() : f->file;
+}
+
+std::vector<std::string> family_identity(std::string_view file) {
+  for (const auto& f : kFamilies) {
+    if (file == f.file) return {f.identity.begin(), f.identity.end()};
+  }
+  return {};
 }
 
 bool LabelMatcher::matches(const std::string& v) const {
@@ -415,12 +479,7 @@ MetricInfo describe_metric(const RunDir* run, std::string_view metric) {
     info.source = f->file;
     info.help = "column of " + std::string(f->file);
     if (run != nullptr) {
-      if (const CsvTable* t = run->table(f->file)) {
-        for (const auto& h : t->header()) {
-          if (h != "t_ms") info.labels.push_back(h);
-        }
-        if (!t->has(f->object_label)) info.labels.push_back(f->object_label);
-      }
+      if (const CsvTable* t = run->table(f->file)) info.labels = FamilyLabels(*f, *t).names(*f);
     }
   }
   return info;

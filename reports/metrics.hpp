@@ -43,12 +43,17 @@ struct MetricInfo {
 };
 
 // The fixed metrics. Besides these, every numeric column COL of workloads.csv, hpa.csv,
-// quota.csv and pools.csv is a gauge named workload_COL, hpa_COL, quota_COL, pool_COL with the
-// file's text columns as labels (those files are written by the controllers that own them).
+// quota.csv and pools.csv is a gauge named workload_COL, hpa_COL, quota_COL, pool_COL, one series
+// per object, labelled by the columns that name it (family_identity; those files are written by
+// the controllers that own them).
 const std::vector<MetricInfo>& metric_catalog();
 const MetricInfo* find_metric(std::string_view name);
 // The CSV family (file) a name belongs to, e.g. "hpa_desired_replicas" -> "hpa.csv"; empty if none.
 std::string family_file(std::string_view name);
+// The columns of a family's file (e.g. "hpa.csv") that name the object a row is about: its
+// series' labels (hpa, target; deployment; quota, namespace, resource; pool). The file's other
+// text columns are state, not identity. Empty for a file that is no family's.
+std::vector<std::string> family_identity(std::string_view file);
 
 struct LabelMatcher {
   enum class Op { kEq, kNe, kRegex, kNotRegex };

@@ -249,11 +249,13 @@ bool numeric_col(const CsvTable& t, std::size_t c) {
 
 // Charts from a controller's CSV (workloads.csv, hpa.csv, quota.csv, pools.csv): one chart per
 // value of the first present `group` column (or per namespace/name), one series per other
-// label combination and numeric column matching `columns`.
+// identity combination (family_identity: an HPA's conditions are state, not a series of their
+// own) and numeric column matching `columns`.
 std::vector<Chart> family_charts(const RunDir& r, const std::string& file, const std::string& id,
                                  const std::string& title, const std::vector<std::string>& groups,
                                  const std::regex& columns, Unit unit,
-                                 std::vector<std::string>& notes, std::size_t max_charts = 24) {
+                                 std::vector<std::string>& notes, const std::string& y_label = "",
+                                 std::size_t max_charts = 24) {
   std::vector<Chart> out;
   const CsvTable* t = r.table(file);
   if (t == nullptr) return out;
@@ -262,12 +264,13 @@ std::vector<Chart> family_charts(const RunDir& r, const std::string& file, const
     notes.push_back(file + " has no t_ms column; not charted.");
     return out;
   }
+  const std::vector<std::string> identity = family_identity(file);
   std::vector<std::size_t> labels, values;
   for (std::size_t c = 0; c < t->header().size(); ++c) {
     if (c == *tc) continue;
     if (numeric_col(*t, c)) {
       if (std::regex_search(t->header()[c], columns)) values.push_back(c);
-    } else {
+    } else if (std::find(identity.begin(), identity.end(), t->header()[c]) != identity.end()) {
       labels.push_back(c);
     }
   }
@@ -306,7 +309,7 @@ std::vector<Chart> family_charts(const RunDir& r, const std::string& file, const
                       " charts are left out; the data is in " + file + ".");
       break;
     }
-    Chart ch{id + "-" + g, title + (g.empty() ? "" : ": " + g), "", unit, true, "", {}, ""};
+    Chart ch{id + "-" + g, title + (g.empty() ? "" : ": " + g), y_label, unit, true, "", {}, ""};
     for (auto& [n, s] : charts[g])
       ch.series.push_back(s);
     out.push_back(std::move(ch));
@@ -330,6 +333,58 @@ std::vector<Chart> pool_node_charts(const RunDir& r, const std::vector<TimeMs>& 
   for (auto& [k, s] : by)
     nodes.series.push_back(s);
   return {nodes};
+}
+
+// What each pool cost per hour over time, in costPerHour's currency: pools.csv cost_micros is
+// the cost so far (millionths), so the rate over each sample interval is its difference over the
+// interval's length, holding from one sample to the next. One chart, a series per pool, so pools
+// compare at a glance.
+std::vector<Chart> cost_rate_charts(const RunDir& r) {
+  const CsvTable* t = r.table("pools.csv");
+  if (t == nullptr) return {};
+  const auto tc = t->column("t_ms"), pc = t->column("pool"), cc = t->column("cost_micros");
+  if (!tc || !pc || !cc) return {};
+  Chart c{"pool-cost",
+          "Cost per hour by pool",
+          "cost per hour (costPerHour's currency)",
+          Unit::kNumber,
+          true,
+          "",
+          {},
+          ""};
+  std::map<std::string, std::pair<TimeMs, std::int64_t>> last;  // pool -> previous sample
+  std::map<std::string, ChartSeries> by;
+  std::vector<std::string> order;
+  bool priced = false;
+  for (const auto& row : t->rows()) {
+    const std::string& pool = row[*pc];
+    const TimeMs at = to_int(row[*tc]).value_or(0);
+    const std::int64_t cost = to_int(row[*cc]).value_or(0);
+    priced = priced || cost > 0;
+    auto [it, first] = last.try_emplace(pool, at, cost);
+    if (first) {
+      order.push_back(pool);
+      by[pool].name = pool;
+      continue;
+    }
+    const auto [prev_ms, prev_cost] = it->second;
+    if (at > prev_ms) {
+      by[pool].points.emplace_back(static_cast<double>(prev_ms),
+                                   static_cast<double>(cost - prev_cost) * 3'600'000.0 /
+                                       static_cast<double>(at - prev_ms) / 1e6);
+    }
+    it->second = {at, cost};
+  }
+  if (!priced) {
+    c.note = "No pool has a costPerHour: nothing to chart.";
+    return {c};
+  }
+  for (const auto& p : order)
+    c.series.push_back(std::move(by[p]));
+  c.note =
+      "Cost per hour: each pool's nodes times its costPerHour (nodes count from their "
+      "request until removal), from pools.csv cost_micros.";
+  return {c};
 }
 
 // A pool's provisioning state from pools.csv (failed_scale_ups, nodes_failed, backed_off,
@@ -521,22 +576,28 @@ void merge_charts(std::vector<Chart>& into, std::vector<Chart> from, const std::
 void mark_best(Table& t) {
   for (auto& row : t.rows) {
     if (row.better == Better::kNone) continue;
-    std::optional<double> best;
+    const Cell* best = nullptr;
     std::size_t with_value = 0;
     for (const auto& c : row.cells) {
       if (!c.value) continue;
       ++with_value;
-      if (!best || (row.better == Better::kLower ? *c.value < *best : *c.value > *best))
-        best = c.value;
+      if (!best ||
+          (row.better == Better::kLower ? *c.value < *best->value : *c.value > *best->value))
+        best = &c;
     }
     if (with_value < 2) continue;
-    bool all_equal = true;
-    for (const auto& c : row.cells) {
-      if (c.value && std::fabs(*c.value - *best) > 1e-12) all_equal = false;
-    }
-    if (all_equal) continue;
+    // A tie is what the reader sees: values that print the same (12.8% for 34,893 and 34,894
+    // milli-CPU) are equal, and all of them are marked; when every variant prints the same there
+    // is nothing to choose.
+    const std::string best_text = best->text;
+    auto ties = [&](const Cell& c) {
+      return c.value && (c.text == best_text || std::fabs(*c.value - *best->value) <= 1e-12);
+    };
+    if (std::all_of(row.cells.begin(), row.cells.end(),
+                    [&](const Cell& c) { return !c.value || ties(c); }))
+      continue;
     for (auto& c : row.cells) {
-      if (c.value && std::fabs(*c.value - *best) <= 1e-12) c.best = true;
+      if (ties(c)) c.best = true;
     }
   }
 }
@@ -632,7 +693,7 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
   };
   add_row("GPU allocation, time-weighted mean", Better::kHigher,
           [&](const RunDir& r) { return alloc_share(r, "nvidia.com/gpu", "allocated_mean"); });
-  add_row("GPU allocation at the end", Better::kNone,
+  add_row("GPU allocation at the end", Better::kHigher,
           [&](const RunDir& r) { return alloc_share(r, "nvidia.com/gpu", "allocated_final"); });
   add_row("CPU allocation, time-weighted mean", Better::kHigher,
           [&](const RunDir& r) { return alloc_share(r, "cpu", "allocated_mean"); });
@@ -682,7 +743,8 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
     });
   }
   if (any_cost) {
-    add_row("cost", Better::kLower, [&](const RunDir& r) {
+    // costPerHour carries no currency: the total is in whatever currency it was given in.
+    add_row("cost (costPerHour's currency)", Better::kLower, [&](const RunDir& r) {
       // summary.json "cost": {"unit": "micros", "total_micros": N}, the pools' costPerHour summed.
       if (!jhas(S(r), {"cost", "total_micros"})) return cell("–");
       const double v = static_cast<double>(jint(S(r), {"cost", "total_micros"})) / 1e6;
@@ -843,9 +905,14 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
     const RunDir& r = *runs[i];
     std::vector<Chart> charts;
     auto add = [&](std::vector<Chart> cs) { charts.insert(charts.end(), cs.begin(), cs.end()); };
-    add(family_charts(
-        r, "workloads.csv", "replicas", "Replicas", {"workload", "deployment", "object"},
-        std::regex("replica|ready|available|updated|desired"), Unit::kNumber, wl.notes));
+    // Replica counts only: cpu_per_ready_pod_milli (hundreds) on their axis flattened them.
+    add(family_charts(r, "workloads.csv", "replicas", "Replicas",
+                      {"workload", "deployment", "object"},
+                      std::regex("^(desired|replicas|updated|ready|available|unavailable)$"),
+                      Unit::kNumber, wl.notes, "pods"));
+    add(family_charts(r, "workloads.csv", "cpu-per-pod", "CPU per ready pod",
+                      {"workload", "deployment", "object"}, std::regex("^cpu_per_ready_pod"),
+                      Unit::kNumber, wl.notes, "milli-CPU"));
     add(family_charts(r, "workloads.csv", "load", "Load", {"workload", "deployment", "object"},
                       std::regex("load|rps|rate|offered|served|queue"), Unit::kNumber, wl.notes));
     add(family_charts(r, "workloads.csv", "latency", "Latency",
@@ -910,10 +977,8 @@ ReportModel build_report(const std::vector<const RunDir*>& runs) {
     const RunDir& r = *runs[i];
     merge_charts(nodes.charts, pool_node_charts(r, times[&r]), r.label(), static_cast<int>(i),
                  m.comparison, r.end_ms());
-    merge_charts(nodes.charts,
-                 family_charts(r, "pools.csv", "pool-cost", "Cost", {"pool"}, std::regex("cost"),
-                               Unit::kNumber, nodes.notes),
-                 r.label(), static_cast<int>(i), m.comparison, r.end_ms());
+    merge_charts(nodes.charts, cost_rate_charts(r), r.label(), static_cast<int>(i), m.comparison,
+                 r.end_ms());
     if (!r.table("pools.csv"))
       nodes.notes.push_back(who(r) + "pools.csv not in this run; no cost chart.");
   }

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "reports/expectations.hpp"
+#include "reports/metrics.hpp"
 #include "sample_run.hpp"
 
 namespace gpusim::reports {
@@ -71,6 +76,68 @@ TEST(Evaluator, DurationOfAGauge) {
   EXPECT_DOUBLE_EQ(value(run, "duration(hpa_at_max over 2h..)"),
                    60 * 60'000);  // 2h-2h30m is 30m; 5h-6h is 1h
   EXPECT_DOUBLE_EQ(value(run, "max(hpa_current_replicas)"), 10);
+}
+
+TEST(Evaluator, AnHpaIsOneSeriesWhateverItsStateColumnsSay) {
+  const RunDir run = RunDir::from_files(testing::files_with_hpa_state(), "hpa-state");
+  const Outcome o = eval(run, R"(duration(hpa_at_max{hpa="team-b/infer-hpa"}) <= 8h)");
+  EXPECT_EQ(o.observed, "2h");
+  EXPECT_NE(o.message.find("from 1h to 3h"), std::string::npos) << o.message;
+  EXPECT_DOUBLE_EQ(value(run, "total_duration(hpa_at_max)"), 2 * 3'600'000);
+  EXPECT_EQ(load_series(run, "hpa_desired_replicas", {}).size(), 1u);
+  const std::vector<Series> s = load_series(run, "hpa_current_replicas", {});
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].labels, (Labels{{"hpa", "team-b/infer-hpa"},
+                                 {"target", "Deployment/infer"},
+                                 {"namespace", "team-b"}}));
+  EXPECT_EQ(s[0].points.size(), 4u);
+  // The namespace comes from the HPA's namespace/name.
+  EXPECT_DOUBLE_EQ(value(run, R"(duration(hpa_at_max{namespace="team-b"}))"), 2 * 3'600'000);
+  // A state column is not a label: naming one is an error, not a silent "no data".
+  EXPECT_THROW(load_series(run, "hpa_current_replicas", {{"scaling_limited", {}, "x"}}),
+               MetricError);
+}
+
+// The filter inside duration() and total_duration() says when the condition holds: the
+// stretches where the value passes it (without one: where it is non-zero).
+TEST(Evaluator, DurationAppliesTheValueFilter) {
+  const RunDir run = sample_run();
+  // hpa_current_replicas: 2 from 0, 10 from 1h, 6 from 2h30m, 10 from 5h to the end (6h).
+  EXPECT_DOUBLE_EQ(value(run, "duration(hpa_current_replicas)"), 6 * 3'600'000);
+  EXPECT_DOUBLE_EQ(value(run, "duration(hpa_current_replicas > 6)"), 90 * 60'000);
+  EXPECT_DOUBLE_EQ(value(run, "total_duration(hpa_current_replicas > 6)"), 150 * 60'000);
+  EXPECT_DOUBLE_EQ(value(run, "duration(hpa_current_replicas >= 6)"), 5 * 3'600'000);
+  EXPECT_DOUBLE_EQ(value(run, "duration(hpa_current_replicas < 6)"), 3'600'000);
+  EXPECT_DOUBLE_EQ(value(run, "duration(pods_pending > 1)"), 0);
+  const Outcome o = eval(run, "duration(hpa_current_replicas > 6) <= 1h");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.message.find("from 1h to 2h30m"), std::string::npos) << o.message;
+}
+
+// all/any/none with a filter ask whether every / some / no point passes it: a point that does
+// not pass is a false one, not one left out (which made every all() hold).
+TEST(Evaluator, ConditionsWithAFilterTestEveryPoint) {
+  const RunDir run = sample_run();
+  // team-a waited 1h and 10m; team-b 0s and 5h30m.
+  const Outcome all = eval(run, R"(all(pod_wait{namespace="team-a"} < 30m))");
+  EXPECT_FALSE(all.passed);
+  EXPECT_EQ(all.observed, "1 of 2 true; first false: team-a/train-1");
+  EXPECT_TRUE(eval(run, R"(all(pod_wait{namespace="team-a"} < 2h))").passed);
+  EXPECT_TRUE(eval(run, R"(any(pod_wait{namespace="team-b"} < 1m))").passed);
+  EXPECT_FALSE(eval(run, R"(none(pod_wait{namespace="team-b"} < 1m))").passed);
+  EXPECT_TRUE(eval(run, R"(none(pod_wait{namespace="team-a"} > 2h))").passed);
+}
+
+// count() of a true/false metric counts what is true: the pods that failed, not every pod.
+TEST(Evaluator, CountOfATrueFalseMetricCountsTheTrueOnes) {
+  const RunDir run = sample_run();
+  EXPECT_DOUBLE_EQ(value(run, "count(pod_failed)"), 0);
+  EXPECT_TRUE(eval(run, "count(pod_failed) == 0").passed);
+  EXPECT_DOUBLE_EQ(value(run, "count(pod_unscheduled)"), 1);
+  EXPECT_DOUBLE_EQ(value(run, R"(count(jobs_complete{cronjob="team-a/retrain"}))"), 1);
+  // A filter counts what passes it, false values included.
+  EXPECT_DOUBLE_EQ(value(run, "count(pod_failed == 0)"), 5);
+  EXPECT_DOUBLE_EQ(value(run, "count(pod_wait)"), 5);  // not true/false: every pod
 }
 
 TEST(Evaluator, EventsAndJobs) {

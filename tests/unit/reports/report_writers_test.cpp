@@ -83,8 +83,9 @@ TEST(ReportModel, CostIsTheRunsTotal) {
   const RunDir plain = testing::sample_run();
   const ReportModel m = build_report({&priced, &plain});
   const Table& sum = m.sections[0].tables[0];
-  const auto it = std::find_if(sum.rows.begin(), sum.rows.end(),
-                               [](const auto& r) { return r.label == "cost"; });
+  const auto it = std::find_if(sum.rows.begin(), sum.rows.end(), [](const auto& r) {
+    return r.label == "cost (costPerHour's currency)";
+  });
   ASSERT_NE(it, sum.rows.end());
   EXPECT_EQ(it->cells.at(0).text, "338.34");
   EXPECT_EQ(it->cells.at(1).text, "–");
@@ -414,6 +415,111 @@ TEST(ReportCsvs, SummaryAndNamespaces) {
   EXPECT_NE(csvs.at("namespaces.csv").find("\nteam-b,2,1.5,0s,5h30m,5h30m,1,2,0,0,0\n"),
             std::string::npos)
       << csvs.at("namespaces.csv");
+}
+
+const TableRow& summary_row(const ReportModel& m, const std::string& label) {
+  const Table& sum = m.sections.at(0).tables.at(0);
+  const auto it = std::find_if(sum.rows.begin(), sum.rows.end(),
+                               [&](const TableRow& r) { return r.label == label; });
+  if (it == sum.rows.end()) throw std::out_of_range("no summary row " + label);
+  return *it;
+}
+
+// The best value is marked on every variant that shows it (values that print the same are a
+// tie), never when every variant shows the same, and on every row with a better direction,
+// GPU allocation at the end included.
+TEST(ReportModel, BestValuesMarkEveryTieAndEveryRowWithADirection) {
+  auto variant = [](const std::string& label, int cpu_mean_milli, int gpu_final_milli) {
+    auto files = testing::sample_files();
+    std::string& s = files["summary.json"];
+    s.replace(s.find("\"allocated_mean\":6000"), 21,
+              "\"allocated_mean\":" + std::to_string(cpu_mean_milli));
+    s.replace(s.find("\"allocated_final\":2500"), 22,
+              "\"allocated_final\":" + std::to_string(gpu_final_milli));
+    RunDir r = RunDir::from_files(files, label);
+    r.set_label(label);
+    return r;
+  };
+  // CPU means 6,000 / 6,001 / 5,000 milli of 48,000: 12.5%, 12.5% (printed) and 10.4%.
+  const RunDir a = variant("a", 6000, 2500), b = variant("b", 6001, 4000),
+               c = variant("c", 5000, 4000);
+  const ReportModel m = build_report({&a, &b, &c});
+  const TableRow& cpu = summary_row(m, "CPU allocation, time-weighted mean");
+  EXPECT_EQ(cpu.cells.at(0).text, cpu.cells.at(1).text);
+  EXPECT_TRUE(cpu.cells.at(0).best);
+  EXPECT_TRUE(cpu.cells.at(1).best);
+  EXPECT_FALSE(cpu.cells.at(2).best);
+  const TableRow& end = summary_row(m, "GPU allocation at the end");
+  EXPECT_FALSE(end.cells.at(0).best);
+  EXPECT_TRUE(end.cells.at(1).best);
+  EXPECT_TRUE(end.cells.at(2).best);
+  // Printed the same everywhere: nothing to choose.
+  const RunDir d = variant("d", 6000, 2500), e = variant("e", 6001, 2500);
+  const ReportModel same = build_report({&d, &e});
+  const TableRow& cpu_same = summary_row(same, "CPU allocation, time-weighted mean");
+  EXPECT_FALSE(cpu_same.cells.at(0).best || cpu_same.cells.at(1).best);
+}
+
+// hpa.csv's state columns (metrics, conditions) do not split an HPA into a series per state: the
+// HPA chart has one line per numeric column.
+TEST(ReportModel, HpaChartHasOneLinePerColumn) {
+  const RunDir run = RunDir::from_files(testing::files_with_hpa_state(), "hpa-state");
+  const ReportModel m = build_report({&run});
+  const Chart* hpa = find_chart(m, "hpa-team-b/infer-hpa");
+  ASSERT_NE(hpa, nullptr);
+  EXPECT_EQ(hpa->series.size(), 4u);  // min, max, current, desired replicas
+  for (const auto& s : hpa->series)
+    EXPECT_EQ(s.points.size(), 4u) << s.name;
+}
+
+// workloads.csv: the Replicas chart has the replica counts only; CPU per ready pod (hundreds of
+// milli-CPU) has its own chart rather than flattening the counts on a shared axis.
+TEST(ReportModel, CpuPerPodIsNotOnTheReplicasAxis) {
+  auto files = testing::sample_files();
+  files["workloads.csv"] =
+      "t_ms,deployment,desired,replicas,updated,ready,available,unavailable,offered_rps,"
+      "served_rps,latency_ms,queue_depth,queue_oldest_age_s,cpu_per_ready_pod_milli\n"
+      "0,team-b/infer,2,2,2,0,0,2,70.0,0.0,,,,30\n"
+      "3600000,team-b/infer,10,10,10,9,9,1,300.0,290.0,12.5,0,0,560\n";
+  const RunDir run = RunDir::from_files(files, "workloads");
+  const ReportModel m = build_report({&run});
+  const Chart* replicas = find_chart(m, "replicas-team-b/infer");
+  ASSERT_NE(replicas, nullptr);
+  std::set<std::string> names;
+  for (const auto& s : replicas->series)
+    names.insert(s.name);
+  EXPECT_EQ(names, (std::set<std::string>{"available", "desired", "ready", "replicas",
+                                          "unavailable", "updated"}));
+  const Chart* cpu = find_chart(m, "cpu-per-pod-team-b/infer");
+  ASSERT_NE(cpu, nullptr);
+  ASSERT_EQ(cpu->series.size(), 1u);
+  EXPECT_EQ(cpu->series[0].name, "cpu_per_ready_pod_milli");
+  EXPECT_EQ(cpu->y_label, "milli-CPU");
+}
+
+// Cost per hour by pool, in costPerHour's currency (pools.csv cost_micros is the cost so far in
+// millionths): 2 nodes at 3.5 an hour, then 4.
+TEST(ReportModel, CostIsChartedPerHourInCurrencyUnits) {
+  auto files = testing::sample_files();
+  files["pools.csv"] =
+      "t_ms,pool,nodes,nodes_ready,gpus,gpu_allocated_milli,cost_micros\n"
+      "0,a100,2,2,8,0,0\n"
+      "3600000,a100,2,2,8,0,7000000\n"
+      "5400000,a100,4,4,16,0,14000000\n"
+      "0,cpu,1,1,0,0,0\n"
+      "3600000,cpu,1,1,0,0,0\n";
+  const RunDir run = RunDir::from_files(files, "priced");
+  const ReportModel m = build_report({&run});
+  const Chart* cost = find_chart(m, "pool-cost");
+  ASSERT_NE(cost, nullptr);
+  ASSERT_EQ(cost->series.size(), 2u);
+  EXPECT_EQ(cost->series[0].name, "a100");
+  EXPECT_EQ(cost->series[0].points,
+            (std::vector<std::pair<double, double>>{{0, 7.0}, {3'600'000, 14.0}}));
+  EXPECT_NE(cost->y_label.find("per hour"), std::string::npos);
+  // The axis reads in currency units, not millionths.
+  const std::string svg = render_svg_chart(*cost);
+  EXPECT_EQ(svg.find("000k"), std::string::npos) << svg;
 }
 
 }  // namespace

@@ -90,6 +90,25 @@ inline std::map<std::string, std::string> sample_files() {
   return f;
 }
 
+// hpa.csv as gpusim writes it: besides the HPA's identity (hpa, target) it has text columns of
+// state (metrics, conditions) that change from sample to sample. One HPA is one series: at max
+// from 1h to 3h here, not until the end of the run because a state seen once held to the end.
+inline std::map<std::string, std::string> files_with_hpa_state() {
+  auto files = sample_files();
+  files["hpa.csv"] =
+      "t_ms,hpa,target,min_replicas,max_replicas,current_replicas,desired_replicas,metrics,"
+      "able_to_scale,scaling_active,scaling_limited\n"
+      "0,team-b/infer-hpa,Deployment/infer,2,10,2,2,cpu=10/70,True:ReadyForNewScale,"
+      "True:ValidMetricFound,False:DesiredWithinRange\n"
+      "3600000,team-b/infer-hpa,Deployment/infer,2,10,10,12,cpu=90/70,True:ReadyForNewScale,"
+      "True:ValidMetricFound,True:TooManyReplicas\n"
+      "7200000,team-b/infer-hpa,Deployment/infer,2,10,10,13,cpu=95/70,"
+      "False:BackoffBoth,True:ValidMetricFound,True:TooManyReplicas\n"
+      "10800000,team-b/infer-hpa,Deployment/infer,2,10,5,5,cpu=30/70,True:ReadyForNewScale,"
+      "True:ValidMetricFound,False:DesiredWithinRange\n";
+  return files;
+}
+
 inline RunDir sample_run() {
   RunDir r = RunDir::from_files(sample_files(), "sample");
   r.set_label("sample");
