@@ -125,6 +125,10 @@ std::vector<MetricInfo> build_catalog() {
   // Per pod (pods.csv), at the pod's creation time.
   add("pod_wait", K::kObject, U::kDuration, kPodLabels, "pods.csv",
       "time from creation to binding (to deletion or the end of the run when never bound)");
+  add("pod_wait_with_quota", K::kObject, U::kDuration, kPodLabels, "pods.csv",
+      "pod_wait plus the time admission (ResourceQuota) refused the owner's creations before the "
+      "pod existed: from the first refusal since the owner last created a pod (pods.csv "
+      "wait_from_ms), the wait namespaces.csv and summary.json report");
   add("pod_startup", K::kObject, U::kDuration, kPodLabels, "pods.csv",
       "time from creation to running (started pods)");
   add("pod_unscheduled", K::kObject, U::kBool, kPodLabels, "pods.csv",
@@ -441,6 +445,10 @@ TimeMs pod_wait_ms(const PodRecord& p, TimeMs end_ms) {
   return std::max<TimeMs>(0, until - p.created_ms);
 }
 
+TimeMs pod_wait_with_quota_ms(const PodRecord& p, TimeMs end_ms) {
+  return pod_wait_ms(p, end_ms) + (p.created_ms - std::min(p.wait_from_ms, p.created_ms));
+}
+
 double pod_gpu_hours(const PodRecord& p, TimeMs end_ms) {
   if (!p.scheduled_ms || p.gpu_milli == 0) return 0;
   const TimeMs until = p.released_ms().value_or(end_ms);
@@ -508,6 +516,7 @@ std::vector<Series> load_series(const RunDir& run, std::string_view metric,
       if (!match_all(l, ms)) continue;
       double v = 0;
       if (m == "pod_wait") v = static_cast<double>(pod_wait_ms(p, end));
+      if (m == "pod_wait_with_quota") v = static_cast<double>(pod_wait_with_quota_ms(p, end));
       if (m == "pod_startup") {
         if (!p.started_ms) continue;
         v = static_cast<double>(*p.started_ms - p.created_ms);

@@ -81,6 +81,10 @@ MetricInfo describe_metric(const RunDir* run, std::string_view metric);
 // How long a pod waited for a node: scheduled - created, or until it was deleted or the run
 // ended when it never was.
 TimeMs pod_wait_ms(const PodRecord& p, TimeMs end_ms);
+// The same wait, starting earlier when admission (quota) refused the owner's creations before
+// the pod existed (pods.csv wait_from_ms): what namespaces.csv and summary.json "namespaces"
+// report.
+TimeMs pod_wait_with_quota_ms(const PodRecord& p, TimeMs end_ms);
 // GPU-hours a pod held: milli-GPU x time bound / 1000 / 1h.
 double pod_gpu_hours(const PodRecord& p, TimeMs end_ms);
 // The quota name and resource of an "exceeded quota" rejection message, if it is one.

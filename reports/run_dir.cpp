@@ -163,6 +163,8 @@ RunDir RunDir::from_files(const std::map<std::string, std::string>& files, std::
       p.owner_name = row.str("owner_name");
       p.priority = row.num("priority");
       p.created_ms = row.num("created_ms");
+      // Runs recorded before wait_from_ms existed: the wait began at creation.
+      p.wait_from_ms = row.opt_int("wait_from_ms").value_or(p.created_ms);
       p.scheduled_ms = row.opt_int("scheduled_ms");
       p.started_ms = row.opt_int("started_ms");
       p.finished_ms = row.opt_int("finished_ms");

@@ -38,6 +38,9 @@ struct PodRecord {
   std::string owner_kind, owner_name;
   std::int64_t priority = 0;
   TimeMs created_ms = 0;
+  // When its wait for a node began: creation, or earlier the first time admission (quota)
+  // refused its owner's creations since the owner last created a pod.
+  TimeMs wait_from_ms = 0;
   std::optional<TimeMs> scheduled_ms, started_ms, finished_ms, deleted_ms;
   std::string node;
   std::string phase, reason;

@@ -15,14 +15,8 @@ void NamespaceOutput::on_pod_added(PodId id) {
   Open& o = open_[p.uid];
   o.namespace_ = p.namespace_;
   o.created_ms = loop_.now();
-  if (p.owner) {
-    // The owner's creations were refused since then: this pod's wait starts at the first refusal.
-    auto r = refused_since_.find(p.owner->kind + "/" + p.namespace_ + "/" + p.owner->name);
-    if (r != refused_since_.end()) {
-      o.created_ms = r->second;
-      refused_since_.erase(r);
-    }
-  }
+  // The owner's creations were refused since then: this pod's wait starts at the first refusal.
+  if (auto refused = refused_.take(p)) o.created_ms = *refused;
   if (p.bound()) on_pod_bound(id);
 }
 
@@ -76,7 +70,7 @@ void NamespaceOutput::on_event(const ClusterEvent& e) {
   Figures& f = figures_[ns];
   ++f.pods_rejected;
   if (e.message.find("exceeded quota") != std::string::npos) ++f.quota_rejections;
-  refused_since_.try_emplace(e.kind + "/" + e.object, e.t_ms);
+  refused_.on_event(e);
 }
 
 void NamespaceOutput::finish() {

@@ -4,10 +4,11 @@
 // namespace,pods_created,pods_scheduled,pods_unscheduled,pods_rejected,quota_rejections,
 // wait_mean_ms,wait_p50_ms,wait_p95_ms,wait_max_ms,gpu_milli_hours).
 // A pod's wait is creation to binding; a pod never bound waits until it is deleted or the run
-// ends (as the reports' pod_wait). When admission refused its owner's pod creations (quota:
-// FailedCreate events of the Job, ReplicaSet, ...) before it was created, the wait starts at the
-// first refusal since the owner last created a pod: the first pod created after refusals
-// carries them, the pods created with it in the same sync do not. Creations still refused when
+// ends. When admission refused its owner's pod creations (quota: FailedCreate events of the Job,
+// ReplicaSet, ...) before it was created, the wait starts at the first refusal since the owner
+// last created a pod (RefusedCreations; pods.csv wait_from_ms, the reports' pod_wait_with_quota):
+// the first pod created after refusals carries them, the pods created with it in the same sync
+// do not. Creations still refused when
 // the run ends are counted in pods_rejected and quota_rejections, not in the waits. GPU use is the
 // milli-GPU a bound pod holds times how long it holds it, in milli-GPU-hours (1000 = one GPU for
 // one hour), exact integers. Rejections are FailedCreate events of pods (the pod never existed;
@@ -21,6 +22,7 @@
 
 #include "core/event_loop.hpp"
 #include "core/int128.hpp"
+#include "engine/refused_creations.hpp"
 #include "engine/simulation.hpp"
 #include "model/cluster.hpp"
 
@@ -68,9 +70,7 @@ class NamespaceOutput : public OutputContributor, public ClusterObserver {
   EventLoop& loop_;
   std::map<std::string, Figures> figures_;
   std::unordered_map<std::uint64_t, Open> open_;  // by pod uid; never iterated into outputs
-  // "<owner kind>/<namespace>/<name>" -> time of its first refused creation not yet followed by
-  // a created pod. Looked up only, never iterated into outputs.
-  std::unordered_map<std::string, TimeMs> refused_since_;
+  RefusedCreations refused_;
   bool finished_ = false;
 };
 

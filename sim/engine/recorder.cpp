@@ -55,6 +55,8 @@ ResourceTotals Recorder::capacity_mean() const {
 
 void Recorder::on_pod_added(PodId id) {
   ++pods_.created;
+  if (auto refused = refused_.take(cluster_.pod(id)))
+    wait_from_ms_[cluster_.pod(id).uid] = *refused;
   if (phase_.size() <= id) phase_.resize(id + 1, PodPhase::kPending);
   phase_[id] = cluster_.pod(id).status.phase;
 }
@@ -122,6 +124,9 @@ Recorder::PodRow Recorder::pod_row(const Pod& p, bool deleted) const {
   next();
   append_int(line, p.creation_ms);
   next();
+  const auto from = wait_from_ms_.find(p.uid);
+  append_int(line, from == wait_from_ms_.end() ? p.creation_ms : from->second);
+  next();
   time_field(p.status.scheduled_ms);
   time_field(p.status.started_ms);
   time_field(p.status.finished_ms);
@@ -185,7 +190,9 @@ std::string Recorder::pods_csv() const {
   std::sort(rows.begin(), rows.end(),
             [](const PodRow* a, const PodRow* b) { return a->uid < b->uid; });
   std::string out =
-      "pod,namespace,owner_kind,owner_name,priority,created_ms,scheduled_ms,started_ms,finished_ms,"
+      "pod,namespace,owner_kind,owner_name,priority,created_ms,wait_from_ms,scheduled_ms,started_"
+      "ms,"
+      "finished_ms,"
       "deleted_ms,node,phase,reason,cpu_milli,memory_bytes,gpu_milli,gpu_count,gpu_devices,"
       "restarts,"
       "scheduling_attempts,labels\n";
@@ -370,7 +377,10 @@ bool append_event_line(std::string& out, const ClusterEvent& e) {
 void Recorder::on_event(const ClusterEvent& e) {
   if (e.kind == "Pod" && e.type == "Preempted") ++pods_.preempted;
   if (e.kind == "Pod" && e.type == "Evicted") ++pods_.evicted;
-  if (refused_pod(e)) ++pods_.rejected;
+  if (refused_pod(e)) {
+    ++pods_.rejected;
+    refused_.on_event(e);
+  }
   ++event_count_;
   std::string& out = events_.record();
   if (append_event_line(out, e)) return;

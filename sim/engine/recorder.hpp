@@ -4,11 +4,13 @@
 // behind summary.json.
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/chunked_text.hpp"
 #include "core/event_loop.hpp"
 #include "core/int128.hpp"
+#include "engine/refused_creations.hpp"
 #include "model/cluster.hpp"
 
 namespace gpusim::engine {
@@ -44,7 +46,9 @@ class Recorder : public ClusterObserver {
   void stream_to(TextSpool& spool, const StagedDirectory& dir);
   void write_events(const StagedDirectory& dir) const { events_.write(dir, "events.jsonl"); }
   std::string timeseries_csv() const;
-  // One row per pod that existed during the run (creation order): times, node, requests, outcome.
+  // One row per pod that existed during the run (creation order): times (wait_from_ms: when its
+  // wait began, before creation when admission refused its owner's creations first: see
+  // RefusedCreations), node, requests, outcome.
   std::string pods_csv() const;
   // The nodes that existed during the run: pool, GPU model, allocatable, labels, taints.
   std::string nodes_csv() const;
@@ -98,6 +102,10 @@ class Recorder : public ClusterObserver {
   Int128 cpu_capacity_area_ = 0, memory_capacity_area_ = 0, gpu_capacity_area_ = 0;
   TimeMs last_change_ms_ = 0;
   std::vector<PodPhase> phase_;  // last seen phase per pod slot
+  RefusedCreations refused_;
+  // pod uid -> when its wait began, for the pods admission held back before they existed (the
+  // rest began at creation). Looked up only, never iterated into outputs.
+  std::unordered_map<std::uint64_t, TimeMs> wait_from_ms_;
   std::vector<Sample> samples_;
   std::vector<PodRow> finished_rows_;  // pods deleted during the run
   std::vector<PodRow> final_rows_;     // pods still present at the end (filled by finish())

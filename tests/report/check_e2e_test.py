@@ -5,9 +5,11 @@ directory (report, explain, get).
 
 usage: check_e2e_test.py GPUSIM
 """
+import csv
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -94,6 +96,36 @@ def expect(cond, what):
     if not cond:
         failures.append(what)
         print("FAILED:", what)
+
+
+def quota_waits(gpusim, tmp):
+    """The wait with quota (pod_wait_with_quota, the report's "wait with quota") is the wait the
+    run's namespaces.csv reports, to the millisecond; the scheduling wait (pod_wait) leaves the
+    time quota held team-c's Jobs back out."""
+    scenario = tmp / "quota-ci"
+    shutil.copytree(pathlib.Path(__file__).resolve().parents[2] / "scenarios" / "quota-ci", scenario)
+    first = tmp / "out-quota-ci"
+    rc, _, se = run([gpusim, "run", str(scenario), "-o", str(first), "-q"])
+    expect(rc == 0, f"quota-ci runs (got {rc}: {se})")
+    rows = {r["namespace"]: r for r in csv.DictReader(open(first / "namespaces.csv"))}
+    c = rows.get("team-c", {})
+    expect(int(c.get("wait_max_ms", "0")) > 3_600_000, f"team-c waited hours for quota: {c}")
+    q = 'pod_wait_with_quota{namespace="team-c"}'
+    items = [
+        ("max-matches", f'max({q}) == {c.get("wait_max_ms")}ms'),
+        ("p50-matches", f'p50({q}) == {c.get("wait_p50_ms")}ms'),
+        ("p95-matches", f'p95({q}) == {c.get("wait_p95_ms")}ms'),
+        ("scheduling-wait-is-shorter", f'max(pod_wait{{namespace="team-c"}}) < {c.get("wait_max_ms")}ms'),
+    ]
+    sim = scenario / "simulation.yaml"
+    sim.write_text(sim.read_text().rstrip("\n") + "\n" + expectations_yaml(items) + "\n")
+    out = tmp / "out-quota-ci-check"
+    rc, so, se = run([gpusim, "check", str(scenario), "-o", str(out)])
+    expect(rc == 0 and all(n in so for n, _ in items),
+           f"pod_wait_with_quota agrees with namespaces.csv (got {rc}): {so} {se}")
+    md = (out / "report.md").read_text() if (out / "report.md").exists() else ""
+    expect("wait with quota p95" in md and "scheduling wait p95" in md,
+           "the report's namespace table shows both waits")
 
 
 def main():
@@ -199,6 +231,7 @@ def main():
         expect(rc == 0 and pathlib.Path(md).read_text().startswith("# gpusim report")
                and os.path.exists(one_html) and pathlib.Path(one_html).read_text().startswith("<!DOCTYPE html>"),
                f"report -o one.md writes one.md (Markdown) and one.html: {se}")
+        quota_waits(gpusim, pathlib.Path(tmp))
     print("check end-to-end: " + ("FAILED" if failures else "passed"))
     return 1 if failures else 0
 

@@ -1,14 +1,19 @@
 // Per-namespace waits (namespaces.csv): a pod whose owner's creations were refused by quota
-// waits from the first refusal, not from its own creation.
+// waits from the first refusal, not from its own creation; pods.csv wait_from_ms records the
+// same start per pod, so the reports' pod_wait_with_quota agrees with namespaces.csv.
 #include "engine/namespace_output.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "core/event_loop.hpp"
 #include "core/quantity.hpp"
+#include "core/split.hpp"
+#include "engine/recorder.hpp"
 #include "model/cluster.hpp"
 
 namespace gpusim::engine {
@@ -16,7 +21,8 @@ namespace {
 
 class NamespaceWaits : public ::testing::Test {
  protected:
-  NamespaceWaits() : cluster(loop, 1), out(cluster, loop) {
+  NamespaceWaits() : cluster(loop, 1), out(cluster, loop), recorder(cluster, loop, 60'000) {
+    cluster.add_observer(&recorder);
     cluster.add_observer(&out);
     Node n;
     n.meta.name = "n";
@@ -55,6 +61,7 @@ class NamespaceWaits : public ::testing::Test {
   EventLoop loop;
   Cluster cluster;
   NamespaceOutput out;
+  Recorder recorder;
   NodeId node = 0;
 };
 
@@ -81,6 +88,25 @@ TEST_F(NamespaceWaits, AWaitForQuotaCountsFromTheFirstRefusal) {
   // train-a: refused first at 10 s, bound at 75 s; train-b: created and bound 5 s apart. The
   // other Job's refusal is not theirs.
   EXPECT_EQ(waits, (std::vector<TimeMs>{5'000, 65'000}));
+
+  // pods.csv: each pod's wait_from_ms is where its wait above began.
+  recorder.finish();
+  const std::vector<std::string> lines = split(recorder.pods_csv(), '\n');
+  const std::vector<std::string> header = split(lines.at(0), ',');
+  const auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t pod = column("pod"), created = column("created_ms"),
+                    from = column("wait_from_ms");
+  ASSERT_LT(from, header.size()) << lines.at(0);
+  std::map<std::string, std::pair<std::string, std::string>> rows;  // pod -> created, wait_from
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    const std::vector<std::string> fields = split(lines[i], ',');
+    rows[fields.at(pod)] = {fields.at(created), fields.at(from)};
+  }
+  EXPECT_EQ(rows.at("team-c/train-a"), std::make_pair(std::string("70000"), std::string("10000")));
+  EXPECT_EQ(rows.at("team-c/train-b"), std::make_pair(std::string("70000"), std::string("70000")));
 }
 
 }  // namespace

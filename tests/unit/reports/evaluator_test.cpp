@@ -140,6 +140,22 @@ TEST(Evaluator, CountOfATrueFalseMetricCountsTheTrueOnes) {
   EXPECT_DOUBLE_EQ(value(run, "count(pod_wait)"), 5);  // not true/false: every pod
 }
 
+// pod_wait_with_quota starts where pods.csv wait_from_ms says (the first quota refusal of the
+// pod's owner), as namespaces.csv's waits do; pod_wait starts at the pod's creation.
+TEST(Evaluator, WaitWithQuotaStartsAtTheOwnersFirstRefusal) {
+  const RunDir run = RunDir::from_files(testing::files_with_quota_waits(), "quota-wait");
+  EXPECT_DOUBLE_EQ(value(run, R"(max(pod_wait{namespace="team-b"}))"), 3'600'000);
+  EXPECT_DOUBLE_EQ(value(run, R"(max(pod_wait_with_quota{namespace="team-b"}))"), 3 * 3'600'000);
+  EXPECT_DOUBLE_EQ(value(run, R"(min(pod_wait_with_quota{namespace="team-b"}))"), 70 * 60'000);
+  EXPECT_DOUBLE_EQ(value(run, R"(max(pod_wait_with_quota{namespace="team-a"}))"), 300'000);
+  const Outcome o = eval(run, R"(max(pod_wait_with_quota{namespace="team-b"}) <= 10m)");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.observed, "3h");
+  // A run recorded before wait_from_ms: the wait with quota is the wait.
+  EXPECT_DOUBLE_EQ(value(sample_run(), R"(max(pod_wait_with_quota{namespace="team-a"}))"),
+                   3'600'000);
+}
+
 TEST(Evaluator, EventsAndJobs) {
   const RunDir run = sample_run();
   const Outcome q = eval(run, R"(count(quota_rejections{namespace="team-b"}) == 0)");

@@ -410,11 +410,37 @@ TEST(ReportCsvs, SummaryAndNamespaces) {
   ASSERT_TRUE(csvs.count("summary.csv"));
   ASSERT_TRUE(csvs.count("namespaces.csv"));
   EXPECT_EQ(csvs.at("namespaces.csv").substr(0, csvs.at("namespaces.csv").find('\n')),
-            "namespace,pods,GPU-hours,wait p50,wait p95,wait p99,never bound,quota "
+            "namespace,pods,GPU-hours,scheduling wait p50,scheduling wait p95,scheduling wait "
+            "p99,wait with quota p50,wait with quota p95,wait with quota p99,never bound,quota "
             "rejections,other rejections,preempted,failed");
-  EXPECT_NE(csvs.at("namespaces.csv").find("\nteam-b,2,1.5,0s,5h30m,5h30m,1,2,0,0,0\n"),
-            std::string::npos)
+  EXPECT_NE(
+      csvs.at("namespaces.csv").find("\nteam-b,2,1.5,0s,5h30m,5h30m,0s,5h30m,5h30m,1,2,0,0,0\n"),
+      std::string::npos)
       << csvs.at("namespaces.csv");
+}
+
+// The per-namespace table shows both waits: the scheduling wait (creation to binding, as
+// pod_wait) and the wait with quota (from the owner's first quota refusal, as pod_wait_with_quota
+// and the run's namespaces.csv), so a namespace held back by quota does not read 0s.
+TEST(ReportModel, NamespaceTableShowsTheWaitWithQuota) {
+  const RunDir run = RunDir::from_files(testing::files_with_quota_waits(), "quota-wait");
+  const ReportModel m = build_report({&run});
+  const Table* nt = find_table(m, "namespace-table");
+  ASSERT_NE(nt, nullptr);
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(nt->columns.begin(), nt->columns.end(), name);
+    EXPECT_NE(it, nt->columns.end()) << name;
+    return static_cast<std::size_t>(it - nt->columns.begin());
+  };
+  const auto row = std::find_if(nt->rows.begin(), nt->rows.end(),
+                                [](const TableRow& r) { return r.label == "team-b"; });
+  ASSERT_NE(row, nt->rows.end());
+  // team-b waited 10m and 1h for a node, 1h10m and 3h counting quota.
+  EXPECT_EQ(row->cells.at(column("scheduling wait p50")).text, "10m");
+  EXPECT_EQ(row->cells.at(column("scheduling wait p99")).text, "1h");
+  EXPECT_EQ(row->cells.at(column("wait with quota p50")).text, "1h10m");
+  EXPECT_EQ(row->cells.at(column("wait with quota p95")).text, "3h");
+  EXPECT_NE(nt->note.find("pod_wait_with_quota"), std::string::npos) << nt->note;
 }
 
 const TableRow& summary_row(const ReportModel& m, const std::string& label) {

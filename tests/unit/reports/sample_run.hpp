@@ -109,6 +109,25 @@ inline std::map<std::string, std::string> files_with_hpa_state() {
   return files;
 }
 
+// The sample with pods.csv wait_from_ms: team-b's sweep Job was refused by quota before each of
+// its pods existed. sweep-0: refused from 1h, created 2h, bound 2h10m (waits 10m, 1h10m with
+// quota); sweep-1: refused from 3h, created 5h, never bound (1h, 3h with quota); team-a/a-0
+// waits 5m.
+inline std::map<std::string, std::string> files_with_quota_waits() {
+  auto files = sample_files();
+  files["pods.csv"] =
+      "pod,namespace,owner_kind,owner_name,priority,created_ms,wait_from_ms,scheduled_ms,"
+      "started_ms,finished_ms,deleted_ms,node,phase,reason,cpu_milli,memory_bytes,gpu_milli,"
+      "gpu_count,gpu_devices,restarts,scheduling_attempts,labels\n"
+      // refused from 1h, created at 2h, bound at 2h10m
+      "team-b/sweep-0,team-b,Job,sweep,0,7200000,3600000,7800000,7800000,,,a100-0,Running,,"
+      "1000,0,4000,4,0;1;2;3,0,1,\n"
+      // refused from 3h, created at 5h, never bound: waits until the end (6h)
+      "team-b/sweep-1,team-b,Job,sweep,0,18000000,10800000,,,,,,Pending,,1000,0,8000,8,,0,1,\n"
+      "team-a/a-0,team-a,,,0,0,0,300000,300000,,,cpu-0,Running,,1000,0,0,0,,0,1,\n";
+  return files;
+}
+
 inline RunDir sample_run() {
   RunDir r = RunDir::from_files(sample_files(), "sample");
   r.set_label("sample");
