@@ -29,31 +29,6 @@ const std::set<std::string, std::less<>>& validation_set() {
   return names;
 }
 
-// standardQuotaResources (+ hugepages): the names scope validation looks at.
-bool is_standard_quota_resource_name(std::string_view name) {
-  static const std::set<std::string, std::less<>> names{"cpu",
-                                                        "memory",
-                                                        "ephemeral-storage",
-                                                        "requests.cpu",
-                                                        "requests.memory",
-                                                        "requests.storage",
-                                                        "requests.ephemeral-storage",
-                                                        "limits.cpu",
-                                                        "limits.memory",
-                                                        "limits.ephemeral-storage",
-                                                        "pods",
-                                                        "services",
-                                                        "replicationcontrollers",
-                                                        "resourcequotas",
-                                                        "secrets",
-                                                        "persistentvolumeclaims",
-                                                        "configmaps",
-                                                        "services.loadbalancers",
-                                                        "services.nodeports"};
-  return names.count(name) != 0 || name.starts_with("hugepages-") ||
-         name.starts_with("requests.hugepages-");
-}
-
 bool is_standard_scope(std::string_view scope) {
   return scope == kScopeTerminating || scope == kScopeNotTerminating || scope == kScopeBestEffort ||
          scope == kScopeNotBestEffort || scope == kScopePriorityClass ||
@@ -152,6 +127,36 @@ std::string quoted_list(const std::vector<std::string>& values) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& standard_quota_resource_names() {
+  // upstream's standardQuotaResources (pkg/apis/core/helper), in its order.
+  static const std::vector<std::string> names{"cpu",
+                                              "memory",
+                                              "ephemeral-storage",
+                                              "requests.cpu",
+                                              "requests.memory",
+                                              "requests.storage",
+                                              "requests.ephemeral-storage",
+                                              "limits.cpu",
+                                              "limits.memory",
+                                              "limits.ephemeral-storage",
+                                              "pods",
+                                              "resourcequotas",
+                                              "services",
+                                              "replicationcontrollers",
+                                              "secrets",
+                                              "persistentvolumeclaims",
+                                              "configmaps",
+                                              "services.nodeports",
+                                              "services.loadbalancers"};
+  return names;
+}
+
+bool is_standard_quota_resource_name(std::string_view name) {
+  const auto& names = standard_quota_resource_names();
+  return std::find(names.begin(), names.end(), name) != names.end() ||
+         name.starts_with("hugepages-") || name.starts_with("requests.hugepages-");
+}
 
 PodQuotaState quota_state_of(const Pod& pod) {
   PodQuotaState s;

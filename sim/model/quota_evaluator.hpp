@@ -42,6 +42,10 @@ ResourceQuantities pod_quota_usage(const PodSpec& spec, const PodQuotaState& sta
 
 // MatchingResources: the quota resource names the pod evaluator tracks.
 bool pod_evaluator_tracks(std::string_view resource_name);
+// upstream's standardQuotaResources, in its order; with hugepages-* and requests.hugepages-*
+// they are the standard quota resource names (IsStandardQuotaResourceName).
+const std::vector<std::string>& standard_quota_resource_names();
+bool is_standard_quota_resource_name(std::string_view name);
 std::vector<std::string> tracked_names(const ResourceQuantities& hard);
 
 // The quota's scopes as selector requirements: spec.scopes (each "Exists") followed by

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/diagnostics.hpp"
+#include "model/quota_evaluator.hpp"
 #include "model/resources.hpp"
 #include "scenario/names.hpp"
 
@@ -37,35 +38,13 @@ std::optional<ResourceProblem> check_resource_name(std::string_view name, bool n
 }
 
 std::optional<ResourceProblem> check_quota_resource_name(std::string_view name) {
-  // upstream's standardQuotaResources (pkg/apis/core/helper), in its order.
-  static const std::vector<std::string> kStandard{"cpu",
-                                                  "memory",
-                                                  "ephemeral-storage",
-                                                  "requests.cpu",
-                                                  "requests.memory",
-                                                  "requests.storage",
-                                                  "requests.ephemeral-storage",
-                                                  "limits.cpu",
-                                                  "limits.memory",
-                                                  "limits.ephemeral-storage",
-                                                  "pods",
-                                                  "resourcequotas",
-                                                  "services",
-                                                  "replicationcontrollers",
-                                                  "secrets",
-                                                  "persistentvolumeclaims",
-                                                  "configmaps",
-                                                  "services.nodeports",
-                                                  "services.loadbalancers"};
   if (auto why = check_label_key(name); !why.empty()) {
     return ResourceProblem{"invalid value \"" + std::string(name) + "\": " + why, {}};
   }
-  if (name.find('/') != std::string_view::npos) return std::nullopt;
-  if (name.starts_with("hugepages-") || name.starts_with("requests.hugepages-")) {
+  if (name.find('/') != std::string_view::npos || is_standard_quota_resource_name(name)) {
     return std::nullopt;
   }
-  if (std::find(kStandard.begin(), kStandard.end(), name) != kStandard.end()) return std::nullopt;
-  const std::string near = closest_match(std::string(name), kStandard);
+  const std::string near = closest_match(std::string(name), standard_quota_resource_names());
   return ResourceProblem{
       "invalid value \"" + std::string(name) + "\": must be a standard resource for quota",
       near.empty() ? "use requests.cpu, requests.memory, limits.cpu, limits.memory, pods, "
