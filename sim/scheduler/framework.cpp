@@ -564,7 +564,10 @@ ScheduleResult Framework::schedule(const PodInfo& pod, AttemptRecord* explain) {
     for (const auto& r : rejections_.items()) {
       auto& v = explain->nodes[at[r.node]];
       v.failed_plugin = fnames[r.plugin];
-      v.reasons.push_back(handle_.reasons().text(r.reason));
+      std::string reason(handle_.reasons().text(r.reason));
+      const std::string detail = filter_[r.plugin]->explain_rejection(pod, r.node);
+      if (!detail.empty()) reason += " " + detail;
+      v.reasons.push_back(std::move(reason));
     }
     for (auto n : feasible_)
       explain->nodes[at[n]].feasible = true;

@@ -146,6 +146,10 @@ class FilterPlugin : public virtual Plugin {
   virtual bool column_checks(CycleState& state, const PodInfo& pod, FusedFilter& out) {
     return false;
   }
+  // What `gpusim explain` adds to this plugin's reason for rejecting `node` (which taint, ...):
+  // the reasons are interned texts shared by every node, and upstream's own no longer name such
+  // details. Called only when a run records explanations.
+  virtual std::string explain_rejection(const PodInfo& pod, NodeIndex node) const { return {}; }
 };
 
 // Victims and the node the preemptor is nominated to.

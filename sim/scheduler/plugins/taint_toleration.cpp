@@ -53,8 +53,8 @@ TaintTolerationPlugin::TaintTolerationPlugin(FrameworkHandle& handle, Options op
       options_(options),
       reason_(handle.reasons().intern("node(s) had untolerated taint(s)", /*unresolvable=*/true)) {}
 
-bool TaintTolerationPlugin::untolerated_blocking(const std::vector<Toleration>& tolerations,
-                                                 const std::vector<Taint>& taints) const {
+const Taint* TaintTolerationPlugin::first_untolerated(const std::vector<Toleration>& tolerations,
+                                                      const std::vector<Taint>& taints) const {
   for (const Taint& taint : taints) {
     if (taint.effect != TaintEffect::kNoSchedule && taint.effect != TaintEffect::kNoExecute) {
       continue;
@@ -66,9 +66,18 @@ bool TaintTolerationPlugin::untolerated_blocking(const std::vector<Toleration>& 
         break;
       }
     }
-    if (!ok) return true;
+    if (!ok) return &taint;
   }
-  return false;
+  return nullptr;
+}
+
+std::string TaintTolerationPlugin::explain_rejection(const PodInfo& pod, NodeIndex node) const {
+  const NodeTable& t = handle_.nodes();
+  const Taint* taint =
+      first_untolerated(pod.pod->spec().tolerations, t.taints_of_set(t.taint_set(node)));
+  if (taint == nullptr) return {};
+  return "{" + taint->key + (taint->value.empty() ? "" : "=" + taint->value) + ":" +
+         to_string(taint->effect) + "}";
 }
 
 Status TaintTolerationPlugin::pre_filter(CycleState& state, const PodInfo&) {

@@ -39,13 +39,22 @@ class TaintTolerationPlugin : public PreFilterPlugin, public FilterPlugin, publi
   bool uniform(const CycleState& state, const PodInfo& pod,
                std::span<const NodeIndex> nodes) override;
 
+  // The first untolerated NoSchedule/NoExecute taint, as kubectl writes taints:
+  // "{dedicated=training:NoSchedule}".
+  std::string explain_rejection(const PodInfo& pod, NodeIndex node) const override;
+
   // core/v1 Toleration.ToleratesTaint with the comparison-operator gate.
   static bool tolerates(const Toleration& toleration, const Taint& taint,
                         bool comparison_operators);
 
  private:
+  // The first NoSchedule/NoExecute taint no toleration tolerates, or null.
+  const Taint* first_untolerated(const std::vector<Toleration>& tolerations,
+                                 const std::vector<Taint>& taints) const;
   bool untolerated_blocking(const std::vector<Toleration>& tolerations,
-                            const std::vector<Taint>& taints) const;
+                            const std::vector<Taint>& taints) const {
+    return first_untolerated(tolerations, taints) != nullptr;
+  }
 
   FrameworkHandle& handle_;
   Options options_;

@@ -75,8 +75,13 @@ class FusedFilterTest : public SchedulerFixture {
         if (!nodes.empty()) continue;
         v.feasible = false;
         v.plugin = std::string(f->name());
-        for (const auto& r : rejections.items())
-          v.reasons.push_back(scheduler->reasons().text(r.reason));
+        // With explain's detail, as the framework adds it (which taint).
+        for (const auto& r : rejections.items()) {
+          std::string reason(scheduler->reasons().text(r.reason));
+          const std::string detail = f->explain_rejection(info, n);
+          if (!detail.empty()) reason += " " + detail;
+          v.reasons.push_back(std::move(reason));
+        }
         break;
       }
       out.push_back(v);
@@ -131,7 +136,9 @@ TEST_F(FusedFilterTest, SameVerdictsAndReasonsAsThePluginsFilters) {
   const std::vector<Verdict> v = fused(big);
   EXPECT_EQ(v[0], (Verdict{false, "NodeResourcesFit", {"Insufficient cpu"}}));
   EXPECT_EQ(v[1], (Verdict{false, "NodeUnschedulable", {"node(s) were unschedulable"}}));
-  EXPECT_EQ(v[2], (Verdict{false, "TaintToleration", {"node(s) had untolerated taint(s)"}}));
+  EXPECT_EQ(v[2], (Verdict{false,
+                           "TaintToleration",
+                           {"node(s) had untolerated taint(s) {dedicated=infra:NoSchedule}"}}));
   EXPECT_TRUE(v[3].feasible);
   EXPECT_EQ(v[4], (Verdict{false, "NodeResourcesFit", {"Too many pods"}}));
   EXPECT_EQ(v[5],
@@ -167,7 +174,9 @@ TEST_F(FusedFilterTest, RememberedPassesFollowNodeChanges) {
   plain.taints = {taint("dedicated", "infra", TaintEffect::kNoExecute)};
   cluster.node_changed(0);
   EXPECT_EQ(fused(second)[0],
-            (Verdict{false, "TaintToleration", {"node(s) had untolerated taint(s)"}}));
+            (Verdict{false,
+                     "TaintToleration",
+                     {"node(s) had untolerated taint(s) {dedicated=infra:NoExecute}"}}));
   expect_same(second);
 
   // A pod with other requests does not reuse passes remembered for these.
