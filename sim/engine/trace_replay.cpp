@@ -296,6 +296,7 @@ void TraceReplay::run_packing() {
                               policy_ + " packing replay; each pod is tried once).",
                           true});
     }
+    sim_.scheduler().count_batch_attempt(choice.ok);
     record(k, choice.ok);
   }
 }

@@ -43,6 +43,12 @@ class Scheduler : public ClusterObserver, public FrameworkHandle {
   // The profile serving a schedulerName, or nullptr.
   Framework* profile(const std::string& scheduler_name);
   const SchedulerStats& stats() const { return stats_; }
+  // A pod placed outside the scheduling cycle (the trace replay's batch placer tries each pod
+  // once) counts in the stats as one attempt, as the cycle would count it.
+  void count_batch_attempt(bool scheduled) {
+    ++stats_.attempts;
+    ++(scheduled ? stats_.scheduled : stats_.unschedulable);
+  }
   std::size_t pending() const { return queue_.pending_size(); }
   const SchedulerConfig& config() const { return config_; }
 

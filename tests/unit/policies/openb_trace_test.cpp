@@ -255,6 +255,10 @@ TEST_F(PackingReplay, InflatesToTheTargetAndTriesEachPodOnce) {
                 summary["pods"]["pending"].get<std::int64_t>(),
             pods);
   EXPECT_GT(summary["trace"]["unscheduled"].get<std::int64_t>(), 0);
+  // The scheduler's figures count the batch placer's one try per pod.
+  EXPECT_EQ(summary["scheduler"]["attempts"], pods);
+  EXPECT_EQ(summary["scheduler"]["scheduled"], summary["trace"]["scheduled"]);
+  EXPECT_EQ(summary["scheduler"]["unschedulable_attempts"], summary["trace"]["unscheduled"]);
   // arrival.csv: one row per pod, in order, cumulative and consistent.
   const std::string csv = outputs(sim, "arrival.csv");
   std::vector<std::string> lines;
