@@ -7,23 +7,17 @@
 
 #include "core/distribution.hpp"
 #include "core/duration.hpp"
+#include "scenario/csv_cell.hpp"
 #include "scenario/names.hpp"
 #include "scenario/resource_names.hpp"
 
 namespace gpusim::scenario {
 namespace {
 
-constexpr std::size_t kMaxErrors = 50;
 constexpr const char* kFormatHint =
     "rows are time,namespace,requests[,duration], e.g. 90s,team-a,cpu=4;nvidia.com/gpu=1,45m";
 
-// A piece of a line and its 1-based column in the file.
-struct Cell {
-  std::string_view text;
-  int column = 0;
-};
-
-Cell trimmed(Cell c) {
+CsvCell trimmed(CsvCell c) {
   while (!c.text.empty() && (c.text.front() == ' ' || c.text.front() == '\t')) {
     c.text.remove_prefix(1);
     ++c.column;
@@ -34,20 +28,20 @@ Cell trimmed(Cell c) {
 }
 
 // `c` split at every `sep`, each piece trimmed (empty pieces kept).
-std::vector<Cell> cells(Cell c, char sep) {
-  std::vector<Cell> out;
+std::vector<CsvCell> cells(CsvCell c, char sep) {
+  std::vector<CsvCell> out;
   std::size_t start = 0;
   for (;;) {
     const std::size_t pos = c.text.find(sep, start);
     const std::size_t len = pos == std::string_view::npos ? std::string_view::npos : pos - start;
-    out.push_back(trimmed(Cell{c.text.substr(start, len), c.column + static_cast<int>(start)}));
+    out.push_back(trimmed(CsvCell{c.text.substr(start, len), c.column + static_cast<int>(start)}));
     if (pos == std::string_view::npos) return out;
     start = pos + 1;
   }
 }
 
 // The optional header: exactly the column names, in order.
-bool is_header(const std::vector<Cell>& fields) {
+bool is_header(const std::vector<CsvCell>& fields) {
   static const std::vector<std::string_view> names{"time", "namespace", "requests", "duration"};
   if (fields.size() < 3 || fields.size() > 4) return false;
   for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -64,11 +58,11 @@ class TraceReader {
     line_ = line_no;
     // The duration is the rest of the line: its distributions have commas of their own
     // (`uniform(10m,30m)`).
-    std::vector<Cell> fields = cells(Cell{text, 1}, ',');
+    std::vector<CsvCell> fields = cells(CsvCell{text, 1}, ',');
     if (fields.size() > 4) {
       const int start = fields[3].column - 1;
       fields.resize(3);
-      fields.push_back(trimmed(Cell{text.substr(static_cast<std::size_t>(start)), start + 1}));
+      fields.push_back(trimmed(CsvCell{text.substr(static_cast<std::size_t>(start)), start + 1}));
     }
     const bool first = first_;
     first_ = false;
@@ -92,7 +86,7 @@ class TraceReader {
     } else {
       row.t_ms = *time;
     }
-    const Cell ns = fields[1];
+    const CsvCell ns = fields[1];
     if (ns.text.empty()) {
       error(ns.column, "namespace", "required value is missing");
       ok = false;
@@ -122,10 +116,10 @@ class TraceReader {
 
  private:
   // `cpu=4;nvidia.com/gpu=1`: the first container's requests (none is allowed: the template's).
-  bool requests(Cell field, engine::ArrivalTraceRow& row) {
+  bool requests(CsvCell field, engine::ArrivalTraceRow& row) {
     bool ok = true;
     std::set<std::string> seen;
-    for (const Cell part : cells(field, ';')) {
+    for (const CsvCell part : cells(field, ';')) {
       if (part.text.empty()) continue;
       const auto eq = part.text.find('=');
       if (eq == std::string_view::npos) {
@@ -135,9 +129,9 @@ class TraceReader {
         ok = false;
         continue;
       }
-      const Cell name = trimmed(Cell{part.text.substr(0, eq), part.column});
-      const Cell amount =
-          trimmed(Cell{part.text.substr(eq + 1), part.column + static_cast<int>(eq) + 1});
+      const CsvCell name = trimmed(CsvCell{part.text.substr(0, eq), part.column});
+      const CsvCell amount =
+          trimmed(CsvCell{part.text.substr(eq + 1), part.column + static_cast<int>(eq) + 1});
       const std::string n(name.text);
       const std::string path = "requests[" + n + "]";
       if (n.empty()) {
@@ -173,7 +167,7 @@ class TraceReader {
 
   void error(int column, const std::string& field, const std::string& message,
              std::string hint = {}) {
-    if (errors_++ < kMaxErrors) {
+    if (errors_++ < kMaxCsvErrors) {
       diags_.error(SourceLocation{file_, line_, column}, field, message, std::move(hint));
     }
   }
@@ -200,7 +194,7 @@ std::vector<engine::ArrivalTraceRow> parse_arrival_trace(std::string_view text,
     pos = end == std::string_view::npos ? text.size() : end + 1;
     ++line_no;
     if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-    const Cell t = trimmed(Cell{l, 1});
+    const CsvCell t = trimmed(CsvCell{l, 1});
     if (t.text.empty() || t.text.front() == '#') continue;
     reader.line(l, line_no);
   }

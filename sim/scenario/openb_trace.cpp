@@ -7,17 +7,12 @@
 #include <sstream>
 
 #include "core/diagnostics.hpp"
+#include "scenario/csv_cell.hpp"
 
 namespace gpusim::scenario {
 namespace {
 
-constexpr std::size_t kMaxErrors = 50;
 constexpr std::int32_t kMaxGpusPerNode = 16;  // what the GPU scorer models per node
-
-struct Cell {
-  std::string_view text;
-  int column = 0;  // 1-based
-};
 
 class CsvFile {
  public:
@@ -36,7 +31,7 @@ class CsvFile {
   const std::string& path() const { return path_; }
 
   // Next non-empty line split into cells; false at the end.
-  bool next(std::vector<Cell>& cells, int& line) {
+  bool next(std::vector<CsvCell>& cells, int& line) {
     while (pos_ < text_.size()) {
       const std::size_t end = text_.find('\n', pos_);
       std::string_view l(text_.data() + pos_,
@@ -50,9 +45,9 @@ class CsvFile {
       for (;;) {
         const std::size_t comma = l.find(',', start);
         cells.push_back(
-            Cell{l.substr(start,
-                          comma == std::string_view::npos ? std::string_view::npos : comma - start),
-                 static_cast<int>(start) + 1});
+            CsvCell{l.substr(start, comma == std::string_view::npos ? std::string_view::npos
+                                                                    : comma - start),
+                    static_cast<int>(start) + 1});
         if (comma == std::string_view::npos) break;
         start = comma + 1;
       }
@@ -64,7 +59,7 @@ class CsvFile {
 
   void error(int line, int column, const std::string& field, const std::string& message,
              std::string hint = {}) {
-    if (diags_.error_count() < kMaxErrors)
+    if (diags_.error_count() < kMaxCsvErrors)
       diags_.error(SourceLocation{path_, line, column}, field, message, std::move(hint));
   }
 
@@ -85,7 +80,7 @@ struct Header {
 
 Header read_header(CsvFile& f, const std::vector<std::string>& required, const std::string& what) {
   Header h;
-  std::vector<Cell> cells;
+  std::vector<CsvCell> cells;
   int line = 0;
   if (!f.next(cells, line)) {
     f.error(1, 1, "", "empty file: expected a header line of " + what);
@@ -109,7 +104,7 @@ Header read_header(CsvFile& f, const std::vector<std::string>& required, const s
 
 class Row {
  public:
-  Row(CsvFile& f, const Header& h, const std::vector<Cell>& cells, int line)
+  Row(CsvFile& f, const Header& h, const std::vector<CsvCell>& cells, int line)
       : f_(f), h_(h), cells_(cells), line_(line) {}
 
   bool has(std::string_view col) const {
@@ -156,12 +151,12 @@ class Row {
  private:
   CsvFile& f_;
   const Header& h_;
-  const std::vector<Cell>& cells_;
+  const std::vector<CsvCell>& cells_;
   int line_;
   bool failed_ = false;
 };
 
-bool check_width(CsvFile& f, const Header& h, const std::vector<Cell>& cells, int line) {
+bool check_width(CsvFile& f, const Header& h, const std::vector<CsvCell>& cells, int line) {
   if (cells.size() == h.at.size()) return true;
   f.error(line, 1, "",
           "expected " + std::to_string(h.at.size()) + " comma-separated fields, found " +
@@ -188,7 +183,7 @@ void read_nodes(CsvFile& f, engine::TraceData& out) {
                                "node list (sn,cpu_milli,memory_mib,gpu,model)");
   if (!h.ok) return;
   std::map<std::string, int, std::less<>> seen;
-  std::vector<Cell> cells;
+  std::vector<CsvCell> cells;
   int line = 0;
   while (f.next(cells, line)) {
     if (!check_width(f, h, cells, line)) continue;
@@ -216,7 +211,7 @@ void read_pods(CsvFile& f, engine::TraceData& out) {
                                "pod list (name,cpu_milli,memory_mib,num_gpu,gpu_milli,...)");
   if (!h.ok) return;
   std::map<std::string, int, std::less<>> seen;
-  std::vector<Cell> cells;
+  std::vector<CsvCell> cells;
   int line = 0;
   while (f.next(cells, line)) {
     if (!check_width(f, h, cells, line)) continue;
