@@ -17,7 +17,7 @@ namespace {
 
 using testing_util::EventLog;
 
-constexpr const char* kScenario = R"(apiVersion: v1
+constexpr const char* kNotReadyNodes = R"(apiVersion: v1
 kind: Node
 metadata: {name: broken}
 status:
@@ -68,7 +68,7 @@ bool has_taint(const Node& n, const char* key, TaintEffect effect) {
 }
 
 TEST(NodeConditions, NotReadyManifestNodesAreTaintedAndAvoided) {
-  const scenario::testing::TempFile file(kScenario);
+  const scenario::testing::TempFile file(kNotReadyNodes);
   const Scenario sc = scenario::load_scenario({file.path()});
   RunOptions options;
   options.reproducible = true;
