@@ -3,15 +3,11 @@
 // to be taken before any event ran, so a chart began with an empty cluster.)
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
-#include "core/atomic_file.hpp"
 #include "core/split.hpp"
-#include "engine/simulation.hpp"
-#include "scenario/loader.hpp"
-#include "unit/scenario/scenario_test_util.hpp"
+#include "unit/engine/scenario_run.hpp"
 
 namespace gpusim::engine {
 namespace {
@@ -67,23 +63,15 @@ std::string cell(const std::vector<std::pair<std::string, std::string>>& row,
 }
 
 TEST(FirstSample, TimeZeroRowsIncludeTheFirstInstantsPods) {
-  const scenario::testing::TempFile file(kFirstInstant);
-  const Scenario sc = scenario::load_scenario({file.path()});
-  RunOptions options;
-  options.reproducible = true;
-  Simulation sim(sc, options);
-  const std::filesystem::path out = file.dir() / "out";
-  StagedDirectory dir(out);
-  sim.run();
-  sim.write_outputs(dir);
-  dir.commit();
+  testing_run::ScenarioRun run(kFirstInstant);
+  run.run();
 
-  const auto ts = first_row(read_file(out / "timeseries.csv"));
+  const auto ts = first_row(run.output("timeseries.csv"));
   EXPECT_EQ(cell(ts, "t_ms"), "0");
   EXPECT_EQ(cell(ts, "cpu_allocated_milli"), "1500");  // three replicas bound at t=0
   EXPECT_EQ(cell(ts, "pods_pending"), "0");
 
-  const auto quota = first_row(read_file(out / "quota.csv"));
+  const auto quota = first_row(run.output("quota.csv"));
   EXPECT_EQ(cell(quota, "t_ms"), "0");
   EXPECT_EQ(cell(quota, "used"), "1.5");
 }

@@ -7,15 +7,10 @@
 #include <algorithm>
 #include <string>
 
-#include "engine/simulation.hpp"
-#include "scenario/loader.hpp"
-#include "unit/model/event_log.hpp"
-#include "unit/scenario/scenario_test_util.hpp"
+#include "unit/engine/scenario_run.hpp"
 
 namespace gpusim::engine {
 namespace {
-
-using testing_util::EventLog;
 
 constexpr const char* kNotReadyNodes = R"(apiVersion: v1
 kind: Node
@@ -68,16 +63,11 @@ bool has_taint(const Node& n, const char* key, TaintEffect effect) {
 }
 
 TEST(NodeConditions, NotReadyManifestNodesAreTaintedAndAvoided) {
-  const scenario::testing::TempFile file(kNotReadyNodes);
-  const Scenario sc = scenario::load_scenario({file.path()});
-  RunOptions options;
-  options.reproducible = true;
-  Simulation sim(sc, options);
-  EventLog log;
-  sim.cluster().add_observer(&log);
-  sim.run();
+  testing_run::ScenarioRun run(kNotReadyNodes);
+  run.run();
+  const testing_util::EventLog& log = run.log;
 
-  const Cluster& c = sim.cluster();
+  const Cluster& c = run.sim().cluster();
   const Node& broken = c.node(c.find_node("broken"));
   const Node& lost = c.node(c.find_node("lost"));
   EXPECT_FALSE(broken.ready);

@@ -5,22 +5,15 @@
 // back-off, not from the file itself.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "core/atomic_file.hpp"
 #include "core/split.hpp"
-#include "engine/simulation.hpp"
-#include "scenario/loader.hpp"
-#include "unit/model/event_log.hpp"
-#include "unit/scenario/scenario_test_util.hpp"
+#include "unit/engine/scenario_run.hpp"
 
 namespace gpusim::engine {
 namespace {
-
-namespace fs = std::filesystem;
 
 using testing_util::EventLog;
 
@@ -69,19 +62,10 @@ struct Row {
 };
 
 TEST(PoolOutput, PoolsCsvHasTheProvisioningStateOfEachSample) {
-  const scenario::testing::TempFile file(kScenario);
-  const Scenario sc = scenario::load_scenario({file.path()});
-  RunOptions options;
-  options.reproducible = true;
-  Simulation sim(sc, options);
-  EventLog log;
-  sim.cluster().add_observer(&log);
-  const fs::path out = file.dir() / "out";
-  StagedDirectory dir(out);
-  sim.run();
-  sim.write_outputs(dir);
-  dir.commit();
-  const std::string csv = read_file(out / "pools.csv");
+  testing_run::ScenarioRun run(kScenario);
+  run.run();
+  const EventLog& log = run.log;
+  const std::string csv = run.output("pools.csv");
 
   std::vector<std::string> lines = split(csv, '\n');
   while (!lines.empty() && lines.back().empty())
@@ -139,7 +123,7 @@ TEST(PoolOutput, PoolsCsvHasTheProvisioningStateOfEachSample) {
   EXPECT_GT(by_pool.at("h100-b").back().values.at("cost_micros"), 0);
 
   // The last sample agrees with summary.json's pools.
-  const auto summary = sim.summary();
+  const auto summary = run.sim().summary();
   for (const auto& p : summary["pools"]) {
     if (p["pool"] != "h100-a") continue;
     EXPECT_EQ(p["failed_scale_ups"].get<std::int64_t>(),
