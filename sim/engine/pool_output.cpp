@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/sampling.hpp"
+
 namespace gpusim::engine {
 namespace {
 constexpr std::int64_t kMsPerHour = 3'600'000;
@@ -78,12 +80,7 @@ void PoolOutput::on_event(const ClusterEvent& e) {
 void PoolOutput::start() {
   started_ = true;
   // First sample after the instant's scheduling, as the recorder's (timeseries.csv) is.
-  loop_.at(loop_.now(), EventPriority::kRecorder, [this] { tick(); });
-}
-
-void PoolOutput::tick() {
-  sample();
-  loop_.at_background(loop_.now() + interval_ms_, EventPriority::kRecorder, [this] { tick(); });
+  sample_every(loop_, interval_ms_, [this] { sample(); });
 }
 
 void PoolOutput::finish() {

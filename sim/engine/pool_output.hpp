@@ -56,7 +56,6 @@ class PoolOutput : public OutputContributor, public ClusterObserver {
   void integrate(Pool& p);
   // After a change: integrates up to now at the old counts, then takes the new ones.
   void recount(const std::string& name, Pool& p, std::int32_t node_delta);
-  void tick();  // a sample, then the next one an interval later
   void sample();
 
   const Cluster& cluster_;

@@ -1,5 +1,7 @@
 #include "engine/quota_output.hpp"
 
+#include "core/sampling.hpp"
+
 namespace gpusim::engine {
 
 QuotaOutput::QuotaOutput(const Cluster& cluster, EventLoop& loop, TimeMs interval_ms,
@@ -11,12 +13,7 @@ QuotaOutput::QuotaOutput(const Cluster& cluster, EventLoop& loop, TimeMs interva
 
 void QuotaOutput::start() {
   // First sample after the instant's admissions and scheduling, as timeseries.csv's.
-  loop_.at(loop_.now(), EventPriority::kRecorder, [this] { tick(); });
-}
-
-void QuotaOutput::tick() {
-  sample();
-  loop_.at_background(loop_.now() + interval_ms_, EventPriority::kRecorder, [this] { tick(); });
+  sample_every(loop_, interval_ms_, [this] { sample(); });
 }
 
 void QuotaOutput::finish() {

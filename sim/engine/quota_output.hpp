@@ -24,7 +24,6 @@ class QuotaOutput : public OutputContributor {
   void write(const StagedDirectory& dir) const override;
 
  private:
-  void tick();  // a sample, then the next one an interval later
   void sample();
 
   const Cluster& cluster_;

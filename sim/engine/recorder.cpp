@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/csv.hpp"
+#include "core/sampling.hpp"
 
 namespace gpusim::engine {
 
@@ -404,12 +405,7 @@ void Recorder::start() {
   last_change_ms_ = loop_.now();
   // The first sample, like every later one, sees the settled state of its instant: after the
   // pods created at t=0 are scheduled, not before.
-  loop_.at(loop_.now(), EventPriority::kRecorder, [this] { sample(); });
-}
-
-void Recorder::sample() {
-  take_sample();
-  loop_.at_background(loop_.now() + interval_ms_, EventPriority::kRecorder, [this] { sample(); });
+  sample_every(loop_, interval_ms_, [this] { take_sample(); });
 }
 
 void Recorder::take_sample() {

@@ -85,7 +85,6 @@ class Recorder : public ClusterObserver {
   };
   void integrate();
   PodRow pod_row(const Pod& p, bool deleted) const;
-  void sample();  // takes a sample and schedules the next
   void take_sample();
   static ResourceTotals totals_of(const Pod& p);
   static ResourceTotals capacity_of(const Node& n);
